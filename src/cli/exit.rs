@@ -1,0 +1,24 @@
+//! Process exit codes (DESIGN section 2).
+
+/// What the process exits with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success / no changes / everything done.
+    Success = 0,
+    /// 1: an error; for apply, before any order was sent.
+    Error = 1,
+    /// 2: `plan --detailed-exitcode` found changes.
+    Changes = 2,
+    /// 3: saved plan stale or already applied; nothing sent.
+    Stale = 3,
+    /// 4: some orders failed, the rest done.
+    Partial = 4,
+    /// 5: an order's outcome is unknown.
+    Unknown = 5,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}

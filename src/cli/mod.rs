@@ -1,0 +1,131 @@
+//! The command line: clap arguments, their resolution into validated settings, and one file per
+//! command. Only this module and `main.rs` print; nothing below it knows about clap.
+
+mod exit;
+
+pub mod apply;
+pub mod catalog;
+pub mod completions;
+pub mod plan;
+pub mod sandbox;
+pub mod schema;
+pub mod show;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use exit::Exit;
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success; plan --detailed-exitcode: no changes; apply: everything done or nothing to do
+  1  error (invalid manifest, API failure, ...); apply: nothing was sent
+  2  plan --detailed-exitcode: changes present
+  3  apply: the saved plan is stale or already applied; nothing sent
+  4  apply: partial, some orders failed and the rest are done
+  5  apply: an order's outcome is unknown; re-run `entitle plan` to resolve it";
+
+/// Declarative PBX subscription manifests for Yeastar partners.
+///
+/// Keep what every PBX should have (plan, term, services, capacity, renewals) as YAML in git;
+/// `entitle plan` shows the orders that would close the gap, `entitle apply` places them, never
+/// buying twice. Credentials come only from ENTITLE_CLIENT_ID / ENTITLE_CLIENT_SECRET or the file
+/// named by ENTITLE_CREDENTIALS_FILE. Try everything without an account with `--sandbox`.
+#[derive(Debug, Parser)]
+#[command(name = "entitle", version, after_long_help = EXIT_CODES_HELP, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Partner API base URL (plain http:// only to loopback addresses).
+    #[arg(long, global = true, env = "ENTITLE_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Run against the built-in simulator (state in .entitle/sandbox.json, seeded with `demo`).
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Where `--sandbox` keeps its state.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = ".entitle/sandbox.json"
+    )]
+    pub sandbox_state: PathBuf,
+    /// When to use colour (NO_COLOR is honoured under `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Log requests and decisions to stderr (-vv for more); secrets are always redacted.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests offline: syntax, schema and rules; no network.
+    #[command(
+        after_help = "Exit codes:\n  0  all manifests are valid\n  1  a manifest is invalid (every problem is listed with file:line:column)"
+    )]
+    Validate(validate::ValidateArgs),
+    /// Read what the account has, diff it against the manifests and print the plan.
+    #[command(
+        after_help = "Exit codes:\n  0  success (with --detailed-exitcode: no changes)\n  1  error\n  2  with --detailed-exitcode: changes present"
+    )]
+    Plan(plan::PlanArgs),
+    /// Plan (or load a saved plan), confirm, and place the orders.
+    #[command(
+        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale or already applied; nothing sent\n  4  partial: some orders failed, the rest done\n  5  an order's outcome is unknown; re-run `entitle plan` to resolve it"
+    )]
+    Apply(apply::ApplyArgs),
+    /// Render a saved plan file.
+    #[command(after_help = "Exit codes:\n  0  shown\n  1  the file is not a readable plan")]
+    Show(show::ShowArgs),
+    /// List the account's products, plans, services and billing contacts.
+    #[command(after_help = "Exit codes:\n  0  listed\n  1  error")]
+    Catalog(catalog::CatalogArgs),
+    /// Print the manifest JSON Schema.
+    #[command(after_help = "Exit codes:\n  0  printed")]
+    Schema(schema::SchemaArgs),
+    /// Run the built-in Partner API simulator.
+    #[command(after_help = "Exit codes:\n  0  stopped cleanly\n  1  could not start")]
+    Sandbox(sandbox::SandboxArgs),
+    /// Print shell completions.
+    #[command(after_help = "Exit codes:\n  0  printed")]
+    Completions(completions::CompletionsArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let Cli { global, command } = cli;
+    match command {
+        Command::Validate(a) => validate::run(&global, a),
+        Command::Plan(a) => plan::run(&global, a),
+        Command::Apply(a) => apply::run(&global, a),
+        Command::Show(a) => show::run(&global, a),
+        Command::Catalog(a) => catalog::run(&global, a),
+        Command::Schema(a) => schema::run(&global, a),
+        Command::Sandbox(a) => sandbox::run(&global, a),
+        Command::Completions(a) => completions::run(&global, a),
+    }
+}

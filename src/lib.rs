@@ -1,0 +1,18 @@
+//! `entitle`: declarative PBX subscription manifests for Yeastar partners.
+//!
+//! The flow, one module per step: [`manifest`] loads what should be, [`observe`] reads what is
+//! through [`api`], [`plan`] diffs the two (pure), [`render`] shows the plan, [`apply`] places
+//! the orders without ever buying twice. [`sandbox`] simulates the vendor API from [`wire`].
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod apply;
+pub mod cli;
+pub mod date;
+pub mod manifest;
+pub mod model;
+pub mod observe;
+pub mod plan;
+pub mod render;
+pub mod sandbox;
+pub mod wire;
