@@ -84,6 +84,30 @@ pub fn load_from_memory(files: &[(&str, &[u8])]) -> Result<LoadedManifests, Diag
     load_raw(raw, Vec::new())
 }
 
+/// The JSON value of a manifest's YAML as the schema sees it (YAML 1.2 core scalars, merge
+/// keys applied), for checking a manifest against `schema/manifest.schema.json` with another
+/// tool. `name` names the text in problems.
+pub fn document_json(name: &str, text: &str) -> Result<serde_json::Value, Diagnostics> {
+    let file: Arc<str> = Arc::from(name);
+    let to_diag = |p: yaml::YamlProblem| {
+        let mut d = Diagnostic::new(
+            Some(Loc {
+                file: file.clone(),
+                line: p.at.line,
+                column: p.at.column,
+            }),
+            p.message,
+        );
+        d.help = p.help;
+        d
+    };
+    let parsed = yaml::parse(text).map_err(|p| Diagnostics(vec![to_diag(p)]))?;
+    if !parsed.problems.is_empty() {
+        return Err(Diagnostics(parsed.problems.into_iter().map(to_diag).collect()));
+    }
+    Ok(parsed.root.map_or(serde_json::Value::Null, |r| r.to_json()))
+}
+
 fn hash(raw: &[(PathBuf, Arc<str>, Vec<u8>)]) -> String {
     let mut h = Sha256::new();
     for (_, display, bytes) in raw {

@@ -249,20 +249,27 @@ fn literal_checks(node: &Node, pointer: &str, file: &Arc<str>, out: &mut Vec<(St
 fn sn_reading(t: &str, r: Resolved) -> Option<String> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match r {
+        _ if digits(t) && t.len() > 19 => Some(format!(
+            "YAML reads `{t}` as a number, and more than 19 digits cannot be kept exactly"
+        )),
         Resolved::Int(IntValue::Pos(v)) if t == v.to_string() => None,
         Resolved::Int(IntValue::Pos(v)) if t.len() > 1 && t.starts_with('0') && digits(t) => Some(format!(
             "YAML reads `{t}` as the number {v}, dropping the leading zero"
         )),
         Resolved::Int(IntValue::Pos(v)) => Some(format!("YAML reads `{t}` as the number {v}")),
         Resolved::Int(IntValue::Neg(v)) => Some(format!("YAML reads `{t}` as the number {v}")),
-        Resolved::Float(_) | Resolved::Unrepresentable if digits(t) => Some(format!(
-            "YAML reads `{t}` as a number, and more than 19 digits cannot be kept exactly"
-        )),
         Resolved::Float(_) | Resolved::Unrepresentable if t.contains(['e', 'E']) => {
             let (m, e) = t.split_once(['e', 'E']).unwrap_or((t, ""));
+            let (sign, e) = match e.strip_prefix('-') {
+                Some(rest) => ("-", rest),
+                None => ("", e.trim_start_matches('+')),
+            };
+            let e = match e.trim_start_matches('0') {
+                "" => "0",
+                e => e,
+            };
             Some(format!(
-                "YAML reads `{t}` as a number with an exponent ({m} \u{d7} 10^{})",
-                e.trim_start_matches('+')
+                "YAML reads `{t}` as a number with an exponent ({m} \u{d7} 10^{sign}{e})"
             ))
         }
         Resolved::Float(f) => Some(format!("YAML reads `{t}` as the decimal number {f}")),

@@ -271,7 +271,7 @@ impl JsonSchema for Sn {
             "description": "A PBX serial number: letters and digits, e.g. `3651D3296882`. An all-digit SN may be written unquoted unless YAML would read it as another number (a leading zero as in `0123`, an exponent as in `3631E0997265`, more than 19 digits): quote those.",
             "anyOf": [
                 {"type": "string", "pattern": SN_PATTERN},
-                {"type": "integer", "minimum": 0}
+                {"type": "integer", "minimum": 0, "maximum": ID_MAX}
             ]
         })
     }

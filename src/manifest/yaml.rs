@@ -18,6 +18,8 @@ use super::node::{CoreTag, Entry, Kind, Node, Pos, Scalar, Style};
 pub(crate) const MAX_DEPTH: usize = 16;
 /// Most nodes one file may hold, aliases expanded (about 10,000 PBX entries).
 pub(crate) const MAX_NODES: usize = 250_000;
+/// Most bytes of scalar text one file may expand to (aliases copy their anchor's text).
+pub(crate) const MAX_EXPANDED_BYTES: usize = 4 * super::sources::MAX_FILE_BYTES;
 /// Most anchors and aliases one file may define or use.
 const MAX_ANCHORS: usize = 1_000;
 const MAX_ALIASES: usize = 5_000;
@@ -161,18 +163,35 @@ struct Builder<'t> {
     root: Option<Node>,
     documents: usize,
     nodes: usize,
+    bytes: usize,
     problems: Vec<YamlProblem>,
 }
 
-/// Nodes in a subtree (a node counts itself; a mapping entry counts its key).
-fn size(n: &Node) -> usize {
+/// What a subtree costs: nodes (a mapping entry counts its key) and bytes of text.
+#[derive(Clone, Copy)]
+struct Cost {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Cost {
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            nodes: self.nodes.saturating_add(o.nodes),
+            bytes: self.bytes.saturating_add(o.bytes),
+        }
+    }
+}
+
+fn cost(n: &Node) -> Cost {
+    let one = |bytes: usize| Cost { nodes: 1, bytes };
     match &n.kind {
-        Kind::Scalar(_) => 1,
-        Kind::Seq(items) => items.iter().map(size).fold(1, usize::saturating_add),
+        Kind::Scalar(s) => one(s.text.len()),
+        Kind::Seq(items) => items.iter().map(cost).fold(one(0), Cost::add),
         Kind::Map(es) => es
             .iter()
-            .map(|e| size(&e.value).saturating_add(1))
-            .fold(1, usize::saturating_add),
+            .map(|e| cost(&e.value).add(one(e.key.len())))
+            .fold(one(0), Cost::add),
     }
 }
 
@@ -185,6 +204,7 @@ impl<'t> Builder<'t> {
             root: None,
             documents: 0,
             nodes: 0,
+            bytes: 0,
             problems: Vec::new(),
         }
     }
@@ -206,8 +226,19 @@ impl<'t> Builder<'t> {
         pos(&span.start, self.text)
     }
 
-    fn count(&mut self, n: usize, at: Pos) -> Result<(), YamlProblem> {
-        self.nodes = self.nodes.saturating_add(n);
+    fn count(&mut self, c: Cost, at: Pos) -> Result<(), YamlProblem> {
+        self.nodes = self.nodes.saturating_add(c.nodes);
+        self.bytes = self.bytes.saturating_add(c.bytes);
+        if self.bytes > MAX_EXPANDED_BYTES {
+            return Err(YamlProblem::new(
+                at,
+                format!(
+                    "refusing to read this file: its text expands to more than {} MiB",
+                    MAX_EXPANDED_BYTES / (1024 * 1024)
+                ),
+            )
+            .help("aliases (`*name`) copy what their anchor holds; this looks like an alias bomb"));
+        }
         if self.nodes > MAX_NODES {
             return Err(YamlProblem::new(
                 at,
@@ -236,7 +267,7 @@ impl<'t> Builder<'t> {
                 Ok(())
             }
             Event::Scalar(text, style, anchor, tag) => {
-                self.count(1, at)?;
+                self.count(Cost { nodes: 1, bytes: text.len() }, at)?;
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
@@ -257,7 +288,7 @@ impl<'t> Builder<'t> {
                 self.finish(node, anchor, false)
             }
             Event::SequenceStart(_, anchor, tag) => {
-                self.count(1, at)?;
+                self.count(Cost { nodes: 1, bytes: 0 }, at)?;
                 collection_tag(tag.as_deref(), CoreTag::Seq, at)?;
                 self.open(
                     Frame::Seq {
@@ -269,7 +300,7 @@ impl<'t> Builder<'t> {
                 )
             }
             Event::MappingStart(_, anchor, tag) => {
-                self.count(1, at)?;
+                self.count(Cost { nodes: 1, bytes: 0 }, at)?;
                 collection_tag(tag.as_deref(), CoreTag::Map, at)?;
                 self.open(
                     Frame::Map {
@@ -314,15 +345,17 @@ impl<'t> Builder<'t> {
                 _ => Err(YamlProblem::new(at, "invalid YAML: unbalanced mapping")),
             },
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some(c) = self.anchors.get(&id).map(cost) else {
                     return Err(YamlProblem::new(
                         at,
                         "alias refers to an anchor that is not defined before it",
                     ));
                 };
-                let n = size(target);
-                let mut node = target.clone();
-                self.count(n, at)?;
+                // Counted before copying: an alias bomb stops here, not in the allocator.
+                self.count(c, at)?;
+                let Some(mut node) = self.anchors.get(&id).cloned() else {
+                    return Ok(());
+                };
                 // Errors about an alias are best shown where it is used.
                 node.at = at;
                 self.finish(node, 0, true)
@@ -351,7 +384,7 @@ impl<'t> Builder<'t> {
     fn finish(&mut self, node: Node, anchor: usize, from_alias: bool) -> Result<(), YamlProblem> {
         if anchor != 0 {
             // The anchor table holds a copy: count it, so anchors cannot multiply memory.
-            self.count(size(&node), node.at)?;
+            self.count(cost(&node), node.at)?;
             self.anchors.insert(anchor, node.clone());
         }
         let Some(top) = self.stack.last_mut() else {
@@ -589,6 +622,15 @@ mod tests {
         }
         let e = parse(&y).unwrap_err();
         assert!(e.message.contains("refusing to read this file"), "{}", e.message);
+    }
+
+    #[test]
+    fn aliases_of_long_text_are_refused_before_copying() {
+        let mut y = format!("a: &a \"{}\"\nb: [", "x".repeat(1024 * 1024));
+        y.push_str(&vec!["*a"; 40].join(", "));
+        y.push_str("]\n");
+        let e = parse(&y).unwrap_err();
+        assert!(e.message.contains("expands to more than 32 MiB"), "{}", e.message);
     }
 
     #[test]
