@@ -102,7 +102,9 @@ pub(crate) fn resolve_file(
     }
     // A member with a problem is left out and the rest of its mapping checked on, so one
     // typo does not hide the other problems of an entry.
-    let defaults_json = doc.get("defaults").and_then(|d| usable(d, "/defaults", &bad));
+    let defaults_json = doc
+        .get("defaults")
+        .and_then(|d| usable(d, "/defaults", &bad));
     let defaults_whole = defaults_json
         .as_ref()
         .is_some_and(|(_, dropped)| dropped.is_empty())
@@ -123,11 +125,19 @@ pub(crate) fn resolve_file(
     if let Some(entries) = doc.get("pbxs").and_then(Value::as_array) {
         for (i, raw) in entries.iter().enumerate() {
             let pointer = format!("/pbxs/{i}");
-            let Some((entry, dropped)) = usable(raw, &pointer, &bad) else {
+            let Some((mut entry, dropped)) = usable(raw, &pointer, &bad) else {
                 continue;
             };
             if dropped.contains("sn") {
                 continue;
+            }
+            let services = if dropped.contains("services") {
+                None
+            } else {
+                services_of(&entry, &pointer, &bad)
+            };
+            if let Some(o) = entry.as_object_mut() {
+                o.remove("services");
             }
             match serde_json::from_value::<PbxEntry>(entry) {
                 Ok(entry) => {
@@ -135,7 +145,14 @@ pub(crate) fn resolve_file(
                     let product_unknown = !defaults_whole
                         || dropped.contains("product")
                         || dropped.contains("productId");
-                    if let Some(p) = resolve_entry(&mut cx, &pointer, entry, &defaults, product_unknown) {
+                    if let Some(p) = resolve_entry(
+                        &mut cx,
+                        &pointer,
+                        entry,
+                        services,
+                        &defaults,
+                        product_unknown,
+                    ) {
                         pbxs.push(p);
                     }
                 }
@@ -152,19 +169,58 @@ pub(crate) fn resolve_file(
 /// A mapping without its members that have problems, and their names; `None` when the
 /// mapping itself has a problem (not a mapping, a required member missing).
 fn usable(value: &Value, pointer: &str, bad: &[String]) -> Option<(Value, HashSet<String>)> {
-    let mut obj = value.as_object()?.clone();
+    let mut obj = value.clone();
+    obj.as_object()?;
     let mut dropped = HashSet::new();
     for b in bad {
         if b == pointer {
             return None;
         }
         if covers(pointer, b) {
-            let member = super::node::segments(&b[pointer.len()..]).next().unwrap_or_default();
-            obj.remove(&member);
-            dropped.insert(member);
+            let segs: Vec<String> = super::node::segments(&b[pointer.len()..]).collect();
+            // A bad item of `services` is skipped when the list is read item by item.
+            if segs.len() > 1 && segs[0] == "services" {
+                continue;
+            }
+            prune(&mut obj, &segs);
+            dropped.insert(segs[0].clone());
         }
     }
-    Some((Value::Object(obj), dropped))
+    Some((obj, dropped))
+}
+
+/// Removes the member a bad pointer leads to, descending through mappings only (inside a
+/// list the whole list goes, so the places of the other items stay right).
+fn prune(v: &mut Value, segs: &[String]) {
+    let Some(obj) = v.as_object_mut() else { return };
+    match segs {
+        [] => {}
+        [last] => {
+            obj.remove(last);
+        }
+        [first, rest @ ..] => match obj.get_mut(first) {
+            Some(child) if child.is_object() => prune(child, rest),
+            _ => {
+                obj.remove(first);
+            }
+        },
+    }
+}
+
+/// The readable items of an entry's `services`, with their indices (their places).
+fn services_of(raw: &Value, pointer: &str, bad: &[String]) -> Option<Vec<(usize, ServiceRef)>> {
+    let list = raw.get("services")?.as_array()?;
+    let mut out = Vec::new();
+    for (j, item) in list.iter().enumerate() {
+        let p = format!("{pointer}/services/{j}");
+        if bad.iter().any(|b| covers(&p, b)) {
+            continue;
+        }
+        if let Ok(s) = serde_json::from_value::<ServiceRef>(item.clone()) {
+            out.push((j, s));
+        }
+    }
+    Some(out)
 }
 
 fn internal(cx: &mut Ctx<'_>, pointer: &str, e: &serde_json::Error) {
@@ -185,7 +241,12 @@ fn is_id_field(pointer: &str) -> bool {
 
 /// Checks how scalars were written, over the whole tree: the SN rule at `/pbxs/N/sn`, and
 /// decimals or over-long numbers anywhere (a manifest holds none).
-fn literal_checks(node: &Node, pointer: &str, file: &Arc<str>, out: &mut Vec<(String, Diagnostic)>) {
+fn literal_checks(
+    node: &Node,
+    pointer: &str,
+    file: &Arc<str>,
+    out: &mut Vec<(String, Diagnostic)>,
+) {
     let loc = |p: Pos| Loc {
         file: file.clone(),
         line: p.line,
@@ -204,15 +265,20 @@ fn literal_checks(node: &Node, pointer: &str, file: &Arc<str>, out: &mut Vec<(St
         }
         Kind::Scalar(s) => {
             let plain = s.style == Style::Plain && s.tag.is_none();
-            let is_sn = pointer.starts_with("/pbxs/") && pointer.ends_with("/sn") && pointer.matches('/').count() == 3;
+            let is_sn = pointer.starts_with("/pbxs/")
+                && pointer.ends_with("/sn")
+                && pointer.matches('/').count() == 3;
             let t = &s.text;
             if is_sn && plain {
                 let why = sn_reading(t, s.resolve());
                 if let Some(why) = why {
                     out.push((
                         pointer.to_owned(),
-                        Diagnostic::new(Some(loc(node.at)), format!("SN `{t}` must be quoted: {why}"))
-                            .with_help(format!("write `sn: \"{t}\"`")),
+                        Diagnostic::new(
+                            Some(loc(node.at)),
+                            format!("SN `{t}` must be quoted: {why}"),
+                        )
+                        .with_help(format!("write `sn: \"{t}\"`")),
                     ));
                 }
                 return;
@@ -222,17 +288,26 @@ fn literal_checks(node: &Node, pointer: &str, file: &Arc<str>, out: &mut Vec<(St
             }
             let field = pointer.rsplit('/').next().unwrap_or("");
             let message = match s.resolve() {
-                Resolved::Float(_) if t.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) => {
+                Resolved::Float(_)
+                    if t.trim_start_matches(['-', '+'])
+                        .bytes()
+                        .all(|b| b.is_ascii_digit()) =>
+                {
                     Some((format!("`{field}` `{t}` is too large"), None))
                 }
                 Resolved::Float(_) if is_id_field(pointer) => Some((
-                    format!("`{field}` `{t}` is written as a decimal number, which cannot hold an ID exactly"),
+                    format!(
+                        "`{field}` `{t}` is written as a decimal number, which cannot hold an ID exactly"
+                    ),
                     Some("write every digit of the ID, e.g. `3049040650094403584`".to_owned()),
                 )),
                 Resolved::Float(f) => {
                     let help = (f.fract() == 0.0 && f.abs() < 1e15)
                         .then(|| format!("write `{}`", f as i64));
-                    Some((format!("`{field}` `{t}` is a decimal number; a whole number is needed"), help))
+                    Some((
+                        format!("`{field}` `{t}` is a decimal number; a whole number is needed"),
+                        help,
+                    ))
                 }
                 _ => None,
             };
@@ -253,9 +328,9 @@ fn sn_reading(t: &str, r: Resolved) -> Option<String> {
             "YAML reads `{t}` as a number, and more than 19 digits cannot be kept exactly"
         )),
         Resolved::Int(IntValue::Pos(v)) if t == v.to_string() => None,
-        Resolved::Int(IntValue::Pos(v)) if t.len() > 1 && t.starts_with('0') && digits(t) => Some(format!(
-            "YAML reads `{t}` as the number {v}, dropping the leading zero"
-        )),
+        Resolved::Int(IntValue::Pos(v)) if t.len() > 1 && t.starts_with('0') && digits(t) => Some(
+            format!("YAML reads `{t}` as the number {v}, dropping the leading zero"),
+        ),
         Resolved::Int(IntValue::Pos(v)) => Some(format!("YAML reads `{t}` as the number {v}")),
         Resolved::Int(IntValue::Neg(v)) => Some(format!("YAML reads `{t}` as the number {v}")),
         Resolved::Float(_) | Resolved::Unrepresentable if t.contains(['e', 'E']) => {
@@ -279,15 +354,20 @@ fn sn_reading(t: &str, r: Resolved) -> Option<String> {
 }
 
 fn check_renew_before(cx: &mut Ctx<'_>, parent: &str, rb: Option<v1::RenewBefore>) {
-    if let Some(rb) = rb {
-        if rb.days() > MAX_RENEW_BEFORE_DAYS {
-            let at = cx.value_loc(&format!("{parent}/renewBefore"));
-            cx.error(
-                at,
-                format!("`renewBefore` `{rb}` is {} days, longer than a year", rb.days()),
-                Some(format!("renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)")),
-            );
-        }
+    if let Some(rb) = rb
+        && rb.days() > MAX_RENEW_BEFORE_DAYS
+    {
+        let at = cx.value_loc(&format!("{parent}/renewBefore"));
+        cx.error(
+            at,
+            format!(
+                "`renewBefore` `{rb}` is {} days, longer than a year",
+                rb.days()
+            ),
+            Some(format!(
+                "renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)"
+            )),
+        );
     }
 }
 
@@ -326,6 +406,7 @@ fn resolve_entry(
     cx: &mut Ctx<'_>,
     pointer: &str,
     e: PbxEntry,
+    services: Option<Vec<(usize, ServiceRef)>>,
     d: &v1::Defaults,
     product_unknown: bool,
 ) -> Option<DesiredPbx> {
@@ -345,17 +426,41 @@ fn resolve_entry(
     };
     let product = pick(cx, pointer, product_field, own_product, default_product);
 
-    let billing_cycle = pick(cx, pointer, "billingCycle", e.billing_cycle.map(Cycle::from), d.billing_cycle.map(Cycle::from));
+    let billing_cycle = pick(
+        cx,
+        pointer,
+        "billingCycle",
+        e.billing_cycle.map(Cycle::from),
+        d.billing_cycle.map(Cycle::from),
+    );
     let term = pick(cx, pointer, "term", e.term, d.term);
     let auto_renew = pick(cx, pointer, "autoRenew", e.auto_renew, d.auto_renew);
-    let billing_contact = pick(cx, pointer, "billingContact", e.billing_contact.map(contact), d.billing_contact.clone().map(contact));
-    let renew_before = pick(cx, pointer, "renewBefore", e.renew_before.map(|r| r.days()), d.renew_before.map(|r| r.days()))
-        .unwrap_or_else(|| Located::new(DEFAULT_RENEW_BEFORE_DAYS, at.clone()));
+    let billing_contact = pick(
+        cx,
+        pointer,
+        "billingContact",
+        e.billing_contact.map(contact),
+        d.billing_contact.clone().map(contact),
+    );
+    let renew_before = pick(
+        cx,
+        pointer,
+        "renewBefore",
+        e.renew_before.map(|r| r.days()),
+        d.renew_before.map(|r| r.days()),
+    )
+    .unwrap_or_else(|| Located::new(DEFAULT_RENEW_BEFORE_DAYS, at.clone()));
     check_renew_before(cx, pointer, e.renew_before);
 
     let plan = match (e.plan, e.plan_id) {
-        (Some(name), _) => Some(Located::new(CatalogRef::Name(name), cx.value_loc(&format!("{pointer}/plan")))),
-        (None, Some(id)) => Some(Located::new(CatalogRef::Id(id.0), cx.value_loc(&format!("{pointer}/planId")))),
+        (Some(name), _) => Some(Located::new(
+            CatalogRef::Name(name),
+            cx.value_loc(&format!("{pointer}/plan")),
+        )),
+        (None, Some(id)) => Some(Located::new(
+            CatalogRef::Id(id.0),
+            cx.value_loc(&format!("{pointer}/planId")),
+        )),
         (None, None) => None,
     };
     let extensions = e
@@ -365,9 +470,9 @@ fn resolve_entry(
         .concurrent_calls
         .map(|v| Located::new(v, cx.value_loc(&format!("{pointer}/concurrentCalls"))));
 
-    let services = e.services.map(|list| {
+    let services = services.map(|list| {
         let mut out: Vec<Located<CatalogRef>> = Vec::new();
-        for (j, s) in list.into_iter().enumerate() {
+        for (j, s) in list {
             let item = format!("{pointer}/services/{j}");
             let (r, loc) = match s {
                 ServiceRef::Name(n) => (CatalogRef::Name(n), cx.value_loc(&item)),
@@ -378,18 +483,22 @@ fn resolve_entry(
                     (None, None) => continue,
                 },
             };
-            if let CatalogRef::Name(n) = &r {
-                if let Some(field) = capacity_field(n) {
-                    cx.error(
-                        loc.clone(),
-                        format!("`{}` is capacity, not a service to list", n.trim()),
-                        Some(format!("set `{field}:` to the TOTAL wanted; entitle buys the difference")),
-                    );
-                    continue;
-                }
+            if let CatalogRef::Name(n) = &r
+                && let Some(field) = capacity_field(n)
+            {
+                cx.error(
+                    loc.clone(),
+                    format!("`{}` is capacity, not a service to list", n.trim()),
+                    Some(format!(
+                        "set `{field}:` to the TOTAL wanted; entitle buys the difference"
+                    )),
+                );
+                continue;
             }
             let same = |a: &CatalogRef, b: &CatalogRef| match (a, b) {
-                (CatalogRef::Name(x), CatalogRef::Name(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
+                (CatalogRef::Name(x), CatalogRef::Name(y)) => {
+                    x.trim().eq_ignore_ascii_case(y.trim())
+                }
                 (CatalogRef::Id(x), CatalogRef::Id(y)) => x == y,
                 _ => false,
             };
@@ -397,7 +506,10 @@ fn resolve_entry(
                 let first_at = first.at.clone();
                 cx.error(
                     loc.clone(),
-                    format!("service `{r}` is listed twice for this PBX (first at line {}, column {})", first_at.line, first_at.column),
+                    format!(
+                        "service `{r}` is listed twice for this PBX (first at line {}, column {})",
+                        first_at.line, first_at.column
+                    ),
                     Some("list each service once".to_owned()),
                 );
                 continue;
@@ -421,25 +533,30 @@ fn resolve_entry(
         }
         return None;
     };
-    if let (Some(cycle), Some(t)) = (&billing_cycle, &term) {
-        if cycle.value == Cycle::Monthly && t.value > 1 {
-            cx.error(
+    if let (Some(cycle), Some(t)) = (&billing_cycle, &term)
+        && cycle.value == Cycle::Monthly
+        && t.value > 1
+    {
+        cx.error(
                 t.at.clone(),
                 format!("`term: {}` asks for a {}-year term, but PBX `{sn}` is billed monthly ({})", t.value, t.value, place(&cycle.at, &t.at)),
                 Some("monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`".to_owned()),
             );
-        }
     }
-    if product.value == ProductId::CLOUD_PBX {
-        if let Some(x) = &extensions {
-            if !CLOUD_PBX_EXTENSIONS.contains(&x.value) {
-                    cx.error(
-                    x.at.clone(),
-                    format!("a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that", CLOUD_PBX_EXTENSIONS.start(), CLOUD_PBX_EXTENSIONS.end(), x.value),
-                    None,
-                );
-            }
-        }
+    if product.value == ProductId::CLOUD_PBX
+        && let Some(x) = &extensions
+        && !CLOUD_PBX_EXTENSIONS.contains(&x.value)
+    {
+        cx.error(
+            x.at.clone(),
+            format!(
+                "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
+                CLOUD_PBX_EXTENSIONS.start(),
+                CLOUD_PBX_EXTENSIONS.end(),
+                x.value
+            ),
+            None,
+        );
     }
     Some(DesiredPbx {
         at,
@@ -471,7 +588,8 @@ fn place(at: &Loc, from: &Loc) -> String {
 /// `(sn, product)` declared more than once across all files: one problem per repeat, naming
 /// the first place. SNs are compared ignoring letter case (the same PBX either way).
 pub(crate) fn duplicates(pbxs: &[DesiredPbx]) -> Vec<Diagnostic> {
-    let mut first: std::collections::HashMap<(String, ProductId), &DesiredPbx> = std::collections::HashMap::new();
+    let mut first: std::collections::HashMap<(String, ProductId), &DesiredPbx> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
     for p in pbxs {
         let key = (p.sn.to_ascii_uppercase(), p.product.value);
@@ -513,7 +631,10 @@ mod tests {
     #[test]
     fn capacity_services_point_to_their_field() {
         assert_eq!(capacity_field(" extension expansion"), Some("extensions"));
-        assert_eq!(capacity_field("Concurrent Call Expansion"), Some("concurrentCalls"));
+        assert_eq!(
+            capacity_field("Concurrent Call Expansion"),
+            Some("concurrentCalls")
+        );
         assert_eq!(capacity_field("High Availability"), None);
     }
 }
