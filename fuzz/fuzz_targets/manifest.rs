@@ -9,7 +9,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(loaded) => {
             for pbx in &loaded.pbxs {
                 assert!(!pbx.sn.is_empty());
-                assert!(pbx.sn.bytes().all(|b| b.is_ascii_alphanumeric()), "{}", pbx.sn);
+                assert!(
+                    pbx.sn.bytes().all(|b| b.is_ascii_alphanumeric()),
+                    "{}",
+                    pbx.sn
+                );
             }
         }
         Err(problems) => {
