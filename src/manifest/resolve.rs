@@ -606,7 +606,12 @@ pub(crate) fn duplicates(pbxs: &[DesiredPbx]) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::new(
                         Some(p.at.clone()),
-                        format!("PBX `{}` ({}) is declared twice: first at {}{case}", p.sn, p.product.value, f.at),
+                        format!(
+                            "PBX `{}` ({}) is declared twice: first at {}{case}",
+                            p.sn,
+                            p.product.value,
+                            place(&f.at, &p.at)
+                        ),
                     )
                     .with_help("an (sn, product) pair may be declared once across all manifests; merge the two entries"),
                 );

@@ -446,11 +446,30 @@ fn services_are_names_or_one_of_name_and_id() {
         "    product: linkus\n    services: [{name: a, id: 1}]\n",
     ));
     assert!(
-        p.contains("m.yaml:5:16: item 1 of `services` must give exactly one of `name` or `id`"),
+        p.contains("m.yaml:5:16: item 1 of `services` gives both `name` and `id`; give only one"),
         "{p}"
     );
     let p = problem(&pbx("    product: linkus\n    services: [{}]\n"));
-    assert!(p.contains("must give exactly one of `name` or `id`"), "{p}");
+    assert!(
+        p.contains("item 1 of `services` is empty; give `name` or `id`"),
+        "{p}"
+    );
+    let p = problem(&pbx(
+        "    product: linkus\n    services: [{name: a, extra: 1}]\n",
+    ));
+    assert!(p.contains("m.yaml:5:26: unknown field `extra`"), "{p}");
+    let p = problem(&pbx("    product: 12\n"));
+    assert!(p.contains("m.yaml:4:14: `product` must be `linkus`, `appliance`, `software-edition` or `cloud-pbx`, found `12`"), "{p}");
+    let p = problem("version: 1\npbxs:\n  - 3651D3296882\n");
+    assert!(
+        p.contains("m.yaml:3:5: PBX entry 1 must be a mapping, found text `3651D3296882`"),
+        "{p}"
+    );
+    let p = problem("version: '1'\npbxs: []\n");
+    assert!(
+        p.contains("m.yaml:1:10: `version` must be the number 1, found text `1`"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    services: ['']\n"));
     assert!(p.contains("item 1 of `services` must not be empty"), "{p}");
     let p = problem(&pbx(
@@ -592,6 +611,16 @@ fn a_pair_declared_twice_names_both_places_across_files() {
     // The same SN under two products is two entries.
     let l = load_from_memory(&[("a.yaml", a.as_bytes())]).unwrap();
     assert_eq!(l.pbxs.len(), 1);
+}
+
+#[test]
+fn a_pair_declared_twice_in_one_file_names_the_line() {
+    let p =
+        problem("version: 1\npbxs:\n  - {sn: A1, product: linkus}\n  - {sn: A1, productId: 9}\n");
+    assert_eq!(
+        p,
+        "error: m.yaml:4:6: PBX `A1` (linkus) is declared twice: first at line 3, column 6\n  help: an (sn, product) pair may be declared once across all manifests; merge the two entries"
+    );
 }
 
 #[test]

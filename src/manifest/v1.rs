@@ -49,7 +49,7 @@ pub struct Manifest {
 /// PBX's value winning per key).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(extend("not" = {"required": ["product", "productId"]}))]
+#[schemars(extend("not" = {"type": "object", "required": ["product", "productId"]}))]
 pub struct Defaults {
     /// Billing contact of the orders: its e-mail address or its numeric ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,8 +89,8 @@ pub struct Defaults {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(extend("allOf" = [
-    {"not": {"required": ["product", "productId"]}},
-    {"not": {"required": ["plan", "planId"]}},
+    {"not": {"type": "object", "required": ["product", "productId"]}},
+    {"not": {"type": "object", "required": ["plan", "planId"]}},
 ]))]
 pub struct PbxEntry {
     /// Serial number of the PBX: letters and digits. Quote it when YAML would read it as a
