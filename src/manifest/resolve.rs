@@ -80,7 +80,7 @@ pub(crate) fn resolve_file(
     literal_checks(map.root(), "", file, &mut literal);
     let sn_pointers: HashSet<&str> = literal
         .iter()
-        .filter(|(p, _)| p.ends_with("/sn"))
+        .filter(|(p, _)| is_sn_pointer(p))
         .map(|(p, _)| p.as_str())
         .collect();
     let schema_pointers: HashSet<String> =
@@ -94,8 +94,7 @@ pub(crate) fn resolve_file(
         }
     }
     for (pointer, d) in literal {
-        let is_sn = pointer.ends_with("/sn");
-        if is_sn || !schema_pointers.contains(&pointer) {
+        if is_sn_pointer(&pointer) || !schema_pointers.contains(&pointer) {
             bad.push(pointer);
             cx.problems.push(d);
         }
@@ -105,10 +104,14 @@ pub(crate) fn resolve_file(
     let defaults_json = doc
         .get("defaults")
         .and_then(|d| usable(d, "/defaults", &bad));
-    let defaults_whole = defaults_json
-        .as_ref()
-        .is_some_and(|(_, dropped)| dropped.is_empty())
-        || doc.get("defaults").is_none();
+    // Whether `defaults` may name a product that could not be read.
+    let default_product_unreadable = match (&defaults_json, doc.get("defaults")) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some((_, dropped)), Some(_)) => {
+            dropped.contains("product") || dropped.contains("productId")
+        }
+    };
     let defaults: v1::Defaults = match &defaults_json {
         Some((d, _)) => match serde_json::from_value(d.clone()) {
             Ok(d) => d,
@@ -142,7 +145,7 @@ pub(crate) fn resolve_file(
             match serde_json::from_value::<PbxEntry>(entry) {
                 Ok(entry) => {
                     // Whether a product may have been given but was unreadable.
-                    let product_unknown = !defaults_whole
+                    let product_unknown = default_product_unreadable
                         || dropped.contains("product")
                         || dropped.contains("productId");
                     if let Some(p) = resolve_entry(
@@ -232,6 +235,11 @@ fn internal(cx: &mut Ctx<'_>, pointer: &str, e: &serde_json::Error) {
     );
 }
 
+/// `/pbxs/N/sn`: where the SN rules apply.
+fn is_sn_pointer(pointer: &str) -> bool {
+    pointer.starts_with("/pbxs/") && pointer.ends_with("/sn") && pointer.matches('/').count() == 3
+}
+
 fn is_id_field(pointer: &str) -> bool {
     pointer.ends_with("/planId")
         || pointer.ends_with("/id")
@@ -265,9 +273,7 @@ fn literal_checks(
         }
         Kind::Scalar(s) => {
             let plain = s.style == Style::Plain && s.tag.is_none();
-            let is_sn = pointer.starts_with("/pbxs/")
-                && pointer.ends_with("/sn")
-                && pointer.matches('/').count() == 3;
+            let is_sn = is_sn_pointer(pointer);
             let t = &s.text;
             if is_sn && plain {
                 let why = sn_reading(t, s.resolve());
