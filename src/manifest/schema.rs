@@ -608,7 +608,7 @@ impl Translator<'_> {
                 Some("write the serial number as the PBX shows it, e.g. `3651D3296882`".to_owned()),
             ),
             v1::ID_PATTERN => (
-                format!("{subj} `{v}` is not an ID; IDs are up to 19 digits"),
+                format!("{subj} `{v}` is not an ID; IDs are 1 to 19 digits, not starting with 0"),
                 None,
             ),
             v1::CONTACT_PATTERN => (

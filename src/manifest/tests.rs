@@ -182,9 +182,13 @@ fn ids_stay_exact_as_numbers_and_strings() {
     assert!(p.contains("m.yaml:5:13: `planId` `3.049e18` is written as a decimal number, which cannot hold an ID exactly"), "{p}");
     let p = problem(&pbx("    product: linkus\n    planId: '12a'\n"));
     assert!(
-        p.contains("`planId` `12a` is not an ID; IDs are up to 19 digits"),
+        p.contains("`planId` `12a` is not an ID; IDs are 1 to 19 digits, not starting with 0"),
         "{p}"
     );
+    for zero in ["0", "'0'", "'007'"] {
+        let p = problem(&pbx(&format!("    product: linkus\n    planId: {zero}\n")));
+        assert!(p.contains("m.yaml:5:13: `planId`"), "{p}");
+    }
 }
 
 #[test]

@@ -16,12 +16,13 @@ use crate::model::{Cycle, Id, ProductId};
 
 /// Pattern of a serial number written as text.
 pub(crate) const SN_PATTERN: &str = "^[A-Za-z0-9]{1,64}$";
-/// Pattern of an identifier written as text: digits, at most 19 (every such number fits u64).
-pub(crate) const ID_PATTERN: &str = "^[0-9]{1,19}$";
+/// Pattern of an identifier written as text: a positive number of at most 19 digits (every
+/// such number fits u64).
+pub(crate) const ID_PATTERN: &str = "^[1-9][0-9]{0,18}$";
 /// Largest identifier written as a number (19 digits).
 pub(crate) const ID_MAX: u64 = 9_999_999_999_999_999_999;
 /// A billing contact written as text: an e-mail address or an identifier.
-pub(crate) const CONTACT_PATTERN: &str = "^([0-9]{1,19}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$";
+pub(crate) const CONTACT_PATTERN: &str = "^([1-9][0-9]{0,18}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$";
 /// A renewal window: a number of days or weeks.
 pub(crate) const DURATION_PATTERN: &str = "^[0-9]{1,4}[dw]$";
 /// A label key: letters, digits, `.`, `_`, `-`, starting with a letter or digit.
