@@ -99,6 +99,7 @@ pub enum Format {
 pub enum Command {
     /// Check manifests offline: syntax, schema and rules; no network.
     #[command(
+        long_about = validate::LONG_ABOUT,
         after_help = "Exit codes:\n  0  all manifests are valid\n  1  a manifest is invalid (every problem is listed with file:line:column)"
     )]
     Validate(validate::ValidateArgs),
@@ -119,13 +120,16 @@ pub enum Command {
     #[command(after_help = "Exit codes:\n  0  listed\n  1  error")]
     Catalog(catalog::CatalogArgs),
     /// Print the manifest JSON Schema.
-    #[command(after_help = "Exit codes:\n  0  printed")]
+    #[command(long_about = schema::LONG_ABOUT, after_help = "Exit codes:\n  0  printed")]
     Schema(schema::SchemaArgs),
     /// Run the built-in Partner API simulator.
     #[command(after_help = "Exit codes:\n  0  stopped cleanly\n  1  could not start")]
     Sandbox(sandbox::SandboxArgs),
     /// Print shell completions.
-    #[command(after_help = "Exit codes:\n  0  printed")]
+    #[command(
+        long_about = completions::LONG_ABOUT,
+        after_help = "Exit codes:\n  0  printed\n  2  unknown shell"
+    )]
     Completions(completions::CompletionsArgs),
 }
 

@@ -7,13 +7,13 @@ use clap::Args;
 
 use super::{Exit, GlobalArgs};
 
-#[derive(Debug, Args)]
-#[command(
-    long_about = "Print the manifest JSON Schema (draft 2020-12) to stdout.\n\n\
+/// The long `--help` text (set on the subcommand in `cli/mod.rs`).
+pub const LONG_ABOUT: &str = "Print the manifest JSON Schema (draft 2020-12) to stdout.\n\n\
         The same schema is committed as schema/manifest.schema.json. Point an editor at it with a \
         first line such as `# yaml-language-server: $schema=../schema/manifest.schema.json`; \
-        `entitle validate` checks manifests against it as well as the rules no schema can express."
-)]
+        `entitle validate` checks manifests against it as well as the rules no schema can express.";
+
+#[derive(Debug, Args)]
 pub struct SchemaArgs {}
 
 pub fn run(_global: &GlobalArgs, _args: SchemaArgs) -> anyhow::Result<Exit> {

@@ -9,16 +9,16 @@ use clap::Args;
 use super::{Exit, GlobalArgs};
 use crate::manifest;
 
-#[derive(Debug, Args)]
-#[command(
-    long_about = "Check manifests offline: YAML syntax, the JSON Schema, and the rules the schema \
+/// The long `--help` text (set on the subcommand in `cli/mod.rs`).
+pub const LONG_ABOUT: &str = "Check manifests offline: YAML syntax, the JSON Schema, and the rules the schema \
         cannot express (defaults, monthly billing has no multi-year term, Cloud PBX capacity \
         5..500, SNs YAML would change, an (sn, product) pair declared twice across files). \
         No network, no credentials.\n\n\
         On success prints a summary such as `3 files, 4 PBXs: valid` to stdout. Otherwise every \
         problem of every file goes to stderr as `error: FILE:LINE:COLUMN: message`, with a \
-        `help:` line where there is a likely fix."
-)]
+        `help:` line where there is a likely fix.";
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Manifest files, or directories searched recursively for *.yaml and *.yml (hidden
     /// entries skipped) [default: manifests/]
