@@ -2,5 +2,8 @@
 //! diagnostics, and validation against the published JSON Schema.
 
 mod desired;
+mod suggest;
+
+pub use suggest::suggest;
 
 pub use desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredPbx, Loc, Located};
