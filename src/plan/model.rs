@@ -13,7 +13,6 @@ pub const FORMAT_VERSION: &str = "1.0";
 
 /// A whole plan: one entry per PBX in scope, in manifest order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Plan {
     pub format_version: String,
     pub plan_id: String,
@@ -27,7 +26,6 @@ pub struct Plan {
 
 /// Which PBXs were in scope, as given on the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Selection {
     pub paths: Vec<String>,
     pub sns: Vec<String>,
@@ -36,7 +34,6 @@ pub struct Selection {
 
 /// The plan of one `(sn, product)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct PbxPlan {
     pub sn: String,
     pub product: ProductId,
@@ -97,7 +94,7 @@ impl std::fmt::Display for ActionKind {
 
 /// When an action's effect is in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "when")]
+#[serde(rename_all = "snake_case", tag = "when")]
 pub enum Effective {
     Now,
     /// A downgrade: accepted now, in force when the current term ends.
@@ -108,7 +105,6 @@ pub enum Effective {
 
 /// One action of a PBX's plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Action {
     pub kind: ActionKind,
     /// Why, in words ("term ends 2026-12-10, within 30d").
@@ -131,7 +127,6 @@ impl Action {
 
 /// A before → after line of an action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Change {
     pub field: String,
     /// `None` when added (`+`), `Some` when changed (`~`).
@@ -141,7 +136,6 @@ pub struct Change {
 
 /// Drift the API cannot close: shown, never attempted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct ManualItem {
     pub field: String,
     pub current: String,
@@ -151,7 +145,6 @@ pub struct ManualItem {
 
 /// Totals of a plan, for summaries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub pbxs: usize,
     pub changed: usize,
