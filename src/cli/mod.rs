@@ -7,6 +7,7 @@ pub mod apply;
 pub mod catalog;
 pub mod completions;
 pub mod plan;
+mod scope;
 pub mod sandbox;
 pub mod schema;
 pub mod show;

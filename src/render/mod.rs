@@ -1,11 +1,13 @@
 //! Renderers of plans (and apply results) for people and machines: text, JSON and Markdown,
 //! each writing to any `impl Write`. Colour is a setting passed in, never detected here.
 
+mod apply;
 mod json;
 mod markdown;
 mod style;
 mod text;
 
+pub use apply::write_apply_text;
 pub use json::{plan_document, write_plan_json};
 pub use markdown::write_plan_markdown;
 pub use style::Style;
