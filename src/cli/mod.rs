@@ -6,6 +6,7 @@ mod exit;
 pub mod apply;
 pub mod catalog;
 pub mod completions;
+pub mod config;
 pub mod plan;
 mod scope;
 pub mod sandbox;
