@@ -26,3 +26,4 @@ pub use credentials::{
 pub use error::{ApiError, Endpoint, MappingError};
 pub use secret::Secret;
 pub use transport::USER_AGENT;
+mod vendor;

@@ -10,7 +10,6 @@ use std::sync::Mutex;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use super::GlobalArgs;
 use super::config::Connection;
 use crate::apply::{self, Journal};
 use crate::date::Date;
