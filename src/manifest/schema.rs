@@ -1,0 +1,525 @@
+//! The published JSON Schema: generated from the [`super::v1`] types, and enforced at run time
+//! with `jsonschema` so the schema editors use and the loader cannot disagree. Its errors —
+//! every one, not just the first — are turned into located diagnostics in the user's words
+//! ("unknown field `extentions`, did you mean `extensions`?") through the position map.
+
+use std::sync::{Arc, OnceLock};
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{JsonType, ValidationError, Validator};
+use schemars::generate::SchemaSettings;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_json::Value;
+
+use super::desired::Loc;
+use super::diagnostic::Diagnostic;
+use super::node::{Kind, Pos, PositionMap, push_segment, segments};
+use super::suggest::suggest;
+use super::v1;
+
+fn schema_value() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let generator = SchemaSettings::draft2020_12().into_generator();
+        let schema = generator.into_root_schema_for::<v1::Manifest>();
+        let mut value = serde_json::to_value(schema).unwrap_or(Value::Null);
+        tidy(&mut value);
+        value
+    })
+}
+
+/// The manifest JSON Schema (draft 2020-12) as committed in `schema/manifest.schema.json`:
+/// pretty-printed, with a trailing newline.
+pub fn schema_json() -> String {
+    let mut s = serde_json::to_string_pretty(schema_value()).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Takes `null` out of the schema: schemars allows it for every `Option` field, but a field
+/// left out is how a manifest says "don't care", and `plan:` with nothing after it is a
+/// mistake worth reporting. Also unwraps doc-comment lines into paragraphs for editors.
+fn tidy(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(d)) = m.get_mut("description") {
+                *d = d
+                    .split("\n\n")
+                    .map(|para| para.replace('\n', " "))
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
+            }
+            if let Some(Value::Array(types)) = m.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let t = types.remove(0);
+                    m.insert("type".into(), t);
+                }
+            }
+            let is_null = |s: &Value| s.get("type").and_then(Value::as_str) == Some("null");
+            if let Some(Value::Array(branches)) = m.get_mut("anyOf") {
+                if branches.iter().any(is_null) {
+                    branches.retain(|b| !is_null(b));
+                    if branches.len() == 1 {
+                        if let Some(Value::Object(only)) = branches.pop() {
+                            m.remove("anyOf");
+                            for (k, val) in only {
+                                m.entry(k).or_insert(val);
+                            }
+                        }
+                    }
+                }
+            }
+            for (_, child) in m.iter_mut() {
+                tidy(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(tidy),
+        _ => {}
+    }
+}
+
+fn validator() -> Option<&'static Validator> {
+    static VALIDATOR: OnceLock<Option<Validator>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| jsonschema::validator_for(schema_value()).ok())
+        .as_ref()
+}
+
+/// A problem found by the schema, with the JSON pointer of the value it is about.
+#[derive(Debug)]
+pub(crate) struct SchemaProblem {
+    pub pointer: String,
+    pub diagnostic: Diagnostic,
+}
+
+/// Validates a document against the schema; every error, located and worded for people.
+pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<SchemaProblem> {
+    let Some(v) = validator() else {
+        // The schema is generated from our own types and compiled by a test; unreachable.
+        return vec![SchemaProblem {
+            pointer: String::new(),
+            diagnostic: Diagnostic::new(None, "internal error: the manifest schema does not compile"),
+        }];
+    };
+    let mut t = Translator {
+        map,
+        file,
+        out: Vec::new(),
+    };
+    for e in v.iter_errors(doc) {
+        t.error(&e);
+    }
+    t.out
+}
+
+struct Translator<'a> {
+    map: &'a PositionMap,
+    file: &'a Arc<str>,
+    out: Vec<SchemaProblem>,
+}
+
+fn type_name(t: JsonType) -> &'static str {
+    match t {
+        JsonType::String => "text",
+        JsonType::Integer => "a whole number",
+        JsonType::Number => "a number",
+        JsonType::Boolean => "`true` or `false`",
+        JsonType::Array => "a list",
+        JsonType::Object => "a mapping",
+        JsonType::Null => "nothing",
+    }
+}
+
+fn expected_types(kind: &TypeKind) -> Vec<JsonType> {
+    match kind {
+        TypeKind::Single(t) => vec![*t],
+        TypeKind::Multiple(set) => set.iter().collect(),
+    }
+}
+
+fn join_or(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The fields a struct declares, in declaration order, as serde names them.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    struct Grab<'g>(&'g mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Grab<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("fields only"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields only"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Grab(&mut fields));
+    fields
+}
+
+/// The fields allowed in the object a schema location belongs to, and what to call them.
+fn object_fields(schema_object: &str) -> Option<(&'static str, &'static [&'static str])> {
+    let name = schema_object.rsplit('/').next().unwrap_or("");
+    Some(match name {
+        "" => ("top-level fields", fields_of::<v1::Manifest>()),
+        "Defaults" => ("fields of `defaults`", fields_of::<v1::Defaults>()),
+        "PbxEntry" => ("fields of a PBX entry", fields_of::<v1::PbxEntry>()),
+        "ServiceObject" => ("fields of a service", fields_of::<v1::ServiceObject>()),
+        _ => return None,
+    })
+}
+
+/// What a pointer names, for messages: `term`, label `site`, item 2 of `services`.
+fn subject(pointer: &str) -> String {
+    let segs: Vec<String> = segments(pointer).collect();
+    match segs.as_slice() {
+        [] => "the manifest".to_owned(),
+        [.., parent, key] if parent == "labels" && segs.len() >= 2 => format!("label `{key}`"),
+        [.., parent, idx] if idx.parse::<usize>().is_ok() => {
+            let n = idx.parse::<usize>().unwrap_or(0) + 1;
+            if parent == "pbxs" {
+                format!("PBX entry {n}")
+            } else {
+                format!("item {n} of `{parent}`")
+            }
+        }
+        [.., key] => format!("`{key}`"),
+    }
+}
+
+fn field_name(pointer: &str) -> String {
+    segments(pointer).last().unwrap_or_default()
+}
+
+/// A value as messages quote it.
+fn found(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing".to_owned(),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Number(n) => format!("`{n}`"),
+        Value::String(s) => format!("text `{}`", short(s)),
+        Value::Array(_) => "a list".to_owned(),
+        Value::Object(_) => "a mapping".to_owned(),
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(57).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}
+
+impl Translator<'_> {
+    fn loc(&self, p: Pos) -> Option<Loc> {
+        Some(Loc {
+            file: self.file.clone(),
+            line: p.line,
+            column: p.column,
+        })
+    }
+
+    fn push(&mut self, pointer: &str, at: Pos, message: String, help: Option<String>) {
+        let mut d = Diagnostic::new(self.loc(at), message);
+        d.help = help;
+        self.out.push(SchemaProblem {
+            pointer: pointer.to_owned(),
+            diagnostic: d,
+        });
+    }
+
+    /// The scalar text written at `pointer`, if a scalar is there.
+    fn raw(&self, pointer: &str) -> Option<String> {
+        match self.map.find(pointer) {
+            Some((n, _)) => match &n.kind {
+                Kind::Scalar(s) => Some(s.text.clone()),
+                _ => None,
+            },
+            None => None,
+        }
+    }
+
+    fn error(&mut self, e: &ValidationError<'_>) {
+        let pointer = e.instance_path().as_str().to_owned();
+        let schema_path = e.schema_path().as_str().to_owned();
+        let at = self.map.value_pos(&pointer);
+        let instance = e.instance();
+        let subj = subject(&pointer);
+        match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let object = schema_path
+                    .strip_suffix("/additionalProperties")
+                    .unwrap_or(&schema_path);
+                let (what, fields) = object_fields(object).unwrap_or(("fields", &[]));
+                for key in unexpected {
+                    let member = push_segment(&pointer, key);
+                    let key_at = self.map.key_pos(&member);
+                    let mut message = format!("unknown field `{key}`");
+                    if let Some(s) = suggest(key, fields.iter().copied()) {
+                        message.push_str(&format!(", did you mean `{s}`?"));
+                    }
+                    let help = (!fields.is_empty()).then(|| format!("{what}: {}", fields.join(", ")));
+                    self.push(&member, key_at, message, help);
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                let p = property.as_str().unwrap_or_default();
+                let help = match (pointer.as_str(), p) {
+                    ("", "version") => Some("start the file with `version: 1`".to_owned()),
+                    ("", "pbxs") => Some("list the PBXs under `pbxs:`, each starting with `- sn: ...`".to_owned()),
+                    (_, "sn") => Some("every PBX entry starts with its serial number: `- sn: ...`".to_owned()),
+                    _ => None,
+                };
+                self.push(&pointer, at, format!("{subj} is missing `{p}`"), help);
+            }
+            ValidationErrorKind::Type { kind } => {
+                let want = expected_types(kind);
+                self.type_error(&pointer, at, &want, instance);
+            }
+            ValidationErrorKind::Enum { options } => {
+                let opts: Vec<&str> = options
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let quoted: Vec<String> = opts.iter().map(|o| format!("`{o}`")).collect();
+                let mut message = format!("{subj} must be {}, found {}", join_or(&quoted.iter().map(String::as_str).collect::<Vec<_>>()), found(instance));
+                if let Some(s) = instance.as_str().and_then(|v| suggest(v, opts.iter().copied())) {
+                    message = format!("{subj} `{}` is not known, did you mean `{s}`?", instance.as_str().unwrap_or_default());
+                }
+                let help = (field_name(&pointer) == "product")
+                    .then(|| "products: `linkus` (9), `appliance` (11), `software-edition` (12), `cloud-pbx` (13); or write `productId: N`".to_owned());
+                self.push(&pointer, at, message, help);
+            }
+            ValidationErrorKind::Constant { .. } => {
+                if pointer == "/version" {
+                    self.push(
+                        &pointer,
+                        at,
+                        format!("unsupported manifest version {}; this entitle reads version 1", found(instance)),
+                        Some("write `version: 1`, or upgrade entitle if the manifest is newer".to_owned()),
+                    );
+                } else {
+                    self.push(&pointer, at, format!("{subj} has an unexpected value {}", found(instance)), None);
+                }
+            }
+            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
+                let help = self.range_help(&pointer);
+                self.push(&pointer, at, format!("{subj} must be at least {limit}, found {}", found(instance)), help);
+            }
+            ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+                let help = self.range_help(&pointer);
+                self.push(&pointer, at, format!("{subj} must be at most {limit}, found {}", found(instance)), help);
+            }
+            ValidationErrorKind::MinLength { .. } => {
+                self.push(&pointer, at, format!("{subj} must not be empty"), None);
+            }
+            ValidationErrorKind::MaxLength { limit } => {
+                self.push(&pointer, at, format!("{subj} is too long (at most {limit} characters)"), None);
+            }
+            ValidationErrorKind::Pattern { pattern } => self.pattern_error(&pointer, at, pattern, instance),
+            ValidationErrorKind::MinProperties { .. } | ValidationErrorKind::MaxProperties { .. } => {
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{subj} must give exactly one of `name` or `id`"),
+                    Some("write a service as its name, `{name: ...}` or `{id: ...}`".to_owned()),
+                );
+            }
+            ValidationErrorKind::Not { schema } => {
+                let keys: Vec<&str> = schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                if let [a, b] = keys.as_slice() {
+                    let (ma, mb) = (push_segment(&pointer, a), push_segment(&pointer, b));
+                    let (pa, pb) = (self.map.key_pos(&ma), self.map.key_pos(&mb));
+                    // Attributed to the later of the two, so the rest of the entry is checked.
+                    let later = if pa > pb { ma } else { mb };
+                    self.push(
+                        &later,
+                        pa.max(pb),
+                        format!("`{a}` and `{b}` are two ways to say the same thing; give only one"),
+                        None,
+                    );
+                } else {
+                    self.push(&pointer, at, format!("{subj} is not allowed here"), None);
+                }
+            }
+            ValidationErrorKind::PropertyNames { error } => {
+                let key = error.instance().as_str().unwrap_or_default().to_owned();
+                let member = push_segment(&pointer, &key);
+                let key_at = self.map.key_pos(&member);
+                self.push(
+                    &member,
+                    key_at,
+                    format!("label key `{}` may hold only letters, digits, `.`, `_` and `-` (at most 63, starting with a letter or digit)", short(&key)),
+                    None,
+                );
+            }
+            ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+                self.alternatives(&pointer, at, context, instance);
+            }
+            _ => {
+                self.push(&pointer, at, format!("{subj}: {e}"), None);
+            }
+        }
+    }
+
+    /// `anyOf`/`oneOf` failed: report the errors of the alternative the value's type fits
+    /// (a mapping written for a service: the `{name}`/`{id}` form's errors), or say which
+    /// types would do.
+    fn alternatives(
+        &mut self,
+        pointer: &str,
+        at: Pos,
+        context: &[Vec<ValidationError<'static>>],
+        instance: &Value,
+    ) {
+        let type_mismatch = |errs: &Vec<ValidationError<'static>>| {
+            errs.iter().any(|e| {
+                e.instance_path().as_str() == pointer
+                    && matches!(e.kind(), ValidationErrorKind::Type { .. })
+            })
+        };
+        let fitting: Vec<&Vec<ValidationError<'static>>> =
+            context.iter().filter(|errs| !type_mismatch(errs)).collect();
+        if let Some(best) = fitting.iter().min_by_key(|errs| errs.len()) {
+            for e in best.iter() {
+                self.error(e);
+            }
+            return;
+        }
+        let mut want: Vec<JsonType> = Vec::new();
+        for errs in context {
+            for e in errs {
+                if let ValidationErrorKind::Type { kind } = e.kind() {
+                    for t in expected_types(kind) {
+                        if !want.contains(&t) {
+                            want.push(t);
+                        }
+                    }
+                }
+            }
+        }
+        self.type_error(pointer, at, &want, instance);
+    }
+
+    fn type_error(&mut self, pointer: &str, at: Pos, want: &[JsonType], instance: &Value) {
+        let subj = subject(pointer);
+        let names: Vec<&str> = want.iter().map(|t| type_name(*t)).collect();
+        let field = field_name(pointer);
+        let raw = self.raw(pointer);
+        let wants_text = want.contains(&JsonType::String);
+        let help = if pointer.is_empty() {
+            Some("a manifest is a mapping: `version: 1`, then `pbxs:` listing the PBXs".to_owned())
+        } else if instance.is_null() {
+            Some("a key with nothing after it is empty (null): give a value or remove the key".to_owned())
+        } else if field == "renewBefore" && !instance.is_null() {
+            Some("write days or weeks with a unit: `30d`, `4w`".to_owned())
+        } else if field == "plan" && instance.is_number() {
+            Some(format!("to name a plan by its ID write `planId: {}`", raw.unwrap_or_default()))
+        } else if field == "pbxs" && instance.is_object() {
+            Some("`pbxs` is a list: start each PBX with `- sn: ...`".to_owned())
+        } else if want.contains(&JsonType::Boolean)
+            && matches!(raw.as_deref().map(str::to_lowercase).as_deref(), Some("yes" | "no" | "on" | "off" | "y" | "n"))
+        {
+            Some("YAML 1.2 reads this as text; write `true` or `false`".to_owned())
+        } else if wants_text && (instance.is_number() || instance.is_boolean()) {
+            raw.map(|r| format!("quote it to keep it as text: `\"{r}\"`"))
+        } else {
+            None
+        };
+        let message = if pointer.is_empty() {
+            format!("a manifest must be a mapping, found {}", found(instance))
+        } else if field == "renewBefore" {
+            format!("{subj} must be a duration such as `30d`, found {}", found(instance))
+        } else {
+            format!("{subj} must be {}, found {}", join_or(&names), found(instance))
+        };
+        self.push(pointer, at, message, help);
+    }
+
+    fn range_help(&self, pointer: &str) -> Option<String> {
+        match field_name(pointer).as_str() {
+            "term" => Some("`term` is the number of years per annual term, 1 to 5".to_owned()),
+            "planId" | "id" | "billingContact" => Some("IDs are positive numbers of up to 19 digits".to_owned()),
+            _ => None,
+        }
+    }
+
+    fn pattern_error(&mut self, pointer: &str, at: Pos, pattern: &str, instance: &Value) {
+        let v = short(instance.as_str().unwrap_or_default());
+        let subj = subject(pointer);
+        let (message, help) = match pattern {
+            v1::SN_PATTERN => (
+                format!("SN `{v}` must be letters and digits only (at most 64)"),
+                Some("write the serial number as the PBX shows it, e.g. `3651D3296882`".to_owned()),
+            ),
+            v1::ID_PATTERN => (
+                format!("{subj} `{v}` is not an ID; IDs are up to 19 digits"),
+                None,
+            ),
+            v1::CONTACT_PATTERN => (
+                format!("billing contact `{v}` is neither an e-mail address nor a numeric ID"),
+                Some("write the contact's e-mail (`billing@example.com`) or its ID (`3197218168379846218`)".to_owned()),
+            ),
+            v1::DURATION_PATTERN => (
+                format!("{subj} `{v}` is not a duration"),
+                Some(if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
+                    format!("add a unit: `{v}d` (days) or `{v}w` (weeks)")
+                } else {
+                    "write days or weeks: `30d`, `4w`".to_owned()
+                }),
+            ),
+            v1::LABEL_VALUE_PATTERN => (format!("{subj} holds a control character"), None),
+            _ => (format!("{subj} `{v}` does not match `{pattern}`"), None),
+        };
+        self.push(pointer, at, message, help);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_compiles_and_names_every_field() {
+        assert!(validator().is_some());
+        let s = schema_json();
+        for f in fields_of::<v1::PbxEntry>() {
+            assert!(s.contains(&format!("\"{f}\"")), "{f}");
+        }
+        assert!(s.ends_with("}\n"));
+        assert_eq!(fields_of::<v1::Manifest>(), ["version", "defaults", "pbxs"]);
+    }
+
+    #[test]
+    fn subjects_read_naturally() {
+        assert_eq!(subject(""), "the manifest");
+        assert_eq!(subject("/pbxs/0/term"), "`term`");
+        assert_eq!(subject("/pbxs/2"), "PBX entry 3");
+        assert_eq!(subject("/pbxs/0/services/1"), "item 2 of `services`");
+        assert_eq!(subject("/pbxs/0/labels/site"), "label `site`");
+        assert_eq!(subject("/defaults/labels/a~1b"), "label `a/b`");
+    }
+}
