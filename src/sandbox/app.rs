@@ -52,6 +52,7 @@ pub struct Inner {
     pub faults: Faults,
     pub log: RequestLog,
     ids: fastrand::Rng,
+    id_key: u64,
 }
 
 #[derive(Debug)]
@@ -80,6 +81,7 @@ impl App {
                 faults,
                 log: RequestLog::default(),
                 ids: fastrand::Rng::new(),
+                id_key: fastrand::u64(..),
             }),
             request_seq: AtomicU64::new(0),
             shutdown,
@@ -96,11 +98,16 @@ impl App {
         self.config.today.unwrap_or_else(Date::today_utc)
     }
 
-    /// 32 lowercase hex characters, unique per request.
+    /// 32 lowercase hex characters, unique per request: random high half; the low half is the
+    /// request sequence through a bijection (odd multiplier, xor key), so it never repeats.
     pub fn request_id(&self) -> String {
         let seq = self.request_seq.fetch_add(1, Ordering::Relaxed);
-        let random = self.lock().ids.u64(..);
-        format!("{random:016x}{seq:016x}")
+        let (random, key) = {
+            let mut inner = self.lock();
+            (inner.ids.u64(..), inner.id_key)
+        };
+        let low = seq.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key;
+        format!("{random:016x}{low:016x}")
     }
 
     /// Sleeps, cut short when the sandbox shuts down.

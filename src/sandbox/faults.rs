@@ -32,6 +32,7 @@ pub enum SaveFault {
     /// 500 and nothing stored.
     FailBeforeCommit,
     /// The order is committed, then the answer is a 500.
+    #[serde(rename = "commit_then_500")]
     CommitThen500,
     /// The order is committed, then the connection is dropped without an answer.
     CommitThenDrop,
@@ -166,6 +167,25 @@ mod tests {
         f.next_order_saves.push_back(SaveFault::CommitThenDrop);
         assert_eq!(f.on_save(), Some(SaveFault::CommitThenDrop));
         assert_eq!(f.on_save(), None);
+    }
+
+    #[test]
+    fn save_faults_have_the_documented_names() {
+        let all: Vec<SaveFault> = serde_json::from_str(
+            r#"["fail_before_commit", "commit_then_500", "commit_then_drop"]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            all,
+            [
+                SaveFault::FailBeforeCommit,
+                SaveFault::CommitThen500,
+                SaveFault::CommitThenDrop
+            ]
+        );
+        let kinds: Vec<ReadFault> =
+            serde_json::from_str(r#"["rate_limit", "server_error", "stall"]"#).unwrap();
+        assert_eq!(kinds.len(), 3);
     }
 
     #[test]
