@@ -10,13 +10,27 @@ const EXT_300: &str = "version: 1\ndefaults:\n  billingContact: billing@example.
 const HOTEL: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    services: [Hotel PMS Integration]\n";
 
 fn apply(env: &Env, m: &str) -> std::process::Output {
-    env.run(&["apply", m, "--now", "2026-11-22", "--auto-approve", "--no-price"])
+    env.run(&[
+        "apply",
+        m,
+        "--now",
+        "2026-11-22",
+        "--auto-approve",
+        "--no-price",
+    ])
 }
 
 fn plan_exit(env: &Env, m: &str) -> Option<i32> {
-    env.run(&["plan", m, "--now", "2026-11-22", "--detailed-exitcode", "--no-price"])
-        .status
-        .code()
+    env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--detailed-exitcode",
+        "--no-price",
+    ])
+    .status
+    .code()
 }
 
 #[test]
@@ -24,16 +38,35 @@ fn commit_then_dropped_connection_is_bought_once_and_converges() {
     let env = common::sandbox();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.post("/_sandbox/faults", json!({"nextOrderSaves": ["commit_then_drop"]}));
+    env.post(
+        "/_sandbox/faults",
+        json!({"nextOrderSaves": ["commit_then_drop"]}),
+    );
     let first = apply(&env, m);
-    assert_eq!(first.status.code(), Some(5), "{}\n{}", stdout(&first), stderr(&first));
+    assert_eq!(
+        first.status.code(),
+        Some(5),
+        "{}\n{}",
+        stdout(&first),
+        stderr(&first)
+    );
     assert!(stdout(&first).contains("unknown"), "{}", stdout(&first));
     assert_eq!(env.order_bodies().len(), 1);
 
     let second = apply(&env, m);
-    assert_eq!(second.status.code(), Some(0), "{}\n{}", stdout(&second), stderr(&second));
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&second),
+        stderr(&second)
+    );
     assert!(stderr(&second).contains("exists as"), "{}", stderr(&second));
-    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 1, "never re-sent");
+    assert_eq!(
+        env.count("POST /order/openapi/order/v1/save"),
+        1,
+        "never re-sent"
+    );
     assert_eq!(plan_exit(&env, m), Some(0));
 }
 
@@ -42,7 +75,10 @@ fn commit_then_500_is_bought_once_and_converges() {
     let env = common::sandbox();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.post("/_sandbox/faults", json!({"nextOrderSaves": ["commit_then_500"]}));
+    env.post(
+        "/_sandbox/faults",
+        json!({"nextOrderSaves": ["commit_then_500"]}),
+    );
     assert_eq!(apply(&env, m).status.code(), Some(5));
     assert_eq!(apply(&env, m).status.code(), Some(0));
     assert_eq!(env.order_bodies().len(), 1);
@@ -55,12 +91,19 @@ fn failure_before_commit_is_proven_absent_and_planned_again() {
     let env = common::sandbox();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.post("/_sandbox/faults", json!({"nextOrderSaves": ["fail_before_commit"]}));
+    env.post(
+        "/_sandbox/faults",
+        json!({"nextOrderSaves": ["fail_before_commit"]}),
+    );
     assert_eq!(apply(&env, m).status.code(), Some(5));
     assert!(env.order_bodies().is_empty());
     let second = apply(&env, m);
     assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
-    assert!(stderr(&second).contains("never placed"), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("never placed"),
+        "{}",
+        stderr(&second)
+    );
     assert_eq!(env.order_bodies().len(), 1);
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 2);
     assert_eq!(plan_exit(&env, m), Some(0));
@@ -77,10 +120,18 @@ fn a_pending_order_blocks_reordering_until_paid() {
     assert!(stdout(&first).contains("pending"));
 
     let plan = env.run(&["plan", m, "--now", "2026-11-22", "--no-price"]);
-    assert!(stdout(&plan).contains("Orders in flight"), "{}", stdout(&plan));
+    assert!(
+        stdout(&plan).contains("Orders in flight"),
+        "{}",
+        stdout(&plan)
+    );
     assert_eq!(apply(&env, m).status.code(), Some(0));
     let orders = env.get("/_sandbox/orders");
-    assert_eq!(orders.as_array().unwrap().len(), 1, "nothing re-ordered while pending");
+    assert_eq!(
+        orders.as_array().unwrap().len(),
+        1,
+        "nothing re-ordered while pending"
+    );
 
     let order_no = orders[0]["orderNo"].as_str().unwrap().to_owned();
     env.post(&format!("/_sandbox/orders/{order_no}/pay"), json!({}));
@@ -92,15 +143,32 @@ fn a_saved_plan_applies_once() {
     let env = common::sandbox();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    let saved = env.run(&["plan", m, "--now", "2026-11-22", "--no-price", "-o", "plan.json"]);
+    let saved = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--no-price",
+        "-o",
+        "plan.json",
+    ]);
     assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
     let show = env.run(&["show", "plan.json"]);
     assert!(stdout(&show).contains("purchase_service"));
 
-    assert_eq!(env.run(&["apply", "plan.json", "--auto-approve"]).status.code(), Some(0));
+    assert_eq!(
+        env.run(&["apply", "plan.json", "--auto-approve"])
+            .status
+            .code(),
+        Some(0)
+    );
     let again = env.run(&["apply", "plan.json", "--auto-approve"]);
     assert_eq!(again.status.code(), Some(3));
-    assert!(stderr(&again).contains("already applied"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already applied"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(env.order_bodies().len(), 1);
 }
 
@@ -109,12 +177,28 @@ fn a_stale_saved_plan_is_refused_and_shows_what_moved() {
     let env = common::sandbox();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.run(&["plan", m, "--now", "2026-11-22", "--no-price", "-o", "plan.json"]);
+    env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--no-price",
+        "-o",
+        "plan.json",
+    ]);
     // Someone else (another workspace) changes the PBX in between.
     let other = env.manifest("other.yaml", HOTEL);
     let moved = env
         .cmd()
-        .args(["apply", other.to_str().unwrap(), "--now", "2026-11-22", "--auto-approve", "--journal", "other/journal.jsonl"])
+        .args([
+            "apply",
+            other.to_str().unwrap(),
+            "--now",
+            "2026-11-22",
+            "--auto-approve",
+            "--journal",
+            "other/journal.jsonl",
+        ])
         .output()
         .unwrap();
     assert_eq!(moved.status.code(), Some(0), "{}", stderr(&moved));
@@ -122,7 +206,11 @@ fn a_stale_saved_plan_is_refused_and_shows_what_moved() {
     let stale = env.run(&["apply", "plan.json", "--auto-approve"]);
     assert_eq!(stale.status.code(), Some(3), "{}", stderr(&stale));
     assert!(stderr(&stale).contains("services:"), "{}", stderr(&stale));
-    assert_eq!(env.order_bodies().len(), 1, "only the other workspace's order");
+    assert_eq!(
+        env.order_bodies().len(),
+        1,
+        "only the other workspace's order"
+    );
 }
 
 #[test]
@@ -139,7 +227,11 @@ fn two_applies_cannot_share_a_workspace() {
     held.try_lock().unwrap();
     let out = apply(&env, m.to_str().unwrap());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("another entitle apply is running"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another entitle apply is running"),
+        "{}",
+        stderr(&out)
+    );
     assert!(env.order_bodies().is_empty());
 }
 
@@ -166,11 +258,17 @@ fn no_secret_or_token_in_any_output_or_file_even_verbose() {
         seen.push_str(&stdout(o));
         seen.push_str(&stderr(o));
     }
-    assert!(stderr(&apply).contains("/order/openapi/order/v1/save"), "-vv logs requests");
+    assert!(
+        stderr(&apply).contains("/order/openapi/order/v1/save"),
+        "-vv logs requests"
+    );
     for f in ["plan.json", ".entitle/journal.jsonl"] {
         seen.push_str(&std::fs::read_to_string(env.path().join(f)).unwrap());
     }
     assert!(!seen.contains(common::SECRET), "client secret leaked");
     assert!(!seen.contains("eyJ"), "a JWT leaked");
-    assert!(!seen.to_lowercase().contains("bearer ey"), "a bearer token leaked");
+    assert!(
+        !seen.to_lowercase().contains("bearer ey"),
+        "a bearer token leaked"
+    );
 }

@@ -18,7 +18,14 @@ fn kill_then_converge(kill_after_ms: u64) {
 
     let mut child = std::process::Command::new(&bin)
         .current_dir(env.path())
-        .args(["apply", examples, "--now", "2026-11-22", "--auto-approve", "--no-price"])
+        .args([
+            "apply",
+            examples,
+            "--now",
+            "2026-11-22",
+            "--auto-approve",
+            "--no-price",
+        ])
         .env("ENTITLE_CLIENT_ID", "test-client")
         .env("ENTITLE_CLIENT_SECRET", common::SECRET)
         .env("ENTITLE_BASE_URL", &env.base_url)
@@ -32,13 +39,24 @@ fn kill_then_converge(kill_after_ms: u64) {
 
     let mut last = None;
     for _ in 0..3 {
-        let out = env.run(&["apply", examples, "--now", "2026-11-22", "--auto-approve", "--no-price"]);
+        let out = env.run(&[
+            "apply",
+            examples,
+            "--now",
+            "2026-11-22",
+            "--auto-approve",
+            "--no-price",
+        ]);
         last = out.status.code();
         if last == Some(0) {
             break;
         }
     }
-    assert_eq!(last, Some(0), "apply did not converge after a kill at {kill_after_ms} ms");
+    assert_eq!(
+        last,
+        Some(0),
+        "apply did not converge after a kill at {kill_after_ms} ms"
+    );
 
     let mut per_op: BTreeMap<(String, String), usize> = BTreeMap::new();
     for b in env.order_bodies() {
@@ -52,7 +70,14 @@ fn kill_then_converge(kill_after_ms: u64) {
         per_op.values().all(|n| *n == 1),
         "duplicate orders after a kill at {kill_after_ms} ms: {per_op:?}"
     );
-    let plan = env.run(&["plan", examples, "--now", "2026-11-22", "--detailed-exitcode", "--no-price"]);
+    let plan = env.run(&[
+        "plan",
+        examples,
+        "--now",
+        "2026-11-22",
+        "--detailed-exitcode",
+        "--no-price",
+    ]);
     assert_eq!(plan.status.code(), Some(0), "{}", common::stdout(&plan));
 }
 

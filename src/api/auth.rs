@@ -150,8 +150,10 @@ impl Auth {
             reason: reason.to_owned(),
         };
         // The serde error could quote a token, so it is not shown.
-        let resp: wire::TokenResponse = serde_json::from_value(answer.result.clone())
-            .map_err(|_| unexpected("the token response is not {token, expiresIn, refreshToken}"))?;
+        let resp: wire::TokenResponse =
+            serde_json::from_value(answer.result.clone()).map_err(|_| {
+                unexpected("the token response is not {token, expiresIn, refreshToken}")
+            })?;
         if resp.token.is_empty() {
             return Err(unexpected("the token response has an empty token"));
         }
@@ -170,7 +172,11 @@ impl Auth {
             "" => "Bearer",
             h => h,
         };
-        tracing::debug!(lifetime_s = lifetime.as_secs(), generation, "obtained an access token");
+        tracing::debug!(
+            lifetime_s = lifetime.as_secs(),
+            generation,
+            "obtained an access token"
+        );
         Ok(Token {
             authorization: Secret::new(format!("{head} {}", resp.token)),
             refresh: (!resp.refresh_token.is_empty()).then(|| Secret::new(resp.refresh_token)),

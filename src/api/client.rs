@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use super::Credentials;
 use super::auth::Auth;
 use super::error::ApiError;
 use super::mapping;
 use super::transport::{Answer, Request, Transport, TransportConfig};
-use super::Credentials;
 use crate::model::OrderStatus;
 use crate::wire::{self, codes, paths};
 
@@ -125,8 +125,7 @@ impl Client {
     /// Builds a client; checks the base URL (https, or http to loopback) and the settings. No
     /// request is sent until the first call.
     pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
-        if cfg.credentials.client_id.trim().is_empty() || cfg.credentials.client_secret.is_empty()
-        {
+        if cfg.credentials.client_id.trim().is_empty() || cfg.credentials.client_secret.is_empty() {
             return Err(ApiError::InvalidConfig(
                 "the client id and secret must not be empty".to_owned(),
             ));

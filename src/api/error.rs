@@ -31,7 +31,13 @@ impl fmt::Display for Endpoint {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// The vendor answered with an error envelope (`code != "success"`).
-    #[error("{request}: {status} {code}: {}{}{} ({})", detail_or_code(detail, code), field_text(field), hint(code), request_text(request_id))]
+    #[error(
+        "{request}: {status} {code}: {}{}{} ({})",
+        detail_or_code(detail, code),
+        field_text(field),
+        hint(code),
+        request_text(request_id)
+    )]
     Vendor {
         request: Endpoint,
         status: u16,

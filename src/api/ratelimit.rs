@@ -112,7 +112,10 @@ mod tests {
         for _ in 0..50 {
             rl.acquire().await;
         }
-        assert!(t0.elapsed() < Duration::from_millis(50), "a burst of 50 is immediate");
+        assert!(
+            t0.elapsed() < Duration::from_millis(50),
+            "a burst of 50 is immediate"
+        );
         for _ in 0..10 {
             rl.acquire().await;
         }

@@ -278,8 +278,11 @@ impl Transport {
             && f.error.is_rate_limited()
         {
             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-            self.limiter
-                .pause(f.retry_after.unwrap_or(DEFAULT_THROTTLE_PAUSE).min(MAX_RETRY_AFTER));
+            self.limiter.pause(
+                f.retry_after
+                    .unwrap_or(DEFAULT_THROTTLE_PAUSE)
+                    .min(MAX_RETRY_AFTER),
+            );
         }
         outcome
     }
@@ -582,7 +585,10 @@ mod tests {
     #[test]
     fn retry_after_is_seconds() {
         assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
-        assert_eq!(parse_retry_after(" 2.5 "), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            parse_retry_after(" 2.5 "),
+            Some(Duration::from_millis(2500))
+        );
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after("-1"), None);
     }

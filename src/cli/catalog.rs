@@ -307,7 +307,13 @@ pub fn render_text(report: &CatalogReport, w: &mut impl Write, color: bool) -> s
                     ]
                 })
                 .collect();
-            table(w, &style, "    ", &["NAME", "ID", "KIND", "REQUIRES"], &rows)?;
+            table(
+                w,
+                &style,
+                "    ",
+                &["NAME", "ID", "KIND", "REQUIRES"],
+                &rows,
+            )?;
         }
     }
     if !report.products.is_empty() {

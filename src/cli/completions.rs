@@ -6,14 +6,12 @@ use clap_complete::Shell;
 use super::{Cli, Exit, GlobalArgs};
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Print a completion script for SHELL to stdout.\n\n\
+#[command(long_about = "Print a completion script for SHELL to stdout.\n\n\
         Install it where your shell looks for completions, for example:\n  \
         bash: entitle completions bash > ~/.local/share/bash-completion/completions/entitle\n  \
         zsh:  entitle completions zsh > ~/.zfunc/_entitle   (with fpath+=~/.zfunc)\n  \
         fish: entitle completions fish > ~/.config/fish/completions/entitle.fish\n  \
-        PowerShell: entitle completions powershell >> $PROFILE"
-)]
+        PowerShell: entitle completions powershell >> $PROFILE")]
 pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum, value_name = "SHELL")]

@@ -8,9 +8,9 @@ pub mod catalog;
 pub mod completions;
 pub mod config;
 pub mod plan;
-mod scope;
 pub mod sandbox;
 pub mod schema;
+mod scope;
 pub mod show;
 pub mod validate;
 

@@ -36,7 +36,12 @@ pub struct PlanArgs {
 }
 
 /// Writes a rendered plan in the chosen format.
-pub fn render(plan: &Plan, format: Format, opts: TextOptions, w: &mut impl Write) -> anyhow::Result<()> {
+pub fn render(
+    plan: &Plan,
+    format: Format,
+    opts: TextOptions,
+    w: &mut impl Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Text => render::write_plan_text(plan, opts, w)?,
         Format::Json => render::write_plan_json(plan, w)?,
@@ -52,7 +57,8 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
     let tmp = path.with_extension("tmp-entitle");
-    let mut f = std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
@@ -80,7 +86,16 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
             }
             Err(e) => eprintln!("warning: {e}; its orders are not resolved by this plan"),
         }
-        scope::make_plan(&conn, &manifests, &desired, &args.scope, &args.paths, price, color_err).await
+        scope::make_plan(
+            &conn,
+            &manifests,
+            &desired,
+            &args.scope,
+            &args.paths,
+            price,
+            color_err,
+        )
+        .await
     })?;
     let plan = match planned {
         Planned::Plan(p) => p,

@@ -80,7 +80,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 
 /// Credentials from the environment, else the documented defaults; the secret is never shown.
 fn credentials() -> (String, String, bool) {
-    let id = std::env::var("ENTITLE_CLIENT_ID").ok().filter(|s| !s.is_empty());
+    let id = std::env::var("ENTITLE_CLIENT_ID")
+        .ok()
+        .filter(|s| !s.is_empty());
     let secret = std::env::var("ENTITLE_CLIENT_SECRET")
         .ok()
         .filter(|s| !s.is_empty());

@@ -57,8 +57,12 @@ impl ScopeArgs {
     }
 
     pub fn pending_window_days(&self) -> anyhow::Result<u32> {
-        parse_days(&self.pending_window)
-            .with_context(|| format!("--pending-window {}: expected e.g. 30d or 4w", self.pending_window))
+        parse_days(&self.pending_window).with_context(|| {
+            format!(
+                "--pending-window {}: expected e.g. 30d or 4w",
+                self.pending_window
+            )
+        })
     }
 
     pub fn wants_price(&self, text_output: bool) -> bool {
@@ -88,7 +92,7 @@ pub fn load(paths: &[PathBuf], color: bool) -> anyhow::Result<Option<LoadedManif
         Ok(m) => Ok(Some(m)),
         Err(diags) => {
             let mut err = std::io::stderr().lock();
-            diags.render(&mut err, color)?;
+            diags.render(&[], &mut err, color)?;
             Ok(None)
         }
     }
@@ -123,10 +127,7 @@ pub fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<Vec<Desi
         .cloned()
         .collect();
     if chosen.is_empty() && !selectors.is_empty() {
-        bail!(
-            "no PBX matches {}",
-            scope.selectors.join(" and ")
-        );
+        bail!("no PBX matches {}", scope.selectors.join(" and "));
     }
     Ok(chosen)
 }
@@ -167,7 +168,10 @@ pub enum Planned {
 }
 
 /// Resolves leftovers of earlier applies, when the journal is not held by a running apply.
-pub async fn resolve_leftovers(conn: &Connection, journal: &Arc<Mutex<Journal>>) -> anyhow::Result<()> {
+pub async fn resolve_leftovers(
+    conn: &Connection,
+    journal: &Arc<Mutex<Journal>>,
+) -> anyhow::Result<()> {
     let mut j = journal
         .lock()
         .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
@@ -199,12 +203,7 @@ pub async fn make_plan(
     };
     let bar = progress(desired.len());
     let obs = observe::observe(&conn.client, desired, &settings, bar.as_ref()).await?;
-    let fingerprints: Vec<String> = obs
-        .observed
-        .pbxs
-        .values()
-        .map(plan::fingerprint)
-        .collect();
+    let fingerprints: Vec<String> = obs.observed.pbxs.values().map(plan::fingerprint).collect();
     let nonce = format!("{}-{}", std::process::id(), apply::journal::now_ms());
     let ctx = PlanContext {
         today,
@@ -224,14 +223,29 @@ pub async fn make_plan(
     let mut plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
         Ok(p) => p,
         Err(errors) => {
-            let red = crate::render::Style::Error;
-            for e in &errors.0 {
-                eprintln!("{} {e}", red.paint("error:", color));
-            }
-            eprintln!(
-                "{} PBX plan error(s); nothing was planned",
-                errors.0.len()
+            let count = errors.0.len();
+            let diags = manifest::Diagnostics(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| {
+                        let rule = e
+                            .rule
+                            .map(|r| format!(" (vendor rule {r})"))
+                            .unwrap_or_default();
+                        let d = manifest::Diagnostic::new(
+                            Some(e.at),
+                            format!("{}: {}{rule}", e.pbx, e.message),
+                        );
+                        match e.help {
+                            Some(h) => d.with_help(h),
+                            None => d,
+                        }
+                    })
+                    .collect(),
             );
+            diags.render(&manifests.files, &mut std::io::stderr().lock(), color)?;
+            eprintln!("{count} plan error(s); nothing was planned and nothing was sent");
             return Ok(Planned::Invalid);
         }
     };

@@ -178,7 +178,8 @@ fn token_end(line: &str, start: usize) -> usize {
         }
         _ => {}
     }
-    let in_flow = line[..start].matches(['[', '{']).count() > line[..start].matches([']', '}']).count();
+    let in_flow =
+        line[..start].matches(['[', '{']).count() > line[..start].matches([']', '}']).count();
     let mut end = rest.len();
     while let Some((i, c)) = chars.next() {
         let next = chars.peek().map(|(_, n)| *n);
@@ -209,8 +210,11 @@ mod tests {
     #[test]
     fn plain_format_names_the_place_and_the_help() {
         let d = Diagnostics(vec![
-            Diagnostic::new(Some(loc(4, 5)), "unknown field `extentions`, did you mean `extensions`?")
-                .with_help("fields of a PBX entry: sn, product"),
+            Diagnostic::new(
+                Some(loc(4, 5)),
+                "unknown field `extentions`, did you mean `extensions`?",
+            )
+            .with_help("fields of a PBX entry: sn, product"),
             Diagnostic::new(None, "cannot read `x`: no such file or directory"),
         ]);
         assert_eq!(
@@ -243,7 +247,8 @@ mod tests {
             text: "version: 1\npbxs:\n  - sn: 1\n    extentions: 3\n".into(),
         }];
         let d = Diagnostics(vec![
-            Diagnostic::new(Some(loc(4, 5)), "unknown field `extentions`").with_help("did you mean `extensions`?"),
+            Diagnostic::new(Some(loc(4, 5)), "unknown field `extentions`")
+                .with_help("did you mean `extensions`?"),
         ]);
         let mut out = Vec::new();
         d.render(&files, &mut out, true).unwrap();

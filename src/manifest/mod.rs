@@ -61,7 +61,11 @@ pub struct SourceFile {
 /// resolved, or all the problems of all the files are returned, sorted by place.
 pub fn load(paths: &[PathBuf]) -> Result<LoadedManifests, Diagnostics> {
     let default = [PathBuf::from(DEFAULT_DIR)];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let (found, mut problems) = sources::discover(paths);
     let mut raw = Vec::with_capacity(found.len());
     for f in found {
@@ -103,7 +107,9 @@ pub fn document_json(name: &str, text: &str) -> Result<serde_json::Value, Diagno
     };
     let parsed = yaml::parse(text).map_err(|p| Diagnostics(vec![to_diag(p)]))?;
     if !parsed.problems.is_empty() {
-        return Err(Diagnostics(parsed.problems.into_iter().map(to_diag).collect()));
+        return Err(Diagnostics(
+            parsed.problems.into_iter().map(to_diag).collect(),
+        ));
     }
     Ok(parsed.root.map_or(serde_json::Value::Null, |r| r.to_json()))
 }

@@ -364,7 +364,10 @@ mod tests {
         // YAML 1.1 booleans are text in 1.2: `NO` stays the country code.
         assert_eq!(plain("yes"), Resolved::Str);
         assert_eq!(plain("NO"), Resolved::Str);
-        assert_eq!(plain("369471667338"), Resolved::Int(IntValue::Pos(369471667338)));
+        assert_eq!(
+            plain("369471667338"),
+            Resolved::Int(IntValue::Pos(369471667338))
+        );
         assert_eq!(plain("0123"), Resolved::Int(IntValue::Pos(123)));
         assert_eq!(plain("-5"), Resolved::Int(IntValue::Neg(-5)));
         assert_eq!(plain("0x1F"), Resolved::Int(IntValue::Pos(31)));

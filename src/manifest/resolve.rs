@@ -102,7 +102,9 @@ pub(crate) fn resolve_file(
     }
     // A member with a problem is left out and the rest of its mapping checked on, so one
     // typo does not hide the other problems of an entry.
-    let defaults_json = doc.get("defaults").and_then(|d| usable(d, "/defaults", &bad));
+    let defaults_json = doc
+        .get("defaults")
+        .and_then(|d| usable(d, "/defaults", &bad));
     let defaults_whole = defaults_json
         .as_ref()
         .is_some_and(|(_, dropped)| dropped.is_empty())
@@ -135,7 +137,9 @@ pub(crate) fn resolve_file(
                     let product_unknown = !defaults_whole
                         || dropped.contains("product")
                         || dropped.contains("productId");
-                    if let Some(p) = resolve_entry(&mut cx, &pointer, entry, &defaults, product_unknown) {
+                    if let Some(p) =
+                        resolve_entry(&mut cx, &pointer, entry, &defaults, product_unknown)
+                    {
                         pbxs.push(p);
                     }
                 }
@@ -159,7 +163,9 @@ fn usable(value: &Value, pointer: &str, bad: &[String]) -> Option<(Value, HashSe
             return None;
         }
         if covers(pointer, b) {
-            let member = super::node::segments(&b[pointer.len()..]).next().unwrap_or_default();
+            let member = super::node::segments(&b[pointer.len()..])
+                .next()
+                .unwrap_or_default();
             obj.remove(&member);
             dropped.insert(member);
         }
@@ -185,7 +191,12 @@ fn is_id_field(pointer: &str) -> bool {
 
 /// Checks how scalars were written, over the whole tree: the SN rule at `/pbxs/N/sn`, and
 /// decimals or over-long numbers anywhere (a manifest holds none).
-fn literal_checks(node: &Node, pointer: &str, file: &Arc<str>, out: &mut Vec<(String, Diagnostic)>) {
+fn literal_checks(
+    node: &Node,
+    pointer: &str,
+    file: &Arc<str>,
+    out: &mut Vec<(String, Diagnostic)>,
+) {
     let loc = |p: Pos| Loc {
         file: file.clone(),
         line: p.line,
@@ -204,15 +215,20 @@ fn literal_checks(node: &Node, pointer: &str, file: &Arc<str>, out: &mut Vec<(St
         }
         Kind::Scalar(s) => {
             let plain = s.style == Style::Plain && s.tag.is_none();
-            let is_sn = pointer.starts_with("/pbxs/") && pointer.ends_with("/sn") && pointer.matches('/').count() == 3;
+            let is_sn = pointer.starts_with("/pbxs/")
+                && pointer.ends_with("/sn")
+                && pointer.matches('/').count() == 3;
             let t = &s.text;
             if is_sn && plain {
                 let why = sn_reading(t, s.resolve());
                 if let Some(why) = why {
                     out.push((
                         pointer.to_owned(),
-                        Diagnostic::new(Some(loc(node.at)), format!("SN `{t}` must be quoted: {why}"))
-                            .with_help(format!("write `sn: \"{t}\"`")),
+                        Diagnostic::new(
+                            Some(loc(node.at)),
+                            format!("SN `{t}` must be quoted: {why}"),
+                        )
+                        .with_help(format!("write `sn: \"{t}\"`")),
                     ));
                 }
                 return;
@@ -222,17 +238,26 @@ fn literal_checks(node: &Node, pointer: &str, file: &Arc<str>, out: &mut Vec<(St
             }
             let field = pointer.rsplit('/').next().unwrap_or("");
             let message = match s.resolve() {
-                Resolved::Float(_) if t.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) => {
+                Resolved::Float(_)
+                    if t.trim_start_matches(['-', '+'])
+                        .bytes()
+                        .all(|b| b.is_ascii_digit()) =>
+                {
                     Some((format!("`{field}` `{t}` is too large"), None))
                 }
                 Resolved::Float(_) if is_id_field(pointer) => Some((
-                    format!("`{field}` `{t}` is written as a decimal number, which cannot hold an ID exactly"),
+                    format!(
+                        "`{field}` `{t}` is written as a decimal number, which cannot hold an ID exactly"
+                    ),
                     Some("write every digit of the ID, e.g. `3049040650094403584`".to_owned()),
                 )),
                 Resolved::Float(f) => {
                     let help = (f.fract() == 0.0 && f.abs() < 1e15)
                         .then(|| format!("write `{}`", f as i64));
-                    Some((format!("`{field}` `{t}` is a decimal number; a whole number is needed"), help))
+                    Some((
+                        format!("`{field}` `{t}` is a decimal number; a whole number is needed"),
+                        help,
+                    ))
                 }
                 _ => None,
             };
@@ -253,9 +278,9 @@ fn sn_reading(t: &str, r: Resolved) -> Option<String> {
             "YAML reads `{t}` as a number, and more than 19 digits cannot be kept exactly"
         )),
         Resolved::Int(IntValue::Pos(v)) if t == v.to_string() => None,
-        Resolved::Int(IntValue::Pos(v)) if t.len() > 1 && t.starts_with('0') && digits(t) => Some(format!(
-            "YAML reads `{t}` as the number {v}, dropping the leading zero"
-        )),
+        Resolved::Int(IntValue::Pos(v)) if t.len() > 1 && t.starts_with('0') && digits(t) => Some(
+            format!("YAML reads `{t}` as the number {v}, dropping the leading zero"),
+        ),
         Resolved::Int(IntValue::Pos(v)) => Some(format!("YAML reads `{t}` as the number {v}")),
         Resolved::Int(IntValue::Neg(v)) => Some(format!("YAML reads `{t}` as the number {v}")),
         Resolved::Float(_) | Resolved::Unrepresentable if t.contains(['e', 'E']) => {
@@ -284,8 +309,13 @@ fn check_renew_before(cx: &mut Ctx<'_>, parent: &str, rb: Option<v1::RenewBefore
             let at = cx.value_loc(&format!("{parent}/renewBefore"));
             cx.error(
                 at,
-                format!("`renewBefore` `{rb}` is {} days, longer than a year", rb.days()),
-                Some(format!("renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)")),
+                format!(
+                    "`renewBefore` `{rb}` is {} days, longer than a year",
+                    rb.days()
+                ),
+                Some(format!(
+                    "renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)"
+                )),
             );
         }
     }
@@ -345,17 +375,41 @@ fn resolve_entry(
     };
     let product = pick(cx, pointer, product_field, own_product, default_product);
 
-    let billing_cycle = pick(cx, pointer, "billingCycle", e.billing_cycle.map(Cycle::from), d.billing_cycle.map(Cycle::from));
+    let billing_cycle = pick(
+        cx,
+        pointer,
+        "billingCycle",
+        e.billing_cycle.map(Cycle::from),
+        d.billing_cycle.map(Cycle::from),
+    );
     let term = pick(cx, pointer, "term", e.term, d.term);
     let auto_renew = pick(cx, pointer, "autoRenew", e.auto_renew, d.auto_renew);
-    let billing_contact = pick(cx, pointer, "billingContact", e.billing_contact.map(contact), d.billing_contact.clone().map(contact));
-    let renew_before = pick(cx, pointer, "renewBefore", e.renew_before.map(|r| r.days()), d.renew_before.map(|r| r.days()))
-        .unwrap_or_else(|| Located::new(DEFAULT_RENEW_BEFORE_DAYS, at.clone()));
+    let billing_contact = pick(
+        cx,
+        pointer,
+        "billingContact",
+        e.billing_contact.map(contact),
+        d.billing_contact.clone().map(contact),
+    );
+    let renew_before = pick(
+        cx,
+        pointer,
+        "renewBefore",
+        e.renew_before.map(|r| r.days()),
+        d.renew_before.map(|r| r.days()),
+    )
+    .unwrap_or_else(|| Located::new(DEFAULT_RENEW_BEFORE_DAYS, at.clone()));
     check_renew_before(cx, pointer, e.renew_before);
 
     let plan = match (e.plan, e.plan_id) {
-        (Some(name), _) => Some(Located::new(CatalogRef::Name(name), cx.value_loc(&format!("{pointer}/plan")))),
-        (None, Some(id)) => Some(Located::new(CatalogRef::Id(id.0), cx.value_loc(&format!("{pointer}/planId")))),
+        (Some(name), _) => Some(Located::new(
+            CatalogRef::Name(name),
+            cx.value_loc(&format!("{pointer}/plan")),
+        )),
+        (None, Some(id)) => Some(Located::new(
+            CatalogRef::Id(id.0),
+            cx.value_loc(&format!("{pointer}/planId")),
+        )),
         (None, None) => None,
     };
     let extensions = e
@@ -383,13 +437,17 @@ fn resolve_entry(
                     cx.error(
                         loc.clone(),
                         format!("`{}` is capacity, not a service to list", n.trim()),
-                        Some(format!("set `{field}:` to the TOTAL wanted; entitle buys the difference")),
+                        Some(format!(
+                            "set `{field}:` to the TOTAL wanted; entitle buys the difference"
+                        )),
                     );
                     continue;
                 }
             }
             let same = |a: &CatalogRef, b: &CatalogRef| match (a, b) {
-                (CatalogRef::Name(x), CatalogRef::Name(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
+                (CatalogRef::Name(x), CatalogRef::Name(y)) => {
+                    x.trim().eq_ignore_ascii_case(y.trim())
+                }
                 (CatalogRef::Id(x), CatalogRef::Id(y)) => x == y,
                 _ => false,
             };
@@ -397,7 +455,10 @@ fn resolve_entry(
                 let first_at = first.at.clone();
                 cx.error(
                     loc.clone(),
-                    format!("service `{r}` is listed twice for this PBX (first at line {}, column {})", first_at.line, first_at.column),
+                    format!(
+                        "service `{r}` is listed twice for this PBX (first at line {}, column {})",
+                        first_at.line, first_at.column
+                    ),
                     Some("list each service once".to_owned()),
                 );
                 continue;
@@ -433,9 +494,14 @@ fn resolve_entry(
     if product.value == ProductId::CLOUD_PBX {
         if let Some(x) = &extensions {
             if !CLOUD_PBX_EXTENSIONS.contains(&x.value) {
-                    cx.error(
+                cx.error(
                     x.at.clone(),
-                    format!("a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that", CLOUD_PBX_EXTENSIONS.start(), CLOUD_PBX_EXTENSIONS.end(), x.value),
+                    format!(
+                        "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
+                        CLOUD_PBX_EXTENSIONS.start(),
+                        CLOUD_PBX_EXTENSIONS.end(),
+                        x.value
+                    ),
                     None,
                 );
             }
@@ -471,7 +537,8 @@ fn place(at: &Loc, from: &Loc) -> String {
 /// `(sn, product)` declared more than once across all files: one problem per repeat, naming
 /// the first place. SNs are compared ignoring letter case (the same PBX either way).
 pub(crate) fn duplicates(pbxs: &[DesiredPbx]) -> Vec<Diagnostic> {
-    let mut first: std::collections::HashMap<(String, ProductId), &DesiredPbx> = std::collections::HashMap::new();
+    let mut first: std::collections::HashMap<(String, ProductId), &DesiredPbx> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
     for p in pbxs {
         let key = (p.sn.to_ascii_uppercase(), p.product.value);
@@ -513,7 +580,10 @@ mod tests {
     #[test]
     fn capacity_services_point_to_their_field() {
         assert_eq!(capacity_field(" extension expansion"), Some("extensions"));
-        assert_eq!(capacity_field("Concurrent Call Expansion"), Some("concurrentCalls"));
+        assert_eq!(
+            capacity_field("Concurrent Call Expansion"),
+            Some("concurrentCalls")
+        );
         assert_eq!(capacity_field("High Availability"), None);
     }
 }

@@ -100,7 +100,10 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
         // The schema is generated from our own types and compiled by a test; unreachable.
         return vec![SchemaProblem {
             pointer: String::new(),
-            diagnostic: Diagnostic::new(None, "internal error: the manifest schema does not compile"),
+            diagnostic: Diagnostic::new(
+                None,
+                "internal error: the manifest schema does not compile",
+            ),
         }];
     };
     let mut t = Translator {
@@ -277,7 +280,8 @@ impl Translator<'_> {
                     if let Some(s) = suggest(key, fields.iter().copied()) {
                         message.push_str(&format!(", did you mean `{s}`?"));
                     }
-                    let help = (!fields.is_empty()).then(|| format!("{what}: {}", fields.join(", ")));
+                    let help =
+                        (!fields.is_empty()).then(|| format!("{what}: {}", fields.join(", ")));
                     self.push(&member, key_at, message, help);
                 }
             }
@@ -285,8 +289,12 @@ impl Translator<'_> {
                 let p = property.as_str().unwrap_or_default();
                 let help = match (pointer.as_str(), p) {
                     ("", "version") => Some("start the file with `version: 1`".to_owned()),
-                    ("", "pbxs") => Some("list the PBXs under `pbxs:`, each starting with `- sn: ...`".to_owned()),
-                    (_, "sn") => Some("every PBX entry starts with its serial number: `- sn: ...`".to_owned()),
+                    ("", "pbxs") => Some(
+                        "list the PBXs under `pbxs:`, each starting with `- sn: ...`".to_owned(),
+                    ),
+                    (_, "sn") => Some(
+                        "every PBX entry starts with its serial number: `- sn: ...`".to_owned(),
+                    ),
                     _ => None,
                 };
                 self.push(&pointer, at, format!("{subj} is missing `{p}`"), help);
@@ -301,9 +309,19 @@ impl Translator<'_> {
                     .map(|a| a.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
                 let quoted: Vec<String> = opts.iter().map(|o| format!("`{o}`")).collect();
-                let mut message = format!("{subj} must be {}, found {}", join_or(&quoted.iter().map(String::as_str).collect::<Vec<_>>()), found(instance));
-                if let Some(s) = instance.as_str().and_then(|v| suggest(v, opts.iter().copied())) {
-                    message = format!("{subj} `{}` is not known, did you mean `{s}`?", instance.as_str().unwrap_or_default());
+                let mut message = format!(
+                    "{subj} must be {}, found {}",
+                    join_or(&quoted.iter().map(String::as_str).collect::<Vec<_>>()),
+                    found(instance)
+                );
+                if let Some(s) = instance
+                    .as_str()
+                    .and_then(|v| suggest(v, opts.iter().copied()))
+                {
+                    message = format!(
+                        "{subj} `{}` is not known, did you mean `{s}`?",
+                        instance.as_str().unwrap_or_default()
+                    );
                 }
                 let help = (field_name(&pointer) == "product")
                     .then(|| "products: `linkus` (9), `appliance` (11), `software-edition` (12), `cloud-pbx` (13); or write `productId: N`".to_owned());
@@ -314,29 +332,60 @@ impl Translator<'_> {
                     self.push(
                         &pointer,
                         at,
-                        format!("unsupported manifest version {}; this entitle reads version 1", found(instance)),
-                        Some("write `version: 1`, or upgrade entitle if the manifest is newer".to_owned()),
+                        format!(
+                            "unsupported manifest version {}; this entitle reads version 1",
+                            found(instance)
+                        ),
+                        Some(
+                            "write `version: 1`, or upgrade entitle if the manifest is newer"
+                                .to_owned(),
+                        ),
                     );
                 } else {
-                    self.push(&pointer, at, format!("{subj} has an unexpected value {}", found(instance)), None);
+                    self.push(
+                        &pointer,
+                        at,
+                        format!("{subj} has an unexpected value {}", found(instance)),
+                        None,
+                    );
                 }
             }
-            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            ValidationErrorKind::Minimum { limit }
+            | ValidationErrorKind::ExclusiveMinimum { limit } => {
                 let help = self.range_help(&pointer);
-                self.push(&pointer, at, format!("{subj} must be at least {limit}, found {}", found(instance)), help);
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{subj} must be at least {limit}, found {}", found(instance)),
+                    help,
+                );
             }
-            ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            ValidationErrorKind::Maximum { limit }
+            | ValidationErrorKind::ExclusiveMaximum { limit } => {
                 let help = self.range_help(&pointer);
-                self.push(&pointer, at, format!("{subj} must be at most {limit}, found {}", found(instance)), help);
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{subj} must be at most {limit}, found {}", found(instance)),
+                    help,
+                );
             }
             ValidationErrorKind::MinLength { .. } => {
                 self.push(&pointer, at, format!("{subj} must not be empty"), None);
             }
             ValidationErrorKind::MaxLength { limit } => {
-                self.push(&pointer, at, format!("{subj} is too long (at most {limit} characters)"), None);
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{subj} is too long (at most {limit} characters)"),
+                    None,
+                );
             }
-            ValidationErrorKind::Pattern { pattern } => self.pattern_error(&pointer, at, pattern, instance),
-            ValidationErrorKind::MinProperties { .. } | ValidationErrorKind::MaxProperties { .. } => {
+            ValidationErrorKind::Pattern { pattern } => {
+                self.pattern_error(&pointer, at, pattern, instance)
+            }
+            ValidationErrorKind::MinProperties { .. }
+            | ValidationErrorKind::MaxProperties { .. } => {
                 self.push(
                     &pointer,
                     at,
@@ -358,7 +407,9 @@ impl Translator<'_> {
                     self.push(
                         &later,
                         pa.max(pb),
-                        format!("`{a}` and `{b}` are two ways to say the same thing; give only one"),
+                        format!(
+                            "`{a}` and `{b}` are two ways to say the same thing; give only one"
+                        ),
                         None,
                     );
                 } else {
@@ -376,7 +427,8 @@ impl Translator<'_> {
                     None,
                 );
             }
-            ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            ValidationErrorKind::AnyOf { context }
+            | ValidationErrorKind::OneOfNotValid { context } => {
                 self.alternatives(&pointer, at, context, instance);
             }
             _ => {
@@ -433,15 +485,24 @@ impl Translator<'_> {
         let help = if pointer.is_empty() {
             Some("a manifest is a mapping: `version: 1`, then `pbxs:` listing the PBXs".to_owned())
         } else if instance.is_null() {
-            Some("a key with nothing after it is empty (null): give a value or remove the key".to_owned())
+            Some(
+                "a key with nothing after it is empty (null): give a value or remove the key"
+                    .to_owned(),
+            )
         } else if field == "renewBefore" && !instance.is_null() {
             Some("write days or weeks with a unit: `30d`, `4w`".to_owned())
         } else if field == "plan" && instance.is_number() {
-            Some(format!("to name a plan by its ID write `planId: {}`", raw.unwrap_or_default()))
+            Some(format!(
+                "to name a plan by its ID write `planId: {}`",
+                raw.unwrap_or_default()
+            ))
         } else if field == "pbxs" && instance.is_object() {
             Some("`pbxs` is a list: start each PBX with `- sn: ...`".to_owned())
         } else if want.contains(&JsonType::Boolean)
-            && matches!(raw.as_deref().map(str::to_lowercase).as_deref(), Some("yes" | "no" | "on" | "off" | "y" | "n"))
+            && matches!(
+                raw.as_deref().map(str::to_lowercase).as_deref(),
+                Some("yes" | "no" | "on" | "off" | "y" | "n")
+            )
         {
             Some("YAML 1.2 reads this as text; write `true` or `false`".to_owned())
         } else if wants_text && (instance.is_number() || instance.is_boolean()) {
@@ -452,9 +513,16 @@ impl Translator<'_> {
         let message = if pointer.is_empty() {
             format!("a manifest must be a mapping, found {}", found(instance))
         } else if field == "renewBefore" {
-            format!("{subj} must be a duration such as `30d`, found {}", found(instance))
+            format!(
+                "{subj} must be a duration such as `30d`, found {}",
+                found(instance)
+            )
         } else {
-            format!("{subj} must be {}, found {}", join_or(&names), found(instance))
+            format!(
+                "{subj} must be {}, found {}",
+                join_or(&names),
+                found(instance)
+            )
         };
         self.push(pointer, at, message, help);
     }
@@ -462,7 +530,9 @@ impl Translator<'_> {
     fn range_help(&self, pointer: &str) -> Option<String> {
         match field_name(pointer).as_str() {
             "term" => Some("`term` is the number of years per annual term, 1 to 5".to_owned()),
-            "planId" | "id" | "billingContact" => Some("IDs are positive numbers of up to 19 digits".to_owned()),
+            "planId" | "id" | "billingContact" => {
+                Some("IDs are positive numbers of up to 19 digits".to_owned())
+            }
             _ => None,
         }
     }

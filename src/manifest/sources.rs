@@ -69,7 +69,10 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
                 problems.push(
                     Diagnostic::new(
                         None,
-                        format!("no manifest files (`*.yaml`, `*.yml`) under `{}`", root.display()),
+                        format!(
+                            "no manifest files (`*.yaml`, `*.yml`) under `{}`",
+                            root.display()
+                        ),
                     )
                     .with_help("check the path, or pass the manifest files themselves"),
                 );
@@ -101,7 +104,11 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
             Err(e) => {
                 problems.push(Diagnostic::new(
                     None,
-                    format!("cannot read directory `{}`: {}", dir.display(), io_reason(&e)),
+                    format!(
+                        "cannot read directory `{}`: {}",
+                        dir.display(),
+                        io_reason(&e)
+                    ),
                 ));
                 continue;
             }
@@ -170,7 +177,10 @@ fn too_large(display: &str, size: Option<u64>) -> Diagnostic {
 /// larger than [`MAX_FILE_BYTES`]; reading stops at the limit even if the file grows meanwhile.
 pub(crate) fn read(f: &Found) -> Result<Vec<u8>, Diagnostic> {
     let cannot = |e: std::io::Error| {
-        Diagnostic::new(None, format!("cannot read `{}`: {}", f.display, io_reason(&e)))
+        Diagnostic::new(
+            None,
+            format!("cannot read `{}`: {}", f.display, io_reason(&e)),
+        )
     };
     let file = fs::File::open(&f.path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
@@ -265,7 +275,14 @@ mod tests {
         let d = dir.path();
         fs::create_dir_all(d.join("b/c")).unwrap();
         fs::create_dir_all(d.join(".github")).unwrap();
-        for f in ["b/c/z.yml", "b/a.yaml", "top.YAML", "notes.txt", ".github/ci.yml", ".hidden.yaml"] {
+        for f in [
+            "b/c/z.yml",
+            "b/a.yaml",
+            "top.YAML",
+            "notes.txt",
+            ".github/ci.yml",
+            ".hidden.yaml",
+        ] {
             fs::write(d.join(f), "x: 1\n").unwrap();
         }
         let (found, problems) = discover(&[d.to_path_buf(), d.join("b/a.yaml")]);
@@ -283,8 +300,16 @@ mod tests {
         let (found, problems) = discover(&[dir.path().join("nope"), dir.path().to_path_buf()]);
         assert!(found.is_empty());
         assert_eq!(problems.len(), 2);
-        assert!(problems[0].message.contains("no such file or directory"), "{}", problems[0].message);
-        assert!(problems[1].message.contains("no manifest files"), "{}", problems[1].message);
+        assert!(
+            problems[0].message.contains("no such file or directory"),
+            "{}",
+            problems[0].message
+        );
+        assert!(
+            problems[1].message.contains("no manifest files"),
+            "{}",
+            problems[1].message
+        );
     }
 
     #[test]
@@ -298,6 +323,11 @@ mod tests {
             path: p,
         })
         .unwrap_err();
-        assert!(e.message.contains("is 50.0 MiB; a manifest may be at most 8 MiB"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("is 50.0 MiB; a manifest may be at most 8 MiB"),
+            "{}",
+            e.message
+        );
     }
 }

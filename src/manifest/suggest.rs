@@ -129,15 +129,27 @@ mod tests {
             "High Availability",
             "Disaster Recovery",
         ];
-        assert_eq!(suggest("hotel pms integraton", services), Some("Hotel PMS Integration"));
-        assert_eq!(suggest("Hotel PMS", services), Some("Hotel PMS Integration"));
+        assert_eq!(
+            suggest("hotel pms integraton", services),
+            Some("Hotel PMS Integration")
+        );
+        assert_eq!(
+            suggest("Hotel PMS", services),
+            Some("Hotel PMS Integration")
+        );
         assert_eq!(suggest("PMS", services), Some("Hotel PMS Integration"));
-        assert_eq!(suggest("high-availability", services), Some("High Availability"));
+        assert_eq!(
+            suggest("high-availability", services),
+            Some("High Availability")
+        );
         assert_eq!(suggest("Call Recording", services), None);
         let plans = ["Standard Plan", "Enterprise Plan", "Ultimate Plan"];
         assert_eq!(suggest("Ultimate", plans), Some("Ultimate Plan"));
         assert_eq!(suggest("Enterprize Plan", plans), Some("Enterprise Plan"));
-        assert_eq!(suggest("Enterprise Plan Annual", plans), Some("Enterprise Plan"));
+        assert_eq!(
+            suggest("Enterprise Plan Annual", plans),
+            Some("Enterprise Plan")
+        );
         assert_eq!(suggest("Premium Plan", plans), None);
     }
 

@@ -107,8 +107,15 @@ fn a_full_manifest_resolves_with_defaults_and_exact_places() {
         a.billing_contact.as_ref().unwrap().value,
         ContactRef::Id(Id(3197218168379846218))
     );
-    let labels: Vec<(&str, &str)> = a.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(labels, [("customer", "acme"), ("site", "hq"), ("tier", "silver")]);
+    let labels: Vec<(&str, &str)> = a
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [("customer", "acme"), ("site", "hq"), ("tier", "silver")]
+    );
 
     let b = &l.pbxs[1];
     // Unquoted all-digit SN: its digits, exactly.
@@ -143,22 +150,41 @@ fn fields_left_out_mean_dont_care_and_renewal_defaults_apply() {
     assert_eq!(p.renew_before_days.at, p.at);
     assert!(p.labels.is_empty());
     let l = load1(&pbx("    product: appliance\n    services: []\n")).unwrap();
-    assert_eq!(l.pbxs[0].services.as_deref(), Some(&[][..]), "empty list: exactly none");
+    assert_eq!(
+        l.pbxs[0].services.as_deref(),
+        Some(&[][..]),
+        "empty list: exactly none"
+    );
 }
 
 #[test]
 fn ids_stay_exact_as_numbers_and_strings() {
-    for id in ["3049040650094403584", "'3049040650094403584'", "9999999999999999999"] {
+    for id in [
+        "3049040650094403584",
+        "'3049040650094403584'",
+        "9999999999999999999",
+    ] {
         let l = load1(&pbx(&format!("    product: linkus\n    planId: {id}\n"))).unwrap();
         let want = id.trim_matches('\'').parse::<u64>().unwrap();
-        assert_eq!(l.pbxs[0].plan.as_ref().unwrap().value, CatalogRef::Id(Id(want)));
+        assert_eq!(
+            l.pbxs[0].plan.as_ref().unwrap().value,
+            CatalogRef::Id(Id(want))
+        );
     }
-    let p = problem(&pbx("    product: linkus\n    planId: 10000000000000000000\n"));
-    assert!(p.contains("m.yaml:5:13: `planId` must be at most 9999999999999999999"), "{p}");
+    let p = problem(&pbx(
+        "    product: linkus\n    planId: 10000000000000000000\n",
+    ));
+    assert!(
+        p.contains("m.yaml:5:13: `planId` must be at most 9999999999999999999"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    planId: 3.049e18\n"));
     assert!(p.contains("m.yaml:5:13: `planId` `3.049e18` is written as a decimal number, which cannot hold an ID exactly"), "{p}");
     let p = problem(&pbx("    product: linkus\n    planId: '12a'\n"));
-    assert!(p.contains("`planId` `12a` is not an ID; IDs are up to 19 digits"), "{p}");
+    assert!(
+        p.contains("`planId` `12a` is not an ID; IDs are up to 19 digits"),
+        "{p}"
+    );
 }
 
 #[test]
@@ -169,13 +195,27 @@ fn unknown_keys_name_the_key_place_and_the_closest_field() {
         "error: m.yaml:5:5: unknown field `extentions`, did you mean `extensions`?\n  help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels"
     );
     let p = problem("version: 1\ndefault:\n  term: 1\npbxs: []\n");
-    assert!(p.starts_with("error: m.yaml:2:1: unknown field `default`, did you mean `defaults`?"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:2:1: unknown field `default`, did you mean `defaults`?"),
+        "{p}"
+    );
     let p = problem("version: 1\ndefaults:\n  billing_contact: a@b.co\npbxs: []\n");
-    assert!(p.starts_with("error: m.yaml:3:3: unknown field `billing_contact`, did you mean `billingContact`?"), "{p}");
+    assert!(
+        p.starts_with(
+            "error: m.yaml:3:3: unknown field `billing_contact`, did you mean `billingContact`?"
+        ),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    services: [{nmae: x}]\n"));
-    assert!(p.starts_with("error: m.yaml:5:17: unknown field `nmae`, did you mean `name`?"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:5:17: unknown field `nmae`, did you mean `name`?"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    colour: red\n"));
-    assert!(p.starts_with("error: m.yaml:5:5: unknown field `colour`\n"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:5:5: unknown field `colour`\n"),
+        "{p}"
+    );
 }
 
 #[test]
@@ -187,7 +227,14 @@ fn every_problem_of_a_file_is_reported() {
     let places: Vec<&str> = p.iter().map(|s| s.split(": ").nth(1).unwrap()).collect();
     assert_eq!(
         places,
-        ["m.yaml:5:5", "m.yaml:6:11", "m.yaml:8:16", "m.yaml:9:9", "m.yaml:13:17", "m.yaml:15:11"],
+        [
+            "m.yaml:5:5",
+            "m.yaml:6:11",
+            "m.yaml:8:16",
+            "m.yaml:9:9",
+            "m.yaml:13:17",
+            "m.yaml:15:11"
+        ],
         "{p:#?}"
     );
 }
@@ -198,21 +245,38 @@ fn term_is_one_to_five_years() {
         load1(&pbx(&format!("    product: linkus\n    term: {ok}\n"))).unwrap();
     }
     let p = problem(&pbx("    product: linkus\n    term: 0\n"));
-    assert!(p.contains("m.yaml:5:11: `term` must be at least 1, found `0`"), "{p}");
+    assert!(
+        p.contains("m.yaml:5:11: `term` must be at least 1, found `0`"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    term: 6\n"));
     assert!(p.contains("`term` must be at most 5, found `6`"), "{p}");
-    assert!(p.contains("help: `term` is the number of years per annual term, 1 to 5"), "{p}");
+    assert!(
+        p.contains("help: `term` is the number of years per annual term, 1 to 5"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    term: one\n"));
-    assert!(p.contains("`term` must be a whole number, found text `one`"), "{p}");
+    assert!(
+        p.contains("`term` must be a whole number, found text `one`"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    term: 1.0\n"));
-    assert!(p.contains("`term` `1.0` is a decimal number; a whole number is needed"), "{p}");
+    assert!(
+        p.contains("`term` `1.0` is a decimal number; a whole number is needed"),
+        "{p}"
+    );
     assert!(p.contains("help: write `1`"), "{p}");
 }
 
 #[test]
 fn monthly_billing_has_no_multi_year_term() {
-    load1(&pbx("    product: appliance\n    billingCycle: monthly\n    term: 1\n")).unwrap();
-    let p = problem(&pbx("    product: appliance\n    billingCycle: monthly\n    term: 3\n"));
+    load1(&pbx(
+        "    product: appliance\n    billingCycle: monthly\n    term: 1\n",
+    ))
+    .unwrap();
+    let p = problem(&pbx(
+        "    product: appliance\n    billingCycle: monthly\n    term: 3\n",
+    ));
     assert_eq!(
         p,
         "error: m.yaml:6:11: `term: 3` asks for a 3-year term, but PBX `3651D3296882` is billed monthly (line 5, column 19)\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
@@ -226,28 +290,44 @@ fn monthly_billing_has_no_multi_year_term() {
 #[test]
 fn cloud_pbx_extensions_are_5_to_500() {
     for ok in [5, 500] {
-        load1(&pbx(&format!("    product: cloud-pbx\n    extensions: {ok}\n"))).unwrap();
+        load1(&pbx(&format!(
+            "    product: cloud-pbx\n    extensions: {ok}\n"
+        )))
+        .unwrap();
     }
     for bad in [4, 501] {
-        let p = problem(&pbx(&format!("    product: cloud-pbx\n    extensions: {bad}\n")));
+        let p = problem(&pbx(&format!(
+            "    product: cloud-pbx\n    extensions: {bad}\n"
+        )));
         assert_eq!(
             p,
-            format!("error: m.yaml:5:17: a Cloud PBX has 5 to 500 extensions; `extensions: {bad}` is outside that")
+            format!(
+                "error: m.yaml:5:17: a Cloud PBX has 5 to 500 extensions; `extensions: {bad}` is outside that"
+            )
         );
     }
     // Other products have no such range.
-    load1(&pbx("    product: software-edition\n    extensions: 1000\n")).unwrap();
+    load1(&pbx(
+        "    product: software-edition\n    extensions: 1000\n",
+    ))
+    .unwrap();
     load1("version: 1\npbxs:\n  - sn: A1\n    productId: 13\n    extensions: 300\n").unwrap();
 }
 
 #[test]
 fn sns_are_letters_and_digits() {
     let p = problem("version: 1\npbxs:\n  - sn: 36-94\n    product: linkus\n");
-    assert!(p.contains("m.yaml:3:9: SN `36-94` must be letters and digits only"), "{p}");
+    assert!(
+        p.contains("m.yaml:3:9: SN `36-94` must be letters and digits only"),
+        "{p}"
+    );
     let p = problem("version: 1\npbxs:\n  - sn: ''\n    product: linkus\n");
     assert!(p.contains("SN `` must be letters and digits only"), "{p}");
     let p = problem("version: 1\npbxs:\n  - sn: true\n    product: linkus\n");
-    assert!(p.contains("`sn` must be text or a whole number, found `true`"), "{p}");
+    assert!(
+        p.contains("`sn` must be text or a whole number, found `true`"),
+        "{p}"
+    );
     let p = problem("version: 1\npbxs:\n  - product: linkus\n");
     assert!(p.contains("m.yaml:3:5: PBX entry 1 is missing `sn`"), "{p}");
 }
@@ -255,40 +335,74 @@ fn sns_are_letters_and_digits() {
 #[test]
 fn numbers_yaml_would_change_must_be_quoted_sns() {
     for (sn, why) in [
-        ("0123", "YAML reads `0123` as the number 123, dropping the leading zero"),
-        ("1e5", "YAML reads `1e5` as a number with an exponent (1 × 10^5)"),
-        ("3631E0997265", "YAML reads `3631E0997265` as a number with an exponent (3631 × 10^997265)"),
-        ("12345678901234567890", "YAML reads `12345678901234567890` as a number, and more than 19 digits cannot be kept exactly"),
+        (
+            "0123",
+            "YAML reads `0123` as the number 123, dropping the leading zero",
+        ),
+        (
+            "1e5",
+            "YAML reads `1e5` as a number with an exponent (1 × 10^5)",
+        ),
+        (
+            "3631E0997265",
+            "YAML reads `3631E0997265` as a number with an exponent (3631 × 10^997265)",
+        ),
+        (
+            "12345678901234567890",
+            "YAML reads `12345678901234567890` as a number, and more than 19 digits cannot be kept exactly",
+        ),
         ("123456789012345678901234", "more than 19 digits"),
         ("0x1F", "YAML reads `0x1F` as the number 31"),
         ("12.50", "YAML reads `12.50` as the decimal number 12.5"),
         ("-12", "YAML reads `-12` as the number -12"),
     ] {
-        let p = problem(&format!("version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n"));
-        assert!(p.starts_with(&format!("error: m.yaml:3:9: SN `{sn}` must be quoted: ")), "{p}");
+        let p = problem(&format!(
+            "version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n"
+        ));
+        assert!(
+            p.starts_with(&format!("error: m.yaml:3:9: SN `{sn}` must be quoted: ")),
+            "{p}"
+        );
         assert!(p.contains(why), "{p}");
         assert!(p.ends_with(&format!("help: write `sn: \"{sn}\"`")), "{p}");
         // Quoted, each is its text (or a pattern error for the ones that are not SNs).
-        let quoted = load1(&format!("version: 1\npbxs:\n  - sn: \"{sn}\"\n    product: linkus\n"));
+        let quoted = load1(&format!(
+            "version: 1\npbxs:\n  - sn: \"{sn}\"\n    product: linkus\n"
+        ));
         if sn.bytes().all(|b| b.is_ascii_alphanumeric()) {
             assert_eq!(quoted.unwrap().pbxs[0].sn, sn);
         }
     }
     for sn in ["369471667338", "0", "9999999999999999999"] {
-        let l = load1(&format!("version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n")).unwrap();
+        let l = load1(&format!(
+            "version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n"
+        ))
+        .unwrap();
         assert_eq!(l.pbxs[0].sn, sn);
     }
 }
 
 #[test]
 fn billing_contacts_are_emails_or_numeric_ids() {
-    for ok in ["billing@example.com", "3197218168379846218", "'3197218168379846218'"] {
-        load1(&pbx(&format!("    product: linkus\n    billingContact: {ok}\n"))).unwrap();
+    for ok in [
+        "billing@example.com",
+        "3197218168379846218",
+        "'3197218168379846218'",
+    ] {
+        load1(&pbx(&format!(
+            "    product: linkus\n    billingContact: {ok}\n"
+        )))
+        .unwrap();
     }
     for bad in ["bob", "bob@", "'12a'", "a b@c.de"] {
-        let p = problem(&pbx(&format!("    product: linkus\n    billingContact: {bad}\n")));
+        let p = problem(&pbx(&format!(
+            "    product: linkus\n    billingContact: {bad}\n"
+        )));
         assert!(p.contains("m.yaml:5:21: billing contact"), "{p}");
-        assert!(p.contains("is neither an e-mail address nor a numeric ID"), "{p}");
+        assert!(
+            p.contains("is neither an e-mail address nor a numeric ID"),
+            "{p}"
+        );
     }
     let p = problem(&pbx("    product: linkus\n    billingContact: 0\n"));
     assert!(p.contains("`billingContact` must be at least 1"), "{p}");
@@ -297,13 +411,24 @@ fn billing_contacts_are_emails_or_numeric_ids() {
 #[test]
 fn products_are_named_once_and_somewhere() {
     let p = problem(&pbx("    plan: Enterprise Plan\n"));
-    assert!(p.starts_with("error: m.yaml:3:5: PBX `3651D3296882` names no product"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:3:5: PBX `3651D3296882` names no product"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: cloudpbx\n"));
-    assert!(p.starts_with("error: m.yaml:4:14: `product` `cloudpbx` is not known, did you mean `cloud-pbx`?"), "{p}");
+    assert!(
+        p.starts_with(
+            "error: m.yaml:4:14: `product` `cloudpbx` is not known, did you mean `cloud-pbx`?"
+        ),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    productId: 9\n"));
     assert!(p.starts_with("error: m.yaml:5:5: `product` and `productId` are two ways to say the same thing; give only one"), "{p}");
     let p = problem(&pbx("    product: linkus\n    plan: A\n    planId: 1\n"));
-    assert!(p.starts_with("error: m.yaml:6:5: `plan` and `planId` are two ways"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:6:5: `plan` and `planId` are two ways"),
+        "{p}"
+    );
     // From defaults, overridable per PBX.
     let text = "version: 1\ndefaults:\n  product: linkus\npbxs:\n  - sn: A1\n  - sn: A1\n    productId: 12\n";
     let l = load1(text).unwrap();
@@ -317,22 +442,38 @@ fn products_are_named_once_and_somewhere() {
 
 #[test]
 fn services_are_names_or_one_of_name_and_id() {
-    let p = problem(&pbx("    product: linkus\n    services: [{name: a, id: 1}]\n"));
-    assert!(p.contains("m.yaml:5:16: item 1 of `services` must give exactly one of `name` or `id`"), "{p}");
+    let p = problem(&pbx(
+        "    product: linkus\n    services: [{name: a, id: 1}]\n",
+    ));
+    assert!(
+        p.contains("m.yaml:5:16: item 1 of `services` must give exactly one of `name` or `id`"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    services: [{}]\n"));
     assert!(p.contains("must give exactly one of `name` or `id`"), "{p}");
     let p = problem(&pbx("    product: linkus\n    services: ['']\n"));
     assert!(p.contains("item 1 of `services` must not be empty"), "{p}");
-    let p = problem(&pbx("    product: linkus\n    services: Hotel PMS Integration\n"));
-    assert!(p.contains("`services` must be a list, found text `Hotel PMS Integration`"), "{p}");
-    let p = problem(&pbx("    product: linkus\n    services: [HA, {name: ha}]\n"));
+    let p = problem(&pbx(
+        "    product: linkus\n    services: Hotel PMS Integration\n",
+    ));
+    assert!(
+        p.contains("`services` must be a list, found text `Hotel PMS Integration`"),
+        "{p}"
+    );
+    let p = problem(&pbx(
+        "    product: linkus\n    services: [HA, {name: ha}]\n",
+    ));
     assert_eq!(
         p,
         "error: m.yaml:5:27: service `ha` is listed twice for this PBX (first at line 5, column 16)\n  help: list each service once"
     );
-    let p = problem(&pbx("    product: linkus\n    services: [{id: 7}, {id: '7'}]\n"));
+    let p = problem(&pbx(
+        "    product: linkus\n    services: [{id: 7}, {id: '7'}]\n",
+    ));
     assert!(p.contains("service `id 7` is listed twice"), "{p}");
-    let p = problem(&pbx("    product: software-edition\n    services: [Extension Expansion]\n"));
+    let p = problem(&pbx(
+        "    product: software-edition\n    services: [Extension Expansion]\n",
+    ));
     assert_eq!(
         p,
         "error: m.yaml:5:16: `Extension Expansion` is capacity, not a service to list\n  help: set `extensions:` to the TOTAL wanted; entitle buys the difference"
@@ -344,15 +485,29 @@ fn renewal_windows_are_days_or_weeks_up_to_a_year() {
     let l = load1(&pbx("    product: linkus\n    renewBefore: 52w\n")).unwrap();
     assert_eq!(l.pbxs[0].renew_before_days.value, 364);
     let p = problem(&pbx("    product: linkus\n    renewBefore: 366d\n"));
-    assert!(p.contains("m.yaml:5:18: `renewBefore` `366d` is 366 days, longer than a year"), "{p}");
+    assert!(
+        p.contains("m.yaml:5:18: `renewBefore` `366d` is 366 days, longer than a year"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    renewBefore: 30\n"));
-    assert!(p.contains("`renewBefore` must be a duration such as `30d`, found `30`"), "{p}");
+    assert!(
+        p.contains("`renewBefore` must be a duration such as `30d`, found `30`"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    renewBefore: '30'\n"));
-    assert!(p.contains("help: add a unit: `30d` (days) or `30w` (weeks)"), "{p}");
+    assert!(
+        p.contains("help: add a unit: `30d` (days) or `30w` (weeks)"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    renewBefore: 1m\n"));
     assert!(p.contains("`renewBefore` `1m` is not a duration"), "{p}");
-    let p = problem("version: 1\ndefaults:\n  renewBefore: 400d\npbxs:\n  - sn: A1\n    product: linkus\n");
-    assert!(p.starts_with("error: m.yaml:3:16: `renewBefore` `400d`"), "{p}");
+    let p = problem(
+        "version: 1\ndefaults:\n  renewBefore: 400d\npbxs:\n  - sn: A1\n    product: linkus\n",
+    );
+    assert!(
+        p.starts_with("error: m.yaml:3:16: `renewBefore` `400d`"),
+        "{p}"
+    );
 }
 
 #[test]
@@ -363,27 +518,47 @@ fn labels_are_text_under_simple_keys() {
         "error: m.yaml:5:21: label `floor` must be text, found `3`\n  help: quote it to keep it as text: `\"3\"`"
     );
     let p = problem(&pbx("    product: linkus\n    labels: {'my key': x}\n"));
-    assert!(p.starts_with("error: m.yaml:5:14: label key `my key` may hold only letters"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:5:14: label key `my key` may hold only letters"),
+        "{p}"
+    );
 }
 
 #[test]
 fn yaml_level_problems_are_located() {
     let p = problem("version: 1\npbxs:\n  - sn: A1\n    product: linkus\n    product: appliance\n");
-    assert!(p.starts_with("error: m.yaml:5:5: duplicate key `product` (first written at line 4, column 5)"), "{p}");
+    assert!(
+        p.starts_with(
+            "error: m.yaml:5:5: duplicate key `product` (first written at line 4, column 5)"
+        ),
+        "{p}"
+    );
     let p = problem("version: 1\npbxs: [\n");
     assert!(p.contains("invalid YAML"), "{p}");
     let p = problem("");
-    assert!(p.starts_with("error: m.yaml:1:1: the file holds no manifest (it is empty)"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:1:1: the file holds no manifest (it is empty)"),
+        "{p}"
+    );
     let p = problem("- a\n- b\n");
-    assert!(p.starts_with("error: m.yaml:1:1: a manifest must be a mapping, found a list"), "{p}");
+    assert!(
+        p.starts_with("error: m.yaml:1:1: a manifest must be a mapping, found a list"),
+        "{p}"
+    );
     let p = problem("pbxs: []\n");
     assert!(p.contains("the manifest is missing `version`"), "{p}");
     let p = problem("version: 2\npbxs: []\n");
-    assert!(p.contains("m.yaml:1:10: unsupported manifest version `2`; this entitle reads version 1"), "{p}");
+    assert!(
+        p.contains("m.yaml:1:10: unsupported manifest version `2`; this entitle reads version 1"),
+        "{p}"
+    );
     let p = problem(&pbx("    product: linkus\n    plan:\n"));
     assert!(p.contains("`plan` must be text, found nothing"), "{p}");
     let p = problem(&pbx("    product: linkus\n    autoRenew: yes\n"));
-    assert!(p.contains("help: YAML 1.2 reads this as text; write `true` or `false`"), "{p}");
+    assert!(
+        p.contains("help: YAML 1.2 reads this as text; write `true` or `false`"),
+        "{p}"
+    );
     let p = problem("version: 1\npbxs:\n  sn: A1\n");
     assert!(p.contains("`pbxs` must be a list, found a mapping"), "{p}");
 }
@@ -398,7 +573,10 @@ fn anchors_and_merge_keys_share_settings() {
     let text = "version: 1\npbxs:\n  - &a {sn: A1, product: cloud-pbx, plan: Enterprise Plan}\n  - <<: *a\n    sn: A2\n";
     let l = load1(text).unwrap();
     assert_eq!(l.pbxs[1].sn, "A2");
-    assert_eq!(l.pbxs[1].plan.as_ref().unwrap().value, CatalogRef::Name("Enterprise Plan".into()));
+    assert_eq!(
+        l.pbxs[1].plan.as_ref().unwrap().value,
+        CatalogRef::Name("Enterprise Plan".into())
+    );
 }
 
 #[test]
@@ -421,19 +599,34 @@ fn problems_of_all_files_are_reported_together() {
     let a = pbx("    product: linkus\n    trem: 1\n");
     let b = "version: 1\npbxs: [\n";
     let c = "version: 1\npbxs: []\n";
-    let e = load_from_memory(&[("c.yaml", c.as_bytes()), ("a.yaml", a.as_bytes()), ("b.yaml", b.as_bytes())]).unwrap_err();
+    let e = load_from_memory(&[
+        ("c.yaml", c.as_bytes()),
+        ("a.yaml", a.as_bytes()),
+        ("b.yaml", b.as_bytes()),
+    ])
+    .unwrap_err();
     assert_eq!(e.len(), 2, "{e}");
     assert_eq!(e.file_count(), 2);
-    assert!(e.0[0].to_string().contains("a.yaml:5:5: unknown field `trem`, did you mean `term`?"));
+    assert!(
+        e.0[0]
+            .to_string()
+            .contains("a.yaml:5:5: unknown field `trem`, did you mean `term`?")
+    );
     assert!(e.0[1].to_string().contains("b.yaml:"));
 }
 
 #[test]
 fn the_hash_covers_names_and_bytes_in_path_order() {
     let a = "version: 1\npbxs: []\n".as_bytes();
-    let h1 = load_from_memory(&[("a.yaml", a), ("b.yaml", a)]).unwrap().hash;
-    let h2 = load_from_memory(&[("b.yaml", a), ("a.yaml", a)]).unwrap().hash;
-    let h3 = load_from_memory(&[("a.yaml", a), ("c.yaml", a)]).unwrap().hash;
+    let h1 = load_from_memory(&[("a.yaml", a), ("b.yaml", a)])
+        .unwrap()
+        .hash;
+    let h2 = load_from_memory(&[("b.yaml", a), ("a.yaml", a)])
+        .unwrap()
+        .hash;
+    let h3 = load_from_memory(&[("a.yaml", a), ("c.yaml", a)])
+        .unwrap()
+        .hash;
     assert_eq!(h1, h2);
     assert_ne!(h1, h3);
     assert_eq!(h1.len(), 64);
@@ -442,23 +635,39 @@ fn the_hash_covers_names_and_bytes_in_path_order() {
 
 #[test]
 fn hostile_input_ends_in_clean_errors() {
-    let mut bomb = String::from("version: 1\npbxs: []\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut bomb = String::from(
+        "version: 1\npbxs: []\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
     for i in 1..10 {
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
     }
     let p = problem(&bomb);
     assert!(p.contains("refusing to read this file"), "{p}");
-    let deep = format!("version: 1\npbxs: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let deep = format!(
+        "version: 1\npbxs: {}{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
     assert!(problem(&deep).contains("m.yaml:2:"));
     let e = load_from_memory(&[("m.yaml", b"\xff\xfe\x00garbage\x80\x81")]).unwrap_err();
     assert!(e.to_string().contains("UTF-16"), "{e}");
     let e = load_from_memory(&[("m.yaml", b"version: 1\npbxs: [\x80]\n")]).unwrap_err();
-    assert!(e.to_string().starts_with("error: m.yaml:2:8: the file is not UTF-8 text"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("error: m.yaml:2:8: the file is not UTF-8 text"),
+        "{e}"
+    );
     let e = load_from_memory(&[("m.yaml", b"version: 1\x00\npbxs: []\n")]).unwrap_err();
     assert!(e.to_string().contains("m.yaml:1:11: invalid YAML"), "{e}");
     let big = vec![b'#'; MAX_FILE_BYTES + 1];
     let e = load_from_memory(&[("m.yaml", &big)]).unwrap_err();
-    assert!(e.to_string().contains("a manifest may be at most 8 MiB"), "{e}");
+    assert!(
+        e.to_string().contains("a manifest may be at most 8 MiB"),
+        "{e}"
+    );
 }
 
 mod properties {
@@ -484,7 +693,8 @@ mod properties {
             Just("    plan: Enterprise Plan\n".to_owned()),
             Just("    planId: 3049040650094403584\n".to_owned()),
             (0u32..8).prop_map(|t| format!("    term: {t}\n")),
-            prop_oneof![Just("monthly"), Just("annually"), Just("weekly")].prop_map(|c| format!("    billingCycle: {c}\n")),
+            prop_oneof![Just("monthly"), Just("annually"), Just("weekly")]
+                .prop_map(|c| format!("    billingCycle: {c}\n")),
             (0u32..700).prop_map(|e| format!("    extensions: {e}\n")),
             "[a-zA-Z0-9 .:@-]{0,12}".prop_map(|v| format!("    billingContact: {v}\n")),
             "[0-9a-z.]{0,6}".prop_map(|v| format!("    renewBefore: {v}\n")),

@@ -167,7 +167,9 @@ impl<'de> Deserialize<'de> for FormatVersion {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match u64::deserialize(d)? {
             1 => Ok(FormatVersion),
-            v => Err(de::Error::custom(format!("unsupported manifest version {v}"))),
+            v => Err(de::Error::custom(format!(
+                "unsupported manifest version {v}"
+            ))),
         }
     }
 }

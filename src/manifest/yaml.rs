@@ -80,7 +80,9 @@ fn pos(m: &Marker, text: &str) -> Pos {
     Pos {
         line: m.line(),
         column: m.col() + 1,
-        byte: m.byte_offset().unwrap_or_else(|| char_to_byte(text, m.index())),
+        byte: m
+            .byte_offset()
+            .unwrap_or_else(|| char_to_byte(text, m.index())),
     }
 }
 
@@ -124,7 +126,9 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, YamlProblem> {
                     start,
                     format!("refusing to read this file: {}", breach_message(&b)),
                 )
-                .help("a manifest is a small, plain YAML mapping; split large fleets across files"));
+                .help(
+                    "a manifest is a small, plain YAML mapping; split large fleets across files",
+                ));
             }
         }
     }
@@ -237,7 +241,9 @@ impl<'t> Builder<'t> {
                     MAX_EXPANDED_BYTES / (1024 * 1024)
                 ),
             )
-            .help("aliases (`*name`) copy what their anchor holds; this looks like an alias bomb"));
+            .help(
+                "aliases (`*name`) copy what their anchor holds; this looks like an alias bomb",
+            ));
         }
         if self.nodes > MAX_NODES {
             return Err(YamlProblem::new(
@@ -258,16 +264,22 @@ impl<'t> Builder<'t> {
             Event::DocumentStart(..) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(YamlProblem::new(
-                        at,
-                        "a second YAML document (`---`) in one file",
-                    )
-                    .help("put one manifest per file; split the documents into separate files"));
+                    return Err(
+                        YamlProblem::new(at, "a second YAML document (`---`) in one file").help(
+                            "put one manifest per file; split the documents into separate files",
+                        ),
+                    );
                 }
                 Ok(())
             }
             Event::Scalar(text, style, anchor, tag) => {
-                self.count(Cost { nodes: 1, bytes: text.len() }, at)?;
+                self.count(
+                    Cost {
+                        nodes: 1,
+                        bytes: text.len(),
+                    },
+                    at,
+                )?;
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
@@ -585,9 +597,17 @@ mod tests {
     #[test]
     fn custom_tags_and_complex_keys_are_refused() {
         let e = parse("a: !secret x\n").unwrap_err();
-        assert!(e.message.contains("unsupported YAML tag `!secret`"), "{}", e.message);
+        assert!(
+            e.message.contains("unsupported YAML tag `!secret`"),
+            "{}",
+            e.message
+        );
         let e = parse("? [a, b]\n: c\n").unwrap_err();
-        assert!(e.message.contains("mapping key must be plain text"), "{}", e.message);
+        assert!(
+            e.message.contains("mapping key must be plain text"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -621,7 +641,11 @@ mod tests {
             y.push_str(&format!("a{i}: &a{i} [{list}]\n"));
         }
         let e = parse(&y).unwrap_err();
-        assert!(e.message.contains("refusing to read this file"), "{}", e.message);
+        assert!(
+            e.message.contains("refusing to read this file"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -630,7 +654,11 @@ mod tests {
         y.push_str(&vec!["*a"; 40].join(", "));
         y.push_str("]\n");
         let e = parse(&y).unwrap_err();
-        assert!(e.message.contains("expands to more than 32 MiB"), "{}", e.message);
+        assert!(
+            e.message.contains("expands to more than 32 MiB"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -643,6 +671,10 @@ mod tests {
             deep_block.push_str("a:\n");
         }
         let e = parse(&deep_block).unwrap_err();
-        assert!(e.message.contains("refusing") || e.message.contains("invalid YAML"), "{}", e.message);
+        assert!(
+            e.message.contains("refusing") || e.message.contains("invalid YAML"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -49,7 +49,10 @@ pub fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write) -> io:
         }
     }
     if r.interrupted {
-        writeln!(w, "Interrupted: orders not started were skipped; re-run `entitle apply` to continue.")?;
+        writeln!(
+            w,
+            "Interrupted: orders not started were skipped; re-run `entitle apply` to continue."
+        )?;
     }
     let unknown = r.count(Outcome::Unknown);
     if unknown > 0 {

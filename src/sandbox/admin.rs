@@ -73,7 +73,10 @@ async fn pay(State(app): State<Arc<App>>, Path(order): Path<String>) -> Response
     let today = app.today();
     let mut inner = app.lock();
     let Some(idx) = inner.world.order(&order) else {
-        return error(StatusCode::NOT_FOUND, format!("order {order} does not exist"));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("order {order} does not exist"),
+        );
     };
     let status = inner.world.orders[idx].status.clone();
     if status != "pending" {
@@ -167,7 +170,9 @@ async fn set_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
             },
             "latencyMs" => match value.as_u64() {
                 Some(ms) => {
-                    updates.push(Box::new(move |i| i.faults.latency = Duration::from_millis(ms)));
+                    updates.push(Box::new(move |i| {
+                        i.faults.latency = Duration::from_millis(ms)
+                    }));
                 }
                 None => return bad("a whole number of milliseconds"),
             },

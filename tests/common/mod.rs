@@ -143,9 +143,15 @@ pub fn redact(s: &str) -> String {
         (r"ent-[0-9a-f]{16}", "ent-[PO]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
         (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
-        (r#""manifest_hash": "[0-9a-f]+""#, r#""manifest_hash": "[HASH]""#),
+        (
+            r#""manifest_hash": "[0-9a-f]+""#,
+            r#""manifest_hash": "[HASH]""#,
+        ),
     ] {
-        out = regex::Regex::new(pat).unwrap().replace_all(&out, with).into_owned();
+        out = regex::Regex::new(pat)
+            .unwrap()
+            .replace_all(&out, with)
+            .into_owned();
     }
     out
 }
