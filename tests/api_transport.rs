@@ -6,7 +6,9 @@ mod api_fixture;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use api_fixture::{CLIENT_ID, Fixture, Recorded, Reply, SECRET, TOKEN, client, config, token_reply};
+use api_fixture::{
+    CLIENT_ID, Fixture, Recorded, Reply, SECRET, TOKEN, client, config, token_reply,
+};
 use entitle::api::{ApiError, Client, Credentials, SaveOutcome};
 use entitle::model::{Id, OrderStatus, ProductId};
 use entitle::wire::{OrderBody, OrderLine};
@@ -48,8 +50,10 @@ fn seed_000() -> OrderBody {
 }
 
 fn placed_reply() -> Reply {
-    Reply::ok(json!({"instanceId": "1088407", "orderNo": "UO3206271046934061056",
-        "orderStatus": "succeed", "productNo": "3651D3296882", "transactionNo": "DA3206271048116854785"}))
+    Reply::ok(
+        json!({"instanceId": "1088407", "orderNo": "UO3206271046934061056",
+        "orderStatus": "succeed", "productNo": "3651D3296882", "transactionNo": "DA3206271048116854785"}),
+    )
 }
 
 #[tokio::test]
@@ -60,7 +64,10 @@ async fn token_request_then_bearer_on_every_call_with_user_agent() {
         .await;
     let c = client(&fx.base_url);
     let products = c.products().await.unwrap();
-    assert_eq!(products, vec![(ProductId(12), "P-Series Software Edition".to_owned())]);
+    assert_eq!(
+        products,
+        vec![(ProductId(12), "P-Series Software Edition".to_owned())]
+    );
     c.products().await.unwrap();
 
     assert_eq!(
@@ -86,7 +93,10 @@ async fn token_request_then_bearer_on_every_call_with_user_agent() {
     );
     assert_eq!(reqs[0].header("authorization"), None);
     for r in &reqs {
-        assert_eq!(r.header("user-agent"), Some(concat!("entitle/", env!("CARGO_PKG_VERSION"))));
+        assert_eq!(
+            r.header("user-agent"),
+            Some(concat!("entitle/", env!("CARGO_PKG_VERSION")))
+        );
     }
     assert_eq!(reqs[1].header("authorization"), Some("Bearer tok-1"));
     assert_eq!(reqs[2].header("authorization"), Some("Bearer tok-1"));
@@ -145,7 +155,10 @@ async fn a_failed_renewal_falls_back_to_a_fresh_token_request() {
 
     let tokens = fx.requests_to(TOKEN);
     assert_eq!(tokens.len(), 3);
-    assert_eq!(tokens[1].form()[0], ("grant_type".into(), "refresh_token".into()));
+    assert_eq!(
+        tokens[1].form()[0],
+        ("grant_type".into(), "refresh_token".into())
+    );
     assert_eq!(
         tokens[2].form()[2],
         ("grant_type".into(), "pp_credentials".into())
@@ -299,7 +312,10 @@ async fn client_errors_are_not_retried() {
 
 #[tokio::test]
 async fn order_save_placed_sends_the_exact_body() {
-    let fx = Fixture::builder().on(SAVE, vec![placed_reply()]).start().await;
+    let fx = Fixture::builder()
+        .on(SAVE, vec![placed_reply()])
+        .start()
+        .await;
     let c = client(&fx.base_url);
     let outcome = c.save_order(&seed_000()).await;
     assert_eq!(
@@ -346,7 +362,10 @@ async fn order_save_timeout_is_unknown_and_not_retried() {
     let fx = Fixture::builder()
         .on(
             SAVE,
-            vec![placed_reply().delayed(Duration::from_secs(2)), placed_reply()],
+            vec![
+                placed_reply().delayed(Duration::from_secs(2)),
+                placed_reply(),
+            ],
         )
         .start()
         .await;
@@ -477,7 +496,10 @@ async fn enabling_auto_renewal_is_idempotent_so_it_is_retried() {
     let fx = Fixture::builder()
         .on(
             AUTO_RENEW_ON,
-            vec![Reply::error(503, "internal_error", ""), Reply::ok(json!(true))],
+            vec![
+                Reply::error(503, "internal_error", ""),
+                Reply::ok(json!(true)),
+            ],
         )
         .start()
         .await;
@@ -515,7 +537,11 @@ async fn concurrency_is_bounded_and_the_rate_is_limited() {
     while set.join_next().await.is_some() {}
     assert_eq!(fx.max_in_flight(), 2);
     // 31 requests at 20/s after a burst of 20: at least ~0.5 s; 2 at a time for 0.1 s: 1.5 s.
-    assert!(t0.elapsed() >= Duration::from_millis(1400), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        t0.elapsed()
+    );
 }
 
 #[test]
@@ -525,7 +551,12 @@ fn plain_http_is_refused_except_to_this_machine() {
     assert!(err.to_string().starts_with(
         "refusing plain http:// to `http://openapi.partner.yeastar.com`: credentials would travel unencrypted"
     ));
-    for ok in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9", "https://example.com"] {
+    for ok in [
+        "http://127.0.0.1:9",
+        "http://localhost:9",
+        "http://[::1]:9",
+        "https://example.com",
+    ] {
         Client::new(config(ok)).unwrap();
     }
 }
@@ -536,7 +567,11 @@ fn a_credentials_file_readable_by_others_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("creds");
-    std::fs::write(&path, format!("client_id={CLIENT_ID}\nclient_secret={SECRET}\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("client_id={CLIENT_ID}\nclient_secret={SECRET}\n"),
+    )
+    .unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let file = path.to_str().unwrap().to_owned();
     let vars = |k: &str| (k == "ENTITLE_CREDENTIALS_FILE").then(|| file.clone());
@@ -595,7 +630,10 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug_output() {
                 products_reply(),
             ],
         )
-        .on(SAVE, vec![Reply::error(400, "business_rule_violation", "rule 7")])
+        .on(
+            SAVE,
+            vec![Reply::error(400, "business_rule_violation", "rule 7")],
+        )
         .start()
         .await;
     let cfg = config(&fx.base_url);
@@ -603,10 +641,13 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug_output() {
     let c = Client::new(cfg).unwrap();
     c.products().await.unwrap();
     let outcome = c.save_order(&seed_000()).await;
-    let rendered = format!("{outcome:?} {}", match &outcome {
-        SaveOutcome::Rejected(e) | SaveOutcome::Unknown(e) => e.to_string(),
-        SaveOutcome::Placed { .. } => String::new(),
-    });
+    let rendered = format!(
+        "{outcome:?} {}",
+        match &outcome {
+            SaveOutcome::Rejected(e) | SaveOutcome::Unknown(e) => e.to_string(),
+            SaveOutcome::Placed { .. } => String::new(),
+        }
+    );
     drop(_guard);
 
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
@@ -623,4 +664,74 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug_output() {
     // Every request that reached the server carried the secret only where it belongs.
     let reqs: Vec<Recorded> = fx.requests();
     assert!(reqs.iter().any(|r| r.body.contains(SECRET)));
+}
+
+#[tokio::test]
+async fn order_save_classifies_error_codes_under_http_200() {
+    // A refusal code in the envelope of a 200 is a refusal.
+    let fx = Fixture::builder()
+        .on(
+            SAVE,
+            vec![Reply::raw(
+                200,
+                json!({"code": "business_rule_violation", "detailMessage": "rule 3",
+                       "requestId": "ab", "result": null, "status": 400})
+                .to_string(),
+            )],
+        )
+        .start()
+        .await;
+    let outcome = client(&fx.base_url).save_order(&seed_000()).await;
+    assert!(matches!(&outcome, SaveOutcome::Rejected(_)), "{outcome:?}");
+    // An unknown code under a 200, or internal_error under a 4xx, leaves the outcome open.
+    for (status, code) in [(200, "something_new"), (400, "internal_error")] {
+        let fx = Fixture::builder()
+            .on(
+                SAVE,
+                vec![Reply::raw(
+                    status,
+                    json!({"code": code, "detailMessage": "", "requestId": "ab", "result": null})
+                        .to_string(),
+                )],
+            )
+            .start()
+            .await;
+        let outcome = client(&fx.base_url).save_order(&seed_000()).await;
+        assert!(
+            matches!(&outcome, SaveOutcome::Unknown(_)),
+            "{status} {code}: {outcome:?}"
+        );
+        assert_eq!(fx.requests_to(SAVE).len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_token_request_and_its_failure() {
+    let fx = Fixture::builder()
+        .on(PRODUCTS, vec![products_reply()])
+        .start()
+        .await;
+    let c = client(&fx.base_url);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let c = c.clone();
+        set.spawn(async move { c.products().await.unwrap() });
+    }
+    while set.join_next().await.is_some() {}
+    assert_eq!(fx.requests_to(TOKEN).len(), 1);
+
+    let fx = Fixture::builder()
+        .on(TOKEN, vec![Reply::error(401, "invalid_client", "")])
+        .start()
+        .await;
+    let c = client(&fx.base_url);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let c = c.clone();
+        set.spawn(async move { c.products().await.unwrap_err() });
+    }
+    while let Some(r) = set.join_next().await {
+        assert_eq!(r.unwrap().code(), Some("invalid_client"));
+    }
+    assert_eq!(fx.requests_to(TOKEN).len(), 1);
 }

@@ -36,7 +36,9 @@ pub enum ConfigError {
          to a file with client_id=... and client_secret=... lines (or try --sandbox)"
     )]
     Missing,
-    #[error("{set} is set but {missing} is not; set both (or neither and use {ENV_CREDENTIALS_FILE})")]
+    #[error(
+        "{set} is set but {missing} is not; set both (or neither and use {ENV_CREDENTIALS_FILE})"
+    )]
     Partial {
         set: &'static str,
         missing: &'static str,

@@ -20,7 +20,7 @@ fn mapped<T>(req: &Request, request_id: &str, r: Result<T, MappingError>) -> Res
     r.map_err(|source| ApiError::Mapping {
         request: req.endpoint(),
         request_id: Some(request_id.to_owned()),
-        source,
+        source: Box::new(source),
     })
 }
 
@@ -52,7 +52,9 @@ fn escape_segment(s: &str) -> String {
 impl Client {
     /// L1: the products the account can buy.
     pub async fn products(&self) -> Result<Vec<(ProductId, String)>, ApiError> {
-        let r: Reply<Vec<wire::Product>> = self.call(&Request::get(paths::PRODUCT_LIST, Vec::new())).await?;
+        let r: Reply<Vec<wire::Product>> = self
+            .call(&Request::get(paths::PRODUCT_LIST, Vec::new()))
+            .await?;
         Ok(r.result.into_iter().map(mapping::product).collect())
     }
 
@@ -79,7 +81,10 @@ impl Client {
     /// page count; the rest are fetched concurrently (within the client's bound), kept in page
     /// order, and an SN listed twice (the list moved while paging) is kept once.
     pub async fn instances(&self, product: ProductId) -> Result<Vec<wire::Instance>, ApiError> {
-        let probe = Request::get(paths::INSTANCE_LIST, vec![("productId", product.0.to_string())]);
+        let probe = Request::get(
+            paths::INSTANCE_LIST,
+            vec![("productId", product.0.to_string())],
+        );
         let first = self.instances_page(product, 1, PAGE_SIZE).await?;
         let total_page = check_pages(&probe, "", first.total_page)?;
         let mut pages: BTreeMap<u64, Vec<wire::Instance>> = BTreeMap::new();
@@ -123,7 +128,11 @@ impl Client {
             ],
         );
         let r: Reply<wire::InstanceDetail> = self.call(&req).await?;
-        mapped(&req, &r.request_id, mapping::observed_pbx(r.result, product, sn))
+        mapped(
+            &req,
+            &r.request_id,
+            mapping::observed_pbx(r.result, product, sn),
+        )
     }
 
     /// L4: the catalog of `product`; products 9 and 11 need the SN of one of their PBXs.
@@ -139,7 +148,9 @@ impl Client {
 
     /// L5.
     pub async fn billing_contacts(&self) -> Result<Vec<Contact>, ApiError> {
-        let r: Reply<Vec<wire::Contact>> = self.call(&Request::get(paths::BILLING_CONTACTS, Vec::new())).await?;
+        let r: Reply<Vec<wire::Contact>> = self
+            .call(&Request::get(paths::BILLING_CONTACTS, Vec::new()))
+            .await?;
         Ok(r.result.into_iter().map(mapping::contact).collect())
     }
 
@@ -259,7 +270,10 @@ mod tests {
 
     #[test]
     fn segments_are_escaped() {
-        assert_eq!(escape_segment("UO3206271046934061056"), "UO3206271046934061056");
+        assert_eq!(
+            escape_segment("UO3206271046934061056"),
+            "UO3206271046934061056"
+        );
         assert_eq!(escape_segment("../x?y"), "%2E%2E%2Fx%3Fy");
     }
 }

@@ -84,20 +84,28 @@ pub fn observed_pbx(
     if !d.product_no.is_empty() && !d.product_no.eq_ignore_ascii_case(sn) {
         return Err(e(
             "productNo",
-            format!("the answer is about `{}`, not the PBX asked for", d.product_no),
+            format!(
+                "the answer is about `{}`, not the PBX asked for",
+                d.product_no
+            ),
         ));
     }
     if d.product_id != 0 && d.product_id != product.0 {
         return Err(e(
             "productId",
-            format!("the answer is about product {}, not {}", d.product_id, product.0),
+            format!(
+                "the answer is about product {}, not {}",
+                d.product_id, product.0
+            ),
         ));
     }
     let plan = match d.plan_id.filter(|id| id.0 != 0) {
         None => None,
         Some(id) => {
-            let cycle = cycle(s, "billingCycle", &d.billing_cycle)
-                .map_err(|m| MappingError { sn: Some(sn.to_owned()), ..m })?;
+            let cycle = cycle(s, "billingCycle", &d.billing_cycle).map_err(|m| MappingError {
+                sn: Some(sn.to_owned()),
+                ..m
+            })?;
             let multi_cycle = match (d.multi_cycle, cycle) {
                 (Some(n), _) => n,
                 (None, Cycle::Monthly) => 0,
@@ -109,10 +117,7 @@ pub fn observed_pbx(
                 }
             };
             if d.expire_date.trim().is_empty() {
-                return Err(e(
-                    "expireDate",
-                    format!("empty, but the PBX has plan {id}"),
-                ));
+                return Err(e("expireDate", format!("empty, but the PBX has plan {id}")));
             }
             Some(ObservedPlan {
                 id,
@@ -135,7 +140,12 @@ pub fn observed_pbx(
         Some(PendingSwitch {
             in_force_id,
             in_force: raw.to_owned(),
-            until: optional_date(s, Some(sn), "currentPlanExpireDate", &d.current_plan_expire_date)?,
+            until: optional_date(
+                s,
+                Some(sn),
+                "currentPlanExpireDate",
+                &d.current_plan_expire_date,
+            )?,
         })
     };
     let services = d
@@ -181,7 +191,10 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
             s,
             None,
             "productId",
-            format!("the answer is about product {}, not {}", c.product_id, product.0),
+            format!(
+                "the answer is about product {}, not {}",
+                c.product_id, product.0
+            ),
         ));
     }
     let cycles = |field: String, list: &[String]| -> Result<Vec<Cycle>, MappingError> {
@@ -303,7 +316,9 @@ pub fn placed(r: wire::OrderResult) -> Result<(String, OrderStatus), MappingErro
     if r.order_no.trim().is_empty() {
         return Err(err(
             &format!("order for PBX {}", r.product_no),
-            Some(&r.product_no).filter(|s| !s.is_empty()).map(String::as_str),
+            Some(&r.product_no)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
             "orderNo",
             "empty; the order was accepted but cannot be identified".to_owned(),
         ));
@@ -367,7 +382,10 @@ mod tests {
         let p = observed_pbx(d, ProductId(9), "369471667338").unwrap();
         assert_eq!(p.plan, None);
         let sw = p.pending_switch.unwrap();
-        assert_eq!((sw.in_force_id, sw.in_force.as_str()), (None, "Enterprise Plan"));
+        assert_eq!(
+            (sw.in_force_id, sw.in_force.as_str()),
+            (None, "Enterprise Plan")
+        );
     }
 
     #[test]

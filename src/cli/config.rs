@@ -63,7 +63,9 @@ fn apply_tuning(
             .ok()
             .filter(|r| r.is_finite() && *r >= 0.0)
             .with_context(|| {
-                format!("{ENV_RATE_LIMIT}=`{v}` is not a number of requests per second (0 = no limit)")
+                format!(
+                    "{ENV_RATE_LIMIT}=`{v}` is not a number of requests per second (0 = no limit)"
+                )
             })?;
     }
     if let Some(v) = get(ENV_TIMEOUT).filter(|v| !v.trim().is_empty()) {
@@ -96,15 +98,23 @@ pub async fn connect(global: &GlobalArgs, parallelism: usize) -> anyhow::Result<
     }
     // The sandbox accepts the caller's credentials when set, so scripts written for the real
     // API run unchanged; otherwise a fixed pair.
-    let var = |k| std::env::var(k).ok().filter(|v: &String| !v.trim().is_empty());
+    let var = |k| {
+        std::env::var(k)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
     let (client_id, client_secret) = match (var(ENV_CLIENT_ID), var(ENV_CLIENT_SECRET)) {
         (Some(id), Some(secret)) => (id, secret),
         _ => (SANDBOX_CREDENTIAL.to_owned(), SANDBOX_CREDENTIAL.to_owned()),
     };
     let state = global.sandbox_state.clone();
     if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the sandbox state directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "cannot create the sandbox state directory {}",
+                dir.display()
+            )
+        })?;
     }
     let running = sandbox::start(SandboxConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -155,9 +165,7 @@ fn color_decision(
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            terminal
-                && no_color.is_none_or(|v| v.is_empty())
-                && term.is_none_or(|t| t != "dumb")
+            terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
         }
     }
 }
@@ -238,8 +246,10 @@ mod tests {
         assert_eq!(cfg.concurrency, 3);
         assert_eq!(cfg.rate_per_sec, 5.5);
         assert_eq!(cfg.timeout, Duration::from_secs(2));
-        let e = apply_tuning(&mut cfg, 3, |k| (k == ENV_RATE_LIMIT).then(|| "fast".into()))
-            .unwrap_err();
+        let e = apply_tuning(&mut cfg, 3, |k| {
+            (k == ENV_RATE_LIMIT).then(|| "fast".into())
+        })
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "ENTITLE_RATE_LIMIT=`fast` is not a number of requests per second (0 = no limit)"

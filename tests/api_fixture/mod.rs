@@ -133,7 +133,9 @@ impl Reply {
 
 /// A token response as the contract shows it (`expiresIn` a string).
 pub fn token_reply(token: &str, refresh: &str, expires_in: &str) -> Reply {
-    Reply::ok(json!({"token": token, "tokenHead": "Bearer", "expiresIn": expires_in, "refreshToken": refresh}))
+    Reply::ok(
+        json!({"token": token, "tokenHead": "Bearer", "expiresIn": expires_in, "refreshToken": refresh}),
+    )
 }
 
 type Script = Arc<dyn Fn(&Recorded, usize) -> Reply + Send + Sync>;
@@ -157,9 +159,7 @@ impl Builder {
     /// Replies for `path`, in order; the last one repeats.
     pub fn on(self, path: &str, replies: Vec<Reply>) -> Builder {
         assert!(!replies.is_empty());
-        self.on_fn(path, move |_, n| {
-            replies[n.min(replies.len() - 1)].clone()
-        })
+        self.on_fn(path, move |_, n| replies[n.min(replies.len() - 1)].clone())
     }
     /// A reply computed from the request and its index among the requests to `path`.
     pub fn on_fn(
