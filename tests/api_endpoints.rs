@@ -427,3 +427,53 @@ async fn an_error_code_under_http_200_is_still_an_error() {
          bad request (field `pageSize`: at most 100) (request ab)"
     );
 }
+
+fn page_no(req: &api_fixture::Recorded) -> u64 {
+    req.query_pairs()
+        .iter()
+        .find(|(k, _)| k == "pageNo")
+        .unwrap()
+        .1
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn instances_keeps_paging_while_pages_are_full_even_without_a_page_count() {
+    // No totalPage, and a server that caps pages at 50: 50 + 50 + 10 PBXs.
+    let fx = Fixture::builder()
+        .on_fn(INSTANCES, |req, _| {
+            let n = page_no(req);
+            let start = (n - 1) * 50;
+            let end = (start + 50).min(110);
+            let results: Vec<Value> = (start..end).map(instance).collect();
+            Reply::ok(json!({"pageNo": n, "pageSize": 50, "results": results}))
+        })
+        .start()
+        .await;
+    let list = client(&fx.base_url).instances(ProductId(12)).await.unwrap();
+    assert_eq!(list.len(), 110);
+    let pages: Vec<u64> = fx.requests_to(INSTANCES).iter().map(page_no).collect();
+    assert_eq!(pages, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn recent_orders_does_not_trust_an_unsorted_page_to_stop() {
+    let order = |id: u64, created: i64| {
+        json!({"id": id, "orderNo": format!("UO{id}"), "orderStatus": "succeed",
+               "createTime": created, "productId": 12, "productNo": "3651D3296882",
+               "customReferenceNo": format!("ent-{id}")})
+    };
+    let fx = Fixture::builder()
+        .on_fn(ORDERS, move |req, _| match page_no(req) {
+            // Oldest first: the server ignored `sort`.
+            1 => Reply::ok(json!({"results": [order(1, 1000), order(2, 5000)], "totalPage": 2})),
+            _ => Reply::ok(json!({"results": [order(3, 6000)], "totalPage": 2})),
+        })
+        .start()
+        .await;
+    let recent = client(&fx.base_url).recent_orders(2000).await.unwrap();
+    let ids: Vec<Id> = recent.iter().map(|o| o.id).collect();
+    assert_eq!(ids, [Id(2), Id(3)]);
+    assert_eq!(fx.requests_to(ORDERS).len(), 2);
+}
