@@ -21,9 +21,20 @@ const RENEW_MARGIN: Duration = Duration::from_secs(60);
 /// Assumed lifetime when `expiresIn` is not a number of seconds.
 const FALLBACK_LIFETIME: Duration = Duration::from_secs(60);
 
+/// After a token request failed (retries included), tasks that were waiting for it get the same
+/// error for this long instead of each starting over: a thousand lookups must not each spend
+/// the whole retry budget against a dead endpoint or refused credentials.
+const FAILURE_MEMORY: Duration = Duration::from_secs(5);
+
 pub(crate) struct Auth {
     credentials: Credentials,
-    state: Mutex<Option<Token>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    token: Option<Token>,
+    last_failure: Option<(Instant, ApiError)>,
 }
 
 struct Token {
@@ -50,15 +61,15 @@ impl Auth {
     pub(crate) fn new(credentials: Credentials) -> Auth {
         Auth {
             credentials,
-            state: Mutex::new(None),
+            state: Mutex::new(State::default()),
         }
     }
 
     /// A valid access token, requesting or renewing one first when needed.
     pub(crate) async fn bearer(&self, transport: &Transport) -> Result<Bearer, ApiError> {
-        let mut state = self.state.lock().await;
+        let mut guard = self.state.lock().await;
         let now = Instant::now();
-        if let Some(t) = state.as_ref()
+        if let Some(t) = guard.token.as_ref()
             && now < t.renew_at
         {
             return Ok(Bearer {
@@ -66,52 +77,70 @@ impl Auth {
                 generation: t.generation,
             });
         }
-        let generation = state.as_ref().map_or(1, |t| t.generation + 1);
-        let refresh = state
-            .as_ref()
+        if let Some((at, e)) = &guard.last_failure
+            && now.duration_since(*at) < FAILURE_MEMORY
+        {
+            return Err(e.clone());
+        }
+        match self.renew(transport, guard.token.as_ref(), now).await {
+            Ok(token) => {
+                let bearer = Bearer {
+                    authorization: token.authorization.clone(),
+                    generation: token.generation,
+                };
+                guard.token = Some(token);
+                guard.last_failure = None;
+                Ok(bearer)
+            }
+            Err(e) => {
+                guard.last_failure = Some((Instant::now(), e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// A new token: renewed with the refresh token when there is a valid one, otherwise (or when
+    /// renewal fails) requested with the credentials.
+    async fn renew(
+        &self,
+        transport: &Transport,
+        old: Option<&Token>,
+        now: Instant,
+    ) -> Result<Token, ApiError> {
+        let generation = old.map_or(1, |t| t.generation + 1);
+        let refresh = old
             .filter(|t| now < t.refresh_valid_until)
             .and_then(|t| t.refresh.clone().map(|r| (r, t.refresh_valid_until)));
-        let token = match refresh {
-            Some((refresh_token, valid_until)) => {
-                match self
-                    .request(transport, Grant::Refresh(refresh_token.clone()), generation)
-                    .await
-                {
-                    Ok(mut t) => {
-                        // A renewal that returns no new refresh token leaves the old one usable.
-                        if t.refresh.is_none() {
-                            t.refresh = Some(refresh_token);
-                            t.refresh_valid_until = valid_until;
-                        }
-                        t
-                    }
-                    Err(e) => {
-                        tracing::info!(
-                            "renewing the access token failed ({e}); requesting a new one"
-                        );
-                        self.request(transport, Grant::Credentials, generation)
-                            .await?
-                    }
+        let Some((refresh_token, valid_until)) = refresh else {
+            return self
+                .request(transport, Grant::Credentials, generation)
+                .await;
+        };
+        match self
+            .request(transport, Grant::Refresh(refresh_token.clone()), generation)
+            .await
+        {
+            Ok(mut t) => {
+                // A renewal that returns no new refresh token leaves the old one usable.
+                if t.refresh.is_none() {
+                    t.refresh = Some(refresh_token);
+                    t.refresh_valid_until = valid_until;
                 }
+                Ok(t)
             }
-            None => {
+            Err(e) => {
+                tracing::info!("renewing the access token failed ({e}); requesting a new one");
                 self.request(transport, Grant::Credentials, generation)
-                    .await?
+                    .await
             }
-        };
-        let bearer = Bearer {
-            authorization: token.authorization.clone(),
-            generation,
-        };
-        *state = Some(token);
-        Ok(bearer)
+        }
     }
 
     /// Marks the token of `generation` as unusable (the server refused it), so the next
     /// [`Auth::bearer`] renews it; a newer token obtained meanwhile is kept.
     pub(crate) async fn invalidate(&self, generation: u64) {
         let mut state = self.state.lock().await;
-        if let Some(t) = state.as_mut()
+        if let Some(t) = state.token.as_mut()
             && t.generation == generation
         {
             t.renew_at = Instant::now();

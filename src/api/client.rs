@@ -269,18 +269,32 @@ fn placed(req: &Request, answer: Answer) -> SaveOutcome {
 }
 
 /// Definite only when nothing can have happened: the request never left (connect failure), or
-/// the vendor answered a 4xx with an error envelope (and not `internal_error`). Everything else
-/// — timeouts, dropped connections, 5xx, unreadable answers, odd codes on a 2xx — is unknown.
+/// the vendor refused it with an error envelope — any code under a 4xx except `internal_error`,
+/// or one of the contract's refusal codes under a 2xx (some gateways answer 200 with the error
+/// in the envelope). Everything else — timeouts, dropped connections, 5xx, unreadable answers,
+/// unknown codes under a 2xx — is unknown.
 fn classify_save_failure(e: ApiError) -> SaveOutcome {
+    const REFUSALS: [&str; 8] = [
+        codes::PARAMETER_VALIDATION_FAILED,
+        codes::BUSINESS_RULE_VIOLATION,
+        codes::TOKEN_INVALID,
+        codes::TOKEN_EXPIRED,
+        codes::INVALID_CLIENT,
+        codes::FORBIDDEN,
+        codes::NOT_FOUND,
+        codes::TOO_MANY_REQUESTS,
+    ];
     let definite = match &e {
         ApiError::Connect { .. }
         | ApiError::InvalidConfig(_)
         | ApiError::InvalidBaseUrl { .. }
         | ApiError::InsecureBaseUrl { .. }
         | ApiError::Setup(_) => true,
-        ApiError::Vendor { status, code, .. } => {
-            (400..500).contains(status) && code != codes::INTERNAL_ERROR
-        }
+        ApiError::Vendor { status, code, .. } => match status {
+            400..=499 => code != codes::INTERNAL_ERROR,
+            200..=299 => REFUSALS.contains(&code.as_str()),
+            _ => false,
+        },
         _ => false,
     };
     if definite {

@@ -20,7 +20,7 @@ fn mapped<T>(req: &Request, request_id: &str, r: Result<T, MappingError>) -> Res
     r.map_err(|source| ApiError::Mapping {
         request: req.endpoint(),
         request_id: Some(request_id.to_owned()),
-        source,
+        source: Box::new(source),
     })
 }
 
@@ -34,6 +34,14 @@ fn check_pages(req: &Request, request_id: &str, total_page: u64) -> Result<u64, 
         });
     }
     Ok(total_page)
+}
+
+/// How many results make a page "full": the page size the server says it used, or ours.
+fn full_page(server_page_size: u64) -> usize {
+    match server_page_size {
+        0 => PAGE_SIZE as usize,
+        n => n.min(u64::from(PAGE_SIZE)) as usize,
+    }
 }
 
 /// Path segments are escaped, so an order number cannot reach another path.
@@ -79,7 +87,9 @@ impl Client {
 
     /// L2, every page: the PBXs known to the account under `product`. The first page gives the
     /// page count; the rest are fetched concurrently (within the client's bound), kept in page
-    /// order, and an SN listed twice (the list moved while paging) is kept once.
+    /// order. The count is not trusted blindly: while the last page is full the next one is
+    /// read too (a missing or stale `totalPage` must not hide PBXs), and an SN listed twice (the
+    /// list moved while paging) is kept once.
     pub async fn instances(&self, product: ProductId) -> Result<Vec<wire::Instance>, ApiError> {
         let probe = Request::get(
             paths::INSTANCE_LIST,
@@ -87,9 +97,11 @@ impl Client {
         );
         let first = self.instances_page(product, 1, PAGE_SIZE).await?;
         let total_page = check_pages(&probe, "", first.total_page)?;
+        let full = full_page(first.page_size);
         let mut pages: BTreeMap<u64, Vec<wire::Instance>> = BTreeMap::new();
         let first_empty = first.results.is_empty();
         pages.insert(1, first.results);
+        let mut last = 1;
         if total_page > 1 && !first_empty {
             let mut set = JoinSet::new();
             for page in 2..=total_page {
@@ -109,6 +121,13 @@ impl Client {
                 // Dropping the set on error aborts the pages still in flight.
                 pages.insert(page, r?.results);
             }
+            last = total_page;
+        }
+        while pages.get(&last).map_or(0, Vec::len) >= full && last < MAX_PAGES {
+            last += 1;
+            tracing::debug!(%product, page = last, "last page was full; reading the next one");
+            let next = self.instances_page(product, last as u32, PAGE_SIZE).await?;
+            pages.insert(last, next.results);
         }
         let mut seen = HashSet::new();
         Ok(pages
@@ -175,23 +194,35 @@ impl Client {
         ))
     }
 
-    /// L6 from the newest order back to `since_ms` (epoch ms, inclusive), newest first. Stops at
-    /// the first page that reaches an older order.
+    /// L6 from the newest order back to `since_ms` (epoch ms, inclusive), newest first, each
+    /// order once. Stops at the first page that reaches an older order — but only on pages that
+    /// really are newest-first, and never before the last page while pages come back full, so
+    /// that a server ignoring `sort` or omitting `totalPage` cannot hide an order (this lookup
+    /// is what proves an order was not placed).
     pub async fn recent_orders(&self, since_ms: i64) -> Result<Vec<Order>, ApiError> {
-        let mut out = Vec::new();
+        let mut out: Vec<Order> = Vec::new();
+        let mut seen = HashSet::new();
         let mut page: u32 = 1;
         loop {
             let (orders, total_page) = self.orders_page(page, PAGE_SIZE).await?;
-            let empty = orders.is_empty();
+            let count = orders.len();
+            let sorted = orders
+                .windows(2)
+                .all(|w| w[0].created_ms >= w[1].created_ms);
+            if !sorted {
+                tracing::warn!(page, "order list is not newest-first; reading every page");
+            }
             let mut reached_older = false;
             for o in orders {
                 if o.created_ms < since_ms {
                     reached_older = true;
-                } else {
+                } else if seen.insert(o.id) {
                     out.push(o);
                 }
             }
-            if empty || reached_older || u64::from(page) >= total_page.min(MAX_PAGES) {
+            let last_page = count < PAGE_SIZE as usize && u64::from(page) >= total_page;
+            if count == 0 || (reached_older && sorted) || last_page || u64::from(page) >= MAX_PAGES
+            {
                 return Ok(out);
             }
             page += 1;
@@ -246,16 +277,12 @@ impl Client {
         let body = mapping::enable_auto_renew_body(product, sn, plan_or_service);
         let req = Request::post_json(paths::ENABLE_AUTO_RENEW, json_body(&body)?);
         let answer = self.call_raw(&req).await?;
-        // [ASSUMED] the result is `true`; `null` is read as done too (some gateways drop it).
-        match answer.result {
-            serde_json::Value::Bool(true) | serde_json::Value::Null => Ok(()),
-            other => Err(ApiError::Unexpected {
-                request: req.endpoint(),
-                status: Some(answer.status),
-                request_id: Some(answer.request_id),
-                reason: format!("auto-renewal was not confirmed (result `{other}`)"),
-            }),
-        }
+        mapping::auto_renew_enabled(&answer.result).map_err(|reason| ApiError::Unexpected {
+            request: req.endpoint(),
+            status: Some(answer.status),
+            request_id: Some(answer.request_id),
+            reason,
+        })
     }
 }
 

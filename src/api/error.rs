@@ -39,39 +39,48 @@ pub enum ApiError {
         request_text(request_id)
     )]
     Vendor {
-        request: Endpoint,
+        request: Box<Endpoint>,
         status: u16,
         code: String,
         detail: String,
         request_id: String,
         /// The offending field of a `parameter_validation_failed`: (`field`, `reason`).
-        field: Option<(String, String)>,
+        field: Option<Box<(String, String)>>,
     },
     /// An answer that is not what the contract says: not the JSON envelope, a redirect, a
     /// success envelope whose `result` has the wrong shape.
     #[error("{request}: {}unexpected response: {reason}{}", status_text(*status), request_suffix(request_id))]
     Unexpected {
-        request: Endpoint,
+        request: Box<Endpoint>,
         status: Option<u16>,
         request_id: Option<String>,
         reason: String,
     },
     /// No answer within the request timeout.
     #[error("{request}: no response within {}s; the API is slow or unreachable, retry later", after.as_secs_f64())]
-    Timeout { request: Endpoint, after: Duration },
+    Timeout {
+        request: Box<Endpoint>,
+        after: Duration,
+    },
     /// The connection could not be opened: nothing was sent.
     #[error("{request}: cannot connect: {reason}; check the network and --base-url")]
-    Connect { request: Endpoint, reason: String },
+    Connect {
+        request: Box<Endpoint>,
+        reason: String,
+    },
     /// The connection failed while the request or response was in flight.
     #[error("{request}: connection failed: {reason}")]
-    Transport { request: Endpoint, reason: String },
+    Transport {
+        request: Box<Endpoint>,
+        reason: String,
+    },
     /// A success envelope whose content does not fit the model (see `api::mapping`).
     #[error("{request}: {source}{}", request_suffix(request_id))]
     Mapping {
-        request: Endpoint,
+        request: Box<Endpoint>,
         request_id: Option<String>,
         #[source]
-        source: MappingError,
+        source: Box<MappingError>,
     },
     /// The base URL is not an absolute http(s) URL.
     #[error("invalid API base URL `{url}`: {reason}")]
@@ -119,8 +128,8 @@ fn detail_or_code(detail: &str, code: &str) -> String {
     }
 }
 
-fn field_text(field: &Option<(String, String)>) -> String {
-    match field {
+fn field_text(field: &Option<Box<(String, String)>>) -> String {
+    match field.as_deref() {
         Some((f, r)) if !f.is_empty() => format!(" (field `{f}`: {r})"),
         _ => String::new(),
     }
@@ -165,7 +174,7 @@ impl ApiError {
             | ApiError::Timeout { request, .. }
             | ApiError::Connect { request, .. }
             | ApiError::Transport { request, .. }
-            | ApiError::Mapping { request, .. } => Some(request),
+            | ApiError::Mapping { request, .. } => Some(request.as_ref()),
             _ => None,
         }
     }
@@ -232,7 +241,7 @@ impl ApiError {
 
     /// 401 `token_expired` / `token_invalid`: renewing the token may help.
     pub(crate) fn is_token_refused(&self) -> bool {
-        self.status() == Some(401)
+        self.status().is_some_and(|s| s < 500)
             && matches!(
                 self.code(),
                 Some(codes::TOKEN_INVALID | codes::TOKEN_EXPIRED)
@@ -263,12 +272,12 @@ impl ApiError {
 mod tests {
     use super::*;
 
-    fn ep(method: &'static str, path: &str, query: &str) -> Endpoint {
-        Endpoint {
+    fn ep(method: &'static str, path: &str, query: &str) -> Box<Endpoint> {
+        Box::new(Endpoint {
             method,
             path: path.to_owned(),
             query: query.to_owned(),
-        }
+        })
     }
 
     #[test]
@@ -316,7 +325,7 @@ mod tests {
             code: "parameter_validation_failed".into(),
             detail: "bad".into(),
             request_id: "ab".into(),
-            field: Some(("billingId".into(), "unknown contact".into())),
+            field: Some(Box::new(("billingId".into(), "unknown contact".into()))),
         };
         assert_eq!(
             e.to_string(),

@@ -329,6 +329,17 @@ pub fn placed(r: wire::OrderResult) -> Result<(String, OrderStatus), MappingErro
     ))
 }
 
+/// The result of the enable-auto-renewal call: `true` [DOC]; anything else is not a
+/// confirmation.
+pub fn auto_renew_enabled(result: &serde_json::Value) -> Result<(), String> {
+    match result {
+        serde_json::Value::Bool(true) => Ok(()),
+        other => Err(format!(
+            "auto-renewal was not confirmed (result `{other}`, expected `true`)"
+        )),
+    }
+}
+
 /// The body of the enable-auto-renewal call (`productId` travels as a string there).
 pub fn enable_auto_renew_body(product: ProductId, sn: &str, id: Id) -> wire::EnableAutoRenew {
     wire::EnableAutoRenew {

@@ -34,7 +34,7 @@ impl RateLimiter {
     pub(crate) fn new(rate_per_sec: f64) -> RateLimiter {
         let interval = (rate_per_sec > 0.0 && rate_per_sec.is_finite())
             .then(|| Duration::from_secs_f64(1.0 / rate_per_sec));
-        let burst = rate_per_sec.max(1.0).min(1000.0).floor() as u32;
+        let burst = rate_per_sec.clamp(1.0, 1000.0).floor() as u32;
         let burst_allowance = interval.map_or(Duration::ZERO, |i| i * (burst - 1));
         RateLimiter {
             interval,
@@ -77,7 +77,7 @@ impl RateLimiter {
                 Wait::Slot(d) => {
                     tokio::time::sleep(d).await;
                     // A 429 may have paused everyone while this task slept on its slot.
-                    if !self.lock().paused_until.is_some_and(|u| u > Instant::now()) {
+                    if self.lock().paused_until.is_none_or(|u| u <= Instant::now()) {
                         return;
                     }
                 }

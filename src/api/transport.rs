@@ -67,7 +67,7 @@ impl Request {
         }
     }
 
-    pub(crate) fn endpoint(&self) -> Endpoint {
+    pub(crate) fn endpoint(&self) -> Box<Endpoint> {
         let query = if self.query.is_empty() {
             String::new()
         } else {
@@ -76,7 +76,7 @@ impl Request {
                 .extend_pairs(self.query.iter().map(|(k, v)| (*k, v.as_str())));
             u.query().unwrap_or_default().to_owned()
         };
-        Endpoint {
+        Box::new(Endpoint {
             method: if self.method == Method::POST {
                 "POST"
             } else {
@@ -84,7 +84,7 @@ impl Request {
             },
             path: self.path.clone(),
             query,
-        }
+        })
     }
 }
 
@@ -266,8 +266,6 @@ impl Transport {
                 path = %endpoint.path,
                 query = %endpoint.query,
                 status = f.error.status().unwrap_or(0),
-                code = f.error.code().unwrap_or(""),
-                request_id = f.error.request_id().unwrap_or(""),
                 elapsed_ms,
                 attempt,
                 error = %f.error,
@@ -318,7 +316,7 @@ impl Transport {
         let fail = |error| Failure { error, retry_after };
         if (300..400).contains(&status) {
             return Err(fail(ApiError::Unexpected {
-                request: endpoint.clone(),
+                request: Box::new(endpoint.clone()),
                 status: Some(status),
                 request_id: None,
                 reason: format!(
@@ -340,7 +338,7 @@ impl Transport {
                     )
                 };
                 return Err(fail(ApiError::Unexpected {
-                    request: endpoint.clone(),
+                    request: Box::new(endpoint.clone()),
                     status: Some(status),
                     request_id: None,
                     reason,
@@ -355,10 +353,10 @@ impl Transport {
                     .and_then(|v| v.as_str())
                     .unwrap_or_default()
                     .to_owned();
-                Some((field, reason))
+                Some(Box::new((field, reason)))
             });
             return Err(fail(ApiError::Vendor {
-                request: endpoint.clone(),
+                request: Box::new(endpoint.clone()),
                 status,
                 code: envelope.code,
                 detail: envelope.detail_message,
@@ -368,7 +366,7 @@ impl Transport {
         }
         if !(200..300).contains(&status) {
             return Err(fail(ApiError::Unexpected {
-                request: endpoint.clone(),
+                request: Box::new(endpoint.clone()),
                 status: Some(status),
                 request_id: Some(envelope.request_id),
                 reason: format!("HTTP {status} with a success envelope"),
@@ -417,13 +415,23 @@ impl Transport {
     }
 
     fn transport_error(&self, e: &reqwest::Error, endpoint: &Endpoint) -> ApiError {
-        let request = endpoint.clone();
+        let request = Box::new(endpoint.clone());
         // A connect failure (refused, DNS, TLS handshake, connect timeout) means nothing was
         // sent; check it before the generic timeout.
         if e.is_connect() {
+            let host = Url::parse(&self.base)
+                .ok()
+                .and_then(|u| {
+                    let host = u.host_str()?.to_owned();
+                    Some(match u.port() {
+                        Some(p) => format!("{host}:{p}"),
+                        None => host,
+                    })
+                })
+                .unwrap_or_default();
             ApiError::Connect {
                 request,
-                reason: error_chain(e),
+                reason: format!("{host}: {}", error_chain(e)),
             }
         } else if e.is_timeout() {
             ApiError::Timeout {
@@ -453,22 +461,14 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
-/// The error and its causes on one line, without repeating the URL at every level.
+/// The most specific cause of a transport error ("Connection refused (os error 111)"): the
+/// outer layers only repeat the URL and the client library's own wrapping.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur = e.source();
-    while let Some(err) = cur {
-        let s = err.to_string();
-        if parts.last() != Some(&s) {
-            parts.push(s);
-        }
-        cur = err.source();
+    let mut last = e;
+    while let Some(next) = last.source() {
+        last = next;
     }
-    if parts.is_empty() {
-        e.to_string()
-    } else {
-        parts.join(": ")
-    }
+    last.to_string()
 }
 
 /// A body excerpt for error messages and trace logs: valid UTF-8, one line, bounded.

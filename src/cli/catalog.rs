@@ -79,10 +79,11 @@ pub fn parse_product(s: &str) -> anyhow::Result<ProductId> {
     if let Some(p) = ProductId::from_alias(&t.to_ascii_lowercase()) {
         return Ok(p);
     }
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = t.parse::<u32>() {
-            return Ok(ProductId(n));
-        }
+    if !t.is_empty()
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = t.parse::<u32>()
+    {
+        return Ok(ProductId(n));
     }
     let aliases: Vec<_> = ProductId::ALIASES.iter().map(|(a, _)| *a).collect();
     bail!(
