@@ -1,6 +1,7 @@
 //! Crash safety as a property: SIGKILL `entitle apply` at an arbitrary moment of an apply over
-//! several PBXs, then re-run it; whatever the kill point, the account ends in the desired state
-//! with zero duplicate orders (checked against the sandbox's order log).
+//! several PBXs — a kill point is "k order intents journaled, then d more milliseconds" — and
+//! re-run it; whatever the kill point, the account ends in the desired state with zero
+//! duplicate orders (checked against the sandbox's order log).
 
 mod common;
 
@@ -10,7 +11,14 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-fn kill_then_converge(kill_after_ms: u64) {
+/// Order intents (`sending`) in the workspace's journal so far.
+fn intents(dir: &std::path::Path) -> usize {
+    std::fs::read_to_string(dir.join(".entitle/journal.jsonl"))
+        .map(|s| s.matches("\"state\":\"sending\"").count())
+        .unwrap_or(0)
+}
+
+fn kill_then_converge(after_intents: usize, kill_after_ms: u64) {
     let env = common::sandbox_with(|c| c.latency_ms = 15);
     let examples = common::Env::examples();
     let examples = examples.to_str().unwrap();
@@ -33,6 +41,13 @@ fn kill_then_converge(kill_after_ms: u64) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while intents(env.path()) < after_intents && std::time::Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
     std::thread::sleep(Duration::from_millis(kill_after_ms));
     let _ = child.kill(); // SIGKILL
     let _ = child.wait();
@@ -55,7 +70,7 @@ fn kill_then_converge(kill_after_ms: u64) {
     assert_eq!(
         last,
         Some(0),
-        "apply did not converge after a kill at {kill_after_ms} ms"
+        "apply did not converge after a kill at {after_intents} intents + {kill_after_ms} ms"
     );
 
     let mut per_op: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -68,7 +83,7 @@ fn kill_then_converge(kill_after_ms: u64) {
     }
     assert!(
         per_op.values().all(|n| *n == 1),
-        "duplicate orders after a kill at {kill_after_ms} ms: {per_op:?}"
+        "duplicate orders after a kill at {after_intents} intents + {kill_after_ms} ms: {per_op:?}"
     );
     let plan = env.run(&[
         "plan",
@@ -85,14 +100,16 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 10, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn killed_applies_converge_without_duplicates(kill_after_ms in 0u64..900) {
-        kill_then_converge(kill_after_ms);
+    fn killed_applies_converge_without_duplicates(after_intents in 0usize..=4, kill_after_ms in 0u64..40) {
+        kill_then_converge(after_intents, kill_after_ms);
     }
 }
 
 #[test]
 fn kill_points_across_the_whole_apply() {
-    for ms in [5, 60, 150, 300, 600] {
-        kill_then_converge(ms);
+    // Before any order, right after each intent is on disk, and mid-request of each order.
+    for k in 0..=4 {
+        kill_then_converge(k, 0);
+        kill_then_converge(k, 8);
     }
 }
