@@ -39,7 +39,7 @@ pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io
             "{} {} for {} of {} in scope",
             Style::Bold.paint("Plan:", c),
             parts.join(" and "),
-            plural(s.changed, "PBX", "PBXs"),
+            s.changed,
             plural(s.pbxs, "PBX", "PBXs"),
         )?;
         match totals(&s.totals) {
