@@ -62,7 +62,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
 
     // Before anything else, so two applies in this workspace can never interleave.
     let _lock = WorkspaceLock::try_acquire(&args.scope.journal)?;
-    let journal = Arc::new(Mutex::new(Journal::open(&args.scope.journal)?));
+    let mut journal = Journal::open(&args.scope.journal)?;
 
     let (manifests, desired) = if saved {
         (None, Vec::new())
@@ -77,7 +77,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     let rt = config::runtime()?;
     rt.block_on(async {
         let conn = config::connect(global, args.scope.parallelism).await?;
-        scope::resolve_leftovers(&conn, &journal).await?;
+        scope::resolve_leftovers(&conn, &mut journal).await?;
+        let journal = Arc::new(Mutex::new(journal));
 
         let plan: Plan = if saved {
             let plan = super::show::read_plan(&args.paths[0])?;

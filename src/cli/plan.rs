@@ -3,7 +3,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Args;
@@ -81,8 +80,8 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         // is running right now, whose journal entries are not leftovers.
         match WorkspaceLock::try_acquire(&args.scope.journal) {
             Ok(_lock) => {
-                let journal = Arc::new(Mutex::new(Journal::open(&args.scope.journal)?));
-                scope::resolve_leftovers(&conn, &journal).await?;
+                let mut journal = Journal::open(&args.scope.journal)?;
+                scope::resolve_leftovers(&conn, &mut journal).await?;
             }
             Err(e) => eprintln!("warning: {e}; its orders are not resolved by this plan"),
         }

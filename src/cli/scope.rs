@@ -4,8 +4,6 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::Mutex;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -167,15 +165,9 @@ pub enum Planned {
     Invalid,
 }
 
-/// Resolves leftovers of earlier applies, when the journal is not held by a running apply.
-pub async fn resolve_leftovers(
-    conn: &Connection,
-    journal: &Arc<Mutex<Journal>>,
-) -> anyhow::Result<()> {
-    let mut j = journal
-        .lock()
-        .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?;
-    let res = apply::resolve_leftovers(&conn.client, &mut j).await?;
+/// Resolves leftovers of earlier applies (orders of unknown outcome) through the order list.
+pub async fn resolve_leftovers(conn: &Connection, journal: &mut Journal) -> anyhow::Result<()> {
+    let res = apply::resolve_leftovers(&conn.client, journal).await?;
     for (po, order_no, status) in &res.found {
         eprintln!("resolved: order {po} of an earlier apply exists as {order_no} ({status})");
     }
