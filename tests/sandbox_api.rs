@@ -13,7 +13,9 @@ const DETAIL_PCE: &str =
     "/product/openapi/instance_product/v1/detail?productId=13&productNo=3658B431119665QJ";
 
 fn is_request_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[tokio::test]
@@ -24,14 +26,21 @@ async fn envelope_shape_and_unique_request_ids() {
         let a = sb.get("/pricing/openapi/purchase/v1/product_list").await;
         let obj = a.json.as_object().unwrap();
         let keys: Vec<_> = obj.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["code", "detailMessage", "requestId", "result", "status"]);
+        assert_eq!(
+            keys,
+            ["code", "detailMessage", "requestId", "result", "status"]
+        );
         assert_eq!(a.json["status"], 200);
         assert_eq!(a.json["detailMessage"], "");
         let id = a.json["requestId"].as_str().unwrap().to_owned();
         assert!(is_request_id(&id), "{id}");
         assert!(ids.insert(id));
     }
-    let products = sb.get("/pricing/openapi/purchase/v1/product_list").await.ok().clone();
+    let products = sb
+        .get("/pricing/openapi/purchase/v1/product_list")
+        .await
+        .ok()
+        .clone();
     assert_eq!(
         products,
         json!([{"productId": 9, "name": "Linkus Cloud Service"},
@@ -61,7 +70,11 @@ async fn user_agent_is_checked_first_on_every_path() {
     let resp = sb
         .http
         .post(format!("{}/auth/openapi/v1/oauth/token", sb.base))
-        .form(&[("grant_type", "pp_credentials"), ("client_id", "sandbox"), ("client_secret", "sandbox")])
+        .form(&[
+            ("grant_type", "pp_credentials"),
+            ("client_id", "sandbox"),
+            ("client_secret", "sandbox"),
+        ])
         .send()
         .await
         .unwrap();
@@ -73,8 +86,12 @@ async fn user_agent_is_checked_first_on_every_path() {
 #[tokio::test]
 async fn bearer_token_is_required_and_checked() {
     let sb = Sb::demo().await;
-    sb.get_with(DETAIL_PCE, None, Some("t")).await.refused(401, "token_invalid");
-    sb.get_with(DETAIL_PCE, Some("made-up"), Some("t")).await.refused(401, "token_invalid");
+    sb.get_with(DETAIL_PCE, None, Some("t"))
+        .await
+        .refused(401, "token_invalid");
+    sb.get_with(DETAIL_PCE, Some("made-up"), Some("t"))
+        .await
+        .refused(401, "token_invalid");
     let a = sb.post("/order/openapi/order/v1/save", "{}").await;
     assert_eq!(a.status, 400, "a valid token gets to validation");
     let resp = sb
@@ -86,7 +103,9 @@ async fn bearer_token_is_required_and_checked() {
         .send()
         .await
         .unwrap();
-    sandbox_support::answer(resp).await.refused(401, "token_invalid");
+    sandbox_support::answer(resp)
+        .await
+        .refused(401, "token_invalid");
     assert!(sb.orders().await.is_empty());
 }
 
@@ -94,22 +113,33 @@ async fn bearer_token_is_required_and_checked() {
 async fn tokens_expire_and_refresh() {
     let sb = Sb::demo().await;
     let issued = sb
-        .token_request(&[("grant_type", "pp_credentials"), ("client_id", "sandbox"), ("client_secret", "sandbox")])
+        .token_request(&[
+            ("grant_type", "pp_credentials"),
+            ("client_id", "sandbox"),
+            ("client_secret", "sandbox"),
+        ])
         .await;
     let r = issued.ok().clone();
     assert_eq!(r["tokenHead"], "Bearer");
     assert_eq!(r["expiresIn"], "1800");
-    let (token, refresh) = (r["token"].as_str().unwrap(), r["refreshToken"].as_str().unwrap());
+    let (token, refresh) = (
+        r["token"].as_str().unwrap(),
+        r["refreshToken"].as_str().unwrap(),
+    );
     sb.get_with(DETAIL_PCE, Some(token), Some("t")).await.ok();
     let (status, _) = sb.admin_post("expire-tokens", "").await;
     assert_eq!(status, 200);
-    sb.get_with(DETAIL_PCE, Some(token), Some("t")).await.refused(401, "token_expired");
+    sb.get_with(DETAIL_PCE, Some(token), Some("t"))
+        .await
+        .refused(401, "token_expired");
     let renewed = sb
         .token_request(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
         .await;
     let new_token = renewed.ok()["token"].as_str().unwrap().to_owned();
     assert_ne!(new_token, token);
-    sb.get_with(DETAIL_PCE, Some(&new_token), Some("t")).await.ok();
+    sb.get_with(DETAIL_PCE, Some(&new_token), Some("t"))
+        .await
+        .ok();
     // A refresh token is spent once used.
     sb.token_request(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
         .await
@@ -117,18 +147,28 @@ async fn tokens_expire_and_refresh() {
     // A short lifetime set through the admin endpoint expires tokens on its own.
     sb.admin_post("faults", r#"{"tokenLifetimeSecs": 0}"#).await;
     let short = sb.login().await;
-    sb.get_with(DETAIL_PCE, Some(&short), Some("t")).await.refused(401, "token_expired");
+    sb.get_with(DETAIL_PCE, Some(&short), Some("t"))
+        .await
+        .refused(401, "token_expired");
 }
 
 #[tokio::test]
 async fn wrong_credentials_are_invalid_client() {
     let sb = Sb::demo().await;
-    sb.token_request(&[("grant_type", "pp_credentials"), ("client_id", "sandbox"), ("client_secret", "nope")])
-        .await
-        .refused(401, "invalid_client");
-    sb.token_request(&[("grant_type", "pp_credentials"), ("client_id", "someone"), ("client_secret", "sandbox")])
-        .await
-        .refused(401, "invalid_client");
+    sb.token_request(&[
+        ("grant_type", "pp_credentials"),
+        ("client_id", "sandbox"),
+        ("client_secret", "nope"),
+    ])
+    .await
+    .refused(401, "invalid_client");
+    sb.token_request(&[
+        ("grant_type", "pp_credentials"),
+        ("client_id", "someone"),
+        ("client_secret", "sandbox"),
+    ])
+    .await
+    .refused(401, "invalid_client");
     let a = sb.token_request(&[("client_id", "sandbox")]).await;
     a.refused(400, "parameter_validation_failed");
     assert_eq!(a.result()["field"], "grant_type");
@@ -146,7 +186,11 @@ async fn wrong_credentials_are_invalid_client() {
     let ok = http
         .post(&url)
         .header("User-Agent", "t")
-        .form(&[("grant_type", "pp_credentials"), ("client_id", "acme"), ("client_secret", "s3cret")])
+        .form(&[
+            ("grant_type", "pp_credentials"),
+            ("client_id", "acme"),
+            ("client_secret", "s3cret"),
+        ])
         .send()
         .await
         .unwrap();
@@ -154,7 +198,11 @@ async fn wrong_credentials_are_invalid_client() {
     let refused = http
         .post(&url)
         .header("User-Agent", "t")
-        .form(&[("grant_type", "pp_credentials"), ("client_id", "sandbox"), ("client_secret", "sandbox")])
+        .form(&[
+            ("grant_type", "pp_credentials"),
+            ("client_id", "sandbox"),
+            ("client_secret", "sandbox"),
+        ])
         .send()
         .await
         .unwrap();
@@ -179,10 +227,24 @@ async fn demo_instances_and_details_are_the_contract_table() {
         assert!(inst["createTime"].is_i64());
         all.push(inst["productNo"].as_str().unwrap().to_owned());
     }
-    assert_eq!(all, ["369471667338", "3631E0997265", "3651D3296882", "3658B431119665QJ"]);
+    assert_eq!(
+        all,
+        [
+            "369471667338",
+            "3631E0997265",
+            "3651D3296882",
+            "3658B431119665QJ"
+        ]
+    );
 
-    let pse = sb.get("/product/openapi/instance_product/v1/detail?productId=12&productNo=3651D3296882").await;
-    assert!(pse.text.contains("\"planId\":3049040650094403584"), "{}", pse.text);
+    let pse = sb
+        .get("/product/openapi/instance_product/v1/detail?productId=12&productNo=3651D3296882")
+        .await;
+    assert!(
+        pse.text.contains("\"planId\":3049040650094403584"),
+        "{}",
+        pse.text
+    );
     let d = pse.ok();
     assert_eq!(d["planName"], "Enterprise Plan");
     assert_eq!(d["billingCycle"], "annually");
@@ -205,7 +267,11 @@ async fn demo_instances_and_details_are_the_contract_table() {
     assert_eq!(linkus["expireDate"], "");
 
     let pce = sb.get(DETAIL_PCE).await;
-    assert!(pce.text.contains("\"serviceId\":3048573935752720384"), "{}", pce.text);
+    assert!(
+        pce.text.contains("\"serviceId\":3048573935752720384"),
+        "{}",
+        pce.text
+    );
     let d = pce.ok();
     assert_eq!(d["planId"], json!(3048571730026938368u64));
     assert_eq!(d["expireDate"], "2026-12-10");
@@ -227,7 +293,9 @@ async fn unknown_sn_and_product_are_not_found() {
     sb.get("/product/openapi/instance_product/v1/detail?productId=14&productNo=3651D3296882")
         .await
         .refused(404, "not_found");
-    let a = sb.get("/product/openapi/instance_product/v1/detail?productId=12").await;
+    let a = sb
+        .get("/product/openapi/instance_product/v1/detail?productId=12")
+        .await;
     a.refused(400, "parameter_validation_failed");
     assert_eq!(a.result()["field"], "productNo");
     sb.get("/order/openapi/order/v1/check/existed_auto_renew?productId=12&productNo=NOPE")
@@ -238,7 +306,9 @@ async fn unknown_sn_and_product_are_not_found() {
 #[tokio::test]
 async fn catalog_contacts_and_exact_ids() {
     let sb = Sb::demo().await;
-    let a = sb.get("/pricing/openapi/purchase/v1/purchase_product_info?productId=12").await;
+    let a = sb
+        .get("/pricing/openapi/purchase/v1/purchase_product_info?productId=12")
+        .await;
     for id in [
         "\"planId\":3049040650094403584",
         "\"planId\":3049040650094409999",
@@ -251,17 +321,31 @@ async fn catalog_contacts_and_exact_ids() {
     }
     let c = a.ok();
     assert_eq!(c["offeringId"], "3049000000000000001");
-    let names: Vec<_> = c["serviceList"].as_array().unwrap().iter().map(|s| s["serviceName"].as_str().unwrap()).collect();
+    let names: Vec<_> = c["serviceList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["serviceName"].as_str().unwrap())
+        .collect();
     assert_eq!(
         names,
-        ["Hotel PMS Integration", "Extension Expansion", "Concurrent Call Expansion", "Hot Standby", "Disaster Recovery", "Outbound Call Center"]
+        [
+            "Hotel PMS Integration",
+            "Extension Expansion",
+            "Concurrent Call Expansion",
+            "Hot Standby",
+            "Disaster Recovery",
+            "Outbound Call Center"
+        ]
     );
     let dr = &c["serviceList"][4];
     assert_eq!(dr["kind"], "feature");
     assert_eq!(c["planList"][1]["tier"], 3);
 
     // Products 9 and 11 need the SN.
-    let a = sb.get("/pricing/openapi/purchase/v1/purchase_product_info?productId=11").await;
+    let a = sb
+        .get("/pricing/openapi/purchase/v1/purchase_product_info?productId=11")
+        .await;
     a.refused(400, "parameter_validation_failed");
     assert_eq!(a.result()["field"], "productNo");
     let app = sb
@@ -269,15 +353,47 @@ async fn catalog_contacts_and_exact_ids() {
         .await
         .ok()
         .clone();
-    let tiers: Vec<_> = app["planList"].as_array().unwrap().iter().map(|p| (p["planId"].as_u64().unwrap(), p["tier"].as_u64().unwrap())).collect();
-    assert_eq!(tiers, [(3048558946648207360, 1), (3048560232537899008, 2), (3048560606464323584, 3)]);
-    assert_eq!(app["planList"][0]["billingCycles"], json!(["monthly", "annually"]));
-    let pce = sb.get("/pricing/openapi/purchase/v1/purchase_product_info?productId=13").await.ok().clone();
-    let kinds: Vec<_> = pce["serviceList"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    let tiers: Vec<_> = app["planList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["planId"].as_u64().unwrap(), p["tier"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            (3048558946648207360, 1),
+            (3048560232537899008, 2),
+            (3048560606464323584, 3)
+        ]
+    );
+    assert_eq!(
+        app["planList"][0]["billingCycles"],
+        json!(["monthly", "annually"])
+    );
+    let pce = sb
+        .get("/pricing/openapi/purchase/v1/purchase_product_info?productId=13")
+        .await
+        .ok()
+        .clone();
+    let kinds: Vec<_> = pce["serviceList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["extensions", "recording_minutes", "per_extension"]);
 
-    let contacts = sb.get("/user/openapi/user/v1/client/billing_contact_list").await;
-    assert!(contacts.text.contains("\"billingContactId\":\"3197218168379846218\""), "{}", contacts.text);
+    let contacts = sb
+        .get("/user/openapi/user/v1/client/billing_contact_list")
+        .await;
+    assert!(
+        contacts
+            .text
+            .contains("\"billingContactId\":\"3197218168379846218\""),
+        "{}",
+        contacts.text
+    );
     assert_eq!(contacts.ok()[0]["emailAddress"], "billing@example.com");
 }
 
@@ -292,25 +408,48 @@ async fn pagination_defaults_limits_and_pages() {
     assert_eq!(first["pageSize"], 25);
     assert_eq!(first["count"], 25);
     assert_eq!(first["totalPage"], 3);
-    let last = sb.get(&format!("{list}?productId=12&pageNo=3")).await.ok().clone();
+    let last = sb
+        .get(&format!("{list}?productId=12&pageNo=3"))
+        .await
+        .ok()
+        .clone();
     assert_eq!(last["count"], 8);
-    let beyond = sb.get(&format!("{list}?productId=12&pageNo=4")).await.ok().clone();
+    let beyond = sb
+        .get(&format!("{list}?productId=12&pageNo=4"))
+        .await
+        .ok()
+        .clone();
     assert_eq!(beyond["count"], 0);
     assert_eq!(beyond["results"], json!([]));
     let mut seen = HashSet::new();
     for page in 1..=3 {
-        let p = sb.get(&format!("{list}?productId=12&pageNo={page}")).await.ok().clone();
+        let p = sb
+            .get(&format!("{list}?productId=12&pageNo={page}"))
+            .await
+            .ok()
+            .clone();
         for r in p["results"].as_array().unwrap() {
             assert!(seen.insert(r["productNo"].as_str().unwrap().to_owned()));
         }
     }
     assert_eq!(seen.len(), 58);
     let big = sb.get(&format!("{list}?pageSize=100")).await.ok().clone();
-    assert_eq!((big["total"].as_u64(), big["count"].as_u64(), big["totalPage"].as_u64()), (Some(230), Some(100), Some(3)));
+    assert_eq!(
+        (
+            big["total"].as_u64(),
+            big["count"].as_u64(),
+            big["totalPage"].as_u64()
+        ),
+        (Some(230), Some(100), Some(3))
+    );
     for bad in ["pageSize=101", "pageSize=0", "pageNo=0", "pageNo=x"] {
-        sb.get(&format!("{list}?productId=12&{bad}")).await.refused(400, "parameter_validation_failed");
+        sb.get(&format!("{list}?productId=12&{bad}"))
+            .await
+            .refused(400, "parameter_validation_failed");
     }
-    sb.get("/order/openapi/order/v1/page?pageSize=101").await.refused(400, "parameter_validation_failed");
+    sb.get("/order/openapi/order/v1/page?pageSize=101")
+        .await
+        .refused(400, "parameter_validation_failed");
 }
 
 #[tokio::test]
@@ -319,25 +458,53 @@ async fn order_page_sorts_by_create_time() {
     for n in [0, 2, 3] {
         sb.save(&sandbox_support::seed_body(n)).await.ok();
     }
-    let newest = sb.get("/order/openapi/order/v1/page?sort=-createTime").await.ok().clone();
-    let oldest = sb.get("/order/openapi/order/v1/page?sort=createTime&pageSize=2").await.ok().clone();
+    let newest = sb
+        .get("/order/openapi/order/v1/page?sort=-createTime")
+        .await
+        .ok()
+        .clone();
+    let oldest = sb
+        .get("/order/openapi/order/v1/page?sort=createTime&pageSize=2")
+        .await
+        .ok()
+        .clone();
     let types = |p: &Value| -> Vec<String> {
-        p["results"].as_array().unwrap().iter().map(|o| o["operationType"].as_str().unwrap().to_owned()).collect()
+        p["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["operationType"].as_str().unwrap().to_owned())
+            .collect()
     };
-    assert_eq!(types(&newest), ["purchase_plan", "switch_plan", "purchase_service"]);
+    assert_eq!(
+        types(&newest),
+        ["purchase_plan", "switch_plan", "purchase_service"]
+    );
     assert_eq!(types(&oldest), ["purchase_service", "switch_plan"]);
     assert_eq!(oldest["totalPage"], 2);
-    let times: Vec<_> = newest["results"].as_array().unwrap().iter().map(|o| o["createTime"].as_i64().unwrap()).collect();
+    let times: Vec<_> = newest["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["createTime"].as_i64().unwrap())
+        .collect();
     assert!(times[0] > times[1] && times[1] > times[2]);
     // 2026-11-22 is the sandbox's today: orders are stamped that day.
-    assert!(times.iter().all(|t| (1_795_305_600_000..1_795_392_000_000).contains(t)));
-    sb.get("/order/openapi/order/v1/page?sort=orderNo").await.refused(400, "parameter_validation_failed");
+    assert!(
+        times
+            .iter()
+            .all(|t| (1_795_305_600_000..1_795_392_000_000).contains(t))
+    );
+    sb.get("/order/openapi/order/v1/page?sort=orderNo")
+        .await
+        .refused(400, "parameter_validation_failed");
 }
 
 #[tokio::test]
 async fn auto_renew_is_read_and_enabled_per_pbx_and_product() {
     let sb = Sb::demo().await;
-    let status = "/order/openapi/order/v1/check/existed_auto_renew?productNo=3658B431119665QJ&productId=13";
+    let status =
+        "/order/openapi/order/v1/check/existed_auto_renew?productNo=3658B431119665QJ&productId=13";
     assert_eq!(sb.get(status).await.ok(), &json!({"autoRenew": false}));
     let enable = "/product/openapi/instance_subscription/v1/active";
     // productId is a string in this body; the plan id is not the PBX's plan.
@@ -351,18 +518,25 @@ async fn auto_renew_is_read_and_enabled_per_pbx_and_product() {
     assert_eq!(a.ok(), &json!(true));
     assert_eq!(sb.get(status).await.ok(), &json!({"autoRenew": true}));
     // Other PBXs are untouched.
-    let other = "/order/openapi/order/v1/check/existed_auto_renew?productNo=3651D3296882&productId=12";
+    let other =
+        "/order/openapi/order/v1/check/existed_auto_renew?productNo=3651D3296882&productId=12";
     assert_eq!(sb.get(other).await.ok(), &json!({"autoRenew": false}));
     // A subscribed service is accepted too; a PBX without a plan is not.
     sb.post(enable, r#"{"productNo":"3658B431119665QJ","productId":"13","planOrServiceId":3048573935752720384}"#)
         .await
         .ok();
-    sb.post(enable, r#"{"productNo":"369471667338","productId":"9","planOrServiceId":3048918321840570368}"#)
-        .await
-        .refused(400, "business_rule_violation");
-    sb.post(enable, r#"{"productNo":"NOPE","productId":"13","planOrServiceId":3048571730026938368}"#)
-        .await
-        .refused(404, "not_found");
+    sb.post(
+        enable,
+        r#"{"productNo":"369471667338","productId":"9","planOrServiceId":3048918321840570368}"#,
+    )
+    .await
+    .refused(400, "business_rule_violation");
+    sb.post(
+        enable,
+        r#"{"productNo":"NOPE","productId":"13","planOrServiceId":3048571730026938368}"#,
+    )
+    .await
+    .refused(404, "not_found");
 }
 
 #[tokio::test]
@@ -380,7 +554,10 @@ async fn admin_counts_vendor_requests_only() {
     );
     let log = r["log"].as_array().unwrap();
     assert_eq!(log.len(), 4);
-    assert_eq!(log[1], json!({"method": "GET", "path": "/product/openapi/instance_product/v1/detail",
-                              "query": "productId=13&productNo=3658B431119665QJ", "status": 200}));
+    assert_eq!(
+        log[1],
+        json!({"method": "GET", "path": "/product/openapi/instance_product/v1/detail",
+                              "query": "productId=13&productNo=3658B431119665QJ", "status": 200})
+    );
     assert_eq!(log[3]["status"], 401);
 }

@@ -28,11 +28,19 @@ async fn commit_then_drop_stores_the_order_and_the_client_sees_a_transport_error
     assert_eq!(orders[0]["status"], "succeed");
     assert_eq!(orders[0]["poNumber"], "ent-dropped");
     // The effect happened, and the order is findable by its reference.
-    assert_eq!(sb.detail(12, "3651D3296882").await["serviceList"][0]["serviceName"], "Hotel PMS Integration");
+    assert_eq!(
+        sb.detail(12, "3651D3296882").await["serviceList"][0]["serviceName"],
+        "Hotel PMS Integration"
+    );
     let page = sb.get("/order/openapi/order/v1/page").await.ok().clone();
     assert_eq!(page["results"][0]["customReferenceNo"], "ent-dropped");
     let log = sb.admin_get("requests").await;
-    let saves: Vec<_> = log["log"].as_array().unwrap().iter().filter(|e| e["path"] == "/order/openapi/order/v1/save").collect();
+    let saves: Vec<_> = log["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["path"] == "/order/openapi/order/v1/save")
+        .collect();
     assert_eq!(saves.len(), 1);
     assert_eq!(saves[0]["status"], 0);
     // The queue is consumed: the next save answers normally.
@@ -43,13 +51,22 @@ async fn commit_then_drop_stores_the_order_and_the_client_sees_a_transport_error
 async fn commit_then_500_and_fail_before_commit() {
     let sb = Sb::demo().await;
     let (status, faults) = sb
-        .admin_post("faults", r#"{"nextOrderSaves": ["fail_before_commit", "commit_then_500"]}"#)
+        .admin_post(
+            "faults",
+            r#"{"nextOrderSaves": ["fail_before_commit", "commit_then_500"]}"#,
+        )
         .await;
     assert_eq!(status, 200, "{faults}");
-    assert_eq!(faults["nextOrderSaves"], json!(["fail_before_commit", "commit_then_500"]));
+    assert_eq!(
+        faults["nextOrderSaves"],
+        json!(["fail_before_commit", "commit_then_500"])
+    );
     let a = sb.save(&seed_body(1)).await;
     a.refused(500, "internal_error");
-    assert!(sb.orders().await.is_empty(), "nothing stored before the commit");
+    assert!(
+        sb.orders().await.is_empty(),
+        "nothing stored before the commit"
+    );
     assert_eq!(sb.detail(12, "3651D3296882").await["extensionCount"], 100);
     let a = sb.save(&seed_body(1)).await;
     a.refused(500, "internal_error");
@@ -62,8 +79,11 @@ async fn commit_then_500_and_fail_before_commit() {
 #[tokio::test]
 async fn rate_limits_carry_retry_after() {
     let sb = Sb::demo().await;
-    sb.admin_post("faults", r#"{"readFaultEvery": {"every": 2, "kind": "rate_limit"}}"#)
-        .await;
+    sb.admin_post(
+        "faults",
+        r#"{"readFaultEvery": {"every": 2, "kind": "rate_limit"}}"#,
+    )
+    .await;
     let statuses = {
         let mut v = Vec::new();
         for _ in 0..4 {
@@ -71,12 +91,18 @@ async fn rate_limits_carry_retry_after() {
         }
         v
     };
-    assert_eq!(statuses.iter().map(|a| a.status).collect::<Vec<_>>(), [200, 429, 200, 429]);
+    assert_eq!(
+        statuses.iter().map(|a| a.status).collect::<Vec<_>>(),
+        [200, 429, 200, 429]
+    );
     statuses[1].refused(429, "too_many_requests");
     assert_eq!(statuses[1].retry_after.as_deref(), Some("1"));
     assert_eq!(statuses[0].retry_after, None);
-    sb.admin_post("faults", r#"{"retryAfterSecs": 0, "readFaultEvery": {"every": 1, "kind": "rate_limit"}}"#)
-        .await;
+    sb.admin_post(
+        "faults",
+        r#"{"retryAfterSecs": 0, "readFaultEvery": {"every": 1, "kind": "rate_limit"}}"#,
+    )
+    .await;
     let a = sb.get(PRODUCTS).await;
     a.refused(429, "too_many_requests");
     assert_eq!(a.retry_after.as_deref(), Some("0"));
@@ -89,11 +115,17 @@ async fn rate_limits_carry_retry_after() {
 #[tokio::test]
 async fn server_errors_and_stalls_on_reads() {
     let sb = Sb::demo().await;
-    sb.admin_post("faults", r#"{"readFaultEvery": {"every": 1, "kind": "server_error"}}"#)
-        .await;
+    sb.admin_post(
+        "faults",
+        r#"{"readFaultEvery": {"every": 1, "kind": "server_error"}}"#,
+    )
+    .await;
     sb.get(PRODUCTS).await.refused(500, "internal_error");
-    sb.admin_post("faults", r#"{"readFaultEvery": {"every": 1, "kind": "stall"}, "stallSecs": 10}"#)
-        .await;
+    sb.admin_post(
+        "faults",
+        r#"{"readFaultEvery": {"every": 1, "kind": "stall"}, "stallSecs": 10}"#,
+    )
+    .await;
     let started = Instant::now();
     let err = sb
         .http
@@ -175,10 +207,12 @@ async fn pending_orders_change_nothing_until_paid() {
 #[tokio::test]
 async fn a_pending_order_that_no_longer_fits_fails_when_paid() {
     let sb = Sb::demo().await;
-    sb.admin_post("faults", r#"{"orderStatus": "pending"}"#).await;
+    sb.admin_post("faults", r#"{"orderStatus": "pending"}"#)
+        .await;
     let renewal = sb.save(&seed_body(4)).await.ok().clone();
     assert_eq!(renewal["orderStatus"], "pending");
-    sb.admin_post("faults", r#"{"orderStatus": "succeed"}"#).await;
+    sb.admin_post("faults", r#"{"orderStatus": "succeed"}"#)
+        .await;
     // The extension count moves on: the renewal's quantity 100 is now wrong.
     let grow = json!({"operationType": "purchase_service", "productId": 13, "productNo": "3658B431119665QJ",
         "billingId": sandbox_support::CONTACT, "serviceList": [{"connectionPlanId": 3048571730026938368u64,
@@ -190,5 +224,8 @@ async fn a_pending_order_that_no_longer_fits_fails_when_paid() {
     assert_eq!(status, 409);
     assert!(body["error"].as_str().unwrap().contains("rule 5"), "{body}");
     assert_eq!(sb.orders().await[0]["status"], "failed");
-    assert_eq!(sb.detail(13, "3658B431119665QJ").await["expireDate"], "2026-12-10");
+    assert_eq!(
+        sb.detail(13, "3658B431119665QJ").await["expireDate"],
+        "2026-12-10"
+    );
 }

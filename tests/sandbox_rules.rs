@@ -45,31 +45,57 @@ async fn refused(sb: &Sb, body: &str) -> Answer {
     let before = sb.admin_get("state").await;
     let a = sb.save(body).await;
     assert_ne!(a.status, 200, "{}", a.text);
-    assert_eq!(sb.admin_get("state").await, before, "a refused order changed the state");
+    assert_eq!(
+        sb.admin_get("state").await,
+        before,
+        "a refused order changed the state"
+    );
     a
 }
 
 #[tokio::test]
 async fn rule_1_connection_plan_is_the_plan_in_force() {
     let sb = Sb::demo().await;
-    let wrong = service_order(12, PSE, json!([service_line(3115983610256539648, PSE_ULTIMATE)]));
+    let wrong = service_order(
+        12,
+        PSE,
+        json!([service_line(3115983610256539648, PSE_ULTIMATE)]),
+    );
     let detail = refused(&sb, &wrong).await;
     detail.violates("rule 1");
-    assert!(detail.detail().contains("3049040650094403584"), "{}", detail.detail());
+    assert!(
+        detail.detail().contains("3049040650094403584"),
+        "{}",
+        detail.detail()
+    );
     let mut line = service_line(3115983610256539648, PSE_ENTERPRISE);
     line.as_object_mut().unwrap().remove("connectionPlanId");
-    refused(&sb, &service_order(12, PSE, json!([line]))).await.violates("rule 1");
+    refused(&sb, &service_order(12, PSE, json!([line])))
+        .await
+        .violates("rule 1");
 
     // While a downgrade is pending, the plan in force (not the one switched to) is the
     // connection plan.
-    sb.save(&switch_order(12, PSE, PSE_ULTIMATE, "annually", 1)).await.ok();
-    sb.save(&switch_order(12, PSE, PSE_ENTERPRISE, "annually", 1)).await.ok();
+    sb.save(&switch_order(12, PSE, PSE_ULTIMATE, "annually", 1))
+        .await
+        .ok();
+    sb.save(&switch_order(12, PSE, PSE_ENTERPRISE, "annually", 1))
+        .await
+        .ok();
     let d = sb.detail(12, PSE).await;
     assert_eq!(d["planId"], json!(PSE_ENTERPRISE));
     assert_eq!(d["currentPlan"], PSE_ULTIMATE.to_string());
-    let to_shown = service_order(12, PSE, json!([service_line(3115983610256539648, PSE_ENTERPRISE)]));
+    let to_shown = service_order(
+        12,
+        PSE,
+        json!([service_line(3115983610256539648, PSE_ENTERPRISE)]),
+    );
     refused(&sb, &to_shown).await.violates("rule 1");
-    let to_in_force = service_order(12, PSE, json!([service_line(3115983610256539648, PSE_ULTIMATE)]));
+    let to_in_force = service_order(
+        12,
+        PSE,
+        json!([service_line(3115983610256539648, PSE_ULTIMATE)]),
+    );
     sb.save(&to_in_force).await.ok();
 }
 
@@ -91,22 +117,41 @@ async fn rule_1_purchase_service_needs_a_plan() {
         }
     }
     let sn = planless.expect("the fleet has a Software Edition PBX without a plan");
-    let body = service_order(12, &sn, json!([service_line(3115983610256539648, PSE_ENTERPRISE)]));
+    let body = service_order(
+        12,
+        &sn,
+        json!([service_line(3115983610256539648, PSE_ENTERPRISE)]),
+    );
     refused(&sb, &body).await.violates("rule 1");
 }
 
 #[tokio::test]
 async fn rule_2_disaster_recovery_requires_ultimate() {
     let sb = Sb::demo().await;
-    let dr = service_order(12, PSE, json!([service_line(DISASTER_RECOVERY, PSE_ENTERPRISE)]));
+    let dr = service_order(
+        12,
+        PSE,
+        json!([service_line(DISASTER_RECOVERY, PSE_ENTERPRISE)]),
+    );
     let a = refused(&sb, &dr).await;
     a.violates("rule 2");
-    assert!(a.detail().contains("Disaster Recovery requires Ultimate Plan"), "{}", a.detail());
+    assert!(
+        a.detail()
+            .contains("Disaster Recovery requires Ultimate Plan"),
+        "{}",
+        a.detail()
+    );
     // On Ultimate it is accepted; then a switch away from Ultimate is refused by rule 2 too.
-    sb.save(&switch_order(12, PSE, PSE_ULTIMATE, "annually", 1)).await.ok();
-    sb.save(&service_order(12, PSE, json!([service_line(DISASTER_RECOVERY, PSE_ULTIMATE)])))
+    sb.save(&switch_order(12, PSE, PSE_ULTIMATE, "annually", 1))
         .await
         .ok();
+    sb.save(&service_order(
+        12,
+        PSE,
+        json!([service_line(DISASTER_RECOVERY, PSE_ULTIMATE)]),
+    ))
+    .await
+    .ok();
     refused(&sb, &switch_order(12, PSE, PSE_ENTERPRISE, "annually", 1))
         .await
         .violates("rule 2");
@@ -119,13 +164,18 @@ async fn rule_3_multi_cycle_and_billing_cycle() {
     let body = seed_with(0, |v| v["serviceList"][0]["multiCycle"] = json!(1));
     refused(&sb, &body).await.violates("rule 3");
     // ...and follow the plan's cycle.
-    let body = seed_with(0, |v| v["serviceList"][0]["billingCycle"] = json!("monthly"));
+    let body = seed_with(0, |v| {
+        v["serviceList"][0]["billingCycle"] = json!("monthly")
+    });
     refused(&sb, &body).await.violates("rule 3");
     // Annual purchase_plan takes 1..5 years.
     for k in [json!(0), json!(6), Value::Null] {
         let body = seed_with(3, |v| {
             if k.is_null() {
-                v["serviceList"][0].as_object_mut().unwrap().remove("multiCycle");
+                v["serviceList"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("multiCycle");
             } else {
                 v["serviceList"][0]["multiCycle"] = k.clone();
             }
@@ -139,9 +189,12 @@ async fn rule_3_multi_cycle_and_billing_cycle() {
     });
     refused(&sb, &body).await.violates("rule 3");
     // Monthly billing takes multiCycle 0.
-    refused(&sb, &switch_order(11, APPLIANCE, 3048560606464323584, "monthly", 1))
-        .await
-        .violates("rule 3");
+    refused(
+        &sb,
+        &switch_order(11, APPLIANCE, 3048560606464323584, "monthly", 1),
+    )
+    .await
+    .violates("rule 3");
     // renew_plan lines take multiCycle 0.
     let body = seed_with(4, |v| v["serviceList"][0]["multiCycle"] = json!(1));
     refused(&sb, &body).await.violates("rule 3");
@@ -157,11 +210,16 @@ async fn rule_4_upgrades_keep_the_interval_and_switches_must_change_something() 
         .await
         .violates("rule 4");
     // A PCE on annual Enterprise cannot upgrade onto a monthly term.
-    refused(&sb, &switch_order(13, PCE, 3048572026291630080, "monthly", 0))
-        .await
-        .violates("rule 4");
+    refused(
+        &sb,
+        &switch_order(13, PCE, 3048572026291630080, "monthly", 0),
+    )
+    .await
+    .violates("rule 4");
     // Keeping the interval is accepted, at once, term end unchanged.
-    sb.save(&switch_order(12, PSE, PSE_ULTIMATE, "annually", 1)).await.ok();
+    sb.save(&switch_order(12, PSE, PSE_ULTIMATE, "annually", 1))
+        .await
+        .ok();
     let d = sb.detail(12, PSE).await;
     assert_eq!(d["planId"], json!(PSE_ULTIMATE));
     assert_eq!(d["expireDate"], "2027-05-01");
@@ -171,7 +229,15 @@ async fn rule_4_upgrades_keep_the_interval_and_switches_must_change_something() 
 #[tokio::test]
 async fn rule_4_downgrade_waits_for_expiry_and_can_be_called_off() {
     let sb = Sb::demo().await;
-    sb.save(&switch_order(11, APPLIANCE, APPLIANCE_STANDARD, "monthly", 0)).await.ok();
+    sb.save(&switch_order(
+        11,
+        APPLIANCE,
+        APPLIANCE_STANDARD,
+        "monthly",
+        0,
+    ))
+    .await
+    .ok();
     let d = sb.detail(11, APPLIANCE).await;
     assert_eq!(d["planId"], json!(APPLIANCE_STANDARD));
     assert_eq!(d["planName"], "Standard Plan");
@@ -179,11 +245,22 @@ async fn rule_4_downgrade_waits_for_expiry_and_can_be_called_off() {
     assert_eq!(d["currentPlanExpireDate"], "2026-12-20");
     assert_eq!(d["expireDate"], "2026-12-20");
     // The same switch again is refused: it is already pending.
-    refused(&sb, &switch_order(11, APPLIANCE, APPLIANCE_STANDARD, "monthly", 0))
-        .await
-        .violates("rule 4");
+    refused(
+        &sb,
+        &switch_order(11, APPLIANCE, APPLIANCE_STANDARD, "monthly", 0),
+    )
+    .await
+    .violates("rule 4");
     // Switching back to the plan in force calls the downgrade off.
-    sb.save(&switch_order(11, APPLIANCE, APPLIANCE_ENTERPRISE, "monthly", 0)).await.ok();
+    sb.save(&switch_order(
+        11,
+        APPLIANCE,
+        APPLIANCE_ENTERPRISE,
+        "monthly",
+        0,
+    ))
+    .await
+    .ok();
     let d = sb.detail(11, APPLIANCE).await;
     assert_eq!(d["planId"], json!(APPLIANCE_ENTERPRISE));
     assert_eq!(d["currentPlan"], "");
@@ -196,14 +273,21 @@ async fn rule_5_renewal_is_exact() {
     for q in [json!(99), json!(101), Value::Null] {
         let body = seed_with(4, |v| {
             if q.is_null() {
-                v["serviceList"][0].as_object_mut().unwrap().remove("quantity");
+                v["serviceList"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("quantity");
             } else {
                 v["serviceList"][0]["quantity"] = q.clone();
             }
         });
         let a = refused(&sb, &body).await;
         a.violates("rule 5");
-        assert!(a.detail().contains("current extension count 100"), "{}", a.detail());
+        assert!(
+            a.detail().contains("current extension count 100"),
+            "{}",
+            a.detail()
+        );
     }
     // Every subscribed service must be renewed with the plan.
     let body = seed_with(4, |v| {
@@ -213,11 +297,16 @@ async fn rule_5_renewal_is_exact() {
     a.violates("rule 5");
     assert!(a.detail().contains("High Availability"), "{}", a.detail());
     // The billing cycle cannot change.
-    let body = seed_with(4, |v| v["serviceList"][0]["billingCycle"] = json!("monthly"));
+    let body = seed_with(4, |v| {
+        v["serviceList"][0]["billingCycle"] = json!("monthly")
+    });
     refused(&sb, &body).await.violates("rule 5");
     // Service lines carry connectionPlanId = the plan.
     let body = seed_with(4, |v| {
-        v["serviceList"][1].as_object_mut().unwrap().remove("connectionPlanId");
+        v["serviceList"][1]
+            .as_object_mut()
+            .unwrap()
+            .remove("connectionPlanId");
     });
     refused(&sb, &body).await.violates("rule 5");
     // Only the plan in force renews.
@@ -252,9 +341,13 @@ async fn rule_6_cloud_pbx_keeps_5_to_500_extensions() {
     let a = refused(&sb, &service_order(13, PCE, json!([line(401)]))).await;
     a.violates("rule 6");
     assert!(a.detail().contains("501"), "{}", a.detail());
-    sb.save(&service_order(13, PCE, json!([line(400)]))).await.ok();
+    sb.save(&service_order(13, PCE, json!([line(400)])))
+        .await
+        .ok();
     assert_eq!(sb.detail(13, PCE).await["extensionCount"], 500);
-    refused(&sb, &service_order(13, PCE, json!([line(1)]))).await.violates("rule 6");
+    refused(&sb, &service_order(13, PCE, json!([line(1)])))
+        .await
+        .violates("rule 6");
 }
 
 #[tokio::test]
@@ -267,9 +360,12 @@ async fn rule_7_purchase_plan_only_without_a_plan_switch_only_with_one() {
     let a = refused(&sb, &body.to_string()).await;
     a.violates("rule 7");
     assert!(a.detail().contains("switch_plan"), "{}", a.detail());
-    refused(&sb, &switch_order(9, "369471667338", 3048918719332507648, "annually", 1))
-        .await
-        .violates("rule 7");
+    refused(
+        &sb,
+        &switch_order(9, "369471667338", 3048918719332507648, "annually", 1),
+    )
+    .await
+    .violates("rule 7");
     // Once bought, purchasing again is refused.
     sb.save(&seed_body(3)).await.ok();
     refused(&sb, &seed_body(3)).await.violates("rule 7");
@@ -296,12 +392,18 @@ async fn services_are_bought_once_and_priced_per_extension_exactly() {
     let sb = Sb::demo().await;
     sb.save(&seed_body(0)).await.ok();
     let a = refused(&sb, &seed_body(0)).await;
-    assert!(a.refused(400, "business_rule_violation").contains("already subscribed"));
+    assert!(
+        a.refused(400, "business_rule_violation")
+            .contains("already subscribed")
+    );
     // High Availability is already on the PCE.
     let mut ha = service_line(3048573935752720384, 3048571730026938368);
     ha["quantity"] = json!(100);
     let a = refused(&sb, &service_order(13, PCE, json!([ha]))).await;
-    assert!(a.refused(400, "business_rule_violation").contains("already subscribed"));
+    assert!(
+        a.refused(400, "business_rule_violation")
+            .contains("already subscribed")
+    );
 }
 
 #[tokio::test]
@@ -312,18 +414,67 @@ async fn malformed_orders_name_the_field() {
         a.result()["field"].as_str().unwrap().to_owned()
     };
     let cases: Vec<(String, &str)> = vec![
-        (seed_with(2, |v| { v.as_object_mut().unwrap().remove("billingId"); }), "billingId"),
-        (seed_with(2, |v| v["operationType"] = json!("buy_everything")), "operationType"),
-        (seed_with(2, |v| v["operationType"] = json!("trial_plan")), "operationType"),
-        (seed_with(2, |v| v["serviceList"] = json!([])), "serviceList"),
-        (seed_with(2, |v| v["serviceList"][0]["serviceId"] = json!(3049040650094403584u64)), "serviceList[0].serviceId"),
-        (seed_with(2, |v| v["serviceList"][0]["purchaseType"] = json!("purchase")), "serviceList[0].purchaseType"),
-        (seed_with(2, |v| v["serviceList"][0]["billingModel"] = json!("once")), "serviceList[0].billingModel"),
-        (seed_with(2, |v| v["serviceList"][0]["billingCycle"] = json!("weekly")), "serviceList[0].billingCycle"),
-        (seed_with(2, |v| v["serviceList"][0]["serviceType"] = json!("bundle")), "serviceList[0].serviceType"),
-        (seed_with(2, |v| v["billingId"] = json!(3.197e18)), "billingId"),
-        (seed_with(4, |v| { let l = v["serviceList"][1].clone(); v["serviceList"].as_array_mut().unwrap().push(l); }), "serviceList[2].serviceId"),
-        (service_order(12, PSE, json!([service_line(CONCURRENT_CALLS, PSE_ENTERPRISE)])), "serviceList[0].quantity"),
+        (
+            seed_with(2, |v| {
+                v.as_object_mut().unwrap().remove("billingId");
+            }),
+            "billingId",
+        ),
+        (
+            seed_with(2, |v| v["operationType"] = json!("buy_everything")),
+            "operationType",
+        ),
+        (
+            seed_with(2, |v| v["operationType"] = json!("trial_plan")),
+            "operationType",
+        ),
+        (
+            seed_with(2, |v| v["serviceList"] = json!([])),
+            "serviceList",
+        ),
+        (
+            seed_with(2, |v| {
+                v["serviceList"][0]["serviceId"] = json!(3049040650094403584u64)
+            }),
+            "serviceList[0].serviceId",
+        ),
+        (
+            seed_with(2, |v| {
+                v["serviceList"][0]["purchaseType"] = json!("purchase")
+            }),
+            "serviceList[0].purchaseType",
+        ),
+        (
+            seed_with(2, |v| v["serviceList"][0]["billingModel"] = json!("once")),
+            "serviceList[0].billingModel",
+        ),
+        (
+            seed_with(2, |v| v["serviceList"][0]["billingCycle"] = json!("weekly")),
+            "serviceList[0].billingCycle",
+        ),
+        (
+            seed_with(2, |v| v["serviceList"][0]["serviceType"] = json!("bundle")),
+            "serviceList[0].serviceType",
+        ),
+        (
+            seed_with(2, |v| v["billingId"] = json!(3.197e18)),
+            "billingId",
+        ),
+        (
+            seed_with(4, |v| {
+                let l = v["serviceList"][1].clone();
+                v["serviceList"].as_array_mut().unwrap().push(l);
+            }),
+            "serviceList[2].serviceId",
+        ),
+        (
+            service_order(
+                12,
+                PSE,
+                json!([service_line(CONCURRENT_CALLS, PSE_ENTERPRISE)]),
+            ),
+            "serviceList[0].quantity",
+        ),
         ("not json".to_owned(), "body"),
     ];
     for (body, field) in cases {

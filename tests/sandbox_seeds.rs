@@ -152,7 +152,10 @@ async fn po_number_is_echoed_as_custom_reference_no() {
             .await
             .ok()
             .clone();
-        assert_eq!(detail["orderInformation"]["customReferenceNo"], "ent-3f9c0a7d1b2e4c55");
+        assert_eq!(
+            detail["orderInformation"]["customReferenceNo"],
+            "ent-3f9c0a7d1b2e4c55"
+        );
         assert_eq!(detail["basicInformation"]["orderNo"], placed["orderNo"]);
     }
     let orders = sb.orders().await;
@@ -170,7 +173,10 @@ async fn quotes_use_the_same_prices_and_change_nothing() {
             {"serviceId": 3048573935752720384u64, "amount": "1000.00"}]})
     );
     assert!(sb.orders().await.is_empty());
-    assert_eq!(sb.detail(13, "3658B431119665QJ").await["expireDate"], "2026-12-10");
+    assert_eq!(
+        sb.detail(13, "3658B431119665QJ").await["expireDate"],
+        "2026-12-10"
+    );
     sb.save(&seed_body(4)).await.ok();
     assert_eq!(sb.orders().await[0]["totalAmount"], "5000.00");
     // A quote runs the same rules as an order.

@@ -54,7 +54,8 @@ impl Tokens {
         self.refresh.retain(|_, exp| *exp > now);
         let token = self.random("sbx-access");
         let refresh_token = self.random("sbx-refresh");
-        self.access.insert(token.clone(), now + self.access_lifetime);
+        self.access
+            .insert(token.clone(), now + self.access_lifetime);
         self.refresh
             .insert(refresh_token.clone(), now + REFRESH_LIFETIME);
         Issued {
@@ -123,12 +124,18 @@ mod tests {
         let header = format!("Bearer {}", a.token);
         assert!(t.verify(Some(&header)).is_ok());
         assert_eq!(t.verify(None).unwrap_err().code, "token_invalid");
-        assert_eq!(t.verify(Some("Bearer nope")).unwrap_err().code, "token_invalid");
+        assert_eq!(
+            t.verify(Some("Bearer nope")).unwrap_err().code,
+            "token_invalid"
+        );
         t.expire_all();
         assert_eq!(t.verify(Some(&header)).unwrap_err().code, "token_expired");
         let b = t.refresh(&a.refresh_token).unwrap();
         assert!(t.verify(Some(&format!("bearer {}", b.token))).is_ok());
         // A refresh token is spent once used.
-        assert_eq!(t.refresh(&a.refresh_token).unwrap_err().code, "token_invalid");
+        assert_eq!(
+            t.refresh(&a.refresh_token).unwrap_err().code,
+            "token_invalid"
+        );
     }
 }

@@ -49,7 +49,11 @@ impl ApiError {
 
     /// 400 `business_rule_violation` of a catalog constraint outside the numbered rules.
     pub fn business(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, codes::BUSINESS_RULE_VIOLATION, message)
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::BUSINESS_RULE_VIOLATION,
+            message,
+        )
     }
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
@@ -168,7 +172,8 @@ impl Form {
         self.get(key)
             .map(|v| {
                 if v.bytes().all(|b| b.is_ascii_digit()) {
-                    v.parse::<u64>().map_err(|_| ApiError::param(key, "is too large"))
+                    v.parse::<u64>()
+                        .map_err(|_| ApiError::param(key, "is too large"))
                 } else {
                     Err(ApiError::param(key, format!("`{v}` is not a number")))
                 }
@@ -179,7 +184,8 @@ impl Form {
     /// A required product ID.
     pub fn product_id(&self) -> Result<u32, ApiError> {
         match self.number("productId")? {
-            Some(n) => u32::try_from(n).map_err(|_| ApiError::not_found(format!("product {n} does not exist"))),
+            Some(n) => u32::try_from(n)
+                .map_err(|_| ApiError::not_found(format!("product {n} does not exist"))),
             None => Err(ApiError::param("productId", "is required")),
         }
     }
@@ -193,15 +199,13 @@ fn decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;

@@ -163,7 +163,15 @@ mod tests {
             kind: ReadFault::RateLimit,
         });
         let got: Vec<_> = (0..4).map(|_| f.on_read()).collect();
-        assert_eq!(got, [None, Some(ReadFault::RateLimit), None, Some(ReadFault::RateLimit)]);
+        assert_eq!(
+            got,
+            [
+                None,
+                Some(ReadFault::RateLimit),
+                None,
+                Some(ReadFault::RateLimit)
+            ]
+        );
         f.next_order_saves.push_back(SaveFault::CommitThenDrop);
         assert_eq!(f.on_save(), Some(SaveFault::CommitThenDrop));
         assert_eq!(f.on_save(), None);

@@ -242,9 +242,7 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         })?;
     let (stop, stopped) = watch::channel(false);
     let app = Arc::new(app::App::new(config, catalog, world, stopped.clone()));
-    let router = admin::routes()
-        .fallback(vendor::handle)
-        .with_state(app);
+    let router = admin::routes().fallback(vendor::handle).with_state(app);
     let mut stopped = stopped;
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router)

@@ -45,7 +45,10 @@ fn typed(value: &Value) -> Result<OrderBody, ApiError> {
         .as_array()
         .ok_or_else(|| ApiError::param("serviceList", "must be an array of lines"))?;
     if lines.is_empty() {
-        return Err(ApiError::param("serviceList", "must hold at least one line"));
+        return Err(ApiError::param(
+            "serviceList",
+            "must hold at least one line",
+        ));
     }
     for (i, line) in lines.iter().enumerate() {
         let at = |k: &str| format!("serviceList[{i}].{k}");
@@ -69,7 +72,12 @@ fn typed(value: &Value) -> Result<OrderBody, ApiError> {
         field::<Option<u32>>(line, "quantity", &at("quantity"), "a non-negative integer")?;
         field::<Option<String>>(line, "billingModel", &at("billingModel"), "a string")?;
         field::<Option<String>>(line, "billingCycle", &at("billingCycle"), "a string")?;
-        field::<Option<u32>>(line, "multiCycle", &at("multiCycle"), "a non-negative integer")?;
+        field::<Option<u32>>(
+            line,
+            "multiCycle",
+            &at("multiCycle"),
+            "a non-negative integer",
+        )?;
     }
     serde_json::from_value(value.clone()).map_err(|e| ApiError::param("body", e.to_string()))
 }
@@ -105,7 +113,9 @@ mod tests {
         let base = r#""operationType":"renew_plan","productId":13,"productNo":"X","billingId":3197218168379846218"#;
         assert_eq!(field_of(&format!("{{{base}}}")), "serviceList");
         assert_eq!(
-            field_of(&format!(r#"{{{base},"serviceList":[{{"serviceType":"plan"}}]}}"#)),
+            field_of(&format!(
+                r#"{{{base},"serviceList":[{{"serviceType":"plan"}}]}}"#
+            )),
             "serviceList[0].serviceId"
         );
         assert_eq!(
@@ -128,7 +138,11 @@ mod tests {
         let (value, body) = parse(raw.as_bytes()).unwrap();
         assert_eq!(body.billing_id, Id(3197218168379846218));
         assert_eq!(value, serde_json::from_str::<Value>(raw).unwrap());
-        assert!(value.to_string().contains("\"billingId\":3197218168379846218"));
+        assert!(
+            value
+                .to_string()
+                .contains("\"billingId\":3197218168379846218")
+        );
         assert!(value.to_string().contains("\"extra\":true"));
     }
 }

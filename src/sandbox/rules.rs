@@ -80,13 +80,19 @@ pub fn check(
     if OUT_OF_SCOPE.contains(&op) {
         return Err(ApiError::param(
             "operationType",
-            format!("`{op}` is not simulated by the sandbox; it handles {}", SIMULATED.join(", ")),
+            format!(
+                "`{op}` is not simulated by the sandbox; it handles {}",
+                SIMULATED.join(", ")
+            ),
         ));
     }
     if !SIMULATED.contains(&op) {
         return Err(ApiError::param(
             "operationType",
-            format!("unknown operation type `{op}`; expected one of {}", SIMULATED.join(", ")),
+            format!(
+                "unknown operation type `{op}`; expected one of {}",
+                SIMULATED.join(", ")
+            ),
         ));
     }
     let product = catalog.product(body.product_id).ok_or_else(|| {
@@ -95,7 +101,10 @@ pub fn check(
     if body.product_no.is_empty() || !body.product_no.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ApiError::param(
             "productNo",
-            format!("`{}` is not a serial number (letters and digits)", body.product_no),
+            format!(
+                "`{}` is not a serial number (letters and digits)",
+                body.product_no
+            ),
         ));
     }
     let pbx = world.find(product.id, &body.product_no).ok_or_else(|| {
@@ -130,7 +139,10 @@ pub fn check(
         if line.purchase_type != expected_purchase {
             return Err(ApiError::param(
                 at("purchaseType"),
-                format!("must be `{expected_purchase}` for {op} (got `{}`)", line.purchase_type),
+                format!(
+                    "must be `{expected_purchase}` for {op} (got `{}`)",
+                    line.purchase_type
+                ),
             ));
         }
         if let Some(model) = &line.billing_model
@@ -255,8 +267,9 @@ impl Ctx<'_> {
     /// Rule 3 for the plan line of purchase_plan / switch_plan: the cycle is offered, monthly
     /// takes multiCycle 0, annual takes 1..5 years.
     fn plan_term(&self, line: &OrderLine, plan: &Plan) -> Result<(Cycle, u32), ApiError> {
-        let cycle = cycle_of(line)
-            .ok_or_else(|| ApiError::param("serviceList[0].billingCycle", "is required on plan lines"))?;
+        let cycle = cycle_of(line).ok_or_else(|| {
+            ApiError::param("serviceList[0].billingCycle", "is required on plan lines")
+        })?;
         if !plan.cycles.contains(&cycle) {
             return Err(ApiError::rule(
                 3,
@@ -505,7 +518,10 @@ impl Ctx<'_> {
             multi_cycle: multi,
             expire,
         };
-        Ok((Effect::SwitchNow { term: new_term }, vec![(target.id, cents)]))
+        Ok((
+            Effect::SwitchNow { term: new_term },
+            vec![(target.id, cents)],
+        ))
     }
 
     fn required_names(&self, svc: &Service) -> String {
@@ -540,7 +556,10 @@ impl Ctx<'_> {
                 ));
             }
             let Some(svc) = self.product.service(line.service_id) else {
-                return Err(ApiError::param(at("serviceId"), "is not a service of the product"));
+                return Err(ApiError::param(
+                    at("serviceId"),
+                    "is not a service of the product",
+                ));
             };
             match line.connection_plan_id {
                 Some(c) if c == term.plan_id => {}
@@ -749,7 +768,9 @@ impl Ctx<'_> {
             if let Some(k) = line.multi_cycle.filter(|&k| k != 0) {
                 return Err(ApiError::rule(
                     3,
-                    format!("renew_plan lines take multiCycle 0: the renewal repeats the current term (got {k})"),
+                    format!(
+                        "renew_plan lines take multiCycle 0: the renewal repeats the current term (got {k})"
+                    ),
                 ));
             }
         }
@@ -773,7 +794,10 @@ impl Ctx<'_> {
             ));
         }
         let plan = self.product.plan(plan_id).ok_or_else(|| {
-            ApiError::param(format!("serviceList[{pi}].serviceId"), "is not a plan of the product")
+            ApiError::param(
+                format!("serviceList[{pi}].serviceId"),
+                "is not a plan of the product",
+            )
         })?;
         let n = periods(term.cycle, term.multi_cycle);
         let mut items = vec![(
@@ -781,9 +805,17 @@ impl Ctx<'_> {
             price(plan.price, term.cycle, n, 0, self.sub.extensions),
         )];
         let mut renewed = HashSet::new();
-        for line in self.body.service_list.iter().filter(|l| l.service_type == "service") {
+        for line in self
+            .body
+            .service_list
+            .iter()
+            .filter(|l| l.service_type == "service")
+        {
             let Some(svc) = self.product.service(line.service_id) else {
-                return Err(ApiError::param("serviceId", "is not a service of the product"));
+                return Err(ApiError::param(
+                    "serviceId",
+                    "is not a service of the product",
+                ));
             };
             let Some(sub) = self.sub.services.iter().find(|s| s.service_id == svc.id) else {
                 return Err(ApiError::rule(

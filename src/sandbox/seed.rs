@@ -69,7 +69,12 @@ fn demo() -> Vec<Subscription> {
     pse.extensions = 100;
     pse.concurrent_calls = 30;
 
-    let mut appliance = bare("3631E0997265", 11, "Globex branch office", SEEDED_AT + 60_000);
+    let mut appliance = bare(
+        "3631E0997265",
+        11,
+        "Globex branch office",
+        SEEDED_AT + 60_000,
+    );
     appliance.plan = Some(Term {
         plan_id: Id(3_048_560_232_537_899_008),
         cycle: Cycle::Monthly,
@@ -79,7 +84,12 @@ fn demo() -> Vec<Subscription> {
 
     let linkus = bare("369471667338", 9, "Initech", SEEDED_AT + 120_000);
 
-    let mut pce = bare("3658B431119665QJ", 13, "Umbrella cloud", SEEDED_AT + 180_000);
+    let mut pce = bare(
+        "3658B431119665QJ",
+        13,
+        "Umbrella cloud",
+        SEEDED_AT + 180_000,
+    );
     let pce_expiry = date("2026-12-10");
     pce.plan = Some(Term {
         plan_id: Id(3_048_571_730_026_938_368),
@@ -227,7 +237,11 @@ mod tests {
     #[test]
     fn demo_is_exactly_the_four_pbxs_of_the_contract() {
         let w = build(&Seed::Demo, &cat(), date("2026-11-22"));
-        let keys: Vec<_> = w.pbxs.iter().map(|s| (s.product_id, s.sn.as_str())).collect();
+        let keys: Vec<_> = w
+            .pbxs
+            .iter()
+            .map(|s| (s.product_id, s.sn.as_str()))
+            .collect();
         assert_eq!(
             keys,
             [
@@ -253,11 +267,11 @@ mod tests {
         );
         assert!(a.duplicate_key().is_none());
         assert!(a.pbxs.iter().any(|s| s.plan.is_none()));
-        assert!(
-            a.pbxs
-                .iter()
-                .any(|s| s.plan.as_ref().is_some_and(|t| today.days_until(t.expire) <= 30))
-        );
+        assert!(a.pbxs.iter().any(|s| {
+            s.plan
+                .as_ref()
+                .is_some_and(|t| today.days_until(t.expire) <= 30)
+        }));
         for s in &a.pbxs {
             assert!(s.sn.bytes().all(|b| b.is_ascii_alphanumeric()));
             if s.product_id == 13 && s.plan.is_some() {

@@ -253,7 +253,7 @@ fn token(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError>
     })
 }
 
-fn product<'a>(app: &'a App, id: u32) -> Result<&'a catalog::Product, ApiError> {
+fn product(app: &App, id: u32) -> Result<&catalog::Product, ApiError> {
     app.catalog
         .product(id)
         .ok_or_else(|| ApiError::not_found(format!("product {id} does not exist")))
@@ -295,18 +295,20 @@ fn instance_detail(app: &App, q: &Form) -> Result<Value, ApiError> {
     if inner.world.settle(today) {
         app.persist(&inner.world).map_err(ApiError::internal)?;
     }
-    let idx = inner.world.find(p.id, sn).ok_or_else(|| sn_not_found(sn, p))?;
+    let idx = inner
+        .world
+        .find(p.id, sn)
+        .ok_or_else(|| sn_not_found(sn, p))?;
     to_value(&views::detail(&inner.world.pbxs[idx], p))
 }
 
 fn catalog_info(app: &App, q: &Form) -> Result<Value, ApiError> {
     let p = product(app, q.product_id()?)?;
     match q.get("productNo") {
-        Some(sn) => {
-            if app.lock().world.find(p.id, sn).is_none() {
-                return Err(sn_not_found(sn, p));
-            }
+        Some(sn) if app.lock().world.find(p.id, sn).is_none() => {
+            return Err(sn_not_found(sn, p));
         }
+        Some(_) => {}
         None if p.catalog_needs_sn => {
             return Err(ApiError::param(
                 "productNo",
@@ -353,7 +355,10 @@ fn auto_renew_status(app: &App, q: &Form) -> Result<Value, ApiError> {
     let sn = q.require("productNo")?;
     let p = product(app, q.product_id()?)?;
     let inner = app.lock();
-    let idx = inner.world.find(p.id, sn).ok_or_else(|| sn_not_found(sn, p))?;
+    let idx = inner
+        .world
+        .find(p.id, sn)
+        .ok_or_else(|| sn_not_found(sn, p))?;
     to_value(&wire::AutoRenewStatus {
         auto_renew: inner.world.pbxs[idx].auto_renew,
     })
@@ -441,9 +446,8 @@ fn commit(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError
     if status == "succeed" {
         effects::apply(world, &app.catalog, &checked);
     }
-    app.persist(&inner.world).map_err(|e| {
-        ApiError::internal(format!("order {} was stored but {e}", result.order_no))
-    })?;
+    app.persist(&inner.world)
+        .map_err(|e| ApiError::internal(format!("order {} was stored but {e}", result.order_no)))?;
     to_value(&result)
 }
 
@@ -466,8 +470,8 @@ fn enable_auto_renew(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Valu
             return Err(ApiError::param(key, "is required"));
         }
     }
-    let req: wire::EnableAutoRenew = serde_json::from_value(value)
-        .map_err(|e| ApiError::param("body", e.to_string()))?;
+    let req: wire::EnableAutoRenew =
+        serde_json::from_value(value).map_err(|e| ApiError::param("body", e.to_string()))?;
     let product_id: u32 = req.product_id.parse().map_err(|_| {
         ApiError::param(
             "productId",

@@ -215,7 +215,8 @@ pub async fn answer(resp: reqwest::Response) -> Answer {
 
 /// A seed tutorial's request body, exactly as the tutorial shows it.
 pub fn seed_body(n: u32) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/seeds/{n:03}.json"));
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/seeds/{n:03}.json"));
     std::fs::read_to_string(path).unwrap()
 }
 
