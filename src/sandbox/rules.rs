@@ -598,6 +598,22 @@ impl Ctx<'_> {
                     ),
                 ));
             }
+            if let Some(p) = &self.sub.pending
+                && !svc.requires_plan_ids.is_empty()
+                && !svc.requires_plan_ids.contains(&p.plan_id)
+            {
+                return Err(ApiError::rule(
+                    2,
+                    format!(
+                        "{} requires {}; {} switches to {} after {}",
+                        svc.name,
+                        self.required_names(svc),
+                        self.sn(),
+                        self.plan_name(p.plan_id),
+                        p.in_force_until
+                    ),
+                ));
+            }
             if let Some(k) = line.multi_cycle.filter(|&k| k != 0) {
                 return Err(ApiError::rule(
                     3,

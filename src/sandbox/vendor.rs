@@ -96,6 +96,13 @@ impl From<Result<Value, ApiError>> for Reply {
 pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    if path.starts_with("/_sandbox/") {
+        // A mistyped admin call is not a vendor request: not logged, no envelope.
+        return envelope::render(
+            axum::http::StatusCode::NOT_FOUND,
+            json!({"error": format!("no admin endpoint {method} {path}; see `entitle sandbox --help`")}),
+        );
+    }
     let query = req.uri().query().unwrap_or_default().to_owned();
     let request_id = app.request_id();
     let latency = app.lock().faults.latency;
