@@ -304,20 +304,6 @@ impl Ctx<'_> {
         Ok((cycle, multi))
     }
 
-    fn term(&self) -> Result<&Term, ApiError> {
-        self.sub.plan.as_ref().ok_or_else(|| {
-            ApiError::rule(
-                7,
-                format!(
-                    "{} has no plan in force under product {} ({}); buy one with purchase_plan",
-                    self.sn(),
-                    self.product.id,
-                    self.product.name
-                ),
-            )
-        })
-    }
-
     /// Rule 6: the Cloud PBX keeps 5..500 extensions.
     fn extension_bounds(&self, total: u32) -> Result<(), ApiError> {
         match self.product.extension_bounds {
@@ -403,7 +389,7 @@ impl Ctx<'_> {
 
     fn switch_plan(&self) -> Outcome {
         let (line, target) = self.single_plan_line()?;
-        let term = self.term().map_err(|_| {
+        let term = self.sub.plan.as_ref().ok_or_else(|| {
             ApiError::rule(
                 7,
                 format!(
