@@ -117,6 +117,7 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let client_id = config.client_id.clone();
+        let stop = StopSignal::install()?;
         let sb = sandbox::start(config).await?;
         {
             let mut out = std::io::stdout().lock();
@@ -139,24 +140,46 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
             eprintln!("accepting client id `sandbox`, client secret `sandbox`");
         }
         eprintln!("admin endpoints under {}/_sandbox/; Ctrl-C stops", sb.base_url());
-        stop_signal().await;
+        stop.wait().await;
         sb.shutdown().await;
         Ok(Exit::Success)
     })
 }
 
-/// Ctrl-C, or SIGTERM on Unix (containers and CI stop services that way).
-async fn stop_signal() {
+/// Ctrl-C, or SIGTERM on Unix (containers and CI stop services that way). Installed before the
+/// address is printed, so a signal sent as soon as the address is known is never missed.
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl StopSignal {
+    fn install() -> anyhow::Result<StopSignal> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let interrupt = signal(SignalKind::interrupt()).context("cannot watch for Ctrl-C")?;
+            let terminate = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+            Ok(StopSignal {
+                signals: (interrupt, terminate),
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignal {})
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let (mut interrupt, mut terminate) = self.signals;
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            return;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use crate::wire::OrderBody;
 
-use super::app::App;
+use super::app::{App, Inner};
 use super::envelope::render;
 use super::faults::{EveryNth, SaveFault, sanitize_rate};
 use super::{OrderStatusMode, effects, rules};
@@ -136,102 +136,110 @@ async fn faults(State(app): State<Arc<App>>) -> Response {
     ok(faults_json(&app))
 }
 
+/// The switches a `POST /_sandbox/faults` sets; `None` leaves a switch as it is.
+#[derive(Debug, Default)]
+struct FaultPatch {
+    fail_rate: Option<f64>,
+    retry_after_secs: Option<u64>,
+    stall: Option<Duration>,
+    latency: Option<Duration>,
+    token_lifetime: Option<Duration>,
+    next_order_saves: Option<Vec<SaveFault>>,
+    /// `Some(None)` turns the every-nth fault off.
+    read_fault_every: Option<Option<EveryNth>>,
+    order_status: Option<OrderStatusMode>,
+}
+
+impl FaultPatch {
+    /// Reads every field, refusing unknown ones, before anything changes.
+    fn parse(patch: Map<String, Value>) -> Result<FaultPatch, String> {
+        let mut p = FaultPatch::default();
+        for (key, value) in patch {
+            let bad = |what: &str| format!("{key} must be {what}");
+            let secs = |v: &Value| v.as_u64().ok_or_else(|| bad("a whole number"));
+            match key.as_str() {
+                "failRate" => match value.as_f64() {
+                    Some(r) if (0.0..=1.0).contains(&r) => p.fail_rate = Some(sanitize_rate(r)),
+                    _ => return Err(bad("a number between 0 and 1")),
+                },
+                "retryAfterSecs" => p.retry_after_secs = Some(secs(&value)?),
+                "stallSecs" => p.stall = Some(Duration::from_secs(secs(&value)?)),
+                "latencyMs" => p.latency = Some(Duration::from_millis(secs(&value)?)),
+                "tokenLifetimeSecs" => {
+                    p.token_lifetime = Some(Duration::from_secs(secs(&value)?));
+                }
+                "nextOrderSaves" => {
+                    p.next_order_saves = Some(serde_json::from_value(value).map_err(|_| {
+                        bad("an array of fail_before_commit, commit_then_500, commit_then_drop")
+                    })?);
+                }
+                "readFaultEvery" => {
+                    p.read_fault_every = Some(if value.is_null() {
+                        None
+                    } else {
+                        Some(serde_json::from_value(value).map_err(|_| {
+                            bad("null or {\"every\": N, \"kind\": \"rate_limit\"|\"server_error\"|\"stall\"}")
+                        })?)
+                    });
+                }
+                "orderStatus" => {
+                    p.order_status = Some(match value.as_str() {
+                        Some("succeed") => OrderStatusMode::Succeed,
+                        Some("pending") => OrderStatusMode::Pending,
+                        _ => return Err(bad("\"succeed\" or \"pending\"")),
+                    });
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, readFaultEvery, orderStatus, stallSecs, latencyMs, tokenLifetimeSecs"
+                    ));
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    fn apply(self, inner: &mut Inner) {
+        let f = &mut inner.faults;
+        if let Some(r) = self.fail_rate {
+            f.fail_rate = r;
+        }
+        if let Some(s) = self.retry_after_secs {
+            f.retry_after_secs = s;
+        }
+        if let Some(d) = self.stall {
+            f.stall = d;
+        }
+        if let Some(d) = self.latency {
+            f.latency = d;
+        }
+        if let Some(q) = self.next_order_saves {
+            f.next_order_saves = q.into_iter().collect();
+        }
+        if let Some(e) = self.read_fault_every {
+            f.read_fault_every = e;
+        }
+        if let Some(m) = self.order_status {
+            f.order_status = m;
+        }
+        if let Some(d) = self.token_lifetime {
+            inner.tokens.access_lifetime = d;
+        }
+    }
+}
+
 /// Each field present sets its switch; `readFaultEvery: null` turns that switch off.
 async fn set_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let patch: Map<String, Value> = match serde_json::from_slice(&body) {
-        Ok(m) => m,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("body must be a JSON object: {e}"),
-            );
+    let patch = serde_json::from_slice::<Map<String, Value>>(&body)
+        .map_err(|e| format!("body must be a JSON object: {e}"))
+        .and_then(FaultPatch::parse);
+    match patch {
+        Ok(p) => {
+            p.apply(&mut app.lock());
+            ok(faults_json(&app))
         }
-    };
-    // Validate everything before changing anything.
-    let mut updates: Vec<Box<dyn FnOnce(&mut super::app::Inner)>> = Vec::new();
-    for (key, value) in patch {
-        let bad = |what: &str| error(StatusCode::BAD_REQUEST, format!("{key} must be {what}"));
-        match key.as_str() {
-            "failRate" => match value.as_f64() {
-                Some(p) if (0.0..=1.0).contains(&p) => {
-                    updates.push(Box::new(move |i| i.faults.fail_rate = sanitize_rate(p)));
-                }
-                _ => return bad("a number between 0 and 1"),
-            },
-            "retryAfterSecs" => match value.as_u64() {
-                Some(s) => updates.push(Box::new(move |i| i.faults.retry_after_secs = s)),
-                None => return bad("a whole number of seconds"),
-            },
-            "stallSecs" => match value.as_u64() {
-                Some(s) => {
-                    updates.push(Box::new(move |i| i.faults.stall = Duration::from_secs(s)));
-                }
-                None => return bad("a whole number of seconds"),
-            },
-            "latencyMs" => match value.as_u64() {
-                Some(ms) => {
-                    updates.push(Box::new(move |i| {
-                        i.faults.latency = Duration::from_millis(ms)
-                    }));
-                }
-                None => return bad("a whole number of milliseconds"),
-            },
-            "tokenLifetimeSecs" => match value.as_u64() {
-                Some(s) => updates.push(Box::new(move |i| {
-                    i.tokens.access_lifetime = Duration::from_secs(s);
-                })),
-                None => return bad("a whole number of seconds"),
-            },
-            "nextOrderSaves" => match serde_json::from_value::<Vec<SaveFault>>(value) {
-                Ok(list) => updates.push(Box::new(move |i| {
-                    i.faults.next_order_saves = list.into_iter().collect();
-                })),
-                Err(_) => {
-                    return bad(
-                        "an array of fail_before_commit, commit_then_500, commit_then_drop",
-                    );
-                }
-            },
-            "readFaultEvery" => {
-                let parsed = if value.is_null() {
-                    Ok(None)
-                } else {
-                    serde_json::from_value::<EveryNth>(value).map(Some)
-                };
-                match parsed {
-                    Ok(every) => updates.push(Box::new(move |i| i.faults.read_fault_every = every)),
-                    Err(_) => {
-                        return bad(
-                            "null or {\"every\": N, \"kind\": \"rate_limit\"|\"server_error\"|\"stall\"}",
-                        );
-                    }
-                }
-            }
-            "orderStatus" => {
-                let mode = match value.as_str() {
-                    Some("succeed") => OrderStatusMode::Succeed,
-                    Some("pending") => OrderStatusMode::Pending,
-                    _ => return bad("\"succeed\" or \"pending\""),
-                };
-                updates.push(Box::new(move |i| i.faults.order_status = mode));
-            }
-            _ => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!(
-                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, readFaultEvery, orderStatus, stallSecs, latencyMs, tokenLifetimeSecs"
-                    ),
-                );
-            }
-        }
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
     }
-    {
-        let mut inner = app.lock();
-        for update in updates {
-            update(&mut inner);
-        }
-    }
-    ok(faults_json(&app))
 }
 
 async fn reset(State(app): State<Arc<App>>) -> Response {

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::world::{FORMAT, World};
 
+/// Accounts up to this many PBXs are written indented.
+const PRETTY_UP_TO: usize = 500;
+
 /// Reads a state file; `Ok(None)` when it does not exist.
 pub fn load(path: &Path) -> Result<Option<World>, String> {
     let bytes = match fs::read(path) {
@@ -31,7 +34,13 @@ pub fn load(path: &Path) -> Result<Option<World>, String> {
 
 /// Writes `world` to `path` atomically.
 pub fn save(path: &Path, world: &World) -> std::io::Result<()> {
-    let bytes = serde_json::to_vec_pretty(world).map_err(std::io::Error::other)?;
+    // Indented for people reading a demo account; compact for fleets, written after every order.
+    let bytes = if world.pbxs.len() <= PRETTY_UP_TO {
+        serde_json::to_vec_pretty(world)
+    } else {
+        serde_json::to_vec(world)
+    }
+    .map_err(std::io::Error::other)?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

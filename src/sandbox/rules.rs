@@ -304,20 +304,6 @@ impl Ctx<'_> {
         Ok((cycle, multi))
     }
 
-    fn term(&self) -> Result<&Term, ApiError> {
-        self.sub.plan.as_ref().ok_or_else(|| {
-            ApiError::rule(
-                7,
-                format!(
-                    "{} has no plan in force under product {} ({}); buy one with purchase_plan",
-                    self.sn(),
-                    self.product.id,
-                    self.product.name
-                ),
-            )
-        })
-    }
-
     /// Rule 6: the Cloud PBX keeps 5..500 extensions.
     fn extension_bounds(&self, total: u32) -> Result<(), ApiError> {
         match self.product.extension_bounds {
@@ -403,7 +389,7 @@ impl Ctx<'_> {
 
     fn switch_plan(&self) -> Outcome {
         let (line, target) = self.single_plan_line()?;
-        let term = self.term().map_err(|_| {
+        let term = self.sub.plan.as_ref().ok_or_else(|| {
             ApiError::rule(
                 7,
                 format!(
@@ -595,6 +581,22 @@ impl Ctx<'_> {
                         self.required_names(svc),
                         self.sn(),
                         self.plan_name(term.plan_id)
+                    ),
+                ));
+            }
+            if let Some(p) = &self.sub.pending
+                && !svc.requires_plan_ids.is_empty()
+                && !svc.requires_plan_ids.contains(&p.plan_id)
+            {
+                return Err(ApiError::rule(
+                    2,
+                    format!(
+                        "{} requires {}; {} switches to {} after {}",
+                        svc.name,
+                        self.required_names(svc),
+                        self.sn(),
+                        self.plan_name(p.plan_id),
+                        p.in_force_until
                     ),
                 ));
             }
