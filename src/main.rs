@@ -13,7 +13,11 @@ fn main() -> ExitCode {
         // --help and --version exit 0.
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { Exit::Error.code() } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                Exit::Error.code()
+            } else {
+                0
+            });
         }
     };
     match cli::run(cli) {

@@ -24,7 +24,10 @@ fn reads_the_demo_account_exactly() {
     let env = common::sandbox();
     let c = client(&env);
     env.rt.block_on(async {
-        let pce = c.instance(ProductId::CLOUD_PBX, "3658B431119665QJ").await.unwrap();
+        let pce = c
+            .instance(ProductId::CLOUD_PBX, "3658B431119665QJ")
+            .await
+            .unwrap();
         let plan = pce.plan.unwrap();
         assert_eq!(plan.id, Id(3048571730026938368));
         assert_eq!(plan.expires.to_string(), "2026-12-10");
@@ -35,8 +38,15 @@ fn reads_the_demo_account_exactly() {
         let contacts = c.billing_contacts().await.unwrap();
         assert_eq!(contacts[0].id, Id(3197218168379846218));
         let cat = c.catalog(ProductId::SOFTWARE_EDITION, None).await.unwrap();
-        assert!(cat.services.iter().any(|s| s.name == "Hotel PMS Integration"));
-        let err = c.instance(ProductId::CLOUD_PBX, "NOSUCH").await.unwrap_err();
+        assert!(
+            cat.services
+                .iter()
+                .any(|s| s.name == "Hotel PMS Integration")
+        );
+        let err = c
+            .instance(ProductId::CLOUD_PBX, "NOSUCH")
+            .await
+            .unwrap_err();
         assert!(err.is_not_found(), "{err}");
         assert!(err.to_string().contains("not_found"), "{err}");
     });
@@ -77,10 +87,15 @@ fn rate_limits_are_waited_out_and_server_errors_retried() {
     let started = Instant::now();
     env.rt.block_on(async {
         for _ in 0..2 {
-            c.instance(ProductId::SOFTWARE_EDITION, "3651D3296882").await.unwrap();
+            c.instance(ProductId::SOFTWARE_EDITION, "3651D3296882")
+                .await
+                .unwrap();
         }
     });
-    assert!(started.elapsed() >= Duration::from_millis(900), "Retry-After honoured");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After honoured"
+    );
     env.post(
         "/_sandbox/faults",
         json!({"readFaultEvery": {"every": 2, "kind": "server_error"}}),

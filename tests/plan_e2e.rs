@@ -23,7 +23,11 @@ fn text_plan_of_the_examples() {
     let out = env.run(&["plan", m, "--now", "2026-11-22", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     insta::assert_snapshot!(common::redact(&stdout(&out)));
-    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0, "plan never orders");
+    assert_eq!(
+        env.count("POST /order/openapi/order/v1/save"),
+        0,
+        "plan never orders"
+    );
 }
 
 #[test]
@@ -42,7 +46,15 @@ fn json_plan_of_the_examples() {
 fn markdown_plan_of_the_examples() {
     let env = common::sandbox();
     let m = with_examples(&env);
-    let out = env.run(&["plan", m, "--now", "2026-11-22", "--format", "markdown", "--price"]);
+    let out = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--format",
+        "markdown",
+        "--price",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     insta::assert_snapshot!(common::redact(&stdout(&out)));
 }
@@ -54,14 +66,38 @@ fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
         "ok.yaml",
         "version: 1\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    plan: Enterprise Plan\n    extensions: 100\n    concurrentCalls: 30\n  - sn: \"3631E0997265\"\n    product: appliance\n    plan: enterprise plan\n    renew: false\n",
     );
-    let out = env.run(&["plan", m.to_str().unwrap(), "--now", "2026-11-22", "--detailed-exitcode"]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let out = env.run(&[
+        "plan",
+        m.to_str().unwrap(),
+        "--now",
+        "2026-11-22",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("No changes. 2 PBXs in scope match the manifests."));
-    assert_eq!(env.count("GET /product/openapi/instance_product/v1/detail"), 2);
-    assert_eq!(env.count("GET /pricing/openapi/purchase/v1/purchase_product_info"), 0);
-    assert_eq!(env.count("GET /user/openapi/user/v1/client/billing_contact_list"), 0);
+    assert_eq!(
+        env.count("GET /product/openapi/instance_product/v1/detail"),
+        2
+    );
+    assert_eq!(
+        env.count("GET /pricing/openapi/purchase/v1/purchase_product_info"),
+        0
+    );
+    assert_eq!(
+        env.count("GET /user/openapi/user/v1/client/billing_contact_list"),
+        0
+    );
     assert_eq!(env.count("GET /order/openapi/order/v1/page"), 1);
-    assert_eq!(env.count("POST /pricing/openapi/purchase/v1/pricing/calculate"), 0);
+    assert_eq!(
+        env.count("POST /pricing/openapi/purchase/v1/pricing/calculate"),
+        0
+    );
 }
 
 #[test]
@@ -75,7 +111,10 @@ fn a_misspelt_service_names_the_line_and_the_right_name() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("acme.yaml:8:9"), "{err}");
-    assert!(err.contains("did you mean `Hotel PMS Integration`?"), "{err}");
+    assert!(
+        err.contains("did you mean `Hotel PMS Integration`?"),
+        "{err}"
+    );
     assert!(stdout(&out).is_empty());
     let _ = m;
 }
@@ -101,21 +140,44 @@ fn an_sn_not_in_the_account_names_the_manifest_line() {
     );
     let out = env.run(&["plan", "x.yaml"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("x.yaml:3:5: NOSUCHPBX1 (cloud-pbx): SN not found in the account"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("x.yaml:3:5: NOSUCHPBX1 (cloud-pbx): SN not found in the account"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn selection_by_sn_and_label() {
     let env = common::sandbox();
     let m = with_examples(&env);
-    let out = env.run(&["plan", m, "--now", "2026-11-22", "--no-price", "--selector", "customer=globex"]);
+    let out = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--no-price",
+        "--selector",
+        "customer=globex",
+    ]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("for 1 of 1 PBX in scope"), "{}", stdout(&out));
-    assert_eq!(env.count("GET /product/openapi/instance_product/v1/detail"), 1);
+    assert!(
+        stdout(&out).contains("for 1 of 1 PBX in scope"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        env.count("GET /product/openapi/instance_product/v1/detail"),
+        1
+    );
 
     let out = env.run(&["plan", m, "--sn", "3651D329688"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("did you mean 3651D3296882?"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean 3651D3296882?"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

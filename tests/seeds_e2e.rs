@@ -14,7 +14,14 @@ fn scenario(seed: &str, pbx: &str, sn: &str, operation: &str) {
     let m = env.manifest("m.yaml", &format!("{HEADER}{pbx}"));
     let m = m.to_str().unwrap();
 
-    let plan = env.run(&["plan", m, "--now", "2026-11-22", "--detailed-exitcode", "--no-price"]);
+    let plan = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--detailed-exitcode",
+        "--no-price",
+    ]);
     assert_eq!(plan.status.code(), Some(2), "{}", common::stderr(&plan));
     let out = common::stdout(&plan);
     assert!(out.contains(sn) && out.contains(operation), "{out}");
@@ -26,12 +33,21 @@ fn scenario(seed: &str, pbx: &str, sn: &str, operation: &str) {
     assert_eq!(doc["pbxs"][0]["sn"], sn);
 
     let apply = env.run(&["apply", m, "--now", "2026-11-22", "--auto-approve"]);
-    assert_eq!(apply.status.code(), Some(0), "{}\n{}", common::stdout(&apply), common::stderr(&apply));
+    assert_eq!(
+        apply.status.code(),
+        Some(0),
+        "{}\n{}",
+        common::stdout(&apply),
+        common::stderr(&apply)
+    );
     let bodies = env.order_bodies();
     assert_eq!(bodies.len(), 1, "{bodies:#?}");
     let po = bodies[0]["poNumber"].as_str().unwrap().to_owned();
     assert!(po.starts_with("ent-"));
-    assert_eq!(common::without_po(bodies[0].clone()), common::seed_body(seed));
+    assert_eq!(
+        common::without_po(bodies[0].clone()),
+        common::seed_body(seed)
+    );
     let orders = env.get("/_sandbox/orders");
     assert_eq!(orders[0]["poNumber"], po.as_str());
 

@@ -13,6 +13,9 @@ use crate::wire::{OrderBody, OrderLine};
 #[error("{0}")]
 struct FakeError(String);
 
+/// A body sent, and the journal's last state for its poNumber at that moment.
+type Sent = (OrderBody, Option<EntryState>);
+
 #[derive(Clone)]
 struct Fake {
     journal_path: std::path::PathBuf,
@@ -20,7 +23,7 @@ struct Fake {
     /// Outcomes of successive saves.
     outcomes: Arc<Mutex<Vec<SendOutcome>>>,
     /// For each save: the body and the journal's last state for its poNumber at that moment.
-    sent: Arc<Mutex<Vec<(OrderBody, Option<EntryState>)>>>,
+    sent: Arc<Mutex<Vec<Sent>>>,
     orders: Vec<Order>,
 }
 

@@ -192,19 +192,19 @@ impl<'a> Planner<'a> {
                         o.extensions
                     )),
                 );
-            } else if want_v > o.extensions {
-                if let Some((plan, cycle)) = self.need_plan(&after_plan, after_cycle, &want.at) {
-                    let delta = want_v - o.extensions;
-                    if let Some(svc) = self.capacity_service(ServiceKind::Extensions, &want.at) {
-                        lines_.push(lines::capacity_line(plan.id, svc, cycle, delta));
-                        changes.push(Change {
-                            field: "extensions".into(),
-                            before: Some(o.extensions.to_string()),
-                            after: want_v.to_string(),
-                        });
-                        reasons.push(format!("{delta} more extensions"));
-                        ext_after = want_v;
-                    }
+            } else if want_v > o.extensions
+                && let Some((plan, cycle)) = self.need_plan(&after_plan, after_cycle, &want.at)
+            {
+                let delta = want_v - o.extensions;
+                if let Some(svc) = self.capacity_service(ServiceKind::Extensions, &want.at) {
+                    lines_.push(lines::capacity_line(plan.id, svc, cycle, delta));
+                    changes.push(Change {
+                        field: "extensions".into(),
+                        before: Some(o.extensions.to_string()),
+                        after: want_v.to_string(),
+                    });
+                    reasons.push(format!("{delta} more extensions"));
+                    ext_after = want_v;
                 }
             }
         }
