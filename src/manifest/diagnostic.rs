@@ -90,7 +90,7 @@ impl Diagnostics {
         self.0.dedup();
     }
 
-    /// Writes every problem. Without colour: the plain format of [`Display`] (stable for
+    /// Writes every problem. Without colour: the plain format of `Display` (stable for
     /// logs and tests). With colour: each problem with its source line underlined, taking the
     /// text from `files` or, for a file not among them, from disk.
     pub fn render(

@@ -2,12 +2,12 @@
 //! diagnostics, and validation against the published JSON Schema.
 //!
 //! Loading one file, step by step (each step's problems are all collected, across all files):
-//! 1. [`sources`]: found on disk, refused over 8 MiB before reading, checked to be UTF-8;
-//! 2. [`yaml`] (the only module that knows the YAML library): parsed under tight budgets into
-//!    a positioned tree, which is the file's position map ([`node`]);
-//! 3. [`schema`]: the tree's JSON value checked against the published schema, every error
+//! 1. `sources`: found on disk, refused over 8 MiB before reading, checked to be UTF-8;
+//! 2. `yaml` (the only module that knows the YAML library): parsed under tight budgets into
+//!    a positioned tree, which is the file's position map (`node`);
+//! 3. `schema`: the tree's JSON value checked against the published schema, every error
 //!    located through the position map and worded with a suggestion where one is close;
-//! 4. [`resolve`]: how values were written, decoding into [`v1`] types, `defaults`, the rules a
+//! 4. `resolve`: how values were written, decoding into [`v1`] types, `defaults`, the rules a
 //!    schema cannot express, and finally duplicates of `(sn, product)` across all files.
 
 mod desired;
@@ -86,6 +86,21 @@ pub fn load_from_memory(files: &[(&str, &[u8])]) -> Result<LoadedManifests, Diag
         .collect();
     raw.sort_by(|a, b| a.0.cmp(&b.0));
     load_raw(raw, Vec::new())
+}
+
+/// Why a manifest could not be written as YAML.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the manifest as YAML: {0}")]
+pub struct WriteError(String);
+
+/// A manifest as YAML text, for `entitle export`: the schema line, then the manifest. Reads
+/// back to the same values through [`load`].
+pub fn to_yaml(manifest: &v1::Manifest, schema_path: Option<&str>) -> Result<String, WriteError> {
+    let body = yaml::to_string(manifest).map_err(WriteError)?;
+    Ok(match schema_path {
+        Some(p) => format!("# yaml-language-server: $schema={p}\n{body}"),
+        None => body,
+    })
 }
 
 /// The JSON value of a manifest's YAML as the schema sees it (YAML 1.2 core scalars, merge

@@ -251,7 +251,7 @@ impl Node {
 
 /// Where a pointer leads: the value's position and, for a mapping member, its key's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Located {
+pub(crate) struct Place {
     pub value: Pos,
     pub key: Option<Pos>,
 }
@@ -273,7 +273,7 @@ impl PositionMap {
     }
 
     /// The node at `pointer` and where it (and its key) was written.
-    pub fn find(&self, pointer: &str) -> Option<(&Node, Located)> {
+    pub fn find(&self, pointer: &str) -> Option<(&Node, Place)> {
         let mut node = &self.root;
         let mut key = None;
         for seg in segments(pointer) {
@@ -292,7 +292,7 @@ impl PositionMap {
         }
         Some((
             node,
-            Located {
+            Place {
                 value: node.at,
                 key,
             },
@@ -311,7 +311,7 @@ impl PositionMap {
         l.key.unwrap_or(l.value)
     }
 
-    fn nearest(&self, pointer: &str) -> Located {
+    fn nearest(&self, pointer: &str) -> Place {
         let mut p = pointer.to_owned();
         loop {
             if let Some((_, l)) = self.find(&p) {
@@ -320,7 +320,7 @@ impl PositionMap {
             match p.rfind('/') {
                 Some(i) => p.truncate(i),
                 None => {
-                    return Located {
+                    return Place {
                         value: self.root.at,
                         key: None,
                     };

@@ -80,7 +80,7 @@ pub(crate) fn resolve_file(
     literal_checks(map.root(), "", file, &mut literal);
     let sn_pointers: HashSet<&str> = literal
         .iter()
-        .filter(|(p, _)| p.ends_with("/sn"))
+        .filter(|(p, _)| is_sn_pointer(p))
         .map(|(p, _)| p.as_str())
         .collect();
     let schema_pointers: HashSet<String> =
@@ -94,8 +94,7 @@ pub(crate) fn resolve_file(
         }
     }
     for (pointer, d) in literal {
-        let is_sn = pointer.ends_with("/sn");
-        if is_sn || !schema_pointers.contains(&pointer) {
+        if is_sn_pointer(&pointer) || !schema_pointers.contains(&pointer) {
             bad.push(pointer);
             cx.problems.push(d);
         }
@@ -105,10 +104,14 @@ pub(crate) fn resolve_file(
     let defaults_json = doc
         .get("defaults")
         .and_then(|d| usable(d, "/defaults", &bad));
-    let defaults_whole = defaults_json
-        .as_ref()
-        .is_some_and(|(_, dropped)| dropped.is_empty())
-        || doc.get("defaults").is_none();
+    // Whether `defaults` may name a product that could not be read.
+    let default_product_unreadable = match (&defaults_json, doc.get("defaults")) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some((_, dropped)), Some(_)) => {
+            dropped.contains("product") || dropped.contains("productId")
+        }
+    };
     let defaults: v1::Defaults = match &defaults_json {
         Some((d, _)) => match serde_json::from_value(d.clone()) {
             Ok(d) => d,
@@ -125,21 +128,34 @@ pub(crate) fn resolve_file(
     if let Some(entries) = doc.get("pbxs").and_then(Value::as_array) {
         for (i, raw) in entries.iter().enumerate() {
             let pointer = format!("/pbxs/{i}");
-            let Some((entry, dropped)) = usable(raw, &pointer, &bad) else {
+            let Some((mut entry, dropped)) = usable(raw, &pointer, &bad) else {
                 continue;
             };
             if dropped.contains("sn") {
                 continue;
             }
+            let services = if dropped.contains("services") {
+                None
+            } else {
+                services_of(&entry, &pointer, &bad)
+            };
+            if let Some(o) = entry.as_object_mut() {
+                o.remove("services");
+            }
             match serde_json::from_value::<PbxEntry>(entry) {
                 Ok(entry) => {
                     // Whether a product may have been given but was unreadable.
-                    let product_unknown = !defaults_whole
+                    let product_unknown = default_product_unreadable
                         || dropped.contains("product")
                         || dropped.contains("productId");
-                    if let Some(p) =
-                        resolve_entry(&mut cx, &pointer, entry, &defaults, product_unknown)
-                    {
+                    if let Some(p) = resolve_entry(
+                        &mut cx,
+                        &pointer,
+                        entry,
+                        services,
+                        &defaults,
+                        product_unknown,
+                    ) {
                         pbxs.push(p);
                     }
                 }
@@ -156,21 +172,58 @@ pub(crate) fn resolve_file(
 /// A mapping without its members that have problems, and their names; `None` when the
 /// mapping itself has a problem (not a mapping, a required member missing).
 fn usable(value: &Value, pointer: &str, bad: &[String]) -> Option<(Value, HashSet<String>)> {
-    let mut obj = value.as_object()?.clone();
+    let mut obj = value.clone();
+    obj.as_object()?;
     let mut dropped = HashSet::new();
     for b in bad {
         if b == pointer {
             return None;
         }
         if covers(pointer, b) {
-            let member = super::node::segments(&b[pointer.len()..])
-                .next()
-                .unwrap_or_default();
-            obj.remove(&member);
-            dropped.insert(member);
+            let segs: Vec<String> = super::node::segments(&b[pointer.len()..]).collect();
+            // A bad item of `services` is skipped when the list is read item by item.
+            if segs.len() > 1 && segs[0] == "services" {
+                continue;
+            }
+            prune(&mut obj, &segs);
+            dropped.insert(segs[0].clone());
         }
     }
-    Some((Value::Object(obj), dropped))
+    Some((obj, dropped))
+}
+
+/// Removes the member a bad pointer leads to, descending through mappings only (inside a
+/// list the whole list goes, so the places of the other items stay right).
+fn prune(v: &mut Value, segs: &[String]) {
+    let Some(obj) = v.as_object_mut() else { return };
+    match segs {
+        [] => {}
+        [last] => {
+            obj.remove(last);
+        }
+        [first, rest @ ..] => match obj.get_mut(first) {
+            Some(child) if child.is_object() => prune(child, rest),
+            _ => {
+                obj.remove(first);
+            }
+        },
+    }
+}
+
+/// The readable items of an entry's `services`, with their indices (their places).
+fn services_of(raw: &Value, pointer: &str, bad: &[String]) -> Option<Vec<(usize, ServiceRef)>> {
+    let list = raw.get("services")?.as_array()?;
+    let mut out = Vec::new();
+    for (j, item) in list.iter().enumerate() {
+        let p = format!("{pointer}/services/{j}");
+        if bad.iter().any(|b| covers(&p, b)) {
+            continue;
+        }
+        if let Ok(s) = serde_json::from_value::<ServiceRef>(item.clone()) {
+            out.push((j, s));
+        }
+    }
+    Some(out)
 }
 
 fn internal(cx: &mut Ctx<'_>, pointer: &str, e: &serde_json::Error) {
@@ -180,6 +233,11 @@ fn internal(cx: &mut Ctx<'_>, pointer: &str, e: &serde_json::Error) {
         format!("internal error: this entry passed the schema but could not be read ({e})"),
         Some("please report this with the manifest; meanwhile rewrite the entry".to_owned()),
     );
+}
+
+/// `/pbxs/N/sn`: where the SN rules apply.
+fn is_sn_pointer(pointer: &str) -> bool {
+    pointer.starts_with("/pbxs/") && pointer.ends_with("/sn") && pointer.matches('/').count() == 3
 }
 
 fn is_id_field(pointer: &str) -> bool {
@@ -215,9 +273,7 @@ fn literal_checks(
         }
         Kind::Scalar(s) => {
             let plain = s.style == Style::Plain && s.tag.is_none();
-            let is_sn = pointer.starts_with("/pbxs/")
-                && pointer.ends_with("/sn")
-                && pointer.matches('/').count() == 3;
+            let is_sn = is_sn_pointer(pointer);
             let t = &s.text;
             if is_sn && plain {
                 let why = sn_reading(t, s.resolve());
@@ -304,20 +360,20 @@ fn sn_reading(t: &str, r: Resolved) -> Option<String> {
 }
 
 fn check_renew_before(cx: &mut Ctx<'_>, parent: &str, rb: Option<v1::RenewBefore>) {
-    if let Some(rb) = rb {
-        if rb.days() > MAX_RENEW_BEFORE_DAYS {
-            let at = cx.value_loc(&format!("{parent}/renewBefore"));
-            cx.error(
-                at,
-                format!(
-                    "`renewBefore` `{rb}` is {} days, longer than a year",
-                    rb.days()
-                ),
-                Some(format!(
-                    "renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)"
-                )),
-            );
-        }
+    if let Some(rb) = rb
+        && rb.days() > MAX_RENEW_BEFORE_DAYS
+    {
+        let at = cx.value_loc(&format!("{parent}/renewBefore"));
+        cx.error(
+            at,
+            format!(
+                "`renewBefore` `{rb}` is {} days, longer than a year",
+                rb.days()
+            ),
+            Some(format!(
+                "renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)"
+            )),
+        );
     }
 }
 
@@ -356,6 +412,7 @@ fn resolve_entry(
     cx: &mut Ctx<'_>,
     pointer: &str,
     e: PbxEntry,
+    services: Option<Vec<(usize, ServiceRef)>>,
     d: &v1::Defaults,
     product_unknown: bool,
 ) -> Option<DesiredPbx> {
@@ -419,9 +476,9 @@ fn resolve_entry(
         .concurrent_calls
         .map(|v| Located::new(v, cx.value_loc(&format!("{pointer}/concurrentCalls"))));
 
-    let services = e.services.map(|list| {
+    let services = services.map(|list| {
         let mut out: Vec<Located<CatalogRef>> = Vec::new();
-        for (j, s) in list.into_iter().enumerate() {
+        for (j, s) in list {
             let item = format!("{pointer}/services/{j}");
             let (r, loc) = match s {
                 ServiceRef::Name(n) => (CatalogRef::Name(n), cx.value_loc(&item)),
@@ -432,17 +489,17 @@ fn resolve_entry(
                     (None, None) => continue,
                 },
             };
-            if let CatalogRef::Name(n) = &r {
-                if let Some(field) = capacity_field(n) {
-                    cx.error(
-                        loc.clone(),
-                        format!("`{}` is capacity, not a service to list", n.trim()),
-                        Some(format!(
-                            "set `{field}:` to the TOTAL wanted; entitle buys the difference"
-                        )),
-                    );
-                    continue;
-                }
+            if let CatalogRef::Name(n) = &r
+                && let Some(field) = capacity_field(n)
+            {
+                cx.error(
+                    loc.clone(),
+                    format!("`{}` is capacity, not a service to list", n.trim()),
+                    Some(format!(
+                        "set `{field}:` to the TOTAL wanted; entitle buys the difference"
+                    )),
+                );
+                continue;
             }
             let same = |a: &CatalogRef, b: &CatalogRef| match (a, b) {
                 (CatalogRef::Name(x), CatalogRef::Name(y)) => {
@@ -482,30 +539,30 @@ fn resolve_entry(
         }
         return None;
     };
-    if let (Some(cycle), Some(t)) = (&billing_cycle, &term) {
-        if cycle.value == Cycle::Monthly && t.value > 1 {
-            cx.error(
+    if let (Some(cycle), Some(t)) = (&billing_cycle, &term)
+        && cycle.value == Cycle::Monthly
+        && t.value > 1
+    {
+        cx.error(
                 t.at.clone(),
                 format!("`term: {}` asks for a {}-year term, but PBX `{sn}` is billed monthly ({})", t.value, t.value, place(&cycle.at, &t.at)),
                 Some("monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`".to_owned()),
             );
-        }
     }
-    if product.value == ProductId::CLOUD_PBX {
-        if let Some(x) = &extensions {
-            if !CLOUD_PBX_EXTENSIONS.contains(&x.value) {
-                cx.error(
-                    x.at.clone(),
-                    format!(
-                        "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
-                        CLOUD_PBX_EXTENSIONS.start(),
-                        CLOUD_PBX_EXTENSIONS.end(),
-                        x.value
-                    ),
-                    None,
-                );
-            }
-        }
+    if product.value == ProductId::CLOUD_PBX
+        && let Some(x) = &extensions
+        && !CLOUD_PBX_EXTENSIONS.contains(&x.value)
+    {
+        cx.error(
+            x.at.clone(),
+            format!(
+                "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
+                CLOUD_PBX_EXTENSIONS.start(),
+                CLOUD_PBX_EXTENSIONS.end(),
+                x.value
+            ),
+            None,
+        );
     }
     Some(DesiredPbx {
         at,
@@ -555,7 +612,12 @@ pub(crate) fn duplicates(pbxs: &[DesiredPbx]) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::new(
                         Some(p.at.clone()),
-                        format!("PBX `{}` ({}) is declared twice: first at {}{case}", p.sn, p.product.value, f.at),
+                        format!(
+                            "PBX `{}` ({}) is declared twice: first at {}{case}",
+                            p.sn,
+                            p.product.value,
+                            place(&f.at, &p.at)
+                        ),
                     )
                     .with_help("an (sn, product) pair may be declared once across all manifests; merge the two entries"),
                 );

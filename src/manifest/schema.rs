@@ -58,16 +58,16 @@ fn tidy(v: &mut Value) {
                 }
             }
             let is_null = |s: &Value| s.get("type").and_then(Value::as_str) == Some("null");
-            if let Some(Value::Array(branches)) = m.get_mut("anyOf") {
-                if branches.iter().any(is_null) {
-                    branches.retain(|b| !is_null(b));
-                    if branches.len() == 1 {
-                        if let Some(Value::Object(only)) = branches.pop() {
-                            m.remove("anyOf");
-                            for (k, val) in only {
-                                m.entry(k).or_insert(val);
-                            }
-                        }
+            if let Some(Value::Array(branches)) = m.get_mut("anyOf")
+                && branches.iter().any(is_null)
+            {
+                branches.retain(|b| !is_null(b));
+                if branches.len() == 1
+                    && let Some(Value::Object(only)) = branches.pop()
+                {
+                    m.remove("anyOf");
+                    for (k, val) in only {
+                        m.entry(k).or_insert(val);
                     }
                 }
             }
@@ -92,6 +92,20 @@ fn validator() -> Option<&'static Validator> {
 pub(crate) struct SchemaProblem {
     pub pointer: String,
     pub diagnostic: Diagnostic,
+    rank: Rank,
+}
+
+/// Which of several errors about one value to keep: a value of the wrong type fails its
+/// other constraints too (`product: 12` is not text and not one of the products), and only
+/// the most telling message is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    /// Not one of the allowed values: names them, suggests the closest.
+    Enum,
+    /// The wrong type.
+    Type,
+    /// Anything else.
+    Other,
 }
 
 /// Validates a document against the schema; every error, located and worded for people.
@@ -104,6 +118,7 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
                 None,
                 "internal error: the manifest schema does not compile",
             ),
+            rank: Rank::Other,
         }];
     };
     let mut t = Translator {
@@ -114,6 +129,16 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
     for e in v.iter_errors(doc) {
         t.error(&e);
     }
+    let best: std::collections::HashMap<String, Rank> =
+        t.out.iter().fold(Default::default(), |mut m, p| {
+            let r = m.entry(p.pointer.clone()).or_insert(p.rank);
+            *r = (*r).min(p.rank);
+            m
+        });
+    t.out.retain(|p| match best.get(&p.pointer) {
+        Some(Rank::Enum) | Some(Rank::Type) => p.rank == best[&p.pointer],
+        _ => true,
+    });
     t.out
 }
 
@@ -242,11 +267,23 @@ impl Translator<'_> {
     }
 
     fn push(&mut self, pointer: &str, at: Pos, message: String, help: Option<String>) {
+        self.push_ranked(Rank::Other, pointer, at, message, help);
+    }
+
+    fn push_ranked(
+        &mut self,
+        rank: Rank,
+        pointer: &str,
+        at: Pos,
+        message: String,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::new(self.loc(at), message);
         d.help = help;
         self.out.push(SchemaProblem {
             pointer: pointer.to_owned(),
             diagnostic: d,
+            rank,
         });
     }
 
@@ -325,10 +362,17 @@ impl Translator<'_> {
                 }
                 let help = (field_name(&pointer) == "product")
                     .then(|| "products: `linkus` (9), `appliance` (11), `software-edition` (12), `cloud-pbx` (13); or write `productId: N`".to_owned());
-                self.push(&pointer, at, message, help);
+                self.push_ranked(Rank::Enum, &pointer, at, message, help);
             }
             ValidationErrorKind::Constant { .. } => {
-                if pointer == "/version" {
+                if pointer == "/version" && instance.is_string() {
+                    self.push(
+                        &pointer,
+                        at,
+                        format!("`version` must be the number 1, found {}", found(instance)),
+                        Some("write `version: 1`, without quotes".to_owned()),
+                    );
+                } else if pointer == "/version" {
                     self.push(
                         &pointer,
                         at,
@@ -386,12 +430,28 @@ impl Translator<'_> {
             }
             ValidationErrorKind::MinProperties { .. }
             | ValidationErrorKind::MaxProperties { .. } => {
-                self.push(
-                    &pointer,
-                    at,
-                    format!("{subj} must give exactly one of `name` or `id`"),
-                    Some("write a service as its name, `{name: ...}` or `{id: ...}`".to_owned()),
-                );
+                // Only a service object has these; unknown keys are reported on their own.
+                let obj = instance.as_object();
+                let known = obj.map_or(0, |o| {
+                    o.keys().filter(|k| *k == "name" || *k == "id").count()
+                });
+                let help =
+                    Some("write a service as its name, `{name: ...}` or `{id: ...}`".to_owned());
+                if known == 2 {
+                    self.push(
+                        &pointer,
+                        at,
+                        format!("{subj} gives both `name` and `id`; give only one"),
+                        help,
+                    );
+                } else if obj.is_none_or(|o| o.is_empty()) {
+                    self.push(
+                        &pointer,
+                        at,
+                        format!("{subj} is empty; give `name` or `id`"),
+                        help,
+                    );
+                }
             }
             ValidationErrorKind::Not { schema } => {
                 let keys: Vec<&str> = schema
@@ -498,6 +558,8 @@ impl Translator<'_> {
             ))
         } else if field == "pbxs" && instance.is_object() {
             Some("`pbxs` is a list: start each PBX with `- sn: ...`".to_owned())
+        } else if pointer.starts_with("/pbxs/") && pointer.matches('/').count() == 2 {
+            Some("each PBX is a mapping that starts with `- sn: ...`".to_owned())
         } else if want.contains(&JsonType::Boolean)
             && matches!(
                 raw.as_deref().map(str::to_lowercase).as_deref(),
@@ -524,7 +586,7 @@ impl Translator<'_> {
                 found(instance)
             )
         };
-        self.push(pointer, at, message, help);
+        self.push_ranked(Rank::Type, pointer, at, message, help);
     }
 
     fn range_help(&self, pointer: &str) -> Option<String> {

@@ -123,6 +123,14 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
                 Ok(m) if m.is_dir() => {
                     if depth + 1 < MAX_DIR_DEPTH {
                         stack.push((p, depth + 1));
+                    } else {
+                        problems.push(Diagnostic::new(
+                            None,
+                            format!(
+                                "`{}` is nested more than {MAX_DIR_DEPTH} directories deep; not searched",
+                                p.display()
+                            ),
+                        ));
                     }
                 }
                 Ok(m) if m.is_file() && is_manifest_name(&p) => found.push(Found {

@@ -66,10 +66,10 @@ pub fn suggest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
                 None
             }
         };
-        if let Some(r) = rank {
-            if best.is_none_or(|(b, _)| r < b) {
-                best = Some((r, c));
-            }
+        if let Some(r) = rank
+            && best.is_none_or(|(b, _)| r < b)
+        {
+            best = Some((r, c));
         }
     }
     best.map(|(_, c)| c)

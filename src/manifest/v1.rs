@@ -49,8 +49,15 @@ pub struct Manifest {
 /// PBX's value winning per key).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(extend("not" = {"required": ["product", "productId"]}))]
+#[schemars(extend("not" = {"type": "object", "required": ["product", "productId"]}))]
 pub struct Defaults {
+    /// Billing contact of the orders: its e-mail address or its numeric ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_contact: Option<BillingContact>,
+    /// Renew when the term ends within this window: days (`30d`) or weeks (`4w`), at most a
+    /// year. Default `30d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renew_before: Option<RenewBefore>,
     /// Product of the PBXs: `linkus`, `appliance`, `software-edition` or `cloud-pbx`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<ProductAlias>,
@@ -73,13 +80,6 @@ pub struct Defaults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = true))]
     pub renew: Option<bool>,
-    /// Renew when the term ends within this window: days (`30d`) or weeks (`4w`), at most a
-    /// year. Default `30d`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renew_before: Option<RenewBefore>,
-    /// Billing contact of the orders: its e-mail address or its numeric ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub billing_contact: Option<BillingContact>,
     /// Labels of the PBXs, merged under each PBX's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Labels>,
@@ -89,8 +89,8 @@ pub struct Defaults {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(extend("allOf" = [
-    {"not": {"required": ["product", "productId"]}},
-    {"not": {"required": ["plan", "planId"]}},
+    {"not": {"type": "object", "required": ["product", "productId"]}},
+    {"not": {"type": "object", "required": ["plan", "planId"]}},
 ]))]
 pub struct PbxEntry {
     /// Serial number of the PBX: letters and digits. Quote it when YAML would read it as a

@@ -111,6 +111,12 @@ fn breach_message(b: &BudgetBreach) -> String {
     }
 }
 
+/// Writes a value as YAML (for `entitle export`). Strings that YAML would read as another
+/// type (`"0123"`, `"true"`) are quoted, so the output reads back as written.
+pub(crate) fn to_string<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_saphyr::to_string(value).map_err(|e| e.to_string())
+}
+
 /// Parses one manifest file. `text` is the whole file, already checked for size and UTF-8.
 pub(crate) fn parse(text: &str) -> Result<Parsed, YamlProblem> {
     let start = Pos {
@@ -637,7 +643,7 @@ mod tests {
         let mut y = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for i in 1..10 {
             let prev = format!("*a{}", i - 1);
-            let list = vec![prev.as_str(); 10].join(", ");
+            let list = [prev.as_str(); 10].join(", ");
             y.push_str(&format!("a{i}: &a{i} [{list}]\n"));
         }
         let e = parse(&y).unwrap_err();

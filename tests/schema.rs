@@ -1,0 +1,108 @@
+//! The published schema: up to date with the Rust types, and in agreement with the loader on
+//! the examples and the invalid fixtures (checked with the `jsonschema` crate, as an editor or
+//! another tool would check them).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use entitle::manifest;
+
+fn committed() -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string("schema/manifest.schema.json").unwrap()).unwrap()
+}
+
+fn yaml_files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn as_json(path: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(path).unwrap();
+    manifest::document_json(&path.display().to_string(), &text).unwrap()
+}
+
+#[test]
+fn the_committed_schema_is_up_to_date() {
+    let committed = fs::read_to_string("schema/manifest.schema.json").unwrap_or_default();
+    assert!(
+        committed == manifest::schema_json(),
+        "schema/manifest.schema.json is out of date with the manifest types; regenerate it with\n    cargo run -- schema > schema/manifest.schema.json"
+    );
+}
+
+#[test]
+fn the_examples_validate_against_the_committed_schema() {
+    let validator = jsonschema::validator_for(&committed()).unwrap();
+    let files = yaml_files("manifests/examples");
+    assert_eq!(files.len(), 4);
+    for f in files {
+        let doc = as_json(&f);
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", f.display());
+        let text = fs::read_to_string(&f).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=../../schema/manifest.schema.json\n"),
+            "{}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn the_schema_rejects_what_the_loader_rejects_structurally() {
+    let validator = jsonschema::validator_for(&committed()).unwrap();
+    for (file, pointer) in [
+        ("tests/fixtures/manifests/misspelt-key/acme.yaml", "/pbxs/0"),
+        (
+            "tests/fixtures/manifests/bad-term/globex.yaml",
+            "/pbxs/0/term",
+        ),
+        (
+            "tests/fixtures/manifests/rules/umbrella.yaml",
+            "/defaults/billingContact",
+        ),
+        ("tests/fixtures/manifests/many-files/a.yaml", "/pbxs/0"),
+    ] {
+        let doc = as_json(Path::new(file));
+        let paths: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| e.instance_path().as_str().to_owned())
+            .collect();
+        assert!(paths.iter().any(|p| p == pointer), "{file}: {paths:?}");
+        assert!(manifest::load(&[PathBuf::from(file)]).is_err(), "{file}");
+    }
+}
+
+#[test]
+fn the_schema_and_the_loader_agree_on_the_sn_forms() {
+    let validator = jsonschema::validator_for(&committed()).unwrap();
+    let doc = |sn: &str| {
+        manifest::document_json(
+            "m.yaml",
+            &format!("version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n"),
+        )
+        .unwrap()
+    };
+    // Written as a number the schema accepts it (the number is the SN's digits).
+    assert!(validator.is_valid(&doc("369471667338")));
+    // Text that is not letters and digits, and numbers past 19 digits: both refuse.
+    for bad in [
+        "'36-94'",
+        "'AB CD'",
+        "123456789012345678901234",
+        "-5",
+        "true",
+    ] {
+        assert!(!validator.is_valid(&doc(bad)), "{bad}");
+        let text = format!("version: 1\npbxs:\n  - sn: {bad}\n    product: linkus\n");
+        assert!(
+            manifest::load_from_memory(&[("m.yaml", text.as_bytes())]).is_err(),
+            "{bad}"
+        );
+    }
+}

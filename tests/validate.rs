@@ -1,0 +1,275 @@
+//! `entitle validate` as users run it: exit codes, the one-line summary, and every diagnostic
+//! with its `file:line:column` (snapshots of what is printed).
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+
+const FIXTURES: &str = "tests/fixtures/manifests";
+
+/// Runs `entitle validate ARGS...` from the crate root; returns (exit code, stdout, stderr).
+fn validate(args: &[&str]) -> (i32, String, String) {
+    let out = cargo_bin_cmd!("entitle")
+        .arg("validate")
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_examples_are_valid() {
+    let (code, stdout, stderr) = validate(&["manifests/examples"]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (0, "4 files, 4 PBXs: valid\n", "")
+    );
+}
+
+#[test]
+fn several_paths_at_once_files_and_directories() {
+    let (code, stdout, _) = validate(&[
+        "manifests/examples/acme.yaml",
+        "manifests/examples",
+        "manifests/examples/umbrella.yaml",
+    ]);
+    assert_eq!((code, stdout.as_str()), (0, "4 files, 4 PBXs: valid\n"));
+    let (code, stdout, _) = validate(&["manifests/examples/initech.yaml"]);
+    assert_eq!((code, stdout.as_str()), (0, "1 file, 1 PBX: valid\n"));
+}
+
+#[test]
+fn a_misspelt_key_names_file_line_column_and_the_meant_key() {
+    let (code, stdout, stderr) = validate(&[&format!("{FIXTURES}/misspelt-key")]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(stderr.starts_with(
+        "error: tests/fixtures/manifests/misspelt-key/acme.yaml:7:5: unknown field `extentions`, did you mean `extensions`?\n"
+    ));
+    insta::assert_snapshot!("misspelt_key", stderr);
+}
+
+#[test]
+fn a_pair_declared_in_two_files_names_both() {
+    let (code, _, stderr) = validate(&[&format!("{FIXTURES}/duplicate")]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("duplicate/acme.yaml:3:5"), "{stderr}");
+    assert!(
+        stderr.contains("first at tests/fixtures/manifests/duplicate/acme-branch.yaml:4:5"),
+        "{stderr}"
+    );
+    insta::assert_snapshot!("duplicate", stderr);
+}
+
+#[test]
+fn a_term_out_of_range() {
+    let (code, _, stderr) = validate(&[&format!("{FIXTURES}/bad-term")]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("bad_term", stderr);
+}
+
+#[test]
+fn sns_yaml_would_change_must_be_quoted() {
+    let (code, _, stderr) = validate(&[&format!("{FIXTURES}/mangled-sn")]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("mangled_sn", stderr);
+}
+
+#[test]
+fn every_rule_of_a_file_is_reported() {
+    let (code, _, stderr) = validate(&[&format!("{FIXTURES}/rules")]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("rules", stderr);
+}
+
+#[test]
+fn problems_of_every_file_are_reported() {
+    let (code, _, stderr) = validate(&[&format!("{FIXTURES}/many-files")]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.ends_with("validation failed: 5 problems in 4 files\n"),
+        "{stderr}"
+    );
+    insta::assert_snapshot!("many_files", stderr);
+}
+
+#[test]
+fn colour_shows_the_source_line() {
+    let (code, _, stderr) = validate(&["--color", "always", &format!("{FIXTURES}/misspelt-key")]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains('\u{1b}'), "{stderr}");
+    assert!(stderr.contains("extentions: 300"), "{stderr}");
+    assert!(stderr.contains("misspelt-key/acme.yaml:7:5"), "{stderr}");
+    assert!(stderr.contains("did you mean `extensions`?"), "{stderr}");
+    let (_, _, plain) = validate(&["--color", "never", &format!("{FIXTURES}/misspelt-key")]);
+    assert!(!plain.contains('\u{1b}'));
+}
+
+#[test]
+fn missing_paths_and_the_default_directory() {
+    let (code, _, stderr) = validate(&["no/such/dir"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("error: cannot read `no/such/dir`: no such file or directory\n"),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = cargo_bin_cmd!("entitle")
+        .arg("validate")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot read `manifests`: no such file or directory"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: pass the manifest files or directories to read"),
+        "{stderr}"
+    );
+
+    fs::create_dir(dir.path().join("manifests")).unwrap();
+    fs::write(
+        dir.path().join("manifests/a.yaml"),
+        "version: 1\npbxs:\n  - {sn: A1, product: linkus}\n",
+    )
+    .unwrap();
+    cargo_bin_cmd!("entitle")
+        .arg("validate")
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .stdout("1 file, 1 PBX: valid\n");
+}
+
+fn alias_bomb() -> String {
+    let mut y = String::from(
+        "version: 1\npbxs: []\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..12 {
+        y.push_str(&format!(
+            "l{i}: &l{i} [{}]\n",
+            vec![format!("*l{}", i - 1); 9].join(", ")
+        ));
+    }
+    y
+}
+
+#[test]
+fn hostile_files_end_in_clean_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("bomb.yaml"), alias_bomb()).unwrap();
+    let big = fs::File::create(d.join("big.yaml")).unwrap();
+    big.set_len(50 * 1024 * 1024).unwrap();
+    fs::write(
+        d.join("deep.yaml"),
+        format!(
+            "version: 1\npbxs: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let block: String = (0..2_000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
+    fs::write(d.join("deep-block.yaml"), block).unwrap();
+    let garbage: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    fs::write(d.join("garbage.yaml"), garbage).unwrap();
+    fs::write(
+        d.join("latin1.yaml"),
+        b"version: 1\npbxs:\n  - sn: A1\n    labels: {city: Z\xfcrich}\n",
+    )
+    .unwrap();
+    fs::write(d.join("nul.yaml"), b"version: 1\npbxs: []\n\0\0\0").unwrap();
+
+    let (code, stdout, stderr) = validate(&[d.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    let line_for = |name: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no problem for {name}:\n{stderr}"))
+            .replace(&format!("{}{}", d.display(), std::path::MAIN_SEPARATOR), "")
+    };
+    assert!(
+        line_for("bomb.yaml").contains("refusing to read this file"),
+        "{stderr}"
+    );
+    assert!(
+        line_for("big.yaml").contains("is 50.0 MiB; a manifest may be at most 8 MiB"),
+        "{stderr}"
+    );
+    assert!(line_for("deep.yaml").contains("deep.yaml:2:"), "{stderr}");
+    assert!(
+        line_for("deep-block.yaml").contains("refusing to read this file"),
+        "{stderr}"
+    );
+    assert!(
+        line_for("garbage.yaml").contains("not UTF-8 text"),
+        "{stderr}"
+    );
+    assert_eq!(
+        line_for("latin1.yaml"),
+        "error: latin1.yaml:4:21: the file is not UTF-8 text (byte 0xFC cannot start a character)"
+    );
+    assert!(line_for("nul.yaml").contains("invalid YAML"), "{stderr}");
+    assert!(
+        stderr.ends_with("validation failed: 7 problems in 6 files\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    cargo_bin_cmd!("entitle")
+        .args(["validate", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Exit codes:\n  0  all manifests are valid",
+        ))
+        .stdout(predicate::str::contains("[default: manifests/]"));
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let out = cargo_bin_cmd!("entitle").arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let committed = fs::read_to_string(Path::new("schema/manifest.schema.json")).unwrap();
+    assert!(
+        String::from_utf8(out.stdout).unwrap() == committed,
+        "`entitle schema` differs from schema/manifest.schema.json; regenerate it with\n    cargo run -- schema > schema/manifest.schema.json"
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        cargo_bin_cmd!("entitle")
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("validate"));
+    }
+    cargo_bin_cmd!("entitle")
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'tcsh'"));
+}
