@@ -272,3 +272,81 @@ fn no_secret_or_token_in_any_output_or_file_even_verbose() {
         "a bearer token leaked"
     );
 }
+
+#[test]
+fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
+    let env = common::sandbox_with(|c| c.latency_ms = 150);
+    let examples = Env::examples();
+    let examples = examples.to_str().unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("entitle"))
+        .current_dir(env.path())
+        .args([
+            "apply",
+            examples,
+            "--now",
+            "2026-11-22",
+            "--auto-approve",
+            "--no-price",
+            "--parallelism",
+            "1",
+        ])
+        .env("ENTITLE_CLIENT_ID", "test-client")
+        .env("ENTITLE_CLIENT_SECRET", common::SECRET)
+        .env("ENTITLE_BASE_URL", &env.base_url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = env.path().join(".entitle/journal.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .contains("\"sending\"")
+    {
+        assert!(std::time::Instant::now() < deadline, "no order started");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("Interrupted"), "{}", stdout(&out));
+    // The order in flight finished and was journaled: nothing is left at `sending`.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let mut last = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["po_number"] != "" {
+            last.insert(v["po_number"].to_string(), v["state"].to_string());
+        }
+    }
+    assert!(last.values().all(|s| s != "\"sending\""), "{last:?}");
+    assert_eq!(
+        env.order_bodies().len(),
+        1,
+        "exactly the order in flight was placed"
+    );
+
+    let rest = env.run(&[
+        "apply",
+        examples,
+        "--now",
+        "2026-11-22",
+        "--auto-approve",
+        "--no-price",
+    ]);
+    assert_eq!(rest.status.code(), Some(0), "{}", stderr(&rest));
+    assert_eq!(env.order_bodies().len(), 4);
+}
