@@ -4,17 +4,28 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use entitle::cli::{self, Cli, Exit};
 
 fn main() -> ExitCode {
-    let cli = entitle_cli::Cli::parse();
-    match entitle_cli::run(cli) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors exit 1 like every other error (clap's own 2 means "changes" here);
+        // --help and --version exit 0.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                Exit::Error.code()
+            } else {
+                0
+            });
+        }
+    };
+    match cli::run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            if is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
-            }
             eprintln!("error: {err:#}");
-            ExitCode::from(entitle_cli::Exit::Error.code())
+            ExitCode::from(Exit::Error.code())
         }
     }
 }
@@ -25,5 +36,3 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
-
-use entitle::cli as entitle_cli;

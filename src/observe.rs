@@ -1,1 +1,469 @@
-//! observe
+//! Observe: read what the plan of the PBXs in scope needs, and nothing more — one detail read
+//! per `(sn, product)`, auto-renew status only where declared, recent orders once (newest first
+//! back to a window), then catalogs and billing contacts only when [`plan::requirements`] says
+//! a name must be resolved or an order built. Reads run concurrently with a bound; results are
+//! keyed, so they do not depend on completion order.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::date::Date;
+use crate::manifest::{DesiredPbx, Loc};
+use crate::model::{Catalog, Contact, ObservedPbx, Order, ProductId};
+use crate::plan::{self, Catalogs, Observed, PbxKey};
+
+/// Where observed state comes from: the Partner API client, or a fake in tests.
+pub trait Source: Clone + Send + Sync + 'static {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Is this error "the SN is not in the account under that product"?
+    fn is_not_found(err: &Self::Error) -> bool;
+    fn instance(
+        &self,
+        product: ProductId,
+        sn: &str,
+    ) -> impl Future<Output = Result<ObservedPbx, Self::Error>> + Send;
+    fn auto_renew(
+        &self,
+        product: ProductId,
+        sn: &str,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+    fn catalog(
+        &self,
+        product: ProductId,
+        sn: Option<&str>,
+    ) -> impl Future<Output = Result<Catalog, Self::Error>> + Send;
+    fn billing_contacts(&self) -> impl Future<Output = Result<Vec<Contact>, Self::Error>> + Send;
+    /// Orders newest first, back to `since_ms` (epoch milliseconds).
+    fn recent_orders(
+        &self,
+        since_ms: i64,
+    ) -> impl Future<Output = Result<Vec<Order>, Self::Error>> + Send;
+}
+
+/// Told about progress, so the CLI can draw a bar; the library never draws.
+pub trait Progress: Send + Sync {
+    fn start(&self, _total: u64) {}
+    fn advance(&self) {}
+    fn finish(&self) {}
+}
+
+/// No progress reporting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+impl Progress for Silent {}
+
+/// How observe runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub today: Date,
+    /// Concurrent reads at most.
+    pub parallelism: usize,
+    /// How far back recent orders are read for `pending`/`confirming` ones.
+    pub pending_window_days: u32,
+}
+
+/// Why observing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ObserveError<E: std::error::Error + 'static> {
+    #[error("{}", fmt_not_found(.0))]
+    NotFound(Vec<(Loc, String)>),
+    #[error("{0}")]
+    Api(#[source] E),
+    #[error("a read task failed: {0}")]
+    Task(String),
+}
+
+fn fmt_not_found(list: &[(Loc, String)]) -> String {
+    list.iter()
+        .map(|(at, pbx)| {
+            format!(
+                "{at}: {pbx}: SN not found in the account under this product; check the SN and `product`"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Everything observed, ready for [`plan::plan`].
+#[derive(Debug, Clone, Default)]
+pub struct Observation {
+    pub observed: Observed,
+    pub catalogs: Catalogs,
+}
+
+/// Reads the state of the PBXs in `desired`.
+pub async fn observe<S: Source>(
+    source: &S,
+    desired: &[DesiredPbx],
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<Observation, ObserveError<S::Error>> {
+    let permits = Arc::new(Semaphore::new(settings.parallelism.max(1)));
+    progress.start(desired.len() as u64);
+
+    // Recent orders, alongside the details.
+    let since_ms = (settings
+        .today
+        .add_days(-i64::from(settings.pending_window_days))
+        .to_days())
+        * 86_400_000;
+    let orders_task = {
+        let source = source.clone();
+        tokio::spawn(async move { source.recent_orders(since_ms).await })
+    };
+
+    let mut tasks = JoinSet::new();
+    for (i, d) in desired.iter().enumerate() {
+        let source = source.clone();
+        let permits = permits.clone();
+        let product = d.product.value;
+        let sn = d.sn.clone();
+        let want_auto_renew = d.auto_renew.is_some();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            let mut o = match source.instance(product, &sn).await {
+                Ok(o) => o,
+                Err(e) => return (i, Err(e)),
+            };
+            if want_auto_renew {
+                match source.auto_renew(product, &sn).await {
+                    Ok(v) => o.auto_renew = Some(v),
+                    Err(e) => return (i, Err(e)),
+                }
+            }
+            (i, Ok(o))
+        });
+    }
+    let mut results: BTreeMap<usize, Result<ObservedPbx, S::Error>> = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, r) = joined.map_err(|e| ObserveError::Task(e.to_string()))?;
+        progress.advance();
+        results.insert(i, r);
+    }
+    progress.finish();
+
+    let mut pbxs = BTreeMap::new();
+    let mut not_found = Vec::new();
+    for (i, r) in results {
+        let d = &desired[i];
+        match r {
+            Ok(o) => {
+                pbxs.insert((d.product.value, d.sn.clone()), o);
+            }
+            Err(e) if S::is_not_found(&e) => not_found.push((d.at.clone(), d.key())),
+            Err(e) => return Err(ObserveError::Api(e)),
+        }
+    }
+    if !not_found.is_empty() {
+        return Err(ObserveError::NotFound(not_found));
+    }
+
+    let orders = orders_task
+        .await
+        .map_err(|e| ObserveError::Task(e.to_string()))?
+        .map_err(ObserveError::Api)?;
+    let in_flight = in_flight(&orders, &pbxs);
+
+    let reqs = plan::requirements(
+        desired.iter().filter_map(|d| {
+            let key = (d.product.value, d.sn.clone());
+            if in_flight.contains_key(&key) {
+                return None;
+            }
+            pbxs.get(&key).map(|o| (d, o))
+        }),
+        settings.today,
+    );
+
+    let mut catalog_tasks = JoinSet::new();
+    for (product, sn) in reqs.catalogs {
+        let source = source.clone();
+        let permits = permits.clone();
+        catalog_tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            let r = source.catalog(product, sn.as_deref()).await;
+            (product, sn, r)
+        });
+    }
+    let contacts = if reqs.contacts {
+        Some(source.billing_contacts().await.map_err(ObserveError::Api)?)
+    } else {
+        None
+    };
+    let mut catalogs = Catalogs::default();
+    while let Some(joined) = catalog_tasks.join_next().await {
+        let (product, sn, r) = joined.map_err(|e| ObserveError::Task(e.to_string()))?;
+        let c = r.map_err(ObserveError::Api)?;
+        match sn {
+            Some(sn) => {
+                catalogs.by_sn.insert((product, sn), c);
+            }
+            None => {
+                catalogs.by_product.insert(product, c);
+            }
+        }
+    }
+
+    Ok(Observation {
+        observed: Observed {
+            pbxs,
+            contacts,
+            in_flight,
+        },
+        catalogs,
+    })
+}
+
+/// Orders still awaiting settlement, for the PBXs in scope.
+fn in_flight(
+    orders: &[Order],
+    pbxs: &BTreeMap<PbxKey, ObservedPbx>,
+) -> BTreeMap<PbxKey, Vec<Order>> {
+    let mut map: BTreeMap<PbxKey, Vec<Order>> = BTreeMap::new();
+    for o in orders.iter().filter(|o| o.status.is_in_flight()) {
+        let key = (o.product, o.sn.clone());
+        if pbxs.contains_key(&key) {
+            map.entry(key).or_default().push(o.clone());
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::manifest::{CatalogRef, Located};
+    use crate::model::{Id, ObservedPlan, OrderStatus};
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct FakeError(&'static str);
+
+    #[derive(Clone, Default)]
+    struct Fake {
+        log: Arc<Mutex<Vec<String>>>,
+        orders: Vec<Order>,
+    }
+
+    impl Fake {
+        fn log(&self, s: String) {
+            self.log.lock().unwrap().push(s);
+        }
+        fn reads(&self) -> Vec<String> {
+            let mut v = self.log.lock().unwrap().clone();
+            v.sort();
+            v
+        }
+    }
+
+    fn observed(product: ProductId, sn: &str) -> ObservedPbx {
+        ObservedPbx {
+            sn: sn.into(),
+            product,
+            product_name: String::new(),
+            activation_status: "activated".into(),
+            comment: String::new(),
+            plan: Some(ObservedPlan {
+                id: Id(1),
+                name: "Enterprise Plan".into(),
+                cycle: crate::model::Cycle::Annually,
+                multi_cycle: 1,
+                expires: "2027-05-01".parse().unwrap(),
+            }),
+            pending_switch: None,
+            extensions: 100,
+            concurrent_calls: 30,
+            recording_minutes: 0,
+            services: vec![],
+            auto_renew: None,
+        }
+    }
+
+    impl Source for Fake {
+        type Error = FakeError;
+        fn is_not_found(e: &FakeError) -> bool {
+            e.0 == "not found"
+        }
+        async fn instance(&self, product: ProductId, sn: &str) -> Result<ObservedPbx, FakeError> {
+            self.log(format!("detail {sn}"));
+            if sn.starts_with("MISSING") {
+                return Err(FakeError("not found"));
+            }
+            Ok(observed(product, sn))
+        }
+        async fn auto_renew(&self, _: ProductId, sn: &str) -> Result<bool, FakeError> {
+            self.log(format!("auto-renew {sn}"));
+            Ok(false)
+        }
+        async fn catalog(
+            &self,
+            product: ProductId,
+            sn: Option<&str>,
+        ) -> Result<Catalog, FakeError> {
+            self.log(format!("catalog {} {sn:?}", product.0));
+            Ok(Catalog {
+                product,
+                product_name: "P".into(),
+                plans: vec![],
+                services: vec![],
+            })
+        }
+        async fn billing_contacts(&self) -> Result<Vec<Contact>, FakeError> {
+            self.log("contacts".into());
+            Ok(vec![])
+        }
+        async fn recent_orders(&self, _since: i64) -> Result<Vec<Order>, FakeError> {
+            self.log("orders".into());
+            Ok(self.orders.clone())
+        }
+    }
+
+    fn loc(line: usize) -> Loc {
+        Loc {
+            file: Arc::from("m.yaml"),
+            line,
+            column: 3,
+        }
+    }
+
+    fn desired(sn: &str, product: ProductId) -> DesiredPbx {
+        DesiredPbx {
+            at: loc(1),
+            sn: sn.into(),
+            product: Located::new(product, loc(2)),
+            plan: Some(Located::new(
+                CatalogRef::Name("enterprise plan".into()),
+                loc(3),
+            )),
+            billing_cycle: None,
+            term: None,
+            extensions: Some(Located::new(100, loc(4))),
+            concurrent_calls: None,
+            services: None,
+            auto_renew: None,
+            renew: true,
+            renew_before_days: Located::new(30, loc(5)),
+            billing_contact: None,
+            labels: Default::default(),
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            today: "2026-11-22".parse().unwrap(),
+            parallelism: 3,
+            pending_window_days: 30,
+        }
+    }
+
+    #[tokio::test]
+    async fn nothing_to_do_reads_one_detail_per_pbx_and_no_catalog() {
+        let fake = Fake::default();
+        let desired: Vec<_> = (0..20)
+            .map(|i| desired(&format!("SN{i:03}"), ProductId::SOFTWARE_EDITION))
+            .collect();
+        let obs = observe(&fake, &desired, &settings(), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(obs.observed.pbxs.len(), 20);
+        let reads = fake.reads();
+        assert_eq!(reads.iter().filter(|r| r.starts_with("detail")).count(), 20);
+        assert_eq!(reads.iter().filter(|r| *r == "orders").count(), 1);
+        assert_eq!(reads.len(), 21, "{reads:?}");
+        assert!(obs.observed.contacts.is_none());
+    }
+
+    #[tokio::test]
+    async fn changes_read_the_catalog_once_per_product_and_contacts_once() {
+        let fake = Fake::default();
+        let mut a = desired("SNA", ProductId::SOFTWARE_EDITION);
+        a.extensions = Some(Located::new(200, loc(4)));
+        let mut b = desired("SNB", ProductId::SOFTWARE_EDITION);
+        b.extensions = Some(Located::new(300, loc(4)));
+        b.auto_renew = Some(Located::new(true, loc(6)));
+        let mut c = desired("SNC", ProductId::LINKUS);
+        c.plan = Some(Located::new(
+            CatalogRef::Name("Linkus Cloud Service".into()),
+            loc(3),
+        ));
+        c.extensions = None;
+        let obs = observe(&fake, &[a, b, c], &settings(), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(
+            fake.reads(),
+            vec![
+                "auto-renew SNB",
+                "catalog 12 None",
+                "catalog 9 Some(\"SNC\")",
+                "contacts",
+                "detail SNA",
+                "detail SNB",
+                "detail SNC",
+                "orders"
+            ]
+        );
+        assert_eq!(
+            obs.observed.pbxs[&(ProductId(12), "SNB".into())].auto_renew,
+            Some(false)
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_sns_are_all_named_with_their_manifest_line() {
+        let fake = Fake::default();
+        let mut m = desired("MISSING1", ProductId::CLOUD_PBX);
+        m.at = loc(7);
+        let err = observe(
+            &fake,
+            &[
+                desired("SNA", ProductId::SOFTWARE_EDITION),
+                m,
+                desired("MISSING2", ProductId::LINKUS),
+            ],
+            &settings(),
+            &Silent,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.yaml:7:3: MISSING1 (cloud-pbx): SN not found in the account under this product; check the SN and `product`\n\
+             m.yaml:1:3: MISSING2 (linkus): SN not found in the account under this product; check the SN and `product`"
+        );
+    }
+
+    #[tokio::test]
+    async fn pending_orders_mark_pbxs_in_flight_and_skip_their_reads() {
+        let mut fake = Fake::default();
+        let order = |sn: &str, status| Order {
+            id: Id(9),
+            order_no: "UO9".into(),
+            status,
+            created_ms: 0,
+            product: ProductId::SOFTWARE_EDITION,
+            sn: sn.into(),
+            operation_type: "purchase_service".into(),
+            reference: None,
+            total_amount: "1.00".into(),
+            currency: "USD".into(),
+        };
+        fake.orders = vec![
+            order("SNA", OrderStatus::Pending),
+            order("SNB", OrderStatus::Succeed),
+            order("ELSEWHERE", OrderStatus::Pending),
+        ];
+        let mut a = desired("SNA", ProductId::SOFTWARE_EDITION);
+        a.extensions = Some(Located::new(200, loc(4)));
+        let obs = observe(&fake, &[a], &settings(), &Silent).await.unwrap();
+        assert_eq!(obs.observed.in_flight.len(), 1);
+        assert!(!fake.reads().iter().any(|r| r.starts_with("catalog")));
+    }
+}

@@ -1,1 +1,45 @@
-//! apply
+//! Apply: place a plan's orders without ever buying twice (DESIGN section 4). Owns the journal,
+//! the workspace lock, the resolution of orders whose outcome is unknown, the freshness checks
+//! (saved-plan fingerprints, the re-read just before a PBX's first order) and the executor.
+
+mod execute;
+pub mod journal;
+pub mod lock;
+mod resolve;
+
+use std::future::Future;
+
+pub use execute::{ApplyReport, OrderReport, Outcome, execute, moved, stale_pbxs};
+pub use journal::{Entry, EntryState, Journal, JournalError};
+pub use lock::{LockError, WorkspaceLock};
+pub use resolve::{Resolution, resolve_leftovers};
+
+use crate::model::{Id, ProductId};
+use crate::observe::Source;
+use crate::wire::OrderBody;
+
+/// What sending one order came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// The vendor answered with an order: `succeed`, `pending`, ...
+    Placed { order_no: String, status: String },
+    /// Refused before anything was bought (a 4xx with the vendor's code).
+    Rejected(String),
+    /// Timeout, 5xx, dropped connection: it may or may not exist.
+    Unknown(String),
+}
+
+/// The writes apply needs, beyond the reads of [`Source`].
+pub trait Vendor: Source {
+    /// Sends an order ONCE; never retried by the implementation.
+    fn save_order(&self, body: &OrderBody) -> impl Future<Output = SendOutcome> + Send;
+    fn enable_auto_renew(
+        &self,
+        product: ProductId,
+        sn: &str,
+        plan_or_service: Id,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,188 @@
-//! `entitle apply`.
+//! `entitle apply`: plan (or load a saved plan), confirm, and place the orders — each at most
+//! once, with its intent journaled first (see `crate::apply`).
 
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::bail;
 use clap::Args;
 
-use super::{Exit, GlobalArgs};
+use super::scope::{self, Planned, ScopeArgs};
+use super::{Exit, Format, GlobalArgs, config};
+use crate::apply::{self, Entry, EntryState, Journal, Outcome, WorkspaceLock, journal};
+use crate::plan::Plan;
+use crate::render::{self, TextOptions};
 
 #[derive(Debug, Args)]
-pub struct ApplyArgs {}
+pub struct ApplyArgs {
+    /// Manifest files or directories (default: manifests/), or ONE plan file saved with
+    /// `entitle plan -o`.
+    #[arg(value_name = "PATH | PLANFILE")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Place the orders without asking (required when not on a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Output format of the plan and the result (`markdown` is shown as text).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
 
-pub fn run(_global: &GlobalArgs, _args: ApplyArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`entitle apply` is not built yet")
+fn is_plan_file(paths: &[PathBuf]) -> bool {
+    matches!(paths, [p] if p.is_file() && p.extension().is_some_and(|e| e == "json"))
+}
+
+/// Asks for `yes` on the terminal.
+fn confirm(orders: usize) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "\nPlace {orders} order(s)? They cost money. Only `yes` is accepted: "
+    )?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == "yes")
+}
+
+pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
+    let color_err = config::use_color(global, std::io::stderr().is_terminal());
+    let color_out = config::use_color(global, std::io::stdout().is_terminal());
+    config::init_logging(global.verbose, color_err);
+    let saved = is_plan_file(&args.paths);
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !args.auto_approve && !interactive {
+        bail!("refusing to place orders without a terminal to confirm on; pass --auto-approve");
+    }
+    let text = args.format != Format::Json;
+    let price = args.scope.wants_price(text);
+
+    // Before anything else, so two applies in this workspace can never interleave.
+    let _lock = WorkspaceLock::try_acquire(&args.scope.journal)?;
+    let mut journal = Journal::open(&args.scope.journal)?;
+
+    let (manifests, desired) = if saved {
+        (None, Vec::new())
+    } else {
+        let Some(m) = scope::load(&args.paths, color_err)? else {
+            return Ok(Exit::Error);
+        };
+        let d = scope::select(&m, &args.scope)?;
+        (Some(m), d)
+    };
+
+    let rt = config::runtime()?;
+    rt.block_on(async {
+        let conn = config::connect(global, args.scope.parallelism).await?;
+        scope::resolve_leftovers(&conn, &mut journal).await?;
+        let journal = Arc::new(Mutex::new(journal));
+
+        let plan: Plan = if saved {
+            let plan = super::show::read_plan(&args.paths[0])?;
+            let entries = journal::read(&args.scope.journal)?;
+            if journal::plan_seen(&entries, &plan.plan_id) {
+                eprintln!(
+                    "error: plan {} was already applied (it is in {}); plans apply once: run `entitle plan -o` again",
+                    plan.plan_id,
+                    args.scope.journal.display()
+                );
+                return Ok(Exit::Stale);
+            }
+            let stale = apply::stale_pbxs(&conn.client, &plan, args.scope.parallelism).await?;
+            if !stale.is_empty() {
+                eprintln!(
+                    "error: the saved plan is stale: {} changed since it was made; nothing was sent",
+                    stale.len()
+                );
+                for (pbx, what) in &stale {
+                    eprintln!("  ~ {pbx}: {}", what.join("; "));
+                }
+                eprintln!("run `entitle plan -o` again and review the new plan");
+                return Ok(Exit::Stale);
+            }
+            plan
+        } else {
+            let m = manifests.as_ref().expect("manifests loaded when not applying a plan file");
+            match scope::make_plan(&conn, m, &desired, &args.scope, &args.paths, price, color_err).await? {
+                Planned::Plan(p) => *p,
+                Planned::Invalid => return Ok(Exit::Error),
+            }
+        };
+
+        if text {
+            render::write_plan_text(
+                &plan,
+                TextOptions {
+                    color: color_out,
+                    show_bodies: false,
+                },
+                &mut std::io::stdout().lock(),
+            )?;
+        }
+        if !plan.has_changes() {
+            if !text {
+                render::write_plan_json(&plan, &mut std::io::stdout().lock())?;
+            }
+            return Ok(Exit::Success);
+        }
+        let s = plan.summary();
+        if !args.auto_approve && !confirm(s.orders + s.auto_renew_switches)? {
+            eprintln!("Apply cancelled; nothing was sent.");
+            return Ok(Exit::Success);
+        }
+
+        journal
+            .lock()
+            .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?
+            .append(&Entry {
+                at_ms: journal::now_ms(),
+                plan_id: plan.plan_id.clone(),
+                po_number: String::new(),
+                sn: String::new(),
+                product: 0,
+                operation: String::new(),
+                state: EntryState::PlanStarted,
+                order_no: None,
+                detail: None,
+            })?;
+
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let watcher = {
+            let interrupted = interrupted.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    interrupted.store(true, Ordering::SeqCst);
+                    eprintln!("\ninterrupt: no new order starts; finishing the one in flight");
+                }
+            })
+        };
+        let report = apply::execute(
+            &conn.client,
+            &plan,
+            journal.clone(),
+            args.scope.parallelism,
+            interrupted,
+        )
+        .await;
+        watcher.abort();
+
+        let mut out = std::io::stdout().lock();
+        if text {
+            writeln!(out)?;
+            render::write_apply_text(&report, color_out, &mut out)?;
+        } else {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Ok(if report.count(Outcome::Unknown) > 0 {
+            Exit::Unknown
+        } else if report.count(Outcome::Failed) + report.count(Outcome::Skipped) > 0 {
+            Exit::Partial
+        } else {
+            Exit::Success
+        })
+    })
 }

@@ -1,12 +1,540 @@
-//! `entitle catalog`.
+//! `entitle catalog`: the account's products, their plans and services, and the billing
+//! contacts — the names and IDs a manifest author needs. Gathering ([`gather`]) is separate from
+//! the renderers ([`render_text`], [`render_json`], [`render_markdown`]), which write to any
+//! writer.
 
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context, bail};
 use clap::Args;
+use serde::Serialize;
+use tokio::task::JoinSet;
 
-use super::{Exit, GlobalArgs};
+use super::{Exit, Format, GlobalArgs, config};
+use crate::api::Client;
+use crate::model::{Catalog, Contact, ProductId};
+
+/// Requests in flight for a catalog listing (a handful of requests in all).
+const PARALLELISM: usize = 4;
+
+const NEEDS_PBX: &str = "needs a PBX of this product in the account";
 
 #[derive(Debug, Args)]
-pub struct CatalogArgs {}
+pub struct CatalogArgs {
+    /// Only this product: linkus, appliance, software-edition, cloud-pbx, or a product ID.
+    #[arg(long, value_name = "PRODUCT")]
+    pub product: Option<String>,
+    /// Output format. In JSON every 19-digit ID is a string (a JavaScript number would round it).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
 
-pub fn run(_global: &GlobalArgs, _args: CatalogArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`entitle catalog` is not built yet")
+/// Everything the command shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogReport {
+    /// In product ID order.
+    pub products: Vec<ProductEntry>,
+    pub contacts: Vec<Contact>,
+}
+
+/// One product of the account and its catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductEntry {
+    pub product: ProductId,
+    pub name: String,
+    /// For products whose catalog is per PBX (9, 11): the SN it was read for.
+    pub sn: Option<String>,
+    /// `None` when the catalog needs a PBX and the account has none of this product.
+    pub catalog: Option<Catalog>,
+}
+
+pub fn run(global: &GlobalArgs, args: CatalogArgs) -> anyhow::Result<Exit> {
+    config::init_logging(
+        global.verbose,
+        config::use_color(global, std::io::stderr().is_terminal()),
+    );
+    let only = args.product.as_deref().map(parse_product).transpose()?;
+    let report = config::runtime()?.block_on(async {
+        let conn = config::connect(global, PARALLELISM).await?;
+        // `conn` (and an embedded sandbox) lives until the listing is complete.
+        gather(&conn.client, only).await
+    })?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Text => render_text(
+            &report,
+            &mut out,
+            config::use_color(global, std::io::stdout().is_terminal()),
+        ),
+        Format::Json => render_json(&report, &mut out),
+        Format::Markdown => render_markdown(&report, &mut out),
+    }?;
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+/// `--product`: an alias or a product ID.
+pub fn parse_product(s: &str) -> anyhow::Result<ProductId> {
+    let t = s.trim();
+    if let Some(p) = ProductId::from_alias(&t.to_ascii_lowercase()) {
+        return Ok(p);
+    }
+    if !t.is_empty()
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = t.parse::<u32>()
+    {
+        return Ok(ProductId(n));
+    }
+    let aliases: Vec<_> = ProductId::ALIASES.iter().map(|(a, _)| *a).collect();
+    bail!(
+        "unknown product `{s}`: use one of {} or a product ID",
+        aliases.join(", ")
+    )
+}
+
+/// Reads the products (L1), each product's catalog (L4; for 9 and 11 through the first PBX of
+/// the product, L2) and the billing contacts (L5), concurrently.
+pub async fn gather(client: &Client, only: Option<ProductId>) -> anyhow::Result<CatalogReport> {
+    let contacts = {
+        let c = client.clone();
+        tokio::spawn(async move { c.billing_contacts().await })
+    };
+    let mut products = client
+        .products()
+        .await
+        .context("cannot list the account's products")?;
+    if let Some(p) = only {
+        if !products.iter().any(|(id, _)| *id == p) {
+            let offered: Vec<String> = products.iter().map(|(id, _)| label(*id)).collect();
+            bail!(
+                "{} is not offered to this account (it has: {})",
+                label(p),
+                if offered.is_empty() {
+                    "none".to_owned()
+                } else {
+                    offered.join(", ")
+                }
+            );
+        }
+        products.retain(|(id, _)| *id == p);
+    }
+    let mut set = JoinSet::new();
+    for (product, name) in products {
+        let c = client.clone();
+        set.spawn(async move {
+            let entry = product_entry(&c, product, name).await;
+            entry.with_context(|| format!("cannot read the catalog of {}", label(product)))
+        });
+    }
+    let mut entries = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        entries.push(joined.context("a catalog lookup stopped")??);
+    }
+    entries.sort_by_key(|e| e.product);
+    let contacts = contacts
+        .await
+        .context("the billing contact lookup stopped")?
+        .context("cannot list the billing contacts")?;
+    Ok(CatalogReport {
+        products: entries,
+        contacts,
+    })
+}
+
+async fn product_entry(
+    client: &Client,
+    product: ProductId,
+    name: String,
+) -> Result<ProductEntry, crate::api::ApiError> {
+    let sn = if product.catalog_needs_sn() {
+        let page = client.instances_page(product, 1, 1).await?;
+        match page.results.into_iter().next() {
+            Some(i) => Some(i.product_no),
+            None => {
+                return Ok(ProductEntry {
+                    product,
+                    name,
+                    sn: None,
+                    catalog: None,
+                });
+            }
+        }
+    } else {
+        None
+    };
+    let catalog = client.catalog(product, sn.as_deref()).await?;
+    Ok(ProductEntry {
+        product,
+        name,
+        sn,
+        catalog: Some(catalog),
+    })
+}
+
+/// `software-edition (12)`, or `product 14` for one without an alias.
+fn label(p: ProductId) -> String {
+    match p.alias() {
+        Some(a) => format!("{a} ({})", p.0),
+        None => format!("product {}", p.0),
+    }
+}
+
+fn requirement_names(cat: &Catalog, ids: &[crate::model::Id]) -> Vec<String> {
+    ids.iter()
+        .map(|id| {
+            cat.plan(*id)
+                .map_or_else(|| id.to_string(), |p| p.name.clone())
+        })
+        .collect()
+}
+
+fn cycles_text(c: &[crate::model::Cycle]) -> String {
+    c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+// ---------------------------------------------------------------- text
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn bold(&self, s: &str) -> String {
+        if self.color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    fn dim(&self, s: &str) -> String {
+        if self.color {
+            format!("\x1b[2m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+}
+
+/// Left-aligned columns, two spaces apart, no trailing spaces; widths count characters.
+fn table(
+    w: &mut impl Write,
+    style: &Style,
+    indent: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let last = cells.len().saturating_sub(1);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c.clone()
+                } else {
+                    let pad = widths[i] - c.chars().count();
+                    format!("{c}{}", " ".repeat(pad))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let head = line(header.iter().map(|h| (*h).to_owned()).collect());
+    writeln!(w, "{indent}{}", style.dim(&head))?;
+    for row in rows {
+        writeln!(w, "{indent}{}", line(row.clone()))?;
+    }
+    Ok(())
+}
+
+/// The human listing: one block per product, then the billing contacts.
+pub fn render_text(report: &CatalogReport, w: &mut impl Write, color: bool) -> std::io::Result<()> {
+    let style = Style { color };
+    for (i, e) in report.products.iter().enumerate() {
+        if i > 0 {
+            writeln!(w)?;
+        }
+        let mut heading = format!("{}  {}", style.bold(&label(e.product)), e.name);
+        if let Some(sn) = &e.sn {
+            heading.push_str(&format!("  (catalog of PBX {sn})"));
+        }
+        writeln!(w, "{heading}")?;
+        let Some(cat) = &e.catalog else {
+            writeln!(w, "  ({NEEDS_PBX})")?;
+            continue;
+        };
+        if cat.plans.is_empty() {
+            writeln!(w, "  plans: none")?;
+        } else {
+            writeln!(w, "  plans:")?;
+            let rows: Vec<Vec<String>> = cat
+                .plans
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.name.clone(),
+                        p.id.to_string(),
+                        p.tier.to_string(),
+                        cycles_text(&p.cycles),
+                    ]
+                })
+                .collect();
+            table(w, &style, "    ", &["NAME", "ID", "TIER", "CYCLES"], &rows)?;
+        }
+        if cat.services.is_empty() {
+            writeln!(w, "  services: none")?;
+        } else {
+            writeln!(w, "  services:")?;
+            let rows: Vec<Vec<String>> = cat
+                .services
+                .iter()
+                .map(|s| {
+                    let req = requirement_names(cat, &s.requires_plan_ids);
+                    vec![
+                        s.name.clone(),
+                        s.id.to_string(),
+                        s.kind.as_str().to_owned(),
+                        if req.is_empty() {
+                            "any plan".to_owned()
+                        } else {
+                            req.join(", ")
+                        },
+                    ]
+                })
+                .collect();
+            table(
+                w,
+                &style,
+                "    ",
+                &["NAME", "ID", "KIND", "REQUIRES"],
+                &rows,
+            )?;
+        }
+    }
+    if !report.products.is_empty() {
+        writeln!(w)?;
+    }
+    if report.contacts.is_empty() {
+        writeln!(w, "{} none", style.bold("billing contacts:"))?;
+    } else {
+        writeln!(w, "{}", style.bold("billing contacts:"))?;
+        let rows: Vec<Vec<String>> = report
+            .contacts
+            .iter()
+            .map(|c| vec![c.id.to_string(), c.email.clone(), c.name.clone()])
+            .collect();
+        table(w, &style, "  ", &["ID", "EMAIL", "NAME"], &rows)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- json
+
+/// Version of the JSON document below; bumped on any incompatible change.
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    format_version: u32,
+    products: Vec<JsonProduct<'a>>,
+    billing_contacts: Vec<JsonContact<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonProduct<'a> {
+    /// Small vendor numbers (9, 11, 12, 13): safe as JSON numbers.
+    product_id: u32,
+    alias: Option<&'static str>,
+    name: &'a str,
+    catalog_available: bool,
+    /// The PBX whose catalog was read (products 9 and 11).
+    catalog_sn: Option<&'a str>,
+    note: Option<&'static str>,
+    plans: Vec<JsonPlan<'a>>,
+    services: Vec<JsonService<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    id: String,
+    name: &'a str,
+    tier: u32,
+    cycles: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct JsonService<'a> {
+    id: String,
+    name: &'a str,
+    kind: &'static str,
+    cycles: Vec<&'static str>,
+    /// Empty = any plan.
+    requires_plans: Vec<JsonPlanRef>,
+}
+
+#[derive(Serialize)]
+struct JsonPlanRef {
+    id: String,
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonContact<'a> {
+    id: String,
+    email: &'a str,
+    name: &'a str,
+}
+
+/// The machine listing. IDs are strings: 19-digit IDs exceed what a JSON number keeps exactly in
+/// JavaScript and many other readers.
+pub fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Result<()> {
+    let doc = JsonReport {
+        format_version: JSON_FORMAT_VERSION,
+        products: report
+            .products
+            .iter()
+            .map(|e| {
+                let (plans, services) = match &e.catalog {
+                    None => (Vec::new(), Vec::new()),
+                    Some(cat) => (
+                        cat.plans
+                            .iter()
+                            .map(|p| JsonPlan {
+                                id: p.id.to_string(),
+                                name: &p.name,
+                                tier: p.tier,
+                                cycles: p.cycles.iter().map(|c| c.as_str()).collect(),
+                            })
+                            .collect(),
+                        cat.services
+                            .iter()
+                            .map(|s| JsonService {
+                                id: s.id.to_string(),
+                                name: &s.name,
+                                kind: s.kind.as_str(),
+                                cycles: s.cycles.iter().map(|c| c.as_str()).collect(),
+                                requires_plans: s
+                                    .requires_plan_ids
+                                    .iter()
+                                    .map(|id| JsonPlanRef {
+                                        id: id.to_string(),
+                                        name: cat.plan(*id).map(|p| p.name.clone()),
+                                    })
+                                    .collect(),
+                            })
+                            .collect(),
+                    ),
+                };
+                JsonProduct {
+                    product_id: e.product.0,
+                    alias: e.product.alias(),
+                    name: &e.name,
+                    catalog_available: e.catalog.is_some(),
+                    catalog_sn: e.sn.as_deref(),
+                    note: e.catalog.is_none().then_some(NEEDS_PBX),
+                    plans,
+                    services,
+                }
+            })
+            .collect(),
+        billing_contacts: report
+            .contacts
+            .iter()
+            .map(|c| JsonContact {
+                id: c.id.to_string(),
+                email: &c.email,
+                name: &c.name,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
+
+// ---------------------------------------------------------------- markdown
+
+fn md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The listing as Markdown tables (for wikis and pull requests).
+pub fn render_markdown(report: &CatalogReport, w: &mut impl Write) -> std::io::Result<()> {
+    for e in &report.products {
+        write!(w, "## {}: {}", label(e.product), md(&e.name))?;
+        if let Some(sn) = &e.sn {
+            write!(w, " (catalog of PBX `{sn}`)")?;
+        }
+        writeln!(w, "\n")?;
+        let Some(cat) = &e.catalog else {
+            writeln!(w, "_{NEEDS_PBX}_\n")?;
+            continue;
+        };
+        if !cat.plans.is_empty() {
+            writeln!(w, "| Plan | ID | Tier | Cycles |\n|---|---|---|---|")?;
+            for p in &cat.plans {
+                writeln!(
+                    w,
+                    "| {} | `{}` | {} | {} |",
+                    md(&p.name),
+                    p.id,
+                    p.tier,
+                    cycles_text(&p.cycles)
+                )?;
+            }
+            writeln!(w)?;
+        }
+        if !cat.services.is_empty() {
+            writeln!(w, "| Service | ID | Kind | Requires |\n|---|---|---|---|")?;
+            for s in &cat.services {
+                let req = requirement_names(cat, &s.requires_plan_ids);
+                writeln!(
+                    w,
+                    "| {} | `{}` | {} | {} |",
+                    md(&s.name),
+                    s.id,
+                    s.kind.as_str(),
+                    if req.is_empty() {
+                        "any plan".to_owned()
+                    } else {
+                        md(&req.join(", "))
+                    }
+                )?;
+            }
+            writeln!(w)?;
+        }
+    }
+    writeln!(w, "## Billing contacts\n")?;
+    if report.contacts.is_empty() {
+        writeln!(w, "_none_")?;
+    } else {
+        writeln!(w, "| ID | Email | Name |\n|---|---|---|")?;
+        for c in &report.contacts {
+            writeln!(w, "| `{}` | {} | {} |", c.id, md(&c.email), md(&c.name))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_aliases_and_numbers() {
+        assert_eq!(parse_product("linkus").unwrap(), ProductId(9));
+        assert_eq!(parse_product("Cloud-PBX").unwrap(), ProductId(13));
+        assert_eq!(parse_product("12").unwrap(), ProductId(12));
+        assert_eq!(
+            parse_product("pbx").unwrap_err().to_string(),
+            "unknown product `pbx`: use one of linkus, appliance, software-edition, cloud-pbx or a product ID"
+        );
+        assert!(parse_product("-1").is_err());
+        assert!(parse_product("99999999999").is_err());
+    }
 }

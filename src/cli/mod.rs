@@ -6,9 +6,11 @@ mod exit;
 pub mod apply;
 pub mod catalog;
 pub mod completions;
+pub mod config;
 pub mod plan;
 pub mod sandbox;
 pub mod schema;
+mod scope;
 pub mod show;
 pub mod validate;
 

@@ -1,12 +1,129 @@
-//! `entitle plan`.
+//! `entitle plan`: read what the account has, diff it against the manifests, print the plan,
+//! optionally save it for `apply`.
 
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::Args;
 
-use super::{Exit, GlobalArgs};
+use super::scope::{self, Planned, ScopeArgs};
+use super::{Exit, Format, GlobalArgs, config};
+use crate::apply::{Journal, WorkspaceLock};
+use crate::plan::Plan;
+use crate::render::{self, TextOptions};
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    /// Manifest files or directories (default: manifests/).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Save the plan (JSON) for `entitle apply FILE`.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when the plan has changes, 0 when it has none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Show each order's exact request body in text output.
+    #[arg(long)]
+    pub show_bodies: bool,
+}
 
-pub fn run(_global: &GlobalArgs, _args: PlanArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`entitle plan` is not built yet")
+/// Writes a rendered plan in the chosen format.
+pub fn render(
+    plan: &Plan,
+    format: Format,
+    opts: TextOptions,
+    w: &mut impl Write,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Text => render::write_plan_text(plan, opts, w)?,
+        Format::Json => render::write_plan_json(plan, w)?,
+        Format::Markdown => render::write_plan_markdown(plan, w)?,
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(d) = dir {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    let tmp = path.with_extension("tmp-entitle");
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
+    let color_err = config::use_color(global, std::io::stderr().is_terminal());
+    let color_out = config::use_color(global, std::io::stdout().is_terminal());
+    config::init_logging(global.verbose, color_err);
+    let Some(manifests) = scope::load(&args.paths, color_err)? else {
+        return Ok(Exit::Error);
+    };
+    let desired = scope::select(&manifests, &args.scope)?;
+    let price = args.scope.wants_price(args.format == Format::Text);
+    let rt = config::runtime()?;
+    let planned = rt.block_on(async {
+        let conn = config::connect(global, args.scope.parallelism).await?;
+        // Orders of unknown outcome from earlier applies are resolved first — unless an apply
+        // is running right now, whose journal entries are not leftovers.
+        match WorkspaceLock::try_acquire(&args.scope.journal) {
+            Ok(_lock) => {
+                let mut journal = Journal::open(&args.scope.journal)?;
+                scope::resolve_leftovers(&conn, &mut journal).await?;
+            }
+            Err(e) => eprintln!("warning: {e}; its orders are not resolved by this plan"),
+        }
+        scope::make_plan(
+            &conn,
+            &manifests,
+            &desired,
+            &args.scope,
+            &args.paths,
+            price,
+            color_err,
+        )
+        .await
+    })?;
+    let plan = match planned {
+        Planned::Plan(p) => p,
+        Planned::Invalid => return Ok(Exit::Error),
+    };
+    let mut out = std::io::stdout().lock();
+    render(
+        &plan,
+        args.format,
+        TextOptions {
+            color: color_out,
+            show_bodies: args.show_bodies,
+        },
+        &mut out,
+    )?;
+    if let Some(path) = &args.out {
+        let mut doc = Vec::new();
+        render::write_plan_json(&plan, &mut doc)?;
+        write_atomically(path, &doc)?;
+        eprintln!(
+            "Saved plan {} to {}; apply it with `entitle apply {}`.",
+            plan.plan_id,
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    })
 }

@@ -1,12 +1,185 @@
-//! `entitle sandbox`.
+//! `entitle sandbox`: runs the built-in Partner API simulator in the foreground until Ctrl-C
+//! (or SIGTERM). The first stdout line is the bound address, so scripts can start it on port 0.
 
-use clap::Args;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use crate::date::Date;
+use crate::sandbox::{self, OrderStatusMode, SandboxConfig, Seed};
 
 use super::{Exit, GlobalArgs};
 
-#[derive(Debug, Args)]
-pub struct SandboxArgs {}
+const DEFAULT_CREDENTIAL: &str = "sandbox";
 
-pub fn run(_global: &GlobalArgs, _args: SandboxArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`entitle sandbox` is not built yet")
+const SANDBOX_HELP: &str = "\
+Credentials accepted: ENTITLE_CLIENT_ID / ENTITLE_CLIENT_SECRET when set, otherwise
+sandbox / sandbox.
+
+Admin endpoints (no auth, not part of the vendor API):
+  GET  /_sandbox/requests            request counts per method+path, and the request log
+  GET  /_sandbox/orders              every order with its body as received
+  GET  /_sandbox/state               the whole account as JSON
+  GET  /_sandbox/faults              the fault switches
+  POST /_sandbox/faults              set switches: failRate, retryAfterSecs, nextOrderSaves,
+                                     readFaultEvery, orderStatus, stallSecs, latencyMs,
+                                     tokenLifetimeSecs
+  POST /_sandbox/orders/{orderNo}/pay  a pending order succeeds and takes effect
+  POST /_sandbox/reset               back to the seed; logs cleared
+  POST /_sandbox/expire-tokens       every access token expires
+
+Exit codes:
+  0  stopped cleanly
+  1  could not start";
+
+#[derive(Debug, Args)]
+#[command(after_help = SANDBOX_HELP, after_long_help = SANDBOX_HELP)]
+pub struct SandboxArgs {
+    /// Address to listen on; port 0 picks a free port (printed on the first line).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Keep the account in this JSON file: loaded when it exists, rewritten after every change.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Initial account when there is no state file: demo, empty or fleet:N.
+    #[arg(long, value_name = "SEED", default_value = "demo")]
+    pub seed: Seed,
+    /// The date the sandbox takes as today for expiry and order effects (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<Date>,
+    /// Delay added to every vendor-API answer, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+    /// Probability (0..1) of an injected fault per request: 429/500/stall on reads; on order
+    /// saves, a failure before or after the order is stored.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_rate)]
+    pub fail_rate: f64,
+    /// Status of new orders; `pending` orders take effect when paid via /_sandbox/.
+    #[arg(long, value_enum, value_name = "STATUS", default_value_t = OrderStatusArg::Succeed)]
+    pub order_status: OrderStatusArg,
+    /// Seed of the fault dice, to replay a run.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rng_seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrderStatusArg {
+    Succeed,
+    Pending,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a probability between 0 and 1")),
+    }
+}
+
+/// Credentials from the environment, else the documented defaults; the secret is never shown.
+fn credentials() -> (String, String, bool) {
+    let id = std::env::var("ENTITLE_CLIENT_ID")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let secret = std::env::var("ENTITLE_CLIENT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let from_env = id.is_some() || secret.is_some();
+    (
+        id.unwrap_or_else(|| DEFAULT_CREDENTIAL.to_owned()),
+        secret.unwrap_or_else(|| DEFAULT_CREDENTIAL.to_owned()),
+        from_env,
+    )
+}
+
+pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
+    let (client_id, client_secret, from_env) = credentials();
+    let config = SandboxConfig {
+        listen: args.listen,
+        state_file: args.state.clone(),
+        seed: args.seed.clone(),
+        today: args.today,
+        latency_ms: args.latency,
+        fail_rate: args.fail_rate,
+        order_status: match args.order_status {
+            OrderStatusArg::Succeed => OrderStatusMode::Succeed,
+            OrderStatusArg::Pending => OrderStatusMode::Pending,
+        },
+        client_id,
+        client_secret,
+        rng_seed: args.rng_seed,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let client_id = config.client_id.clone();
+        let stop = StopSignal::install()?;
+        let sb = sandbox::start(config).await?;
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "entitle sandbox listening on {}", sb.base_url())?;
+            out.flush()?;
+        }
+        let state = args
+            .state
+            .as_ref()
+            .map_or_else(|| "in memory".to_owned(), |p| p.display().to_string());
+        let today = args
+            .today
+            .map_or_else(|| format!("{} (system clock)", Date::today_utc()), |d| d.to_string());
+        eprintln!("seed {}, today {today}, state {state}", args.seed);
+        if from_env {
+            eprintln!(
+                "accepting client id `{client_id}` and the secret from ENTITLE_CLIENT_ID / ENTITLE_CLIENT_SECRET"
+            );
+        } else {
+            eprintln!("accepting client id `sandbox`, client secret `sandbox`");
+        }
+        eprintln!("admin endpoints under {}/_sandbox/; Ctrl-C stops", sb.base_url());
+        stop.wait().await;
+        sb.shutdown().await;
+        Ok(Exit::Success)
+    })
+}
+
+/// Ctrl-C, or SIGTERM on Unix (containers and CI stop services that way). Installed before the
+/// address is printed, so a signal sent as soon as the address is known is never missed.
+struct StopSignal {
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl StopSignal {
+    fn install() -> anyhow::Result<StopSignal> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let interrupt = signal(SignalKind::interrupt()).context("cannot watch for Ctrl-C")?;
+            let terminate = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+            Ok(StopSignal {
+                signals: (interrupt, terminate),
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignal {})
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let (mut interrupt, mut terminate) = self.signals;
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

@@ -1,1 +1,106 @@
-//! plan
+//! The planner: a pure, synchronous function from (desired, observed, catalogs, today) to a
+//! [`Plan`]. No I/O, no async, no printing — every rule of the vendor contract (section 5) is
+//! checked here before anything is sent, which makes it exhaustively unit-testable.
+
+mod error;
+mod keys;
+mod lines;
+mod model;
+pub mod money;
+mod pbx;
+mod requirements;
+mod resolve;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+pub use error::{PlanError, PlanErrors};
+pub use keys::{fingerprint, plan_id, po_number, sha256_hex};
+pub use model::*;
+pub use requirements::{Requirements, requirements};
+
+use crate::date::Date;
+use crate::manifest::DesiredPbx;
+use crate::model::{Catalog, Contact, ObservedPbx, Order, ProductId};
+
+/// A PBX is identified by its product and SN.
+pub type PbxKey = (ProductId, String);
+
+/// Catalogs as read: one per product, and per SN for products whose catalog the vendor only
+/// gives per SN (Linkus, Appliance).
+#[derive(Debug, Clone, Default)]
+pub struct Catalogs {
+    pub by_product: BTreeMap<ProductId, Catalog>,
+    pub by_sn: BTreeMap<PbxKey, Catalog>,
+}
+
+impl Catalogs {
+    pub fn get(&self, product: ProductId, sn: &str) -> Option<&Catalog> {
+        self.by_sn
+            .get(&(product, sn.to_owned()))
+            .or_else(|| self.by_product.get(&product))
+    }
+}
+
+/// What was read from the account for the PBXs in scope.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    pub pbxs: BTreeMap<PbxKey, ObservedPbx>,
+    /// `None` when not read (no order will be built).
+    pub contacts: Option<Vec<Contact>>,
+    /// Recent orders still `pending`/`confirming`, per PBX.
+    pub in_flight: BTreeMap<PbxKey, Vec<Order>>,
+}
+
+/// Everything about a plan that is not state: its identity and date.
+#[derive(Debug, Clone)]
+pub struct PlanContext {
+    pub today: Date,
+    pub plan_id: String,
+    pub manifest_hash: String,
+    pub selection: Selection,
+}
+
+/// Computes the plan. Errors (rule violations, unknown names) are all collected; a plan with
+/// any error is refused as a whole, so nothing is ever half-planned.
+pub fn plan(
+    desired: &[DesiredPbx],
+    observed: &Observed,
+    catalogs: &Catalogs,
+    ctx: &PlanContext,
+) -> Result<Plan, PlanErrors> {
+    let mut pbxs = Vec::with_capacity(desired.len());
+    let mut errors = Vec::new();
+    for d in desired {
+        let key = (d.product.value, d.sn.clone());
+        let Some(o) = observed.pbxs.get(&key) else {
+            errors.push(PlanError::new(
+                d,
+                &d.at,
+                None,
+                format!("{} was not read from the account", d.key()),
+                None,
+            ));
+            continue;
+        };
+        let in_flight = observed.in_flight.get(&key).cloned().unwrap_or_default();
+        let catalog = catalogs.get(d.product.value, &d.sn);
+        match pbx::plan_pbx(d, o, catalog, observed.contacts.as_deref(), in_flight, ctx) {
+            Ok(p) => pbxs.push(p),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(PlanErrors(errors));
+    }
+    Ok(Plan {
+        format_version: FORMAT_VERSION.to_owned(),
+        plan_id: ctx.plan_id.clone(),
+        today: ctx.today,
+        manifest_hash: ctx.manifest_hash.clone(),
+        selection: ctx.selection.clone(),
+        pbxs,
+    })
+}

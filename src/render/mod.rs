@@ -1,1 +1,61 @@
-//! render
+//! Renderers of plans (and apply results) for people and machines: text, JSON and Markdown,
+//! each writing to any `impl Write`. Colour is a setting passed in, never detected here.
+
+mod apply;
+mod json;
+mod markdown;
+mod style;
+mod text;
+
+pub use apply::write_apply_text;
+pub use json::{plan_document, write_plan_json};
+pub use markdown::write_plan_markdown;
+pub use style::Style;
+pub use text::{TextOptions, write_plan_text};
+
+use crate::model::Price;
+use crate::plan::money::Cents;
+
+/// `USD 1,180.00`: grouped for reading; the JSON keeps the vendor's string.
+pub fn money(p: &Price) -> String {
+    let Some(c) = Cents::parse(&p.total) else {
+        return format!("{} {}", p.currency, p.total);
+    };
+    let s = c.to_string();
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{} {sign}{grouped}.{frac}", p.currency)
+}
+
+/// "USD 1,180.00 + EUR 20.00", or `None` when nothing was priced.
+pub fn totals(prices: &[Price]) -> Option<String> {
+    (!prices.is_empty()).then(|| prices.iter().map(money).collect::<Vec<_>>().join(" + "))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_groups_thousands() {
+        let p = |t: &str| Price {
+            currency: "USD".into(),
+            total: t.into(),
+        };
+        assert_eq!(money(&p("1180")), "USD 1,180.00");
+        assert_eq!(money(&p("1234567.5")), "USD 1,234,567.50");
+        assert_eq!(money(&p("12.00")), "USD 12.00");
+        assert_eq!(money(&p("n/a")), "USD n/a");
+    }
+}

@@ -1,11 +1,53 @@
 //! The sandbox: a stateful, rule-enforcing simulator of the Partner API (`shared/partner-api.md`)
 //! served by axum. It imports the vendor's serde types from [`crate::wire`] and nothing of
 //! `api`, `plan` or `apply`, so it cannot share (and hide) a bug of the client.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), entitle::sandbox::SandboxError> {
+//! use entitle::sandbox::{self, SandboxConfig, Seed};
+//! let sb = sandbox::start(SandboxConfig {
+//!     today: Some("2026-11-22".parse().unwrap()),
+//!     ..SandboxConfig::default()
+//! })
+//! .await?;
+//! // Vendor API at sb.base_url(); admin endpoints at sb.base_url() + "/_sandbox/...".
+//! sb.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Modules: [`catalog`] (products, plans, services, prices), `seed` (demo / fleet / empty),
+//! `world` (the persisted account), `order_body` + `rules` (validation, partner-api section 5),
+//! `effects` (what a succeeded order changes), `auth` (tokens), `faults` (injected failures),
+//! `vendor` (the contract's endpoints), `admin` (`/_sandbox/`), `persist` (the state file).
 
-use std::net::SocketAddr;
+mod admin;
+mod app;
+mod auth;
+pub mod catalog;
+mod effects;
+mod envelope;
+mod faults;
+mod order_body;
+mod persist;
+mod rules;
+mod seed;
+mod vendor;
+mod views;
+mod world;
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::date::Date;
+
+pub use seed::{BILLING_CONTACT, BILLING_EMAIL};
 
 /// The initial state of a new sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +60,37 @@ pub enum Seed {
     Empty,
 }
 
+/// Why a `--seed` value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a seed; use demo, empty or fleet:N (for example fleet:1000)")]
+pub struct SeedError(pub String);
+
+impl FromStr for Seed {
+    type Err = SeedError;
+    fn from_str(s: &str) -> Result<Seed, SeedError> {
+        match s {
+            "demo" => Ok(Seed::Demo),
+            "empty" => Ok(Seed::Empty),
+            _ => s
+                .strip_prefix("fleet:")
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|n| n.parse().ok())
+                .map(Seed::Fleet)
+                .ok_or_else(|| SeedError(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seed::Demo => f.write_str("demo"),
+            Seed::Fleet(n) => write!(f, "fleet:{n}"),
+            Seed::Empty => f.write_str("empty"),
+        }
+    }
+}
+
 /// What a new order's status is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderStatusMode {
@@ -26,7 +99,7 @@ pub enum OrderStatusMode {
 }
 
 /// How a sandbox is started.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxConfig {
     /// Port 0 picks a free port; the bound address is in [`RunningSandbox::addr`].
     pub listen: SocketAddr,
@@ -47,6 +120,42 @@ pub struct SandboxConfig {
     pub rng_seed: u64,
 }
 
+impl Default for SandboxConfig {
+    /// A demo sandbox on a free loopback port, accepting `sandbox`/`sandbox`, without faults.
+    fn default() -> SandboxConfig {
+        SandboxConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            state_file: None,
+            seed: Seed::Demo,
+            today: None,
+            latency_ms: 0,
+            fail_rate: 0.0,
+            order_status: OrderStatusMode::Succeed,
+            client_id: "sandbox".to_owned(),
+            client_secret: "sandbox".to_owned(),
+            rng_seed: 0,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    /// The client secret is never shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("listen", &self.listen)
+            .field("state_file", &self.state_file)
+            .field("seed", &self.seed)
+            .field("today", &self.today)
+            .field("latency_ms", &self.latency_ms)
+            .field("fail_rate", &self.fail_rate)
+            .field("order_status", &self.order_status)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("rng_seed", &self.rng_seed)
+            .finish()
+    }
+}
+
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -64,9 +173,112 @@ pub enum SandboxError {
 #[derive(Debug)]
 pub struct RunningSandbox {
     pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningSandbox {
+    /// `http://ADDR`, the base URL of the vendor API and of `/_sandbox/`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish (stalls are cut short) and waits up to
+    /// two seconds for the server to wind down. The state file is already up to date.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
 }
 
 /// Starts a sandbox on the current tokio runtime.
-pub async fn start(_config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
-    unimplemented!("built by the sandbox issue")
+pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
+    let catalog = catalog::standard();
+    let today = config.today.unwrap_or_else(Date::today_utc);
+    let world = match &config.state_file {
+        None => seed::build(&config.seed, &catalog, today),
+        Some(path) => {
+            let state_err = |reason: String| SandboxError::State {
+                path: path.clone(),
+                reason,
+            };
+            match persist::load(path).map_err(state_err)? {
+                Some(world) => world,
+                None => {
+                    let world = seed::build(&config.seed, &catalog, today);
+                    persist::save(path, &world)
+                        .map_err(|e| state_err(format!("cannot write it: {e}")))?;
+                    world
+                }
+            }
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SandboxError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let (stop, stopped) = watch::channel(false);
+    let app = Arc::new(app::App::new(config, catalog, world, stopped.clone()));
+    let router = admin::routes().fallback(vendor::handle).with_state(app);
+    let mut stopped = stopped;
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    Ok(RunningSandbox {
+        addr,
+        stop,
+        task: Some(task),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_parse_and_print() {
+        assert_eq!("demo".parse::<Seed>().unwrap(), Seed::Demo);
+        assert_eq!("empty".parse::<Seed>().unwrap(), Seed::Empty);
+        assert_eq!("fleet:1000".parse::<Seed>().unwrap(), Seed::Fleet(1000));
+        for bad in ["fleet:", "fleet:-1", "fleet:1e3", "Demo", ""] {
+            assert!(bad.parse::<Seed>().is_err(), "{bad}");
+        }
+        assert_eq!(Seed::Fleet(5).to_string(), "fleet:5");
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let c = SandboxConfig {
+            client_secret: "hunter2".to_owned(),
+            ..SandboxConfig::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
 }

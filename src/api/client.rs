@@ -1,0 +1,305 @@
+//! [`Client`]: one shared HTTP client, token and rate limit behind an `Arc`, cheap to clone into
+//! every task; its configuration; and the outcome of an order save.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::Credentials;
+use super::auth::Auth;
+use super::error::ApiError;
+use super::mapping;
+use super::transport::{Answer, Request, Transport, TransportConfig};
+use crate::model::OrderStatus;
+use crate::wire::{self, codes, paths};
+
+/// The production Partner API.
+pub const DEFAULT_BASE_URL: &str = "https://openapi.partner.yeastar.com";
+
+/// How a [`Client`] talks to the API. [`ClientConfig::new`] fills in the defaults.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `https://...`, or `http://` to localhost / 127.0.0.0/8 / ::1 only.
+    pub base_url: String,
+    pub credentials: Credentials,
+    /// Requests in flight at once, across all tasks sharing the client (at least 1).
+    pub concurrency: usize,
+    /// Requests per second across all tasks; 0 disables the client-side limit.
+    pub rate_per_sec: f64,
+    /// Whole-request timeout (sending, waiting, reading the body).
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Re-sends of a failed safe request (so `max_retries + 1` attempts); never applies to an
+    /// order save.
+    pub max_retries: u32,
+}
+
+impl ClientConfig {
+    pub const DEFAULT_CONCURRENCY: usize = 8;
+    pub const DEFAULT_RATE_PER_SEC: f64 = 20.0;
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_MAX_RETRIES: u32 = 4;
+
+    pub fn new(base_url: impl Into<String>, credentials: Credentials) -> ClientConfig {
+        ClientConfig {
+            base_url: base_url.into(),
+            credentials,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            rate_per_sec: Self::DEFAULT_RATE_PER_SEC,
+            timeout: Self::DEFAULT_TIMEOUT,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            max_retries: Self::DEFAULT_MAX_RETRIES,
+        }
+    }
+}
+
+/// Counts of what a client sent, for benchmarks and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    /// HTTP requests sent, every attempt and the token requests included.
+    pub sent: u64,
+    /// Of those, re-sends: retries after transient failures and after a refused token.
+    pub retried: u64,
+    /// Token requests and renewals.
+    pub token_requests: u64,
+    /// Answers that were 429 `too_many_requests`.
+    pub throttled: u64,
+}
+
+/// What became of an order save. The save is sent once; only the caller, after looking the
+/// order up by its `poNumber`, may decide to send it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// A success envelope: the order exists.
+    Placed {
+        order_no: String,
+        status: OrderStatus,
+        request_id: String,
+    },
+    /// Definitely not placed: the vendor refused it with an error code before doing anything
+    /// (4xx: rule violation, validation, forbidden, 429 rate limit...), or it never left this
+    /// machine (no token, connection refused). A 429 is final here: the transport never
+    /// re-sends a save, the caller may re-plan.
+    Rejected(ApiError),
+    /// May or may not have been placed: timeout, connection dropped, 5xx, an unreadable answer.
+    /// Look the order up (L6 `customReferenceNo`) before anything else.
+    Unknown(ApiError),
+}
+
+impl SaveOutcome {
+    pub fn is_placed(&self) -> bool {
+        matches!(self, SaveOutcome::Placed { .. })
+    }
+}
+
+/// The Partner API client. `Clone` shares one connection pool, token, concurrency bound and
+/// rate limit.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    auth: Auth,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.transport.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A success answer's `result`, typed, with the request id.
+pub(crate) struct Reply<T> {
+    pub result: T,
+    pub request_id: String,
+}
+
+impl Client {
+    /// Builds a client; checks the base URL (https, or http to loopback) and the settings. No
+    /// request is sent until the first call.
+    pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
+        if cfg.credentials.client_id.trim().is_empty() || cfg.credentials.client_secret.is_empty() {
+            return Err(ApiError::InvalidConfig(
+                "the client id and secret must not be empty".to_owned(),
+            ));
+        }
+        let transport = Transport::new(TransportConfig {
+            base_url: &cfg.base_url,
+            concurrency: cfg.concurrency,
+            rate_per_sec: cfg.rate_per_sec,
+            timeout: cfg.timeout,
+            connect_timeout: cfg.connect_timeout,
+            max_retries: cfg.max_retries,
+        })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                auth: Auth::new(cfg.credentials),
+            }),
+        })
+    }
+
+    /// The validated base URL (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        self.inner.transport.base_url()
+    }
+
+    pub fn stats(&self) -> RequestStats {
+        self.inner.transport.stats.snapshot()
+    }
+
+    /// Sends a safe request with the bearer token: retried on transient failures, and once
+    /// more with a renewed token after a 401 `token_expired`/`token_invalid`.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        req: &Request,
+    ) -> Result<Reply<T>, ApiError> {
+        let answer = self.call_raw(req).await?;
+        decode(req, answer)
+    }
+
+    pub(crate) async fn call_raw(&self, req: &Request) -> Result<Answer, ApiError> {
+        let Inner { transport, auth } = &*self.inner;
+        let mut renewed = false;
+        loop {
+            let bearer = auth.bearer(transport).await?;
+            match transport
+                .send_retrying(req, Some(&bearer.authorization))
+                .await
+            {
+                Err(e) if e.is_token_refused() && !renewed => {
+                    tracing::debug!(code = e.code().unwrap_or(""), "token refused; renewing it");
+                    renewed = true;
+                    auth.invalidate(bearer.generation).await;
+                    transport.stats.count_retry();
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `POST /order/openapi/order/v1/save`, sent ONCE. The only re-send is after a 401
+    /// `token_expired`/`token_invalid`, which the contract defines as refused before any
+    /// processing.
+    pub async fn save_order(&self, body: &wire::OrderBody) -> SaveOutcome {
+        let Inner { transport, auth } = &*self.inner;
+        let bytes = match serde_json::to_vec(body) {
+            Ok(b) => b,
+            Err(e) => {
+                return SaveOutcome::Rejected(ApiError::InvalidConfig(format!(
+                    "cannot encode the order body: {e}"
+                )));
+            }
+        };
+        let req = Request::post_json(paths::ORDER_SAVE, bytes);
+        let mut renewed = false;
+        loop {
+            // Without a token nothing is sent: a definite failure.
+            let bearer = match auth.bearer(transport).await {
+                Ok(b) => b,
+                Err(e) => return SaveOutcome::Rejected(e),
+            };
+            let failure = match transport
+                .send_once(&req, Some(&bearer.authorization), 1)
+                .await
+            {
+                Ok(answer) => return placed(&req, answer),
+                Err(f) => f,
+            };
+            if failure.error.is_token_refused() && !renewed {
+                renewed = true;
+                auth.invalidate(bearer.generation).await;
+                transport.stats.count_retry();
+                continue;
+            }
+            return classify_save_failure(failure.error);
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(req: &Request, answer: Answer) -> Result<Reply<T>, ApiError> {
+    match serde_json::from_value::<T>(answer.result) {
+        Ok(result) => Ok(Reply {
+            result,
+            request_id: answer.request_id,
+        }),
+        Err(e) => Err(ApiError::Unexpected {
+            request: req.endpoint(),
+            status: Some(answer.status),
+            request_id: Some(answer.request_id),
+            reason: format!("the result does not have the contract's shape: {e}"),
+        }),
+    }
+}
+
+fn placed(req: &Request, answer: Answer) -> SaveOutcome {
+    let request_id = answer.request_id.clone();
+    let status = answer.status;
+    let unknown = |reason: String| {
+        SaveOutcome::Unknown(ApiError::Unexpected {
+            request: req.endpoint(),
+            status: Some(status),
+            request_id: Some(request_id.clone()),
+            reason,
+        })
+    };
+    let result = match serde_json::from_value::<wire::OrderResult>(answer.result) {
+        Ok(r) => r,
+        Err(e) => {
+            return unknown(format!(
+                "the order was accepted (code success) but the result is unreadable: {e}"
+            ));
+        }
+    };
+    match mapping::placed(result) {
+        Ok((order_no, status)) => SaveOutcome::Placed {
+            order_no,
+            status,
+            request_id,
+        },
+        Err(m) => unknown(m.to_string()),
+    }
+}
+
+/// Definite only when nothing can have happened: the request never left (connect failure), or
+/// the vendor refused it with an error envelope — any code under a 4xx except `internal_error`,
+/// or one of the contract's refusal codes under a 2xx (some gateways answer 200 with the error
+/// in the envelope). Everything else — timeouts, dropped connections, 5xx, unreadable answers,
+/// unknown codes under a 2xx — is unknown.
+fn classify_save_failure(e: ApiError) -> SaveOutcome {
+    const REFUSALS: [&str; 8] = [
+        codes::PARAMETER_VALIDATION_FAILED,
+        codes::BUSINESS_RULE_VIOLATION,
+        codes::TOKEN_INVALID,
+        codes::TOKEN_EXPIRED,
+        codes::INVALID_CLIENT,
+        codes::FORBIDDEN,
+        codes::NOT_FOUND,
+        codes::TOO_MANY_REQUESTS,
+    ];
+    let definite = match &e {
+        ApiError::Connect { .. }
+        | ApiError::InvalidConfig(_)
+        | ApiError::InvalidBaseUrl { .. }
+        | ApiError::InsecureBaseUrl { .. }
+        | ApiError::Setup(_) => true,
+        ApiError::Vendor { status, code, .. } => match status {
+            400..=499 => code != codes::INTERNAL_ERROR,
+            200..=299 => REFUSALS.contains(&code.as_str()),
+            _ => false,
+        },
+        _ => false,
+    };
+    if definite {
+        SaveOutcome::Rejected(e)
+    } else {
+        SaveOutcome::Unknown(e)
+    }
+}

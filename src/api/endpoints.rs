@@ -1,0 +1,306 @@
+//! The typed endpoints L1–L9 and the two writes besides the order save, with pagination.
+
+use std::collections::{BTreeMap, HashSet};
+
+use tokio::task::JoinSet;
+
+use super::client::{Client, Reply};
+use super::error::{ApiError, MappingError};
+use super::mapping;
+use super::transport::Request;
+use crate::model::{Catalog, Contact, Id, ObservedPbx, Order, Price, ProductId};
+use crate::wire::{self, paths};
+
+/// Pages requested per call: the API's maximum.
+const PAGE_SIZE: u32 = paths::MAX_PAGE_SIZE;
+/// More pages than this (a million PBXs or orders) means the answer is wrong, not the fleet.
+const MAX_PAGES: u64 = 10_000;
+
+fn mapped<T>(req: &Request, request_id: &str, r: Result<T, MappingError>) -> Result<T, ApiError> {
+    r.map_err(|source| ApiError::Mapping {
+        request: req.endpoint(),
+        request_id: Some(request_id.to_owned()),
+        source: Box::new(source),
+    })
+}
+
+fn check_pages(req: &Request, request_id: &str, total_page: u64) -> Result<u64, ApiError> {
+    if total_page > MAX_PAGES {
+        return Err(ApiError::Unexpected {
+            request: req.endpoint(),
+            status: Some(200),
+            request_id: Some(request_id.to_owned()),
+            reason: format!("totalPage {total_page} is beyond the {MAX_PAGES} pages expected"),
+        });
+    }
+    Ok(total_page)
+}
+
+/// How many results make a page "full": the page size the server says it used, or ours.
+fn full_page(server_page_size: u64) -> usize {
+    match server_page_size {
+        0 => PAGE_SIZE as usize,
+        n => n.min(u64::from(PAGE_SIZE)) as usize,
+    }
+}
+
+/// Path segments are escaped, so an order number cannot reach another path.
+fn escape_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Client {
+    /// L1: the products the account can buy.
+    pub async fn products(&self) -> Result<Vec<(ProductId, String)>, ApiError> {
+        let r: Reply<Vec<wire::Product>> = self
+            .call(&Request::get(paths::PRODUCT_LIST, Vec::new()))
+            .await?;
+        Ok(r.result.into_iter().map(mapping::product).collect())
+    }
+
+    /// L2, one page.
+    pub async fn instances_page(
+        &self,
+        product: ProductId,
+        page_no: u32,
+        page_size: u32,
+    ) -> Result<wire::Page<wire::Instance>, ApiError> {
+        let req = Request::get(
+            paths::INSTANCE_LIST,
+            vec![
+                ("productId", product.0.to_string()),
+                ("pageNo", page_no.to_string()),
+                ("pageSize", page_size.to_string()),
+            ],
+        );
+        let r: Reply<wire::Page<wire::Instance>> = self.call(&req).await?;
+        Ok(r.result)
+    }
+
+    /// L2, every page: the PBXs known to the account under `product`. The first page gives the
+    /// page count; the rest are fetched concurrently (within the client's bound), kept in page
+    /// order. The count is not trusted blindly: while the last page is full the next one is
+    /// read too (a missing or stale `totalPage` must not hide PBXs), and an SN listed twice (the
+    /// list moved while paging) is kept once.
+    pub async fn instances(&self, product: ProductId) -> Result<Vec<wire::Instance>, ApiError> {
+        let probe = Request::get(
+            paths::INSTANCE_LIST,
+            vec![("productId", product.0.to_string())],
+        );
+        let first = self.instances_page(product, 1, PAGE_SIZE).await?;
+        let total_page = check_pages(&probe, "", first.total_page)?;
+        let full = full_page(first.page_size);
+        let mut pages: BTreeMap<u64, Vec<wire::Instance>> = BTreeMap::new();
+        let first_empty = first.results.is_empty();
+        pages.insert(1, first.results);
+        let mut last = 1;
+        if total_page > 1 && !first_empty {
+            let mut set = JoinSet::new();
+            for page in 2..=total_page {
+                let client = self.clone();
+                set.spawn(async move {
+                    let r = client.instances_page(product, page as u32, PAGE_SIZE).await;
+                    (page, r)
+                });
+            }
+            while let Some(joined) = set.join_next().await {
+                let (page, r) = joined.map_err(|e| ApiError::Unexpected {
+                    request: probe.endpoint(),
+                    status: None,
+                    request_id: None,
+                    reason: format!("a page request stopped: {e}"),
+                })?;
+                // Dropping the set on error aborts the pages still in flight.
+                pages.insert(page, r?.results);
+            }
+            last = total_page;
+        }
+        while pages.get(&last).map_or(0, Vec::len) >= full && last < MAX_PAGES {
+            last += 1;
+            tracing::debug!(%product, page = last, "last page was full; reading the next one");
+            let next = self.instances_page(product, last as u32, PAGE_SIZE).await?;
+            pages.insert(last, next.results);
+        }
+        let mut seen = HashSet::new();
+        Ok(pages
+            .into_values()
+            .flatten()
+            .filter(|i| seen.insert(i.product_no.clone()))
+            .collect())
+    }
+
+    /// L3: the subscription state of `sn` under `product` (`auto_renew` left `None`).
+    pub async fn instance(&self, product: ProductId, sn: &str) -> Result<ObservedPbx, ApiError> {
+        let req = Request::get(
+            paths::INSTANCE_DETAIL,
+            vec![
+                ("productId", product.0.to_string()),
+                ("productNo", sn.to_owned()),
+            ],
+        );
+        let r: Reply<wire::InstanceDetail> = self.call(&req).await?;
+        mapped(
+            &req,
+            &r.request_id,
+            mapping::observed_pbx(r.result, product, sn),
+        )
+    }
+
+    /// L4: the catalog of `product`; products 9 and 11 need the SN of one of their PBXs.
+    pub async fn catalog(&self, product: ProductId, sn: Option<&str>) -> Result<Catalog, ApiError> {
+        let mut query = vec![("productId", product.0.to_string())];
+        if let Some(sn) = sn {
+            query.push(("productNo", sn.to_owned()));
+        }
+        let req = Request::get(paths::CATALOG, query);
+        let r: Reply<wire::Catalog> = self.call(&req).await?;
+        mapped(&req, &r.request_id, mapping::catalog(r.result, product))
+    }
+
+    /// L5.
+    pub async fn billing_contacts(&self) -> Result<Vec<Contact>, ApiError> {
+        let r: Reply<Vec<wire::Contact>> = self
+            .call(&Request::get(paths::BILLING_CONTACTS, Vec::new()))
+            .await?;
+        Ok(r.result.into_iter().map(mapping::contact).collect())
+    }
+
+    /// L6, one page, newest first; also returns `totalPage`.
+    pub async fn orders_page(
+        &self,
+        page_no: u32,
+        page_size: u32,
+    ) -> Result<(Vec<Order>, u64), ApiError> {
+        let req = Request::get(
+            paths::ORDER_PAGE,
+            vec![
+                ("pageNo", page_no.to_string()),
+                ("pageSize", page_size.to_string()),
+                ("sort", "-createTime".to_owned()),
+            ],
+        );
+        let r: Reply<wire::Page<wire::OrderInfo>> = self.call(&req).await?;
+        Ok((
+            r.result.results.into_iter().map(mapping::order).collect(),
+            r.result.total_page,
+        ))
+    }
+
+    /// L6 from the newest order back to `since_ms` (epoch ms, inclusive), newest first, each
+    /// order once. Stops at the first page that reaches an older order — but only on pages that
+    /// really are newest-first, and never before the last page while pages come back full, so
+    /// that a server ignoring `sort` or omitting `totalPage` cannot hide an order (this lookup
+    /// is what proves an order was not placed).
+    pub async fn recent_orders(&self, since_ms: i64) -> Result<Vec<Order>, ApiError> {
+        let mut out: Vec<Order> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut page: u32 = 1;
+        loop {
+            let (orders, total_page) = self.orders_page(page, PAGE_SIZE).await?;
+            let count = orders.len();
+            let sorted = orders
+                .windows(2)
+                .all(|w| w[0].created_ms >= w[1].created_ms);
+            if !sorted {
+                tracing::warn!(page, "order list is not newest-first; reading every page");
+            }
+            let mut reached_older = false;
+            for o in orders {
+                if o.created_ms < since_ms {
+                    reached_older = true;
+                } else if seen.insert(o.id) {
+                    out.push(o);
+                }
+            }
+            let last_page = count < PAGE_SIZE as usize && u64::from(page) >= total_page;
+            if count == 0 || (reached_older && sorted) || last_page || u64::from(page) >= MAX_PAGES
+            {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    /// L7: one order by id or order number.
+    pub async fn order(&self, id_or_no: &str) -> Result<Order, ApiError> {
+        let id = id_or_no.trim();
+        if id.is_empty() {
+            return Err(ApiError::InvalidConfig(
+                "an order lookup needs an order id or number".to_owned(),
+            ));
+        }
+        let req = Request::get(
+            format!("{}/{}", paths::ORDER_GET, escape_segment(id)),
+            Vec::new(),
+        );
+        let r: Reply<wire::OrderDetail> = self.call(&req).await?;
+        Ok(mapping::order(r.result.order_information))
+    }
+
+    /// L8: whether auto-renewal is on for `sn` under `product`.
+    pub async fn auto_renew(&self, product: ProductId, sn: &str) -> Result<bool, ApiError> {
+        let req = Request::get(
+            paths::AUTO_RENEW_STATUS,
+            vec![
+                ("productNo", sn.to_owned()),
+                ("productId", product.0.to_string()),
+            ],
+        );
+        let r: Reply<wire::AutoRenewStatus> = self.call(&req).await?;
+        Ok(r.result.auto_renew)
+    }
+
+    /// L9: the price of an order body. A calculation changes nothing, so it is retried like a
+    /// read.
+    pub async fn price(&self, body: &wire::OrderBody) -> Result<Price, ApiError> {
+        let req = Request::post_json(paths::PRICE, json_body(body)?);
+        let r: Reply<wire::Quote> = self.call(&req).await?;
+        mapped(&req, &r.request_id, mapping::price(r.result))
+    }
+
+    /// Turns on auto-renewal of a plan or service. Enabling twice is harmless, so it is
+    /// retried like a read.
+    pub async fn enable_auto_renew(
+        &self,
+        product: ProductId,
+        sn: &str,
+        plan_or_service: Id,
+    ) -> Result<(), ApiError> {
+        let body = mapping::enable_auto_renew_body(product, sn, plan_or_service);
+        let req = Request::post_json(paths::ENABLE_AUTO_RENEW, json_body(&body)?);
+        let answer = self.call_raw(&req).await?;
+        mapping::auto_renew_enabled(&answer.result).map_err(|reason| ApiError::Unexpected {
+            request: req.endpoint(),
+            status: Some(answer.status),
+            request_id: Some(answer.request_id),
+            reason,
+        })
+    }
+}
+
+fn json_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body)
+        .map_err(|e| ApiError::InvalidConfig(format!("cannot encode the request body: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_escaped() {
+        assert_eq!(
+            escape_segment("UO3206271046934061056"),
+            "UO3206271046934061056"
+        );
+        assert_eq!(escape_segment("../x?y"), "%2E%2E%2Fx%3Fy");
+    }
+}

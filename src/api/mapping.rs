@@ -1,0 +1,498 @@
+//! The ONE place where the vendor's wire types ([`crate::wire`]) become the domain model
+//! ([`crate::model`]). Every interpretation the contract marks [ASSUMED] is made here, so that
+//! when a real response is captured only this module changes:
+//!
+//! - `planId` null (or 0) means "no active plan"; `billingCycle`, `multiCycle` and `expireDate`
+//!   then carry no meaning and are ignored.
+//! - A plan's `multiCycle` may be absent for a monthly plan (read as 0) but not for an annual one.
+//! - `currentPlan` non-empty means a switch is pending: the plan in force is `currentPlan` (an ID
+//!   when it is all digits, otherwise kept as the vendor's text) until `currentPlanExpireDate`.
+//! - Missing capacity counts (`extensionCount`, ...) are 0.
+//! - Empty strings are "absent" for optional dates and for `customReferenceNo`.
+//! - A contact's display name is "first last", or the company when both are empty.
+//!
+//! Anything that cannot be read is a [`MappingError`] naming the subject (SN, product, order),
+//! the wire field and the value — never a guess.
+
+use std::str::FromStr;
+
+use super::error::MappingError;
+use crate::date::Date;
+use crate::model::{
+    Catalog, CatalogPlan, CatalogService, Contact, Cycle, Id, ObservedPbx, ObservedPlan,
+    ObservedService, Order, OrderStatus, PendingSwitch, Price, ProductId, ServiceKind,
+};
+use crate::wire;
+
+fn err(subject: &str, sn: Option<&str>, field: impl Into<String>, problem: String) -> MappingError {
+    MappingError {
+        subject: subject.to_owned(),
+        sn: sn.map(str::to_owned),
+        field: field.into(),
+        problem,
+    }
+}
+
+fn parse_date(
+    subject: &str,
+    sn: Option<&str>,
+    field: impl Into<String>,
+    v: &str,
+) -> Result<Date, MappingError> {
+    Date::from_str(v.trim()).map_err(|e| err(subject, sn, field, e.to_string()))
+}
+
+fn optional_date(
+    subject: &str,
+    sn: Option<&str>,
+    field: impl Into<String>,
+    v: &str,
+) -> Result<Option<Date>, MappingError> {
+    if v.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_date(subject, sn, field, v).map(Some)
+    }
+}
+
+fn cycle(subject: &str, field: impl Into<String>, v: &str) -> Result<Cycle, MappingError> {
+    Cycle::parse(v.trim()).ok_or_else(|| {
+        err(
+            subject,
+            None,
+            field,
+            format!("`{v}` is not `monthly` or `annually`"),
+        )
+    })
+}
+
+/// L1 item.
+pub fn product(p: wire::Product) -> (ProductId, String) {
+    (ProductId(p.product_id), p.name)
+}
+
+/// L3: the subscription state of `sn` under `product` (`auto_renew` is left `None`: it comes
+/// from L8 only when asked).
+pub fn observed_pbx(
+    d: wire::InstanceDetail,
+    product: ProductId,
+    sn: &str,
+) -> Result<ObservedPbx, MappingError> {
+    let subject = format!("PBX {sn} ({product})");
+    let s = subject.as_str();
+    let e = |field: &str, problem: String| err(s, Some(sn), field, problem);
+    if !d.product_no.is_empty() && !d.product_no.eq_ignore_ascii_case(sn) {
+        return Err(e(
+            "productNo",
+            format!(
+                "the answer is about `{}`, not the PBX asked for",
+                d.product_no
+            ),
+        ));
+    }
+    if d.product_id != 0 && d.product_id != product.0 {
+        return Err(e(
+            "productId",
+            format!(
+                "the answer is about product {}, not {}",
+                d.product_id, product.0
+            ),
+        ));
+    }
+    let plan = match d.plan_id.filter(|id| id.0 != 0) {
+        None => None,
+        Some(id) => {
+            let cycle = cycle(s, "billingCycle", &d.billing_cycle).map_err(|m| MappingError {
+                sn: Some(sn.to_owned()),
+                ..m
+            })?;
+            let multi_cycle = match (d.multi_cycle, cycle) {
+                (Some(n), _) => n,
+                (None, Cycle::Monthly) => 0,
+                (None, Cycle::Annually) => {
+                    return Err(e(
+                        "multiCycle",
+                        "missing; an annual plan needs its term in years".to_owned(),
+                    ));
+                }
+            };
+            if d.expire_date.trim().is_empty() {
+                return Err(e("expireDate", format!("empty, but the PBX has plan {id}")));
+            }
+            Some(ObservedPlan {
+                id,
+                name: d.plan_name.clone(),
+                cycle,
+                multi_cycle,
+                expires: parse_date(s, Some(sn), "expireDate", &d.expire_date)?,
+            })
+        }
+    };
+    let pending_switch = if d.current_plan.trim().is_empty() {
+        None
+    } else {
+        let raw = d.current_plan.trim();
+        let in_force_id = if raw.bytes().all(|b| b.is_ascii_digit()) {
+            raw.parse::<Id>().ok()
+        } else {
+            None
+        };
+        Some(PendingSwitch {
+            in_force_id,
+            in_force: raw.to_owned(),
+            until: optional_date(
+                s,
+                Some(sn),
+                "currentPlanExpireDate",
+                &d.current_plan_expire_date,
+            )?,
+        })
+    };
+    let services = d
+        .service_list
+        .iter()
+        .enumerate()
+        .map(|(i, svc)| {
+            Ok(ObservedService {
+                id: svc.service_id,
+                name: svc.service_name.clone(),
+                quantity: svc.quantity,
+                expires: optional_date(
+                    s,
+                    Some(sn),
+                    format!("serviceList[{i}].expireDate"),
+                    &svc.expire_date,
+                )?,
+            })
+        })
+        .collect::<Result<Vec<_>, MappingError>>()?;
+    Ok(ObservedPbx {
+        sn: sn.to_owned(),
+        product,
+        product_name: d.product_name,
+        activation_status: d.activation_status,
+        comment: d.comment,
+        plan,
+        pending_switch,
+        extensions: d.extension_count.unwrap_or(0),
+        concurrent_calls: d.concurrent_call_count.unwrap_or(0),
+        recording_minutes: d.recording_minutes.unwrap_or(0),
+        services,
+        auto_renew: None,
+    })
+}
+
+/// L4: what can be bought for `product`.
+pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingError> {
+    let subject = format!("catalog of {product}");
+    let s = subject.as_str();
+    if c.product_id != 0 && c.product_id != product.0 {
+        return Err(err(
+            s,
+            None,
+            "productId",
+            format!(
+                "the answer is about product {}, not {}",
+                c.product_id, product.0
+            ),
+        ));
+    }
+    let cycles = |field: String, list: &[String]| -> Result<Vec<Cycle>, MappingError> {
+        list.iter()
+            .enumerate()
+            .map(|(j, v)| cycle(s, format!("{field}[{j}]"), v))
+            .collect()
+    };
+    let plans = c
+        .plan_list
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Ok(CatalogPlan {
+                id: p.plan_id,
+                name: p.plan_name.clone(),
+                tier: p.tier,
+                cycles: cycles(format!("planList[{i}].billingCycles"), &p.billing_cycles)?,
+            })
+        })
+        .collect::<Result<Vec<_>, MappingError>>()?;
+    let services = c
+        .service_list
+        .iter()
+        .enumerate()
+        .map(|(i, svc)| {
+            let kind = ServiceKind::parse(svc.kind.trim()).ok_or_else(|| {
+                err(
+                    s,
+                    None,
+                    format!("serviceList[{i}].kind"),
+                    format!(
+                        "`{}` (service {}) is not one of feature, extensions, concurrent_calls, \
+                         recording_minutes, per_extension",
+                        svc.kind, svc.service_id
+                    ),
+                )
+            })?;
+            Ok(CatalogService {
+                id: svc.service_id,
+                name: svc.service_name.clone(),
+                kind,
+                requires_plan_ids: svc.requires_plan_ids.clone(),
+                cycles: cycles(
+                    format!("serviceList[{i}].billingCycles"),
+                    &svc.billing_cycles,
+                )?,
+            })
+        })
+        .collect::<Result<Vec<_>, MappingError>>()?;
+    Ok(Catalog {
+        product,
+        product_name: c.product_name,
+        plans,
+        services,
+    })
+}
+
+/// L5 item.
+pub fn contact(c: wire::Contact) -> Contact {
+    let name = format!("{} {}", c.first_name.trim(), c.last_name.trim())
+        .trim()
+        .to_owned();
+    Contact {
+        id: c.billing_contact_id,
+        email: c.email_address,
+        name: if name.is_empty() {
+            c.company.trim().to_owned()
+        } else {
+            name
+        },
+    }
+}
+
+/// L6 item / L7 `orderInformation`.
+pub fn order(o: wire::OrderInfo) -> Order {
+    Order {
+        id: o.id,
+        order_no: o.order_no,
+        status: OrderStatus::parse(o.order_status.trim()),
+        created_ms: o.create_time,
+        product: ProductId(o.product_id),
+        sn: o.product_no,
+        operation_type: o.operation_type,
+        reference: Some(o.custom_reference_no).filter(|r| !r.trim().is_empty()),
+        total_amount: o.total_amount,
+        currency: o.currency_code,
+    }
+}
+
+/// A decimal amount as the vendor writes them: `1180.00`, `0`, `-12.5`.
+fn is_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// L9.
+pub fn price(q: wire::Quote) -> Result<Price, MappingError> {
+    if !is_decimal(q.total_amount.trim()) {
+        return Err(err(
+            "price quote",
+            None,
+            "totalAmount",
+            format!("`{}` is not a decimal amount", q.total_amount),
+        ));
+    }
+    Ok(Price {
+        currency: q.currency_code,
+        total: q.total_amount.trim().to_owned(),
+    })
+}
+
+/// `order/v1/save` result: the order number and status.
+pub fn placed(r: wire::OrderResult) -> Result<(String, OrderStatus), MappingError> {
+    if r.order_no.trim().is_empty() {
+        return Err(err(
+            &format!("order for PBX {}", r.product_no),
+            Some(&r.product_no)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
+            "orderNo",
+            "empty; the order was accepted but cannot be identified".to_owned(),
+        ));
+    }
+    Ok((
+        r.order_no.trim().to_owned(),
+        OrderStatus::parse(r.order_status.trim()),
+    ))
+}
+
+/// The result of the enable-auto-renewal call: `true` [DOC]; anything else is not a
+/// confirmation.
+pub fn auto_renew_enabled(result: &serde_json::Value) -> Result<(), String> {
+    match result {
+        serde_json::Value::Bool(true) => Ok(()),
+        other => Err(format!(
+            "auto-renewal was not confirmed (result `{other}`, expected `true`)"
+        )),
+    }
+}
+
+/// The body of the enable-auto-renewal call (`productId` travels as a string there).
+pub fn enable_auto_renew_body(product: ProductId, sn: &str, id: Id) -> wire::EnableAutoRenew {
+    wire::EnableAutoRenew {
+        product_no: sn.to_owned(),
+        product_id: product.0.to_string(),
+        plan_or_service_id: id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(json: serde_json::Value) -> wire::InstanceDetail {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn instance_detail_with_plan_services_and_pending_switch() {
+        let d = detail(serde_json::json!({
+            "productNo": "3651D3296882", "productId": 12, "productName": "P-Series Software Edition",
+            "activationStatus": "activated", "comment": "Acme HQ",
+            "planId": 3049040650094409999u64, "planName": "Ultimate Plan",
+            "billingCycle": "annually", "multiCycle": 2, "expireDate": "2027-05-01",
+            "extensionCount": 100, "concurrentCallCount": 30,
+            "currentPlan": "3049040650094403584", "currentPlanExpireDate": "2027-05-01",
+            "serviceList": [{"serviceId": "3115983610256539648", "serviceName": "Hotel PMS Integration",
+                             "quantity": 0, "expireDate": ""}]
+        }));
+        let p = observed_pbx(d, ProductId(12), "3651D3296882").unwrap();
+        let plan = p.plan.unwrap();
+        assert_eq!(plan.id, Id(3049040650094409999));
+        assert_eq!((plan.cycle, plan.multi_cycle), (Cycle::Annually, 2));
+        assert_eq!(plan.expires.to_string(), "2027-05-01");
+        let sw = p.pending_switch.unwrap();
+        assert_eq!(sw.in_force_id, Some(Id(3049040650094403584)));
+        assert_eq!(sw.until.unwrap().to_string(), "2027-05-01");
+        assert_eq!(p.extensions, 100);
+        assert_eq!(p.recording_minutes, 0);
+        assert_eq!(p.services[0].id, Id(3115983610256539648));
+        assert_eq!(p.services[0].expires, None);
+        assert_eq!(p.auto_renew, None);
+    }
+
+    #[test]
+    fn no_plan_and_named_pending_plan() {
+        let d = detail(serde_json::json!({
+            "productNo": "369471667338", "productId": 9, "planId": null, "planName": "",
+            "billingCycle": "", "expireDate": "", "currentPlan": "Enterprise Plan"
+        }));
+        let p = observed_pbx(d, ProductId(9), "369471667338").unwrap();
+        assert_eq!(p.plan, None);
+        let sw = p.pending_switch.unwrap();
+        assert_eq!(
+            (sw.in_force_id, sw.in_force.as_str()),
+            (None, "Enterprise Plan")
+        );
+    }
+
+    #[test]
+    fn unreadable_values_name_field_and_sn() {
+        let d = detail(serde_json::json!({
+            "productNo": "3631E0997265", "productId": 11, "planId": "3048560232537899008",
+            "billingCycle": "weekly", "multiCycle": 0, "expireDate": "2026-12-20"
+        }));
+        let e = observed_pbx(d, ProductId(11), "3631E0997265").unwrap_err();
+        assert_eq!(e.sn.as_deref(), Some("3631E0997265"));
+        assert_eq!(
+            e.to_string(),
+            "PBX 3631E0997265 (appliance): field `billingCycle`: `weekly` is not `monthly` or `annually`"
+        );
+        let d = detail(serde_json::json!({
+            "productNo": "3631E0997265", "productId": 11, "planId": 3048560232537899008u64,
+            "billingCycle": "monthly", "expireDate": "2026-12-20",
+            "serviceList": [{"serviceId": 1, "expireDate": "2026-02-30"}]
+        }));
+        let e = observed_pbx(d, ProductId(11), "3631E0997265").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "PBX 3631E0997265 (appliance): field `serviceList[0].expireDate`: `2026-02-30` is not a date in the form YYYY-MM-DD"
+        );
+        let d = detail(serde_json::json!({
+            "productNo": "OTHER", "productId": 11
+        }));
+        assert_eq!(
+            observed_pbx(d, ProductId(11), "3631E0997265")
+                .unwrap_err()
+                .field,
+            "productNo"
+        );
+        let d = detail(serde_json::json!({
+            "productNo": "3651D3296882", "productId": 12, "planId": 1, "billingCycle": "annually",
+            "expireDate": "2027-01-01"
+        }));
+        assert_eq!(
+            observed_pbx(d, ProductId(12), "3651D3296882")
+                .unwrap_err()
+                .field,
+            "multiCycle"
+        );
+    }
+
+    #[test]
+    fn catalog_kinds_and_cycles() {
+        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+            "offeringId": "3049000000000000001", "productId": 12, "productName": "PSE",
+            "planList": [{"planId": 3049040650094403584u64, "planName": "Enterprise Plan", "tier": 2,
+                          "billingCycles": ["annually"]}],
+            "serviceList": [{"serviceId": "3049060579827040256", "serviceName": "Extension Expansion",
+                             "kind": "extensions", "requiresPlanIds": ["3049040650094403584"],
+                             "billingCycles": ["annually", "monthly"]}]
+        }))
+        .unwrap();
+        let cat = catalog(c.clone(), ProductId(12)).unwrap();
+        assert_eq!(cat.plans[0].cycles, vec![Cycle::Annually]);
+        assert_eq!(cat.services[0].kind, ServiceKind::Extensions);
+        assert_eq!(
+            cat.services[0].requires_plan_ids,
+            vec![Id(3049040650094403584)]
+        );
+        let mut bad = c;
+        bad.service_list[0].kind = "bundle".into();
+        let e = catalog(bad, ProductId(12)).unwrap_err();
+        assert_eq!(e.field, "serviceList[0].kind");
+    }
+
+    #[test]
+    fn contacts_orders_prices() {
+        let c: wire::Contact = serde_json::from_value(serde_json::json!({
+            "billingContactId": "3197218168379846218", "emailAddress": "billing@example.com",
+            "firstName": "", "lastName": "", "company": "Example Ltd"
+        }))
+        .unwrap();
+        let c = contact(c);
+        assert_eq!(c.id, Id(3197218168379846218));
+        assert_eq!(c.name, "Example Ltd");
+
+        let o: wire::OrderInfo = serde_json::from_value(serde_json::json!({
+            "id": "3206271046934061056", "orderNo": "UO3206271046934061056", "orderStatus": "pending",
+            "createTime": 1763800000000i64, "customReferenceNo": "", "productId": 12,
+            "productNo": "3651D3296882", "totalAmount": "1180.00"
+        }))
+        .unwrap();
+        let o = order(o);
+        assert_eq!(o.status, OrderStatus::Pending);
+        assert_eq!(o.reference, None);
+        assert_eq!(o.id, Id(3206271046934061056));
+
+        for ok in ["1180.00", "0", "-3.5"] {
+            assert!(is_decimal(ok), "{ok}");
+        }
+        for bad in ["", "1.", ".5", "1e3", "12,00", "NaN"] {
+            assert!(!is_decimal(bad), "{bad}");
+        }
+    }
+}

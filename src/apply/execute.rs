@@ -1,0 +1,330 @@
+//! The executor: PBXs concurrently (bounded), each PBX's actions in order. Before a PBX's
+//! first order it is re-read and skipped if it moved since the plan; each order's intent is
+//! journaled and fsynced before it is sent, exactly once; a PBX's later actions are skipped
+//! when an earlier one did not complete; an interrupt stops new orders from starting.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::journal::{Entry, EntryState, Journal, now_ms};
+use super::{SendOutcome, Vendor};
+use crate::model::{ObservedPbx, Price, ProductId};
+use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
+
+/// What happened to one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    /// Placed, awaiting payment.
+    Pending,
+    /// Not sent: the PBX moved, an earlier order failed, or apply was interrupted.
+    Skipped,
+    /// Refused or failed; nothing bought.
+    Failed,
+    /// Sent, outcome unknown; resolved on the next run.
+    Unknown,
+}
+
+/// One action's result, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderReport {
+    pub sn: String,
+    pub product: ProductId,
+    pub kind: ActionKind,
+    pub po_number: Option<String>,
+    pub outcome: Outcome,
+    pub order_no: Option<String>,
+    pub status: Option<String>,
+    pub price: Option<Price>,
+    pub message: Option<String>,
+}
+
+/// Outcome of a whole apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub format_version: String,
+    pub plan_id: String,
+    pub orders: Vec<OrderReport>,
+    pub interrupted: bool,
+}
+
+impl ApplyReport {
+    pub fn count(&self, o: Outcome) -> usize {
+        self.orders.iter().filter(|r| r.outcome == o).count()
+    }
+}
+
+/// Fields of a PBX that moved between two observations, as `field: before → after`.
+pub fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
+    let mut out = Vec::new();
+    let plan = |o: &ObservedPbx| {
+        o.plan
+            .as_ref()
+            .map(|p| {
+                format!(
+                    "{} ({}, {} years, until {})",
+                    p.name, p.cycle, p.multi_cycle, p.expires
+                )
+            })
+            .unwrap_or_else(|| "none".into())
+    };
+    let mut diff = |field: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{field}: {a} → {b}"));
+        }
+    };
+    diff("plan", plan(before), plan(after));
+    diff(
+        "extensions",
+        before.extensions.to_string(),
+        after.extensions.to_string(),
+    );
+    diff(
+        "concurrentCalls",
+        before.concurrent_calls.to_string(),
+        after.concurrent_calls.to_string(),
+    );
+    let services = |o: &ObservedPbx| {
+        o.services
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    diff("services", services(before), services(after));
+    diff(
+        "pending switch",
+        format!("{:?}", before.pending_switch.as_ref().map(|p| &p.in_force)),
+        format!("{:?}", after.pending_switch.as_ref().map(|p| &p.in_force)),
+    );
+    if out.is_empty() && fingerprint(before) != fingerprint(after) {
+        out.push("other subscription details changed".into());
+    }
+    out
+}
+
+/// For a saved plan: re-reads every PBX with actions and lists those whose fingerprint moved,
+/// with what moved. Reads only; nothing is sent.
+pub async fn stale_pbxs<V: Vendor>(
+    vendor: &V,
+    plan: &Plan,
+    parallelism: usize,
+) -> Result<Vec<(String, Vec<String>)>, V::Error> {
+    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut tasks = JoinSet::new();
+    for (i, p) in plan
+        .pbxs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.has_changes())
+    {
+        let vendor = vendor.clone();
+        let permits = permits.clone();
+        let p = p.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            let now = vendor.instance(p.product, &p.sn).await;
+            (i, p, now)
+        });
+    }
+    let mut stale = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((i, p, now)) = joined else { continue };
+        let now = now?;
+        if fingerprint(&now) != p.fingerprint {
+            stale.insert(i, (p.key(), moved(&p.observed, &now)));
+        }
+    }
+    Ok(stale.into_values().collect())
+}
+
+fn report(
+    p: &PbxPlan,
+    a: &crate::plan::Action,
+    outcome: Outcome,
+    message: Option<String>,
+) -> OrderReport {
+    OrderReport {
+        sn: p.sn.clone(),
+        product: p.product,
+        kind: a.kind,
+        po_number: a.po_number().map(str::to_owned),
+        outcome,
+        order_no: None,
+        status: None,
+        price: a.price.clone(),
+        message,
+    }
+}
+
+fn skip_all(p: &PbxPlan, message: &str) -> Vec<OrderReport> {
+    p.actions
+        .iter()
+        .map(|a| report(p, a, Outcome::Skipped, Some(message.to_owned())))
+        .collect()
+}
+
+/// Places the plan's orders. `interrupted` is set from outside (Ctrl-C): no new order starts
+/// once it is set; the one in flight finishes and is journaled.
+pub async fn execute<V: Vendor>(
+    vendor: &V,
+    plan: &Plan,
+    journal: Arc<Mutex<Journal>>,
+    parallelism: usize,
+    interrupted: Arc<AtomicBool>,
+) -> ApplyReport {
+    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut tasks = JoinSet::new();
+    for (i, p) in plan
+        .pbxs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.has_changes())
+    {
+        let vendor = vendor.clone();
+        let permits = permits.clone();
+        let journal = journal.clone();
+        let interrupted = interrupted.clone();
+        let p = p.clone();
+        let plan_id = plan.plan_id.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            (
+                i,
+                run_pbx(&vendor, &plan_id, &p, &journal, &interrupted).await,
+            )
+        });
+    }
+    let mut by_pbx = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((i, reports)) = joined {
+            by_pbx.insert(i, reports);
+        }
+    }
+    ApplyReport {
+        format_version: crate::plan::FORMAT_VERSION.to_owned(),
+        plan_id: plan.plan_id.clone(),
+        orders: by_pbx.into_values().flatten().collect(),
+        interrupted: interrupted.load(Ordering::SeqCst),
+    }
+}
+
+async fn run_pbx<V: Vendor>(
+    vendor: &V,
+    plan_id: &str,
+    p: &PbxPlan,
+    journal: &Mutex<Journal>,
+    interrupted: &AtomicBool,
+) -> Vec<OrderReport> {
+    if interrupted.load(Ordering::SeqCst) {
+        return skip_all(p, "interrupted before this PBX started");
+    }
+    // Someone else (another workspace, the portal) may have changed it since the plan.
+    match vendor.instance(p.product, &p.sn).await {
+        Ok(now) if fingerprint(&now) != p.fingerprint => {
+            let what = moved(&p.observed, &now).join("; ");
+            return skip_all(
+                p,
+                &format!("changed since the plan ({what}); nothing sent, re-run `entitle plan`"),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return skip_all(p, &format!("could not re-read it before ordering: {e}"));
+        }
+    }
+
+    let mut out = Vec::with_capacity(p.actions.len());
+    let mut blocked: Option<String> = None;
+    for a in &p.actions {
+        if let Some(why) = &blocked {
+            out.push(report(p, a, Outcome::Skipped, Some(why.clone())));
+            continue;
+        }
+        if interrupted.load(Ordering::SeqCst) {
+            out.push(report(p, a, Outcome::Skipped, Some("interrupted".into())));
+            blocked = Some("interrupted".into());
+            continue;
+        }
+        let r = match &a.order {
+            Some(body) => {
+                let po = body.po_number.clone().unwrap_or_default();
+                let entry = |state, order_no: Option<String>, detail: Option<String>| Entry {
+                    at_ms: now_ms(),
+                    plan_id: plan_id.to_owned(),
+                    po_number: po.clone(),
+                    sn: p.sn.clone(),
+                    product: p.product.0,
+                    operation: a.kind.as_str().to_owned(),
+                    state,
+                    order_no,
+                    detail,
+                };
+                // The intent is on disk before the order leaves; if this fails, nothing is sent.
+                let intent = journal
+                    .lock()
+                    .map_err(|_| "journal lock poisoned".to_owned())
+                    .and_then(|mut j| {
+                        j.append(&entry(EntryState::Sending, None, None))
+                            .map_err(|e| e.to_string())
+                    });
+                if let Err(e) = intent {
+                    interrupted.store(true, Ordering::SeqCst);
+                    out.push(report(p, a, Outcome::Skipped, Some(e)));
+                    blocked = Some("the journal could not be written".into());
+                    continue;
+                }
+                let (outcome, order_no, status, message) = match vendor.save_order(body).await {
+                    SendOutcome::Placed { order_no, status } => {
+                        let outcome = match status.as_str() {
+                            "succeed" => Outcome::Done,
+                            "pending" | "confirming" => Outcome::Pending,
+                            _ => Outcome::Failed,
+                        };
+                        (outcome, Some(order_no), Some(status), None)
+                    }
+                    SendOutcome::Rejected(m) => (Outcome::Failed, None, None, Some(m)),
+                    SendOutcome::Unknown(m) => (Outcome::Unknown, None, None, Some(m)),
+                };
+                let state = match outcome {
+                    Outcome::Done => EntryState::Done,
+                    Outcome::Pending => EntryState::Pending,
+                    Outcome::Failed | Outcome::Skipped => EntryState::Failed,
+                    Outcome::Unknown => EntryState::Unknown,
+                };
+                // A failed write here leaves `sending`, which the next run resolves safely.
+                if let Ok(mut j) = journal.lock() {
+                    let _ = j.append(&entry(state, order_no.clone(), message.clone()));
+                }
+                OrderReport {
+                    order_no,
+                    status,
+                    ..report(p, a, outcome, message)
+                }
+            }
+            None => {
+                let target = a.auto_renew_target.unwrap_or_default();
+                match vendor.enable_auto_renew(p.product, &p.sn, target).await {
+                    Ok(()) => report(p, a, Outcome::Done, None),
+                    Err(e) => report(p, a, Outcome::Failed, Some(e.to_string())),
+                }
+            }
+        };
+        blocked = match r.outcome {
+            Outcome::Done => None,
+            Outcome::Pending => Some(format!(
+                "waits for order {} to be paid",
+                r.order_no.as_deref().unwrap_or("?")
+            )),
+            _ => Some(format!("an earlier {} did not complete", a.kind)),
+        };
+        out.push(r);
+    }
+    out
+}

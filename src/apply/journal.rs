@@ -1,0 +1,243 @@
+//! The journal (`.entitle/journal.jsonl`): an append-only record of every order's life. The
+//! intent (`sending`, with its `poNumber`) is appended and fsynced BEFORE the order is sent, so
+//! after a crash, a timeout or a 5xx the order can be looked up in the vendor's order list by
+//! that reference instead of being sent again. A plan's ID is recorded when it starts applying,
+//! so a saved plan applies once. Never holds credentials or tokens.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The state of an order (or a plan) in the journal; the last entry for a `poNumber` wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryState {
+    /// A plan started applying (`po_number` empty).
+    PlanStarted,
+    /// About to send; if this is the last entry, the outcome is unknown.
+    Sending,
+    /// Placed and in force.
+    Done,
+    /// Placed, awaiting payment.
+    Pending,
+    /// Refused or failed definitively; nothing was bought.
+    Failed,
+    /// Sent, outcome unknown (timeout, 5xx, dropped connection).
+    Unknown,
+    /// Looked up after an unknown outcome and proven not placed.
+    Absent,
+}
+
+impl EntryState {
+    /// Sent, but whether an order exists is not known yet.
+    pub fn is_unresolved(self) -> bool {
+        matches!(self, EntryState::Sending | EntryState::Unknown)
+    }
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Epoch milliseconds.
+    pub at_ms: i64,
+    pub plan_id: String,
+    #[serde(default)]
+    pub po_number: String,
+    #[serde(default)]
+    pub sn: String,
+    #[serde(default)]
+    pub product: u32,
+    #[serde(default)]
+    pub operation: String,
+    pub state: EntryState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_no: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Why the journal could not be used. Without it nothing is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot write the journal {path}: {source}; no order was sent without its record")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read the journal {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}:{line}: journal entry is not valid ({reason}); fix or move the file, it records orders already sent"
+    )]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+}
+
+/// An open journal, appended to with an fsync per entry.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Journal {
+    /// Opens (creating) the journal for appending.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let err = |source| JournalError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(err)?;
+        Ok(Journal {
+            path: path.to_owned(),
+            file,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry and waits until it is on disk.
+    pub fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| JournalError::Write {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        line.push(b'\n');
+        let err = |source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        self.file.write_all(&line).map_err(err)?;
+        self.file.sync_data().map_err(err)
+    }
+}
+
+/// Reads every entry; a missing journal is empty. A torn last line (a crash mid-write, before
+/// its fsync returned, so its order was never sent) is ignored; any other bad line is an error.
+pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(JournalError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let lines: Vec<String> = BufReader::new(file)
+        .lines()
+        .collect::<Result<_, _>>()
+        .map_err(|source| JournalError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+    let mut out = Vec::with_capacity(lines.len());
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Entry>(line) {
+            Ok(e) => out.push(e),
+            Err(_) if i == last => {}
+            Err(e) => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_owned(),
+                    line: i + 1,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The last entry of every `poNumber`.
+pub fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
+    let mut map = BTreeMap::new();
+    for e in entries.iter().filter(|e| !e.po_number.is_empty()) {
+        map.insert(e.po_number.as_str(), e);
+    }
+    map
+}
+
+/// Has this plan started applying before?
+pub fn plan_seen(entries: &[Entry], plan_id: &str) -> bool {
+    entries.iter().any(|e| e.plan_id == plan_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(po: &str, state: EntryState) -> Entry {
+        Entry {
+            at_ms: 1,
+            plan_id: "plan-1".into(),
+            po_number: po.into(),
+            sn: "SN".into(),
+            product: 12,
+            operation: "purchase_service".into(),
+            state,
+            order_no: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn appends_reads_and_keeps_the_last_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/journal.jsonl");
+        let mut j = Journal::open(&path).unwrap();
+        j.append(&entry("ent-a", EntryState::Sending)).unwrap();
+        j.append(&entry("ent-b", EntryState::Sending)).unwrap();
+        j.append(&entry("ent-a", EntryState::Done)).unwrap();
+        let all = read(&path).unwrap();
+        let last = latest(&all);
+        assert_eq!(last["ent-a"].state, EntryState::Done);
+        assert!(last["ent-b"].state.is_unresolved());
+        assert!(plan_seen(&all, "plan-1"));
+        assert!(!plan_seen(&all, "plan-2"));
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_but_corruption_elsewhere_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let good = serde_json::to_string(&entry("ent-a", EntryState::Sending)).unwrap();
+        std::fs::write(&path, format!("{good}\n{{\"at_ms\":1,\"pla")).unwrap();
+        assert_eq!(read(&path).unwrap().len(), 1);
+        std::fs::write(&path, format!("garbage\n{good}\n")).unwrap();
+        assert!(matches!(
+            read(&path),
+            Err(JournalError::Corrupt { line: 1, .. })
+        ));
+        assert!(read(&dir.path().join("none.jsonl")).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,92 @@
+//! The workspace lock: a file beside the journal, held (OS advisory lock) for a whole apply,
+//! so two applies in one workspace cannot interleave. The OS drops it when the process dies,
+//! even on SIGKILL, so a crash never leaves a stale lock behind.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why the lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "another entitle apply is running in this workspace (lock {path} is held{holder}); wait for it to finish"
+    )]
+    Busy { path: PathBuf, holder: String },
+    #[error("cannot create the lock file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Held until dropped.
+#[derive(Debug)]
+pub struct WorkspaceLock {
+    _file: File,
+}
+
+/// The lock file of a journal: `journal.jsonl.lock`.
+pub fn lock_path(journal: &Path) -> PathBuf {
+    let mut s = journal.as_os_str().to_owned();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+impl WorkspaceLock {
+    /// Takes the lock without waiting.
+    pub fn try_acquire(journal: &Path) -> Result<WorkspaceLock, LockError> {
+        let path = lock_path(journal);
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path)
+                    .ok()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| format!(" by {s}"))
+                    .unwrap_or_default();
+                return Err(LockError::Busy { path, holder });
+            }
+            Err(TryLockError::Error(e)) => return Err(io(e)),
+        }
+        // Who holds it, for the message another apply prints.
+        let _ = file.set_len(0);
+        let _ = write!(file, "pid {}", std::process::id());
+        let _ = file.flush();
+        Ok(WorkspaceLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_in_the_same_workspace_is_refused_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("journal.jsonl");
+        let first = WorkspaceLock::try_acquire(&journal).unwrap();
+        let err = WorkspaceLock::try_acquire(&journal).unwrap_err();
+        assert!(
+            err.to_string().contains("another entitle apply is running"),
+            "{err}"
+        );
+        drop(first);
+        WorkspaceLock::try_acquire(&journal).unwrap();
+    }
+}

@@ -1,0 +1,269 @@
+//! Executor and resolution tests against a fake vendor that records what it was sent and what
+//! the journal held at that moment.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::model::*;
+use crate::plan::{Action, ActionKind, Effective, PbxPlan, Plan, Selection, fingerprint};
+use crate::wire::{OrderBody, OrderLine};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct FakeError(String);
+
+/// A body sent, and the journal's last state for its poNumber at that moment.
+type Sent = (OrderBody, Option<EntryState>);
+
+#[derive(Clone)]
+struct Fake {
+    journal_path: std::path::PathBuf,
+    state: ObservedPbx,
+    /// Outcomes of successive saves.
+    outcomes: Arc<Mutex<Vec<SendOutcome>>>,
+    /// For each save: the body and the journal's last state for its poNumber at that moment.
+    sent: Arc<Mutex<Vec<Sent>>>,
+    orders: Vec<Order>,
+}
+
+impl crate::observe::Source for Fake {
+    type Error = FakeError;
+    fn is_not_found(_: &FakeError) -> bool {
+        false
+    }
+    async fn instance(&self, _: ProductId, _: &str) -> Result<ObservedPbx, FakeError> {
+        Ok(self.state.clone())
+    }
+    async fn auto_renew(&self, _: ProductId, _: &str) -> Result<bool, FakeError> {
+        Ok(false)
+    }
+    async fn catalog(&self, _: ProductId, _: Option<&str>) -> Result<Catalog, FakeError> {
+        Err(FakeError("no catalog".into()))
+    }
+    async fn billing_contacts(&self) -> Result<Vec<Contact>, FakeError> {
+        Ok(vec![])
+    }
+    async fn recent_orders(&self, _: i64) -> Result<Vec<Order>, FakeError> {
+        Ok(self.orders.clone())
+    }
+}
+
+impl Vendor for Fake {
+    async fn save_order(&self, body: &OrderBody) -> SendOutcome {
+        let entries = journal::read(&self.journal_path).unwrap();
+        let po = body.po_number.clone().unwrap();
+        let state = journal::latest(&entries).get(po.as_str()).map(|e| e.state);
+        self.sent.lock().unwrap().push((body.clone(), state));
+        self.outcomes.lock().unwrap().remove(0)
+    }
+    async fn enable_auto_renew(&self, _: ProductId, _: &str, _: Id) -> Result<(), FakeError> {
+        Ok(())
+    }
+}
+
+fn observed() -> ObservedPbx {
+    ObservedPbx {
+        sn: "SN1".into(),
+        product: ProductId(12),
+        product_name: String::new(),
+        activation_status: "activated".into(),
+        comment: String::new(),
+        plan: None,
+        pending_switch: None,
+        extensions: 100,
+        concurrent_calls: 30,
+        recording_minutes: 0,
+        services: vec![],
+        auto_renew: None,
+    }
+}
+
+fn action(kind: ActionKind, po: &str) -> Action {
+    Action {
+        kind,
+        reason: "r".into(),
+        changes: vec![],
+        effective: Effective::Now,
+        order: Some(OrderBody {
+            operation_type: kind.as_str().into(),
+            product_id: 12,
+            product_no: "SN1".into(),
+            billing_id: Id(1),
+            po_number: Some(po.into()),
+            service_list: vec![OrderLine {
+                connection_plan_id: None,
+                service_type: "plan".into(),
+                service_id: Id(2),
+                quantity: None,
+                purchase_type: "purchase".into(),
+                billing_model: None,
+                billing_cycle: None,
+                multi_cycle: None,
+            }],
+        }),
+        auto_renew_target: None,
+        price: None,
+    }
+}
+
+fn plan(actions: Vec<Action>) -> Plan {
+    let o = observed();
+    Plan {
+        format_version: "1.0".into(),
+        plan_id: "plan-x".into(),
+        today: "2026-11-22".parse().unwrap(),
+        manifest_hash: "h".into(),
+        selection: Selection::default(),
+        pbxs: vec![PbxPlan {
+            sn: "SN1".into(),
+            product: ProductId(12),
+            source: "m.yaml:1:3".into(),
+            labels: Default::default(),
+            fingerprint: fingerprint(&o),
+            observed: o,
+            in_flight: vec![],
+            actions,
+            manual: vec![],
+            notes: vec![],
+        }],
+    }
+}
+
+fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome>) -> Fake {
+    Fake {
+        journal_path: dir.join("journal.jsonl"),
+        state: observed(),
+        outcomes: Arc::new(Mutex::new(outcomes)),
+        sent: Arc::default(),
+        orders: vec![],
+    }
+}
+
+async fn run(f: &Fake, p: &Plan) -> ApplyReport {
+    let j = Arc::new(Mutex::new(Journal::open(&f.journal_path).unwrap()));
+    execute(f, p, j, 4, Arc::new(AtomicBool::new(false))).await
+}
+
+fn placed(status: &str) -> SendOutcome {
+    SendOutcome::Placed {
+        order_no: "UO1".into(),
+        status: status.into(),
+    }
+}
+
+#[tokio::test]
+async fn the_intent_is_journaled_before_each_send_and_the_outcome_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fake(dir.path(), vec![placed("succeed"), placed("succeed")]);
+    let p = plan(vec![
+        action(ActionKind::SwitchPlan, "ent-1"),
+        action(ActionKind::PurchaseService, "ent-2"),
+    ]);
+    let r = run(&f, &p).await;
+    assert_eq!(r.count(Outcome::Done), 2);
+    let sent = f.sent.lock().unwrap();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|(_, s)| *s == Some(EntryState::Sending)));
+    let entries = journal::read(&f.journal_path).unwrap();
+    let states: Vec<_> = entries
+        .iter()
+        .map(|e| (e.po_number.as_str(), e.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("ent-1", EntryState::Sending),
+            ("ent-1", EntryState::Done),
+            ("ent-2", EntryState::Sending),
+            ("ent-2", EntryState::Done)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_stops_the_pbx_and_is_never_resent() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fake(
+        dir.path(),
+        vec![SendOutcome::Unknown("500 internal_error".into())],
+    );
+    let p = plan(vec![
+        action(ActionKind::SwitchPlan, "ent-1"),
+        action(ActionKind::PurchaseService, "ent-2"),
+    ]);
+    let r = run(&f, &p).await;
+    assert_eq!(
+        r.orders.iter().map(|o| o.outcome).collect::<Vec<_>>(),
+        vec![Outcome::Unknown, Outcome::Skipped]
+    );
+    assert_eq!(f.sent.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_pbx_that_moved_since_the_plan_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    f.state.extensions = 150;
+    let r = run(
+        &f,
+        &plan(vec![action(ActionKind::PurchaseService, "ent-1")]),
+    )
+    .await;
+    assert_eq!(r.orders[0].outcome, Outcome::Skipped);
+    assert!(
+        r.orders[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("extensions: 100 → 150"),
+        "{:?}",
+        r.orders[0].message
+    );
+    assert!(f.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn leftovers_are_resolved_through_the_order_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    let mut j = Journal::open(&f.journal_path).unwrap();
+    for po in ["ent-found", "ent-absent"] {
+        j.append(&Entry {
+            at_ms: journal::now_ms(),
+            plan_id: "plan-x".into(),
+            po_number: po.into(),
+            sn: "SN1".into(),
+            product: 12,
+            operation: "switch_plan".into(),
+            state: EntryState::Sending,
+            order_no: None,
+            detail: None,
+        })
+        .unwrap();
+    }
+    f.orders = vec![Order {
+        id: Id(5),
+        order_no: "UO5".into(),
+        status: OrderStatus::Succeed,
+        created_ms: 0,
+        product: ProductId(12),
+        sn: "SN1".into(),
+        operation_type: "switch_plan".into(),
+        reference: Some("ent-found".into()),
+        total_amount: "1.00".into(),
+        currency: "USD".into(),
+    }];
+    let res = resolve_leftovers(&f, &mut j).await.unwrap();
+    assert_eq!(
+        res.found,
+        vec![("ent-found".into(), "UO5".into(), "succeed".into())]
+    );
+    assert_eq!(res.absent, vec!["ent-absent".to_owned()]);
+    let entries = journal::read(&f.journal_path).unwrap();
+    let last = journal::latest(&entries);
+    assert_eq!(last["ent-found"].state, EntryState::Done);
+    assert_eq!(last["ent-absent"].state, EntryState::Absent);
+    // Resolved entries are not looked up again.
+    assert!(resolve_leftovers(&f, &mut j).await.unwrap().is_empty());
+}

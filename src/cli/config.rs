@@ -1,0 +1,266 @@
+//! Resolution of the raw global flags and the environment into validated settings: the API
+//! client's configuration (base URL, credentials, tuning), the `--sandbox` wiring, the colour
+//! decision and the log subscriber. Commands call these instead of reading env vars themselves.
+//!
+//! Environment read here besides clap's own:
+//! - `ENTITLE_CLIENT_ID` / `ENTITLE_CLIENT_SECRET` / `ENTITLE_CREDENTIALS_FILE` (credentials);
+//! - `ENTITLE_RATE_LIMIT`: client-side requests per second (default 20; 0 = no limit);
+//! - `ENTITLE_TIMEOUT`: whole-request timeout in seconds (default 30);
+//! - `NO_COLOR`, `TERM=dumb` (colour), `RUST_LOG` (overrides `-v`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use super::{ColorChoice, GlobalArgs};
+use crate::api::{
+    Client, ClientConfig, Credentials, DEFAULT_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+};
+use crate::sandbox::{self, OrderStatusMode, RunningSandbox, SandboxConfig, Seed};
+
+pub const ENV_RATE_LIMIT: &str = "ENTITLE_RATE_LIMIT";
+pub const ENV_TIMEOUT: &str = "ENTITLE_TIMEOUT";
+
+/// Credentials the embedded sandbox accepts when none are set in the environment.
+const SANDBOX_CREDENTIAL: &str = "sandbox";
+
+/// A client ready to use, and the embedded sandbox it talks to under `--sandbox` (kept alive
+/// as long as the connection: dropping it stops the sandbox).
+#[derive(Debug)]
+pub struct Connection {
+    pub client: Client,
+    pub sandbox: Option<RunningSandbox>,
+}
+
+/// The client configuration for the real API: base URL from `--base-url`/`ENTITLE_BASE_URL`
+/// (default production), credentials from the environment, `parallelism` requests in flight.
+pub fn client_config(global: &GlobalArgs, parallelism: usize) -> anyhow::Result<ClientConfig> {
+    let base_url = global
+        .base_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    let credentials = Credentials::from_env()?;
+    let mut cfg = ClientConfig::new(base_url, credentials);
+    apply_tuning(&mut cfg, parallelism, |k| std::env::var(k).ok())?;
+    Ok(cfg)
+}
+
+fn apply_tuning(
+    cfg: &mut ClientConfig,
+    parallelism: usize,
+    get: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    if parallelism == 0 {
+        bail!("--parallelism must be at least 1");
+    }
+    cfg.concurrency = parallelism;
+    if let Some(v) = get(ENV_RATE_LIMIT).filter(|v| !v.trim().is_empty()) {
+        cfg.rate_per_sec = v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite() && *r >= 0.0)
+            .with_context(|| {
+                format!(
+                    "{ENV_RATE_LIMIT}=`{v}` is not a number of requests per second (0 = no limit)"
+                )
+            })?;
+    }
+    if let Some(v) = get(ENV_TIMEOUT).filter(|v| !v.trim().is_empty()) {
+        let secs = v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+            .with_context(|| {
+                format!("{ENV_TIMEOUT}=`{v}` is not a number of seconds between 0 and 3600")
+            })?;
+        cfg.timeout = Duration::from_secs_f64(secs);
+    }
+    Ok(())
+}
+
+/// A client for the command: against the real API, or with `--sandbox` against an embedded
+/// simulator seeded with the demo account and persisted in `--sandbox-state`.
+pub async fn connect(global: &GlobalArgs, parallelism: usize) -> anyhow::Result<Connection> {
+    if !global.sandbox {
+        let cfg = client_config(global, parallelism)?;
+        let client = Client::new(cfg)?;
+        return Ok(Connection {
+            client,
+            sandbox: None,
+        });
+    }
+    if global.base_url.is_some() {
+        tracing::debug!("--sandbox given: ignoring the base URL");
+    }
+    // The sandbox accepts the caller's credentials when set, so scripts written for the real
+    // API run unchanged; otherwise a fixed pair.
+    let var = |k| {
+        std::env::var(k)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    let (client_id, client_secret) = match (var(ENV_CLIENT_ID), var(ENV_CLIENT_SECRET)) {
+        (Some(id), Some(secret)) => (id, secret),
+        _ => (SANDBOX_CREDENTIAL.to_owned(), SANDBOX_CREDENTIAL.to_owned()),
+    };
+    let state = global.sandbox_state.clone();
+    if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "cannot create the sandbox state directory {}",
+                dir.display()
+            )
+        })?;
+    }
+    let running = sandbox::start(SandboxConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        state_file: Some(state),
+        seed: Seed::Demo,
+        today: None,
+        latency_ms: 0,
+        fail_rate: 0.0,
+        order_status: OrderStatusMode::Succeed,
+        client_id: client_id.clone(),
+        client_secret: client_secret.clone(),
+        rng_seed: 0,
+    })
+    .await
+    .context("cannot start the embedded sandbox")?;
+    let mut cfg = ClientConfig::new(
+        format!("http://{}", running.addr),
+        Credentials::new(client_id, client_secret),
+    );
+    // The sandbox is in-process: no need to pace requests unless asked to.
+    cfg.rate_per_sec = 0.0;
+    apply_tuning(&mut cfg, parallelism, |k| std::env::var(k).ok())?;
+    let client = Client::new(cfg)?;
+    Ok(Connection {
+        client,
+        sandbox: Some(running),
+    })
+}
+
+/// Whether to colour a stream: `--color always/never`, or under `auto` a terminal without
+/// `NO_COLOR` (set and non-empty) and not `TERM=dumb`.
+pub fn use_color(global: &GlobalArgs, stream_is_terminal: bool) -> bool {
+    color_decision(
+        global.color,
+        stream_is_terminal,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
+fn color_decision(
+    choice: ColorChoice,
+    terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// The default log filter for a `-v` count: warnings only, `-v` the client's requests and the
+/// tool's decisions (debug), `-vv` everything of entitle (trace). Dependencies stay at `warn`
+/// so their internals never print headers.
+fn default_directives(verbose: u8) -> &'static str {
+    match verbose {
+        0 => "warn",
+        1 => "warn,entitle=debug",
+        _ => "warn,entitle=trace",
+    }
+}
+
+/// Installs the stderr log subscriber (once; later calls do nothing). `RUST_LOG` replaces the
+/// `-v` default when set.
+pub fn init_logging(verbose: u8, color: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
+            eprintln!("warning: ignoring RUST_LOG=`{v}`: {e}");
+            EnvFilter::new(default_directives(verbose))
+        }),
+        _ => EnvFilter::new(default_directives(verbose)),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(verbose >= 2);
+    // Timestamps only help when reading request timings (-v); warnings alone read better bare.
+    let _ = if verbose == 0 {
+        builder.without_time().try_init()
+    } else {
+        builder
+            .with_timer(tracing_subscriber::fmt::time::Uptime::default())
+            .try_init()
+    };
+}
+
+/// A multi-threaded tokio runtime for a command's network work.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+
+    #[test]
+    fn colour_follows_flag_then_no_color_then_terminal() {
+        use ColorChoice::*;
+        assert!(color_decision(Always, false, Some(OsStr::new("1")), None));
+        assert!(!color_decision(Never, true, None, None));
+        assert!(color_decision(Auto, true, None, None));
+        assert!(!color_decision(Auto, false, None, None));
+        assert!(!color_decision(Auto, true, Some(OsStr::new("1")), None));
+        assert!(color_decision(Auto, true, Some(OsStr::new("")), None));
+        assert!(!color_decision(Auto, true, None, Some(OsStr::new("dumb"))));
+    }
+
+    #[test]
+    fn tuning_from_environment() {
+        let creds = Credentials::new("id", "secret");
+        let mut cfg = ClientConfig::new(DEFAULT_BASE_URL, creds);
+        apply_tuning(&mut cfg, 3, |k| match k {
+            ENV_RATE_LIMIT => Some("5.5".into()),
+            ENV_TIMEOUT => Some("2".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(cfg.concurrency, 3);
+        assert_eq!(cfg.rate_per_sec, 5.5);
+        assert_eq!(cfg.timeout, Duration::from_secs(2));
+        let e = apply_tuning(&mut cfg, 3, |k| {
+            (k == ENV_RATE_LIMIT).then(|| "fast".into())
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ENTITLE_RATE_LIMIT=`fast` is not a number of requests per second (0 = no limit)"
+        );
+        assert!(apply_tuning(&mut cfg, 0, |_| None).is_err());
+    }
+
+    #[test]
+    fn verbosity_maps_to_filters() {
+        assert_eq!(default_directives(0), "warn");
+        assert_eq!(default_directives(1), "warn,entitle=debug");
+        assert_eq!(default_directives(5), "warn,entitle=trace");
+    }
+}

@@ -1,0 +1,287 @@
+//! What `plan` and `apply` share: which PBXs are in scope (paths, `--sn`, `--selector`), the
+//! date, and the run that loads manifests, resolves journal leftovers, observes, plans and
+//! prices.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::config::Connection;
+use crate::apply::{self, Journal};
+use crate::date::Date;
+use crate::manifest::{self, DesiredPbx, LoadedManifests};
+use crate::observe::{self, Progress, Settings};
+use crate::plan::{self, Plan, PlanContext, Selection};
+
+/// Scope and behaviour options of `plan` and `apply`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Only this PBX (repeatable).
+    #[arg(long = "sn", value_name = "SN")]
+    pub sns: Vec<String>,
+    /// Only PBXs whose labels match KEY=VALUE (repeatable; all must match).
+    #[arg(long = "selector", value_name = "KEY=VALUE")]
+    pub selectors: Vec<String>,
+    /// Plan as of this date instead of today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub now: Option<String>,
+    /// Requests in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub parallelism: usize,
+    /// How far back recent orders are checked for ones still pending (e.g. 30d, 4w).
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub pending_window: String,
+    /// The apply journal (order intents and outcomes); its lock file sits beside it.
+    #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
+    pub journal: PathBuf,
+    /// Ask the vendor's calculator for each order's price (default for text output).
+    #[arg(long, overrides_with = "no_price")]
+    pub price: bool,
+    /// Do not ask for prices.
+    #[arg(long, overrides_with = "price")]
+    pub no_price: bool,
+}
+
+impl ScopeArgs {
+    pub fn today(&self) -> anyhow::Result<Date> {
+        match &self.now {
+            Some(s) => s
+                .parse()
+                .with_context(|| format!("--now {s}: expected a date such as 2026-11-22")),
+            None => Ok(Date::today_utc()),
+        }
+    }
+
+    pub fn pending_window_days(&self) -> anyhow::Result<u32> {
+        parse_days(&self.pending_window).with_context(|| {
+            format!(
+                "--pending-window {}: expected e.g. 30d or 4w",
+                self.pending_window
+            )
+        })
+    }
+
+    pub fn wants_price(&self, text_output: bool) -> bool {
+        if self.no_price {
+            false
+        } else {
+            self.price || text_output
+        }
+    }
+}
+
+/// `30d`, `4w` → days.
+pub fn parse_days(s: &str) -> anyhow::Result<u32> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'd')) => (&s[..i], 1),
+        Some((i, 'w')) => (&s[..i], 7),
+        _ => bail!("a duration is a number followed by d (days) or w (weeks)"),
+    };
+    let n: u32 = num.parse().context("not a whole number")?;
+    n.checked_mul(mult).context("too long")
+}
+
+/// Loads manifests, printing every diagnostic on failure.
+pub fn load(paths: &[PathBuf], color: bool) -> anyhow::Result<Option<LoadedManifests>> {
+    match manifest::load(paths) {
+        Ok(m) => Ok(Some(m)),
+        Err(diags) => {
+            let mut err = std::io::stderr().lock();
+            diags.render(&[], &mut err, color)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The PBXs selected by `--sn` and `--selector`; a selector that matches nothing is an error.
+pub fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<Vec<DesiredPbx>> {
+    let mut selectors = Vec::new();
+    for s in &scope.selectors {
+        let Some((k, v)) = s.split_once('=') else {
+            bail!("--selector {s}: expected KEY=VALUE, e.g. --selector customer=acme");
+        };
+        selectors.push((k.trim(), v.trim()));
+    }
+    for sn in &scope.sns {
+        if !m.pbxs.iter().any(|p| p.sn.eq_ignore_ascii_case(sn)) {
+            let hint = manifest::suggest(sn, m.pbxs.iter().map(|p| p.sn.as_str()))
+                .map(|s| format!("; did you mean {s}?"))
+                .unwrap_or_default();
+            bail!("--sn {sn}: no PBX with this SN in the manifests{hint}");
+        }
+    }
+    let chosen: Vec<DesiredPbx> = m
+        .pbxs
+        .iter()
+        .filter(|p| scope.sns.is_empty() || scope.sns.iter().any(|s| s.eq_ignore_ascii_case(&p.sn)))
+        .filter(|p| {
+            selectors
+                .iter()
+                .all(|(k, v)| p.labels.get(*k).is_some_and(|x| x == v))
+        })
+        .cloned()
+        .collect();
+    if chosen.is_empty() && !selectors.is_empty() {
+        bail!("no PBX matches {}", scope.selectors.join(" and "));
+    }
+    Ok(chosen)
+}
+
+/// A progress bar on stderr for long reads when stderr is a terminal.
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn progress(count: usize) -> Box<dyn Progress> {
+    if count >= 20 && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(count as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("reading {pos}/{len} PBXs {wide_bar} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Box::new(Bar(bar))
+    } else {
+        Box::new(observe::Silent)
+    }
+}
+
+/// Why a plan could not be made (already reported to stderr where it has a location).
+pub enum Planned {
+    Plan(Box<Plan>),
+    /// Invalid manifests or plan errors, already printed.
+    Invalid,
+}
+
+/// Resolves leftovers of earlier applies (orders of unknown outcome) through the order list.
+pub async fn resolve_leftovers(conn: &Connection, journal: &mut Journal) -> anyhow::Result<()> {
+    let res = apply::resolve_leftovers(&conn.client, journal).await?;
+    for (po, order_no, status) in &res.found {
+        eprintln!("resolved: order {po} of an earlier apply exists as {order_no} ({status})");
+    }
+    for po in &res.absent {
+        eprintln!("resolved: order {po} of an earlier apply was never placed; planning it again");
+    }
+    Ok(())
+}
+
+/// Observes, plans and (optionally) prices the selected PBXs.
+pub async fn make_plan(
+    conn: &Connection,
+    manifests: &LoadedManifests,
+    desired: &[DesiredPbx],
+    scope: &ScopeArgs,
+    paths: &[PathBuf],
+    price: bool,
+    color: bool,
+) -> anyhow::Result<Planned> {
+    let today = scope.today()?;
+    let settings = Settings {
+        today,
+        parallelism: scope.parallelism.max(1),
+        pending_window_days: scope.pending_window_days()?,
+    };
+    let bar = progress(desired.len());
+    let obs = observe::observe(&conn.client, desired, &settings, bar.as_ref()).await?;
+    let fingerprints: Vec<String> = obs.observed.pbxs.values().map(plan::fingerprint).collect();
+    let nonce = format!("{}-{}", std::process::id(), apply::journal::now_ms());
+    let ctx = PlanContext {
+        today,
+        plan_id: plan::plan_id(
+            &manifests.hash,
+            &today.to_string(),
+            &fingerprints.iter().map(String::as_str).collect::<Vec<_>>(),
+            &nonce,
+        ),
+        manifest_hash: manifests.hash.clone(),
+        selection: Selection {
+            paths: paths.iter().map(|p| p.display().to_string()).collect(),
+            sns: scope.sns.clone(),
+            selectors: scope.selectors.clone(),
+        },
+    };
+    let mut plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
+        Ok(p) => p,
+        Err(errors) => {
+            let count = errors.0.len();
+            let diags = manifest::Diagnostics(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| {
+                        let rule = e
+                            .rule
+                            .map(|r| format!(" (vendor rule {r})"))
+                            .unwrap_or_default();
+                        let d = manifest::Diagnostic::new(
+                            Some(e.at),
+                            format!("{}: {}{rule}", e.pbx, e.message),
+                        );
+                        match e.help {
+                            Some(h) => d.with_help(h),
+                            None => d,
+                        }
+                    })
+                    .collect(),
+            );
+            diags.render(&manifests.files, &mut std::io::stderr().lock(), color)?;
+            eprintln!("{count} plan error(s); nothing was planned and nothing was sent");
+            return Ok(Planned::Invalid);
+        }
+    };
+    if price {
+        price_plan(conn, &mut plan).await;
+    }
+    Ok(Planned::Plan(Box::new(plan)))
+}
+
+/// Quotes every order through the vendor's calculator (L9), concurrently. A failed quote is
+/// a warning: the plan stands without that price.
+async fn price_plan(conn: &Connection, plan: &mut Plan) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, p) in plan.pbxs.iter().enumerate() {
+        for (j, a) in p.actions.iter().enumerate() {
+            if let Some(body) = a.order.clone() {
+                let client = conn.client.clone();
+                tasks.spawn(async move { (i, j, client.price(&body).await) });
+            }
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((i, j, Ok(price))) => plan.pbxs[i].actions[j].price = Some(price),
+            Ok((i, j, Err(e))) => eprintln!(
+                "warning: no price for {} {}: {e}",
+                plan.pbxs[i].key(),
+                plan.pbxs[i].actions[j].kind
+            ),
+            Err(e) => eprintln!("warning: a price request failed: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_days;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_days("30d").unwrap(), 30);
+        assert_eq!(parse_days("4w").unwrap(), 28);
+        assert!(parse_days("30").is_err());
+        assert!(parse_days("d").is_err());
+        assert!(parse_days("-1d").is_err());
+    }
+}

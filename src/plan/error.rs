@@ -1,0 +1,65 @@
+//! Plan errors: a rule the vendor would refuse, or a name that does not resolve, tied to the
+//! manifest line that asked for it.
+
+use std::fmt;
+
+use crate::manifest::{DesiredPbx, Loc};
+
+/// One reason a PBX cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    /// `SN (product)`.
+    pub pbx: String,
+    pub at: Loc,
+    /// The contract's rule number (partner-api section 5), when one applies.
+    pub rule: Option<u8>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl PlanError {
+    pub fn new(
+        d: &DesiredPbx,
+        at: &Loc,
+        rule: Option<u8>,
+        message: String,
+        help: Option<String>,
+    ) -> PlanError {
+        PlanError {
+            pbx: d.key(),
+            at: at.clone(),
+            rule,
+            message,
+            help,
+        }
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.at, self.pbx, self.message)?;
+        if let Some(rule) = self.rule {
+            write!(f, " (vendor rule {rule})")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All errors of a plan, in manifest order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PlanErrors(pub Vec<PlanError>);
+
+impl fmt::Display for PlanErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "error: {e}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! The plan as data: what will be ordered for each PBX, why, and the exact bodies. The same
+//! types are printed as `--format json` and saved with `plan -o` (versioned, see
+//! `docs/plan-format.md`), so they serialize with stable camelCase names.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::model::{Id, ObservedPbx, Order, Price, ProductId};
+use crate::wire::OrderBody;
+
+/// Version of the JSON plan document; bumped on any incompatible change.
+pub const FORMAT_VERSION: &str = "1.0";
+
+/// A whole plan: one entry per PBX in scope, in manifest order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub plan_id: String,
+    /// The date the plan was computed for (`--now`).
+    pub today: Date,
+    /// sha256 of the manifests the plan was computed from.
+    pub manifest_hash: String,
+    pub selection: Selection,
+    pub pbxs: Vec<PbxPlan>,
+}
+
+/// Which PBXs were in scope, as given on the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    pub paths: Vec<String>,
+    pub sns: Vec<String>,
+    pub selectors: Vec<String>,
+}
+
+/// The plan of one `(sn, product)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PbxPlan {
+    pub sn: String,
+    pub product: ProductId,
+    /// `file:line:column` of the manifest entry.
+    pub source: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Hash of the observed state the plan was computed from; apply refuses when it moved.
+    pub fingerprint: String,
+    /// What was observed (before values; what moved is shown against it).
+    pub observed: ObservedPbx,
+    /// Orders of this PBX already placed and not settled (pending/confirming): nothing more is
+    /// ordered for it until they resolve.
+    pub in_flight: Vec<Order>,
+    pub actions: Vec<Action>,
+    pub manual: Vec<ManualItem>,
+    /// Facts worth showing that need nothing (e.g. a downgrade already pending).
+    pub notes: Vec<String>,
+}
+
+impl PbxPlan {
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+    pub fn key(&self) -> String {
+        format!("{} ({})", self.sn, self.product)
+    }
+}
+
+/// One operation, in dependency order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    PurchasePlan,
+    SwitchPlan,
+    PurchaseService,
+    RenewPlan,
+    EnableAutoRenew,
+}
+
+impl ActionKind {
+    /// The vendor `operationType` (the auto-renew switch is not an order).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::PurchasePlan => "purchase_plan",
+            ActionKind::SwitchPlan => "switch_plan",
+            ActionKind::PurchaseService => "purchase_service",
+            ActionKind::RenewPlan => "renew_plan",
+            ActionKind::EnableAutoRenew => "enable_auto_renew",
+        }
+    }
+}
+
+impl std::fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When an action's effect is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "when")]
+pub enum Effective {
+    Now,
+    /// A downgrade: accepted now, in force when the current term ends.
+    AtExpiry {
+        date: Date,
+    },
+}
+
+/// One action of a PBX's plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    /// Why, in words ("term ends 2026-12-10, within 30d").
+    pub reason: String,
+    pub changes: Vec<Change>,
+    pub effective: Effective,
+    /// The exact order body, `poNumber` included; `None` for `enable_auto_renew`.
+    pub order: Option<OrderBody>,
+    /// For `enable_auto_renew`: the plan the switch is set on.
+    pub auto_renew_target: Option<Id>,
+    /// The vendor's quote (L9), when pricing was asked for.
+    pub price: Option<Price>,
+}
+
+impl Action {
+    pub fn po_number(&self) -> Option<&str> {
+        self.order.as_ref().and_then(|o| o.po_number.as_deref())
+    }
+}
+
+/// A before → after line of an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    /// `None` when added (`+`), `Some` when changed (`~`).
+    pub before: Option<String>,
+    pub after: String,
+}
+
+/// Drift the API cannot close: shown, never attempted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManualItem {
+    pub field: String,
+    pub current: String,
+    pub wanted: String,
+    pub reason: String,
+}
+
+/// Totals of a plan, for summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub pbxs: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub in_flight: usize,
+    pub orders: usize,
+    pub auto_renew_switches: usize,
+    pub manual: usize,
+    /// Per currency, decimal strings; empty when not priced.
+    pub totals: Vec<Price>,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.pbxs.iter().any(PbxPlan::has_changes)
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            pbxs: self.pbxs.len(),
+            ..Summary::default()
+        };
+        let mut totals: std::collections::BTreeMap<String, crate::plan::money::Cents> =
+            Default::default();
+        for p in &self.pbxs {
+            if p.has_changes() {
+                s.changed += 1;
+            } else if !p.in_flight.is_empty() {
+                s.in_flight += 1;
+            } else {
+                s.unchanged += 1;
+            }
+            s.manual += p.manual.len();
+            for a in &p.actions {
+                if a.order.is_some() {
+                    s.orders += 1;
+                } else {
+                    s.auto_renew_switches += 1;
+                }
+                if let Some(price) = &a.price
+                    && let Some(c) = crate::plan::money::Cents::parse(&price.total)
+                {
+                    *totals.entry(price.currency.clone()).or_default() += c;
+                }
+            }
+        }
+        s.totals = totals
+            .into_iter()
+            .map(|(currency, c)| Price {
+                currency,
+                total: c.to_string(),
+            })
+            .collect();
+        s
+    }
+}

@@ -1,0 +1,71 @@
+//! Exact decimal amounts (the vendor sends `"1180.00"`): summed in integer cents, never floats.
+
+use std::fmt;
+use std::ops::AddAssign;
+
+/// An amount in hundredths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cents(pub i128);
+
+impl Cents {
+    /// Parses `"1180"`, `"1180.5"`, `"1180.00"`; `None` for anything else (more than two
+    /// decimals included, rather than rounding money silently).
+    pub fn parse(s: &str) -> Option<Cents> {
+        let s = s.trim();
+        let (neg, s) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        if int.is_empty()
+            || frac.len() > 2
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let whole: i128 = int.parse().ok()?;
+        let mut f: i128 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().ok()?
+        };
+        if frac.len() == 1 {
+            f *= 10;
+        }
+        let v = whole.checked_mul(100)?.checked_add(f)?;
+        Some(Cents(if neg { -v } else { v }))
+    }
+}
+
+impl AddAssign for Cents {
+    fn add_assign(&mut self, rhs: Cents) {
+        self.0 += rhs.0;
+    }
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.abs();
+        write!(f, "{sign}{}.{:02}", a / 100, a % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_sums_exactly() {
+        let mut t = Cents::default();
+        for s in ["1180.00", "0.1", "99", "0.05"] {
+            t += Cents::parse(s).unwrap();
+        }
+        assert_eq!(t.to_string(), "1279.15");
+        assert_eq!(Cents::parse("-3.5").unwrap().to_string(), "-3.50");
+        for bad in ["", "1.234", "1e3", "abc", ".5x", "1.2.3"] {
+            assert!(Cents::parse(bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The result of an apply: one line per order with its outcome, order number and price, then
+//! what to do next.
+
+use std::io::{self, Write};
+
+use super::{Style, money, plural};
+use crate::apply::{ApplyReport, Outcome};
+
+pub fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write) -> io::Result<()> {
+    let c = color;
+    writeln!(
+        w,
+        "{} {} done, {} pending, {} failed, {} unknown, {} skipped.",
+        Style::Bold.paint(&format!("Applied {}:", r.plan_id), c),
+        r.count(Outcome::Done),
+        r.count(Outcome::Pending),
+        r.count(Outcome::Failed),
+        r.count(Outcome::Unknown),
+        r.count(Outcome::Skipped),
+    )?;
+    for o in &r.orders {
+        let (mark, style, word) = match o.outcome {
+            Outcome::Done => ("✓", Style::Add, "done"),
+            Outcome::Pending => ("…", Style::Change, "pending"),
+            Outcome::Skipped => ("-", Style::Dim, "skipped"),
+            Outcome::Failed => ("✗", Style::Error, "failed"),
+            Outcome::Unknown => ("?", Style::Warn, "unknown"),
+        };
+        let mut line = format!(
+            "  {} {:<8} {} ({}) {}",
+            style.paint(mark, c),
+            style.paint(word, c),
+            o.sn,
+            o.product,
+            o.kind
+        );
+        if let Some(n) = &o.order_no {
+            line.push_str(&format!("  order {n}"));
+        }
+        if let Some(p) = &o.price {
+            line.push_str(&format!("  {}", money(p)));
+        }
+        if let Some(po) = &o.po_number {
+            line.push_str(&format!("  {}", Style::Dim.paint(po, c)));
+        }
+        writeln!(w, "{line}")?;
+        if let Some(m) = &o.message {
+            writeln!(w, "      {m}")?;
+        }
+    }
+    if r.interrupted {
+        writeln!(
+            w,
+            "Interrupted: orders not started were skipped; re-run `entitle apply` to continue."
+        )?;
+    }
+    let unknown = r.count(Outcome::Unknown);
+    if unknown > 0 {
+        writeln!(
+            w,
+            "{} outcome is unknown; they are looked up by poNumber on the next `entitle plan` or `entitle apply` and never re-sent blindly.",
+            plural(unknown, "order's", "orders'")
+        )?;
+    }
+    let pending = r.count(Outcome::Pending);
+    if pending > 0 {
+        writeln!(
+            w,
+            "{} awaiting payment; nothing more is ordered for those PBXs until paid.",
+            plural(pending, "order is", "orders are")
+        )?;
+    }
+    Ok(())
+}

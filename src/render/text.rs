@@ -1,0 +1,234 @@
+//! The plan for people: a summary first, then one block per PBX that changes (`+` added, `~`
+//! changed, before → after, the reason, the price), then manual items and orders in flight
+//! apart; unchanged PBXs are counted, not listed.
+
+use std::io::{self, Write};
+
+use super::{Style, money, plural, totals};
+use crate::plan::{Action, Effective, PbxPlan, Plan};
+
+/// How the text plan is drawn.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    /// Show each order's exact body (as JSON) under it.
+    pub show_bodies: bool,
+}
+
+pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
+    let c = opts.color;
+    let s = plan.summary();
+    if !plan.has_changes() {
+        writeln!(
+            w,
+            "{} {} in scope match the manifests.",
+            Style::Bold.paint("No changes.", c),
+            plural(s.pbxs, "PBX", "PBXs")
+        )?;
+    } else {
+        let mut parts = vec![plural(s.orders, "order", "orders")];
+        if s.auto_renew_switches > 0 {
+            parts.push(plural(
+                s.auto_renew_switches,
+                "auto-renew switch",
+                "auto-renew switches",
+            ));
+        }
+        write!(
+            w,
+            "{} {} for {} of {} in scope",
+            Style::Bold.paint("Plan:", c),
+            parts.join(" and "),
+            s.changed,
+            plural(s.pbxs, "PBX", "PBXs"),
+        )?;
+        match totals(&s.totals) {
+            Some(t) => writeln!(w, ", total {}.", Style::Bold.paint(&t, c))?,
+            None => writeln!(w, ".")?,
+        }
+    }
+    writeln!(
+        w,
+        "{}",
+        Style::Dim.paint(&format!("plan {} for {}", plan.plan_id, plan.today), c)
+    )?;
+
+    for p in plan.pbxs.iter().filter(|p| p.has_changes()) {
+        writeln!(w)?;
+        write_pbx(p, opts, w)?;
+    }
+
+    let manual: Vec<_> = plan.pbxs.iter().filter(|p| !p.manual.is_empty()).collect();
+    if !manual.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{}",
+            Style::Warn.paint(
+                "Manual changes (the API cannot make them; not attempted):",
+                c
+            )
+        )?;
+        for p in manual {
+            for m in &p.manual {
+                writeln!(
+                    w,
+                    "  ! {} {}: {} → {}",
+                    p.key(),
+                    m.field,
+                    m.current,
+                    m.wanted
+                )?;
+                writeln!(w, "      {}", m.reason)?;
+            }
+        }
+    }
+
+    let in_flight: Vec<_> = plan
+        .pbxs
+        .iter()
+        .filter(|p| !p.in_flight.is_empty())
+        .collect();
+    if !in_flight.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{}",
+            Style::Warn.paint(
+                "Orders in flight (nothing more is ordered for these PBXs):",
+                c
+            )
+        )?;
+        for p in in_flight {
+            for o in &p.in_flight {
+                writeln!(
+                    w,
+                    "  … {} {} {} {} ({})",
+                    p.key(),
+                    o.order_no,
+                    o.operation_type,
+                    o.status,
+                    o.reference.as_deref().unwrap_or("no reference")
+                )?;
+            }
+        }
+    }
+
+    let notes: Vec<_> = plan
+        .pbxs
+        .iter()
+        .filter(|p| !p.has_changes() && p.in_flight.is_empty())
+        .flat_map(|p| p.notes.iter().map(move |n| (p, n)))
+        .collect();
+    if !notes.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Notes:")?;
+        for (p, n) in notes {
+            writeln!(w, "  - {}: {n}", p.key())?;
+        }
+    }
+
+    if plan.has_changes() && s.unchanged > 0 {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{}",
+            Style::Dim.paint(
+                &format!("{} unchanged.", plural(s.unchanged, "PBX", "PBXs")),
+                c
+            )
+        )?;
+    }
+    Ok(())
+}
+
+fn write_pbx(p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
+    let c = opts.color;
+    let labels = if p.labels.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "  [{}]",
+            p.labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    writeln!(
+        w,
+        "{} {}{}  {}",
+        Style::Change.paint("~", c),
+        Style::Bold.paint(&p.key(), c),
+        labels,
+        Style::Dim.paint(&p.source, c)
+    )?;
+    for a in &p.actions {
+        write_action(a, opts, w)?;
+    }
+    for n in &p.notes {
+        writeln!(w, "    {}", Style::Dim.paint(&format!("note: {n}"), c))?;
+    }
+    Ok(())
+}
+
+fn write_action(a: &Action, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
+    let c = opts.color;
+    writeln!(
+        w,
+        "    {} {}: {}",
+        Style::Add.paint("+", c),
+        Style::Bold.paint(a.kind.as_str(), c),
+        a.reason
+    )?;
+    for ch in &a.changes {
+        match &ch.before {
+            None => writeln!(
+                w,
+                "        {} {}: {}",
+                Style::Add.paint("+", c),
+                ch.field,
+                Style::Add.paint(&ch.after, c)
+            )?,
+            Some(before) => writeln!(
+                w,
+                "        {} {}: {} → {}",
+                Style::Change.paint("~", c),
+                ch.field,
+                before,
+                Style::Change.paint(&ch.after, c)
+            )?,
+        }
+    }
+    if let Effective::AtExpiry { date } = &a.effective {
+        writeln!(
+            w,
+            "        in force from {date} (when the current term ends)"
+        )?;
+    }
+    let mut tail = Vec::new();
+    if let Some(p) = &a.price {
+        tail.push(format!("price {}", money(p)));
+    }
+    if let Some(po) = a.po_number() {
+        tail.push(format!("poNumber {po}"));
+    }
+    if let Some(target) = a.auto_renew_target {
+        tail.push(format!("on plan {target}"));
+    }
+    if !tail.is_empty() {
+        writeln!(w, "        {}", Style::Dim.paint(&tail.join("  "), c))?;
+    }
+    if opts.show_bodies
+        && let Some(body) = &a.order
+    {
+        let json = serde_json::to_string(body).unwrap_or_default();
+        writeln!(
+            w,
+            "        {}",
+            Style::Dim.paint(&format!("body {json}"), c)
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The running sandbox's shared state: the account, tokens, fault switches and the request log
+//! behind one lock, plus the configuration they were built from.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::date::Date;
+
+use super::auth::Tokens;
+use super::catalog::Catalog;
+use super::faults::Faults;
+use super::world::World;
+use super::{SandboxConfig, persist, seed};
+
+/// One vendor request as the admin log shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    /// The HTTP status answered; 0 when the connection was dropped without an answer.
+    pub status: u16,
+}
+
+/// Vendor requests received (admin endpoints are not counted).
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    pub counts: BTreeMap<String, u64>,
+    pub entries: Vec<LogEntry>,
+}
+
+impl RequestLog {
+    pub fn record(&mut self, entry: LogEntry) {
+        *self
+            .counts
+            .entry(format!("{} {}", entry.method, entry.path))
+            .or_default() += 1;
+        self.entries.push(entry);
+    }
+}
+
+/// Everything mutable.
+#[derive(Debug)]
+pub struct Inner {
+    pub world: World,
+    pub tokens: Tokens,
+    pub faults: Faults,
+    pub log: RequestLog,
+    ids: fastrand::Rng,
+    id_key: u64,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub config: SandboxConfig,
+    pub catalog: Catalog,
+    inner: Mutex<Inner>,
+    request_seq: AtomicU64,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl App {
+    pub fn new(
+        config: SandboxConfig,
+        catalog: Catalog,
+        world: World,
+        shutdown: watch::Receiver<bool>,
+    ) -> App {
+        let faults = initial_faults(&config);
+        App {
+            config,
+            catalog,
+            inner: Mutex::new(Inner {
+                world,
+                tokens: Tokens::new(),
+                faults,
+                log: RequestLog::default(),
+                ids: fastrand::Rng::new(),
+                id_key: fastrand::u64(..),
+            }),
+            request_seq: AtomicU64::new(0),
+            shutdown,
+        }
+    }
+
+    /// The lock; a panic elsewhere never makes the sandbox unusable.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// "Today" for effects and expiry.
+    pub fn today(&self) -> Date {
+        self.config.today.unwrap_or_else(Date::today_utc)
+    }
+
+    /// 32 lowercase hex characters, unique per request: random high half; the low half is the
+    /// request sequence through a bijection (odd multiplier, xor key), so it never repeats.
+    pub fn request_id(&self) -> String {
+        let seq = self.request_seq.fetch_add(1, Ordering::Relaxed);
+        let (random, key) = {
+            let mut inner = self.lock();
+            (inner.ids.u64(..), inner.id_key)
+        };
+        let low = seq.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key;
+        format!("{random:016x}{low:016x}")
+    }
+
+    /// Sleeps, cut short when the sandbox shuts down.
+    pub async fn sleep(&self, d: Duration) {
+        let mut rx = self.shutdown.clone();
+        tokio::select! {
+            () = tokio::time::sleep(d) => {}
+            _ = rx.wait_for(|stop| *stop) => {}
+        }
+    }
+
+    /// Writes the account to the state file, if there is one.
+    pub fn persist(&self, world: &World) -> Result<(), String> {
+        match &self.config.state_file {
+            Some(path) => persist::save(path, world)
+                .map_err(|e| format!("cannot write sandbox state {}: {e}", path.display())),
+            None => Ok(()),
+        }
+    }
+
+    /// Back to the seed: account, log and fault switches (tokens stay valid).
+    pub fn reset(&self) -> Result<(), String> {
+        let world = seed::build(&self.config.seed, &self.catalog, self.today());
+        let mut inner = self.lock();
+        inner.world = world;
+        inner.log = RequestLog::default();
+        inner.faults = initial_faults(&self.config);
+        self.persist(&inner.world)
+    }
+}
+
+fn initial_faults(config: &SandboxConfig) -> Faults {
+    Faults::new(
+        config.fail_rate,
+        config.order_status,
+        Duration::from_millis(config.latency_ms),
+        config.rng_seed,
+    )
+}

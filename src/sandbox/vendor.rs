@@ -1,0 +1,499 @@
+//! The vendor endpoints (partner-api sections 2-4). Every request goes through [`handle`]:
+//! latency, then `User-Agent` (checked first, on every path), routing, the bearer token, read
+//! faults, and the endpoint itself; then it is logged for the admin endpoints.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::wire::{self, Id, paths};
+
+use super::app::{App, LogEntry};
+use super::envelope::{self, ApiError, Form};
+use super::faults::{self, ReadFault, SaveFault};
+use super::world::OrderRecord;
+use super::{OrderStatusMode, catalog, effects, order_body, rules, views};
+
+/// Largest request body read.
+const MAX_BODY: usize = 1 << 20;
+/// Order IDs are this plus a multiple of the order sequence: always 19 digits.
+const ORDER_ID_BASE: u64 = 3_206_300_000_000_000_000;
+const ORDER_ID_STEP: u64 = 4_099;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Token,
+    ProductList,
+    InstanceList,
+    InstanceDetail,
+    Catalog,
+    BillingContacts,
+    OrderPage,
+    OrderGet,
+    AutoRenewStatus,
+    Price,
+    OrderSave,
+    EnableAutoRenew,
+}
+
+impl Route {
+    fn find(path: &str) -> Option<(Method, Route)> {
+        Some(match path {
+            paths::TOKEN => (Method::POST, Route::Token),
+            paths::PRODUCT_LIST => (Method::GET, Route::ProductList),
+            paths::INSTANCE_LIST => (Method::GET, Route::InstanceList),
+            paths::INSTANCE_DETAIL => (Method::GET, Route::InstanceDetail),
+            paths::CATALOG => (Method::GET, Route::Catalog),
+            paths::BILLING_CONTACTS => (Method::GET, Route::BillingContacts),
+            paths::ORDER_PAGE => (Method::GET, Route::OrderPage),
+            paths::AUTO_RENEW_STATUS => (Method::GET, Route::AutoRenewStatus),
+            paths::PRICE => (Method::POST, Route::Price),
+            paths::ORDER_SAVE => (Method::POST, Route::OrderSave),
+            paths::ENABLE_AUTO_RENEW => (Method::POST, Route::EnableAutoRenew),
+            p if order_ref(p).is_some() => (Method::GET, Route::OrderGet),
+            _ => return None,
+        })
+    }
+
+    /// Reads may be rate limited, fail or stall; L9 is a read too (it changes nothing).
+    fn is_read(self) -> bool {
+        !matches!(
+            self,
+            Route::Token | Route::OrderSave | Route::EnableAutoRenew
+        )
+    }
+}
+
+/// The `{idOrOrderNo}` of an L7 path.
+fn order_ref(path: &str) -> Option<&str> {
+    path.strip_prefix(paths::ORDER_GET)?
+        .strip_prefix('/')
+        .filter(|r| !r.is_empty() && !r.contains('/'))
+}
+
+/// What the endpoint answers.
+enum Reply {
+    Ok(Value),
+    Err(ApiError),
+    RateLimited { retry_after_secs: u64 },
+    Dropped,
+}
+
+impl From<Result<Value, ApiError>> for Reply {
+    fn from(r: Result<Value, ApiError>) -> Reply {
+        match r {
+            Ok(v) => Reply::Ok(v),
+            Err(e) => Reply::Err(e),
+        }
+    }
+}
+
+/// The fallback handler serving every vendor path. `Content-Type` is not enforced: bodies are
+/// read as the endpoint expects (a form for the token, JSON elsewhere), so a hand-written
+/// `curl -d @order.json` works as well as a client that labels its body.
+pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/_sandbox/") {
+        // A mistyped admin call is not a vendor request: not logged, no envelope.
+        return envelope::render(
+            axum::http::StatusCode::NOT_FOUND,
+            json!({"error": format!("no admin endpoint {method} {path}; see `entitle sandbox --help`")}),
+        );
+    }
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let request_id = app.request_id();
+    let latency = app.lock().faults.latency;
+    if !latency.is_zero() {
+        app.sleep(latency).await;
+    }
+    let reply = dispatch(&app, &method, &path, &query, req).await;
+    let (status, response) = match reply {
+        Reply::Ok(v) => (200, envelope::success(&request_id, v)),
+        Reply::Err(e) => (e.status.as_u16(), envelope::failure(&request_id, &e)),
+        Reply::RateLimited { retry_after_secs } => {
+            let e = ApiError::too_many_requests();
+            let mut r = envelope::failure(&request_id, &e);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            (e.status.as_u16(), r)
+        }
+        Reply::Dropped => (0, Response::new(faults::dropped_body())),
+    };
+    app.lock().log.record(LogEntry {
+        method: method.to_string(),
+        path,
+        query,
+        status,
+    });
+    response
+}
+
+async fn dispatch(app: &App, method: &Method, path: &str, query: &str, req: Request) -> Reply {
+    let has_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .is_some_and(|v| !v.as_bytes().trim_ascii().is_empty());
+    if !has_agent {
+        return Reply::Err(ApiError::param("User-Agent", "header is required"));
+    }
+    let Some((want, route)) = Route::find(path) else {
+        return Reply::Err(ApiError::not_found(format!("no endpoint {method} {path}")));
+    };
+    if method != want {
+        return Reply::Err(ApiError::not_found(format!(
+            "no endpoint {method} {path}; it takes {want}"
+        )));
+    }
+    let headers = req.headers().clone();
+    let body = if method == Method::POST {
+        match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+            Ok(b) => b,
+            Err(_) => {
+                return Reply::Err(ApiError::param(
+                    "body",
+                    format!("is unreadable or larger than {MAX_BODY} bytes"),
+                ));
+            }
+        }
+    } else {
+        Bytes::new()
+    };
+    if route == Route::Token {
+        return token(app, &body).into();
+    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Err(e) = app.lock().tokens.verify(authorization) {
+        return Reply::Err(e);
+    }
+    if route.is_read() {
+        let (fault, retry_after_secs, stall) = {
+            let mut inner = app.lock();
+            let f = inner.faults.on_read();
+            (f, inner.faults.retry_after_secs, inner.faults.stall)
+        };
+        match fault {
+            Some(ReadFault::RateLimit) => return Reply::RateLimited { retry_after_secs },
+            Some(ReadFault::ServerError) => {
+                return Reply::Err(ApiError::internal("sandbox fault: injected server error"));
+            }
+            Some(ReadFault::Stall) => {
+                app.sleep(stall).await;
+                return Reply::Err(ApiError::internal("sandbox fault: stalled request"));
+            }
+            None => {}
+        }
+    }
+    let q = Form::parse(query);
+    match route {
+        Route::ProductList => Ok(json!(views::product_list(&app.catalog))).into(),
+        Route::InstanceList => instance_list(app, &q).into(),
+        Route::InstanceDetail => instance_detail(app, &q).into(),
+        Route::Catalog => catalog_info(app, &q).into(),
+        Route::BillingContacts => {
+            let inner = app.lock();
+            let list: Vec<_> = inner.world.contacts.iter().map(views::contact).collect();
+            Ok(json!(list)).into()
+        }
+        Route::OrderPage => order_page(app, &q).into(),
+        Route::OrderGet => order_get(app, order_ref(path).unwrap_or_default()).into(),
+        Route::AutoRenewStatus => auto_renew_status(app, &q).into(),
+        Route::Price => price(app, &body).into(),
+        Route::OrderSave => order_save(app, &body),
+        Route::EnableAutoRenew => enable_auto_renew(app, &body).into(),
+        Route::Token => token(app, &body).into(),
+    }
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::internal(format!("cannot render: {e}")))
+}
+
+fn token(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+    let form = Form::parse(&String::from_utf8_lossy(body));
+    let issued = match form.require("grant_type")? {
+        "pp_credentials" => {
+            let id = form.require("client_id")?;
+            let secret = form.require("client_secret")?;
+            if id != app.config.client_id || secret != app.config.client_secret {
+                return Err(ApiError::invalid_client());
+            }
+            app.lock().tokens.issue()
+        }
+        "refresh_token" => {
+            let refresh = form.require("refresh_token")?;
+            app.lock().tokens.refresh(refresh)?
+        }
+        other => {
+            return Err(ApiError::param(
+                "grant_type",
+                format!("must be pp_credentials or refresh_token (got `{other}`)"),
+            ));
+        }
+    };
+    to_value(&wire::TokenResponse {
+        token: issued.token,
+        token_head: "Bearer".to_owned(),
+        expires_in: issued.expires_in_secs.to_string(),
+        refresh_token: issued.refresh_token,
+    })
+}
+
+fn product(app: &App, id: u32) -> Result<&catalog::Product, ApiError> {
+    app.catalog
+        .product(id)
+        .ok_or_else(|| ApiError::not_found(format!("product {id} does not exist")))
+}
+
+fn sn_not_found(sn: &str, p: &catalog::Product) -> ApiError {
+    ApiError::not_found(format!(
+        "productNo {sn} is not under product {} ({}) in this account",
+        p.id, p.name
+    ))
+}
+
+fn instance_list(app: &App, q: &Form) -> Result<Value, ApiError> {
+    let paging = views::Paging::from_query(q)?;
+    let wanted = match q.number("productId")? {
+        Some(id) => {
+            let id = u32::try_from(id)
+                .map_err(|_| ApiError::not_found(format!("product {id} does not exist")))?;
+            Some(product(app, id)?.id)
+        }
+        None => None,
+    };
+    let inner = app.lock();
+    let items: Vec<_> = inner
+        .world
+        .pbxs
+        .iter()
+        .filter(|s| wanted.is_none_or(|p| p == s.product_id))
+        .filter_map(|s| Some(views::instance(s, app.catalog.product(s.product_id)?)))
+        .collect();
+    to_value(&paging.page(items.into_iter()))
+}
+
+fn instance_detail(app: &App, q: &Form) -> Result<Value, ApiError> {
+    let p = product(app, q.product_id()?)?;
+    let sn = q.require("productNo")?;
+    let today = app.today();
+    let mut inner = app.lock();
+    if inner.world.settle(today) {
+        app.persist(&inner.world).map_err(ApiError::internal)?;
+    }
+    let idx = inner
+        .world
+        .find(p.id, sn)
+        .ok_or_else(|| sn_not_found(sn, p))?;
+    to_value(&views::detail(&inner.world.pbxs[idx], p))
+}
+
+fn catalog_info(app: &App, q: &Form) -> Result<Value, ApiError> {
+    let p = product(app, q.product_id()?)?;
+    match q.get("productNo") {
+        Some(sn) if app.lock().world.find(p.id, sn).is_none() => {
+            return Err(sn_not_found(sn, p));
+        }
+        Some(_) => {}
+        None if p.catalog_needs_sn => {
+            return Err(ApiError::param(
+                "productNo",
+                format!("is required for product {} ({})", p.id, p.name),
+            ));
+        }
+        None => {}
+    }
+    to_value(&views::catalog(p))
+}
+
+fn order_page(app: &App, q: &Form) -> Result<Value, ApiError> {
+    let paging = views::Paging::from_query(q)?;
+    let newest_first = match q.get("sort") {
+        None | Some("-createTime") => true,
+        Some("createTime") => false,
+        Some(other) => {
+            return Err(ApiError::param(
+                "sort",
+                format!("must be createTime or -createTime (got `{other}`)"),
+            ));
+        }
+    };
+    let inner = app.lock();
+    let mut orders: Vec<&OrderRecord> = inner.world.orders.iter().collect();
+    // Stable sort keeps commit order among equal times.
+    orders.sort_by_key(|o| o.create_time);
+    if newest_first {
+        orders.reverse();
+    }
+    to_value(&paging.page(orders.into_iter().map(views::order_info)))
+}
+
+fn order_get(app: &App, reference: &str) -> Result<Value, ApiError> {
+    let inner = app.lock();
+    let idx = inner
+        .world
+        .order(reference)
+        .ok_or_else(|| ApiError::not_found(format!("order {reference} does not exist")))?;
+    Ok(views::order_detail(&inner.world.orders[idx]))
+}
+
+fn auto_renew_status(app: &App, q: &Form) -> Result<Value, ApiError> {
+    let sn = q.require("productNo")?;
+    let p = product(app, q.product_id()?)?;
+    let inner = app.lock();
+    let idx = inner
+        .world
+        .find(p.id, sn)
+        .ok_or_else(|| sn_not_found(sn, p))?;
+    to_value(&wire::AutoRenewStatus {
+        auto_renew: inner.world.pbxs[idx].auto_renew,
+    })
+}
+
+fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+    let (_, order) = order_body::parse(body)?;
+    let today = app.today();
+    let inner = app.lock();
+    let checked = rules::check(&inner.world, &app.catalog, &order, today)?;
+    to_value(&wire::Quote {
+        currency_code: "USD".to_owned(),
+        total_amount: catalog::format_cents(checked.total_cents()),
+        items: checked
+            .items
+            .iter()
+            .map(|(id, cents)| wire::QuoteItem {
+                service_id: *id,
+                amount: catalog::format_cents(*cents),
+            })
+            .collect(),
+    })
+}
+
+fn order_save(app: &App, body: &[u8]) -> Reply {
+    let fault = app.lock().faults.on_save();
+    if fault == Some(SaveFault::FailBeforeCommit) {
+        return Reply::Err(ApiError::internal(
+            "sandbox fault: server error before the order was stored",
+        ));
+    }
+    let result = commit(app, body);
+    match (result, fault) {
+        (Err(e), _) => Reply::Err(e),
+        (Ok(_), Some(SaveFault::CommitThen500)) => Reply::Err(ApiError::internal(
+            "sandbox fault: server error after the order was stored",
+        )),
+        (Ok(_), Some(SaveFault::CommitThenDrop)) => Reply::Dropped,
+        (Ok(v), _) => Reply::Ok(v),
+    }
+}
+
+/// Validates, stores and (unless orders stay pending) applies an order.
+fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+    let (raw, order) = order_body::parse(body)?;
+    let today = app.today();
+    let mut inner = app.lock();
+    inner.world.settle(today);
+    let checked = rules::check(&inner.world, &app.catalog, &order, today)?;
+    let status = match inner.faults.order_status {
+        OrderStatusMode::Succeed => "succeed",
+        OrderStatusMode::Pending => "pending",
+    };
+    let world = &mut inner.world;
+    let seq = world.next_order_seq;
+    world.next_order_seq += 1;
+    let id = Id(ORDER_ID_BASE + seq * ORDER_ID_STEP);
+    let create_time = clock_ms(app).max(world.last_create_time + 1_000);
+    world.last_create_time = create_time;
+    let record = OrderRecord {
+        id,
+        order_no: format!("UO{id}"),
+        transaction_no: format!("DA{}", id.0 + 1),
+        status: status.to_owned(),
+        po_number: order.po_number.clone(),
+        product_id: order.product_id,
+        product_no: order.product_no.clone(),
+        operation_type: order.operation_type.clone(),
+        create_time,
+        currency_code: "USD".to_owned(),
+        total_amount: catalog::format_cents(checked.total_cents()),
+        billing_id: order.billing_id,
+        body: raw,
+    };
+    let result = wire::OrderResult {
+        instance_id: world.pbxs[checked.pbx].instance_id.to_string(),
+        order_no: record.order_no.clone(),
+        order_status: status.to_owned(),
+        product_no: record.product_no.clone(),
+        transaction_no: record.transaction_no.clone(),
+    };
+    world.orders.push(record);
+    if status == "succeed" {
+        effects::apply(world, &app.catalog, &checked);
+    }
+    app.persist(&inner.world)
+        .map_err(|e| ApiError::internal(format!("order {} was stored but {e}", result.order_no)))?;
+    to_value(&result)
+}
+
+/// Milliseconds for `createTime`: 09:00 UTC of a fixed `--today`, else the system clock.
+fn clock_ms(app: &App) -> i64 {
+    match app.config.today {
+        Some(d) => d.to_days() * 86_400_000 + 9 * 3_600_000,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    }
+}
+
+fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::param("body", format!("is not valid JSON: {e}")))?;
+    for key in ["productNo", "productId", "planOrServiceId"] {
+        if value.get(key).is_none_or(Value::is_null) {
+            return Err(ApiError::param(key, "is required"));
+        }
+    }
+    let req: wire::EnableAutoRenew =
+        serde_json::from_value(value).map_err(|e| ApiError::param("body", e.to_string()))?;
+    let product_id: u32 = req.product_id.parse().map_err(|_| {
+        ApiError::param(
+            "productId",
+            format!("`{}` is not a product ID", req.product_id),
+        )
+    })?;
+    let p = product(app, product_id)?;
+    let mut inner = app.lock();
+    let idx = inner
+        .world
+        .find(p.id, &req.product_no)
+        .ok_or_else(|| sn_not_found(&req.product_no, p))?;
+    let sub = &mut inner.world.pbxs[idx];
+    let Some(term) = &sub.plan else {
+        return Err(ApiError::rule(
+            7,
+            format!(
+                "{} has no plan in force under product {}; there is nothing to renew automatically",
+                sub.sn, p.id
+            ),
+        ));
+    };
+    let id = req.plan_or_service_id;
+    let allowed = id == term.plan_id
+        || sub.pending.as_ref().is_some_and(|s| s.plan_id == id)
+        || sub.services.iter().any(|s| s.service_id == id);
+    if !allowed {
+        return Err(ApiError::business(format!(
+            "planOrServiceId {id} is neither the plan in force ({}) nor a subscribed service of {}",
+            term.plan_id, sub.sn
+        )));
+    }
+    sub.auto_renew = true;
+    app.persist(&inner.world).map_err(ApiError::internal)?;
+    Ok(Value::Bool(true))
+}

@@ -1,0 +1,207 @@
+//! `plan` end to end: the three output formats as snapshots, the exact reads a plan makes, exit
+//! codes, and plan-time rule errors located in the manifest.
+
+mod common;
+
+use common::{Env, stderr, stdout};
+
+/// Copies the example repository into the workspace so paths in the output are relative.
+fn with_examples(env: &Env) -> &'static str {
+    let dst = env.path().join("manifests/examples");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(Env::examples()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+    }
+    "manifests/examples"
+}
+
+#[test]
+fn text_plan_of_the_examples() {
+    let env = common::sandbox();
+    let m = with_examples(&env);
+    let out = env.run(&["plan", m, "--now", "2026-11-22", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    insta::assert_snapshot!(common::redact(&stdout(&out)));
+    assert_eq!(
+        env.count("POST /order/openapi/order/v1/save"),
+        0,
+        "plan never orders"
+    );
+}
+
+#[test]
+fn json_plan_of_the_examples() {
+    let env = common::sandbox();
+    let m = with_examples(&env);
+    let out = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    // 19-digit IDs are exact integers in the JSON text.
+    assert!(text.contains("\"billingId\": 3197218168379846218"));
+    insta::assert_snapshot!(common::redact(&text));
+}
+
+#[test]
+fn markdown_plan_of_the_examples() {
+    let env = common::sandbox();
+    let m = with_examples(&env);
+    let out = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--format",
+        "markdown",
+        "--price",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    insta::assert_snapshot!(common::redact(&stdout(&out)));
+}
+
+#[test]
+fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
+    let env = common::sandbox();
+    let m = env.manifest(
+        "ok.yaml",
+        "version: 1\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    plan: Enterprise Plan\n    extensions: 100\n    concurrentCalls: 30\n  - sn: \"3631E0997265\"\n    product: appliance\n    plan: enterprise plan\n    renew: false\n",
+    );
+    let out = env.run(&[
+        "plan",
+        m.to_str().unwrap(),
+        "--now",
+        "2026-11-22",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("No changes. 2 PBXs in scope match the manifests."));
+    assert_eq!(
+        env.count("GET /product/openapi/instance_product/v1/detail"),
+        2
+    );
+    assert_eq!(
+        env.count("GET /pricing/openapi/purchase/v1/purchase_product_info"),
+        0
+    );
+    assert_eq!(
+        env.count("GET /user/openapi/user/v1/client/billing_contact_list"),
+        0
+    );
+    assert_eq!(env.count("GET /order/openapi/order/v1/page"), 1);
+    assert_eq!(
+        env.count("POST /pricing/openapi/purchase/v1/pricing/calculate"),
+        0
+    );
+}
+
+#[test]
+fn a_misspelt_service_names_the_line_and_the_right_name() {
+    let env = common::sandbox();
+    let m = env.manifest(
+        "acme.yaml",
+        "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    services:\n      - Hotel PMS Integraton\n",
+    );
+    let out = env.run(&["plan", "acme.yaml", "--now", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("acme.yaml:8:9"), "{err}");
+    assert!(
+        err.contains("did you mean `Hotel PMS Integration`?"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+    let _ = m;
+}
+
+#[test]
+fn disaster_recovery_under_enterprise_names_ultimate_plan() {
+    let env = common::sandbox();
+    env.manifest(
+        "dr.yaml",
+        "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    plan: Enterprise Plan\n    services: [Disaster Recovery]\n",
+    );
+    let out = env.run(&["plan", "dr.yaml", "--now", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&out));
+}
+
+#[test]
+fn an_sn_not_in_the_account_names_the_manifest_line() {
+    let env = common::sandbox();
+    env.manifest(
+        "x.yaml",
+        "version: 1\npbxs:\n  - sn: NOSUCHPBX1\n    product: cloud-pbx\n    extensions: 20\n",
+    );
+    let out = env.run(&["plan", "x.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("x.yaml:3:5: NOSUCHPBX1 (cloud-pbx): SN not found in the account"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn selection_by_sn_and_label() {
+    let env = common::sandbox();
+    let m = with_examples(&env);
+    let out = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--no-price",
+        "--selector",
+        "customer=globex",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("for 1 of 1 PBX in scope"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        env.count("GET /product/openapi/instance_product/v1/detail"),
+        1
+    );
+
+    let out = env.run(&["plan", m, "--sn", "3651D329688"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did you mean 3651D3296882?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn reads_answered_429_every_other_time_still_plan_the_same() {
+    let env = common::sandbox();
+    let m = with_examples(&env);
+    let clean = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
+    env.post(
+        "/_sandbox/faults",
+        serde_json::json!({"readFaultEvery": {"every": 2, "kind": "rate_limit"}, "retryAfterSecs": 0}),
+    );
+    let faulty = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
+    assert_eq!(faulty.status.code(), Some(0), "{}", stderr(&faulty));
+    let strip = |o: &std::process::Output| {
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_object_mut().unwrap().remove("plan_id");
+        for p in v["pbxs"].as_array_mut().unwrap() {
+            for a in p["actions"].as_array_mut().unwrap() {
+                if let Some(o) = a["order"].as_object_mut() {
+                    o.remove("poNumber");
+                }
+            }
+        }
+        v
+    };
+    assert_eq!(strip(&clean), strip(&faulty));
+}

@@ -1,0 +1,107 @@
+//! The five vendor tutorials as end-to-end scenarios: from the demo account, a manifest stating
+//! the tutorial's intent makes `plan` show the operation without sending anything, `apply`
+//! send exactly the tutorial's order body (field by field) and nothing else, and the next
+//! `plan` find nothing to do.
+
+mod common;
+
+use serde_json::Value;
+
+const HEADER: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n";
+
+fn scenario(seed: &str, pbx: &str, sn: &str, operation: &str) {
+    let env = common::sandbox();
+    let m = env.manifest("m.yaml", &format!("{HEADER}{pbx}"));
+    let m = m.to_str().unwrap();
+
+    let plan = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--detailed-exitcode",
+        "--no-price",
+    ]);
+    assert_eq!(plan.status.code(), Some(2), "{}", common::stderr(&plan));
+    let out = common::stdout(&plan);
+    assert!(out.contains(sn) && out.contains(operation), "{out}");
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+
+    let json = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["pbxs"][0]["sn"], sn);
+
+    let apply = env.run(&["apply", m, "--now", "2026-11-22", "--auto-approve"]);
+    assert_eq!(
+        apply.status.code(),
+        Some(0),
+        "{}\n{}",
+        common::stdout(&apply),
+        common::stderr(&apply)
+    );
+    let bodies = env.order_bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:#?}");
+    let po = bodies[0]["poNumber"].as_str().unwrap().to_owned();
+    assert!(po.starts_with("ent-"));
+    assert_eq!(
+        common::without_po(bodies[0].clone()),
+        common::seed_body(seed)
+    );
+    let orders = env.get("/_sandbox/orders");
+    assert_eq!(orders[0]["poNumber"], po.as_str());
+
+    let again = env.run(&["plan", m, "--now", "2026-11-22", "--detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", common::stdout(&again));
+    assert!(common::stdout(&again).contains("No changes."));
+}
+
+#[test]
+fn seed_000_hotel_pms_integration() {
+    scenario(
+        "000",
+        "  - sn: 3651D3296882\n    product: software-edition\n    services: [Hotel PMS Integration]\n",
+        "3651D3296882",
+        "purchase_service",
+    );
+}
+
+#[test]
+fn seed_001_two_hundred_more_extensions() {
+    scenario(
+        "001",
+        "  - sn: 3651D3296882\n    product: software-edition\n    extensions: 300\n",
+        "3651D3296882",
+        "purchase_service",
+    );
+}
+
+#[test]
+fn seed_002_monthly_enterprise_to_one_year_ultimate() {
+    scenario(
+        "002",
+        "  - sn: \"3631E0997265\"\n    product: appliance\n    plan: Ultimate Plan\n    billingCycle: annually\n    term: 1\n",
+        "3631E0997265",
+        "switch_plan",
+    );
+}
+
+#[test]
+fn seed_003_linkus_cloud_service_for_one_year() {
+    scenario(
+        "003",
+        "  - sn: 369471667338\n    product: linkus\n    plan: Linkus Cloud Service\n    term: 1\n",
+        "369471667338",
+        "purchase_plan",
+    );
+}
+
+#[test]
+fn seed_004_renew_pce_with_high_availability() {
+    scenario(
+        "004",
+        "  - sn: 3658B431119665QJ\n    product: cloud-pbx\n    plan: Enterprise Plan\n    extensions: 100\n    services: [High Availability]\n",
+        "3658B431119665QJ",
+        "renew_plan",
+    );
+}
