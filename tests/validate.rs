@@ -270,6 +270,6 @@ fn completions_for_each_shell() {
     cargo_bin_cmd!("entitle")
         .args(["completions", "tcsh"])
         .assert()
-        .code(2)
+        .code(1)
         .stderr(predicate::str::contains("invalid value 'tcsh'"));
 }

@@ -130,7 +130,7 @@ pub enum Command {
     /// Print shell completions.
     #[command(
         long_about = completions::LONG_ABOUT,
-        after_help = "Exit codes:\n  0  printed\n  2  unknown shell"
+        after_help = "Exit codes:\n  0  printed\n  1  unknown shell"
     )]
     Completions(completions::CompletionsArgs),
 }
