@@ -124,7 +124,7 @@ fn run(n: usize, latency_ms: u64) {
         rt.block_on(client.instance(p, &d.sn)).ok();
         rt.block_on(client.catalog(p, Some(&d.sn))).ok();
         rt.block_on(client.billing_contacts()).ok();
-        rt.block_on(tokio::time::sleep(Duration::from_millis(latency_ms))); // the order
+        rt.block_on(async { tokio::time::sleep(Duration::from_millis(latency_ms)).await }); // the order
     }
     let per_pbx = naive_started.elapsed() / sample.max(1) as u32;
     let naive = per_pbx * n as u32;
