@@ -7,6 +7,7 @@ pub mod apply;
 pub mod catalog;
 pub mod completions;
 pub mod config;
+pub mod export;
 pub mod plan;
 pub mod sandbox;
 pub mod schema;
@@ -118,6 +119,9 @@ pub enum Command {
     /// Render a saved plan file.
     #[command(after_help = "Exit codes:\n  0  shown\n  1  the file is not a readable plan")]
     Show(show::ShowArgs),
+    /// Write a manifest from what the account has today.
+    #[command(after_help = "Exit codes:\n  0  written\n  1  error")]
+    Export(export::ExportArgs),
     /// List the account's products, plans, services and billing contacts.
     #[command(after_help = "Exit codes:\n  0  listed\n  1  error")]
     Catalog(catalog::CatalogArgs),
@@ -143,6 +147,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Plan(a) => plan::run(&global, a),
         Command::Apply(a) => apply::run(&global, a),
         Command::Show(a) => show::run(&global, a),
+        Command::Export(a) => export::run(&global, a),
         Command::Catalog(a) => catalog::run(&global, a),
         Command::Schema(a) => schema::run(&global, a),
         Command::Sandbox(a) => sandbox::run(&global, a),

@@ -1,0 +1,156 @@
+//! `entitle export`: write a manifest from what the account has today — a starting point for
+//! an entitlements repository, which `plan` then finds in agreement (but for renewals due).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::{Exit, GlobalArgs, config};
+use crate::manifest::{self, v1};
+use crate::model::{Cycle, ObservedPbx, ProductId};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only this product: linkus, appliance, software-edition, cloud-pbx, or a product ID
+    /// (repeatable; default all four).
+    #[arg(long = "product", value_name = "P")]
+    pub products: Vec<String>,
+    /// Only this PBX (repeatable).
+    #[arg(long = "sn", value_name = "SN")]
+    pub sns: Vec<String>,
+    /// Also read and write each PBX's auto-renewal flag (one more request per PBX).
+    #[arg(long)]
+    pub auto_renew: bool,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Requests in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub parallelism: usize,
+}
+
+fn product(s: &str) -> anyhow::Result<ProductId> {
+    if let Some(p) = ProductId::from_alias(s) {
+        return Ok(p);
+    }
+    match s.parse::<u32>() {
+        Ok(n) => Ok(ProductId(n)),
+        Err(_) => bail!(
+            "--product {s}: expected linkus, appliance, software-edition, cloud-pbx or a product ID"
+        ),
+    }
+}
+
+fn alias(p: ProductId) -> Option<v1::ProductAlias> {
+    Some(match p {
+        ProductId::LINKUS => v1::ProductAlias::Linkus,
+        ProductId::APPLIANCE => v1::ProductAlias::Appliance,
+        ProductId::SOFTWARE_EDITION => v1::ProductAlias::SoftwareEdition,
+        ProductId::CLOUD_PBX => v1::ProductAlias::CloudPbx,
+        _ => return None,
+    })
+}
+
+/// The manifest entry that says exactly what a PBX has.
+fn entry(o: &ObservedPbx) -> v1::PbxEntry {
+    let plan = o.plan.as_ref();
+    let mut labels = std::collections::BTreeMap::new();
+    if !o.comment.trim().is_empty() {
+        labels.insert("comment".to_owned(), o.comment.trim().to_owned());
+    }
+    v1::PbxEntry {
+        sn: v1::Sn(o.sn.clone()),
+        product: alias(o.product),
+        product_id: alias(o.product).is_none().then_some(o.product.0),
+        plan: plan.map(|p| p.name.clone()),
+        plan_id: None,
+        billing_cycle: plan.map(|p| p.cycle.into()),
+        term: plan
+            .filter(|p| p.cycle == Cycle::Annually)
+            .map(|p| p.multi_cycle.max(1)),
+        extensions: (o.extensions > 0).then_some(o.extensions),
+        concurrent_calls: (o.concurrent_calls > 0).then_some(o.concurrent_calls),
+        services: plan.map(|_| {
+            o.services
+                .iter()
+                .map(|s| v1::ServiceRef::Name(s.name.clone()))
+                .collect()
+        }),
+        auto_renew: o.auto_renew,
+        renew: None,
+        renew_before: None,
+        billing_contact: None,
+        labels: (!labels.is_empty()).then_some(v1::Labels(labels)),
+    }
+}
+
+pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
+    config::init_logging(
+        global.verbose,
+        config::use_color(global, std::io::stderr().is_terminal()),
+    );
+    let products: Vec<ProductId> = if args.products.is_empty() {
+        ProductId::ALIASES.iter().map(|(_, p)| *p).collect()
+    } else {
+        args.products
+            .iter()
+            .map(|s| product(s))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let rt = config::runtime()?;
+    let pbxs = rt.block_on(async {
+        let conn = config::connect(global, args.parallelism).await?;
+        let mut wanted = Vec::new();
+        for p in &products {
+            for inst in conn.client.instances(*p).await? {
+                if args.sns.is_empty()
+                    || args
+                        .sns
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(&inst.product_no))
+                {
+                    wanted.push((*p, inst.product_no));
+                }
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, (p, sn)) in wanted.into_iter().enumerate() {
+            let client = conn.client.clone();
+            let auto = args.auto_renew;
+            tasks.spawn(async move {
+                let mut o = client.instance(p, &sn).await?;
+                if auto {
+                    o.auto_renew = Some(client.auto_renew(p, &sn).await?);
+                }
+                Ok::<_, crate::api::ApiError>((i, o))
+            });
+        }
+        let mut found = std::collections::BTreeMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (i, o) = joined.context("a read task failed")??;
+            found.insert(i, o);
+        }
+        anyhow::Ok(found.into_values().collect::<Vec<_>>())
+    })?;
+    for sn in &args.sns {
+        if !pbxs.iter().any(|o| o.sn.eq_ignore_ascii_case(sn)) {
+            bail!("--sn {sn}: no such PBX under the products asked for");
+        }
+    }
+    let manifest = v1::Manifest {
+        version: v1::FormatVersion,
+        defaults: None,
+        pbxs: pbxs.iter().map(entry).collect(),
+    };
+    let yaml = manifest::to_yaml(&manifest, None)?;
+    match &args.out {
+        Some(path) => {
+            super::plan::write_atomically(path, yaml.as_bytes())?;
+            eprintln!("Wrote {} PBXs to {}.", pbxs.len(), path.display());
+        }
+        None => std::io::stdout().lock().write_all(yaml.as_bytes())?,
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,67 @@
+//! `export` writes what the account has as a manifest that loads, validates, and plans to
+//! nothing but the renewals that are due.
+
+mod common;
+
+use common::{stderr, stdout};
+
+#[test]
+fn exported_manifest_validates_and_plans_only_due_renewals() {
+    let env = common::sandbox();
+    let out = env.run(&["export", "--auto-renew", "-o", "exported.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(env.path().join("exported.yaml")).unwrap();
+    assert!(
+        text.contains("sn: \"3631E0997265\""),
+        "an SN YAML would mangle is quoted:\n{text}"
+    );
+
+    let valid = env.run(&["validate", "exported.yaml"]);
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+
+    let plan = env.run(&[
+        "plan",
+        "exported.yaml",
+        "--now",
+        "2026-11-22",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let doc: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let actions: Vec<(&str, &str)> = doc["pbxs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |a| (p["sn"].as_str().unwrap(), a["kind"].as_str().unwrap()))
+        })
+        .collect();
+    // Two terms end within 30 days (2026-12-20 monthly, 2026-12-10); nothing else differs.
+    assert_eq!(
+        actions,
+        vec![
+            ("3631E0997265", "renew_plan"),
+            ("3658B431119665QJ", "renew_plan")
+        ],
+        "{}",
+        stdout(&plan)
+    );
+    assert_eq!(doc["summary"]["manual"], 0);
+}
+
+#[test]
+fn export_of_one_product_and_an_unknown_sn() {
+    let env = common::sandbox();
+    let out = env.run(&["export", "--product", "cloud-pbx"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("3658B431119665QJ"));
+    assert!(!stdout(&out).contains("3651D3296882"));
+    let bad = env.run(&["export", "--sn", "NOPE"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--sn NOPE"), "{}", stderr(&bad));
+}
