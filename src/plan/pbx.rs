@@ -108,6 +108,16 @@ pub fn plan_pbx(
     })
 }
 
+/// The billing cycle a manifest asks for: as declared; else annual when a `term` (years of an
+/// annual term) is declared; else the current one.
+pub fn wanted_cycle(d: &DesiredPbx, current: Cycle) -> Cycle {
+    match (&d.billing_cycle, &d.term) {
+        (Some(c), _) => c.value,
+        (None, Some(_)) => Cycle::Annually,
+        (None, None) => current,
+    }
+}
+
 fn years(n: u32) -> String {
     if n == 1 {
         "1 year".into()
@@ -463,6 +473,7 @@ impl<'a> Planner<'a> {
             };
             let cycle = match (&d.billing_cycle, target.cycles.as_slice()) {
                 (Some(c), _) => c.value,
+                (None, _) if d.term.is_some() => Cycle::Annually,
                 (None, [only]) => *only,
                 (None, _) => {
                     self.error(
@@ -577,7 +588,7 @@ impl<'a> Planner<'a> {
             .plan
             .as_ref()
             .is_none_or(|w| refers_to(&w.value, cur.id, &cur.name));
-        let want_cycle = d.billing_cycle.as_ref().map_or(cur.cycle, |c| c.value);
+        let want_cycle = wanted_cycle(d, cur.cycle);
         if same_plan && want_cycle == cur.cycle {
             if let Some(t) = &d.term
                 && cur.cycle == Cycle::Annually
@@ -599,6 +610,7 @@ impl<'a> Planner<'a> {
             .as_ref()
             .map(|p| p.at.clone())
             .or_else(|| d.billing_cycle.as_ref().map(|c| c.at.clone()))
+            .or_else(|| d.term.as_ref().map(|t| t.at.clone()))
             .unwrap_or_else(|| d.at.clone());
         let Some(cat) = self.catalog(&at) else {
             return (Some(in_force), Some(cur.cycle), true);

@@ -39,10 +39,7 @@ fn needs(d: &DesiredPbx, o: &ObservedPbx, today: Date) -> (bool, bool) {
                 .plan
                 .as_ref()
                 .is_none_or(|w| refers_to(&w.value, cur.id, &cur.name));
-            let same_cycle = d
-                .billing_cycle
-                .as_ref()
-                .is_none_or(|c| c.value == cur.cycle);
+            let same_cycle = super::pbx::wanted_cycle(d, cur.cycle) == cur.cycle;
             if !(same_plan && same_cycle) {
                 catalog = true;
                 order = true;
@@ -102,4 +99,11 @@ pub fn requirements<'a>(
         r.contacts |= order;
     }
     r
+}
+
+impl Requirements {
+    /// Is some catalog of this product needed?
+    pub fn contains_catalog(&self, product: ProductId) -> bool {
+        self.catalogs.iter().any(|(p, _)| *p == product)
+    }
 }

@@ -843,3 +843,16 @@ fn summary_totals_prices_exactly() {
         }]
     );
 }
+
+#[test]
+fn a_term_without_a_billing_cycle_means_annual_billing() {
+    let mut d = desired("3631E0997265", 11);
+    d.plan = name("Ultimate Plan", 6);
+    d.term = Some(at(1, 8));
+    let o = demo("3631E0997265");
+    assert!(requirements([(&d, &o)], today()).contains_catalog(ProductId(11)));
+    let p = run(d).unwrap();
+    let b = bodies(&p);
+    assert_eq!(b[0]["serviceList"][0]["billingCycle"], json!("annually"));
+    assert_eq!(b[0]["serviceList"][0]["multiCycle"], json!(1));
+}
