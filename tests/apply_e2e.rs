@@ -276,25 +276,16 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
     let env = common::sandbox_with(|c| c.latency_ms = 150);
     let examples = Env::examples();
     let examples = examples.to_str().unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("entitle"))
-        .current_dir(env.path())
-        .args([
-            "apply",
-            examples,
-            "--now",
-            "2026-11-22",
-            "--auto-approve",
-            "--no-price",
-            "--parallelism",
-            "1",
-        ])
-        .env("ENTITLE_CLIENT_ID", "test-client")
-        .env("ENTITLE_CLIENT_SECRET", common::SECRET)
-        .env("ENTITLE_BASE_URL", &env.base_url)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = env.spawn(&[
+        "apply",
+        examples,
+        "--now",
+        "2026-11-22",
+        "--auto-approve",
+        "--no-price",
+        "--parallelism",
+        "1",
+    ]);
     let journal = env.path().join(".entitle/journal.jsonl");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !std::fs::read_to_string(&journal)

@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::time::Duration;
 
 use proptest::prelude::*;
@@ -22,25 +21,15 @@ fn kill_then_converge(after_intents: usize, kill_after_ms: u64) {
     let env = common::sandbox_with(|c| c.latency_ms = 15);
     let examples = common::Env::examples();
     let examples = examples.to_str().unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("entitle");
 
-    let mut child = std::process::Command::new(&bin)
-        .current_dir(env.path())
-        .args([
-            "apply",
-            examples,
-            "--now",
-            "2026-11-22",
-            "--auto-approve",
-            "--no-price",
-        ])
-        .env("ENTITLE_CLIENT_ID", "test-client")
-        .env("ENTITLE_CLIENT_SECRET", common::SECRET)
-        .env("ENTITLE_BASE_URL", &env.base_url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn(&[
+        "apply",
+        examples,
+        "--now",
+        "2026-11-22",
+        "--auto-approve",
+        "--no-price",
+    ]);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while intents(env.path()) < after_intents && std::time::Instant::now() < deadline {
         if child.try_wait().unwrap().is_some() {

@@ -3,7 +3,7 @@
 //! then services and capacity on the plan in force after it, then renewal, then auto-renew).
 
 use crate::date::Date;
-use crate::manifest::{CatalogRef, ContactRef, DesiredPbx, Loc};
+use crate::manifest::{CatalogRef, ContactRef, DesiredPbx, Loc, Located};
 use crate::model::{
     Catalog, CatalogPlan, Contact, Cycle, Id, ObservedPbx, ObservedPlan, Order, ProductId,
     ServiceKind,
@@ -34,6 +34,26 @@ impl From<&CatalogPlan> for PlanRef {
             name: p.name.clone(),
         }
     }
+}
+
+/// A capacity the manifest declares as a total: its field, its words, the service that adds it.
+struct Capacity {
+    field: &'static str,
+    noun: &'static str,
+    kind: ServiceKind,
+}
+
+impl Capacity {
+    const EXTENSIONS: Capacity = Capacity {
+        field: "extensions",
+        noun: "extensions",
+        kind: ServiceKind::Extensions,
+    };
+    const CALLS: Capacity = Capacity {
+        field: "concurrentCalls",
+        noun: "concurrent calls",
+        kind: ServiceKind::ConcurrentCalls,
+    };
 }
 
 struct Planner<'a> {
@@ -177,76 +197,43 @@ impl<'a> Planner<'a> {
         let mut reasons: Vec<String> = Vec::new();
 
         if let Some(want) = &d.extensions {
-            let want_v = want.value;
-            if product == ProductId::CLOUD_PBX && !PCE_EXTENSIONS.contains(&want_v) {
+            if product == ProductId::CLOUD_PBX && !PCE_EXTENSIONS.contains(&want.value) {
                 self.error(
                     &want.at,
                     Some(6),
                     format!(
-                        "a cloud PBX holds between {} and {} extensions in total; {want_v} asked",
+                        "a cloud PBX holds between {} and {} extensions in total; {} asked",
                         PCE_EXTENSIONS.start(),
-                        PCE_EXTENSIONS.end()
+                        PCE_EXTENSIONS.end(),
+                        want.value
                     ),
                     None,
                 );
-            } else if want_v < o.extensions {
-                self.error(
-                    &want.at,
-                    Some(9),
-                    format!(
-                        "{want_v} extensions asked but {} are in force; capacity never shrinks through an order",
-                        o.extensions
-                    ),
-                    Some(format!(
-                        "set `extensions: {}` (or more); reducing capacity is done in the partner portal",
-                        o.extensions
-                    )),
-                );
-            } else if want_v > o.extensions
-                && let Some((plan, cycle)) = self.need_plan(&after_plan, after_cycle, &want.at)
-            {
-                let delta = want_v - o.extensions;
-                if let Some(svc) = self.capacity_service(ServiceKind::Extensions, &want.at) {
-                    lines_.push(lines::capacity_line(plan.id, svc, cycle, delta));
-                    changes.push(Change {
-                        field: "extensions".into(),
-                        before: Some(o.extensions.to_string()),
-                        after: want_v.to_string(),
-                    });
-                    reasons.push(format!("{delta} more extensions"));
-                    ext_after = want_v;
-                }
+            } else if let Some((line, change, reason)) = self.capacity(
+                want,
+                o.extensions,
+                Capacity::EXTENSIONS,
+                &after_plan,
+                after_cycle,
+            ) {
+                lines_.push(line);
+                changes.push(change);
+                reasons.push(reason);
+                ext_after = want.value;
             }
         }
-        if let Some(want) = &d.concurrent_calls {
-            let want_v = want.value;
-            if want_v < o.concurrent_calls {
-                self.error(
-                    &want.at,
-                    Some(9),
-                    format!(
-                        "{want_v} concurrent calls asked but {} are in force; capacity never shrinks through an order",
-                        o.concurrent_calls
-                    ),
-                    Some(format!(
-                        "set `concurrentCalls: {}` (or more); reducing capacity is done in the partner portal",
-                        o.concurrent_calls
-                    )),
-                );
-            } else if want_v > o.concurrent_calls
-                && let Some((plan, cycle)) = self.need_plan(&after_plan, after_cycle, &want.at)
-            {
-                let delta = want_v - o.concurrent_calls;
-                if let Some(svc) = self.capacity_service(ServiceKind::ConcurrentCalls, &want.at) {
-                    lines_.push(lines::capacity_line(plan.id, svc, cycle, delta));
-                    changes.push(Change {
-                        field: "concurrentCalls".into(),
-                        before: Some(o.concurrent_calls.to_string()),
-                        after: want_v.to_string(),
-                    });
-                    reasons.push(format!("{delta} more concurrent calls"));
-                }
-            }
+        if let Some(want) = &d.concurrent_calls
+            && let Some((line, change, reason)) = self.capacity(
+                want,
+                o.concurrent_calls,
+                Capacity::CALLS,
+                &after_plan,
+                after_cycle,
+            )
+        {
+            lines_.push(line);
+            changes.push(change);
+            reasons.push(reason);
         }
         if let Some(wanted) = &d.services {
             for w in wanted {
@@ -393,6 +380,48 @@ impl<'a> Planner<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// The order line that grows a capacity from `have` to the declared total, with its change
+    /// and reason; `None` when nothing is to buy or on an error (capacity never shrinks: rule 9).
+    fn capacity(
+        &mut self,
+        want: &Located<u32>,
+        have: u32,
+        c: Capacity,
+        after_plan: &Option<PlanRef>,
+        after_cycle: Option<Cycle>,
+    ) -> Option<(OrderLine, Change, String)> {
+        let Capacity { field, noun, kind } = c;
+        if want.value < have {
+            self.error(
+                &want.at,
+                Some(9),
+                format!(
+                    "{} {noun} asked but {have} are in force; capacity never shrinks through an order",
+                    want.value
+                ),
+                Some(format!(
+                    "set `{field}: {have}` (or more); reducing capacity is done in the partner portal"
+                )),
+            );
+            return None;
+        }
+        if want.value == have {
+            return None;
+        }
+        let (plan, cycle) = self.need_plan(after_plan, after_cycle, &want.at)?;
+        let svc = self.capacity_service(kind, &want.at)?;
+        let delta = want.value - have;
+        Some((
+            lines::capacity_line(plan.id, svc, cycle, delta),
+            Change {
+                field: field.into(),
+                before: Some(have.to_string()),
+                after: want.value.to_string(),
+            },
+            format!("{delta} more {noun}"),
+        ))
     }
 
     /// The plan to hang services on, or an error when the PBX would have none.

@@ -83,6 +83,22 @@ impl Env {
         c
     }
 
+    /// The real binary started in the background (for kill and interrupt tests).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("entitle"))
+            .current_dir(self.path())
+            .args(args)
+            .env_remove("ENTITLE_CREDENTIALS_FILE")
+            .env("ENTITLE_CLIENT_ID", "test-client")
+            .env("ENTITLE_CLIENT_SECRET", SECRET)
+            .env("ENTITLE_BASE_URL", &self.base_url)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().unwrap()
     }
