@@ -44,18 +44,4 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_groups_thousands() {
-        let p = |t: &str| Price {
-            currency: "USD".into(),
-            total: t.into(),
-        };
-        assert_eq!(money(&p("1180")), "USD 1,180.00");
-        assert_eq!(money(&p("1234567.5")), "USD 1,234,567.50");
-        assert_eq!(money(&p("12.00")), "USD 12.00");
-        assert_eq!(money(&p("n/a")), "USD n/a");
-    }
-}
+mod tests;
