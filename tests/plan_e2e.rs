@@ -182,12 +182,21 @@ fn selection_by_sn_and_label() {
 
 #[test]
 fn reads_answered_429_every_other_time_still_plan_the_same() {
+    same_plan_under_read_faults("rate_limit", 2);
+}
+
+#[test]
+fn reads_answered_500_every_third_time_still_plan_the_same() {
+    same_plan_under_read_faults("server_error", 3);
+}
+
+fn same_plan_under_read_faults(kind: &str, every: u64) {
     let env = common::sandbox();
     let m = with_examples(&env);
     let clean = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
     env.post(
         "/_sandbox/faults",
-        serde_json::json!({"readFaultEvery": {"every": 2, "kind": "rate_limit"}, "retryAfterSecs": 0}),
+        serde_json::json!({"readFaultEvery": {"every": every, "kind": kind}, "retryAfterSecs": 0}),
     );
     let faulty = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
     assert_eq!(faulty.status.code(), Some(0), "{}", stderr(&faulty));
