@@ -95,6 +95,7 @@ fn run(n: usize, latency_ms: u64) {
         today: "2026-11-22".parse().unwrap(),
         parallelism: PARALLELISM,
         pending_window_days: 30,
+        now_ms: entitle::apply::journal::now_ms(),
     };
     let started = Instant::now();
     let obs = rt

@@ -65,6 +65,9 @@ pub struct Settings {
     pub parallelism: usize,
     /// How far back recent orders are read for `pending`/`confirming` ones.
     pub pending_window_days: u32,
+    /// The wall clock (epoch ms) the window counts back from: order timestamps are the
+    /// vendor's clock, not the plan's `today`.
+    pub now_ms: i64,
 }
 
 /// Why observing failed.
@@ -107,11 +110,7 @@ pub async fn observe<S: Source>(
     progress.start(desired.len() as u64);
 
     // Recent orders, alongside the details.
-    let since_ms = (settings
-        .today
-        .add_days(-i64::from(settings.pending_window_days))
-        .to_days())
-        * 86_400_000;
+    let since_ms = settings.now_ms - i64::from(settings.pending_window_days) * 86_400_000;
     let orders_task = {
         let source = source.clone();
         tokio::spawn(async move { source.recent_orders(since_ms).await })
@@ -360,6 +359,7 @@ mod tests {
             today: "2026-11-22".parse().unwrap(),
             parallelism: 3,
             pending_window_days: 30,
+            now_ms: 1_795_000_000_000,
         }
     }
 

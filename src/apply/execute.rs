@@ -3,7 +3,7 @@
 //! journaled and fsynced before it is sent, exactly once; a PBX's later actions are skipped
 //! when an earlier one did not complete; an interrupt stops new orders from starting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +15,9 @@ use super::journal::{Entry, EntryState, Journal, now_ms};
 use super::{SendOutcome, Vendor};
 use crate::model::{ObservedPbx, Price, ProductId};
 use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
+
+/// How far back the order list is read for orders in flight just before applying.
+const IN_FLIGHT_LOOKBACK_MS: i64 = 2 * 86_400_000;
 
 /// What happened to one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -179,14 +182,48 @@ pub async fn execute<V: Vendor>(
     parallelism: usize,
     interrupted: Arc<AtomicBool>,
 ) -> ApplyReport {
+    // An order placed elsewhere since the plan (another workspace, the portal) and still
+    // awaiting payment changes nothing a re-read would see: look for one before starting.
+    let busy: Result<BTreeSet<(ProductId, String)>, String> = vendor
+        .recent_orders(now_ms() - IN_FLIGHT_LOOKBACK_MS)
+        .await
+        .map(|orders| {
+            orders
+                .into_iter()
+                .filter(|o| o.status.is_in_flight())
+                .map(|o| (o.product, o.sn))
+                .collect()
+        })
+        .map_err(|e| e.to_string());
     let permits = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = JoinSet::new();
+    let mut by_pbx = BTreeMap::new();
     for (i, p) in plan
         .pbxs
         .iter()
         .enumerate()
         .filter(|(_, p)| p.has_changes())
     {
+        match &busy {
+            Err(e) => {
+                by_pbx.insert(
+                    i,
+                    skip_all(p, &format!("could not check for orders in flight: {e}")),
+                );
+                continue;
+            }
+            Ok(busy) if busy.contains(&(p.product, p.sn.clone())) => {
+                by_pbx.insert(
+                    i,
+                    skip_all(
+                        p,
+                        "an order placed since the plan awaits settlement; nothing sent, re-run `entitle plan`",
+                    ),
+                );
+                continue;
+            }
+            Ok(_) => {}
+        }
         let vendor = vendor.clone();
         let permits = permits.clone();
         let journal = journal.clone();
@@ -201,7 +238,6 @@ pub async fn execute<V: Vendor>(
             )
         });
     }
-    let mut by_pbx = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         if let Ok((i, reports)) = joined {
             by_pbx.insert(i, reports);

@@ -267,3 +267,35 @@ async fn leftovers_are_resolved_through_the_order_list() {
     // Resolved entries are not looked up again.
     assert!(resolve_leftovers(&f, &mut j).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_order_placed_elsewhere_since_the_plan_blocks_the_pbx() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![placed("succeed")]);
+    f.orders = vec![Order {
+        id: Id(7),
+        order_no: "UO7".into(),
+        status: OrderStatus::Pending,
+        created_ms: journal::now_ms(),
+        product: ProductId(12),
+        sn: "SN1".into(),
+        operation_type: "purchase_service".into(),
+        reference: Some("ent-other-workspace".into()),
+        total_amount: "1.00".into(),
+        currency: "USD".into(),
+    }];
+    let r = run(
+        &f,
+        &plan(vec![action(ActionKind::PurchaseService, "ent-1")]),
+    )
+    .await;
+    assert_eq!(r.orders[0].outcome, Outcome::Skipped);
+    assert!(
+        r.orders[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("awaits settlement")
+    );
+    assert!(f.sent.lock().unwrap().is_empty());
+}

@@ -192,6 +192,7 @@ pub async fn make_plan(
         today,
         parallelism: scope.parallelism.max(1),
         pending_window_days: scope.pending_window_days()?,
+        now_ms: apply::journal::now_ms(),
     };
     let bar = progress(desired.len());
     let obs = observe::observe(&conn.client, desired, &settings, bar.as_ref()).await?;

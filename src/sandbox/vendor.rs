@@ -442,13 +442,12 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// Milliseconds for `createTime`: 09:00 UTC of a fixed `--today`, else the system clock.
-fn clock_ms(app: &App) -> i64 {
-    match app.config.today {
-        Some(d) => d.to_days() * 86_400_000 + 9 * 3_600_000,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    }
+/// The server's wall clock. `--today` moves the business date (expiries, effects), not
+/// timestamps: a client compares `createTime` with its own clock when it looks an order up.
+fn clock_ms(_app: &App) -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ApiError> {
