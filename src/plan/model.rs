@@ -155,6 +155,8 @@ pub struct Summary {
     pub manual: usize,
     /// Per currency, decimal strings; empty when not priced.
     pub totals: Vec<Price>,
+    /// Orders without a price (not asked for, or the vendor's calculator gave none).
+    pub unpriced: usize,
 }
 
 impl Plan {
@@ -181,6 +183,7 @@ impl Plan {
             for a in &p.actions {
                 if a.order.is_some() {
                     s.orders += 1;
+                    s.unpriced += usize::from(a.price.is_none());
                 } else {
                     s.auto_renew_switches += 1;
                 }

@@ -36,6 +36,11 @@ pub fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result<()> {
             plural(s.changed, "PBX", "PBXs")
         )?;
         match totals(&s.totals) {
+            Some(t) if s.unpriced > 0 => writeln!(
+                w,
+                ", {t} (without {} that got no price)",
+                plural(s.unpriced, "order", "orders")
+            )?,
             Some(t) => writeln!(w, ", {t}")?,
             None => writeln!(w)?,
         }

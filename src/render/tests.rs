@@ -218,3 +218,14 @@ fn money_groups_thousands() {
     assert_eq!(money(&p("12.00")), "USD 12.00");
     assert_eq!(money(&p("n/a")), "USD n/a");
 }
+
+#[test]
+fn a_total_says_which_orders_it_leaves_out() {
+    let mut plan = sample();
+    plan.pbxs[1].actions[0].price = None;
+    let t = text(&plan, false);
+    assert!(
+        t.starts_with("Plan: 2 orders and 1 auto-renew switch for 2 of 5 PBXs in scope, total USD 1,234.50 without 1 order that got no price."),
+        "{t}"
+    );
+}

@@ -43,6 +43,18 @@ pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io
             plural(s.pbxs, "PBX", "PBXs"),
         )?;
         match totals(&s.totals) {
+            Some(t) if s.unpriced > 0 => writeln!(
+                w,
+                ", total {} {}.",
+                Style::Bold.paint(&t, c),
+                Style::Warn.paint(
+                    &format!(
+                        "without {} that got no price",
+                        plural(s.unpriced, "order", "orders")
+                    ),
+                    c
+                )
+            )?,
             Some(t) => writeln!(w, ", total {}.", Style::Bold.paint(&t, c))?,
             None => writeln!(w, ".")?,
         }
