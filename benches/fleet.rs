@@ -131,13 +131,27 @@ fn run(n: usize, latency_ms: u64) {
     let naive = per_pbx * n as u32;
 
     println!(
-        "fleet N={n:>6} L={latency_ms}ms parallelism={PARALLELISM}: plan {:>8.2}s, {sent} requests ({orders} orders planned), lower bound {:>7.2}s ({unavoidable} requests); tutorial-style client {:>9.1}s ({} requests, one at a time)",
+        "fleet N={n:>6} L={latency_ms}ms parallelism={PARALLELISM}: plan {:>8.2}s, {sent} requests ({orders} orders planned), lower bound {:>7.2}s ({unavoidable} requests); tutorial-style client {:>9.1}s ({} requests, one at a time); peak RSS {} (sandbox included)",
         wall.as_secs_f64(),
         bound.as_secs_f64(),
         naive.as_secs_f64(),
-        n * 4
+        n * 4,
+        peak_rss()
     );
     rt.block_on(sb.shutdown());
+}
+
+/// Peak resident memory of this process (Linux), e.g. `85 MiB`.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map(|kib| format!("{} MiB", kib / 1024))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn main() {
