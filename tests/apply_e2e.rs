@@ -339,3 +339,63 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
     assert_eq!(rest.status.code(), Some(0), "{}", stderr(&rest));
     assert_eq!(env.order_bodies().len(), 4);
 }
+
+#[test]
+fn a_second_workspace_applying_the_same_manifests_meanwhile_buys_nothing_twice() {
+    let env = common::sandbox_with(|c| c.latency_ms = 40);
+    let examples = Env::examples();
+    let examples = examples.to_str().unwrap();
+    let args = [
+        "apply",
+        examples,
+        "--now",
+        "2026-11-22",
+        "--auto-approve",
+        "--no-price",
+    ];
+    let first = env.spawn(&args);
+    // The second workspace starts while the first is placing its orders.
+    let journal = env.path().join(".entitle/journal.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .contains("\"sending\"")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first apply sent nothing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let second = env
+        .cmd()
+        .args(args)
+        .args(["--journal", "other/journal.jsonl"])
+        .output()
+        .unwrap();
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        matches!(second.status.code(), Some(0) | Some(4)),
+        "{}\n{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    let mut per_op = std::collections::BTreeMap::new();
+    for b in env.order_bodies() {
+        *per_op
+            .entry((b["productNo"].to_string(), b["operationType"].to_string()))
+            .or_insert(0) += 1;
+    }
+    assert!(per_op.values().all(|n| *n == 1), "{per_op:?}");
+    assert_eq!(per_op.len(), 4);
+    let plan = env.run(&[
+        "plan",
+        examples,
+        "--now",
+        "2026-11-22",
+        "--detailed-exitcode",
+        "--no-price",
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
+}
