@@ -354,12 +354,15 @@ fn a_second_workspace_applying_the_same_manifests_meanwhile_buys_nothing_twice()
         "--no-price",
     ];
     let first = env.spawn(&args);
-    // The second workspace starts while the first is placing its orders.
+    // The second workspace starts while the first is placing its four orders: it plans from
+    // the old state, and its re-read before each order finds the PBX moved.
     let journal = env.path().join(".entitle/journal.jsonl");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !std::fs::read_to_string(&journal)
+    while std::fs::read_to_string(&journal)
         .unwrap_or_default()
-        .contains("\"sending\"")
+        .matches("\"sending\"")
+        .count()
+        < 4
     {
         assert!(
             std::time::Instant::now() < deadline,
