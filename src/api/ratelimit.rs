@@ -113,15 +113,16 @@ mod tests {
             rl.acquire().await;
         }
         assert!(
-            t0.elapsed() < Duration::from_millis(50),
-            "a burst of 50 is immediate"
+            t0.elapsed() < Duration::from_millis(150),
+            "a burst of 50 does not wait for tokens"
         );
         for _ in 0..10 {
             rl.acquire().await;
         }
         let e = t0.elapsed();
         assert!(
-            e >= Duration::from_millis(190) && e < Duration::from_millis(400),
+            // Generous upper bound: shared CI machines oversleep.
+            e >= Duration::from_millis(190) && e < Duration::from_secs(2),
             "10 more at 50/s take 0.2 s: {e:?}"
         );
     }
@@ -133,7 +134,7 @@ mod tests {
         for _ in 0..1000 {
             rl.acquire().await;
         }
-        assert!(t0.elapsed() < Duration::from_millis(50));
+        assert!(t0.elapsed() < Duration::from_millis(150));
         rl.pause(Duration::from_millis(300));
         rl.acquire().await;
         assert!(t0.elapsed() >= Duration::from_millis(300));
