@@ -401,3 +401,65 @@ fn a_second_workspace_applying_the_same_manifests_meanwhile_buys_nothing_twice()
     ]);
     assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
 }
+
+#[test]
+fn a_journaled_pending_order_blocks_reordering_beyond_the_order_window() {
+    let env = common::sandbox();
+    let m = env.manifest("m.yaml", EXT_300);
+    let m = m.to_str().unwrap();
+    env.post("/_sandbox/faults", json!({"orderStatus": "pending"}));
+    assert_eq!(apply(&env, m).status.code(), Some(0));
+    // A zero-day window does not see the order in the order list; the journal still does.
+    let plan = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--no-price",
+        "--pending-window",
+        "0d",
+    ]);
+    assert!(
+        stdout(&plan).contains("Orders in flight"),
+        "{}",
+        stdout(&plan)
+    );
+    let again = env.run(&[
+        "apply",
+        m,
+        "--now",
+        "2026-11-22",
+        "--auto-approve",
+        "--no-price",
+        "--pending-window",
+        "0d",
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(
+        env.order_bodies().len(),
+        1,
+        "nothing re-ordered while pending"
+    );
+
+    let order_no = env.get("/_sandbox/orders")[0]["orderNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.post(&format!("/_sandbox/orders/{order_no}/pay"), json!({}));
+    let settled = env.run(&[
+        "plan",
+        m,
+        "--now",
+        "2026-11-22",
+        "--no-price",
+        "--pending-window",
+        "0d",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(settled.status.code(), Some(0), "{}", stdout(&settled));
+    let journal = std::fs::read_to_string(env.path().join(".entitle/journal.jsonl")).unwrap();
+    assert!(
+        journal.contains(&format!("order {order_no} is now succeed")),
+        "{journal}"
+    );
+}

@@ -43,6 +43,9 @@ impl Vendor for Client {
             SaveOutcome::Unknown(e) => SendOutcome::Unknown(e.to_string()),
         }
     }
+    async fn order(&self, id_or_no: &str) -> Result<Order, ApiError> {
+        Client::order(self, id_or_no).await
+    }
     async fn enable_auto_renew(
         &self,
         product: ProductId,

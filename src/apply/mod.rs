@@ -14,7 +14,7 @@ pub use journal::{Entry, EntryState, Journal, JournalError};
 pub use lock::{LockError, WorkspaceLock};
 pub use resolve::{Resolution, resolve_leftovers};
 
-use crate::model::{Id, ProductId};
+use crate::model::{Id, Order, ProductId};
 use crate::observe::Source;
 use crate::wire::OrderBody;
 
@@ -33,6 +33,8 @@ pub enum SendOutcome {
 pub trait Vendor: Source {
     /// Sends an order ONCE; never retried by the implementation.
     fn save_order(&self, body: &OrderBody) -> impl Future<Output = SendOutcome> + Send;
+    /// One order by ID or order number (L7).
+    fn order(&self, id_or_no: &str) -> impl Future<Output = Result<Order, Self::Error>> + Send;
     fn enable_auto_renew(
         &self,
         product: ProductId,

@@ -5,7 +5,7 @@
 
 use super::Vendor;
 use super::journal::{self, Entry, EntryState, Journal, JournalError, now_ms};
-use crate::model::OrderStatus;
+use crate::model::{Order, OrderStatus};
 
 /// What the lookup found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,11 +14,14 @@ pub struct Resolution {
     pub found: Vec<(String, String, String)>,
     /// poNumbers proven never placed.
     pub absent: Vec<String>,
+    /// Orders this workspace placed that still await payment: their PBXs are in flight, even
+    /// when the orders are older than the order-list window.
+    pub pending: Vec<Order>,
 }
 
 impl Resolution {
     pub fn is_empty(&self) -> bool {
-        self.found.is_empty() && self.absent.is_empty()
+        self.found.is_empty() && self.absent.is_empty() && self.pending.is_empty()
     }
 }
 
@@ -45,13 +48,21 @@ pub async fn resolve_leftovers<V: Vendor>(
     journal: &mut Journal,
 ) -> Result<Resolution, ResolveError<V::Error>> {
     let entries = journal::read(journal.path())?;
-    let leftovers: Vec<Entry> = journal::latest(&entries)
-        .into_values()
+    let latest = journal::latest(&entries);
+    let leftovers: Vec<Entry> = latest
+        .values()
         .filter(|e| e.state.is_unresolved())
-        .cloned()
+        .map(|e| (*e).clone())
         .collect();
+    let awaiting: Vec<Entry> = latest
+        .values()
+        .filter(|e| e.state == EntryState::Pending && e.order_no.is_some())
+        .map(|e| (*e).clone())
+        .collect();
+    let mut res = Resolution::default();
+    follow_pending(vendor, journal, awaiting, &mut res).await?;
     if leftovers.is_empty() {
-        return Ok(Resolution::default());
+        return Ok(res);
     }
     let oldest = leftovers.iter().map(|e| e.at_ms).min().unwrap_or(0);
     let orders = vendor
@@ -61,7 +72,6 @@ pub async fn resolve_leftovers<V: Vendor>(
             count: leftovers.len(),
             source,
         })?;
-    let mut res = Resolution::default();
     for e in leftovers {
         let found = orders
             .iter()
@@ -102,4 +112,37 @@ pub async fn resolve_leftovers<V: Vendor>(
         })?;
     }
     Ok(res)
+}
+
+/// Orders journaled `pending`: asks for each one's status (L7). Settled ones are journaled
+/// `done` or `failed`; those still awaiting payment are returned, so their PBXs stay in flight.
+async fn follow_pending<V: Vendor>(
+    vendor: &V,
+    journal: &mut Journal,
+    awaiting: Vec<Entry>,
+    res: &mut Resolution,
+) -> Result<(), ResolveError<V::Error>> {
+    let count = awaiting.len();
+    for e in awaiting {
+        let order_no = e.order_no.clone().unwrap_or_default();
+        let order = vendor
+            .order(&order_no)
+            .await
+            .map_err(|source| ResolveError::Lookup { count, source })?;
+        let state = match order.status {
+            OrderStatus::Succeed => EntryState::Done,
+            ref s if s.is_in_flight() => {
+                res.pending.push(order);
+                continue;
+            }
+            _ => EntryState::Failed,
+        };
+        journal.append(&Entry {
+            at_ms: now_ms(),
+            state,
+            detail: Some(format!("order {order_no} is now {}", order.status)),
+            ..e
+        })?;
+    }
+    Ok(())
 }

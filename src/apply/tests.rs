@@ -57,6 +57,13 @@ impl Vendor for Fake {
         self.sent.lock().unwrap().push((body.clone(), state));
         self.outcomes.lock().unwrap().remove(0)
     }
+    async fn order(&self, id_or_no: &str) -> Result<Order, FakeError> {
+        self.orders
+            .iter()
+            .find(|o| o.order_no == id_or_no)
+            .cloned()
+            .ok_or_else(|| FakeError(format!("no order {id_or_no}")))
+    }
     async fn enable_auto_renew(&self, _: ProductId, _: &str, _: Id) -> Result<(), FakeError> {
         Ok(())
     }
@@ -298,4 +305,44 @@ async fn an_order_placed_elsewhere_since_the_plan_blocks_the_pbx() {
             .contains("awaits settlement")
     );
     assert!(f.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn journaled_pending_orders_are_followed_until_they_settle() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    let mut j = Journal::open(&f.journal_path).unwrap();
+    j.append(&Entry {
+        at_ms: 1,
+        plan_id: "plan-x".into(),
+        po_number: "ent-p".into(),
+        sn: "SN1".into(),
+        product: 12,
+        operation: "purchase_service".into(),
+        state: EntryState::Pending,
+        order_no: Some("UO9".into()),
+        detail: None,
+    })
+    .unwrap();
+    let order = |status| Order {
+        id: Id(9),
+        order_no: "UO9".into(),
+        status,
+        created_ms: 1,
+        product: ProductId(12),
+        sn: "SN1".into(),
+        operation_type: "purchase_service".into(),
+        reference: Some("ent-p".into()),
+        total_amount: "1.00".into(),
+        currency: "USD".into(),
+    };
+    f.orders = vec![order(OrderStatus::Pending)];
+    let res = resolve_leftovers(&f, &mut j).await.unwrap();
+    assert_eq!(res.pending, vec![order(OrderStatus::Pending)]);
+
+    f.orders = vec![order(OrderStatus::Succeed)];
+    let res = resolve_leftovers(&f, &mut j).await.unwrap();
+    assert!(res.is_empty());
+    let entries = journal::read(&f.journal_path).unwrap();
+    assert_eq!(journal::latest(&entries)["ent-p"].state, EntryState::Done);
 }

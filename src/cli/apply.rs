@@ -77,7 +77,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     let rt = config::runtime()?;
     rt.block_on(async {
         let conn = config::connect(global, args.scope.parallelism).await?;
-        scope::resolve_leftovers(&conn, &mut journal).await?;
+        let awaiting = scope::resolve_leftovers(&conn, &mut journal).await?;
         let journal = Arc::new(Mutex::new(journal));
 
         let plan: Plan = if saved {
@@ -106,7 +106,19 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             plan
         } else {
             let m = manifests.as_ref().expect("manifests loaded when not applying a plan file");
-            match scope::make_plan(&conn, m, &desired, &args.scope, &args.paths, price, color_err).await? {
+            match scope::make_plan(
+                &conn,
+                &args.scope,
+                scope::PlanInputs {
+                    manifests: m,
+                    desired: &desired,
+                    paths: &args.paths,
+                    awaiting: &awaiting,
+                    price,
+                    color: color_err,
+                },
+            )
+            .await? {
                 Planned::Plan(p) => *p,
                 Planned::Invalid => return Ok(Exit::Error),
             }

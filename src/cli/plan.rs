@@ -78,21 +78,27 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         let conn = config::connect(global, args.scope.parallelism).await?;
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
-        match WorkspaceLock::try_acquire(&args.scope.journal) {
+        let awaiting = match WorkspaceLock::try_acquire(&args.scope.journal) {
             Ok(_lock) => {
                 let mut journal = Journal::open(&args.scope.journal)?;
-                scope::resolve_leftovers(&conn, &mut journal).await?;
+                scope::resolve_leftovers(&conn, &mut journal).await?
             }
-            Err(e) => eprintln!("warning: {e}; its orders are not resolved by this plan"),
-        }
+            Err(e) => {
+                eprintln!("warning: {e}; its orders are not resolved by this plan");
+                Vec::new()
+            }
+        };
         scope::make_plan(
             &conn,
-            &manifests,
-            &desired,
             &args.scope,
-            &args.paths,
-            price,
-            color_err,
+            scope::PlanInputs {
+                manifests: &manifests,
+                desired: &desired,
+                paths: &args.paths,
+                awaiting: &awaiting,
+                price,
+                color: color_err,
+            },
         )
         .await
     })?;

@@ -12,6 +12,7 @@ use super::config::Connection;
 use crate::apply::{self, Journal};
 use crate::date::Date;
 use crate::manifest::{self, DesiredPbx, LoadedManifests};
+use crate::model::Order;
 use crate::observe::{self, Progress, Settings};
 use crate::plan::{self, Plan, PlanContext, Selection};
 
@@ -166,7 +167,11 @@ pub enum Planned {
 }
 
 /// Resolves leftovers of earlier applies (orders of unknown outcome) through the order list.
-pub async fn resolve_leftovers(conn: &Connection, journal: &mut Journal) -> anyhow::Result<()> {
+/// Returns this workspace's orders still awaiting payment (their PBXs are in flight).
+pub async fn resolve_leftovers(
+    conn: &Connection,
+    journal: &mut Journal,
+) -> anyhow::Result<Vec<Order>> {
     let res = apply::resolve_leftovers(&conn.client, journal).await?;
     for (po, order_no, status) in &res.found {
         eprintln!("resolved: order {po} of an earlier apply exists as {order_no} ({status})");
@@ -174,19 +179,35 @@ pub async fn resolve_leftovers(conn: &Connection, journal: &mut Journal) -> anyh
     for po in &res.absent {
         eprintln!("resolved: order {po} of an earlier apply was never placed; planning it again");
     }
-    Ok(())
+    Ok(res.pending)
+}
+
+/// What a plan is made from, besides the connection and the scope options.
+pub struct PlanInputs<'a> {
+    pub manifests: &'a LoadedManifests,
+    pub desired: &'a [DesiredPbx],
+    /// The paths as given, recorded in the plan's selection.
+    pub paths: &'a [PathBuf],
+    /// This workspace's orders still awaiting payment.
+    pub awaiting: &'a [Order],
+    pub price: bool,
+    pub color: bool,
 }
 
 /// Observes, plans and (optionally) prices the selected PBXs.
 pub async fn make_plan(
     conn: &Connection,
-    manifests: &LoadedManifests,
-    desired: &[DesiredPbx],
     scope: &ScopeArgs,
-    paths: &[PathBuf],
-    price: bool,
-    color: bool,
+    inputs: PlanInputs<'_>,
 ) -> anyhow::Result<Planned> {
+    let PlanInputs {
+        manifests,
+        desired,
+        paths,
+        awaiting,
+        price,
+        color,
+    } = inputs;
     let today = scope.today()?;
     let settings = Settings {
         today,
@@ -195,7 +216,17 @@ pub async fn make_plan(
         now_ms: apply::journal::now_ms(),
     };
     let bar = progress(desired.len());
-    let obs = observe::observe(&conn.client, desired, &settings, bar.as_ref()).await?;
+    let mut obs = observe::observe(&conn.client, desired, &settings, bar.as_ref()).await?;
+    // Orders this workspace journaled as pending, however old: their PBXs stay in flight.
+    for o in awaiting {
+        let key = (o.product, o.sn.clone());
+        if obs.observed.pbxs.contains_key(&key) {
+            let list = obs.observed.in_flight.entry(key).or_default();
+            if !list.iter().any(|x| x.order_no == o.order_no) {
+                list.push(o.clone());
+            }
+        }
+    }
     let fingerprints: Vec<String> = obs.observed.pbxs.values().map(plan::fingerprint).collect();
     let nonce = format!("{}-{}", std::process::id(), apply::journal::now_ms());
     let ctx = PlanContext {
