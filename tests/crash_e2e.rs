@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use proptest::prelude::*;
@@ -62,14 +61,7 @@ fn kill_then_converge(after_intents: usize, kill_after_ms: u64) {
         "apply did not converge after a kill at {after_intents} intents + {kill_after_ms} ms"
     );
 
-    let mut per_op: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for b in env.order_bodies() {
-        let key = (
-            b["productNo"].as_str().unwrap().to_owned(),
-            b["operationType"].as_str().unwrap().to_owned(),
-        );
-        *per_op.entry(key).or_default() += 1;
-    }
+    let per_op = env.orders_per_operation();
     assert!(
         per_op.values().all(|n| *n == 1),
         "duplicate orders after a kill at {after_intents} intents + {kill_after_ms} ms: {per_op:?}"

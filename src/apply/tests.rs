@@ -137,6 +137,22 @@ fn plan(actions: Vec<Action>) -> Plan {
     }
 }
 
+/// An order of PBX SN1 as the vendor's order list shows it.
+fn order_of_sn1(order_no: &str, status: OrderStatus, reference: &str) -> Order {
+    Order {
+        id: Id(5),
+        order_no: order_no.into(),
+        status,
+        created_ms: journal::now_ms(),
+        product: ProductId(12),
+        sn: "SN1".into(),
+        operation_type: "switch_plan".into(),
+        reference: Some(reference.into()),
+        total_amount: "1.00".into(),
+        currency: "USD".into(),
+    }
+}
+
 fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome>) -> Fake {
     Fake {
         journal_path: dir.join("journal.jsonl"),
@@ -249,18 +265,7 @@ async fn leftovers_are_resolved_through_the_order_list() {
         })
         .unwrap();
     }
-    f.orders = vec![Order {
-        id: Id(5),
-        order_no: "UO5".into(),
-        status: OrderStatus::Succeed,
-        created_ms: 0,
-        product: ProductId(12),
-        sn: "SN1".into(),
-        operation_type: "switch_plan".into(),
-        reference: Some("ent-found".into()),
-        total_amount: "1.00".into(),
-        currency: "USD".into(),
-    }];
+    f.orders = vec![order_of_sn1("UO5", OrderStatus::Succeed, "ent-found")];
     let res = resolve_leftovers(&f, &mut j).await.unwrap();
     assert_eq!(
         res.found,
@@ -279,18 +284,11 @@ async fn leftovers_are_resolved_through_the_order_list() {
 async fn an_order_placed_elsewhere_since_the_plan_blocks_the_pbx() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = fake(dir.path(), vec![placed("succeed")]);
-    f.orders = vec![Order {
-        id: Id(7),
-        order_no: "UO7".into(),
-        status: OrderStatus::Pending,
-        created_ms: journal::now_ms(),
-        product: ProductId(12),
-        sn: "SN1".into(),
-        operation_type: "purchase_service".into(),
-        reference: Some("ent-other-workspace".into()),
-        total_amount: "1.00".into(),
-        currency: "USD".into(),
-    }];
+    f.orders = vec![order_of_sn1(
+        "UO7",
+        OrderStatus::Pending,
+        "ent-other-workspace",
+    )];
     let r = run(
         &f,
         &plan(vec![action(ActionKind::PurchaseService, "ent-1")]),
@@ -324,18 +322,8 @@ async fn journaled_pending_orders_are_followed_until_they_settle() {
         detail: None,
     })
     .unwrap();
-    let order = |status| Order {
-        id: Id(9),
-        order_no: "UO9".into(),
-        status,
-        created_ms: 1,
-        product: ProductId(12),
-        sn: "SN1".into(),
-        operation_type: "purchase_service".into(),
-        reference: Some("ent-p".into()),
-        total_amount: "1.00".into(),
-        currency: "USD".into(),
-    };
+    let order = |status| order_of_sn1("UO9", status, "ent-p");
+
     f.orders = vec![order(OrderStatus::Pending)];
     let res = resolve_leftovers(&f, &mut j).await.unwrap();
     assert_eq!(res.pending, vec![order(OrderStatus::Pending)]);

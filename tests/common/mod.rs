@@ -135,6 +135,19 @@ impl Env {
             .collect()
     }
 
+    /// Orders received per `(productNo, operationType)`: any count above 1 is a duplicate.
+    pub fn orders_per_operation(&self) -> std::collections::BTreeMap<(String, String), usize> {
+        let mut per_op = std::collections::BTreeMap::new();
+        for b in self.order_bodies() {
+            let key = (
+                b["productNo"].as_str().unwrap_or_default().to_owned(),
+                b["operationType"].as_str().unwrap_or_default().to_owned(),
+            );
+            *per_op.entry(key).or_insert(0) += 1;
+        }
+        per_op
+    }
+
     /// Requests per `METHOD /path`.
     pub fn count(&self, method_path: &str) -> u64 {
         self.get("/_sandbox/requests")["counts"][method_path]
