@@ -10,27 +10,11 @@ const EXT_300: &str = "version: 1\ndefaults:\n  billingContact: billing@example.
 const HOTEL: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    services: [Hotel PMS Integration]\n";
 
 fn apply(env: &Env, m: &str) -> std::process::Output {
-    env.run(&[
-        "apply",
-        m,
-        "--now",
-        "2026-11-22",
-        "--auto-approve",
-        "--no-price",
-    ])
+    env.apply(m)
 }
 
 fn plan_exit(env: &Env, m: &str) -> Option<i32> {
-    env.run(&[
-        "plan",
-        m,
-        "--now",
-        "2026-11-22",
-        "--detailed-exitcode",
-        "--no-price",
-    ])
-    .status
-    .code()
+    env.plan_detailed(m).status.code()
 }
 
 /// An order committed by the vendor whose answer is lost: the first apply cannot tell (exit 5),
@@ -379,14 +363,7 @@ fn a_second_workspace_applying_the_same_manifests_meanwhile_buys_nothing_twice()
     let per_op = env.orders_per_operation();
     assert!(per_op.values().all(|n| *n == 1), "{per_op:?}");
     assert_eq!(per_op.len(), 4);
-    let plan = env.run(&[
-        "plan",
-        examples,
-        "--now",
-        "2026-11-22",
-        "--detailed-exitcode",
-        "--no-price",
-    ]);
+    let plan = env.plan_detailed(examples);
     assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
 }
 

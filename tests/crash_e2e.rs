@@ -42,14 +42,7 @@ fn kill_then_converge(after_intents: usize, kill_after_ms: u64) {
 
     let mut last = None;
     for _ in 0..3 {
-        let out = env.run(&[
-            "apply",
-            examples,
-            "--now",
-            "2026-11-22",
-            "--auto-approve",
-            "--no-price",
-        ]);
+        let out = env.apply(examples);
         last = out.status.code();
         if last == Some(0) {
             break;
@@ -66,14 +59,7 @@ fn kill_then_converge(after_intents: usize, kill_after_ms: u64) {
         per_op.values().all(|n| *n == 1),
         "duplicate orders after a kill at {after_intents} intents + {kill_after_ms} ms: {per_op:?}"
     );
-    let plan = env.run(&[
-        "plan",
-        examples,
-        "--now",
-        "2026-11-22",
-        "--detailed-exitcode",
-        "--no-price",
-    ]);
+    let plan = env.plan_detailed(examples);
     assert_eq!(plan.status.code(), Some(0), "{}", common::stdout(&plan));
 }
 

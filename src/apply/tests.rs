@@ -137,6 +137,13 @@ fn plan(actions: Vec<Action>) -> Plan {
     }
 }
 
+/// The report's only order was skipped, for the reason given.
+fn assert_skipped(r: &ApplyReport, why: &str) {
+    assert_eq!(r.orders[0].outcome, Outcome::Skipped);
+    let message = r.orders[0].message.as_deref().unwrap_or_default();
+    assert!(message.contains(why), "{message}");
+}
+
 /// An order of PBX SN1 as the vendor's order list shows it.
 fn order_of_sn1(order_no: &str, status: OrderStatus, reference: &str) -> Order {
     Order {
@@ -233,16 +240,7 @@ async fn a_pbx_that_moved_since_the_plan_is_skipped() {
         &plan(vec![action(ActionKind::PurchaseService, "ent-1")]),
     )
     .await;
-    assert_eq!(r.orders[0].outcome, Outcome::Skipped);
-    assert!(
-        r.orders[0]
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("extensions: 100 → 150"),
-        "{:?}",
-        r.orders[0].message
-    );
+    assert_skipped(&r, "extensions: 100 → 150");
     assert!(f.sent.lock().unwrap().is_empty());
 }
 
@@ -294,14 +292,7 @@ async fn an_order_placed_elsewhere_since_the_plan_blocks_the_pbx() {
         &plan(vec![action(ActionKind::PurchaseService, "ent-1")]),
     )
     .await;
-    assert_eq!(r.orders[0].outcome, Outcome::Skipped);
-    assert!(
-        r.orders[0]
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("awaits settlement")
-    );
+    assert_skipped(&r, "awaits settlement");
     assert!(f.sent.lock().unwrap().is_empty());
 }
 

@@ -135,6 +135,30 @@ impl Env {
             .collect()
     }
 
+    /// `apply M` on the demo date, unattended, without quotes.
+    pub fn apply(&self, m: &str) -> Output {
+        self.run(&[
+            "apply",
+            m,
+            "--now",
+            "2026-11-22",
+            "--auto-approve",
+            "--no-price",
+        ])
+    }
+
+    /// `plan M --detailed-exitcode` on the demo date, without quotes (exit 0: converged).
+    pub fn plan_detailed(&self, m: &str) -> Output {
+        self.run(&[
+            "plan",
+            m,
+            "--now",
+            "2026-11-22",
+            "--detailed-exitcode",
+            "--no-price",
+        ])
+    }
+
     /// Orders received per `(productNo, operationType)`: any count above 1 is a duplicate.
     pub fn orders_per_operation(&self) -> std::collections::BTreeMap<(String, String), usize> {
         let mut per_op = std::collections::BTreeMap::new();
