@@ -150,7 +150,7 @@ fn order_of_sn1(order_no: &str, status: OrderStatus, reference: &str) -> Order {
         id: Id(5),
         order_no: order_no.into(),
         status,
-        created_ms: journal::now_ms(),
+        created_ms: 1_795_000_000_000,
         product: ProductId(12),
         sn: "SN1".into(),
         operation_type: "switch_plan".into(),
