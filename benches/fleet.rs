@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use entitle::api::{Client, ClientConfig, Credentials};
+use entitle::clock::Clock;
 use entitle::manifest::{CatalogRef, DesiredPbx, Loc, Located};
 use entitle::model::ProductId;
 use entitle::observe::{self, Settings, Silent};
@@ -60,12 +61,14 @@ fn run(n: usize, latency_ms: u64) {
         .enable_all()
         .build()
         .unwrap();
+    // A fixed day: the fleet's dates, and so the plan, are the same on every run.
+    let clock = Clock::on("2026-11-22".parse().unwrap());
     let sb = rt
         .block_on(sandbox::start(SandboxConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             state_file: None,
             seed: Seed::Fleet(n),
-            today: Some("2026-11-22".parse().unwrap()),
+            clock,
             latency_ms: 0,
             fail_rate: 0.0,
             order_status: OrderStatusMode::Succeed,
@@ -92,10 +95,10 @@ fn run(n: usize, latency_ms: u64) {
 
     let client = Client::new(cfg).unwrap();
     let settings = Settings {
-        today: "2026-11-22".parse().unwrap(),
+        today: clock.today(),
         parallelism: PARALLELISM,
         pending_window_days: 30,
-        now_ms: entitle::apply::journal::now_ms(),
+        now_ms: clock.now_ms(),
     };
     let started = Instant::now();
     let obs = rt

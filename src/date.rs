@@ -95,15 +95,6 @@ impl Date {
     pub fn days_until(self, later: Date) -> i64 {
         later.to_days() - self.to_days()
     }
-
-    /// Today in UTC, from the system clock.
-    pub fn today_utc() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        Date::from_days((secs / 86_400) as i64)
-    }
 }
 
 impl fmt::Display for Date {

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod apply;
 pub mod cli;
+pub mod clock;
 pub mod date;
 pub mod manifest;
 pub mod model;

@@ -104,39 +104,53 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    // Real time, small intervals: tokio's paused clock needs a feature the crate does not enable.
-    #[tokio::test]
+    // tokio's paused clock: time moves only when every task waits, so the figures are exact.
+    #[tokio::test(start_paused = true)]
     async fn burst_then_steady_rate() {
         let rl = RateLimiter::new(50.0);
         let t0 = Instant::now();
         for _ in 0..50 {
             rl.acquire().await;
         }
-        assert!(
-            t0.elapsed() < Duration::from_millis(150),
-            "a burst of 50 does not wait for tokens"
-        );
+        assert_eq!(t0.elapsed(), Duration::ZERO, "a burst of 50 does not wait");
         for _ in 0..10 {
             rl.acquire().await;
         }
-        let e = t0.elapsed();
-        assert!(
-            // Generous upper bound: shared CI machines oversleep.
-            e >= Duration::from_millis(190) && e < Duration::from_secs(2),
-            "10 more at 50/s take 0.2 s: {e:?}"
+        assert_eq!(
+            t0.elapsed(),
+            Duration::from_millis(200),
+            "10 more at 50/s take 0.2 s"
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn pause_holds_everyone_and_zero_disables() {
         let rl = RateLimiter::new(0.0);
         let t0 = Instant::now();
         for _ in 0..1000 {
             rl.acquire().await;
         }
-        assert!(t0.elapsed() < Duration::from_millis(150));
+        assert_eq!(t0.elapsed(), Duration::ZERO);
         rl.pause(Duration::from_millis(300));
         rl.acquire().await;
-        assert!(t0.elapsed() >= Duration::from_millis(300));
+        assert_eq!(t0.elapsed(), Duration::from_millis(300));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_during_a_slot_wait_holds_the_waiter_too() {
+        let rl = std::sync::Arc::new(RateLimiter::new(1.0));
+        let t0 = Instant::now();
+        rl.acquire().await; // the burst of one
+        let waiter = tokio::spawn({
+            let rl = rl.clone();
+            async move {
+                rl.acquire().await; // due at 1 s
+                Instant::now()
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        rl.pause(Duration::from_secs(2)); // until 2.5 s
+        let done = waiter.await.unwrap();
+        assert_eq!(done - t0, Duration::from_millis(2500));
     }
 }

@@ -11,8 +11,9 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::journal::{Entry, EntryState, Journal, now_ms};
+use super::journal::{Entry, EntryState, Journal};
 use super::{SendOutcome, Vendor};
+use crate::clock::Clock;
 use crate::model::{ObservedPbx, Price, ProductId};
 use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
 
@@ -184,8 +185,9 @@ pub async fn execute<V: Vendor>(
 ) -> ApplyReport {
     // An order placed elsewhere since the plan (another workspace, the portal) and still
     // awaiting payment changes nothing a re-read would see: look for one before starting.
+    let clock = journal.lock().unwrap_or_else(|p| p.into_inner()).clock();
     let busy: Result<BTreeSet<(ProductId, String)>, String> = vendor
-        .recent_orders(now_ms() - IN_FLIGHT_LOOKBACK_MS)
+        .recent_orders(clock.now_ms() - IN_FLIGHT_LOOKBACK_MS)
         .await
         .map(|orders| {
             orders
@@ -234,7 +236,7 @@ pub async fn execute<V: Vendor>(
             let _permit = permits.acquire_owned().await.ok();
             (
                 i,
-                run_pbx(&vendor, &plan_id, &p, &journal, &interrupted).await,
+                run_pbx(&vendor, &plan_id, &p, &journal, clock, &interrupted).await,
             )
         });
     }
@@ -256,6 +258,7 @@ async fn run_pbx<V: Vendor>(
     plan_id: &str,
     p: &PbxPlan,
     journal: &Mutex<Journal>,
+    clock: Clock,
     interrupted: &AtomicBool,
 ) -> Vec<OrderReport> {
     if interrupted.load(Ordering::SeqCst) {
@@ -292,7 +295,7 @@ async fn run_pbx<V: Vendor>(
             Some(body) => {
                 let po = body.po_number.clone().unwrap_or_default();
                 let entry = |state, order_no: Option<String>, detail: Option<String>| Entry {
-                    at_ms: now_ms(),
+                    at_ms: clock.now_ms(),
                     plan_id: plan_id.to_owned(),
                     po_number: po.clone(),
                     sn: p.sn.clone(),

@@ -9,6 +9,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use crate::clock::Clock;
 use serde::{Deserialize, Serialize};
 
 /// The state of an order (or a plan) in the journal; the last entry for a `poNumber` wins.
@@ -87,18 +88,13 @@ pub enum JournalError {
 pub struct Journal {
     path: PathBuf,
     file: File,
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    /// Where entries' times come from.
+    clock: Clock,
 }
 
 impl Journal {
-    /// Opens (creating) the journal for appending.
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+    /// Opens (creating) the journal for appending; its entries are stamped by `clock`.
+    pub fn open(path: &Path, clock: Clock) -> Result<Journal, JournalError> {
         let err = |source| JournalError::Write {
             path: path.to_owned(),
             source,
@@ -114,11 +110,21 @@ impl Journal {
         Ok(Journal {
             path: path.to_owned(),
             file,
+            clock,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The time to stamp a new entry with (epoch milliseconds).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Appends one entry and waits until it is on disk.
@@ -214,7 +220,7 @@ mod tests {
     fn appends_reads_and_keeps_the_last_state() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/journal.jsonl");
-        let mut j = Journal::open(&path).unwrap();
+        let mut j = Journal::open(&path, Clock::stopped(1_795_338_000_000)).unwrap();
         j.append(&entry("ent-a", EntryState::Sending)).unwrap();
         j.append(&entry("ent-b", EntryState::Sending)).unwrap();
         j.append(&entry("ent-a", EntryState::Done)).unwrap();

@@ -4,7 +4,7 @@
 //! `absent` — proof that it may be planned again. Until then, nothing is re-sent.
 
 use super::Vendor;
-use super::journal::{self, Entry, EntryState, Journal, JournalError, now_ms};
+use super::journal::{self, Entry, EntryState, Journal, JournalError};
 use crate::model::{Order, OrderStatus};
 
 /// What the lookup found.
@@ -104,7 +104,7 @@ pub async fn resolve_leftovers<V: Vendor>(
             }
         };
         journal.append(&Entry {
-            at_ms: now_ms(),
+            at_ms: journal.now_ms(),
             state,
             order_no,
             detail: Some(detail),
@@ -138,7 +138,7 @@ async fn follow_pending<V: Vendor>(
             _ => EntryState::Failed,
         };
         journal.append(&Entry {
-            at_ms: now_ms(),
+            at_ms: journal.now_ms(),
             state,
             detail: Some(format!("order {order_no} is now {}", order.status)),
             ..e

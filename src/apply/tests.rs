@@ -160,6 +160,11 @@ fn order_of_sn1(order_no: &str, status: OrderStatus, reference: &str) -> Order {
     }
 }
 
+/// The tests' clock: 2026-11-22T09:00:00Z, stopped.
+fn clock() -> crate::clock::Clock {
+    crate::clock::Clock::stopped(1_795_338_000_000)
+}
+
 fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome>) -> Fake {
     Fake {
         journal_path: dir.join("journal.jsonl"),
@@ -171,7 +176,7 @@ fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome>) -> Fake {
 }
 
 async fn run(f: &Fake, p: &Plan) -> ApplyReport {
-    let j = Arc::new(Mutex::new(Journal::open(&f.journal_path).unwrap()));
+    let j = Arc::new(Mutex::new(Journal::open(&f.journal_path, clock()).unwrap()));
     execute(f, p, j, 4, Arc::new(AtomicBool::new(false))).await
 }
 
@@ -248,10 +253,10 @@ async fn a_pbx_that_moved_since_the_plan_is_skipped() {
 async fn leftovers_are_resolved_through_the_order_list() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = fake(dir.path(), vec![]);
-    let mut j = Journal::open(&f.journal_path).unwrap();
+    let mut j = Journal::open(&f.journal_path, clock()).unwrap();
     for po in ["ent-found", "ent-absent"] {
         j.append(&Entry {
-            at_ms: journal::now_ms(),
+            at_ms: j.now_ms(),
             plan_id: "plan-x".into(),
             po_number: po.into(),
             sn: "SN1".into(),
@@ -300,7 +305,7 @@ async fn an_order_placed_elsewhere_since_the_plan_blocks_the_pbx() {
 async fn journaled_pending_orders_are_followed_until_they_settle() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = fake(dir.path(), vec![]);
-    let mut j = Journal::open(&f.journal_path).unwrap();
+    let mut j = Journal::open(&f.journal_path, clock()).unwrap();
     j.append(&Entry {
         at_ms: 1,
         plan_id: "plan-x".into(),

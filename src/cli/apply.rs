@@ -62,7 +62,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
 
     // Before anything else, so two applies in this workspace can never interleave.
     let _lock = WorkspaceLock::try_acquire(&args.scope.journal)?;
-    let mut journal = Journal::open(&args.scope.journal)?;
+    let clock = args.scope.clock();
+    let mut journal = Journal::open(&args.scope.journal, clock)?;
 
     let (manifests, desired) = if saved {
         (None, Vec::new())
@@ -76,7 +77,13 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
 
     let rt = config::runtime()?;
     rt.block_on(async {
-        let conn = config::connect(global, args.scope.parallelism).await?;
+        let conn = config::connect(global, args.scope.parallelism, clock).await?;
+        if args.scope.now.is_some() && !conn.is_local() {
+            bail!(
+                "--now is refused when applying to {}: orders are placed at the vendor's real time, so the checks for orders in flight must count from it; --now is for plans, the sandbox and tests",
+                conn.client.base_url()
+            );
+        }
         let awaiting = scope::resolve_leftovers(&conn, &mut journal).await?;
         let journal = Arc::new(Mutex::new(journal));
 
@@ -109,6 +116,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             match scope::make_plan(
                 &conn,
                 &args.scope,
+                clock,
                 scope::PlanInputs {
                     manifests: m,
                     desired: &desired,
@@ -150,7 +158,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             .lock()
             .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?
             .append(&Entry {
-                at_ms: journal::now_ms(),
+                at_ms: clock.now_ms(),
                 plan_id: plan.plan_id.clone(),
                 po_number: String::new(),
                 sn: String::new(),

@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use super::{Exit, Format, GlobalArgs, config};
 use crate::api::Client;
+use crate::clock::Clock;
 use crate::model::{Catalog, Contact, ProductId};
 
 /// Requests in flight for a catalog listing (a handful of requests in all).
@@ -55,7 +56,7 @@ pub fn run(global: &GlobalArgs, args: CatalogArgs) -> anyhow::Result<Exit> {
     );
     let only = args.product.as_deref().map(parse_product).transpose()?;
     let report = config::runtime()?.block_on(async {
-        let conn = config::connect(global, PARALLELISM).await?;
+        let conn = config::connect(global, PARALLELISM, Clock::system()).await?;
         // `conn` (and an embedded sandbox) lives until the listing is complete.
         gather(&conn.client, only).await
     })?;

@@ -17,6 +17,7 @@ use super::{ColorChoice, GlobalArgs};
 use crate::api::{
     Client, ClientConfig, Credentials, DEFAULT_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
 };
+use crate::clock::Clock;
 use crate::sandbox::{self, OrderStatusMode, RunningSandbox, SandboxConfig, Seed};
 
 pub const ENV_RATE_LIMIT: &str = "ENTITLE_RATE_LIMIT";
@@ -31,6 +32,14 @@ const SANDBOX_CREDENTIAL: &str = "sandbox";
 pub struct Connection {
     pub client: Client,
     pub sandbox: Option<RunningSandbox>,
+}
+
+impl Connection {
+    /// Whether the API is on this machine (the embedded sandbox, or `http://` to loopback, the
+    /// only plain-http base URL accepted): a simulator, never the vendor.
+    pub fn is_local(&self) -> bool {
+        self.sandbox.is_some() || self.client.base_url().starts_with("http://")
+    }
 }
 
 /// The client configuration for the real API: base URL from `--base-url`/`ENTITLE_BASE_URL`
@@ -83,8 +92,13 @@ fn apply_tuning(
 }
 
 /// A client for the command: against the real API, or with `--sandbox` against an embedded
-/// simulator seeded with the demo account and persisted in `--sandbox-state`.
-pub async fn connect(global: &GlobalArgs, parallelism: usize) -> anyhow::Result<Connection> {
+/// simulator seeded with the demo account and persisted in `--sandbox-state`. The embedded
+/// sandbox runs on the command's `clock`, so both sides agree on today.
+pub async fn connect(
+    global: &GlobalArgs,
+    parallelism: usize,
+    clock: Clock,
+) -> anyhow::Result<Connection> {
     if !global.sandbox {
         let cfg = client_config(global, parallelism)?;
         let client = Client::new(cfg)?;
@@ -120,7 +134,7 @@ pub async fn connect(global: &GlobalArgs, parallelism: usize) -> anyhow::Result<
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         state_file: Some(state),
         seed: Seed::Demo,
-        today: None,
+        clock,
         latency_ms: 0,
         fail_rate: 0.0,
         order_status: OrderStatusMode::Succeed,

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{Exit, GlobalArgs, config};
+use crate::clock::Clock;
 use crate::manifest::{self, v1};
 use crate::model::{Cycle, ObservedPbx, ProductId};
 
@@ -101,7 +102,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
     };
     let rt = config::runtime()?;
     let pbxs = rt.block_on(async {
-        let conn = config::connect(global, args.parallelism).await?;
+        let conn = config::connect(global, args.parallelism, Clock::system()).await?;
         let mut wanted = Vec::new();
         for p in &products {
             for inst in conn.client.instances(*p).await? {

@@ -73,14 +73,15 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
     };
     let desired = scope::select(&manifests, &args.scope)?;
     let price = args.scope.wants_price(args.format == Format::Text);
+    let clock = args.scope.clock();
     let rt = config::runtime()?;
     let planned = rt.block_on(async {
-        let conn = config::connect(global, args.scope.parallelism).await?;
+        let conn = config::connect(global, args.scope.parallelism, clock).await?;
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
         let awaiting = match WorkspaceLock::try_acquire(&args.scope.journal) {
             Ok(_lock) => {
-                let mut journal = Journal::open(&args.scope.journal)?;
+                let mut journal = Journal::open(&args.scope.journal, clock)?;
                 scope::resolve_leftovers(&conn, &mut journal).await?
             }
             Err(e) => {
@@ -91,6 +92,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         scope::make_plan(
             &conn,
             &args.scope,
+            clock,
             scope::PlanInputs {
                 manifests: &manifests,
                 desired: &desired,

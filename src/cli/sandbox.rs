@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
-use crate::date::Date;
+use crate::clock::{Clock, Now};
 use crate::sandbox::{self, OrderStatusMode, SandboxConfig, Seed};
 
 use super::{Exit, GlobalArgs};
@@ -47,9 +47,11 @@ pub struct SandboxArgs {
     /// Initial account when there is no state file: demo, empty or fleet:N.
     #[arg(long, value_name = "SEED", default_value = "demo")]
     pub seed: Seed,
-    /// The date the sandbox takes as today for expiry and order effects (default: today, UTC).
+    /// The sandbox's clock starts here: a date (that day at the real time of day) or a UTC time
+    /// such as 2026-11-22T09:00:00Z; it runs forward from there. Expiries, order effects,
+    /// order timestamps and the demo account's dates follow it. Default: the system clock.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<Date>,
+    pub today: Option<Now>,
     /// Delay added to every vendor-API answer, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub latency: u64,
@@ -100,7 +102,7 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
         listen: args.listen,
         state_file: args.state.clone(),
         seed: args.seed.clone(),
-        today: args.today,
+        clock: args.today.map_or_else(Clock::system, Now::clock),
         latency_ms: args.latency,
         fail_rate: args.fail_rate,
         order_status: match args.order_status {
@@ -117,6 +119,7 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let client_id = config.client_id.clone();
+        let clock = config.clock;
         let stop = StopSignal::install()?;
         let sb = sandbox::start(config).await?;
         {
@@ -128,9 +131,10 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
             .state
             .as_ref()
             .map_or_else(|| "in memory".to_owned(), |p| p.display().to_string());
-        let today = args
-            .today
-            .map_or_else(|| format!("{} (system clock)", Date::today_utc()), |d| d.to_string());
+        let today = match args.today {
+            None => format!("{} (system clock)", clock.today()),
+            Some(_) => clock.today().to_string(),
+        };
         eprintln!("seed {}, today {today}, state {state}", args.seed);
         if from_env {
             eprintln!(

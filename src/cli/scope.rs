@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::config::Connection;
 use crate::apply::{self, Journal};
-use crate::date::Date;
+use crate::clock::{Clock, Now};
 use crate::manifest::{self, DesiredPbx, LoadedManifests};
 use crate::model::Order;
 use crate::observe::{self, Progress, Settings};
@@ -25,9 +25,10 @@ pub struct ScopeArgs {
     /// Only PBXs whose labels match KEY=VALUE (repeatable; all must match).
     #[arg(long = "selector", value_name = "KEY=VALUE")]
     pub selectors: Vec<String>,
-    /// Plan as of this date instead of today (UTC).
+    /// Run as of this date (or UTC time, e.g. 2026-11-22T09:00:00Z) instead of now: the
+    /// plan's today, the pending-orders window and the journal's times all count from it.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    pub now: Option<String>,
+    pub now: Option<Now>,
     /// Requests in flight at most.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub parallelism: usize,
@@ -46,13 +47,9 @@ pub struct ScopeArgs {
 }
 
 impl ScopeArgs {
-    pub fn today(&self) -> anyhow::Result<Date> {
-        match &self.now {
-            Some(s) => s
-                .parse()
-                .with_context(|| format!("--now {s}: expected a date such as 2026-11-22")),
-            None => Ok(Date::today_utc()),
-        }
+    /// The clock of this run: `--now`, or the system clock.
+    pub fn clock(&self) -> Clock {
+        self.now.map_or_else(Clock::system, Now::clock)
     }
 
     pub fn pending_window_days(&self) -> anyhow::Result<u32> {
@@ -198,6 +195,7 @@ pub struct PlanInputs<'a> {
 pub async fn make_plan(
     conn: &Connection,
     scope: &ScopeArgs,
+    clock: Clock,
     inputs: PlanInputs<'_>,
 ) -> anyhow::Result<Planned> {
     let PlanInputs {
@@ -208,12 +206,12 @@ pub async fn make_plan(
         price,
         color,
     } = inputs;
-    let today = scope.today()?;
+    let today = clock.today();
     let settings = Settings {
         today,
         parallelism: scope.parallelism.max(1),
         pending_window_days: scope.pending_window_days()?,
-        now_ms: apply::journal::now_ms(),
+        now_ms: clock.now_ms(),
     };
     let bar = progress(desired.len());
     let mut obs = observe::observe(&conn.client, desired, &settings, bar.as_ref()).await?;
@@ -228,7 +226,7 @@ pub async fn make_plan(
         }
     }
     let fingerprints: Vec<String> = obs.observed.pbxs.values().map(plan::fingerprint).collect();
-    let nonce = format!("{}-{}", std::process::id(), apply::journal::now_ms());
+    let nonce = format!("{}-{}", std::process::id(), clock.now_ms());
     let ctx = PlanContext {
         today,
         plan_id: plan::plan_id(

@@ -18,7 +18,7 @@ use crate::wire::OrderBody;
 
 use super::app::{App, Inner};
 use super::envelope::render;
-use super::faults::{EveryNth, SaveFault, sanitize_rate};
+use super::faults::{EveryNth, Hold, SaveFault, sanitize_rate};
 use super::{OrderStatusMode, effects, rules};
 
 pub fn routes() -> Router<Arc<App>> {
@@ -27,6 +27,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/_sandbox/orders", get(orders))
         .route("/_sandbox/orders/{order}/pay", post(pay))
         .route("/_sandbox/faults", get(faults).post(set_faults))
+        .route("/_sandbox/release", post(release))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/expire-tokens", post(expire_tokens))
         .route("/_sandbox/state", get(state))
@@ -129,7 +130,16 @@ fn faults_json(app: &App) -> Value {
         "stallSecs": f.stall.as_secs(),
         "latencyMs": f.latency.as_millis() as u64,
         "tokenLifetimeSecs": inner.tokens.access_lifetime.as_secs(),
+        "holdOrderSave": f.hold_order_save,
+        "holdsReached": *app.holds().borrow(),
+        "served": f.served,
     })
+}
+
+/// Every held order save goes on.
+async fn release(State(app): State<Arc<App>>) -> Response {
+    app.release();
+    ok(json!({"released": true}))
 }
 
 async fn faults(State(app): State<Arc<App>>) -> Response {
@@ -145,6 +155,8 @@ struct FaultPatch {
     latency: Option<Duration>,
     token_lifetime: Option<Duration>,
     next_order_saves: Option<Vec<SaveFault>>,
+    /// `Some(None)` cancels a hold not reached yet.
+    hold_order_save: Option<Option<Hold>>,
     /// `Some(None)` turns the every-nth fault off.
     read_fault_every: Option<Option<EveryNth>>,
     order_status: Option<OrderStatusMode>,
@@ -173,6 +185,15 @@ impl FaultPatch {
                         bad("an array of fail_before_commit, commit_then_500, commit_then_drop")
                     })?);
                 }
+                "holdOrderSave" => {
+                    p.hold_order_save = Some(if value.is_null() {
+                        None
+                    } else {
+                        Some(serde_json::from_value(value).map_err(|_| {
+                            bad("null or {\"skip\": N, \"phase\": \"before_commit\"|\"after_commit\"}")
+                        })?)
+                    });
+                }
                 "readFaultEvery" => {
                     p.read_fault_every = Some(if value.is_null() {
                         None
@@ -191,7 +212,7 @@ impl FaultPatch {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, readFaultEvery, orderStatus, stallSecs, latencyMs, tokenLifetimeSecs"
+                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, holdOrderSave, readFaultEvery, orderStatus, stallSecs, latencyMs, tokenLifetimeSecs"
                     ));
                 }
             }
@@ -215,6 +236,9 @@ impl FaultPatch {
         }
         if let Some(q) = self.next_order_saves {
             f.next_order_saves = q.into_iter().collect();
+        }
+        if let Some(h) = self.hold_order_save {
+            f.hold_order_save = h;
         }
         if let Some(e) = self.read_fault_every {
             f.read_fault_every = e;

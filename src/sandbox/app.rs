@@ -62,6 +62,22 @@ pub struct App {
     inner: Mutex<Inner>,
     request_seq: AtomicU64,
     shutdown: watch::Receiver<bool>,
+    /// Holds reached so far (see [`App::hold`]).
+    holds: watch::Sender<usize>,
+    /// Bumped by every release: each held request waits for the next bump.
+    releases: watch::Sender<u64>,
+    /// Vendor requests being answered right now.
+    in_progress: watch::Sender<usize>,
+}
+
+/// Counts a vendor request as in progress while it lives (its handler may be dropped midway
+/// when the client goes away).
+pub struct InProgress<'a>(&'a watch::Sender<usize>);
+
+impl Drop for InProgress<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
 }
 
 impl App {
@@ -85,7 +101,43 @@ impl App {
             }),
             request_seq: AtomicU64::new(0),
             shutdown,
+            holds: watch::Sender::new(0),
+            releases: watch::Sender::new(0),
+            in_progress: watch::Sender::new(0),
         }
+    }
+
+    /// Marks a vendor request in progress until the guard drops.
+    pub fn request_started(&self) -> InProgress<'_> {
+        self.in_progress.send_modify(|n| *n += 1);
+        InProgress(&self.in_progress)
+    }
+
+    /// Vendor requests in progress.
+    pub fn in_progress(&self) -> watch::Receiver<usize> {
+        self.in_progress.subscribe()
+    }
+
+    /// Waits, mid-request, until the next release (or shutdown).
+    pub async fn hold(&self) {
+        let mut released = self.releases.subscribe();
+        released.mark_unchanged();
+        self.holds.send_modify(|n| *n += 1);
+        let mut stop = self.shutdown.clone();
+        tokio::select! {
+            _ = released.changed() => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+    }
+
+    /// Lets every held request go on.
+    pub fn release(&self) {
+        self.releases.send_modify(|g| *g += 1);
+    }
+
+    /// Holds reached so far.
+    pub fn holds(&self) -> watch::Receiver<usize> {
+        self.holds.subscribe()
     }
 
     /// The lock; a panic elsewhere never makes the sandbox unusable.
@@ -95,7 +147,7 @@ impl App {
 
     /// "Today" for effects and expiry.
     pub fn today(&self) -> Date {
-        self.config.today.unwrap_or_else(Date::today_utc)
+        self.config.clock.today()
     }
 
     /// 32 lowercase hex characters, unique per request: random high half; the low half is the

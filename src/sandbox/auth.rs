@@ -3,7 +3,9 @@
 //! client authenticates again.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use super::envelope::ApiError;
 

@@ -1,9 +1,13 @@
 //! Fault injection: rate limits, server errors and stalls on reads; on order saves, failures
 //! before the commit, and commits followed by a 500 or by a dropped connection (the outcomes a
 //! client cannot tell apart and must resolve through the order list). Random faults come from a
-//! seeded RNG so a run can be replayed; scripted ones from the admin endpoint.
+//! seeded RNG so a run can be replayed; scripted ones from the admin endpoint. Every fault
+//! served is counted, so a test can prove its faults fired.
+//!
+//! A hold stops one order save in the middle — before or after its commit — until released:
+//! a test kills or interrupts the client at that exact point, never after a guessed delay.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -38,6 +42,45 @@ pub enum SaveFault {
     CommitThenDrop,
 }
 
+impl ReadFault {
+    fn name(self) -> &'static str {
+        match self {
+            ReadFault::RateLimit => "rate_limit",
+            ReadFault::ServerError => "server_error",
+            ReadFault::Stall => "stall",
+        }
+    }
+}
+
+impl SaveFault {
+    fn name(self) -> &'static str {
+        match self {
+            SaveFault::FailBeforeCommit => "fail_before_commit",
+            SaveFault::CommitThen500 => "commit_then_500",
+            SaveFault::CommitThenDrop => "commit_then_drop",
+        }
+    }
+}
+
+/// Where a held order save waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldPhase {
+    /// Received, nothing stored yet.
+    BeforeCommit,
+    /// Stored (and in effect), not answered yet.
+    AfterCommit,
+}
+
+/// Hold the order save that comes after `skip` more saves, at `phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hold {
+    #[serde(default)]
+    pub skip: u64,
+    pub phase: HoldPhase,
+}
+
 /// Every `every`-th read fails with `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EveryNth {
@@ -55,6 +98,9 @@ pub struct Faults {
     pub stall: Duration,
     pub order_status: OrderStatusMode,
     pub latency: Duration,
+    pub hold_order_save: Option<Hold>,
+    /// Faults served so far, by name (`rate_limit`, `commit_then_500`, ...).
+    pub served: BTreeMap<&'static str, u64>,
     reads: u64,
     rng: fastrand::Rng,
 }
@@ -77,13 +123,23 @@ impl Faults {
             stall: DEFAULT_STALL,
             order_status,
             latency,
+            hold_order_save: None,
+            served: BTreeMap::new(),
             reads: 0,
             rng: fastrand::Rng::with_seed(rng_seed),
         }
     }
 
-    /// Decides the fate of the next read.
+    /// Decides the fate of the next read, and counts the fault.
     pub fn on_read(&mut self) -> Option<ReadFault> {
+        let fault = self.roll_read();
+        if let Some(f) = fault {
+            *self.served.entry(f.name()).or_default() += 1;
+        }
+        fault
+    }
+
+    fn roll_read(&mut self) -> Option<ReadFault> {
         self.reads += 1;
         if let Some(EveryNth { every, kind }) = self.read_fault_every
             && every > 0
@@ -101,8 +157,30 @@ impl Faults {
         None
     }
 
-    /// Decides the fate of the next order save: the scripted queue first, then the dice.
+    /// Decides the fate of the next order save, and counts the fault: the scripted queue
+    /// first, then the dice.
     pub fn on_save(&mut self) -> Option<SaveFault> {
+        let fault = self.roll_save();
+        if let Some(f) = fault {
+            *self.served.entry(f.name()).or_default() += 1;
+        }
+        fault
+    }
+
+    /// Whether this order save is the one to hold, and where.
+    pub fn hold_this_save(&mut self) -> Option<HoldPhase> {
+        let hold = self.hold_order_save.as_mut()?;
+        if hold.skip > 0 {
+            hold.skip -= 1;
+            return None;
+        }
+        let phase = hold.phase;
+        self.hold_order_save = None;
+        *self.served.entry("hold").or_default() += 1;
+        Some(phase)
+    }
+
+    fn roll_save(&mut self) -> Option<SaveFault> {
         if let Some(f) = self.next_order_saves.pop_front() {
             return Some(f);
         }

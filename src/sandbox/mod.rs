@@ -6,7 +6,7 @@
 //! # async fn demo() -> Result<(), entitle::sandbox::SandboxError> {
 //! use entitle::sandbox::{self, SandboxConfig, Seed};
 //! let sb = sandbox::start(SandboxConfig {
-//!     today: Some("2026-11-22".parse().unwrap()),
+//!     clock: entitle::clock::Clock::on("2026-11-22".parse().unwrap()),
 //!     ..SandboxConfig::default()
 //! })
 //! .await?;
@@ -45,7 +45,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::date::Date;
+use crate::clock::Clock;
 
 pub use seed::{BILLING_CONTACT, BILLING_EMAIL};
 
@@ -106,8 +106,9 @@ pub struct SandboxConfig {
     /// Persisted atomically after every change; loaded when it exists (the seed is then unused).
     pub state_file: Option<PathBuf>,
     pub seed: Seed,
-    /// "Today" for expiry dates and effects; the system date (UTC) when `None`.
-    pub today: Option<Date>,
+    /// The sandbox's time: "today" for expiry dates and effects, `createTime` of orders, and
+    /// the demo account's dates (offsets from its today).
+    pub clock: Clock,
     /// Added to every vendor-API response.
     pub latency_ms: u64,
     /// Probability of an injected fault per request (reads and order saves).
@@ -127,7 +128,7 @@ impl Default for SandboxConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             state_file: None,
             seed: Seed::Demo,
-            today: None,
+            clock: Clock::system(),
             latency_ms: 0,
             fail_rate: 0.0,
             order_status: OrderStatusMode::Succeed,
@@ -145,7 +146,7 @@ impl fmt::Debug for SandboxConfig {
             .field("listen", &self.listen)
             .field("state_file", &self.state_file)
             .field("seed", &self.seed)
-            .field("today", &self.today)
+            .field("clock", &self.clock)
             .field("latency_ms", &self.latency_ms)
             .field("fail_rate", &self.fail_rate)
             .field("order_status", &self.order_status)
@@ -175,12 +176,37 @@ pub struct RunningSandbox {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    app: Arc<app::App>,
 }
 
 impl RunningSandbox {
     /// `http://ADDR`, the base URL of the vendor API and of `/_sandbox/`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The sandbox's clock.
+    pub fn clock(&self) -> Clock {
+        self.app.config.clock
+    }
+
+    /// Returns once `n` holds (`holdOrderSave`) have been reached since the start: the held
+    /// request is then waiting at its phase for [`RunningSandbox::release`].
+    pub async fn wait_held(&self, n: usize) {
+        let mut holds = self.app.holds();
+        let _ = holds.wait_for(|reached| *reached >= n).await;
+    }
+
+    /// Lets every held request go on (as `POST /_sandbox/release`).
+    pub fn release(&self) {
+        self.app.release();
+    }
+
+    /// Returns once no vendor request is being answered: every request received so far has
+    /// been answered, or dropped with its connection.
+    pub async fn wait_idle(&self) {
+        let mut busy = self.app.in_progress();
+        let _ = busy.wait_for(|n| *n == 0).await;
     }
 
     /// Stops accepting, lets requests in flight finish (stalls are cut short) and waits up to
@@ -209,7 +235,7 @@ impl Drop for RunningSandbox {
 /// Starts a sandbox on the current tokio runtime.
 pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
     let catalog = catalog::standard();
-    let today = config.today.unwrap_or_else(Date::today_utc);
+    let today = config.clock.today();
     let world = match &config.state_file {
         None => seed::build(&config.seed, &catalog, today),
         Some(path) => {
@@ -242,7 +268,9 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         })?;
     let (stop, stopped) = watch::channel(false);
     let app = Arc::new(app::App::new(config, catalog, world, stopped.clone()));
-    let router = admin::routes().fallback(vendor::handle).with_state(app);
+    let router = admin::routes()
+        .fallback(vendor::handle)
+        .with_state(app.clone());
     let mut stopped = stopped;
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router)
@@ -255,6 +283,7 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         addr,
         stop,
         task: Some(task),
+        app,
     })
 }
 

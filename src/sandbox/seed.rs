@@ -1,5 +1,8 @@
 //! Initial accounts: `demo` (exactly partner-api section 7), `fleet:N` (N generated PBXs,
 //! deterministic) and `empty` (the billing contact only).
+//!
+//! Every date and time of a seed is an offset from the sandbox's today, so the demo shows the
+//! same scenarios whatever day it runs: section 7's table is the demo on its today, 2026-11-22.
 
 use crate::date::Date;
 use crate::model::Cycle;
@@ -13,8 +16,15 @@ use super::world::{ContactRecord, ServiceSub, Subscription, Term, World};
 pub const BILLING_CONTACT: u64 = 3_197_218_168_379_846_218;
 pub const BILLING_EMAIL: &str = "billing@example.com";
 
-/// `createTime` of the seeded PBXs: 2025-02-11T05:00:00Z.
-const SEEDED_AT: i64 = 1_739_250_000_000;
+/// The seeded PBXs were created this many days before today (649: 2025-02-11 for 2026-11-22)...
+const SEEDED_DAYS_AGO: i64 = 649;
+/// ...at 05:00 UTC.
+const SEEDED_AT_MS_OF_DAY: i64 = 5 * 3_600_000;
+
+/// `createTime` of the seeded PBXs, in epoch milliseconds.
+fn seeded_at(today: Date) -> i64 {
+    today.add_days(-SEEDED_DAYS_AGO).to_days() * 86_400_000 + SEEDED_AT_MS_OF_DAY
+}
 
 pub fn build(seed: &Seed, catalog: &Catalog, today: Date) -> World {
     let contacts = vec![ContactRecord {
@@ -26,16 +36,11 @@ pub fn build(seed: &Seed, catalog: &Catalog, today: Date) -> World {
         country: "US".to_owned(),
     }];
     let pbxs = match seed {
-        Seed::Demo => demo(),
+        Seed::Demo => demo(today),
         Seed::Fleet(n) => fleet(*n, catalog, today),
         Seed::Empty => Vec::new(),
     };
     World::new(contacts, pbxs)
-}
-
-fn date(s: &str) -> Date {
-    // Literals of this file only; a typo is caught by the seed tests.
-    s.parse().unwrap_or_else(|_| Date::from_days(0))
 }
 
 fn bare(sn: &str, product_id: u32, comment: &str, create_time: i64) -> Subscription {
@@ -57,40 +62,33 @@ fn bare(sn: &str, product_id: u32, comment: &str, create_time: i64) -> Subscript
     }
 }
 
-/// The table of partner-api section 7, nothing more.
-fn demo() -> Vec<Subscription> {
-    let mut pse = bare("3651D3296882", 12, "Acme HQ", SEEDED_AT);
+/// The table of partner-api section 7, nothing more, with its dates as offsets from its today
+/// (2026-11-22): the Software Edition term ends in 160 days, the Appliance's month in 28, and
+/// the Cloud PBX term in 18, inside the default 30-day renewal window.
+fn demo(today: Date) -> Vec<Subscription> {
+    let seeded = seeded_at(today);
+    let mut pse = bare("3651D3296882", 12, "Acme HQ", seeded);
     pse.plan = Some(Term {
         plan_id: Id(3_049_040_650_094_403_584),
         cycle: Cycle::Annually,
         multi_cycle: 1,
-        expire: date("2027-05-01"),
+        expire: today.add_days(160),
     });
     pse.extensions = 100;
     pse.concurrent_calls = 30;
 
-    let mut appliance = bare(
-        "3631E0997265",
-        11,
-        "Globex branch office",
-        SEEDED_AT + 60_000,
-    );
+    let mut appliance = bare("3631E0997265", 11, "Globex branch office", seeded + 60_000);
     appliance.plan = Some(Term {
         plan_id: Id(3_048_560_232_537_899_008),
         cycle: Cycle::Monthly,
         multi_cycle: 0,
-        expire: date("2026-12-20"),
+        expire: today.add_days(28),
     });
 
-    let linkus = bare("369471667338", 9, "Initech", SEEDED_AT + 120_000);
+    let linkus = bare("369471667338", 9, "Initech", seeded + 120_000);
 
-    let mut pce = bare(
-        "3658B431119665QJ",
-        13,
-        "Umbrella cloud",
-        SEEDED_AT + 180_000,
-    );
-    let pce_expiry = date("2026-12-10");
+    let mut pce = bare("3658B431119665QJ", 13, "Umbrella cloud", seeded + 180_000);
+    let pce_expiry = today.add_days(18);
     pce.plan = Some(Term {
         plan_id: Id(3_048_571_730_026_938_368),
         cycle: Cycle::Annually,
@@ -131,7 +129,7 @@ fn fleet(n: usize, catalog: &Catalog, today: Date) -> Vec<Subscription> {
                 &sn,
                 product_id,
                 &format!("fleet site {i}"),
-                SEEDED_AT + i as i64 * 1_000,
+                seeded_at(today) + i as i64 * 1_000,
             );
             // One in eight has no plan yet.
             if rng.u8(0..8) == 0 {
@@ -234,6 +232,10 @@ mod tests {
         crate::sandbox::catalog::standard()
     }
 
+    fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn demo_is_exactly_the_four_pbxs_of_the_contract() {
         let w = build(&Seed::Demo, &cat(), date("2026-11-22"));
@@ -251,9 +253,40 @@ mod tests {
                 (13, "3658B431119665QJ")
             ]
         );
-        assert_eq!(w.pbxs[0].plan.as_ref().unwrap().expire, date("2027-05-01"));
+        let expiries: Vec<_> = w
+            .pbxs
+            .iter()
+            .map(|s| s.plan.as_ref().map(|t| t.expire.to_string()))
+            .collect();
+        let at = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            expiries,
+            [at("2027-05-01"), at("2026-12-20"), None, at("2026-12-10")]
+        );
+        assert_eq!(w.pbxs[3].services[0].expire, date("2026-12-10"));
+        assert_eq!(w.pbxs[0].create_time, 1_739_250_000_000); // 2025-02-11T05:00:00Z
         assert_eq!(w.pbxs[3].services[0].quantity, 100);
         assert!(w.pbxs[2].plan.is_none());
+    }
+
+    #[test]
+    fn the_demo_moves_with_its_today() {
+        for today in ["2027-01-09", "2029-12-31", "2030-02-28"] {
+            let today = date(today);
+            let w = build(&Seed::Demo, &cat(), today);
+            let days: Vec<_> = w
+                .pbxs
+                .iter()
+                .map(|s| s.plan.as_ref().map(|t| today.days_until(t.expire)))
+                .collect();
+            assert_eq!(days, [Some(160), Some(28), None, Some(18)], "{today}");
+            assert_eq!(
+                w.pbxs[0].create_time,
+                seeded_at(today),
+                "created {SEEDED_DAYS_AGO} days ago"
+            );
+            assert!(w.pbxs[0].create_time < today.to_days() * 86_400_000);
+        }
     }
 
     #[test]

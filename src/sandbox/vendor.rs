@@ -14,7 +14,7 @@ use crate::wire::{self, Id, paths};
 
 use super::app::{App, LogEntry};
 use super::envelope::{self, ApiError, Form};
-use super::faults::{self, ReadFault, SaveFault};
+use super::faults::{self, HoldPhase, ReadFault, SaveFault};
 use super::world::OrderRecord;
 use super::{OrderStatusMode, catalog, effects, order_body, rules, views};
 
@@ -105,6 +105,7 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             json!({"error": format!("no admin endpoint {method} {path}; see `entitle sandbox --help`")}),
         );
     }
+    let _in_progress = app.request_started();
     let query = req.uri().query().unwrap_or_default().to_owned();
     let request_id = app.request_id();
     let latency = app.lock().faults.latency;
@@ -205,7 +206,7 @@ async fn dispatch(app: &App, method: &Method, path: &str, query: &str, req: Requ
         Route::OrderGet => order_get(app, order_ref(path).unwrap_or_default()).into(),
         Route::AutoRenewStatus => auto_renew_status(app, &q).into(),
         Route::Price => price(app, &body).into(),
-        Route::OrderSave => order_save(app, &body),
+        Route::OrderSave => order_save(app, &body).await,
         Route::EnableAutoRenew => enable_auto_renew(app, &body).into(),
         Route::Token => token(app, &body).into(),
     }
@@ -375,14 +376,23 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-fn order_save(app: &App, body: &[u8]) -> Reply {
-    let fault = app.lock().faults.on_save();
+async fn order_save(app: &App, body: &[u8]) -> Reply {
+    let (fault, hold) = {
+        let mut inner = app.lock();
+        (inner.faults.on_save(), inner.faults.hold_this_save())
+    };
+    if hold == Some(HoldPhase::BeforeCommit) {
+        app.hold().await;
+    }
     if fault == Some(SaveFault::FailBeforeCommit) {
         return Reply::Err(ApiError::internal(
             "sandbox fault: server error before the order was stored",
         ));
     }
     let result = commit(app, body);
+    if hold == Some(HoldPhase::AfterCommit) && result.is_ok() {
+        app.hold().await;
+    }
     match (result, fault) {
         (Err(e), _) => Reply::Err(e),
         (Ok(_), Some(SaveFault::CommitThen500)) => Reply::Err(ApiError::internal(
@@ -441,13 +451,9 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     to_value(&result)
 }
 
-/// Milliseconds for `createTime`: 09:00 UTC of a fixed `--today`, else the system clock.
-/// The server's wall clock. `--today` moves the business date (expiries, effects), not
-/// timestamps: a client compares `createTime` with its own clock when it looks an order up.
-fn clock_ms(_app: &App) -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+/// `createTime` of a new order: the sandbox's clock, in milliseconds.
+fn clock_ms(app: &App) -> i64 {
+    app.config.clock.now_ms()
 }
 
 fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ApiError> {

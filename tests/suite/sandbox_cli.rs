@@ -4,7 +4,6 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 
-use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -22,7 +21,7 @@ impl Drop for Running {
 }
 
 fn spawn(args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut cmd = Command::new(cargo_bin!("entitle"));
+    let mut cmd = crate::support::command();
     cmd.arg("sandbox")
         .args(["--listen", "127.0.0.1:0", "--today", "2026-11-22"])
         .args(args)
@@ -145,7 +144,7 @@ fn a_broken_state_file_exits_1_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("s.json");
     std::fs::write(&state, "garbage").unwrap();
-    assert_cmd::Command::new(cargo_bin!("entitle"))
+    crate::support::entitle()
         .args(["sandbox", "--listen", "127.0.0.1:0", "--state"])
         .arg(&state)
         .assert()
@@ -165,7 +164,7 @@ fn bad_options_are_refused() {
         ["--today", "2026-13-01"],
         ["--order-status", "paid"],
     ] {
-        assert_cmd::Command::new(cargo_bin!("entitle"))
+        crate::support::entitle()
             .arg("sandbox")
             .args(args)
             .assert()

@@ -3,14 +3,13 @@
 //! send exactly the tutorial's order body (field by field) and nothing else, and the next
 //! `plan` find nothing to do.
 
-mod common;
-
+use crate::support::Env;
 use serde_json::Value;
 
 const HEADER: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n";
 
 fn scenario(seed: &str, pbx: &str, sn: &str, operation: &str) {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", &format!("{HEADER}{pbx}"));
     let m = m.to_str().unwrap();
 
@@ -18,42 +17,52 @@ fn scenario(seed: &str, pbx: &str, sn: &str, operation: &str) {
         "plan",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--detailed-exitcode",
         "--no-price",
     ]);
-    assert_eq!(plan.status.code(), Some(2), "{}", common::stderr(&plan));
-    let out = common::stdout(&plan);
+    assert_eq!(
+        plan.status.code(),
+        Some(2),
+        "{}",
+        crate::support::stderr(&plan)
+    );
+    let out = crate::support::stdout(&plan);
     assert!(out.contains(sn) && out.contains(operation), "{out}");
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
 
-    let json = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
+    let json = env.run(&["plan", m, "--now", &env.now(), "--format", "json"]);
     let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["format_version"], "1.0");
     assert_eq!(doc["pbxs"][0]["sn"], sn);
 
-    let apply = env.run(&["apply", m, "--now", "2026-11-22", "--auto-approve"]);
+    let apply = env.run(&["apply", m, "--now", &env.now(), "--auto-approve"]);
     assert_eq!(
         apply.status.code(),
         Some(0),
         "{}\n{}",
-        common::stdout(&apply),
-        common::stderr(&apply)
+        crate::support::stdout(&apply),
+        crate::support::stderr(&apply)
     );
     let bodies = env.order_bodies();
     assert_eq!(bodies.len(), 1, "{bodies:#?}");
     let po = bodies[0]["poNumber"].as_str().unwrap().to_owned();
     assert!(po.starts_with("ent-"));
     assert_eq!(
-        common::without_po(bodies[0].clone()),
-        common::seed_body(seed)
+        crate::support::without_po(bodies[0].clone()),
+        crate::support::seed_body(seed.parse().unwrap())
     );
     let orders = env.get("/_sandbox/orders");
     assert_eq!(orders[0]["poNumber"], po.as_str());
 
-    let again = env.run(&["plan", m, "--now", "2026-11-22", "--detailed-exitcode"]);
-    assert_eq!(again.status.code(), Some(0), "{}", common::stdout(&again));
-    assert!(common::stdout(&again).contains("No changes."));
+    let again = env.run(&["plan", m, "--now", &env.now(), "--detailed-exitcode"]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stdout(&again)
+    );
+    assert!(crate::support::stdout(&again).contains("No changes."));
 }
 
 #[test]

@@ -2,10 +2,9 @@
 //! the rule, and malformed orders refused with `parameter_validation_failed` naming the field.
 //! Each refusal is also checked to have changed nothing.
 
-mod sandbox_support;
-
+use crate::support::sandbox::{Answer, Sb};
+use crate::support::{seed_text, seed_with};
 use entitle::sandbox::Seed;
-use sandbox_support::{Answer, Sb, seed_body, seed_with};
 use serde_json::{Value, json};
 
 const PSE: &str = "3651D3296882";
@@ -22,7 +21,7 @@ const APPLIANCE_ENTERPRISE: u64 = 3_048_560_232_537_899_008;
 
 fn service_order(product: u32, sn: &str, lines: Value) -> String {
     json!({"operationType": "purchase_service", "productId": product, "productNo": sn,
-           "billingId": sandbox_support::CONTACT, "serviceList": lines})
+           "billingId": crate::support::CONTACT, "serviceList": lines})
     .to_string()
 }
 
@@ -34,7 +33,7 @@ fn service_line(service: u64, connection: u64) -> Value {
 
 fn switch_order(product: u32, sn: &str, plan: u64, cycle: &str, multi: u32) -> String {
     json!({"operationType": "switch_plan", "productId": product, "productNo": sn,
-           "billingId": sandbox_support::CONTACT,
+           "billingId": crate::support::CONTACT,
            "serviceList": [{"serviceType": "plan", "serviceId": plan, "purchaseType": "switch",
                             "billingModel": "recurring", "billingCycle": cycle, "multiCycle": multi}]})
     .to_string()
@@ -348,7 +347,7 @@ async fn rule_5_renewal_is_exact() {
     refused(&sb, &body).await.violates("rule 5");
     // A PBX without a plan has nothing to renew.
     let linkus = json!({"operationType": "renew_plan", "productId": 9, "productNo": "369471667338",
-        "billingId": sandbox_support::CONTACT, "serviceList": [{"serviceType": "plan",
+        "billingId": crate::support::CONTACT, "serviceList": [{"serviceType": "plan",
         "serviceId": 3048918321840570368u64, "purchaseType": "renew", "billingCycle": "annually",
         "multiCycle": 0}]});
     refused(&sb, &linkus.to_string()).await.violates("rule 5");
@@ -378,7 +377,7 @@ async fn rule_6_cloud_pbx_keeps_5_to_500_extensions() {
 async fn rule_7_purchase_plan_only_without_a_plan_switch_only_with_one() {
     let sb = Sb::demo().await;
     let body = json!({"operationType": "purchase_plan", "productId": 12, "productNo": PSE,
-        "billingId": sandbox_support::CONTACT, "serviceList": [{"serviceType": "plan",
+        "billingId": crate::support::CONTACT, "serviceList": [{"serviceType": "plan",
         "serviceId": PSE_ULTIMATE, "purchaseType": "purchase", "billingModel": "recurring",
         "billingCycle": "annually", "multiCycle": 1}]});
     let a = refused(&sb, &body.to_string()).await;
@@ -391,8 +390,8 @@ async fn rule_7_purchase_plan_only_without_a_plan_switch_only_with_one() {
     .await
     .violates("rule 7");
     // Once bought, purchasing again is refused.
-    sb.save(&seed_body(3)).await.ok();
-    refused(&sb, &seed_body(3)).await.violates("rule 7");
+    sb.save(&seed_text(3)).await.ok();
+    refused(&sb, &seed_text(3)).await.violates("rule 7");
 }
 
 #[tokio::test]
@@ -414,8 +413,8 @@ async fn rule_8_billing_contact_and_product_no() {
 #[tokio::test]
 async fn services_are_bought_once_and_priced_per_extension_exactly() {
     let sb = Sb::demo().await;
-    sb.save(&seed_body(0)).await.ok();
-    let a = refused(&sb, &seed_body(0)).await;
+    sb.save(&seed_text(0)).await.ok();
+    let a = refused(&sb, &seed_text(0)).await;
     assert!(
         a.refused(400, "business_rule_violation")
             .contains("already subscribed")
@@ -513,9 +512,9 @@ async fn malformed_orders_name_the_field() {
         .header("User-Agent", "t")
         .header("Authorization", format!("Bearer {}", sb.token))
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(seed_body(2))
+        .body(seed_text(2))
         .send()
         .await
         .unwrap();
-    sandbox_support::answer(resp).await.ok();
+    crate::support::sandbox::answer(resp).await.ok();
 }

@@ -1,10 +1,9 @@
 //! Effects beyond the seed scenarios, the state file across restarts, pending switches coming
 //! into force once their date passes, and reset.
 
-mod sandbox_support;
-
+use crate::support::sandbox::Sb;
+use crate::support::{CONTACT, sandbox_config, seed_text};
 use entitle::sandbox::{self, SandboxConfig, SandboxError, Seed};
-use sandbox_support::{CONTACT, Sb, demo_config, seed_body};
 use serde_json::{Value, json};
 
 const PSE: &str = "3651D3296882";
@@ -90,8 +89,8 @@ async fn capacity_expansions_add_and_per_extension_services_follow() {
     // High Availability covers every extension.
     assert_eq!(d["serviceList"][0]["quantity"], 150);
     // The seed renewal's quantity 100 is now wrong; 150 renews.
-    sandbox_support::Answer::violates(&sb.save(&seed_body(4)).await, "rule 5");
-    let renewal = seed_body(4).replace("\"quantity\": 100", "\"quantity\": 150");
+    crate::support::sandbox::Answer::violates(&sb.save(&seed_text(4)).await, "rule 5");
+    let renewal = seed_text(4).replace("\"quantity\": 100", "\"quantity\": 150");
     sb.save(&renewal).await.ok();
     assert_eq!(sb.detail(13, PCE).await["expireDate"], "2027-12-10");
     // Feature services of the Software Edition.
@@ -185,7 +184,7 @@ async fn purchase_plan_gives_fresh_capacity_and_checks_the_cloud_bounds() {
         }
     }
     let sn = planless.expect("the fleet has a Cloud PBX without a plan");
-    sandbox_support::Answer::violates(
+    crate::support::sandbox::Answer::violates(
         &sb.save(&plan_order(
             "purchase_plan",
             13,
@@ -222,11 +221,11 @@ async fn state_file_survives_a_restart_without_secrets() {
     let file = dir.path().join("state/sandbox.json");
     let config = SandboxConfig {
         state_file: Some(file.clone()),
-        ..demo_config()
+        ..sandbox_config()
     };
     let sb = Sb::with(config.clone()).await;
     assert!(file.exists(), "written at start");
-    let body = seed_body(1).replace(
+    let body = seed_text(1).replace(
         "\"billingId\"",
         "\"poNumber\": \"ent-restart\", \"billingId\"",
     );
@@ -265,7 +264,7 @@ async fn state_file_survives_a_restart_without_secrets() {
         .await
         .refused(401, "token_invalid");
     // New orders keep increasing numbers and times.
-    again.save(&seed_body(2)).await.ok();
+    again.save(&seed_text(2)).await.ok();
     let orders = again.orders().await;
     assert!(orders[1]["createTime"].as_i64() > orders[0]["createTime"].as_i64());
     assert_ne!(orders[1]["orderNo"], orders[0]["orderNo"]);
@@ -277,7 +276,7 @@ async fn a_pending_downgrade_comes_into_force_after_its_date() {
     let file = dir.path().join("sandbox.json");
     let config = SandboxConfig {
         state_file: Some(file.clone()),
-        ..demo_config()
+        ..sandbox_config()
     };
     let sb = Sb::with(config.clone()).await;
     sb.save(&plan_order(
@@ -297,7 +296,8 @@ async fn a_pending_downgrade_comes_into_force_after_its_date() {
     );
     sb.sandbox.shutdown().await;
     let later = Sb::with(SandboxConfig {
-        today: Some("2026-12-21".parse().unwrap()),
+        // 29 days on: the Appliance's month (28 days) is over.
+        clock: entitle::clock::Clock::starting_at(crate::support::START_MS + 29 * 86_400_000),
         ..config
     })
     .await;
@@ -314,7 +314,7 @@ async fn a_broken_state_file_is_reported_not_overwritten() {
     std::fs::write(&file, "{ not json").unwrap();
     let err = sandbox::start(SandboxConfig {
         state_file: Some(file.clone()),
-        ..demo_config()
+        ..sandbox_config()
     })
     .await
     .expect_err("a broken state file stops the start");
@@ -329,17 +329,23 @@ async fn reset_goes_back_to_the_seed_and_clears_the_logs() {
     let file = dir.path().join("sandbox.json");
     let sb = Sb::with(SandboxConfig {
         state_file: Some(file.clone()),
-        ..demo_config()
+        ..sandbox_config()
     })
     .await;
-    sb.save(&seed_body(1)).await.ok();
-    sb.admin_post(
+    sb.save(&seed_text(1)).await.ok();
+    sb.admin(
         "faults",
         r#"{"readFaultEvery": {"every": 1, "kind": "server_error"}}"#,
     )
     .await;
-    let (status, _) = sb.admin_post("reset", "").await;
-    assert_eq!(status, 200);
+    sb.get(&format!(
+        "/product/openapi/instance_product/v1/detail?productId=12&productNo={PSE}"
+    ))
+    .await
+    .refused(500, "internal_error");
+    assert_eq!(sb.served().await, json!({"server_error": 1}));
+    sb.admin("reset", "").await;
+    assert_eq!(sb.served().await, json!({}));
     assert!(sb.orders().await.is_empty());
     assert_eq!(sb.admin_get("requests").await["log"], json!([]));
     // Faults are back to the configuration; tokens stay valid.

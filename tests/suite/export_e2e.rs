@@ -1,13 +1,11 @@
 //! `export` writes what the account has as a manifest that loads, validates, and plans to
 //! nothing but the renewals that are due.
 
-mod common;
-
-use common::{stderr, stdout};
+use crate::support::{Env, stderr, stdout};
 
 #[test]
 fn exported_manifest_validates_and_plans_only_due_renewals() {
-    let env = common::sandbox();
+    let env = Env::new();
     let out = env.run(&["export", "--auto-renew", "-o", "exported.yaml"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = std::fs::read_to_string(env.path().join("exported.yaml")).unwrap();
@@ -23,7 +21,7 @@ fn exported_manifest_validates_and_plans_only_due_renewals() {
         "plan",
         "exported.yaml",
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--format",
         "json",
     ]);
@@ -56,7 +54,7 @@ fn exported_manifest_validates_and_plans_only_due_renewals() {
 
 #[test]
 fn export_of_one_product_and_an_unknown_sn() {
-    let env = common::sandbox();
+    let env = Env::new();
     let out = env.run(&["export", "--product", "cloud-pbx"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("3658B431119665QJ"));

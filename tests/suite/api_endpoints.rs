@@ -2,9 +2,7 @@
 //! exact 19-digit IDs (numbers and strings), tolerance of unknown fields, and the mapping to the
 //! domain model with its errors.
 
-mod api_fixture;
-
-use api_fixture::{Fixture, Reply, client};
+use crate::support::scripted::{Fixture, Reply, client};
 use entitle::api::ApiError;
 use entitle::model::{Cycle, Id, OrderStatus, ProductId, ServiceKind};
 use entitle::wire::{OrderBody, OrderLine};
@@ -428,7 +426,7 @@ async fn an_error_code_under_http_200_is_still_an_error() {
     );
 }
 
-fn page_no(req: &api_fixture::Recorded) -> u64 {
+fn page_no(req: &crate::support::scripted::Recorded) -> u64 {
     req.query_pairs()
         .iter()
         .find(|(k, _)| k == "pageNo")

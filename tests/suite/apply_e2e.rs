@@ -1,9 +1,7 @@
 //! `apply` end to end against the sandbox: faults at the moment of the order, pending orders,
 //! saved plans (stale, applied once), the workspace lock, and secrets kept out of everything.
 
-mod common;
-
-use common::{Env, stderr, stdout};
+use crate::support::{Env, stderr, stdout};
 use serde_json::json;
 
 const EXT_300: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    extensions: 300\n";
@@ -20,11 +18,12 @@ fn plan_exit(env: &Env, m: &str) -> Option<i32> {
 /// An order committed by the vendor whose answer is lost: the first apply cannot tell (exit 5),
 /// the second finds it by its poNumber and sends nothing, and the account converges.
 fn bought_once_when_the_answer_is_lost(fault: &str) {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.post("/_sandbox/faults", json!({"nextOrderSaves": [fault]}));
+    env.faults(json!({"nextOrderSaves": [fault]}));
     let first = apply(&env, m);
+    assert_eq!(env.faults_served(), json!({ fault: 1 }));
     assert_eq!(
         first.status.code(),
         Some(5),
@@ -65,14 +64,12 @@ fn commit_then_500_is_bought_once_and_converges() {
 
 #[test]
 fn failure_before_commit_is_proven_absent_and_planned_again() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.post(
-        "/_sandbox/faults",
-        json!({"nextOrderSaves": ["fail_before_commit"]}),
-    );
+    env.faults(json!({"nextOrderSaves": ["fail_before_commit"]}));
     assert_eq!(apply(&env, m).status.code(), Some(5));
+    assert_eq!(env.faults_served(), json!({"fail_before_commit": 1}));
     assert!(env.order_bodies().is_empty());
     let second = apply(&env, m);
     assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
@@ -88,15 +85,15 @@ fn failure_before_commit_is_proven_absent_and_planned_again() {
 
 #[test]
 fn a_pending_order_blocks_reordering_until_paid() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.post("/_sandbox/faults", json!({"orderStatus": "pending"}));
+    env.faults(json!({"orderStatus": "pending"}));
     let first = apply(&env, m);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert!(stdout(&first).contains("pending"));
 
-    let plan = env.run(&["plan", m, "--now", "2026-11-22", "--no-price"]);
+    let plan = env.run(&["plan", m, "--now", &env.now(), "--no-price"]);
     assert!(
         stdout(&plan).contains("Orders in flight"),
         "{}",
@@ -117,14 +114,14 @@ fn a_pending_order_blocks_reordering_until_paid() {
 
 #[test]
 fn a_saved_plan_applies_once() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
     let saved = env.run(&[
         "plan",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--no-price",
         "-o",
         "plan.json",
@@ -151,14 +148,14 @@ fn a_saved_plan_applies_once() {
 
 #[test]
 fn a_stale_saved_plan_is_refused_and_shows_what_moved() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
     env.run(&[
         "plan",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--no-price",
         "-o",
         "plan.json",
@@ -171,7 +168,7 @@ fn a_stale_saved_plan_is_refused_and_shows_what_moved() {
             "apply",
             other.to_str().unwrap(),
             "--now",
-            "2026-11-22",
+            &env.now(),
             "--auto-approve",
             "--journal",
             "other/journal.jsonl",
@@ -192,7 +189,7 @@ fn a_stale_saved_plan_is_refused_and_shows_what_moved() {
 
 #[test]
 fn two_applies_cannot_share_a_workspace() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     std::fs::create_dir_all(env.path().join(".entitle")).unwrap();
     let held = std::fs::OpenOptions::new()
@@ -214,9 +211,9 @@ fn two_applies_cannot_share_a_workspace() {
 
 #[test]
 fn unattended_apply_without_auto_approve_is_refused() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
-    let out = env.run(&["apply", m.to_str().unwrap(), "--now", "2026-11-22"]);
+    let out = env.run(&["apply", m.to_str().unwrap(), "--now", &env.now()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--auto-approve"));
     assert!(env.order_bodies().is_empty());
@@ -224,11 +221,11 @@ fn unattended_apply_without_auto_approve_is_refused() {
 
 #[test]
 fn no_secret_or_token_in_any_output_or_file_even_verbose() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    let plan = env.run(&["-vv", "plan", m, "--now", "2026-11-22", "-o", "plan.json"]);
-    let apply = env.run(&["-vv", "apply", m, "--now", "2026-11-22", "--auto-approve"]);
+    let plan = env.run(&["-vv", "plan", m, "--now", &env.now(), "-o", "plan.json"]);
+    let apply = env.run(&["-vv", "apply", m, "--now", &env.now(), "--auto-approve"]);
     assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
     let mut seen = String::new();
     for o in [&plan, &apply] {
@@ -242,7 +239,10 @@ fn no_secret_or_token_in_any_output_or_file_even_verbose() {
     for f in ["plan.json", ".entitle/journal.jsonl"] {
         seen.push_str(&std::fs::read_to_string(env.path().join(f)).unwrap());
     }
-    assert!(!seen.contains(common::SECRET), "client secret leaked");
+    assert!(
+        !seen.contains(crate::support::SECRET),
+        "client secret leaked"
+    );
     // The sandbox's tokens start with these prefixes.
     assert!(!seen.contains("sbx-access"), "an access token leaked");
     assert!(!seen.contains("sbx-refresh"), "a refresh token leaked");
@@ -250,28 +250,14 @@ fn no_secret_or_token_in_any_output_or_file_even_verbose() {
 
 #[test]
 fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
-    let env = common::sandbox_with(|c| c.latency_ms = 150);
-    let examples = Env::examples();
-    let examples = examples.to_str().unwrap();
-    let child = env.spawn(&[
-        "apply",
-        examples,
-        "--now",
-        "2026-11-22",
-        "--auto-approve",
-        "--no-price",
-        "--parallelism",
-        "1",
-    ]);
-    let journal = env.path().join(".entitle/journal.jsonl");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !std::fs::read_to_string(&journal)
-        .unwrap_or_default()
-        .contains("\"sending\"")
-    {
-        assert!(std::time::Instant::now() < deadline, "no order started");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    let env = Env::new();
+    // The first order is held by the vendor until the interrupt has been taken.
+    env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "before_commit"}}));
+    let examples = Env::examples_arg();
+    let mut args = env.apply_args(&examples);
+    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
+    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    env.wait_held(1);
     let pid = child.id().to_string();
     assert!(
         std::process::Command::new("kill")
@@ -280,16 +266,24 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
             .unwrap()
             .success()
     );
+    // Wait for the line that says the interrupt was taken, then let the order go on.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+        assert!(n > 0, "apply ended without taking the interrupt: {seen}");
+        seen.push_str(&line);
+        if line.starts_with("interrupt:") {
+            break;
+        }
+    }
+    env.release_and_settle();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(4),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_eq!(out.status.code(), Some(4), "{}\n{seen}", stdout(&out));
     assert!(stdout(&out).contains("Interrupted"), "{}", stdout(&out));
     // The order in flight finished and was journaled: nothing is left at `sending`.
+    let journal = env.path().join(".entitle/journal.jsonl");
     let text = std::fs::read_to_string(&journal).unwrap();
     let mut last = std::collections::BTreeMap::new();
     for line in text.lines() {
@@ -298,88 +292,74 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
             last.insert(v["po_number"].to_string(), v["state"].to_string());
         }
     }
-    assert!(last.values().all(|s| s != "\"sending\""), "{last:?}");
-    // The order in flight when the signal came was placed; the rest were not started (a loaded
-    // machine may deliver the signal a little late, so "the rest" is "not all of them").
-    let placed = env.order_bodies().len();
-    assert!((1..4).contains(&placed), "{placed} orders placed");
+    assert_eq!(last.len(), 1, "one order started: {last:?}");
+    assert!(last.values().all(|s| s == "\"done\""), "{last:?}");
+    // Exactly the order in flight was placed; no other started.
+    assert_eq!(env.order_bodies().len(), 1);
 
-    let rest = env.run(&[
-        "apply",
-        examples,
-        "--now",
-        "2026-11-22",
-        "--auto-approve",
-        "--no-price",
-    ]);
+    let rest = env.apply(&examples);
     assert_eq!(rest.status.code(), Some(0), "{}", stderr(&rest));
     assert_eq!(env.order_bodies().len(), 4);
+    assert!(env.orders_per_operation().values().all(|n| *n == 1));
 }
 
 #[test]
-fn a_second_workspace_applying_the_same_manifests_meanwhile_buys_nothing_twice() {
-    let env = common::sandbox_with(|c| c.latency_ms = 40);
-    let examples = Env::examples();
-    let examples = examples.to_str().unwrap();
-    let args = [
-        "apply",
-        examples,
-        "--now",
-        "2026-11-22",
-        "--auto-approve",
-        "--no-price",
-    ];
-    let first = env.spawn(&args);
-    // The second workspace starts while the first is placing its four orders: it plans from
-    // the old state, and its re-read before each order finds the PBX moved.
-    let journal = env.path().join(".entitle/journal.jsonl");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::fs::read_to_string(&journal)
-        .unwrap_or_default()
-        .matches("\"sending\"")
-        .count()
-        < 4
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the first apply sent nothing"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+fn a_second_workspace_applying_meanwhile_buys_nothing_twice() {
+    let env = Env::new();
+    let examples = Env::examples_arg();
+    // The first workspace orders one PBX at a time; its first order is stored and its answer
+    // held, so it stands still with three PBXs still to go.
+    env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "after_commit"}}));
+    let mut args = env.apply_args(&examples);
+    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
+    let first = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    env.wait_held(1);
+    // Meanwhile a second workspace applies the same manifests: it sees the first PBX done and
+    // orders the other three.
     let second = env
         .cmd()
-        .args(args)
+        .args(env.apply_args(&examples))
         .args(["--journal", "other/journal.jsonl"])
         .output()
         .unwrap();
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(env.order_bodies().len(), 4);
+    // The first goes on: its re-read before each remaining PBX finds it changed, and skips it.
+    env.release_and_settle();
     let first = first.wait_with_output().unwrap();
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    assert!(
-        matches!(second.status.code(), Some(0) | Some(4)),
+    assert_eq!(
+        first.status.code(),
+        Some(4),
         "{}\n{}",
-        stdout(&second),
-        stderr(&second)
+        stdout(&first),
+        stderr(&first)
     );
+    let out = stdout(&first);
+    assert!(
+        out.contains("1 done, 0 pending, 0 failed, 0 unknown, 4 skipped."),
+        "{out}"
+    );
+    assert_eq!(out.matches("changed since the plan").count(), 4, "{out}");
     let per_op = env.orders_per_operation();
     assert!(per_op.values().all(|n| *n == 1), "{per_op:?}");
     assert_eq!(per_op.len(), 4);
-    let plan = env.plan_detailed(examples);
+    let plan = env.plan_detailed(&examples);
     assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
 }
 
 #[test]
 fn a_journaled_pending_order_blocks_reordering_beyond_the_order_window() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.post("/_sandbox/faults", json!({"orderStatus": "pending"}));
+    env.faults(json!({"orderStatus": "pending"}));
     assert_eq!(apply(&env, m).status.code(), Some(0));
     // A zero-day window does not see the order in the order list; the journal still does.
     let plan = env.run(&[
         "plan",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--no-price",
         "--pending-window",
         "0d",
@@ -393,7 +373,7 @@ fn a_journaled_pending_order_blocks_reordering_beyond_the_order_window() {
         "apply",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--auto-approve",
         "--no-price",
         "--pending-window",
@@ -415,7 +395,7 @@ fn a_journaled_pending_order_blocks_reordering_beyond_the_order_window() {
         "plan",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--no-price",
         "--pending-window",
         "0d",

@@ -1,14 +1,11 @@
-//! Shared by the `sandbox_*` tests: a sandbox started in-process on 127.0.0.1:0 (one per test)
-//! and a plain reqwest client speaking the contract by hand — nothing of `entitle::api`.
-#![allow(dead_code)]
-
-use std::path::Path;
+//! The sandbox spoken to by hand: started in-process on 127.0.0.1:0 (one per test) with the
+//! suite's configuration, and a plain reqwest client speaking the contract — nothing of
+//! `entitle::api`, so a client bug cannot hide a sandbox bug.
 
 use entitle::sandbox::{self, RunningSandbox, SandboxConfig, Seed};
 use serde_json::Value;
 
-pub const TODAY: &str = "2026-11-22";
-pub const CONTACT: u64 = 3_197_218_168_379_846_218;
+use super::{CLIENT_ID, SECRET, sandbox_config};
 
 pub struct Sb {
     pub sandbox: RunningSandbox,
@@ -58,22 +55,15 @@ impl Answer {
     }
 }
 
-pub fn demo_config() -> SandboxConfig {
-    SandboxConfig {
-        today: Some(TODAY.parse().unwrap()),
-        ..SandboxConfig::default()
-    }
-}
-
 impl Sb {
     pub async fn demo() -> Sb {
-        Sb::with(demo_config()).await
+        Sb::with(sandbox_config()).await
     }
 
     pub async fn seeded(seed: Seed) -> Sb {
         Sb::with(SandboxConfig {
             seed,
-            ..demo_config()
+            ..sandbox_config()
         })
         .await
     }
@@ -99,8 +89,8 @@ impl Sb {
         let a = self
             .token_request(&[
                 ("grant_type", "pp_credentials"),
-                ("client_id", "sandbox"),
-                ("client_secret", "sandbox"),
+                ("client_id", CLIENT_ID),
+                ("client_secret", SECRET),
             ])
             .await;
         a.ok()["token"].as_str().unwrap().to_owned()
@@ -178,6 +168,19 @@ impl Sb {
         resp.json().await.unwrap()
     }
 
+    /// POSTs to an admin endpoint and asserts it answered 200.
+    pub async fn admin(&self, path: &str, body: &str) -> Value {
+        let (status, answer) = self.admin_post(path, body).await;
+        assert_eq!(status, 200, "POST /_sandbox/{path} {body}: {answer}");
+        answer
+    }
+
+    /// Faults served so far, by kind.
+    pub async fn served(&self) -> Value {
+        self.admin_get("faults").await["served"].clone()
+    }
+
+    /// An admin POST's status and body, for tests of refusals.
     pub async fn admin_post(&self, path: &str, body: &str) -> (u16, Value) {
         let resp = self
             .http
@@ -211,18 +214,4 @@ pub async fn answer(resp: reqwest::Response) -> Answer {
         text,
         retry_after,
     }
-}
-
-/// A seed tutorial's request body, exactly as the tutorial shows it.
-pub fn seed_body(n: u32) -> String {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/seeds/{n:03}.json"));
-    std::fs::read_to_string(path).unwrap()
-}
-
-/// A seed body with some top-level fields changed (`serde_json` keeps u64 exact).
-pub fn seed_with(n: u32, edit: impl FnOnce(&mut Value)) -> String {
-    let mut v: Value = serde_json::from_str(&seed_body(n)).unwrap();
-    edit(&mut v);
-    v.to_string()
 }

@@ -1,12 +1,11 @@
 //! Transport, authentication, lookups and pagination of the sandbox against partner-api
 //! sections 1-3, checked with a plain HTTP client on the raw JSON.
 
-mod sandbox_support;
-
 use std::collections::HashSet;
 
+use crate::support::sandbox::Sb;
+use crate::support::{CLIENT_ID, SECRET, sandbox_config};
 use entitle::sandbox::{SandboxConfig, Seed};
-use sandbox_support::{Sb, demo_config};
 use serde_json::{Value, json};
 
 const DETAIL_PCE: &str =
@@ -72,13 +71,13 @@ async fn user_agent_is_checked_first_on_every_path() {
         .post(format!("{}/auth/openapi/v1/oauth/token", sb.base))
         .form(&[
             ("grant_type", "pp_credentials"),
-            ("client_id", "sandbox"),
-            ("client_secret", "sandbox"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
         ])
         .send()
         .await
         .unwrap();
-    sandbox_support::answer(resp)
+    crate::support::sandbox::answer(resp)
         .await
         .refused(400, "parameter_validation_failed");
 }
@@ -99,11 +98,11 @@ async fn bearer_token_is_required_and_checked() {
         .post(format!("{}/order/openapi/order/v1/save", sb.base))
         .header("User-Agent", "t")
         .header("Content-Type", "application/json")
-        .body(sandbox_support::seed_body(2))
+        .body(crate::support::seed_text(2))
         .send()
         .await
         .unwrap();
-    sandbox_support::answer(resp)
+    crate::support::sandbox::answer(resp)
         .await
         .refused(401, "token_invalid");
     assert!(sb.orders().await.is_empty());
@@ -115,8 +114,8 @@ async fn tokens_expire_and_refresh() {
     let issued = sb
         .token_request(&[
             ("grant_type", "pp_credentials"),
-            ("client_id", "sandbox"),
-            ("client_secret", "sandbox"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
         ])
         .await;
     let r = issued.ok().clone();
@@ -145,7 +144,7 @@ async fn tokens_expire_and_refresh() {
         .await
         .refused(401, "token_invalid");
     // A short lifetime set through the admin endpoint expires tokens on its own.
-    sb.admin_post("faults", r#"{"tokenLifetimeSecs": 0}"#).await;
+    sb.admin("faults", r#"{"tokenLifetimeSecs": 0}"#).await;
     let short = sb.login().await;
     sb.get_with(DETAIL_PCE, Some(&short), Some("t"))
         .await
@@ -157,7 +156,7 @@ async fn wrong_credentials_are_invalid_client() {
     let sb = Sb::demo().await;
     sb.token_request(&[
         ("grant_type", "pp_credentials"),
-        ("client_id", "sandbox"),
+        ("client_id", CLIENT_ID),
         ("client_secret", "nope"),
     ])
     .await
@@ -165,19 +164,19 @@ async fn wrong_credentials_are_invalid_client() {
     sb.token_request(&[
         ("grant_type", "pp_credentials"),
         ("client_id", "someone"),
-        ("client_secret", "sandbox"),
+        ("client_secret", SECRET),
     ])
     .await
     .refused(401, "invalid_client");
-    let a = sb.token_request(&[("client_id", "sandbox")]).await;
+    let a = sb.token_request(&[("client_id", CLIENT_ID)]).await;
     a.refused(400, "parameter_validation_failed");
     assert_eq!(a.result()["field"], "grant_type");
 
-    // Configured credentials replace sandbox/sandbox.
+    // Configured credentials are the only ones accepted.
     let sandbox = entitle::sandbox::start(SandboxConfig {
         client_id: "acme".to_owned(),
         client_secret: "s3cret".to_owned(),
-        ..demo_config()
+        ..sandbox_config()
     })
     .await
     .unwrap();
@@ -200,8 +199,8 @@ async fn wrong_credentials_are_invalid_client() {
         .header("User-Agent", "t")
         .form(&[
             ("grant_type", "pp_credentials"),
-            ("client_id", "sandbox"),
-            ("client_secret", "sandbox"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
         ])
         .send()
         .await
@@ -456,7 +455,7 @@ async fn pagination_defaults_limits_and_pages() {
 async fn order_page_sorts_by_create_time() {
     let sb = Sb::demo().await;
     for n in [0, 2, 3] {
-        sb.save(&sandbox_support::seed_body(n)).await.ok();
+        sb.save(&crate::support::seed_text(n)).await.ok();
     }
     let newest = sb
         .get("/order/openapi/order/v1/page?sort=-createTime")

@@ -1,14 +1,13 @@
 //! The five seed tutorials' request bodies, sent byte for byte to a demo sandbox: each is
 //! accepted, has its effect, and lands in the order log exactly as sent.
 
-mod sandbox_support;
-
-use sandbox_support::{Sb, seed_body, seed_with};
+use crate::support::sandbox::Sb;
+use crate::support::{seed_text, seed_with};
 use serde_json::{Value, json};
 
 /// Sends a seed body and checks the answer's shape.
 async fn accept(sb: &Sb, n: u32, sn: &str) -> Value {
-    let a = sb.save(&seed_body(n)).await;
+    let a = sb.save(&seed_text(n)).await;
     let r = a.ok().clone();
     assert_eq!(r["orderStatus"], "succeed");
     assert_eq!(r["productNo"], sn);
@@ -105,7 +104,7 @@ async fn all_five_in_a_row_and_the_log_holds_the_bodies_as_sent() {
     let orders = sb.orders().await;
     assert_eq!(orders.len(), 5);
     for (n, o) in orders.iter().enumerate() {
-        let sent: Value = serde_json::from_str(&seed_body(n as u32)).unwrap();
+        let sent: Value = serde_json::from_str(&seed_text(n as u32)).unwrap();
         assert_eq!(o["body"], sent, "order {n}");
         assert_eq!(o["status"], "succeed");
         assert_eq!(o["operationType"], sent["operationType"]);
@@ -165,7 +164,7 @@ async fn po_number_is_echoed_as_custom_reference_no() {
 #[tokio::test]
 async fn quotes_use_the_same_prices_and_change_nothing() {
     let sb = Sb::demo().await;
-    let q = sb.quote(&seed_body(4)).await.ok().clone();
+    let q = sb.quote(&seed_text(4)).await.ok().clone();
     assert_eq!(
         q,
         json!({"currencyCode": "USD", "totalAmount": "5000.00", "items": [
@@ -177,7 +176,7 @@ async fn quotes_use_the_same_prices_and_change_nothing() {
         sb.detail(13, "3658B431119665QJ").await["expireDate"],
         "2026-12-10"
     );
-    sb.save(&seed_body(4)).await.ok();
+    sb.save(&seed_text(4)).await.ok();
     assert_eq!(sb.orders().await[0]["totalAmount"], "5000.00");
     // A quote runs the same rules as an order.
     let bad = seed_with(4, |v| v["serviceList"][0]["quantity"] = json!(99));

@@ -4,7 +4,6 @@
 //!
 //! Replies are scripted per path and consumed in order, the last one repeating. The token path
 //! answers fresh tokens `tok-N` / `ref-N` unless scripted.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,8 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 pub const TOKEN: &str = "/auth/openapi/v1/oauth/token";
-pub const SECRET: &str = "s3cr3t-client-secret-value";
-pub const CLIENT_ID: &str = "partner-client-id";
+pub use super::{CLIENT_ID, SECRET};
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]

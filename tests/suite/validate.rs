@@ -4,14 +4,14 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use crate::support::entitle;
 use predicates::prelude::*;
 
 const FIXTURES: &str = "tests/fixtures/manifests";
 
 /// Runs `entitle validate ARGS...` from the crate root; returns (exit code, stdout, stderr).
 fn validate(args: &[&str]) -> (i32, String, String) {
-    let out = cargo_bin_cmd!("entitle")
+    let out = entitle()
         .arg("validate")
         .args(args)
         .env_remove("NO_COLOR")
@@ -122,7 +122,7 @@ fn missing_paths_and_the_default_directory() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let out = cargo_bin_cmd!("entitle")
+    let out = entitle()
         .arg("validate")
         .current_dir(dir.path())
         .output()
@@ -144,7 +144,7 @@ fn missing_paths_and_the_default_directory() {
         "version: 1\npbxs:\n  - {sn: A1, product: linkus}\n",
     )
     .unwrap();
-    cargo_bin_cmd!("entitle")
+    entitle()
         .arg("validate")
         .current_dir(dir.path())
         .assert()
@@ -237,7 +237,7 @@ fn hostile_files_end_in_clean_errors() {
 
 #[test]
 fn help_lists_the_exit_codes() {
-    cargo_bin_cmd!("entitle")
+    entitle()
         .args(["validate", "--help"])
         .assert()
         .success()
@@ -249,7 +249,7 @@ fn help_lists_the_exit_codes() {
 
 #[test]
 fn schema_prints_the_committed_schema() {
-    let out = cargo_bin_cmd!("entitle").arg("schema").output().unwrap();
+    let out = entitle().arg("schema").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let committed = fs::read_to_string(Path::new("schema/manifest.schema.json")).unwrap();
     assert!(
@@ -261,13 +261,13 @@ fn schema_prints_the_committed_schema() {
 #[test]
 fn completions_for_each_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        cargo_bin_cmd!("entitle")
+        entitle()
             .args(["completions", shell])
             .assert()
             .success()
             .stdout(predicate::str::contains("validate"));
     }
-    cargo_bin_cmd!("entitle")
+    entitle()
         .args(["completions", "tcsh"])
         .assert()
         .code(1)

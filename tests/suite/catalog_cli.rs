@@ -1,10 +1,8 @@
 //! `entitle catalog` end to end: the real binary against a scripted fixture API.
 
-mod api_fixture;
-
 use std::process::Output;
 
-use api_fixture::{CLIENT_ID, Fixture, Reply, SECRET};
+use crate::support::scripted::{CLIENT_ID, Fixture, Reply, SECRET};
 use serde_json::{Value, json};
 
 const PRODUCTS: &str = "/pricing/openapi/purchase/v1/product_list";
@@ -82,20 +80,12 @@ async fn account() -> Fixture {
 }
 
 async fn entitle(base_url: &str, args: &[&str]) -> Output {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("entitle"));
+    let mut cmd = crate::support::command();
     cmd.arg("catalog")
         .args(args)
         .args(["--base-url", base_url, "--color", "never"])
         .env("ENTITLE_CLIENT_ID", CLIENT_ID)
         .env("ENTITLE_CLIENT_SECRET", SECRET);
-    for var in [
-        "ENTITLE_BASE_URL",
-        "ENTITLE_CREDENTIALS_FILE",
-        "RUST_LOG",
-        "NO_COLOR",
-    ] {
-        cmd.env_remove(var);
-    }
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap()
@@ -266,16 +256,8 @@ async fn verbose_logs_requests_without_secrets_and_errors_carry_the_request_id()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_credentials_say_how_to_provide_them() {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("entitle"));
+    let mut cmd = crate::support::command();
     cmd.args(["catalog", "--base-url", "http://127.0.0.1:9"]);
-    for var in [
-        "ENTITLE_CLIENT_ID",
-        "ENTITLE_CLIENT_SECRET",
-        "ENTITLE_CREDENTIALS_FILE",
-        "ENTITLE_BASE_URL",
-    ] {
-        cmd.env_remove(var);
-    }
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();

@@ -1,9 +1,7 @@
 //! `plan` end to end: the three output formats as snapshots, the exact reads a plan makes, exit
 //! codes, and plan-time rule errors located in the manifest.
 
-mod common;
-
-use common::{Env, stderr, stdout};
+use crate::support::{Env, stderr, stdout};
 
 /// Copies the example repository into the workspace so paths in the output are relative.
 fn with_examples(env: &Env) -> &'static str {
@@ -18,11 +16,11 @@ fn with_examples(env: &Env) -> &'static str {
 
 #[test]
 fn text_plan_of_the_examples() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = with_examples(&env);
-    let out = env.run(&["plan", m, "--now", "2026-11-22", "--detailed-exitcode"]);
+    let out = env.run(&["plan", m, "--now", &env.now(), "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    insta::assert_snapshot!(common::redact(&stdout(&out)));
+    insta::assert_snapshot!(crate::support::redact(&stdout(&out)));
     assert_eq!(
         env.count("POST /order/openapi/order/v1/save"),
         0,
@@ -32,36 +30,36 @@ fn text_plan_of_the_examples() {
 
 #[test]
 fn json_plan_of_the_examples() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = with_examples(&env);
-    let out = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
+    let out = env.run(&["plan", m, "--now", &env.now(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     // 19-digit IDs are exact integers in the JSON text.
     assert!(text.contains("\"billingId\": 3197218168379846218"));
-    insta::assert_snapshot!(common::redact(&text));
+    insta::assert_snapshot!(crate::support::redact(&text));
 }
 
 #[test]
 fn markdown_plan_of_the_examples() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = with_examples(&env);
     let out = env.run(&[
         "plan",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--format",
         "markdown",
         "--price",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    insta::assert_snapshot!(common::redact(&stdout(&out)));
+    insta::assert_snapshot!(crate::support::redact(&stdout(&out)));
 }
 
 #[test]
 fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest(
         "ok.yaml",
         "version: 1\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    plan: Enterprise Plan\n    extensions: 100\n    concurrentCalls: 30\n  - sn: \"3631E0997265\"\n    product: appliance\n    plan: enterprise plan\n    renew: false\n",
@@ -70,7 +68,7 @@ fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
         "plan",
         m.to_str().unwrap(),
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--detailed-exitcode",
     ]);
     assert_eq!(
@@ -102,12 +100,12 @@ fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
 
 #[test]
 fn a_misspelt_service_names_the_line_and_the_right_name() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = env.manifest(
         "acme.yaml",
         "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    services:\n      - Hotel PMS Integraton\n",
     );
-    let out = env.run(&["plan", "acme.yaml", "--now", "2026-11-22"]);
+    let out = env.run(&["plan", "acme.yaml", "--now", &env.now()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("acme.yaml:8:9"), "{err}");
@@ -121,19 +119,19 @@ fn a_misspelt_service_names_the_line_and_the_right_name() {
 
 #[test]
 fn disaster_recovery_under_enterprise_names_ultimate_plan() {
-    let env = common::sandbox();
+    let env = Env::new();
     env.manifest(
         "dr.yaml",
         "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    plan: Enterprise Plan\n    services: [Disaster Recovery]\n",
     );
-    let out = env.run(&["plan", "dr.yaml", "--now", "2026-11-22"]);
+    let out = env.run(&["plan", "dr.yaml", "--now", &env.now()]);
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!(stderr(&out));
 }
 
 #[test]
 fn an_sn_not_in_the_account_names_the_manifest_line() {
-    let env = common::sandbox();
+    let env = Env::new();
     env.manifest(
         "x.yaml",
         "version: 1\npbxs:\n  - sn: NOSUCHPBX1\n    product: cloud-pbx\n    extensions: 20\n",
@@ -149,13 +147,13 @@ fn an_sn_not_in_the_account_names_the_manifest_line() {
 
 #[test]
 fn selection_by_sn_and_label() {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = with_examples(&env);
     let out = env.run(&[
         "plan",
         m,
         "--now",
-        "2026-11-22",
+        &env.now(),
         "--no-price",
         "--selector",
         "customer=globex",
@@ -191,15 +189,17 @@ fn reads_answered_500_every_third_time_still_plan_the_same() {
 }
 
 fn same_plan_under_read_faults(kind: &str, every: u64) {
-    let env = common::sandbox();
+    let env = Env::new();
     let m = with_examples(&env);
-    let clean = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
-    env.post(
-        "/_sandbox/faults",
+    let clean = env.run(&["plan", m, "--now", &env.now(), "--format", "json"]);
+    env.faults(
         serde_json::json!({"readFaultEvery": {"every": every, "kind": kind}, "retryAfterSecs": 0}),
     );
-    let faulty = env.run(&["plan", m, "--now", "2026-11-22", "--format", "json"]);
+    let faulty = env.run(&["plan", m, "--now", &env.now(), "--format", "json"]);
     assert_eq!(faulty.status.code(), Some(0), "{}", stderr(&faulty));
+    // The comparison proves something only if faults were served.
+    let served = env.faults_served()[kind].as_u64().unwrap_or(0);
+    assert!(served >= 2, "{served} {kind} fault(s) served");
     let strip = |o: &std::process::Output| {
         let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         v.as_object_mut().unwrap().remove("plan_id");

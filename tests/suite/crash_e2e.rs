@@ -1,0 +1,95 @@
+//! Crash safety: SIGKILL `entitle apply` at every point of an apply over four PBXs where an
+//! order is in the vendor's hands — received and not yet stored, or stored and not yet answered —
+//! and re-run it. Whatever the kill point, the account ends in the desired state with zero
+//! duplicate orders (checked against the sandbox's order log).
+//!
+//! The sandbox holds the chosen order save at its phase (`holdOrderSave`), so the kill lands
+//! exactly there: the test waits for the hold, never for a duration, and checks the journal to
+//! prove the kill point was reached.
+
+use serde_json::json;
+
+use crate::support::{Env, stdout};
+
+/// Order intents (`sending`) in the workspace's journal so far.
+fn intents(env: &Env) -> usize {
+    std::fs::read_to_string(env.path().join(".entitle/journal.jsonl"))
+        .map(|s| s.matches("\"state\":\"sending\"").count())
+        .unwrap_or(0)
+}
+
+/// Kills an apply (one order at a time) while its order number `k` (from 0) is held at `phase`,
+/// then re-runs it until it converges.
+fn kill_then_converge(k: u64, phase: &str) {
+    let env = Env::new();
+    env.faults(json!({"holdOrderSave": {"skip": k, "phase": phase}}));
+    let examples = Env::examples_arg();
+    let mut args = env.apply_args(&examples);
+    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
+    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    env.wait_held(1);
+    // The kill point is reached: order k is in the vendor's hands, its intent on disk.
+    assert_eq!(intents(&env), k as usize + 1, "kill point {k} {phase}");
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), k);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    env.release_and_settle();
+
+    // An order of unknown outcome needs one run to resolve it; a second converges.
+    let mut last = None;
+    for _ in 0..3 {
+        last = env.apply(&examples).status.code();
+        if last == Some(0) {
+            break;
+        }
+    }
+    assert_eq!(
+        last,
+        Some(0),
+        "apply did not converge after a kill at order {k} {phase}"
+    );
+    let per_op = env.orders_per_operation();
+    assert_eq!(per_op.len(), 4, "{per_op:?}");
+    assert!(
+        per_op.values().all(|n| *n == 1),
+        "duplicate orders after a kill at order {k} {phase}: {per_op:?}"
+    );
+    let plan = env.plan_detailed(&examples);
+    assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
+}
+
+#[test]
+fn killed_while_an_order_is_received_but_not_stored() {
+    for k in 0..4 {
+        kill_then_converge(k, "before_commit");
+    }
+}
+
+#[test]
+fn killed_while_a_stored_order_is_not_yet_answered() {
+    for k in 0..4 {
+        kill_then_converge(k, "after_commit");
+    }
+}
+
+#[test]
+fn killed_mid_order_with_the_other_pbxs_in_flight() {
+    // Default parallelism: the other PBXs' orders are wherever they are when order 1 is held.
+    let env = Env::new();
+    env.faults(json!({"holdOrderSave": {"skip": 1, "phase": "after_commit"}}));
+    let examples = Env::examples_arg();
+    let args = env.apply_args(&examples);
+    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    env.wait_held(1);
+    assert!(intents(&env) >= 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    env.release_and_settle();
+    for _ in 0..2 {
+        if env.apply(&examples).status.code() == Some(0) {
+            break;
+        }
+    }
+    assert!(env.orders_per_operation().values().all(|n| *n == 1));
+    assert_eq!(env.plan_detailed(&examples).status.code(), Some(0));
+}

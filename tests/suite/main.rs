@@ -1,0 +1,24 @@
+//! The integration suite, one test binary: end-to-end tests of the real `entitle` binary against
+//! sandboxes of their own, the sandbox spoken to by hand, and the API client against a scripted
+//! vendor. One binary links once, and `cargo test` cannot stop at a failing binary before the
+//! others ran. The harness is [`support`].
+
+mod support;
+
+mod api_endpoints;
+mod api_sandbox;
+mod api_transport;
+mod apply_e2e;
+mod catalog_cli;
+mod crash_e2e;
+mod export_e2e;
+mod plan_e2e;
+mod sandbox_api;
+mod sandbox_cli;
+mod sandbox_faults;
+mod sandbox_rules;
+mod sandbox_seeds;
+mod sandbox_state;
+mod schema;
+mod seeds_e2e;
+mod validate;

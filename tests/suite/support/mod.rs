@@ -1,0 +1,349 @@
+//! The suite's one harness.
+//!
+//! - [`entitle`] / [`command`]: the one way to run the real binary, with the caller's entitle
+//!   settings scrubbed from its environment.
+//! - [`Env`]: a sandbox of its own on an ephemeral loopback port (so tests run in parallel), a
+//!   workspace directory, and the binary pointed at both; the sandbox's admin endpoints show
+//!   exactly what was sent, and every admin call asserts its status.
+//! - [`sandbox::Sb`]: the same sandbox spoken to by hand over HTTP, nothing of `entitle::api`.
+//! - [`scripted`]: a scripted vendor for the client's tests, written from the contract (never
+//!   the sandbox, so a sandbox bug cannot hide a client bug).
+//!
+//! Every sandbox here runs on [`clock`]: 2026-11-22T09:00:00Z when it starts, whatever day the
+//! suite runs, and the binary is given the same time with `--now` (see [`Env::now`]).
+
+pub mod sandbox;
+pub mod scripted;
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use entitle::clock::{Clock, Timestamp};
+use entitle::sandbox::{RunningSandbox, SandboxConfig};
+use serde_json::Value;
+
+/// The one credential of every sandbox and scripted vendor of the suite.
+pub const CLIENT_ID: &str = "test-client";
+pub const SECRET: &str = "test-secret-s3cr3t";
+
+/// 2026-11-22T09:00:00Z, when every sandbox of the suite starts: the demo account's today
+/// (partner-api section 7).
+pub const START_MS: i64 = 1_795_338_000_000;
+
+/// The account's billing contact.
+pub const CONTACT: u64 = 3_197_218_168_379_846_218;
+
+/// A clock at [`START_MS`], running forward.
+pub fn clock() -> Clock {
+    Clock::starting_at(START_MS)
+}
+
+/// The demo account on a free loopback port, on [`clock`], accepting the suite's credential.
+pub fn sandbox_config() -> SandboxConfig {
+    SandboxConfig {
+        clock: clock(),
+        client_id: CLIENT_ID.to_owned(),
+        client_secret: SECRET.to_owned(),
+        rng_seed: 7,
+        ..SandboxConfig::default()
+    }
+}
+
+/// Variables of the caller's environment that would change what the binary does.
+const SCRUBBED: [&str; 8] = [
+    "ENTITLE_BASE_URL",
+    "ENTITLE_CLIENT_ID",
+    "ENTITLE_CLIENT_SECRET",
+    "ENTITLE_CREDENTIALS_FILE",
+    "ENTITLE_RATE_LIMIT",
+    "ENTITLE_TIMEOUT",
+    "RUST_LOG",
+    "NO_COLOR",
+];
+
+/// The real binary with a clean environment, capturing its output.
+pub fn command() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("entitle"));
+    for var in SCRUBBED {
+        c.env_remove(var);
+    }
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// [`command`] with `assert_cmd`'s assertions.
+pub fn entitle() -> assert_cmd::Command {
+    assert_cmd::Command::from_std(command())
+}
+
+/// A sandbox of the test's own, a workspace directory, and the binary pointed at both.
+pub struct Env {
+    pub rt: tokio::runtime::Runtime,
+    pub sandbox: RunningSandbox,
+    pub base_url: String,
+    pub dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+impl Env {
+    /// The demo account, no faults.
+    pub fn new() -> Env {
+        Env::with(|_| {})
+    }
+
+    /// The demo account, configured further by `f`.
+    pub fn with(f: impl FnOnce(&mut SandboxConfig)) -> Env {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut cfg = sandbox_config();
+        f(&mut cfg);
+        let sandbox = rt.block_on(entitle::sandbox::start(cfg)).unwrap();
+        let base_url = sandbox.base_url();
+        Env {
+            rt,
+            sandbox,
+            base_url,
+            dir: tempfile::tempdir().unwrap(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The workspace directory the binary runs in (journal, saved plans).
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn examples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/examples")
+    }
+
+    /// The example manifests' path as an argument.
+    pub fn examples_arg() -> String {
+        Env::examples().display().to_string()
+    }
+
+    /// Writes a manifest file in the workspace and returns its path.
+    pub fn manifest(&self, name: &str, yaml: &str) -> PathBuf {
+        let p = self.path().join(name);
+        std::fs::write(&p, yaml).unwrap();
+        p
+    }
+
+    /// The sandbox's time now, for `--now`: the binary's clock then agrees with the sandbox's.
+    pub fn now(&self) -> String {
+        Timestamp(self.sandbox.clock().now_ms()).to_string()
+    }
+
+    /// The binary in the workspace, against this sandbox.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = command();
+        c.current_dir(self.path())
+            .env("ENTITLE_CLIENT_ID", CLIENT_ID)
+            .env("ENTITLE_CLIENT_SECRET", SECRET)
+            .env("ENTITLE_BASE_URL", &self.base_url)
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    pub fn cmd(&self) -> assert_cmd::Command {
+        assert_cmd::Command::from_std(self.std_cmd())
+    }
+
+    /// The binary started in the background (for kill and interrupt tests).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.std_cmd().args(args).spawn().unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// `apply M --now <sandbox time>`, unattended, without quotes.
+    pub fn apply(&self, m: &str) -> Output {
+        let now = self.now();
+        self.run(&["apply", m, "--now", &now, "--auto-approve", "--no-price"])
+    }
+
+    /// The arguments of [`Env::apply`], for a spawned apply.
+    pub fn apply_args(&self, m: &str) -> Vec<String> {
+        [
+            "apply",
+            m,
+            "--now",
+            &self.now(),
+            "--auto-approve",
+            "--no-price",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    /// `plan M --detailed-exitcode` at the sandbox's time, without quotes (exit 0: converged).
+    pub fn plan_detailed(&self, m: &str) -> Output {
+        let now = self.now();
+        self.run(&[
+            "plan",
+            m,
+            "--now",
+            &now,
+            "--detailed-exitcode",
+            "--no-price",
+        ])
+    }
+
+    /// GET an admin endpoint; asserts it answered 200.
+    #[track_caller]
+    pub fn get(&self, path: &str) -> Value {
+        let (status, body) = self.admin("GET", path, None);
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// POST to an admin endpoint; asserts it answered 200.
+    #[track_caller]
+    pub fn post(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.admin("POST", path, Some(body));
+        assert_eq!(status, 200, "POST {path}: {answer}");
+        answer
+    }
+
+    /// An admin call, status and body, for tests of refusals.
+    pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{}", self.base_url, path);
+        self.rt.block_on(async {
+            let req = match method {
+                "GET" => self.http.get(url),
+                _ => self.http.post(url).json(&body.unwrap_or(Value::Null)),
+            };
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    }
+
+    /// Sets fault switches (`POST /_sandbox/faults`), asserting they were taken.
+    #[track_caller]
+    pub fn faults(&self, switches: Value) {
+        self.post("/_sandbox/faults", switches);
+    }
+
+    /// Faults served so far, by kind (`rate_limit`, `commit_then_500`, ...).
+    pub fn faults_served(&self) -> Value {
+        self.get("/_sandbox/faults")["served"].clone()
+    }
+
+    /// Order bodies as the sandbox received them, in order.
+    pub fn order_bodies(&self) -> Vec<Value> {
+        self.get("/_sandbox/orders")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["body"].clone())
+            .collect()
+    }
+
+    /// Orders received per `(productNo, operationType)`: any count above 1 is a duplicate.
+    pub fn orders_per_operation(&self) -> std::collections::BTreeMap<(String, String), usize> {
+        let mut per_op = std::collections::BTreeMap::new();
+        for b in self.order_bodies() {
+            let key = (
+                b["productNo"].as_str().unwrap_or_default().to_owned(),
+                b["operationType"].as_str().unwrap_or_default().to_owned(),
+            );
+            *per_op.entry(key).or_insert(0) += 1;
+        }
+        per_op
+    }
+
+    /// Requests per `METHOD /path`.
+    pub fn count(&self, method_path: &str) -> u64 {
+        self.get("/_sandbox/requests")["counts"][method_path]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    /// Waits until `n` requests are held by the sandbox (see `holdOrderSaves`); fails after a
+    /// minute, which only a broken test reaches.
+    #[track_caller]
+    pub fn wait_held(&self, n: usize) {
+        let waited = self.rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(60), self.sandbox.wait_held(n)).await
+        });
+        assert!(waited.is_ok(), "the sandbox never held {n} request(s)");
+    }
+}
+
+impl Env {
+    /// Releases every held request and waits until each has finished (answered, or dropped
+    /// with its killed client's connection), so what it stores is stored.
+    #[track_caller]
+    pub fn release_and_settle(&self) {
+        self.sandbox.release();
+        let settled = self.rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(60), self.sandbox.wait_idle()).await
+        });
+        assert!(settled.is_ok(), "a released request never finished");
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Masks what changes between runs: plan IDs, poNumbers, order numbers, ports, temp dirs.
+pub fn redact(s: &str) -> String {
+    let mut out = s.to_owned();
+    for (pat, with) in [
+        (r"plan-[0-9a-f]{20}", "plan-[ID]"),
+        (r"ent-[0-9a-f]{16}", "ent-[PO]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
+        (
+            r#""manifest_hash": "[0-9a-f]+""#,
+            r#""manifest_hash": "[HASH]""#,
+        ),
+    ] {
+        out = regex::Regex::new(pat)
+            .unwrap()
+            .replace_all(&out, with)
+            .into_owned();
+    }
+    out
+}
+
+/// A seed tutorial's request body, exactly as the tutorial shows it (`tests/fixtures/seeds/`).
+pub fn seed_text(n: u32) -> String {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/seeds/{n:03}.json"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// A seed tutorial's request body as JSON (`serde_json` keeps 19-digit IDs exact).
+pub fn seed_body(n: u32) -> Value {
+    serde_json::from_str(&seed_text(n)).unwrap()
+}
+
+/// A seed body with some top-level fields changed.
+pub fn seed_with(n: u32, edit: impl FnOnce(&mut Value)) -> String {
+    let mut v = seed_body(n);
+    edit(&mut v);
+    v.to_string()
+}
+
+/// A body without its `poNumber`, for comparison with the seeds (which have none).
+pub fn without_po(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("poNumber");
+    }
+    v
+}
