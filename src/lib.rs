@@ -16,4 +16,6 @@ pub mod observe;
 pub mod plan;
 pub mod render;
 pub mod sandbox;
+#[cfg(test)]
+mod testing;
 pub mod wire;

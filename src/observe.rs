@@ -238,8 +238,9 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::manifest::{CatalogRef, Located};
-    use crate::model::{Id, ObservedPlan, OrderStatus};
+    use crate::manifest::CatalogRef;
+    use crate::model::{Id, OrderStatus};
+    use crate::testing;
 
     #[derive(Debug, thiserror::Error)]
     #[error("{0}")]
@@ -264,24 +265,16 @@ mod tests {
 
     fn observed(product: ProductId, sn: &str) -> ObservedPbx {
         ObservedPbx {
-            sn: sn.into(),
-            product,
-            product_name: String::new(),
-            activation_status: "activated".into(),
-            comment: String::new(),
-            plan: Some(ObservedPlan {
-                id: Id(1),
-                name: "Enterprise Plan".into(),
-                cycle: crate::model::Cycle::Annually,
-                multi_cycle: 1,
-                expires: "2027-05-01".parse().unwrap(),
-            }),
-            pending_switch: None,
+            plan: Some(testing::observed_plan(
+                Id(1),
+                "Enterprise Plan",
+                crate::model::Cycle::Annually,
+                1,
+                "2027-05-01",
+            )),
             extensions: 100,
             concurrent_calls: 30,
-            recording_minutes: 0,
-            services: vec![],
-            auto_renew: None,
+            ..testing::observed(sn, product.0)
         }
     }
 
@@ -324,33 +317,11 @@ mod tests {
         }
     }
 
-    fn loc(line: usize) -> Loc {
-        Loc {
-            file: Arc::from("m.yaml"),
-            line,
-            column: 3,
-        }
-    }
-
     fn desired(sn: &str, product: ProductId) -> DesiredPbx {
         DesiredPbx {
-            at: loc(1),
-            sn: sn.into(),
-            product: Located::new(product, loc(2)),
-            plan: Some(Located::new(
-                CatalogRef::Name("enterprise plan".into()),
-                loc(3),
-            )),
-            billing_cycle: None,
-            term: None,
-            extensions: Some(Located::new(100, loc(4))),
-            concurrent_calls: None,
-            services: None,
-            auto_renew: None,
-            renew: true,
-            renew_before_days: Located::new(30, loc(5)),
-            billing_contact: None,
-            labels: Default::default(),
+            plan: Some(testing::at(CatalogRef::Name("enterprise plan".into()), 5)),
+            extensions: Some(testing::at(100, 6)),
+            ..testing::desired(sn, product.0)
         }
     }
 
@@ -384,14 +355,14 @@ mod tests {
     async fn changes_read_the_catalog_once_per_product_and_contacts_once() {
         let fake = Fake::default();
         let mut a = desired("SNA", ProductId::SOFTWARE_EDITION);
-        a.extensions = Some(Located::new(200, loc(4)));
+        a.extensions = Some(testing::at(200, 4));
         let mut b = desired("SNB", ProductId::SOFTWARE_EDITION);
-        b.extensions = Some(Located::new(300, loc(4)));
-        b.auto_renew = Some(Located::new(true, loc(6)));
+        b.extensions = Some(testing::at(300, 4));
+        b.auto_renew = Some(testing::at(true, 6));
         let mut c = desired("SNC", ProductId::LINKUS);
-        c.plan = Some(Located::new(
+        c.plan = Some(testing::at(
             CatalogRef::Name("Linkus Cloud Service".into()),
-            loc(3),
+            3,
         ));
         c.extensions = None;
         let obs = observe(&fake, &[a, b, c], &settings(), &Silent)
@@ -420,7 +391,7 @@ mod tests {
     async fn unknown_sns_are_all_named_with_their_manifest_line() {
         let fake = Fake::default();
         let mut m = desired("MISSING1", ProductId::CLOUD_PBX);
-        m.at = loc(7);
+        m.at = testing::loc(7);
         let err = observe(
             &fake,
             &[
@@ -435,8 +406,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "m.yaml:7:3: MISSING1 (cloud-pbx): SN not found in the account under this product; check the SN and `product`\n\
-             m.yaml:1:3: MISSING2 (linkus): SN not found in the account under this product; check the SN and `product`"
+            "manifests/acme.yaml:7:5: MISSING1 (cloud-pbx): SN not found in the account under this product; check the SN and `product`\n\
+             manifests/acme.yaml:3:5: MISSING2 (linkus): SN not found in the account under this product; check the SN and `product`"
         );
     }
 
@@ -461,7 +432,7 @@ mod tests {
             order("ELSEWHERE", OrderStatus::Pending),
         ];
         let mut a = desired("SNA", ProductId::SOFTWARE_EDITION);
-        a.extensions = Some(Located::new(200, loc(4)));
+        a.extensions = Some(testing::at(200, 4));
         let obs = observe(&fake, &[a], &settings(), &Silent).await.unwrap();
         assert_eq!(obs.observed.in_flight.len(), 1);
         assert!(!fake.reads().iter().any(|r| r.starts_with("catalog")));

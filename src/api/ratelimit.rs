@@ -148,7 +148,7 @@ mod tests {
                 Instant::now()
             }
         });
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::advance(Duration::from_millis(500)).await;
         rl.pause(Duration::from_secs(2)); // until 2.5 s
         let done = waiter.await.unwrap();
         assert_eq!(done - t0, Duration::from_millis(2500));

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::model::*;
-use crate::plan::{Action, ActionKind, Effective, PbxPlan, Plan, Selection, fingerprint};
-use crate::wire::{OrderBody, OrderLine};
+use crate::plan::{Action, ActionKind, Plan, Selection};
+use crate::testing;
+use crate::wire::OrderBody;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -69,71 +70,27 @@ impl Vendor for Fake {
     }
 }
 
+/// PBX SN1 on the Software Edition: 100 extensions, 30 calls.
 fn observed() -> ObservedPbx {
     ObservedPbx {
-        sn: "SN1".into(),
-        product: ProductId(12),
-        product_name: String::new(),
-        activation_status: "activated".into(),
-        comment: String::new(),
-        plan: None,
-        pending_switch: None,
         extensions: 100,
         concurrent_calls: 30,
-        recording_minutes: 0,
-        services: vec![],
-        auto_renew: None,
+        ..testing::observed("SN1", 12)
     }
 }
 
 fn action(kind: ActionKind, po: &str) -> Action {
-    Action {
-        kind,
-        reason: "r".into(),
-        changes: vec![],
-        effective: Effective::Now,
-        order: Some(OrderBody {
-            operation_type: kind.as_str().into(),
-            product_id: 12,
-            product_no: "SN1".into(),
-            billing_id: Id(1),
-            po_number: Some(po.into()),
-            service_list: vec![OrderLine {
-                connection_plan_id: None,
-                service_type: "plan".into(),
-                service_id: Id(2),
-                quantity: None,
-                purchase_type: "purchase".into(),
-                billing_model: None,
-                billing_cycle: None,
-                multi_cycle: None,
-            }],
-        }),
-        auto_renew_target: None,
-        price: None,
-    }
+    testing::action(kind, Some(testing::order_body(kind, 12, "SN1", po)))
 }
 
 fn plan(actions: Vec<Action>) -> Plan {
-    let o = observed();
     Plan {
         format_version: "1.0".into(),
         plan_id: "plan-x".into(),
-        today: "2026-11-22".parse().unwrap(),
+        today: testing::date("2026-11-22"),
         manifest_hash: "h".into(),
         selection: Selection::default(),
-        pbxs: vec![PbxPlan {
-            sn: "SN1".into(),
-            product: ProductId(12),
-            source: "m.yaml:1:3".into(),
-            labels: Default::default(),
-            fingerprint: fingerprint(&o),
-            observed: o,
-            in_flight: vec![],
-            actions,
-            manual: vec![],
-            notes: vec![],
-        }],
+        pbxs: vec![testing::pbx_plan(observed(), actions)],
     }
 }
 

@@ -2,14 +2,14 @@
 //! partner-api section 7. Order bodies are compared with the seed tutorials field by field.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::*;
 use crate::date::Date;
-use crate::manifest::{CatalogRef, ContactRef, DesiredPbx, Loc, Located};
+use crate::manifest::{CatalogRef, ContactRef, DesiredPbx, Located};
 use crate::model::*;
+use crate::testing::{self, at, date, observed, observed_plan};
 
 const BILLING: Id = Id(3197218168379846218);
 const PSE_ENT: Id = Id(3049040650094403584);
@@ -31,22 +31,6 @@ const PCE_HA: Id = Id(3048573935752720384);
 
 fn today() -> Date {
     "2026-11-22".parse().unwrap()
-}
-
-fn date(s: &str) -> Date {
-    s.parse().unwrap()
-}
-
-fn loc(line: usize) -> Loc {
-    Loc {
-        file: Arc::from("manifests/acme.yaml"),
-        line,
-        column: 5,
-    }
-}
-
-fn at<T>(value: T, line: usize) -> Located<T> {
-    Located::new(value, loc(line))
 }
 
 fn plan_(id: Id, name: &str, tier: u32, cycles: &[Cycle]) -> CatalogPlan {
@@ -142,30 +126,12 @@ fn catalogs() -> Catalogs {
     c
 }
 
-fn observed_plan(id: Id, name: &str, cycle: Cycle, multi: u32, expires: &str) -> ObservedPlan {
-    ObservedPlan {
-        id,
-        name: name.into(),
-        cycle,
-        multi_cycle: multi,
-        expires: date(expires),
-    }
-}
-
 fn pbx(sn: &str, product: u32, plan: Option<ObservedPlan>, ext: u32, calls: u32) -> ObservedPbx {
     ObservedPbx {
-        sn: sn.into(),
-        product: ProductId(product),
-        product_name: String::new(),
-        activation_status: "activated".into(),
-        comment: String::new(),
         plan,
-        pending_switch: None,
         extensions: ext,
         concurrent_calls: calls,
-        recording_minutes: 0,
-        services: vec![],
-        auto_renew: None,
+        ..observed(sn, product)
     }
 }
 
@@ -228,20 +194,8 @@ fn demo(sn: &str) -> ObservedPbx {
 
 fn desired(sn: &str, product: u32) -> DesiredPbx {
     DesiredPbx {
-        at: loc(3),
-        sn: sn.into(),
-        product: at(ProductId(product), 4),
-        plan: None,
-        billing_cycle: None,
-        term: None,
-        extensions: None,
-        concurrent_calls: None,
-        services: None,
-        auto_renew: None,
-        renew: true,
-        renew_before_days: at(30, 2),
         billing_contact: Some(at(ContactRef::Email("billing@example.com".into()), 1)),
-        labels: BTreeMap::new(),
+        ..testing::desired(sn, product)
     }
 }
 

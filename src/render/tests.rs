@@ -7,22 +7,13 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::model::*;
 use crate::plan::*;
+use crate::testing;
 use crate::wire::{OrderBody, OrderLine};
 
 fn observed(sn: &str, product: u32) -> ObservedPbx {
     ObservedPbx {
-        sn: sn.into(),
-        product: ProductId(product),
-        product_name: String::new(),
-        activation_status: "activated".into(),
-        comment: String::new(),
-        plan: None,
-        pending_switch: None,
         extensions: 100,
-        concurrent_calls: 0,
-        recording_minutes: 0,
-        services: vec![],
-        auto_renew: None,
+        ..testing::observed(sn, product)
     }
 }
 
@@ -47,18 +38,9 @@ fn order(kind: ActionKind, sn: &str) -> Option<OrderBody> {
 }
 
 fn pbx(sn: &str, product: u32, actions: Vec<Action>) -> PbxPlan {
-    let o = observed(sn, product);
     PbxPlan {
-        sn: sn.into(),
-        product: ProductId(product),
-        source: format!("manifests/{sn}.yaml:4:5"),
         labels: BTreeMap::from([("customer".to_owned(), format!("c-{sn}"))]),
-        fingerprint: fingerprint(&o),
-        observed: o,
-        in_flight: vec![],
-        actions,
-        manual: vec![],
-        notes: vec![],
+        ..testing::pbx_plan(observed(sn, product), actions)
     }
 }
 
