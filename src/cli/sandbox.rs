@@ -23,10 +23,11 @@ Admin endpoints (no auth, not part of the vendor API):
   GET  /_sandbox/requests            request counts per method+path, and the request log
   GET  /_sandbox/orders              every order with its body as received
   GET  /_sandbox/state               the whole account as JSON
-  GET  /_sandbox/faults              the fault switches
+  GET  /_sandbox/faults              the fault switches, and the faults served so far
   POST /_sandbox/faults              set switches: failRate, retryAfterSecs, nextOrderSaves,
-                                     readFaultEvery, orderStatus, stallSecs, latencyMs,
-                                     tokenLifetimeSecs
+                                     holdOrderSave, readFaultEvery, orderStatus, stallSecs,
+                                     latencyMs, tokenLifetimeSecs
+  POST /_sandbox/release             every held order save goes on
   POST /_sandbox/orders/{orderNo}/pay  a pending order succeeds and takes effect
   POST /_sandbox/reset               back to the seed; logs cleared
   POST /_sandbox/expire-tokens       every access token expires

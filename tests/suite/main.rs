@@ -21,4 +21,5 @@ mod sandbox_seeds;
 mod sandbox_state;
 mod schema;
 mod seeds_e2e;
+mod time;
 mod validate;
