@@ -197,6 +197,7 @@ fn token_end(line: &str, start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use indoc::indoc;
     use std::sync::Arc;
 
     fn loc(line: usize, column: usize) -> Loc {
@@ -244,7 +245,13 @@ mod tests {
         let files = [SourceFile {
             path: "m/acme.yaml".into(),
             display: Arc::from("m/acme.yaml"),
-            text: "version: 1\npbxs:\n  - sn: 1\n    extentions: 3\n".into(),
+            text: indoc! {"
+                version: 1
+                pbxs:
+                  - sn: 1
+                    extentions: 3
+            "}
+            .into(),
         }];
         let d = Diagnostics(vec![
             Diagnostic::new(Some(loc(4, 5)), "unknown field `extentions`")

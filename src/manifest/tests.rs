@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::{Cycle, Id, ProductId};
+use indoc::{formatdoc, indoc};
 
 fn load1(text: &str) -> Result<LoadedManifests, Diagnostics> {
     load_from_memory(&[("m.yaml", text.as_bytes())])
@@ -23,7 +24,11 @@ fn problem(text: &str) -> String {
 }
 
 fn pbx(body: &str) -> String {
-    format!("version: 1\npbxs:\n  - sn: 3651D3296882\n{body}")
+    formatdoc! {"
+        version: 1
+        pbxs:
+          - sn: 3651D3296882
+        {body}"}
 }
 
 fn at(line: usize, column: usize) -> (usize, usize) {
@@ -198,12 +203,22 @@ fn unknown_keys_name_the_key_place_and_the_closest_field() {
         p,
         "error: m.yaml:5:5: unknown field `extentions`, did you mean `extensions`?\n  help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels"
     );
-    let p = problem("version: 1\ndefault:\n  term: 1\npbxs: []\n");
+    let p = problem(indoc! {"
+        version: 1
+        default:
+          term: 1
+        pbxs: []
+    "});
     assert!(
         p.starts_with("error: m.yaml:2:1: unknown field `default`, did you mean `defaults`?"),
         "{p}"
     );
-    let p = problem("version: 1\ndefaults:\n  billing_contact: a@b.co\npbxs: []\n");
+    let p = problem(indoc! {"
+        version: 1
+        defaults:
+          billing_contact: a@b.co
+        pbxs: []
+    "});
     assert!(
         p.starts_with(
             "error: m.yaml:3:3: unknown field `billing_contact`, did you mean `billingContact`?"
@@ -224,10 +239,24 @@ fn unknown_keys_name_the_key_place_and_the_closest_field() {
 
 #[test]
 fn every_problem_of_a_file_is_reported() {
-    let text = pbx(
-        "    product: cloud-pbx\n    extentions: 3\n    term: 9\n    billingCycle: monthly\n    autoRenew: yes\n  - sn: 1e5\n    product: linkus\n  - sn: X1\n    product: cloud-pbx\n    extensions: 501\n    billingCycle: monthly\n    term: 2\n",
-    );
-    let p = problems(&text);
+    let text = indoc! {"
+        version: 1
+        pbxs:
+          - sn: 3651D3296882
+            product: cloud-pbx
+            extentions: 3
+            term: 9
+            billingCycle: monthly
+            autoRenew: yes
+          - sn: 1e5
+            product: linkus
+          - sn: X1
+            product: cloud-pbx
+            extensions: 501
+            billingCycle: monthly
+            term: 2
+    "};
+    let p = problems(text);
     let places: Vec<&str> = p.iter().map(|s| s.split(": ").nth(1).unwrap()).collect();
     assert_eq!(
         places,
@@ -286,7 +315,15 @@ fn monthly_billing_has_no_multi_year_term() {
         "error: m.yaml:6:11: `term: 3` asks for a 3-year term, but PBX `3651D3296882` is billed monthly (line 5, column 19)\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
     );
     // From defaults too: the term is located in `defaults`.
-    let text = "version: 1\ndefaults:\n  term: 2\npbxs:\n  - sn: A1\n    product: appliance\n    billingCycle: monthly\n";
+    let text = indoc! {"
+        version: 1
+        defaults:
+          term: 2
+        pbxs:
+          - sn: A1
+            product: appliance
+            billingCycle: monthly
+    "};
     let p = problem(text);
     assert!(p.starts_with("error: m.yaml:3:9: `term: 2`"), "{p}");
 }
@@ -315,24 +352,50 @@ fn cloud_pbx_extensions_are_5_to_500() {
         "    product: software-edition\n    extensions: 1000\n",
     ))
     .unwrap();
-    load1("version: 1\npbxs:\n  - sn: A1\n    productId: 13\n    extensions: 300\n").unwrap();
+    load1(indoc! {"
+        version: 1
+        pbxs:
+          - sn: A1
+            productId: 13
+            extensions: 300
+    "})
+    .unwrap();
 }
 
 #[test]
 fn sns_are_letters_and_digits() {
-    let p = problem("version: 1\npbxs:\n  - sn: 36-94\n    product: linkus\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          - sn: 36-94
+            product: linkus
+    "});
     assert!(
         p.contains("m.yaml:3:9: SN `36-94` must be letters and digits only"),
         "{p}"
     );
-    let p = problem("version: 1\npbxs:\n  - sn: ''\n    product: linkus\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          - sn: ''
+            product: linkus
+    "});
     assert!(p.contains("SN `` must be letters and digits only"), "{p}");
-    let p = problem("version: 1\npbxs:\n  - sn: true\n    product: linkus\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          - sn: true
+            product: linkus
+    "});
     assert!(
         p.contains("`sn` must be text or a whole number, found `true`"),
         "{p}"
     );
-    let p = problem("version: 1\npbxs:\n  - product: linkus\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          - product: linkus
+    "});
     assert!(p.contains("m.yaml:3:5: PBX entry 1 is missing `sn`"), "{p}");
 }
 
@@ -360,9 +423,12 @@ fn numbers_yaml_would_change_must_be_quoted_sns() {
         ("12.50", "YAML reads `12.50` as the decimal number 12.5"),
         ("-12", "YAML reads `-12` as the number -12"),
     ] {
-        let p = problem(&format!(
-            "version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n"
-        ));
+        let p = problem(&formatdoc! {"
+            version: 1
+            pbxs:
+              - sn: {sn}
+                product: linkus
+        "});
         assert!(
             p.starts_with(&format!("error: m.yaml:3:9: SN `{sn}` must be quoted: ")),
             "{p}"
@@ -370,17 +436,23 @@ fn numbers_yaml_would_change_must_be_quoted_sns() {
         assert!(p.contains(why), "{p}");
         assert!(p.ends_with(&format!("help: write `sn: \"{sn}\"`")), "{p}");
         // Quoted, each is its text (or a pattern error for the ones that are not SNs).
-        let quoted = load1(&format!(
-            "version: 1\npbxs:\n  - sn: \"{sn}\"\n    product: linkus\n"
-        ));
+        let quoted = load1(&formatdoc! {r#"
+            version: 1
+            pbxs:
+              - sn: "{sn}"
+                product: linkus
+        "#});
         if sn.bytes().all(|b| b.is_ascii_alphanumeric()) {
             assert_eq!(quoted.unwrap().pbxs[0].sn, sn);
         }
     }
     for sn in ["369471667338", "0", "9999999999999999999"] {
-        let l = load1(&format!(
-            "version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n"
-        ))
+        let l = load1(&formatdoc! {"
+            version: 1
+            pbxs:
+              - sn: {sn}
+                product: linkus
+        "})
         .unwrap();
         assert_eq!(l.pbxs[0].sn, sn);
     }
@@ -434,7 +506,15 @@ fn products_are_named_once_and_somewhere() {
         "{p}"
     );
     // From defaults, overridable per PBX.
-    let text = "version: 1\ndefaults:\n  product: linkus\npbxs:\n  - sn: A1\n  - sn: A1\n    productId: 12\n";
+    let text = indoc! {"
+        version: 1
+        defaults:
+          product: linkus
+        pbxs:
+          - sn: A1
+          - sn: A1
+            productId: 12
+    "};
     let l = load1(text).unwrap();
     assert_eq!(l.pbxs[0].product.value, ProductId::LINKUS);
     assert_eq!(lc(&l.pbxs[0].product.at), at(3, 12));
@@ -464,12 +544,19 @@ fn services_are_names_or_one_of_name_and_id() {
     assert!(p.contains("m.yaml:5:26: unknown field `extra`"), "{p}");
     let p = problem(&pbx("    product: 12\n"));
     assert!(p.contains("m.yaml:4:14: `product` must be `linkus`, `appliance`, `software-edition` or `cloud-pbx`, found `12`"), "{p}");
-    let p = problem("version: 1\npbxs:\n  - 3651D3296882\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          - 3651D3296882
+    "});
     assert!(
         p.contains("m.yaml:3:5: PBX entry 1 must be a mapping, found text `3651D3296882`"),
         "{p}"
     );
-    let p = problem("version: '1'\npbxs: []\n");
+    let p = problem(indoc! {"
+        version: '1'
+        pbxs: []
+    "});
     assert!(
         p.contains("m.yaml:1:10: `version` must be the number 1, found text `1`"),
         "{p}"
@@ -524,9 +611,14 @@ fn renewal_windows_are_days_or_weeks_up_to_a_year() {
     );
     let p = problem(&pbx("    product: linkus\n    renewBefore: 1m\n"));
     assert!(p.contains("`renewBefore` `1m` is not a duration"), "{p}");
-    let p = problem(
-        "version: 1\ndefaults:\n  renewBefore: 400d\npbxs:\n  - sn: A1\n    product: linkus\n",
-    );
+    let p = problem(indoc! {"
+        version: 1
+        defaults:
+          renewBefore: 400d
+        pbxs:
+          - sn: A1
+            product: linkus
+    "});
     assert!(
         p.starts_with("error: m.yaml:3:16: `renewBefore` `400d`"),
         "{p}"
@@ -549,28 +641,43 @@ fn labels_are_text_under_simple_keys() {
 
 #[test]
 fn yaml_level_problems_are_located() {
-    let p = problem("version: 1\npbxs:\n  - sn: A1\n    product: linkus\n    product: appliance\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          - sn: A1
+            product: linkus
+            product: appliance
+    "});
     assert!(
         p.starts_with(
             "error: m.yaml:5:5: duplicate key `product` (first written at line 4, column 5)"
         ),
         "{p}"
     );
-    let p = problem("version: 1\npbxs: [\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs: [
+    "});
     assert!(p.contains("invalid YAML"), "{p}");
     let p = problem("");
     assert!(
         p.starts_with("error: m.yaml:1:1: the file holds no manifest (it is empty)"),
         "{p}"
     );
-    let p = problem("- a\n- b\n");
+    let p = problem(indoc! {"
+        - a
+        - b
+    "});
     assert!(
         p.starts_with("error: m.yaml:1:1: a manifest must be a mapping, found a list"),
         "{p}"
     );
     let p = problem("pbxs: []\n");
     assert!(p.contains("the manifest is missing `version`"), "{p}");
-    let p = problem("version: 2\npbxs: []\n");
+    let p = problem(indoc! {"
+        version: 2
+        pbxs: []
+    "});
     assert!(
         p.contains("m.yaml:1:10: unsupported manifest version `2`; this entitle reads version 1"),
         "{p}"
@@ -582,18 +689,34 @@ fn yaml_level_problems_are_located() {
         p.contains("help: YAML 1.2 reads this as text; write `true` or `false`"),
         "{p}"
     );
-    let p = problem("version: 1\npbxs:\n  sn: A1\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          sn: A1
+    "});
     assert!(p.contains("`pbxs` must be a list, found a mapping"), "{p}");
 }
 
 #[test]
 fn anchors_and_merge_keys_share_settings() {
-    let text = "version: 1\nx-common: &common {product: cloud-pbx, plan: Enterprise Plan}\npbxs:\n  - <<: *common\n    sn: A1\n";
+    let text = indoc! {"
+        version: 1
+        x-common: &common {product: cloud-pbx, plan: Enterprise Plan}
+        pbxs:
+          - <<: *common
+            sn: A1
+    "};
     // `x-common` is not a manifest field: shared blocks go under `defaults` or in anchors on
     // real fields.
     let p = problem(text);
     assert!(p.contains("unknown field `x-common`"), "{p}");
-    let text = "version: 1\npbxs:\n  - &a {sn: A1, product: cloud-pbx, plan: Enterprise Plan}\n  - <<: *a\n    sn: A2\n";
+    let text = indoc! {"
+        version: 1
+        pbxs:
+          - &a {sn: A1, product: cloud-pbx, plan: Enterprise Plan}
+          - <<: *a
+            sn: A2
+    "};
     let l = load1(text).unwrap();
     assert_eq!(l.pbxs[1].sn, "A2");
     assert_eq!(
@@ -604,8 +727,20 @@ fn anchors_and_merge_keys_share_settings() {
 
 #[test]
 fn a_pair_declared_twice_names_both_places_across_files() {
-    let a = "version: 1\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n";
-    let b = "version: 1\npbxs:\n  - sn: 3651d3296882\n    productId: 12\n  - sn: 3651D3296882\n    product: linkus\n";
+    let a = indoc! {"
+        version: 1
+        pbxs:
+          - sn: 3651D3296882
+            product: software-edition
+    "};
+    let b = indoc! {"
+        version: 1
+        pbxs:
+          - sn: 3651d3296882
+            productId: 12
+          - sn: 3651D3296882
+            product: linkus
+    "};
     let e = load_from_memory(&[("b.yaml", b.as_bytes()), ("a.yaml", a.as_bytes())]).unwrap_err();
     assert_eq!(e.len(), 1, "{e}");
     assert_eq!(
@@ -619,8 +754,12 @@ fn a_pair_declared_twice_names_both_places_across_files() {
 
 #[test]
 fn a_pair_declared_twice_in_one_file_names_the_line() {
-    let p =
-        problem("version: 1\npbxs:\n  - {sn: A1, product: linkus}\n  - {sn: A1, productId: 9}\n");
+    let p = problem(indoc! {"
+        version: 1
+        pbxs:
+          - {sn: A1, product: linkus}
+          - {sn: A1, productId: 9}
+    "});
     assert_eq!(
         p,
         "error: m.yaml:4:6: PBX `A1` (linkus) is declared twice: first at line 3, column 6\n  help: an (sn, product) pair may be declared once across all manifests; merge the two entries"
@@ -630,8 +769,14 @@ fn a_pair_declared_twice_in_one_file_names_the_line() {
 #[test]
 fn problems_of_all_files_are_reported_together() {
     let a = pbx("    product: linkus\n    trem: 1\n");
-    let b = "version: 1\npbxs: [\n";
-    let c = "version: 1\npbxs: []\n";
+    let b = indoc! {"
+        version: 1
+        pbxs: [
+    "};
+    let c = indoc! {"
+        version: 1
+        pbxs: []
+    "};
     let e = load_from_memory(&[
         ("c.yaml", c.as_bytes()),
         ("a.yaml", a.as_bytes()),
@@ -650,7 +795,11 @@ fn problems_of_all_files_are_reported_together() {
 
 #[test]
 fn the_hash_covers_names_and_bytes_in_path_order() {
-    let a = "version: 1\npbxs: []\n".as_bytes();
+    let a = indoc! {"
+        version: 1
+        pbxs: []
+    "}
+    .as_bytes();
     let h1 = load_from_memory(&[("a.yaml", a), ("b.yaml", a)])
         .unwrap()
         .hash;
@@ -668,9 +817,11 @@ fn the_hash_covers_names_and_bytes_in_path_order() {
 
 #[test]
 fn hostile_input_ends_in_clean_errors() {
-    let mut bomb = String::from(
-        "version: 1\npbxs: []\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
-    );
+    let mut bomb = String::from(indoc! {"
+        version: 1
+        pbxs: []
+        a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]
+    "});
     for i in 1..10 {
         bomb.push_str(&format!(
             "a{i}: &a{i} [{}]\n",
@@ -679,11 +830,11 @@ fn hostile_input_ends_in_clean_errors() {
     }
     let p = problem(&bomb);
     assert!(p.contains("refusing to read this file"), "{p}");
-    let deep = format!(
-        "version: 1\npbxs: {}{}\n",
-        "[".repeat(50_000),
-        "]".repeat(50_000)
-    );
+    let (open, close) = ("[".repeat(50_000), "]".repeat(50_000));
+    let deep = formatdoc! {"
+        version: 1
+        pbxs: {open}{close}
+    "};
     assert!(problem(&deep).contains("m.yaml:2:"));
     let e = load_from_memory(&[("m.yaml", b"\xff\xfe\x00garbage\x80\x81")]).unwrap_err();
     assert!(e.to_string().contains("UTF-16"), "{e}");
@@ -840,7 +991,12 @@ mod properties {
             fields in proptest::collection::vec(field(), 0..6),
         ) {
             let sn = if quoted { format!("'{sn}'") } else { sn };
-            let text = format!("version: 1\npbxs:\n  - sn: {sn}\n{}", fields.concat());
+            let fields = fields.concat();
+            let text = formatdoc! {"
+                version: 1
+                pbxs:
+                  - sn: {sn}
+                {fields}"};
             check_clean(load1(&text));
         }
     }

@@ -529,6 +529,7 @@ fn collection_tag(t: Option<&Tag>, expected: CoreTag, at: Pos) -> Result<(), Yam
 #[cfg(test)]
 mod tests {
     use super::*;
+    use indoc::indoc;
 
     fn root(text: &str) -> Node {
         let p = parse(text).unwrap();
@@ -546,7 +547,14 @@ mod tests {
 
     #[test]
     fn positions_of_keys_and_values_are_one_based() {
-        let text = "version: 1\npbxs:\n  - sn: 3651D3296882\n    services:\n      - Hotel PMS\n      - {id: 12}\n";
+        let text = indoc! {"
+            version: 1
+            pbxs:
+              - sn: 3651D3296882
+                services:
+                  - Hotel PMS
+                  - {id: 12}
+        "};
         let map = super::super::node::PositionMap::new(root(text));
         let (_, l) = map.find("/pbxs/0/sn").unwrap();
         assert_eq!(lc(l.key.unwrap()), p(3, 5));

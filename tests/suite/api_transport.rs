@@ -610,12 +610,20 @@ impl std::io::Write for Captured {
 async fn secrets_and_tokens_never_reach_logs_errors_or_debug_output() {
     let buf = Captured(Arc::new(Mutex::new(Vec::new())));
     let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = tracing::Dispatch::new(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish(),
+    );
+    // tracing caches each callsite's interest process-wide. With one registered dispatcher it
+    // asks the thread that first hits the callsite: a sibling test with no subscriber would
+    // cache `never`, and this capture would miss the event. A second registered dispatcher
+    // makes tracing ask every registered one, this capture included.
+    let _anchor = tracing::Dispatch::new(tracing_subscriber::registry());
+    tracing::callsite::rebuild_interest_cache();
+    let _guard = tracing::dispatcher::set_default(&capture);
 
     let fx = Fixture::builder()
         .on(

@@ -2,10 +2,27 @@
 //! saved plans (stale, applied once), the workspace lock, and secrets kept out of everything.
 
 use crate::support::{Env, stderr, stdout};
+use indoc::indoc;
 use serde_json::json;
 
-const EXT_300: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    extensions: 300\n";
-const HOTEL: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    services: [Hotel PMS Integration]\n";
+const EXT_300: &str = indoc! {"
+    version: 1
+    defaults:
+      billingContact: billing@example.com
+    pbxs:
+      - sn: 3651D3296882
+        product: software-edition
+        extensions: 300
+"};
+const HOTEL: &str = indoc! {"
+    version: 1
+    defaults:
+      billingContact: billing@example.com
+    pbxs:
+      - sn: 3651D3296882
+        product: software-edition
+        services: [Hotel PMS Integration]
+"};
 
 fn apply(env: &Env, m: &str) -> std::process::Output {
     env.apply(m)

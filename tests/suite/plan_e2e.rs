@@ -2,6 +2,7 @@
 //! codes, and plan-time rule errors located in the manifest.
 
 use crate::support::{Env, stderr, stdout};
+use indoc::indoc;
 
 /// Copies the example repository into the workspace so paths in the output are relative.
 fn with_examples(env: &Env) -> &'static str {
@@ -62,7 +63,19 @@ fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
     let env = Env::new();
     let m = env.manifest(
         "ok.yaml",
-        "version: 1\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    plan: Enterprise Plan\n    extensions: 100\n    concurrentCalls: 30\n  - sn: \"3631E0997265\"\n    product: appliance\n    plan: enterprise plan\n    renew: false\n",
+        indoc! {r#"
+            version: 1
+            pbxs:
+              - sn: 3651D3296882
+                product: software-edition
+                plan: Enterprise Plan
+                extensions: 100
+                concurrentCalls: 30
+              - sn: "3631E0997265"
+                product: appliance
+                plan: enterprise plan
+                renew: false
+        "#},
     );
     let out = env.run(&[
         "plan",
@@ -103,7 +116,16 @@ fn a_misspelt_service_names_the_line_and_the_right_name() {
     let env = Env::new();
     let m = env.manifest(
         "acme.yaml",
-        "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    services:\n      - Hotel PMS Integraton\n",
+        indoc! {"
+            version: 1
+            defaults:
+              billingContact: billing@example.com
+            pbxs:
+              - sn: 3651D3296882
+                product: software-edition
+                services:
+                  - Hotel PMS Integraton
+        "},
     );
     let out = env.run(&["plan", "acme.yaml", "--now", &env.now()]);
     assert_eq!(out.status.code(), Some(1));
@@ -122,7 +144,16 @@ fn disaster_recovery_under_enterprise_names_ultimate_plan() {
     let env = Env::new();
     env.manifest(
         "dr.yaml",
-        "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n  - sn: 3651D3296882\n    product: software-edition\n    plan: Enterprise Plan\n    services: [Disaster Recovery]\n",
+        indoc! {"
+            version: 1
+            defaults:
+              billingContact: billing@example.com
+            pbxs:
+              - sn: 3651D3296882
+                product: software-edition
+                plan: Enterprise Plan
+                services: [Disaster Recovery]
+        "},
     );
     let out = env.run(&["plan", "dr.yaml", "--now", &env.now()]);
     assert_eq!(out.status.code(), Some(1));
@@ -134,7 +165,13 @@ fn an_sn_not_in_the_account_names_the_manifest_line() {
     let env = Env::new();
     env.manifest(
         "x.yaml",
-        "version: 1\npbxs:\n  - sn: NOSUCHPBX1\n    product: cloud-pbx\n    extensions: 20\n",
+        indoc! {"
+            version: 1
+            pbxs:
+              - sn: NOSUCHPBX1
+                product: cloud-pbx
+                extensions: 20
+        "},
     );
     let out = env.run(&["plan", "x.yaml"]);
     assert_eq!(out.status.code(), Some(1));

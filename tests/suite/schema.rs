@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use entitle::manifest;
+use indoc::formatdoc;
 
 fn committed() -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string("schema/manifest.schema.json").unwrap()).unwrap()
@@ -84,7 +85,12 @@ fn the_schema_and_the_loader_agree_on_the_sn_forms() {
     let doc = |sn: &str| {
         manifest::document_json(
             "m.yaml",
-            &format!("version: 1\npbxs:\n  - sn: {sn}\n    product: linkus\n"),
+            &formatdoc! {"
+                version: 1
+                pbxs:
+                  - sn: {sn}
+                    product: linkus
+            "},
         )
         .unwrap()
     };
@@ -99,7 +105,12 @@ fn the_schema_and_the_loader_agree_on_the_sn_forms() {
         "true",
     ] {
         assert!(!validator.is_valid(&doc(bad)), "{bad}");
-        let text = format!("version: 1\npbxs:\n  - sn: {bad}\n    product: linkus\n");
+        let text = formatdoc! {"
+            version: 1
+            pbxs:
+              - sn: {bad}
+                product: linkus
+        "};
         assert!(
             manifest::load_from_memory(&[("m.yaml", text.as_bytes())]).is_err(),
             "{bad}"

@@ -4,13 +4,18 @@
 //! `plan` find nothing to do.
 
 use crate::support::Env;
+use indoc::indoc;
 use serde_json::Value;
 
-const HEADER: &str = "version: 1\ndefaults:\n  billingContact: billing@example.com\npbxs:\n";
+const HEADER: &str = indoc! {"
+    version: 1
+    defaults:
+      billingContact: billing@example.com
+"};
 
-fn scenario(seed: &str, pbx: &str, sn: &str, operation: &str) {
+fn scenario(seed: &str, pbxs: &str, sn: &str, operation: &str) {
     let env = Env::new();
-    let m = env.manifest("m.yaml", &format!("{HEADER}{pbx}"));
+    let m = env.manifest("m.yaml", &format!("{HEADER}{pbxs}"));
     let m = m.to_str().unwrap();
 
     let plan = env.run(&[
@@ -69,7 +74,12 @@ fn scenario(seed: &str, pbx: &str, sn: &str, operation: &str) {
 fn seed_000_hotel_pms_integration() {
     scenario(
         "000",
-        "  - sn: 3651D3296882\n    product: software-edition\n    services: [Hotel PMS Integration]\n",
+        indoc! {"
+            pbxs:
+              - sn: 3651D3296882
+                product: software-edition
+                services: [Hotel PMS Integration]
+        "},
         "3651D3296882",
         "purchase_service",
     );
@@ -79,7 +89,12 @@ fn seed_000_hotel_pms_integration() {
 fn seed_001_two_hundred_more_extensions() {
     scenario(
         "001",
-        "  - sn: 3651D3296882\n    product: software-edition\n    extensions: 300\n",
+        indoc! {"
+            pbxs:
+              - sn: 3651D3296882
+                product: software-edition
+                extensions: 300
+        "},
         "3651D3296882",
         "purchase_service",
     );
@@ -89,7 +104,14 @@ fn seed_001_two_hundred_more_extensions() {
 fn seed_002_monthly_enterprise_to_one_year_ultimate() {
     scenario(
         "002",
-        "  - sn: \"3631E0997265\"\n    product: appliance\n    plan: Ultimate Plan\n    billingCycle: annually\n    term: 1\n",
+        indoc! {r#"
+            pbxs:
+              - sn: "3631E0997265"
+                product: appliance
+                plan: Ultimate Plan
+                billingCycle: annually
+                term: 1
+        "#},
         "3631E0997265",
         "switch_plan",
     );
@@ -99,7 +121,13 @@ fn seed_002_monthly_enterprise_to_one_year_ultimate() {
 fn seed_003_linkus_cloud_service_for_one_year() {
     scenario(
         "003",
-        "  - sn: 369471667338\n    product: linkus\n    plan: Linkus Cloud Service\n    term: 1\n",
+        indoc! {"
+            pbxs:
+              - sn: 369471667338
+                product: linkus
+                plan: Linkus Cloud Service
+                term: 1
+        "},
         "369471667338",
         "purchase_plan",
     );
@@ -109,7 +137,14 @@ fn seed_003_linkus_cloud_service_for_one_year() {
 fn seed_004_renew_pce_with_high_availability() {
     scenario(
         "004",
-        "  - sn: 3658B431119665QJ\n    product: cloud-pbx\n    plan: Enterprise Plan\n    extensions: 100\n    services: [High Availability]\n",
+        indoc! {"
+            pbxs:
+              - sn: 3658B431119665QJ
+                product: cloud-pbx
+                plan: Enterprise Plan
+                extensions: 100
+                services: [High Availability]
+        "},
         "3658B431119665QJ",
         "renew_plan",
     );

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::support::entitle;
+use indoc::{formatdoc, indoc};
 use predicates::prelude::*;
 
 const FIXTURES: &str = "tests/fixtures/manifests";
@@ -141,7 +142,11 @@ fn missing_paths_and_the_default_directory() {
     fs::create_dir(dir.path().join("manifests")).unwrap();
     fs::write(
         dir.path().join("manifests/a.yaml"),
-        "version: 1\npbxs:\n  - {sn: A1, product: linkus}\n",
+        indoc! {"
+            version: 1
+            pbxs:
+              - {sn: A1, product: linkus}
+        "},
     )
     .unwrap();
     entitle()
@@ -153,9 +158,11 @@ fn missing_paths_and_the_default_directory() {
 }
 
 fn alias_bomb() -> String {
-    let mut y = String::from(
-        "version: 1\npbxs: []\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
-    );
+    let mut y = String::from(indoc! {"
+        version: 1
+        pbxs: []
+        l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+    "});
     for i in 1..12 {
         y.push_str(&format!(
             "l{i}: &l{i} [{}]\n",
@@ -172,13 +179,13 @@ fn hostile_files_end_in_clean_errors() {
     fs::write(d.join("bomb.yaml"), alias_bomb()).unwrap();
     let big = fs::File::create(d.join("big.yaml")).unwrap();
     big.set_len(50 * 1024 * 1024).unwrap();
+    let (open, close) = ("[".repeat(100_000), "]".repeat(100_000));
     fs::write(
         d.join("deep.yaml"),
-        format!(
-            "version: 1\npbxs: {}{}\n",
-            "[".repeat(100_000),
-            "]".repeat(100_000)
-        ),
+        formatdoc! {"
+            version: 1
+            pbxs: {open}{close}
+        "},
     )
     .unwrap();
     let block: String = (0..2_000)
