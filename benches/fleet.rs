@@ -86,12 +86,14 @@ fn run(n: usize, latency_ms: u64) {
 
     // Now the latency of a slow vendor.
     let http = reqwest::Client::new();
-    rt.block_on(
-        http.post(format!("{base}/_sandbox/faults"))
-            .json(&serde_json::json!({"latencyMs": latency_ms}))
-            .send(),
-    )
-    .unwrap();
+    let set = rt
+        .block_on(
+            http.post(format!("{base}/_sandbox/faults"))
+                .json(&serde_json::json!({"latencyMs": latency_ms}))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(set.status(), 200, "the sandbox took the latency switch");
 
     let client = Client::new(cfg).unwrap();
     let settings = Settings {
