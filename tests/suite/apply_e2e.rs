@@ -351,12 +351,23 @@ fn a_second_workspace_applying_meanwhile_buys_nothing_twice() {
         stdout(&first),
         stderr(&first)
     );
+    // Which PBX the first workspace took first is up to the scheduler: one PBX is done, the
+    // other three are skipped as changed since its plan.
     let out = stdout(&first);
-    assert!(
-        out.contains("1 done, 0 pending, 0 failed, 0 unknown, 4 skipped."),
+    let pbxs_with = |mark: &str| {
+        out.lines()
+            .filter_map(|l| l.trim_start().strip_prefix(mark))
+            .filter_map(|rest| rest.split_whitespace().next())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(pbxs_with("✓ done").len(), 1, "{out}");
+    assert_eq!(pbxs_with("- skipped").len(), 3, "{out}");
+    assert_eq!(
+        out.matches("changed since the plan").count(),
+        out.matches("- skipped").count(),
         "{out}"
     );
-    assert_eq!(out.matches("changed since the plan").count(), 4, "{out}");
+    assert!(out.contains(" 0 failed, 0 unknown, "), "{out}");
     let per_op = env.orders_per_operation();
     assert!(per_op.values().all(|n| *n == 1), "{per_op:?}");
     assert_eq!(per_op.len(), 4);
