@@ -101,6 +101,7 @@ fn run(n: usize, latency_ms: u64) {
         parallelism: PARALLELISM,
         pending_window_days: 30,
         now_ms: clock.now_ms(),
+        awaiting: vec![],
     };
     let started = Instant::now();
     let obs = rt

@@ -13,6 +13,7 @@ pub mod date;
 pub mod manifest;
 pub mod model;
 pub mod observe;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod sandbox;

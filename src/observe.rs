@@ -68,6 +68,9 @@ pub struct Settings {
     /// The wall clock (epoch ms) the window counts back from: order timestamps are the
     /// vendor's clock, not the plan's `today`.
     pub now_ms: i64,
+    /// Orders this workspace's journal holds as awaiting payment, however old: their PBXs are
+    /// in flight even when the orders are older than the window.
+    pub awaiting: Vec<Order>,
 }
 
 /// Why observing failed.
@@ -166,7 +169,7 @@ pub async fn observe<S: Source>(
         .await
         .map_err(|e| ObserveError::Task(e.to_string()))?
         .map_err(ObserveError::Api)?;
-    let in_flight = in_flight(&orders, &pbxs);
+    let in_flight = in_flight(orders.iter().chain(&settings.awaiting), &pbxs);
 
     let reqs = plan::requirements(
         desired.iter().filter_map(|d| {
@@ -218,16 +221,21 @@ pub async fn observe<S: Source>(
     })
 }
 
-/// Orders still awaiting settlement, for the PBXs in scope.
-fn in_flight(
-    orders: &[Order],
+/// Orders still awaiting settlement, for the PBXs in scope; an order listed twice (in the
+/// order list and in the journal) counts once.
+fn in_flight<'o>(
+    orders: impl Iterator<Item = &'o Order>,
     pbxs: &BTreeMap<PbxKey, ObservedPbx>,
 ) -> BTreeMap<PbxKey, Vec<Order>> {
     let mut map: BTreeMap<PbxKey, Vec<Order>> = BTreeMap::new();
-    for o in orders.iter().filter(|o| o.status.is_in_flight()) {
+    for o in orders.filter(|o| o.status.is_in_flight()) {
         let key = (o.product, o.sn.clone());
-        if pbxs.contains_key(&key) {
-            map.entry(key).or_default().push(o.clone());
+        if !pbxs.contains_key(&key) {
+            continue;
+        }
+        let list = map.entry(key).or_default();
+        if !list.iter().any(|x| x.order_no == o.order_no) {
+            list.push(o.clone());
         }
     }
     map
@@ -331,6 +339,7 @@ mod tests {
             parallelism: 3,
             pending_window_days: 30,
             now_ms: 1_795_000_000_000,
+            awaiting: vec![],
         }
     }
 
@@ -433,8 +442,38 @@ mod tests {
         ];
         let mut a = desired("SNA", ProductId::SOFTWARE_EDITION);
         a.extensions = Some(testing::at(200, 4));
-        let obs = observe(&fake, &[a], &settings(), &Silent).await.unwrap();
+        let obs = observe(&fake, &[a.clone()], &settings(), &Silent)
+            .await
+            .unwrap();
         assert_eq!(obs.observed.in_flight.len(), 1);
+        assert!(!fake.reads().iter().any(|r| r.starts_with("catalog")));
+
+        // An order the journal awaits, older than the window (not in the order list): its PBX
+        // is in flight all the same, and an order in both lists counts once.
+        let fake = Fake {
+            orders: vec![order("SNA", OrderStatus::Pending)],
+            ..Fake::default()
+        };
+        let mut b = desired("SNB", ProductId::SOFTWARE_EDITION);
+        b.extensions = Some(testing::at(200, 4));
+        let journaled = Settings {
+            awaiting: vec![
+                order("SNA", OrderStatus::Pending),
+                Order {
+                    order_no: "UO10".into(),
+                    ..order("SNB", OrderStatus::Pending)
+                },
+            ],
+            ..settings()
+        };
+        let obs = observe(&fake, &[a, b], &journaled, &Silent).await.unwrap();
+        let flying: Vec<_> = obs
+            .observed
+            .in_flight
+            .iter()
+            .map(|((_, sn), orders)| (sn.as_str(), orders.len()))
+            .collect();
+        assert_eq!(flying, [("SNA", 1), ("SNB", 1)]);
         assert!(!fake.reads().iter().any(|r| r.starts_with("catalog")));
     }
 }

@@ -12,7 +12,7 @@ use std::future::Future;
 pub use execute::{ApplyReport, OrderReport, Outcome, execute, moved, stale_pbxs};
 pub use journal::{Entry, EntryState, Journal, JournalError};
 pub use lock::{LockError, WorkspaceLock};
-pub use resolve::{Resolution, resolve_leftovers};
+pub use resolve::{Resolution, ResolveError, resolve_leftovers};
 
 use crate::model::{Id, Order, ProductId};
 use crate::observe::Source;

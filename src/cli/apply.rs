@@ -3,15 +3,17 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
 use clap::Args;
 
-use super::scope::{self, Planned, ScopeArgs};
+use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, config};
-use crate::apply::{self, Entry, EntryState, Journal, Outcome, WorkspaceLock, journal};
+use crate::apply::Outcome;
+use crate::manifest::{DesiredPbx, LoadedManifests};
+use crate::pipeline::{self, SavedCheck, Workspace};
 use crate::plan::Plan;
 use crate::render::{self, TextOptions};
 
@@ -31,8 +33,20 @@ pub struct ApplyArgs {
     pub format: Format,
 }
 
-fn is_plan_file(paths: &[PathBuf]) -> bool {
-    matches!(paths, [p] if p.is_file() && p.extension().is_some_and(|e| e == "json"))
+/// What `apply` places: a plan saved by `entitle plan -o`, or a new plan of the manifests.
+enum Source {
+    Saved(PathBuf),
+    Manifests {
+        loaded: LoadedManifests,
+        desired: Vec<DesiredPbx>,
+    },
+}
+
+fn saved_plan(paths: &[PathBuf]) -> Option<&PathBuf> {
+    match paths {
+        [p] if p.is_file() && p.extension().is_some_and(|e| e == "json") => Some(p),
+        _ => None,
+    }
 }
 
 /// Asks for `yes` on the terminal.
@@ -52,7 +66,6 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     let color_err = config::use_color(global, std::io::stderr().is_terminal());
     let color_out = config::use_color(global, std::io::stdout().is_terminal());
     config::init_logging(global.verbose, color_err);
-    let saved = is_plan_file(&args.paths);
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.auto_approve && !interactive {
         bail!("refusing to place orders without a terminal to confirm on; pass --auto-approve");
@@ -61,18 +74,18 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     let price = args.scope.wants_price(text);
 
     // Before anything else, so two applies in this workspace can never interleave.
-    let _lock = WorkspaceLock::try_acquire(&args.scope.journal)?;
     let clock = args.scope.clock();
-    let mut journal = Journal::open(&args.scope.journal, clock)?;
+    let mut workspace = Workspace::lock(&args.scope.journal, clock)?;
 
-    let (manifests, desired) = if saved {
-        (None, Vec::new())
-    } else {
-        let Some(m) = scope::load(&args.paths, color_err)? else {
-            return Ok(Exit::Error);
-        };
-        let d = scope::select(&m, &args.scope)?;
-        (Some(m), d)
+    let source = match saved_plan(&args.paths) {
+        Some(path) => Source::Saved(path.clone()),
+        None => {
+            let Some(loaded) = scope::load(&args.paths, color_err)? else {
+                return Ok(Exit::Error);
+            };
+            let desired = scope::select(&loaded, &args.scope)?;
+            Source::Manifests { loaded, desired }
+        }
     };
 
     let rt = config::runtime()?;
@@ -84,51 +97,55 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 conn.client.base_url()
             );
         }
-        let awaiting = scope::resolve_leftovers(&conn, &mut journal).await?;
-        let journal = Arc::new(Mutex::new(journal));
+        let awaiting = scope::resolve_leftovers(&conn, workspace.journal()).await?;
 
-        let plan: Plan = if saved {
-            let plan = super::show::read_plan(&args.paths[0])?;
-            let entries = journal::read(&args.scope.journal)?;
-            if journal::plan_seen(&entries, &plan.plan_id) {
-                eprintln!(
-                    "error: plan {} was already applied (it is in {}); plans apply once: run `entitle plan -o` again",
-                    plan.plan_id,
-                    args.scope.journal.display()
-                );
-                return Ok(Exit::Stale);
-            }
-            let stale = apply::stale_pbxs(&conn.client, &plan, args.scope.parallelism).await?;
-            if !stale.is_empty() {
-                eprintln!(
-                    "error: the saved plan is stale: {} changed since it was made; nothing was sent",
-                    stale.len()
-                );
-                for (pbx, what) in &stale {
-                    eprintln!("  ~ {pbx}: {}", what.join("; "));
+        let plan: Plan = match &source {
+            Source::Saved(path) => {
+                let plan = super::show::read_plan(path)?;
+                match pipeline::check_saved(&conn.client, &workspace, &plan, args.scope.parallelism)
+                    .await?
+                {
+                    SavedCheck::Fresh => plan,
+                    SavedCheck::AlreadyApplied { journal } => {
+                        eprintln!(
+                            "error: plan {} was already applied (it is in {}); plans apply once: run `entitle plan -o` again",
+                            plan.plan_id,
+                            journal.display()
+                        );
+                        return Ok(Exit::Stale);
+                    }
+                    SavedCheck::Stale(stale) => {
+                        eprintln!(
+                            "error: the saved plan is stale: {} changed since it was made; nothing was sent",
+                            stale.len()
+                        );
+                        for (pbx, what) in &stale {
+                            eprintln!("  ~ {pbx}: {}", what.join("; "));
+                        }
+                        eprintln!("run `entitle plan -o` again and review the new plan");
+                        return Ok(Exit::Stale);
+                    }
                 }
-                eprintln!("run `entitle plan -o` again and review the new plan");
-                return Ok(Exit::Stale);
             }
-            plan
-        } else {
-            let m = manifests.as_ref().expect("manifests loaded when not applying a plan file");
-            match scope::make_plan(
-                &conn,
-                &args.scope,
-                clock,
-                scope::PlanInputs {
-                    manifests: m,
-                    desired: &desired,
-                    paths: &args.paths,
-                    awaiting: &awaiting,
-                    price,
-                    color: color_err,
-                },
-            )
-            .await? {
-                Planned::Plan(p) => *p,
-                Planned::Invalid => return Ok(Exit::Error),
+            Source::Manifests { loaded, desired } => {
+                let planned = scope::make_plan(
+                    &conn,
+                    &args.scope,
+                    clock,
+                    scope::PlanInputs {
+                        manifests: loaded,
+                        desired,
+                        paths: &args.paths,
+                        awaiting,
+                        price,
+                        color: color_err,
+                    },
+                )
+                .await?;
+                let Some(plan) = planned else {
+                    return Ok(Exit::Error);
+                };
+                plan
             }
         };
 
@@ -154,21 +171,6 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Success);
         }
 
-        journal
-            .lock()
-            .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?
-            .append(&Entry {
-                at_ms: clock.now_ms(),
-                plan_id: plan.plan_id.clone(),
-                po_number: String::new(),
-                sn: String::new(),
-                product: 0,
-                operation: String::new(),
-                state: EntryState::PlanStarted,
-                order_no: None,
-                detail: None,
-            })?;
-
         let interrupted = Arc::new(AtomicBool::new(false));
         let watcher = {
             let interrupted = interrupted.clone();
@@ -179,14 +181,14 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 }
             })
         };
-        let report = apply::execute(
+        let report = pipeline::apply_plan(
             &conn.client,
+            workspace,
             &plan,
-            journal.clone(),
             args.scope.parallelism,
             interrupted,
         )
-        .await;
+        .await?;
         watcher.abort();
 
         let mut out = std::io::stdout().lock();

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use super::scope::{self, Planned, ScopeArgs};
+use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, config};
-use crate::apply::{Journal, WorkspaceLock};
+use crate::pipeline::{Workspace, WorkspaceError};
 use crate::plan::Plan;
 use crate::render::{self, TextOptions};
 
@@ -79,15 +79,13 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         let conn = config::connect(global, args.scope.parallelism, clock).await?;
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
-        let awaiting = match WorkspaceLock::try_acquire(&args.scope.journal) {
-            Ok(_lock) => {
-                let mut journal = Journal::open(&args.scope.journal, clock)?;
-                scope::resolve_leftovers(&conn, &mut journal).await?
-            }
-            Err(e) => {
+        let awaiting = match Workspace::lock(&args.scope.journal, clock) {
+            Ok(mut workspace) => scope::resolve_leftovers(&conn, workspace.journal()).await?,
+            Err(WorkspaceError::Lock(e)) => {
                 eprintln!("warning: {e}; its orders are not resolved by this plan");
                 Vec::new()
             }
+            Err(e) => return Err(e.into()),
         };
         scope::make_plan(
             &conn,
@@ -97,16 +95,15 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
                 manifests: &manifests,
                 desired: &desired,
                 paths: &args.paths,
-                awaiting: &awaiting,
+                awaiting,
                 price,
                 color: color_err,
             },
         )
         .await
     })?;
-    let plan = match planned {
-        Planned::Plan(p) => p,
-        Planned::Invalid => return Ok(Exit::Error),
+    let Some(plan) = planned else {
+        return Ok(Exit::Error);
     };
     let mut out = std::io::stdout().lock();
     render(

@@ -1,6 +1,5 @@
 //! What `plan` and `apply` share: which PBXs are in scope (paths, `--sn`, `--selector`), the
-//! date, and the run that loads manifests, resolves journal leftovers, observes, plans and
-//! prices.
+//! clock, and the printing around the library's plan pipeline ([`crate::pipeline`]).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,12 +8,13 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::config::Connection;
-use crate::apply::{self, Journal};
+use crate::apply::Journal;
 use crate::clock::{Clock, Now};
 use crate::manifest::{self, DesiredPbx, LoadedManifests};
 use crate::model::Order;
-use crate::observe::{self, Progress, Settings};
-use crate::plan::{self, Plan, PlanContext, Selection};
+use crate::observe::{self, Progress};
+use crate::pipeline::{self, PlanRequest, Planned};
+use crate::plan::{Plan, Selection};
 
 /// Scope and behaviour options of `plan` and `apply`.
 #[derive(Debug, Args)]
@@ -156,20 +156,13 @@ fn progress(count: usize) -> Box<dyn Progress> {
     }
 }
 
-/// Why a plan could not be made (already reported to stderr where it has a location).
-pub enum Planned {
-    Plan(Box<Plan>),
-    /// Invalid manifests or plan errors, already printed.
-    Invalid,
-}
-
-/// Resolves leftovers of earlier applies (orders of unknown outcome) through the order list.
+/// Resolves leftovers of earlier applies (orders of unknown outcome) and says what it found.
 /// Returns this workspace's orders still awaiting payment (their PBXs are in flight).
 pub async fn resolve_leftovers(
     conn: &Connection,
     journal: &mut Journal,
 ) -> anyhow::Result<Vec<Order>> {
-    let res = apply::resolve_leftovers(&conn.client, journal).await?;
+    let res = pipeline::resolve_leftovers(&conn.client, journal).await?;
     for (po, order_no, status) in &res.found {
         eprintln!("resolved: order {po} of an earlier apply exists as {order_no} ({status})");
     }
@@ -186,118 +179,59 @@ pub struct PlanInputs<'a> {
     /// The paths as given, recorded in the plan's selection.
     pub paths: &'a [PathBuf],
     /// This workspace's orders still awaiting payment.
-    pub awaiting: &'a [Order],
+    pub awaiting: Vec<Order>,
     pub price: bool,
     pub color: bool,
 }
 
-/// Observes, plans and (optionally) prices the selected PBXs.
+/// Runs the plan pipeline for the selected PBXs; prints plan errors (with their places) and
+/// price warnings. `None`: the plan was refused, and why is printed.
 pub async fn make_plan(
     conn: &Connection,
     scope: &ScopeArgs,
     clock: Clock,
     inputs: PlanInputs<'_>,
-) -> anyhow::Result<Planned> {
-    let PlanInputs {
-        manifests,
-        desired,
-        paths,
-        awaiting,
-        price,
-        color,
-    } = inputs;
-    let today = clock.today();
-    let settings = Settings {
-        today,
-        parallelism: scope.parallelism.max(1),
-        pending_window_days: scope.pending_window_days()?,
-        now_ms: clock.now_ms(),
-    };
-    let bar = progress(desired.len());
-    let mut obs = observe::observe(&conn.client, desired, &settings, bar.as_ref()).await?;
-    // Orders this workspace journaled as pending, however old: their PBXs stay in flight.
-    for o in awaiting {
-        let key = (o.product, o.sn.clone());
-        if obs.observed.pbxs.contains_key(&key) {
-            let list = obs.observed.in_flight.entry(key).or_default();
-            if !list.iter().any(|x| x.order_no == o.order_no) {
-                list.push(o.clone());
-            }
-        }
-    }
-    let fingerprints: Vec<String> = obs.observed.pbxs.values().map(plan::fingerprint).collect();
-    let nonce = format!("{}-{}", std::process::id(), clock.now_ms());
-    let ctx = PlanContext {
-        today,
-        plan_id: plan::plan_id(
-            &manifests.hash,
-            &today.to_string(),
-            &fingerprints.iter().map(String::as_str).collect::<Vec<_>>(),
-            &nonce,
-        ),
-        manifest_hash: manifests.hash.clone(),
-        selection: Selection {
-            paths: paths.iter().map(|p| p.display().to_string()).collect(),
-            sns: scope.sns.clone(),
-            selectors: scope.selectors.clone(),
-        },
-    };
-    let mut plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
-        Ok(p) => p,
-        Err(errors) => {
-            let count = errors.0.len();
-            let diags = manifest::Diagnostics(
-                errors
-                    .0
-                    .into_iter()
-                    .map(|e| {
-                        let rule = e
-                            .rule
-                            .map(|r| format!(" (vendor rule {r})"))
-                            .unwrap_or_default();
-                        let d = manifest::Diagnostic::new(
-                            Some(e.at),
-                            format!("{}: {}{rule}", e.pbx, e.message),
-                        );
-                        match e.help {
-                            Some(h) => d.with_help(h),
-                            None => d,
-                        }
-                    })
+) -> anyhow::Result<Option<Plan>> {
+    let bar = progress(inputs.desired.len());
+    let planned = pipeline::make_plan(
+        &conn.client,
+        PlanRequest {
+            manifests: inputs.manifests,
+            desired: inputs.desired,
+            selection: Selection {
+                paths: inputs
+                    .paths
+                    .iter()
+                    .map(|p| p.display().to_string())
                     .collect(),
-            );
-            diags.render(&manifests.files, &mut std::io::stderr().lock(), color)?;
-            eprintln!("{count} plan error(s); nothing was planned and nothing was sent");
-            return Ok(Planned::Invalid);
-        }
-    };
-    if price {
-        price_plan(conn, &mut plan).await;
-    }
-    Ok(Planned::Plan(Box::new(plan)))
-}
-
-/// Quotes every order through the vendor's calculator (L9), concurrently. A failed quote is
-/// a warning: the plan stands without that price.
-async fn price_plan(conn: &Connection, plan: &mut Plan) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, p) in plan.pbxs.iter().enumerate() {
-        for (j, a) in p.actions.iter().enumerate() {
-            if let Some(body) = a.order.clone() {
-                let client = conn.client.clone();
-                tasks.spawn(async move { (i, j, client.price(&body).await) });
+                sns: scope.sns.clone(),
+                selectors: scope.selectors.clone(),
+            },
+            clock,
+            parallelism: scope.parallelism,
+            pending_window_days: scope.pending_window_days()?,
+            awaiting: inputs.awaiting,
+            price: inputs.price,
+        },
+        bar.as_ref(),
+    )
+    .await?;
+    match planned {
+        Planned::Plan { plan, warnings } => {
+            for w in warnings {
+                eprintln!("warning: {w}");
             }
+            Ok(Some(*plan))
         }
-    }
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((i, j, Ok(price))) => plan.pbxs[i].actions[j].price = Some(price),
-            Ok((i, j, Err(e))) => eprintln!(
-                "warning: no price for {} {}: {e}",
-                plan.pbxs[i].key(),
-                plan.pbxs[i].actions[j].kind
-            ),
-            Err(e) => eprintln!("warning: a price request failed: {e}"),
+        Planned::Refused(diags) => {
+            let count = diags.0.len();
+            diags.render(
+                &inputs.manifests.files,
+                &mut std::io::stderr().lock(),
+                inputs.color,
+            )?;
+            eprintln!("{count} plan error(s); nothing was planned and nothing was sent");
+            Ok(None)
         }
     }
 }

@@ -1,0 +1,255 @@
+//! The plan pipeline that `plan` and `apply` share, as a list of named steps:
+//!
+//! 0. [`Workspace::lock`]: the workspace's lock, then its journal;
+//! 1. [`resolve_leftovers`]: orders of earlier applies whose outcome is unknown are looked up,
+//!    and this workspace's orders still awaiting payment are collected;
+//! 2. [`make_plan`]: observe the PBXs in scope (given those awaiting orders), plan, and
+//! 3. price every order through the vendor's calculator when asked; or, for a saved plan,
+//!    [`check_saved`]: applied before? changed since?
+//! 4. [`apply_plan`]: journal the plan's start and place its orders.
+//!
+//! The CLI calls these and prints what they return; nothing here prints.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use crate::api::{ApiError, Client};
+use crate::apply::{
+    self, ApplyReport, Entry, EntryState, Journal, JournalError, LockError, Resolution,
+    WorkspaceLock,
+};
+use crate::clock::Clock;
+use crate::manifest::{DesiredPbx, Diagnostic, Diagnostics, LoadedManifests};
+use crate::model::Order;
+use crate::observe::{self, ObserveError, Progress, Settings};
+use crate::plan::{self, Plan, PlanContext, PlanErrors, Selection};
+
+/// A workspace held by this process: its lock, and its journal open for appending.
+#[derive(Debug)]
+pub struct Workspace {
+    _lock: WorkspaceLock,
+    journal: Journal,
+}
+
+/// Why a workspace could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+impl Workspace {
+    /// Takes the lock beside `journal` (never waiting), then opens the journal; its entries are
+    /// stamped by `clock`.
+    pub fn lock(journal: &Path, clock: Clock) -> Result<Workspace, WorkspaceError> {
+        let lock = WorkspaceLock::try_acquire(journal)?;
+        Ok(Workspace {
+            _lock: lock,
+            journal: Journal::open(journal, clock)?,
+        })
+    }
+
+    pub fn journal(&mut self) -> &mut Journal {
+        &mut self.journal
+    }
+}
+
+/// Step 1: resolves the journal's leftovers through the order list.
+pub async fn resolve_leftovers(
+    client: &Client,
+    journal: &mut Journal,
+) -> Result<Resolution, apply::ResolveError<ApiError>> {
+    apply::resolve_leftovers(client, journal).await
+}
+
+/// What a plan is made from.
+#[derive(Debug)]
+pub struct PlanRequest<'a> {
+    pub manifests: &'a LoadedManifests,
+    /// The PBXs in scope.
+    pub desired: &'a [DesiredPbx],
+    /// How the scope was chosen, recorded in the plan.
+    pub selection: Selection,
+    pub clock: Clock,
+    pub parallelism: usize,
+    pub pending_window_days: u32,
+    /// This workspace's orders still awaiting payment (from [`resolve_leftovers`]).
+    pub awaiting: Vec<Order>,
+    /// Ask the vendor's calculator for each order's price.
+    pub price: bool,
+}
+
+/// What planning came to.
+#[derive(Debug)]
+pub enum Planned {
+    /// The plan, and warnings about it (prices the calculator could not give).
+    Plan {
+        plan: Box<Plan>,
+        warnings: Vec<String>,
+    },
+    /// The manifests ask for what the account or the vendor's rules refuse: nothing planned.
+    Refused(Diagnostics),
+}
+
+/// Step 2 and 3: observe, plan and (when asked) price.
+pub async fn make_plan(
+    client: &Client,
+    req: PlanRequest<'_>,
+    progress: &dyn Progress,
+) -> Result<Planned, ObserveError<ApiError>> {
+    let today = req.clock.today();
+    let settings = Settings {
+        today,
+        parallelism: req.parallelism.max(1),
+        pending_window_days: req.pending_window_days,
+        now_ms: req.clock.now_ms(),
+        awaiting: req.awaiting,
+    };
+    let obs = observe::observe(client, req.desired, &settings, progress).await?;
+    let fingerprints: Vec<String> = obs.observed.pbxs.values().map(plan::fingerprint).collect();
+    // Two plans of the same state differ: a plan applies once, and its ID is in the journal.
+    let nonce = format!("{}-{}", std::process::id(), req.clock.now_ms());
+    let ctx = PlanContext {
+        today,
+        plan_id: plan::plan_id(
+            &req.manifests.hash,
+            &today.to_string(),
+            &fingerprints.iter().map(String::as_str).collect::<Vec<_>>(),
+            &nonce,
+        ),
+        manifest_hash: req.manifests.hash.clone(),
+        selection: req.selection,
+    };
+    let mut plan = match plan::plan(req.desired, &obs.observed, &obs.catalogs, &ctx) {
+        Ok(p) => p,
+        Err(errors) => return Ok(Planned::Refused(diagnostics(errors))),
+    };
+    let warnings = if req.price {
+        price(client, &mut plan).await
+    } else {
+        Vec::new()
+    };
+    Ok(Planned::Plan {
+        plan: Box::new(plan),
+        warnings,
+    })
+}
+
+/// Plan errors as located diagnostics, each naming the PBX and, where one applies, the rule.
+fn diagnostics(errors: PlanErrors) -> Diagnostics {
+    Diagnostics(
+        errors
+            .0
+            .into_iter()
+            .map(|e| {
+                let rule = e
+                    .rule
+                    .map(|r| format!(" (vendor rule {r})"))
+                    .unwrap_or_default();
+                let d = Diagnostic::new(Some(e.at), format!("{}: {}{rule}", e.pbx, e.message));
+                match e.help {
+                    Some(h) => d.with_help(h),
+                    None => d,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Step 3: quotes every order through the vendor's calculator (L9), concurrently. A failed
+/// quote is a warning: the plan stands without that price.
+pub async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, p) in plan.pbxs.iter().enumerate() {
+        for (j, a) in p.actions.iter().enumerate() {
+            if let Some(body) = a.order.clone() {
+                let client = client.clone();
+                tasks.spawn(async move { (i, j, client.price(&body).await) });
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((i, j, Ok(price))) => plan.pbxs[i].actions[j].price = Some(price),
+            Ok((i, j, Err(e))) => warnings.push(format!(
+                "no price for {} {}: {e}",
+                plan.pbxs[i].key(),
+                plan.pbxs[i].actions[j].kind
+            )),
+            Err(e) => warnings.push(format!("a price request failed: {e}")),
+        }
+    }
+    warnings
+}
+
+/// Whether a saved plan may be applied.
+#[derive(Debug)]
+pub enum SavedCheck {
+    Fresh,
+    /// Its ID is in the journal: plans apply once.
+    AlreadyApplied {
+        journal: PathBuf,
+    },
+    /// These PBXs changed since it was made: `(PBX, what moved)`.
+    Stale(Vec<(String, Vec<String>)>),
+}
+
+/// Why a saved plan could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// Step 3 for a saved plan: refused if it was applied before, or if any PBX it touches moved.
+pub async fn check_saved(
+    client: &Client,
+    workspace: &Workspace,
+    plan: &Plan,
+    parallelism: usize,
+) -> Result<SavedCheck, CheckError> {
+    let path = workspace.journal.path();
+    let entries = apply::journal::read(path)?;
+    if apply::journal::plan_seen(&entries, &plan.plan_id) {
+        return Ok(SavedCheck::AlreadyApplied {
+            journal: path.to_owned(),
+        });
+    }
+    let stale = apply::stale_pbxs(client, plan, parallelism).await?;
+    Ok(if stale.is_empty() {
+        SavedCheck::Fresh
+    } else {
+        SavedCheck::Stale(stale)
+    })
+}
+
+/// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
+/// `interrupted` is set from outside: no new order starts once it is.
+pub async fn apply_plan(
+    client: &Client,
+    workspace: Workspace,
+    plan: &Plan,
+    parallelism: usize,
+    interrupted: Arc<AtomicBool>,
+) -> Result<ApplyReport, JournalError> {
+    let Workspace { _lock, mut journal } = workspace;
+    journal.append(&Entry {
+        at_ms: journal.now_ms(),
+        plan_id: plan.plan_id.clone(),
+        po_number: String::new(),
+        sn: String::new(),
+        product: 0,
+        operation: String::new(),
+        state: EntryState::PlanStarted,
+        order_no: None,
+        detail: None,
+    })?;
+    let journal = Arc::new(Mutex::new(journal));
+    Ok(apply::execute(client, plan, journal, parallelism, interrupted).await)
+}
