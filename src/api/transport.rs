@@ -429,10 +429,14 @@ impl Transport {
                     })
                 })
                 .unwrap_or_default();
-            ApiError::Connect {
-                request,
-                reason: format!("{host}: {}", error_chain(e)),
+            let mut reason = format!("{host}: {}", error_chain(e));
+            // rustls reads a plain-HTTP answer to its hello as a record of an unknown type.
+            if self.base.starts_with("https://") && reason.contains("InvalidContentType") {
+                reason.push_str(
+                    "; the server answered in plain HTTP, not TLS: is this an http:// address?",
+                );
             }
+            ApiError::Connect { request, reason }
         } else if e.is_timeout() {
             ApiError::Timeout {
                 request,
@@ -491,6 +495,20 @@ pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
         url: raw.to_owned(),
         reason: reason.to_owned(),
     };
+    // `openapi.partner.yeastar.com` or `localhost:8787`: a host without a scheme (which `Url`
+    // would misread, or call relative).
+    if !raw.contains("://") {
+        let bare = raw.trim().trim_start_matches('/');
+        let host = bare.split([':', '/']).next().unwrap_or_default();
+        let scheme = if is_loopback_host(host) {
+            "http"
+        } else {
+            "https"
+        };
+        return Err(invalid(&format!(
+            "it has no scheme; did you mean `{scheme}://{bare}`?"
+        )));
+    }
     let url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("credentials in the URL are not allowed"));
@@ -503,12 +521,7 @@ pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
         "http" => {
             // `Url` normalises hosts (`127.1` -> `127.0.0.1`, IPv6 in brackets).
             let host = url.host_str().unwrap_or_default();
-            let bare = host.trim_start_matches('[').trim_end_matches(']');
-            let loopback = bare.eq_ignore_ascii_case("localhost")
-                || bare
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-            if !loopback {
+            if !is_loopback_host(host) {
                 return Err(ApiError::InsecureBaseUrl {
                     url: raw.to_owned(),
                 });
@@ -524,6 +537,15 @@ pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
         return Err(invalid("no host"));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets).
+fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

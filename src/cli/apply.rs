@@ -10,7 +10,7 @@ use anyhow::bail;
 use clap::Args;
 
 use super::scope::{self, ScopeArgs};
-use super::{Exit, Format, GlobalArgs, config};
+use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
 use crate::apply::Outcome;
 use crate::manifest::{DesiredPbx, LoadedManifests};
 use crate::pipeline::{self, SavedCheck, Workspace};
@@ -23,14 +23,16 @@ pub struct ApplyArgs {
     /// `entitle plan -o`.
     #[arg(value_name = "PATH | PLANFILE")]
     pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub scope: ScopeArgs,
     /// Place the orders without asking (required when not on a terminal).
     #[arg(long)]
     pub auto_approve: bool,
     /// Output format of the plan and the result (`markdown` is shown as text).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// What `apply` places: a plan saved by `entitle plan -o`, or a new plan of the manifests.
@@ -90,7 +92,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
 
     let rt = config::runtime()?;
     rt.block_on(async {
-        let conn = config::connect(global, args.scope.parallelism, clock).await?;
+        let conn = config::connect(&args.network, clock).await?;
         if args.scope.now.is_some() && !conn.is_local() {
             bail!(
                 "--now is refused when applying to {}: orders are placed at the vendor's real time, so the checks for orders in flight must count from it; --now is for plans, the sandbox and tests",
@@ -102,7 +104,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         let plan: Plan = match &source {
             Source::Saved(path) => {
                 let plan = super::show::read_plan(path)?;
-                match pipeline::check_saved(&conn.client, &workspace, &plan, args.scope.parallelism)
+                match pipeline::check_saved(&conn.client, &workspace, &plan, args.network.parallelism)
                     .await?
                 {
                     SavedCheck::Fresh => plan,
@@ -132,6 +134,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     &conn,
                     &args.scope,
                     clock,
+                args.network.parallelism,
                     scope::PlanInputs {
                         manifests: loaded,
                         desired,
@@ -185,7 +188,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             &conn.client,
             workspace,
             &plan,
-            args.scope.parallelism,
+            args.network.parallelism,
             interrupted,
         )
         .await?;

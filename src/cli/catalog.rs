@@ -10,13 +10,10 @@ use clap::Args;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use super::{Exit, Format, GlobalArgs, config};
+use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
 use crate::api::Client;
 use crate::clock::Clock;
 use crate::model::{Catalog, Contact, ProductId};
-
-/// Requests in flight for a catalog listing (a handful of requests in all).
-const PARALLELISM: usize = 4;
 
 const NEEDS_PBX: &str = "needs a PBX of this product in the account";
 
@@ -28,6 +25,8 @@ pub struct CatalogArgs {
     /// Output format. In JSON every 19-digit ID is a string (a JavaScript number would round it).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// Everything the command shows.
@@ -56,7 +55,7 @@ pub fn run(global: &GlobalArgs, args: CatalogArgs) -> anyhow::Result<Exit> {
     );
     let only = args.product.as_deref().map(parse_product).transpose()?;
     let report = config::runtime()?.block_on(async {
-        let conn = config::connect(global, PARALLELISM, Clock::system()).await?;
+        let conn = config::connect(&args.network, Clock::system()).await?;
         // `conn` (and an embedded sandbox) lives until the listing is complete.
         gather(&conn.client, only).await
     })?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use super::{ColorChoice, GlobalArgs};
+use super::{ColorChoice, GlobalArgs, NetworkArgs};
 use crate::api::{
     Client, ClientConfig, Credentials, DEFAULT_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
 };
@@ -44,8 +44,9 @@ impl Connection {
 
 /// The client configuration for the real API: base URL from `--base-url`/`ENTITLE_BASE_URL`
 /// (default production), credentials from the environment, `parallelism` requests in flight.
-pub fn client_config(global: &GlobalArgs, parallelism: usize) -> anyhow::Result<ClientConfig> {
-    let base_url = global
+pub fn client_config(net: &NetworkArgs) -> anyhow::Result<ClientConfig> {
+    let parallelism = net.parallelism;
+    let base_url = net
         .base_url
         .clone()
         .filter(|u| !u.trim().is_empty())
@@ -94,20 +95,17 @@ fn apply_tuning(
 /// A client for the command: against the real API, or with `--sandbox` against an embedded
 /// simulator seeded with the demo account and persisted in `--sandbox-state`. The embedded
 /// sandbox runs on the command's `clock`, so both sides agree on today.
-pub async fn connect(
-    global: &GlobalArgs,
-    parallelism: usize,
-    clock: Clock,
-) -> anyhow::Result<Connection> {
-    if !global.sandbox {
-        let cfg = client_config(global, parallelism)?;
+pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connection> {
+    let parallelism = net.parallelism;
+    if !net.sandbox {
+        let cfg = client_config(net)?;
         let client = Client::new(cfg)?;
         return Ok(Connection {
             client,
             sandbox: None,
         });
     }
-    if global.base_url.is_some() {
+    if net.base_url.is_some() {
         tracing::debug!("--sandbox given: ignoring the base URL");
     }
     // The sandbox accepts the caller's credentials when set, so scripts written for the real
@@ -121,7 +119,7 @@ pub async fn connect(
         (Some(id), Some(secret)) => (id, secret),
         _ => (SANDBOX_CREDENTIAL.to_owned(), SANDBOX_CREDENTIAL.to_owned()),
     };
-    let state = global.sandbox_state.clone();
+    let state = net.sandbox_state.clone();
     if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| {
             format!(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use super::{Exit, GlobalArgs, config};
+use super::{Exit, GlobalArgs, NetworkArgs, config};
 use crate::clock::Clock;
 use crate::manifest::{self, v1};
 use crate::model::{Cycle, ObservedPbx, ProductId};
@@ -27,9 +27,8 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Requests in flight at most.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub parallelism: usize,
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 fn product(s: &str) -> anyhow::Result<ProductId> {
@@ -102,7 +101,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
     };
     let rt = config::runtime()?;
     let pbxs = rt.block_on(async {
-        let conn = config::connect(global, args.parallelism, Clock::system()).await?;
+        let conn = config::connect(&args.network, Clock::system()).await?;
         let mut wanted = Vec::new();
         for p in &products {
             for inst in conn.client.instances(*p).await? {

@@ -47,27 +47,33 @@ pub struct Cli {
 
 /// Options every command accepts.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Display")]
 pub struct GlobalArgs {
-    /// Partner API base URL (plain http:// only to loopback addresses).
-    #[arg(long, global = true, env = "ENTITLE_BASE_URL", value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Run against the built-in simulator (state in .entitle/sandbox.json, seeded with `demo`).
-    #[arg(long, global = true)]
-    pub sandbox: bool,
-    /// Where `--sandbox` keeps its state.
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        default_value = ".entitle/sandbox.json"
-    )]
-    pub sandbox_state: PathBuf,
     /// When to use colour (NO_COLOR is honoured under `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Log requests and decisions to stderr (-vv for more); secrets are always redacted.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// Where the Partner API is, and how hard to use it: only the commands that use the network
+/// take these.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Network")]
+pub struct NetworkArgs {
+    /// Partner API base URL (plain http:// only to loopback addresses).
+    #[arg(long, env = "ENTITLE_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Run against the built-in simulator (state in .entitle/sandbox.json, seeded with `demo`).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Where `--sandbox` keeps its state.
+    #[arg(long, value_name = "PATH", default_value = ".entitle/sandbox.json")]
+    pub sandbox_state: PathBuf,
+    /// Requests in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub parallelism: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,6 +146,23 @@ pub enum Command {
 }
 
 /// Runs a parsed command line.
+/// An error and its causes on one line, each cause once: a cause whose text the line already
+/// holds (an error that shows its source in its own message) is not repeated.
+pub fn error_report(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let Cli { global, command } = cli;
     match command {
@@ -152,5 +175,37 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Schema(a) => schema::run(&global, a),
         Command::Sandbox(a) => sandbox::run(&global, a),
         Command::Completions(a) => completions::run(&global, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_report;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("POST /x: cannot connect; check --base-url")]
+    struct Leaf;
+
+    /// Shows its source in its own message, as most of this crate's errors do.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Shows(#[source] Leaf);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the plan")]
+    struct Hides(#[source] Leaf);
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let err = anyhow::Error::new(Shows(Leaf)).context("cannot observe");
+        assert_eq!(
+            error_report(&err),
+            "cannot observe: POST /x: cannot connect; check --base-url"
+        );
+        let err = anyhow::Error::new(Hides(Leaf));
+        assert_eq!(
+            error_report(&err),
+            "cannot read the plan: POST /x: cannot connect; check --base-url"
+        );
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::scope::{self, ScopeArgs};
-use super::{Exit, Format, GlobalArgs, config};
+use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
 use crate::pipeline::{Workspace, WorkspaceError};
 use crate::plan::Plan;
 use crate::render::{self, TextOptions};
@@ -18,8 +18,6 @@ pub struct PlanArgs {
     /// Manifest files or directories (default: manifests/).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub scope: ScopeArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -32,6 +30,10 @@ pub struct PlanArgs {
     /// Show each order's exact request body in text output.
     #[arg(long)]
     pub show_bodies: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// Writes a rendered plan in the chosen format.
@@ -76,7 +78,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
     let clock = args.scope.clock();
     let rt = config::runtime()?;
     let planned = rt.block_on(async {
-        let conn = config::connect(global, args.scope.parallelism, clock).await?;
+        let conn = config::connect(&args.network, clock).await?;
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
         let awaiting = match Workspace::lock(&args.scope.journal, clock) {
@@ -91,6 +93,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
             &conn,
             &args.scope,
             clock,
+            args.network.parallelism,
             scope::PlanInputs {
                 manifests: &manifests,
                 desired: &desired,

@@ -18,20 +18,22 @@ use crate::plan::{Plan, Selection};
 
 /// Scope and behaviour options of `plan` and `apply`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Planning")]
 pub struct ScopeArgs {
     /// Only this PBX (repeatable).
-    #[arg(long = "sn", value_name = "SN")]
+    #[arg(long = "sn", value_name = "SN", help_heading = "Selection")]
     pub sns: Vec<String>,
     /// Only PBXs whose labels match KEY=VALUE (repeatable; all must match).
-    #[arg(long = "selector", value_name = "KEY=VALUE")]
+    #[arg(
+        long = "selector",
+        value_name = "KEY=VALUE",
+        help_heading = "Selection"
+    )]
     pub selectors: Vec<String>,
     /// Run as of this date (or UTC time, e.g. 2026-11-22T09:00:00Z) instead of now: the
     /// plan's today, the pending-orders window and the journal's times all count from it.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub now: Option<Now>,
-    /// Requests in flight at most.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub parallelism: usize,
     /// How far back recent orders are checked for ones still pending (e.g. 30d, 4w).
     #[arg(long, value_name = "DURATION", default_value = "30d")]
     pub pending_window: String,
@@ -190,6 +192,7 @@ pub async fn make_plan(
     conn: &Connection,
     scope: &ScopeArgs,
     clock: Clock,
+    parallelism: usize,
     inputs: PlanInputs<'_>,
 ) -> anyhow::Result<Option<Plan>> {
     let bar = progress(inputs.desired.len());
@@ -208,7 +211,7 @@ pub async fn make_plan(
                 selectors: scope.selectors.clone(),
             },
             clock,
-            parallelism: scope.parallelism,
+            parallelism,
             pending_window_days: scope.pending_window_days()?,
             awaiting: inputs.awaiting,
             price: inputs.price,

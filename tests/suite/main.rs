@@ -10,6 +10,7 @@ mod api_sandbox;
 mod api_transport;
 mod apply_e2e;
 mod catalog_cli;
+mod cli;
 mod crash_e2e;
 mod export_e2e;
 mod plan_e2e;

@@ -1,0 +1,103 @@
+//! The command line says each thing once: errors with each cause once, network options only on
+//! the commands that use the network, and a hint for a base URL that cannot work.
+
+use crate::support::{Env, command, entitle, stderr};
+
+#[test]
+fn an_api_error_prints_each_cause_once() {
+    let out = command()
+        .args([
+            "plan",
+            &Env::examples_arg(),
+            "--base-url",
+            "http://127.0.0.1:9",
+        ])
+        .env("ENTITLE_CLIENT_ID", "id")
+        .env("ENTITLE_CLIENT_SECRET", "secret")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: POST /auth/openapi/v1/oauth/token: cannot connect: 127.0.0.1:9: "),
+        "{err}"
+    );
+    assert_eq!(err.matches("cannot connect").count(), 1, "{err}");
+    assert_eq!(err.matches("--base-url").count(), 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn network_options_belong_to_network_commands() {
+    let out = command()
+        .args(["validate", "--sandbox", &Env::examples_arg()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("unexpected argument '--sandbox' found"),
+        "{}",
+        stderr(&out)
+    );
+    for (cmd, has_network) in [
+        ("validate", false),
+        ("schema", false),
+        ("show", false),
+        ("sandbox", false),
+        ("completions", false),
+        ("plan", true),
+        ("apply", true),
+        ("export", true),
+        ("catalog", true),
+    ] {
+        let help = entitle().args([cmd, "--help"]).output().unwrap();
+        let text = String::from_utf8_lossy(&help.stdout);
+        for flag in ["--sandbox ", "--base-url", "--parallelism"] {
+            assert_eq!(
+                text.contains(flag),
+                has_network,
+                "`entitle {cmd} --help` and {flag}:\n{text}"
+            );
+        }
+        assert!(text.contains("--color"), "{cmd}: {text}");
+    }
+}
+
+#[test]
+fn a_base_url_without_a_scheme_gets_a_suggestion() {
+    for (url, meant) in [
+        (
+            "openapi.partner.yeastar.com",
+            "https://openapi.partner.yeastar.com",
+        ),
+        ("localhost:8787", "http://localhost:8787"),
+    ] {
+        let out = command()
+            .args(["catalog", "--base-url", url])
+            .env("ENTITLE_CLIENT_ID", "id")
+            .env("ENTITLE_CLIENT_SECRET", "secret")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: invalid API base URL `{url}`: it has no scheme; did you mean `{meant}`?\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn https_to_a_plain_http_server_says_so() {
+    let env = Env::new();
+    let https = env.base_url.replace("http://", "https://");
+    let out = env.run(&["catalog", "--base-url", &https]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("the server answered in plain HTTP, not TLS: is this an http:// address?"),
+        "{}",
+        stderr(&out)
+    );
+}
