@@ -20,3 +20,4 @@ pub mod sandbox;
 #[cfg(test)]
 mod testing;
 pub mod wire;
+pub mod words;

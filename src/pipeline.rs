@@ -11,12 +11,11 @@
 //! The CLI calls these and prints what they return; nothing here prints.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use crate::api::{ApiError, Client};
 use crate::apply::{
-    self, ApplyReport, Entry, EntryState, Journal, JournalError, LockError, Resolution,
+    self, ApplyReport, Entry, EntryState, Interrupt, Journal, JournalError, LockError, Resolution,
     WorkspaceLock,
 };
 use crate::clock::Clock;
@@ -230,13 +229,13 @@ pub async fn check_saved(
 }
 
 /// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
-/// `interrupted` is set from outside: no new order starts once it is.
+/// `interrupt` is triggered from outside (Ctrl-C): no new order starts once it is.
 pub async fn apply_plan(
     client: &Client,
     workspace: Workspace,
     plan: &Plan,
     parallelism: usize,
-    interrupted: Arc<AtomicBool>,
+    interrupt: Arc<Interrupt>,
 ) -> Result<ApplyReport, JournalError> {
     let Workspace { _lock, mut journal } = workspace;
     journal.append(&Entry {
@@ -251,5 +250,5 @@ pub async fn apply_plan(
         detail: None,
     })?;
     let journal = Arc::new(Mutex::new(journal));
-    Ok(apply::execute(client, plan, journal, parallelism, interrupted).await)
+    Ok(apply::execute(client, plan, journal, parallelism, interrupt).await)
 }

@@ -4,7 +4,7 @@
 //! when an earlier one did not complete; an interrupt stops new orders from starting.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -72,8 +72,10 @@ pub fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
             .as_ref()
             .map(|p| {
                 format!(
-                    "{} ({}, {} years, until {})",
-                    p.name, p.cycle, p.multi_cycle, p.expires
+                    "{} ({}, until {})",
+                    p.name,
+                    crate::words::term(p.cycle, p.multi_cycle),
+                    p.expires
                 )
             })
             .unwrap_or_else(|| "none".into())
@@ -174,14 +176,50 @@ fn skip_all(p: &PbxPlan, message: &str) -> Vec<OrderReport> {
         .collect()
 }
 
-/// Places the plan's orders. `interrupted` is set from outside (Ctrl-C): no new order starts
-/// once it is set; the one in flight finishes and is journaled.
+/// Ctrl-C, shared by the signal watcher and the executor: once triggered no new order starts;
+/// the orders already sent finish and are journaled.
+#[derive(Debug, Default)]
+pub struct Interrupt {
+    set: AtomicBool,
+    /// Orders between their start check and their journaled outcome.
+    sending: AtomicUsize,
+}
+
+impl Interrupt {
+    /// Stops new orders. Returns how many orders are being sent right now (to wait for).
+    pub fn trigger(&self) -> usize {
+        self.set.store(true, Ordering::SeqCst);
+        self.sending.load(Ordering::SeqCst)
+    }
+
+    pub fn is_triggered(&self) -> bool {
+        self.set.load(Ordering::SeqCst)
+    }
+
+    /// Marks an order as being sent, unless the interrupt came first. Counted before the check,
+    /// so a [`Interrupt::trigger`] that returns 0 saw every order that will still go out.
+    fn start_sending(&self) -> bool {
+        self.sending.fetch_add(1, Ordering::SeqCst);
+        if self.is_triggered() {
+            self.sending.fetch_sub(1, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    fn done_sending(&self) {
+        self.sending.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Places the plan's orders. `interrupt` is triggered from outside (Ctrl-C): no new order starts
+/// once it is; the ones in flight finish and are journaled.
 pub async fn execute<V: Vendor>(
     vendor: &V,
     plan: &Plan,
     journal: Arc<Mutex<Journal>>,
     parallelism: usize,
-    interrupted: Arc<AtomicBool>,
+    interrupt: Arc<Interrupt>,
 ) -> ApplyReport {
     // An order placed elsewhere since the plan (another workspace, the portal) and still
     // awaiting payment changes nothing a re-read would see: look for one before starting.
@@ -229,14 +267,14 @@ pub async fn execute<V: Vendor>(
         let vendor = vendor.clone();
         let permits = permits.clone();
         let journal = journal.clone();
-        let interrupted = interrupted.clone();
+        let interrupt = interrupt.clone();
         let p = p.clone();
         let plan_id = plan.plan_id.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.ok();
             (
                 i,
-                run_pbx(&vendor, &plan_id, &p, &journal, clock, &interrupted).await,
+                run_pbx(&vendor, &plan_id, &p, &journal, clock, &interrupt).await,
             )
         });
     }
@@ -249,7 +287,7 @@ pub async fn execute<V: Vendor>(
         format_version: crate::plan::FORMAT_VERSION.to_owned(),
         plan_id: plan.plan_id.clone(),
         orders: by_pbx.into_values().flatten().collect(),
-        interrupted: interrupted.load(Ordering::SeqCst),
+        interrupted: interrupt.is_triggered(),
     }
 }
 
@@ -259,9 +297,9 @@ async fn run_pbx<V: Vendor>(
     p: &PbxPlan,
     journal: &Mutex<Journal>,
     clock: Clock,
-    interrupted: &AtomicBool,
+    interrupt: &Interrupt,
 ) -> Vec<OrderReport> {
-    if interrupted.load(Ordering::SeqCst) {
+    if interrupt.is_triggered() {
         return skip_all(p, "interrupted before this PBX started");
     }
     // Someone else (another workspace, the portal) may have changed it since the plan.
@@ -286,7 +324,7 @@ async fn run_pbx<V: Vendor>(
             out.push(report(p, a, Outcome::Skipped, Some(why.clone())));
             continue;
         }
-        if interrupted.load(Ordering::SeqCst) {
+        if !interrupt.start_sending() {
             out.push(report(p, a, Outcome::Skipped, Some("interrupted".into())));
             blocked = Some("interrupted".into());
             continue;
@@ -314,7 +352,10 @@ async fn run_pbx<V: Vendor>(
                             .map_err(|e| e.to_string())
                     });
                 if let Err(e) = intent {
-                    interrupted.store(true, Ordering::SeqCst);
+                    // A journal that cannot be written stops every PBX: no order without its
+                    // record.
+                    interrupt.trigger();
+                    interrupt.done_sending();
                     out.push(report(p, a, Outcome::Skipped, Some(e)));
                     blocked = Some("the journal could not be written".into());
                     continue;
@@ -355,6 +396,7 @@ async fn run_pbx<V: Vendor>(
                 }
             }
         };
+        interrupt.done_sending();
         blocked = match r.outcome {
             Outcome::Done => None,
             Outcome::Pending => Some(format!(

@@ -9,7 +9,7 @@ mod resolve;
 
 use std::future::Future;
 
-pub use execute::{ApplyReport, OrderReport, Outcome, execute, moved, stale_pbxs};
+pub use execute::{ApplyReport, Interrupt, OrderReport, Outcome, execute, moved, stale_pbxs};
 pub use journal::{Entry, EntryState, Journal, JournalError};
 pub use lock::{LockError, WorkspaceLock};
 pub use resolve::{Resolution, ResolveError, resolve_leftovers};

@@ -1,7 +1,6 @@
 //! Executor and resolution tests against a fake vendor that records what it was sent and what
 //! the journal held at that moment.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use super::*;
@@ -134,7 +133,7 @@ fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome>) -> Fake {
 
 async fn run(f: &Fake, p: &Plan) -> ApplyReport {
     let j = Arc::new(Mutex::new(Journal::open(&f.journal_path, clock()).unwrap()));
-    execute(f, p, j, 4, Arc::new(AtomicBool::new(false))).await
+    execute(f, p, j, 4, Arc::new(Interrupt::default())).await
 }
 
 fn placed(status: &str) -> SendOutcome {

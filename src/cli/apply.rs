@@ -4,18 +4,18 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::bail;
 use clap::Args;
 
 use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
-use crate::apply::Outcome;
+use crate::apply::{Interrupt, Outcome};
 use crate::manifest::{DesiredPbx, LoadedManifests};
 use crate::pipeline::{self, SavedCheck, Workspace};
 use crate::plan::Plan;
 use crate::render::{self, TextOptions};
+use crate::words::plural;
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -51,13 +51,12 @@ fn saved_plan(paths: &[PathBuf]) -> Option<&PathBuf> {
     }
 }
 
-/// Asks for `yes` on the terminal.
-fn confirm(orders: usize) -> anyhow::Result<bool> {
+/// Shows the plan's summary again, with its total, and asks for `yes` on the terminal.
+fn confirm(plan: &Plan, color: bool) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
-    write!(
-        err,
-        "\nPlace {orders} order(s)? They cost money. Only `yes` is accepted: "
-    )?;
+    writeln!(err)?;
+    render::write_summary(plan, color, &mut err)?;
+    write!(err, "Place them? They cost money. Only `yes` is accepted: ")?;
     err.flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -168,19 +167,23 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             }
             return Ok(Exit::Success);
         }
-        let s = plan.summary();
-        if !args.auto_approve && !confirm(s.orders + s.auto_renew_switches)? {
+        if !args.auto_approve && !confirm(&plan, color_err)? {
             eprintln!("Apply cancelled; nothing was sent.");
             return Ok(Exit::Success);
         }
 
-        let interrupted = Arc::new(AtomicBool::new(false));
+        let interrupt = Arc::new(Interrupt::default());
         let watcher = {
-            let interrupted = interrupted.clone();
+            let interrupt = interrupt.clone();
             tokio::spawn(async move {
                 if tokio::signal::ctrl_c().await.is_ok() {
-                    interrupted.store(true, Ordering::SeqCst);
-                    eprintln!("\ninterrupt: no new order starts; finishing the one in flight");
+                    match interrupt.trigger() {
+                        0 => eprintln!("\ninterrupt: no new order starts"),
+                        n => eprintln!(
+                            "\ninterrupt: no new order starts; waiting for the {} already sent",
+                            plural(n, "order", "orders")
+                        ),
+                    }
                 }
             })
         };
@@ -189,7 +192,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             workspace,
             &plan,
             args.network.parallelism,
-            interrupted,
+            interrupt,
         )
         .await?;
         watcher.abort();
@@ -204,7 +207,11 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         }
         Ok(if report.count(Outcome::Unknown) > 0 {
             Exit::Unknown
-        } else if report.count(Outcome::Failed) + report.count(Outcome::Skipped) > 0 {
+        } else if report.count(Outcome::Failed) > 0 {
+            Exit::Partial
+        } else if report.interrupted {
+            Exit::Interrupted
+        } else if report.count(Outcome::Skipped) > 0 {
             Exit::Partial
         } else {
             Exit::Success

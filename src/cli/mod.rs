@@ -28,7 +28,8 @@ Exit codes:
   2  plan --detailed-exitcode: changes present
   3  apply: the saved plan is stale or already applied; nothing sent
   4  apply: partial, some orders failed and the rest are done
-  5  apply: an order's outcome is unknown; re-run `entitle plan` to resolve it";
+  5  apply: an order's outcome is unknown; re-run `entitle plan` to resolve it
+130  apply: interrupted (Ctrl-C); orders already sent finished, the rest were not started";
 
 /// Declarative PBX subscription manifests for Yeastar partners.
 ///
@@ -119,7 +120,7 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Plan (or load a saved plan), confirm, and place the orders.
     #[command(
-        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale or already applied; nothing sent\n  4  partial: some orders failed, the rest done\n  5  an order's outcome is unknown; re-run `entitle plan` to resolve it"
+        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale or already applied; nothing sent\n  4  partial: some orders failed, the rest done\n  5  an order's outcome is unknown; re-run `entitle plan` to resolve it\n130  interrupted (Ctrl-C): orders already sent finished, the rest were not started; none failed"
     )]
     Apply(apply::ApplyArgs),
     /// Render a saved plan file.

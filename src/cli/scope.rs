@@ -23,7 +23,7 @@ pub struct ScopeArgs {
     /// Only this PBX (repeatable).
     #[arg(long = "sn", value_name = "SN", help_heading = "Selection")]
     pub sns: Vec<String>,
-    /// Only PBXs whose labels match KEY=VALUE (repeatable; all must match).
+    /// Only PBXs whose labels match KEY=VALUE; `a=b,c=d` or a repeated option: all must match.
     #[arg(
         long = "selector",
         value_name = "KEY=VALUE",
@@ -98,10 +98,11 @@ pub fn load(paths: &[PathBuf], color: bool) -> anyhow::Result<Option<LoadedManif
 
 /// The PBXs selected by `--sn` and `--selector`; a selector that matches nothing is an error.
 pub fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<Vec<DesiredPbx>> {
+    // `a=b,c=d` means a=b AND c=d, as kubectl reads it; so do repeated --selector options.
     let mut selectors = Vec::new();
-    for s in &scope.selectors {
+    for s in scope.selectors.iter().flat_map(|s| s.split(',')) {
         let Some((k, v)) = s.split_once('=') else {
-            bail!("--selector {s}: expected KEY=VALUE, e.g. --selector customer=acme");
+            bail!("--selector {s}: expected KEY=VALUE, e.g. --selector customer=acme,site=hq");
         };
         selectors.push((k.trim(), v.trim()));
     }

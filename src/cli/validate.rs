@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{Exit, GlobalArgs};
 use crate::manifest;
+use crate::words::plural;
 
 /// The long `--help` text (set on the subcommand in `cli/mod.rs`).
 pub const LONG_ABOUT: &str = "Check manifests offline: YAML syntax, the JSON Schema, and the rules the schema \
@@ -24,10 +25,6 @@ pub struct ValidateArgs {
     /// entries skipped) [default: manifests/]
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<Exit> {

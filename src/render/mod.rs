@@ -11,7 +11,7 @@ pub use apply::write_apply_text;
 pub use json::{plan_document, write_plan_json};
 pub use markdown::write_plan_markdown;
 pub use style::Style;
-pub use text::{TextOptions, write_plan_text};
+pub use text::{TextOptions, write_plan_text, write_summary};
 
 use crate::model::Price;
 use crate::plan::money::Cents;
@@ -39,9 +39,7 @@ pub fn totals(prices: &[Price]) -> Option<String> {
     (!prices.is_empty()).then(|| prices.iter().map(money).collect::<Vec<_>>().join(" + "))
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use crate::words::plural;
 
 #[cfg(test)]
 mod tests;

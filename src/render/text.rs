@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use super::{Style, money, plural, totals};
+use crate::model::Id;
 use crate::plan::{Action, Effective, PbxPlan, Plan};
 
 /// How the text plan is drawn.
@@ -17,48 +18,7 @@ pub struct TextOptions {
 
 pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
     let c = opts.color;
-    let s = plan.summary();
-    if !plan.has_changes() {
-        writeln!(
-            w,
-            "{} {} in scope match the manifests.",
-            Style::Bold.paint("No changes.", c),
-            plural(s.pbxs, "PBX", "PBXs")
-        )?;
-    } else {
-        let mut parts = vec![plural(s.orders, "order", "orders")];
-        if s.auto_renew_switches > 0 {
-            parts.push(plural(
-                s.auto_renew_switches,
-                "auto-renew switch",
-                "auto-renew switches",
-            ));
-        }
-        write!(
-            w,
-            "{} {} for {} of {} in scope",
-            Style::Bold.paint("Plan:", c),
-            parts.join(" and "),
-            s.changed,
-            plural(s.pbxs, "PBX", "PBXs"),
-        )?;
-        match totals(&s.totals) {
-            Some(t) if s.unpriced > 0 => writeln!(
-                w,
-                ", total {} {}.",
-                Style::Bold.paint(&t, c),
-                Style::Warn.paint(
-                    &format!(
-                        "without {} that got no price",
-                        plural(s.unpriced, "order", "orders")
-                    ),
-                    c
-                )
-            )?,
-            Some(t) => writeln!(w, ", total {}.", Style::Bold.paint(&t, c))?,
-            None => writeln!(w, ".")?,
-        }
-    }
+    write_summary(plan, c, w)?;
     writeln!(
         w,
         "{}",
@@ -140,6 +100,7 @@ pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io
         }
     }
 
+    let s = plan.summary();
     if plan.has_changes() && s.unchanged > 0 {
         writeln!(w)?;
         writeln!(
@@ -150,6 +111,54 @@ pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io
                 c
             )
         )?;
+    }
+    Ok(())
+}
+
+/// The plan's first line: what it orders, for how many PBXs, and the total price; or that
+/// nothing changes.
+pub fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Result<()> {
+    let s = plan.summary();
+    if !plan.has_changes() {
+        writeln!(
+            w,
+            "{} {} in scope match the manifests.",
+            Style::Bold.paint("No changes.", c),
+            plural(s.pbxs, "PBX", "PBXs")
+        )?;
+    } else {
+        let mut parts = vec![plural(s.orders, "order", "orders")];
+        if s.auto_renew_switches > 0 {
+            parts.push(plural(
+                s.auto_renew_switches,
+                "auto-renew switch",
+                "auto-renew switches",
+            ));
+        }
+        write!(
+            w,
+            "{} {} for {} of {} in scope",
+            Style::Bold.paint("Plan:", c),
+            parts.join(" and "),
+            s.changed,
+            plural(s.pbxs, "PBX", "PBXs"),
+        )?;
+        match totals(&s.totals) {
+            Some(t) if s.unpriced > 0 => writeln!(
+                w,
+                ", total {} {}.",
+                Style::Bold.paint(&t, c),
+                Style::Warn.paint(
+                    &format!(
+                        "without {} that got no price",
+                        plural(s.unpriced, "order", "orders")
+                    ),
+                    c
+                )
+            )?,
+            Some(t) => writeln!(w, ", total {}.", Style::Bold.paint(&t, c))?,
+            None => writeln!(w, ".")?,
+        }
     }
     Ok(())
 }
@@ -177,7 +186,7 @@ fn write_pbx(p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<(
         Style::Dim.paint(&p.source, c)
     )?;
     for a in &p.actions {
-        write_action(a, opts, w)?;
+        write_action(a, p, opts, w)?;
     }
     for n in &p.notes {
         writeln!(w, "    {}", Style::Dim.paint(&format!("note: {n}"), c))?;
@@ -185,7 +194,27 @@ fn write_pbx(p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<(
     Ok(())
 }
 
-fn write_action(a: &Action, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
+/// The name of plan `id` as this PBX's plan shows it: the plan in force, or the one an order of
+/// the plan switches or buys to.
+fn plan_name(p: &PbxPlan, id: Id) -> Option<&str> {
+    if let Some(plan) = p.observed.plan.as_ref().filter(|o| o.id == id) {
+        return Some(&plan.name);
+    }
+    p.actions
+        .iter()
+        .filter(|a| {
+            a.order.as_ref().is_some_and(|o| {
+                o.service_list
+                    .iter()
+                    .any(|l| l.service_type == "plan" && l.service_id == id)
+            })
+        })
+        .flat_map(|a| &a.changes)
+        .find(|c| c.field == "plan")
+        .map(|c| c.after.as_str())
+}
+
+fn write_action(a: &Action, p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
     let c = opts.color;
     writeln!(
         w,
@@ -227,7 +256,10 @@ fn write_action(a: &Action, opts: TextOptions, w: &mut impl Write) -> io::Result
         tail.push(format!("poNumber {po}"));
     }
     if let Some(target) = a.auto_renew_target {
-        tail.push(format!("on plan {target}"));
+        match plan_name(p, target) {
+            Some(name) => tail.push(format!("on {name}")),
+            None => tail.push(format!("on plan {target}")),
+        }
     }
     if !tail.is_empty() {
         writeln!(w, "        {}", Style::Dim.paint(&tail.join("  "), c))?;

@@ -296,8 +296,17 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
         }
     }
     env.release_and_settle();
+    assert!(
+        seen.contains("interrupt: no new order starts; waiting for the 1 order already sent"),
+        "{seen}"
+    );
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(4), "{}\n{seen}", stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "interrupted, nothing failed: {}\n{seen}",
+        stdout(&out)
+    );
     assert!(stdout(&out).contains("Interrupted"), "{}", stdout(&out));
     // The order in flight finished and was journaled: nothing is left at `sending`.
     let journal = env.path().join(".entitle/journal.jsonl");

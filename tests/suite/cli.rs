@@ -101,3 +101,37 @@ fn https_to_a_plain_http_server_says_so() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_confirmation_prompt_repeats_the_summary_with_the_total() {
+    // `script` gives apply the terminal it needs to ask; the answer is "no".
+    let env = Env::new();
+    let apply = format!(
+        "{} apply {} --now {} --color never",
+        assert_cmd::cargo::cargo_bin!("entitle").display(),
+        Env::examples_arg(),
+        env.now()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &apply, "/dev/null"])
+        .current_dir(env.path())
+        .env("ENTITLE_CLIENT_ID", crate::support::CLIENT_ID)
+        .env("ENTITLE_CLIENT_SECRET", crate::support::SECRET)
+        .env("ENTITLE_BASE_URL", &env.base_url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"no\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(
+        text.contains(
+            "Plan: 4 orders and 1 auto-renew switch for 4 of 4 PBXs in scope, total USD 7,900.00.\n\
+             Place them? They cost money. Only `yes` is accepted: Apply cancelled; nothing was sent."
+        ),
+        "{text}"
+    );
+    assert_eq!(env.order_bodies().len(), 0);
+}

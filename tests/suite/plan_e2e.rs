@@ -186,6 +186,7 @@ fn an_sn_not_in_the_account_names_the_manifest_line() {
 fn selection_by_sn_and_label() {
     let env = Env::new();
     let m = with_examples(&env);
+    let now = env.now();
     let out = env.run(&[
         "plan",
         m,
@@ -204,6 +205,30 @@ fn selection_by_sn_and_label() {
     assert_eq!(
         env.count("GET /product/openapi/instance_product/v1/detail"),
         1
+    );
+
+    // `a=b,c=d` is AND, like a repeated --selector.
+    for selector in [
+        vec!["--selector", "customer=acme,site=hq"],
+        vec!["--selector", "customer=acme", "--selector", "site=hq"],
+    ] {
+        let mut args = vec!["plan", m, "--now", &now, "--no-price"];
+        args.extend(selector);
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).contains("3651D3296882"), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("of 1 PBX in scope"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    let out = env.run(&["plan", m, "--selector", "customer=acme,site=plant-2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no PBX matches customer=acme,site=plant-2"),
+        "{}",
+        stderr(&out)
     );
 
     let out = env.run(&["plan", m, "--sn", "3651D329688"]);
