@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod atomic;
 pub mod apply;
 pub mod cli;
 pub mod clock;

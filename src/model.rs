@@ -19,6 +19,8 @@ impl ProductId {
     pub const APPLIANCE: ProductId = ProductId(11);
     pub const SOFTWARE_EDITION: ProductId = ProductId(12);
     pub const CLOUD_PBX: ProductId = ProductId(13);
+    /// Total extensions a Cloud PBX may have (partner-api section 5, rule 6).
+    pub const CLOUD_PBX_EXTENSIONS: std::ops::RangeInclusive<u32> = 5..=500;
 
     /// The manifest aliases, in the order documentation lists them.
     pub const ALIASES: [(&'static str, ProductId); 4] = [

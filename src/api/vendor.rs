@@ -31,16 +31,13 @@ impl Source for Client {
 }
 
 impl Vendor for Client {
-    async fn save_order(&self, body: &OrderBody) -> SendOutcome {
+    async fn save_order(&self, body: &OrderBody) -> SendOutcome<ApiError> {
         match Client::save_order(self, body).await {
             SaveOutcome::Placed {
                 order_no, status, ..
-            } => SendOutcome::Placed {
-                order_no,
-                status: status.to_string(),
-            },
-            SaveOutcome::Rejected(e) => SendOutcome::Rejected(e.to_string()),
-            SaveOutcome::Unknown(e) => SendOutcome::Unknown(e.to_string()),
+            } => SendOutcome::Placed { order_no, status },
+            SaveOutcome::Rejected(e) => SendOutcome::Rejected(e),
+            SaveOutcome::Unknown(e) => SendOutcome::Unknown(e),
         }
     }
     async fn order(&self, id_or_no: &str) -> Result<Order, ApiError> {

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use super::journal::{Entry, EntryState, Journal};
 use super::{SendOutcome, Vendor};
 use crate::clock::Clock;
-use crate::model::{ObservedPbx, Price, ProductId};
+use crate::model::{ObservedPbx, OrderStatus, Price, ProductId};
 use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
 
 /// How far back the order list is read for orders in flight just before applying.
@@ -362,15 +362,15 @@ async fn run_pbx<V: Vendor>(
                 }
                 let (outcome, order_no, status, message) = match vendor.save_order(body).await {
                     SendOutcome::Placed { order_no, status } => {
-                        let outcome = match status.as_str() {
-                            "succeed" => Outcome::Done,
-                            "pending" | "confirming" => Outcome::Pending,
+                        let outcome = match &status {
+                            OrderStatus::Succeed => Outcome::Done,
+                            s if s.is_in_flight() => Outcome::Pending,
                             _ => Outcome::Failed,
                         };
-                        (outcome, Some(order_no), Some(status), None)
+                        (outcome, Some(order_no), Some(status.to_string()), None)
                     }
-                    SendOutcome::Rejected(m) => (Outcome::Failed, None, None, Some(m)),
-                    SendOutcome::Unknown(m) => (Outcome::Unknown, None, None, Some(m)),
+                    SendOutcome::Rejected(e) => (Outcome::Failed, None, None, Some(e.to_string())),
+                    SendOutcome::Unknown(e) => (Outcome::Unknown, None, None, Some(e.to_string())),
                 };
                 let state = match outcome {
                     Outcome::Done => EntryState::Done,

@@ -14,25 +14,29 @@ pub use journal::{Entry, EntryState, Journal, JournalError};
 pub use lock::{LockError, WorkspaceLock};
 pub use resolve::{Resolution, ResolveError, resolve_leftovers};
 
-use crate::model::{Id, Order, ProductId};
+use crate::model::{Id, Order, OrderStatus, ProductId};
 use crate::observe::Source;
 use crate::wire::OrderBody;
 
-/// What sending one order came to.
+/// What sending one order came to; `E` is the vendor's error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendOutcome {
+pub enum SendOutcome<E> {
     /// The vendor answered with an order: `succeed`, `pending`, ...
-    Placed { order_no: String, status: String },
+    Placed {
+        order_no: String,
+        status: OrderStatus,
+    },
     /// Refused before anything was bought (a 4xx with the vendor's code).
-    Rejected(String),
+    Rejected(E),
     /// Timeout, 5xx, dropped connection: it may or may not exist.
-    Unknown(String),
+    Unknown(E),
 }
 
 /// The writes apply needs, beyond the reads of [`Source`].
 pub trait Vendor: Source {
     /// Sends an order ONCE; never retried by the implementation.
-    fn save_order(&self, body: &OrderBody) -> impl Future<Output = SendOutcome> + Send;
+    fn save_order(&self, body: &OrderBody)
+    -> impl Future<Output = SendOutcome<Self::Error>> + Send;
     /// One order by ID or order number (L7).
     fn order(&self, id_or_no: &str) -> impl Future<Output = Result<Order, Self::Error>> + Send;
     fn enable_auto_renew(

@@ -21,7 +21,7 @@ struct Fake {
     journal_path: std::path::PathBuf,
     state: ObservedPbx,
     /// Outcomes of successive saves.
-    outcomes: Arc<Mutex<Vec<SendOutcome>>>,
+    outcomes: Arc<Mutex<Vec<SendOutcome<FakeError>>>>,
     /// For each save: the body and the journal's last state for its poNumber at that moment.
     sent: Arc<Mutex<Vec<Sent>>>,
     orders: Vec<Order>,
@@ -50,7 +50,7 @@ impl crate::observe::Source for Fake {
 }
 
 impl Vendor for Fake {
-    async fn save_order(&self, body: &OrderBody) -> SendOutcome {
+    async fn save_order(&self, body: &OrderBody) -> SendOutcome<FakeError> {
         let entries = journal::read(&self.journal_path).unwrap();
         let po = body.po_number.clone().unwrap();
         let state = journal::latest(&entries).get(po.as_str()).map(|e| e.state);
@@ -121,7 +121,7 @@ fn clock() -> crate::clock::Clock {
     crate::clock::Clock::stopped(1_795_338_000_000)
 }
 
-fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome>) -> Fake {
+fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome<FakeError>>) -> Fake {
     Fake {
         journal_path: dir.join("journal.jsonl"),
         state: observed(),
@@ -136,10 +136,10 @@ async fn run(f: &Fake, p: &Plan) -> ApplyReport {
     execute(f, p, j, 4, Arc::new(Interrupt::default())).await
 }
 
-fn placed(status: &str) -> SendOutcome {
+fn placed(status: &str) -> SendOutcome<FakeError> {
     SendOutcome::Placed {
         order_no: "UO1".into(),
-        status: status.into(),
+        status: OrderStatus::parse(status),
     }
 }
 
@@ -177,7 +177,7 @@ async fn an_unknown_outcome_stops_the_pbx_and_is_never_resent() {
     let dir = tempfile::tempdir().unwrap();
     let f = fake(
         dir.path(),
-        vec![SendOutcome::Unknown("500 internal_error".into())],
+        vec![SendOutcome::Unknown(FakeError("500 internal_error".into()))],
     );
     let p = plan(vec![
         action(ActionKind::SwitchPlan, "ent-1"),

@@ -23,8 +23,16 @@ use crate::sandbox::{self, OrderStatusMode, RunningSandbox, SandboxConfig, Seed}
 pub const ENV_RATE_LIMIT: &str = "ENTITLE_RATE_LIMIT";
 pub const ENV_TIMEOUT: &str = "ENTITLE_TIMEOUT";
 
-/// Credentials the embedded sandbox accepts when none are set in the environment.
-const SANDBOX_CREDENTIAL: &str = "sandbox";
+/// The credential a sandbox accepts: ENTITLE_CLIENT_ID / ENTITLE_CLIENT_SECRET when both are
+/// set, else the sandbox's default pair (see [`sandbox::accepted_credentials`]).
+pub fn sandbox_credentials() -> (String, String, bool) {
+    let var = |k| {
+        std::env::var(k)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    sandbox::accepted_credentials(var(ENV_CLIENT_ID), var(ENV_CLIENT_SECRET))
+}
 
 /// A client ready to use, and the embedded sandbox it talks to under `--sandbox` (kept alive
 /// as long as the connection: dropping it stops the sandbox).
@@ -108,17 +116,7 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
     if net.base_url.is_some() {
         tracing::debug!("--sandbox given: ignoring the base URL");
     }
-    // The sandbox accepts the caller's credentials when set, so scripts written for the real
-    // API run unchanged; otherwise a fixed pair.
-    let var = |k| {
-        std::env::var(k)
-            .ok()
-            .filter(|v: &String| !v.trim().is_empty())
-    };
-    let (client_id, client_secret) = match (var(ENV_CLIENT_ID), var(ENV_CLIENT_SECRET)) {
-        (Some(id), Some(secret)) => (id, secret),
-        _ => (SANDBOX_CREDENTIAL.to_owned(), SANDBOX_CREDENTIAL.to_owned()),
-    };
+    let (client_id, client_secret, _) = sandbox_credentials();
     let state = net.sandbox_state.clone();
     if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| {

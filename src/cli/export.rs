@@ -31,18 +31,6 @@ pub struct ExportArgs {
     pub network: NetworkArgs,
 }
 
-fn product(s: &str) -> anyhow::Result<ProductId> {
-    if let Some(p) = ProductId::from_alias(s) {
-        return Ok(p);
-    }
-    match s.parse::<u32>() {
-        Ok(n) => Ok(ProductId(n)),
-        Err(_) => bail!(
-            "--product {s}: expected linkus, appliance, software-edition, cloud-pbx or a product ID"
-        ),
-    }
-}
-
 fn alias(p: ProductId) -> Option<v1::ProductAlias> {
     Some(match p {
         ProductId::LINKUS => v1::ProductAlias::Linkus,
@@ -96,7 +84,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
     } else {
         args.products
             .iter()
-            .map(|s| product(s))
+            .map(|s| super::catalog::parse_product(s))
             .collect::<anyhow::Result<_>>()?
     };
     let rt = config::runtime()?;

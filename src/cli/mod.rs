@@ -84,20 +84,6 @@ pub enum ColorChoice {
     Never,
 }
 
-impl ColorChoice {
-    /// Whether to colour a stream: `always`, `never`, or under `auto` when the stream is a
-    /// terminal and NO_COLOR is unset or empty.
-    pub fn enabled(self, stream_is_terminal: bool) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,

@@ -11,12 +11,10 @@ use clap::{Args, ValueEnum};
 use crate::clock::{Clock, Now};
 use crate::sandbox::{self, OrderStatusMode, SandboxConfig, Seed};
 
-use super::{Exit, GlobalArgs};
-
-const DEFAULT_CREDENTIAL: &str = "sandbox";
+use super::{Exit, GlobalArgs, config};
 
 const SANDBOX_HELP: &str = "\
-Credentials accepted: ENTITLE_CLIENT_ID / ENTITLE_CLIENT_SECRET when set, otherwise
+Credentials accepted: ENTITLE_CLIENT_ID / ENTITLE_CLIENT_SECRET when both are set, otherwise
 sandbox / sandbox.
 
 Admin endpoints (no auth, not part of the vendor API):
@@ -81,24 +79,8 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Credentials from the environment, else the documented defaults; the secret is never shown.
-fn credentials() -> (String, String, bool) {
-    let id = std::env::var("ENTITLE_CLIENT_ID")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let secret = std::env::var("ENTITLE_CLIENT_SECRET")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let from_env = id.is_some() || secret.is_some();
-    (
-        id.unwrap_or_else(|| DEFAULT_CREDENTIAL.to_owned()),
-        secret.unwrap_or_else(|| DEFAULT_CREDENTIAL.to_owned()),
-        from_env,
-    )
-}
-
 pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
-    let (client_id, client_secret, from_env) = credentials();
+    let (client_id, client_secret, from_env) = config::sandbox_credentials();
     let config = SandboxConfig {
         listen: args.listen,
         state_file: args.state.clone(),

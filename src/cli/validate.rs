@@ -42,7 +42,7 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<Exit> {
         }
         Err(problems) => {
             let stderr = std::io::stderr();
-            let color = global.color.enabled(stderr.is_terminal());
+            let color = super::config::use_color(global, stderr.is_terminal());
             let mut err = stderr.lock();
             problems.render(&[], &mut err, color)?;
             let files = problems.file_count();

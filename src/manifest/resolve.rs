@@ -18,8 +18,6 @@ use crate::model::{Cycle, ProductId};
 
 /// Longest renewal window: renewing more than a year ahead is never what is meant.
 pub(crate) const MAX_RENEW_BEFORE_DAYS: u32 = 365;
-/// Total extensions a Cloud PBX may have (partner-api section 5, rule 6).
-pub(crate) const CLOUD_PBX_EXTENSIONS: std::ops::RangeInclusive<u32> = 5..=500;
 
 /// The outcome of one file: the PBXs that resolved, and every problem found.
 pub(crate) struct FileOutcome {
@@ -551,14 +549,14 @@ fn resolve_entry(
     }
     if product.value == ProductId::CLOUD_PBX
         && let Some(x) = &extensions
-        && !CLOUD_PBX_EXTENSIONS.contains(&x.value)
+        && !ProductId::CLOUD_PBX_EXTENSIONS.contains(&x.value)
     {
         cx.error(
             x.at.clone(),
             format!(
                 "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
-                CLOUD_PBX_EXTENSIONS.start(),
-                CLOUD_PBX_EXTENSIONS.end(),
+                ProductId::CLOUD_PBX_EXTENSIONS.start(),
+                ProductId::CLOUD_PBX_EXTENSIONS.end(),
                 x.value
             ),
             None,

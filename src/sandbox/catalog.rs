@@ -2,7 +2,7 @@
 //! tiers, kinds and billing cycles, plus the sandbox's deterministic USD price list (used by both
 //! the order log's `totalAmount` and the L9 calculator).
 
-use crate::model::{Cycle, ServiceKind};
+use super::vocab::{Cycle, ServiceKind};
 use crate::wire::Id;
 
 /// Ultimate Plan of the Software Edition: the sandbox's own ID (the vendor's is unpublished).

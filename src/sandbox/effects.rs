@@ -1,6 +1,6 @@
 //! What a succeeded order does to the account (partner-api section 5, "Effects").
 
-use crate::model::ServiceKind;
+use super::vocab::ServiceKind;
 
 use super::catalog::Catalog;
 use super::rules::{Checked, Effect};

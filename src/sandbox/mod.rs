@@ -33,6 +33,7 @@ mod rules;
 mod seed;
 mod vendor;
 mod views;
+mod vocab;
 mod world;
 
 use std::fmt;
@@ -98,6 +99,23 @@ pub enum OrderStatusMode {
     Pending,
 }
 
+/// The client ID and secret a sandbox accepts unless given others.
+pub const DEFAULT_CREDENTIAL: &str = "sandbox";
+
+/// The credential a sandbox accepts: the caller's pair when both halves are given (so scripts
+/// written for the real API run unchanged), else `sandbox` / `sandbox`. Returns whether the
+/// caller's pair is used.
+pub fn accepted_credentials(id: Option<String>, secret: Option<String>) -> (String, String, bool) {
+    match (id, secret) {
+        (Some(id), Some(secret)) => (id, secret, true),
+        _ => (
+            DEFAULT_CREDENTIAL.to_owned(),
+            DEFAULT_CREDENTIAL.to_owned(),
+            false,
+        ),
+    }
+}
+
 /// How a sandbox is started.
 #[derive(Clone)]
 pub struct SandboxConfig {
@@ -132,8 +150,8 @@ impl Default for SandboxConfig {
             latency_ms: 0,
             fail_rate: 0.0,
             order_status: OrderStatusMode::Succeed,
-            client_id: "sandbox".to_owned(),
-            client_secret: "sandbox".to_owned(),
+            client_id: DEFAULT_CREDENTIAL.to_owned(),
+            client_secret: DEFAULT_CREDENTIAL.to_owned(),
             rng_seed: 0,
         }
     }

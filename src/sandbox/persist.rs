@@ -1,9 +1,8 @@
 //! The `--state` file: the account written atomically (temporary file, fsync, rename, fsync of
 //! the directory) after every change, so a crash leaves either the old or the new state.
 
-use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 use super::world::{FORMAT, World};
 
@@ -41,37 +40,7 @@ pub fn save(path: &Path, world: &World) -> std::io::Result<()> {
         serde_json::to_vec(world)
     }
     .map_err(std::io::Error::other)?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        // Make the rename itself durable; not every platform can open a directory.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "sandbox.json".into());
-    name.push(format!(".tmp-{}", std::process::id()));
-    path.with_file_name(name)
+    crate::atomic::write(path, &bytes)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 
+use super::vocab::{Cycle, ServiceKind};
 use crate::date::Date;
-use crate::model::{Cycle, ServiceKind};
 use crate::wire::{Id, OrderBody, OrderLine};
 
 use super::catalog::{Catalog, Plan, Price, Product, Service, Unit};

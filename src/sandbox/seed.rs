@@ -4,8 +4,8 @@
 //! Every date and time of a seed is an offset from the sandbox's today, so the demo shows the
 //! same scenarios whatever day it runs: section 7's table is the demo on its today, 2026-11-22.
 
+use super::vocab::Cycle;
 use crate::date::Date;
-use crate::model::Cycle;
 use crate::wire::Id;
 
 use super::Seed;
@@ -166,7 +166,7 @@ fn fleet(n: usize, catalog: &Catalog, today: Date) -> Vec<Subscription> {
                     for svc in &product.services {
                         let allowed = svc.requires_plan_ids.is_empty()
                             || svc.requires_plan_ids.contains(&plan.id);
-                        if svc.kind == crate::model::ServiceKind::Feature
+                        if svc.kind == super::vocab::ServiceKind::Feature
                             && allowed
                             && rng.u8(0..4) == 0
                         {

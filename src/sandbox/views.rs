@@ -91,7 +91,7 @@ pub fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDetail {
 
 /// L4. Pricing IDs are the plan or service ID plus one.
 pub fn catalog(product: &Product) -> wire::Catalog {
-    let cycles = |cs: &[crate::model::Cycle]| cs.iter().map(|c| c.as_str().to_owned()).collect();
+    let cycles = |cs: &[super::vocab::Cycle]| cs.iter().map(|c| c.as_str().to_owned()).collect();
     wire::Catalog {
         offering_id: product.offering_id.to_string(),
         product_id: product.id,

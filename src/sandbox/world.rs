@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::vocab::Cycle;
 use crate::date::Date;
-use crate::model::Cycle;
 use crate::wire::Id;
 
 /// Bumped when the persisted shape changes incompatibly.
