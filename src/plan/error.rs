@@ -5,14 +5,16 @@ use std::fmt;
 
 use crate::manifest::{DesiredPbx, Loc};
 
+use super::rule::Rule;
+
 /// One reason a PBX cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError {
     /// `SN (product)`.
     pub pbx: String,
     pub at: Loc,
-    /// The contract's rule number (partner-api section 5), when one applies.
-    pub rule: Option<u8>,
+    /// The contract's rule (partner-api section 5), when one applies.
+    pub rule: Option<Rule>,
     pub message: String,
     pub help: Option<String>,
 }
@@ -21,7 +23,7 @@ impl PlanError {
     pub fn new(
         d: &DesiredPbx,
         at: &Loc,
-        rule: Option<u8>,
+        rule: Option<Rule>,
         message: String,
         help: Option<String>,
     ) -> PlanError {

@@ -2,6 +2,7 @@
 //! [`Plan`]. No I/O, no async, no printing — every rule of the vendor contract (section 5) is
 //! checked here before anything is sent, which makes it exhaustively unit-testable.
 
+mod billing;
 mod error;
 mod keys;
 mod lines;
@@ -10,6 +11,8 @@ pub mod money;
 mod pbx;
 mod requirements;
 mod resolve;
+mod rule;
+mod steps;
 
 #[cfg(test)]
 mod tests;
@@ -20,6 +23,7 @@ pub use error::{PlanError, PlanErrors};
 pub use keys::{fingerprint, plan_id, po_number, sha256_hex};
 pub use model::*;
 pub use requirements::{Requirements, requirements};
+pub use rule::Rule;
 
 use crate::date::Date;
 use crate::manifest::DesiredPbx;

@@ -39,7 +39,7 @@ fn needs(d: &DesiredPbx, o: &ObservedPbx, today: Date) -> (bool, bool) {
                 .plan
                 .as_ref()
                 .is_none_or(|w| refers_to(&w.value, cur.id, &cur.name));
-            let same_cycle = super::pbx::wanted_cycle(d, cur.cycle) == cur.cycle;
+            let same_cycle = super::steps::wanted_cycle(d, cur.cycle) == cur.cycle;
             if !(same_plan && same_cycle) {
                 catalog = true;
                 order = true;

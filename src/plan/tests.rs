@@ -478,7 +478,7 @@ fn upgrade_keeps_a_multi_year_term() {
 
     d.term = Some(at(1, 8));
     let e = only_error(run_with(vec![d], vec![o]));
-    assert_eq!(e.rule, Some(4));
+    assert_eq!(e.rule, Some(Rule::SwitchKeepsTheTerm));
     assert_eq!(e.at.line, 8);
     assert!(
         e.message.contains("keeps the current 3 years term"),
@@ -578,7 +578,7 @@ fn disaster_recovery_needs_ultimate_plan() {
     let mut d = desired("3651D3296882", 12);
     d.services = Some(vec![name("Disaster Recovery", 9).unwrap()]);
     let e = only_error(run(d));
-    assert_eq!(e.rule, Some(2));
+    assert_eq!(e.rule, Some(Rule::ServiceRequiresPlan));
     assert_eq!(e.at.line, 9);
     assert_eq!(
         e.message,
@@ -620,7 +620,7 @@ fn capacity_never_shrinks_and_pce_stays_within_bounds() {
     let mut d = desired("3651D3296882", 12);
     d.extensions = Some(at(50, 8));
     let e = only_error(run(d));
-    assert_eq!(e.rule, Some(9));
+    assert_eq!(e.rule, Some(Rule::CapacityNeverShrinks));
     assert!(
         e.message
             .starts_with("50 extensions asked but 100 are in force")
@@ -628,7 +628,7 @@ fn capacity_never_shrinks_and_pce_stays_within_bounds() {
 
     let mut d = desired("3658B431119665QJ", 13);
     d.extensions = Some(at(600, 8));
-    assert_eq!(only_error(run(d)).rule, Some(6));
+    assert_eq!(only_error(run(d)).rule, Some(Rule::CloudPbxExtensions));
 }
 
 #[test]
@@ -636,7 +636,7 @@ fn services_without_any_plan_are_refused() {
     let mut d = desired("369471667338", 9);
     d.extensions = Some(at(20, 8));
     let e = only_error(run(d));
-    assert_eq!(e.rule, Some(1));
+    assert_eq!(e.rule, Some(Rule::ServicesHangOnThePlan));
 }
 
 #[test]
@@ -645,7 +645,7 @@ fn unknown_billing_contact_is_refused_with_a_suggestion() {
     d.extensions = Some(at(300, 8));
     d.billing_contact = Some(at(ContactRef::Email("biling@example.com".into()), 1));
     let e = only_error(run(d));
-    assert_eq!(e.rule, Some(8));
+    assert_eq!(e.rule, Some(Rule::AccountReferences));
     assert_eq!(
         e.help.as_deref(),
         Some("did you mean `billing@example.com`?")
@@ -658,7 +658,7 @@ fn cycle_not_sold_is_refused() {
     d.plan = name("Linkus Cloud Service", 6);
     d.billing_cycle = Some(at(Cycle::Monthly, 7));
     let e = only_error(run(d));
-    assert_eq!(e.rule, Some(3));
+    assert_eq!(e.rule, Some(Rule::BillingTerm));
     assert_eq!(e.help.as_deref(), Some("use `billingCycle: annually`"));
 }
 
