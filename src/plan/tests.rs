@@ -11,6 +11,8 @@ use crate::manifest::{CatalogRef, ContactRef, DesiredPbx, Located};
 use crate::model::*;
 use crate::testing::{self, at, date, observed, observed_plan};
 
+mod requirements;
+
 const BILLING: Id = Id(3197218168379846218);
 const PSE_ENT: Id = Id(3049040650094403584);
 const PSE_ULT: Id = Id(3049040650094409999);
