@@ -194,24 +194,17 @@ fn cycles_text(c: &[crate::model::Cycle]) -> String {
 
 // ---------------------------------------------------------------- text
 
+/// Whether colour is on, with the one styling of `render`.
 struct Style {
     color: bool,
 }
 
 impl Style {
     fn bold(&self, s: &str) -> String {
-        if self.color {
-            format!("\x1b[1m{s}\x1b[0m")
-        } else {
-            s.to_owned()
-        }
+        crate::render::Style::Bold.paint(s, self.color)
     }
     fn dim(&self, s: &str) -> String {
-        if self.color {
-            format!("\x1b[2m{s}\x1b[0m")
-        } else {
-            s.to_owned()
-        }
+        crate::render::Style::Dim.paint(s, self.color)
     }
 }
 

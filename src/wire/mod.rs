@@ -43,15 +43,6 @@ pub mod codes {
     pub const INTERNAL_ERROR: &str = "internal_error";
 }
 
-/// `result` of a `parameter_validation_failed` error.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FieldError {
-    #[serde(default)]
-    pub field: String,
-    #[serde(default)]
-    pub reason: String,
-}
-
 /// Token and refresh response (`expiresIn` is a string on the wire; a number is tolerated).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
