@@ -24,6 +24,7 @@ pub use keys::{fingerprint, plan_id, po_number, sha256_hex};
 pub use model::*;
 pub use requirements::{Requirements, requirements};
 pub use rule::Rule;
+pub use steps::renewal_refusal_help;
 
 use crate::date::Date;
 use crate::manifest::DesiredPbx;

@@ -18,8 +18,10 @@ pub enum Rule {
     BillingTerm,
     /// 4. An upgrade keeps the current multi-year interval; a downgrade takes effect at expiry.
     SwitchKeepsTheTerm,
-    /// 5. `renew_plan` renews the plan (quantity = the extensions in force) and every
-    ///    subscribed service in one order, on the same billing cycle.
+    /// 5. `renew_plan` renews the plan (quantity = the extensions in force) and its services in
+    ///    one order, on the same billing cycle. The documentation has every subscribed service in
+    ///    it; whether the vendor refuses a renewal without one is not known, and the planner
+    ///    leaves out the services a manifest drops (see `renewal_refusal_help`).
     Renewal,
     /// 6. A Cloud PBX holds between 5 and 500 extensions in total.
     CloudPbxExtensions,
@@ -77,7 +79,7 @@ impl Rule {
                 "switching to a higher plan keeps the current term; a lower plan takes effect when the term ends"
             }
             Rule::Renewal => {
-                "a renewal renews the plan, for the extensions in force, and every subscribed service, on the same billing cycle"
+                "a renewal renews the plan, for the extensions in force, on the same billing cycle; the documentation has it include every subscribed service"
             }
             Rule::CloudPbxExtensions => "a Cloud PBX holds between 5 and 500 extensions in total",
             Rule::PurchaseOnlyWithoutPlan => {

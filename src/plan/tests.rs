@@ -11,6 +11,7 @@ use crate::manifest::{CatalogRef, ContactRef, DesiredPbx, Located};
 use crate::model::*;
 use crate::testing::{self, at, date, observed, observed_plan};
 
+mod renewal;
 mod requirements;
 
 const BILLING: Id = Id(3197218168379846218);

@@ -10,6 +10,7 @@ mod renewal;
 mod services;
 
 pub(crate) use purchase_switch::PlanOutcome;
+pub use renewal::renewal_refusal_help;
 pub(crate) use services::ServicesOutcome;
 
 use crate::date::Date;
