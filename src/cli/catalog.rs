@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
 use crate::api::Client;
 use crate::clock::Clock;
-use crate::model::{Catalog, Contact, ProductId};
+use crate::model::{Catalog, Contact, Id, ProductId};
 
 const NEEDS_PBX: &str = "needs a PBX of this product in the account";
 
@@ -22,7 +22,8 @@ pub struct CatalogArgs {
     /// Only this product: linkus, appliance, software-edition, cloud-pbx, or a product ID.
     #[arg(long, value_name = "PRODUCT")]
     pub product: Option<String>,
-    /// Output format. In JSON every 19-digit ID is a string (a JavaScript number would round it).
+    /// Output format. JSON keeps 19-digit IDs as exact numbers, as the plan's JSON and the vendor
+    /// do (read them with a parser that keeps 64-bit integers).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -329,12 +330,13 @@ pub fn render_text(report: &CatalogReport, w: &mut impl Write, color: bool) -> s
 
 // ---------------------------------------------------------------- json
 
-/// Version of the JSON document below; bumped on any incompatible change.
-pub const JSON_FORMAT_VERSION: u32 = 1;
+/// Version of the JSON document below, `major.minor` like the plan's; the major is bumped on any
+/// incompatible change (2.0: IDs became numbers and the version a string).
+pub const JSON_FORMAT_VERSION: &str = "2.0";
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    format_version: u32,
+    format_version: &'static str,
     products: Vec<JsonProduct<'a>>,
     billing_contacts: Vec<JsonContact<'a>>,
 }
@@ -355,7 +357,7 @@ struct JsonProduct<'a> {
 
 #[derive(Serialize)]
 struct JsonPlan<'a> {
-    id: String,
+    id: Id,
     name: &'a str,
     tier: u32,
     cycles: Vec<&'static str>,
@@ -363,7 +365,7 @@ struct JsonPlan<'a> {
 
 #[derive(Serialize)]
 struct JsonService<'a> {
-    id: String,
+    id: Id,
     name: &'a str,
     kind: &'static str,
     cycles: Vec<&'static str>,
@@ -373,19 +375,18 @@ struct JsonService<'a> {
 
 #[derive(Serialize)]
 struct JsonPlanRef {
-    id: String,
+    id: Id,
     name: Option<String>,
 }
 
 #[derive(Serialize)]
 struct JsonContact<'a> {
-    id: String,
+    id: Id,
     email: &'a str,
     name: &'a str,
 }
 
-/// The machine listing. IDs are strings: 19-digit IDs exceed what a JSON number keeps exactly in
-/// JavaScript and many other readers.
+/// The machine listing. IDs are exact JSON numbers, as in the plan's JSON.
 pub fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Result<()> {
     let doc = JsonReport {
         format_version: JSON_FORMAT_VERSION,
@@ -399,7 +400,7 @@ pub fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Resul
                         cat.plans
                             .iter()
                             .map(|p| JsonPlan {
-                                id: p.id.to_string(),
+                                id: p.id,
                                 name: &p.name,
                                 tier: p.tier,
                                 cycles: p.cycles.iter().map(|c| c.as_str()).collect(),
@@ -408,7 +409,7 @@ pub fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Resul
                         cat.services
                             .iter()
                             .map(|s| JsonService {
-                                id: s.id.to_string(),
+                                id: s.id,
                                 name: &s.name,
                                 kind: s.kind.as_str(),
                                 cycles: s.cycles.iter().map(|c| c.as_str()).collect(),
@@ -416,7 +417,7 @@ pub fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Resul
                                     .requires_plan_ids
                                     .iter()
                                     .map(|id| JsonPlanRef {
-                                        id: id.to_string(),
+                                        id: *id,
                                         name: cat.plan(*id).map(|p| p.name.clone()),
                                     })
                                     .collect(),
@@ -440,7 +441,7 @@ pub fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Resul
             .contacts
             .iter()
             .map(|c| JsonContact {
-                id: c.id.to_string(),
+                id: c.id,
                 email: &c.email,
                 name: &c.name,
             })

@@ -150,7 +150,7 @@ billing contacts:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn json_has_string_ids_and_stable_names() {
+async fn json_has_exact_number_ids_and_stable_names() {
     let fx = account().await;
     let out = entitle(
         &fx.base_url,
@@ -159,26 +159,28 @@ async fn json_has_string_ids_and_stable_names() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Exact: serde_json keeps the 19 digits.
+    assert!(text(&out.stdout).contains("\"id\": 3049040650094403584"));
     assert_eq!(
         doc,
         json!({
-            "format_version": 1,
+            "format_version": "2.0",
             "products": [{
                 "product_id": 12, "alias": "software-edition", "name": "P-Series Software Edition",
                 "catalog_available": true, "catalog_sn": null, "note": null,
                 "plans": [
-                    {"id": "3049040650094403584", "name": "Enterprise Plan", "tier": 2, "cycles": ["annually"]},
-                    {"id": "3049040650094409999", "name": "Ultimate Plan", "tier": 3, "cycles": ["annually"]}],
+                    {"id": 3049040650094403584u64, "name": "Enterprise Plan", "tier": 2, "cycles": ["annually"]},
+                    {"id": 3049040650094409999u64, "name": "Ultimate Plan", "tier": 3, "cycles": ["annually"]}],
                 "services": [
-                    {"id": "3115983610256539648", "name": "Hotel PMS Integration", "kind": "feature",
+                    {"id": 3115983610256539648u64, "name": "Hotel PMS Integration", "kind": "feature",
                      "cycles": ["annually"], "requires_plans": []},
-                    {"id": "3049060579827040256", "name": "Extension Expansion", "kind": "extensions",
+                    {"id": 3049060579827040256u64, "name": "Extension Expansion", "kind": "extensions",
                      "cycles": ["annually"], "requires_plans": []},
-                    {"id": "3115983610256530002", "name": "Disaster Recovery", "kind": "feature",
+                    {"id": 3115983610256530002u64, "name": "Disaster Recovery", "kind": "feature",
                      "cycles": ["annually"],
-                     "requires_plans": [{"id": "3049040650094409999", "name": "Ultimate Plan"}]}]
+                     "requires_plans": [{"id": 3049040650094409999u64, "name": "Ultimate Plan"}]}]
             }],
-            "billing_contacts": [{"id": "3197218168379846218", "email": "billing@example.com", "name": "Bo Li"}]
+            "billing_contacts": [{"id": 3197218168379846218u64, "email": "billing@example.com", "name": "Bo Li"}]
         })
     );
     // Only the product asked for was looked up.
