@@ -7,7 +7,12 @@ use crate::wire::OrderLine;
 const RECURRING: &str = "recurring";
 
 /// `purchase_plan` / `switch_plan` plan line (seeds 002, 003).
-pub fn plan_line(plan: Id, purchase_type: &str, cycle: Cycle, multi_cycle: u32) -> OrderLine {
+pub(crate) fn plan_line(
+    plan: Id,
+    purchase_type: &str,
+    cycle: Cycle,
+    multi_cycle: u32,
+) -> OrderLine {
     OrderLine {
         connection_plan_id: None,
         service_type: "plan".into(),
@@ -21,7 +26,7 @@ pub fn plan_line(plan: Id, purchase_type: &str, cycle: Cycle, multi_cycle: u32) 
 }
 
 /// `purchase_service` line of an on/off service (seed 000): no quantity, `multiCycle` 0.
-pub fn feature_line(
+pub(crate) fn feature_line(
     connection_plan: Id,
     service: Id,
     cycle: Cycle,
@@ -40,7 +45,12 @@ pub fn feature_line(
 }
 
 /// `purchase_service` capacity line (seed 001): a quantity and no `multiCycle`.
-pub fn capacity_line(connection_plan: Id, service: Id, cycle: Cycle, quantity: u32) -> OrderLine {
+pub(crate) fn capacity_line(
+    connection_plan: Id,
+    service: Id,
+    cycle: Cycle,
+    quantity: u32,
+) -> OrderLine {
     OrderLine {
         connection_plan_id: Some(connection_plan),
         service_type: "service".into(),
@@ -54,7 +64,7 @@ pub fn capacity_line(connection_plan: Id, service: Id, cycle: Cycle, quantity: u
 }
 
 /// `renew_plan` plan line (seed 004): quantity = the extension count in force.
-pub fn renew_plan_line(plan: Id, cycle: Cycle, extensions: Option<u32>) -> OrderLine {
+pub(crate) fn renew_plan_line(plan: Id, cycle: Cycle, extensions: Option<u32>) -> OrderLine {
     OrderLine {
         connection_plan_id: None,
         service_type: "plan".into(),
@@ -68,7 +78,7 @@ pub fn renew_plan_line(plan: Id, cycle: Cycle, extensions: Option<u32>) -> Order
 }
 
 /// `renew_plan` service line (seed 004): hangs on the plan, no billing model, no quantity.
-pub fn renew_service_line(plan: Id, service: Id, cycle: Cycle) -> OrderLine {
+pub(crate) fn renew_service_line(plan: Id, service: Id, cycle: Cycle) -> OrderLine {
     OrderLine {
         connection_plan_id: Some(plan),
         service_type: "service".into(),

@@ -1,6 +1,7 @@
 //! The plan as data: what will be ordered for each PBX, why, and the exact bodies. The same
 //! types are printed as `--format json` and saved with `plan -o` (versioned, see
-//! `docs/plan-format.md`), so they serialize with stable camelCase names.
+//! `docs/plan-format.md`), so they serialize with stable snake_case names; the order bodies
+//! inside keep the vendor's camelCase, byte for byte what is sent.
 
 use serde::{Deserialize, Serialize};
 

@@ -5,7 +5,7 @@ use crate::manifest::CatalogRef;
 use crate::model::{Catalog, CatalogPlan, CatalogService, Id};
 
 /// Does a manifest reference name this (id, name)?
-pub fn refers_to(r: &CatalogRef, id: Id, name: &str) -> bool {
+pub(crate) fn refers_to(r: &CatalogRef, id: Id, name: &str) -> bool {
     match r {
         CatalogRef::Id(want) => *want == id,
         CatalogRef::Name(want) => want.trim().eq_ignore_ascii_case(name.trim()),
@@ -13,9 +13,9 @@ pub fn refers_to(r: &CatalogRef, id: Id, name: &str) -> bool {
 }
 
 /// Why a reference did not resolve, with the closest real name when there is one.
-pub struct Unresolved {
-    pub suggestion: Option<String>,
-    pub known: Vec<String>,
+pub(crate) struct Unresolved {
+    pub(crate) suggestion: Option<String>,
+    pub(crate) known: Vec<String>,
 }
 
 fn unresolved<'a>(r: &CatalogRef, names: impl Iterator<Item = &'a str> + Clone) -> Unresolved {
@@ -29,14 +29,17 @@ fn unresolved<'a>(r: &CatalogRef, names: impl Iterator<Item = &'a str> + Clone) 
     }
 }
 
-pub fn plan<'c>(cat: &'c Catalog, r: &CatalogRef) -> Result<&'c CatalogPlan, Unresolved> {
+pub(crate) fn plan<'c>(cat: &'c Catalog, r: &CatalogRef) -> Result<&'c CatalogPlan, Unresolved> {
     cat.plans
         .iter()
         .find(|p| refers_to(r, p.id, &p.name))
         .ok_or_else(|| unresolved(r, cat.plans.iter().map(|p| p.name.as_str())))
 }
 
-pub fn service<'c>(cat: &'c Catalog, r: &CatalogRef) -> Result<&'c CatalogService, Unresolved> {
+pub(crate) fn service<'c>(
+    cat: &'c Catalog,
+    r: &CatalogRef,
+) -> Result<&'c CatalogService, Unresolved> {
     cat.services
         .iter()
         .find(|s| refers_to(r, s.id, &s.name))
@@ -52,7 +55,7 @@ pub fn service<'c>(cat: &'c Catalog, r: &CatalogRef) -> Result<&'c CatalogServic
 }
 
 /// "did you mean `X`?" or the list of valid names.
-pub fn help(u: &Unresolved, what: &str) -> String {
+pub(crate) fn help(u: &Unresolved, what: &str) -> String {
     match &u.suggestion {
         Some(s) => format!("did you mean `{s}`?"),
         None if u.known.is_empty() => format!("the catalog lists no {what}s"),
