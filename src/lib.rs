@@ -6,8 +6,8 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod atomic;
 pub mod apply;
+pub mod atomic;
 pub mod cli;
 pub mod clock;
 pub mod date;
