@@ -72,6 +72,7 @@ fn run(n: usize, latency_ms: u64) {
             latency_ms: 0,
             fail_rate: 0.0,
             order_status: OrderStatusMode::Succeed,
+            renewal_requires_all_services: true,
             client_id: "bench".into(),
             client_secret: "bench".into(),
             rng_seed: 1,

@@ -369,7 +369,14 @@ async fn run_pbx<V: Vendor>(
                         };
                         (outcome, Some(order_no), Some(status.to_string()), None)
                     }
-                    SendOutcome::Rejected(e) => (Outcome::Failed, None, None, Some(e.to_string())),
+                    SendOutcome::Rejected(e) => {
+                        // A renewal that leaves a service out may be refused for it: say how
+                        // to keep the service or end it.
+                        let help = crate::plan::renewal_refusal_help(&p.observed, a)
+                            .map(|h| format!("; {h}"))
+                            .unwrap_or_default();
+                        (Outcome::Failed, None, None, Some(format!("{e}{help}")))
+                    }
                     SendOutcome::Unknown(e) => (Outcome::Unknown, None, None, Some(e.to_string())),
                 };
                 let state = match outcome {

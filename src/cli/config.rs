@@ -134,6 +134,7 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
         latency_ms: 0,
         fail_rate: 0.0,
         order_status: OrderStatusMode::Succeed,
+        renewal_requires_all_services: true,
         client_id: client_id.clone(),
         client_secret: client_secret.clone(),
         rng_seed: 0,

@@ -23,8 +23,9 @@ Admin endpoints (no auth, not part of the vendor API):
   GET  /_sandbox/state               the whole account as JSON
   GET  /_sandbox/faults              the fault switches, and the faults served so far
   POST /_sandbox/faults              set switches: failRate, retryAfterSecs, nextOrderSaves,
-                                     holdOrderSave, readFaultEvery, orderStatus, stallSecs,
-                                     latencyMs, tokenLifetimeSecs
+                                     holdOrderSave, readFaultEvery, orderStatus,
+                                     renewalRequiresAllServices, stallSecs, latencyMs,
+                                     tokenLifetimeSecs
   POST /_sandbox/release             every held order save goes on
   POST /_sandbox/orders/{orderNo}/pay  a pending order succeeds and takes effect
   POST /_sandbox/reset               back to the seed; logs cleared
@@ -64,6 +65,10 @@ pub struct SandboxArgs {
     /// Seed of the fault dice, to replay a run.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub rng_seed: u64,
+    /// Accept a renewal that leaves subscribed services out (they lapse at the term end).
+    /// By default the sandbox refuses one, as rule 5 of the contract says the vendor does.
+    #[arg(long)]
+    pub partial_renewals: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,6 +97,7 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
             OrderStatusArg::Succeed => OrderStatusMode::Succeed,
             OrderStatusArg::Pending => OrderStatusMode::Pending,
         },
+        renewal_requires_all_services: !args.partial_renewals,
         client_id,
         client_secret,
         rng_seed: args.rng_seed,

@@ -89,7 +89,8 @@ async fn pay(State(app): State<Arc<App>>, Path(order): Path<String>) -> Response
     inner.world.settle(today);
     let body: Result<OrderBody, _> = serde_json::from_value(inner.world.orders[idx].body.clone());
     let checked = match body {
-        Ok(b) => rules::check(&inner.world, &app.catalog, &b, today).map_err(|e| e.message),
+        Ok(b) => rules::check(&inner.world, &app.catalog, &b, today, inner.faults.policy)
+            .map_err(|e| e.message),
         Err(e) => Err(e.to_string()),
     };
     let result = match checked {
@@ -131,6 +132,7 @@ fn faults_json(app: &App) -> Value {
         "latencyMs": f.latency.as_millis() as u64,
         "tokenLifetimeSecs": inner.tokens.access_lifetime.as_secs(),
         "holdOrderSave": f.hold_order_save,
+        "renewalRequiresAllServices": f.policy.renewal_requires_all_services,
         "holdsReached": *app.holds().borrow(),
         "served": f.served,
     })
@@ -160,6 +162,7 @@ struct FaultPatch {
     /// `Some(None)` turns the every-nth fault off.
     read_fault_every: Option<Option<EveryNth>>,
     order_status: Option<OrderStatusMode>,
+    renewal_requires_all_services: Option<bool>,
 }
 
 impl FaultPatch {
@@ -203,6 +206,10 @@ impl FaultPatch {
                         })?)
                     });
                 }
+                "renewalRequiresAllServices" => {
+                    p.renewal_requires_all_services =
+                        Some(value.as_bool().ok_or_else(|| bad("true or false"))?);
+                }
                 "orderStatus" => {
                     p.order_status = Some(match value.as_str() {
                         Some("succeed") => OrderStatusMode::Succeed,
@@ -212,7 +219,7 @@ impl FaultPatch {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, holdOrderSave, readFaultEvery, orderStatus, stallSecs, latencyMs, tokenLifetimeSecs"
+                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, holdOrderSave, readFaultEvery, orderStatus, renewalRequiresAllServices, stallSecs, latencyMs, tokenLifetimeSecs"
                     ));
                 }
             }
@@ -245,6 +252,9 @@ impl FaultPatch {
         }
         if let Some(m) = self.order_status {
             f.order_status = m;
+        }
+        if let Some(all) = self.renewal_requires_all_services {
+            f.policy.renewal_requires_all_services = all;
         }
         if let Some(d) = self.token_lifetime {
             inner.tokens.access_lifetime = d;

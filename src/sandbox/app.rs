@@ -192,10 +192,12 @@ impl App {
 }
 
 fn initial_faults(config: &SandboxConfig) -> Faults {
-    Faults::new(
+    let mut faults = Faults::new(
         config.fail_rate,
         config.order_status,
         Duration::from_millis(config.latency_ms),
         config.rng_seed,
-    )
+    );
+    faults.policy.renewal_requires_all_services = config.renewal_requires_all_services;
+    faults
 }

@@ -50,11 +50,15 @@ pub fn apply(world: &mut World, catalog: &Catalog, checked: &Checked) {
             sub.recording_minutes = sub.recording_minutes.saturating_add(*recording_minutes);
             sub.services.extend(subscribe.iter().cloned());
         }
-        Effect::Renew { expire } => {
+        Effect::Renew { expire, services } => {
             if let Some(term) = &mut sub.plan {
                 term.expire = *expire;
             }
-            for s in &mut sub.services {
+            for s in sub
+                .services
+                .iter_mut()
+                .filter(|s| services.contains(&s.service_id))
+            {
                 s.expire = *expire;
             }
         }

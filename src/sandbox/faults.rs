@@ -16,6 +16,7 @@ use axum::body::{Body, Bytes, HttpBody};
 use serde::{Deserialize, Serialize};
 
 use super::OrderStatusMode;
+use super::rules::Policy;
 
 /// A fault on a read (GET endpoints and the L9 calculator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +100,8 @@ pub struct Faults {
     pub order_status: OrderStatusMode,
     pub latency: Duration,
     pub hold_order_save: Option<Hold>,
+    /// How the simulated vendor applies rules the real one may apply otherwise.
+    pub policy: Policy,
     /// Faults served so far, by name (`rate_limit`, `commit_then_500`, ...).
     pub served: BTreeMap<&'static str, u64>,
     reads: u64,
@@ -124,6 +127,7 @@ impl Faults {
             order_status,
             latency,
             hold_order_save: None,
+            policy: Policy::default(),
             served: BTreeMap::new(),
             reads: 0,
             rng: fastrand::Rng::with_seed(rng_seed),

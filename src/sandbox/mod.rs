@@ -132,6 +132,9 @@ pub struct SandboxConfig {
     /// Probability of an injected fault per request (reads and order saves).
     pub fail_rate: f64,
     pub order_status: OrderStatusMode,
+    /// `renew_plan` must renew every subscribed service (rule 5 as documented; the default).
+    /// Off: a renewal may leave services out, and they lapse at the old term end.
+    pub renewal_requires_all_services: bool,
     /// Accepted credentials.
     pub client_id: String,
     pub client_secret: String,
@@ -150,6 +153,7 @@ impl Default for SandboxConfig {
             latency_ms: 0,
             fail_rate: 0.0,
             order_status: OrderStatusMode::Succeed,
+            renewal_requires_all_services: true,
             client_id: DEFAULT_CREDENTIAL.to_owned(),
             client_secret: DEFAULT_CREDENTIAL.to_owned(),
             rng_seed: 0,
@@ -168,6 +172,10 @@ impl fmt::Debug for SandboxConfig {
             .field("latency_ms", &self.latency_ms)
             .field("fail_rate", &self.fail_rate)
             .field("order_status", &self.order_status)
+            .field(
+                "renewal_requires_all_services",
+                &self.renewal_requires_all_services,
+            )
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("rng_seed", &self.rng_seed)

@@ -37,7 +37,8 @@ pub enum Effect {
         recording_minutes: u32,
     },
     /// The plan and every service move one term on.
-    Renew { expire: Date },
+    /// The plan and these services move one term on; other services keep their end (lapse).
+    Renew { expire: Date, services: Vec<Id> },
 }
 
 /// An order that passed every rule.
@@ -69,12 +70,30 @@ const OUT_OF_SCOPE: [&str; 4] = [
     "renew_service",
 ];
 
+/// How this simulated vendor applies a rule where the real one may differ (partner-api
+/// section 8), so tests can prove the client right either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// `renew_plan` must renew every subscribed service (rule 5 as documented); when off, a
+    /// renewal may leave services out, and they lapse at the old term end.
+    pub renewal_requires_all_services: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            renewal_requires_all_services: true,
+        }
+    }
+}
+
 /// Checks `body` against the account as it is now.
 pub fn check(
     world: &World,
     catalog: &Catalog,
     body: &OrderBody,
     today: Date,
+    policy: Policy,
 ) -> Result<Checked, ApiError> {
     let op = body.operation_type.as_str();
     if OUT_OF_SCOPE.contains(&op) {
@@ -186,6 +205,7 @@ pub fn check(
         sub: &world.pbxs[pbx],
         body,
         today,
+        policy,
     };
     let (effect, items) = match op {
         "purchase_plan" => ctx.purchase_plan()?,
@@ -203,6 +223,7 @@ struct Ctx<'a> {
     sub: &'a Subscription,
     body: &'a OrderBody,
     today: Date,
+    policy: Policy,
 }
 
 /// The cycle of a line already known to be valid or absent.
@@ -882,7 +903,7 @@ impl Ctx<'_> {
                 format!("{name} ({})", s.service_id)
             })
             .collect();
-        if !missing.is_empty() {
+        if !missing.is_empty() && self.policy.renewal_requires_all_services {
             return Err(ApiError::rule(
                 5,
                 format!(
@@ -895,6 +916,7 @@ impl Ctx<'_> {
         Ok((
             Effect::Renew {
                 expire: term.one_term_after(term.expire),
+                services: renewed.into_iter().collect(),
             },
             items,
         ))

@@ -361,7 +361,13 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     let (_, order) = order_body::parse(body)?;
     let today = app.today();
     let inner = app.lock();
-    let checked = rules::check(&inner.world, &app.catalog, &order, today)?;
+    let checked = rules::check(
+        &inner.world,
+        &app.catalog,
+        &order,
+        today,
+        inner.faults.policy,
+    )?;
     to_value(&wire::Quote {
         currency_code: "USD".to_owned(),
         total_amount: catalog::format_cents(checked.total_cents()),
@@ -409,7 +415,13 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     let today = app.today();
     let mut inner = app.lock();
     inner.world.settle(today);
-    let checked = rules::check(&inner.world, &app.catalog, &order, today)?;
+    let checked = rules::check(
+        &inner.world,
+        &app.catalog,
+        &order,
+        today,
+        inner.faults.policy,
+    )?;
     let status = match inner.faults.order_status {
         OrderStatusMode::Succeed => "succeed",
         OrderStatusMode::Pending => "pending",

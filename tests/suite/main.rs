@@ -14,6 +14,7 @@ mod cli;
 mod crash_e2e;
 mod export_e2e;
 mod plan_e2e;
+mod renewal;
 mod sandbox_api;
 mod sandbox_cli;
 mod sandbox_faults;
