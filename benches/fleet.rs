@@ -110,9 +110,9 @@ fn run(n: usize, latency_ms: u64) {
         .unwrap();
     let ctx = PlanContext {
         today: settings.today,
-        plan_id: "plan-bench".into(),
         manifest_hash: String::new(),
         selection: Selection::default(),
+        nonce: "bench".into(),
     };
     let plan = plan::plan(&desired, &obs.observed, &obs.catalogs, &ctx).unwrap();
     let wall = started.elapsed();

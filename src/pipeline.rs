@@ -108,19 +108,12 @@ pub async fn make_plan(
         awaiting: req.awaiting,
     };
     let obs = observe::observe(client, req.desired, &settings, progress).await?;
-    let fingerprints: Vec<String> = obs.observed.pbxs.values().map(plan::fingerprint).collect();
-    // Two plans of the same state differ: a plan applies once, and its ID is in the journal.
-    let nonce = format!("{}-{}", std::process::id(), req.clock.now_ms());
     let ctx = PlanContext {
         today,
-        plan_id: plan::plan_id(
-            &req.manifests.hash,
-            &today.to_string(),
-            &fingerprints.iter().map(String::as_str).collect::<Vec<_>>(),
-            &nonce,
-        ),
         manifest_hash: req.manifests.hash.clone(),
         selection: req.selection,
+        // Two plans of the same state differ: a plan applies once, and its ID is in the journal.
+        nonce: format!("{}-{}", std::process::id(), req.clock.now_ms()),
     };
     let mut plan = match plan::plan(req.desired, &obs.observed, &obs.catalogs, &ctx) {
         Ok(p) => p,

@@ -59,13 +59,16 @@ pub struct Observed {
     pub in_flight: BTreeMap<PbxKey, Vec<Order>>,
 }
 
-/// Everything about a plan that is not state: its identity and date.
+/// Everything about a plan that is not state: its date, what it was made from, and what makes
+/// it unique.
 #[derive(Debug, Clone)]
 pub struct PlanContext {
     pub today: Date,
-    pub plan_id: String,
     pub manifest_hash: String,
     pub selection: Selection,
+    /// Makes two plans of the same state differ (a plan applies once, by its ID): the caller
+    /// gives something of this run, such as its process and time.
+    pub nonce: String,
 }
 
 /// Computes the plan. Errors (rule violations, unknown names) are all collected; a plan with
@@ -76,6 +79,21 @@ pub fn plan(
     catalogs: &Catalogs,
     ctx: &PlanContext,
 ) -> Result<Plan, PlanErrors> {
+    // Each PBX's fingerprint, once: the plan ID covers them all, and each PBX plan keeps its own.
+    let mut fingerprints: BTreeMap<&PbxKey, String> = observed
+        .pbxs
+        .iter()
+        .map(|(k, o)| (k, keys::fingerprint(o)))
+        .collect();
+    let plan_id = keys::plan_id(
+        &ctx.manifest_hash,
+        &ctx.today.to_string(),
+        &fingerprints
+            .values()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &ctx.nonce,
+    );
     let mut pbxs = Vec::with_capacity(desired.len());
     let mut errors = Vec::new();
     for d in desired {
@@ -92,7 +110,12 @@ pub fn plan(
         };
         let in_flight = observed.in_flight.get(&key).cloned().unwrap_or_default();
         let catalog = catalogs.get(d.product.value, &d.sn);
-        match pbx::plan_pbx(d, o, catalog, observed.contacts.as_deref(), in_flight, ctx) {
+        let id = pbx::Identity {
+            today: ctx.today,
+            plan_id: &plan_id,
+            fingerprint: fingerprints.remove(&key).unwrap_or_default(),
+        };
+        match pbx::plan_pbx(d, o, catalog, observed.contacts.as_deref(), in_flight, id) {
             Ok(p) => pbxs.push(p),
             Err(mut e) => errors.append(&mut e),
         }
@@ -102,7 +125,7 @@ pub fn plan(
     }
     Ok(Plan {
         format_version: FORMAT_VERSION.to_owned(),
-        plan_id: ctx.plan_id.clone(),
+        plan_id,
         today: ctx.today,
         manifest_hash: ctx.manifest_hash.clone(),
         selection: ctx.selection.clone(),

@@ -8,9 +8,8 @@ use crate::manifest::{DesiredPbx, Loc};
 use crate::model::{Catalog, Contact, Id, ObservedPbx, Order};
 use crate::wire::{OrderBody, OrderLine};
 
-use super::PlanContext;
 use super::error::PlanError;
-use super::keys::{fingerprint, po_number};
+use super::keys::po_number;
 use super::model::{Action, ActionKind, ManualItem, PbxPlan};
 use super::rule::Rule;
 
@@ -26,13 +25,21 @@ pub(crate) struct Planner<'a> {
     pub(crate) notes: Vec<String>,
 }
 
+/// What a PBX's plan takes from the whole plan.
+pub(crate) struct Identity<'a> {
+    pub(crate) today: Date,
+    pub(crate) plan_id: &'a str,
+    /// Of the observed state, computed once for the plan ID too.
+    pub(crate) fingerprint: String,
+}
+
 pub(crate) fn plan_pbx(
     d: &DesiredPbx,
     o: &ObservedPbx,
     cat: Option<&Catalog>,
     contacts: Option<&[Contact]>,
     in_flight: Vec<Order>,
-    ctx: &PlanContext,
+    ctx: Identity<'_>,
 ) -> Result<PbxPlan, Vec<PlanError>> {
     let mut p = Planner {
         d,
@@ -54,7 +61,7 @@ pub(crate) fn plan_pbx(
             Some(billing) => {
                 for body in actions.iter_mut().filter_map(|a| a.order.as_mut()) {
                     body.billing_id = billing;
-                    body.po_number = Some(po_number(&ctx.plan_id, body));
+                    body.po_number = Some(po_number(ctx.plan_id, body));
                 }
             }
             None => debug_assert!(!p.errors.is_empty()),
@@ -68,7 +75,7 @@ pub(crate) fn plan_pbx(
         product: d.product.value,
         source: d.at.to_string(),
         labels: d.labels.clone(),
-        fingerprint: fingerprint(o),
+        fingerprint: ctx.fingerprint,
         observed: o.clone(),
         in_flight,
         actions,

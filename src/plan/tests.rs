@@ -217,9 +217,9 @@ fn contacts() -> Vec<Contact> {
 fn ctx() -> PlanContext {
     PlanContext {
         today: today(),
-        plan_id: "plan-test".into(),
         manifest_hash: "hash".into(),
         selection: Selection::default(),
+        nonce: "test".into(),
     }
 }
 
@@ -756,7 +756,7 @@ fn purchase_then_services_hang_on_the_new_plan() {
 }
 
 #[test]
-fn po_numbers_depend_on_the_plan_id() {
+fn po_numbers_depend_on_the_plan_id_and_the_plan_id_on_the_run() {
     let mut d = desired("3651D3296882", 12);
     d.extensions = Some(at(300, 8));
     let a = run(d.clone()).unwrap();
@@ -766,7 +766,7 @@ fn po_numbers_depend_on_the_plan_id() {
         b.pbxs[0].actions[0].po_number()
     );
     let mut c = ctx();
-    c.plan_id = "plan-other".into();
+    c.nonce = "another run".into();
     let obs = Observed {
         pbxs: [((ProductId(12), "3651D3296882".into()), demo("3651D3296882"))].into(),
         contacts: Some(contacts()),
