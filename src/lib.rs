@@ -6,19 +6,19 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod apply;
-pub mod atomic;
+pub(crate) mod apply;
+pub(crate) mod atomic;
 pub mod cli;
 pub mod clock;
-pub mod date;
+pub(crate) mod date;
 pub mod manifest;
 pub mod model;
 pub mod observe;
-pub mod pipeline;
+pub(crate) mod pipeline;
 pub mod plan;
-pub mod render;
+pub(crate) mod render;
 pub mod sandbox;
 #[cfg(test)]
 mod testing;
 pub mod wire;
-pub mod words;
+pub(crate) mod words;

@@ -26,14 +26,14 @@ use crate::plan::{self, Plan, PlanContext, PlanErrors, Selection};
 
 /// A workspace held by this process: its lock, and its journal open for appending.
 #[derive(Debug)]
-pub struct Workspace {
+pub(crate) struct Workspace {
     _lock: WorkspaceLock,
     journal: Journal,
 }
 
 /// Why a workspace could not be taken.
 #[derive(Debug, thiserror::Error)]
-pub enum WorkspaceError {
+pub(crate) enum WorkspaceError {
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
@@ -43,7 +43,7 @@ pub enum WorkspaceError {
 impl Workspace {
     /// Takes the lock beside `journal` (never waiting), then opens the journal; its entries are
     /// stamped by `clock`.
-    pub fn lock(journal: &Path, clock: Clock) -> Result<Workspace, WorkspaceError> {
+    pub(crate) fn lock(journal: &Path, clock: Clock) -> Result<Workspace, WorkspaceError> {
         let lock = WorkspaceLock::try_acquire(journal)?;
         Ok(Workspace {
             _lock: lock,
@@ -51,13 +51,13 @@ impl Workspace {
         })
     }
 
-    pub fn journal(&mut self) -> &mut Journal {
+    pub(crate) fn journal(&mut self) -> &mut Journal {
         &mut self.journal
     }
 }
 
 /// Step 1: resolves the journal's leftovers through the order list.
-pub async fn resolve_leftovers(
+pub(crate) async fn resolve_leftovers(
     client: &Client,
     journal: &mut Journal,
 ) -> Result<Resolution, apply::ResolveError<ApiError>> {
@@ -66,7 +66,7 @@ pub async fn resolve_leftovers(
 
 /// What a plan is made from.
 #[derive(Debug)]
-pub struct PlanRequest<'a> {
+pub(crate) struct PlanRequest<'a> {
     pub manifests: &'a LoadedManifests,
     /// The PBXs in scope.
     pub desired: &'a [DesiredPbx],
@@ -83,7 +83,7 @@ pub struct PlanRequest<'a> {
 
 /// What planning came to.
 #[derive(Debug)]
-pub enum Planned {
+pub(crate) enum Planned {
     /// The plan, and warnings about it (prices the calculator could not give).
     Plan {
         plan: Box<Plan>,
@@ -94,7 +94,7 @@ pub enum Planned {
 }
 
 /// Step 2 and 3: observe, plan and (when asked) price.
-pub async fn make_plan(
+pub(crate) async fn make_plan(
     client: &Client,
     req: PlanRequest<'_>,
     progress: &dyn Progress,
@@ -153,7 +153,7 @@ fn diagnostics(errors: PlanErrors) -> Diagnostics {
 
 /// Step 3: quotes every order through the vendor's calculator (L9), concurrently. A failed
 /// quote is a warning: the plan stands without that price.
-pub async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
+pub(crate) async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
     let mut tasks = tokio::task::JoinSet::new();
     for (i, p) in plan.pbxs.iter().enumerate() {
         for (j, a) in p.actions.iter().enumerate() {
@@ -180,7 +180,7 @@ pub async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
 
 /// Whether a saved plan may be applied.
 #[derive(Debug)]
-pub enum SavedCheck {
+pub(crate) enum SavedCheck {
     Fresh,
     /// Its ID is in the journal: plans apply once.
     AlreadyApplied {
@@ -192,7 +192,7 @@ pub enum SavedCheck {
 
 /// Why a saved plan could not be checked.
 #[derive(Debug, thiserror::Error)]
-pub enum CheckError {
+pub(crate) enum CheckError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(transparent)]
@@ -200,7 +200,7 @@ pub enum CheckError {
 }
 
 /// Step 3 for a saved plan: refused if it was applied before, or if any PBX it touches moved.
-pub async fn check_saved(
+pub(crate) async fn check_saved(
     client: &Client,
     workspace: &Workspace,
     plan: &Plan,
@@ -223,7 +223,7 @@ pub async fn check_saved(
 
 /// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
 /// `interrupt` is triggered from outside (Ctrl-C): no new order starts once it is.
-pub async fn apply_plan(
+pub(crate) async fn apply_plan(
     client: &Client,
     workspace: Workspace,
     plan: &Plan,

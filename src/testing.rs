@@ -11,12 +11,12 @@ use crate::model::{Cycle, Id, ObservedPbx, ObservedPlan, ProductId};
 use crate::plan::{Action, ActionKind, Effective, PbxPlan, fingerprint};
 use crate::wire::{OrderBody, OrderLine};
 
-pub fn date(s: &str) -> Date {
+pub(crate) fn date(s: &str) -> Date {
     s.parse().unwrap()
 }
 
 /// A place in `manifests/acme.yaml`, column 5.
-pub fn loc(line: usize) -> Loc {
+pub(crate) fn loc(line: usize) -> Loc {
     Loc {
         file: Arc::from("manifests/acme.yaml"),
         line,
@@ -24,12 +24,12 @@ pub fn loc(line: usize) -> Loc {
     }
 }
 
-pub fn at<T>(value: T, line: usize) -> Located<T> {
+pub(crate) fn at<T>(value: T, line: usize) -> Located<T> {
     Located::new(value, loc(line))
 }
 
 /// An activated PBX with no plan, no capacity, no services.
-pub fn observed(sn: &str, product: u32) -> ObservedPbx {
+pub(crate) fn observed(sn: &str, product: u32) -> ObservedPbx {
     ObservedPbx {
         sn: sn.into(),
         product: ProductId(product),
@@ -46,7 +46,13 @@ pub fn observed(sn: &str, product: u32) -> ObservedPbx {
     }
 }
 
-pub fn observed_plan(id: Id, name: &str, cycle: Cycle, multi: u32, expires: &str) -> ObservedPlan {
+pub(crate) fn observed_plan(
+    id: Id,
+    name: &str,
+    cycle: Cycle,
+    multi: u32,
+    expires: &str,
+) -> ObservedPlan {
     ObservedPlan {
         id,
         name: name.into(),
@@ -57,7 +63,7 @@ pub fn observed_plan(id: Id, name: &str, cycle: Cycle, multi: u32, expires: &str
 }
 
 /// A PBX entry at line 3 that cares about nothing yet (renews 30 days ahead, the default).
-pub fn desired(sn: &str, product: u32) -> DesiredPbx {
+pub(crate) fn desired(sn: &str, product: u32) -> DesiredPbx {
     DesiredPbx {
         at: loc(3),
         sn: sn.into(),
@@ -77,7 +83,7 @@ pub fn desired(sn: &str, product: u32) -> DesiredPbx {
 }
 
 /// An order of `kind` for `sn` with one plan line, under `po`.
-pub fn order_body(kind: ActionKind, product: u32, sn: &str, po: &str) -> OrderBody {
+pub(crate) fn order_body(kind: ActionKind, product: u32, sn: &str, po: &str) -> OrderBody {
     OrderBody {
         operation_type: kind.as_str().into(),
         product_id: product,
@@ -98,7 +104,7 @@ pub fn order_body(kind: ActionKind, product: u32, sn: &str, po: &str) -> OrderBo
 }
 
 /// An action in force at once, with `order` and no price.
-pub fn action(kind: ActionKind, order: Option<OrderBody>) -> Action {
+pub(crate) fn action(kind: ActionKind, order: Option<OrderBody>) -> Action {
     Action {
         kind,
         reason: "r".into(),
@@ -111,7 +117,7 @@ pub fn action(kind: ActionKind, order: Option<OrderBody>) -> Action {
 }
 
 /// The plan of one PBX, from its observed state, declared at `manifests/SN.yaml:4:5`.
-pub fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
+pub(crate) fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
     PbxPlan {
         sn: observed.sn.clone(),
         product: observed.product,

@@ -3,12 +3,12 @@
 use crate::model::Cycle;
 
 /// `1 order`, `2 orders`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A billing term: `monthly`, or `annually, 1 year` (a multi-year term in years).
-pub fn term(cycle: Cycle, years: u32) -> String {
+pub(crate) fn term(cycle: Cycle, years: u32) -> String {
     match cycle {
         Cycle::Monthly => "monthly".into(),
         Cycle::Annually => format!(

@@ -23,7 +23,7 @@ const IN_FLIGHT_LOOKBACK_MS: i64 = 2 * 86_400_000;
 /// What happened to one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Done,
     /// Placed, awaiting payment.
     Pending,
@@ -37,7 +37,7 @@ pub enum Outcome {
 
 /// One action's result, for the summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OrderReport {
+pub(crate) struct OrderReport {
     pub sn: String,
     pub product: ProductId,
     pub kind: ActionKind,
@@ -51,7 +51,7 @@ pub struct OrderReport {
 
 /// Outcome of a whole apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ApplyReport {
+pub(crate) struct ApplyReport {
     pub format_version: String,
     pub plan_id: String,
     pub orders: Vec<OrderReport>,
@@ -59,13 +59,13 @@ pub struct ApplyReport {
 }
 
 impl ApplyReport {
-    pub fn count(&self, o: Outcome) -> usize {
+    pub(crate) fn count(&self, o: Outcome) -> usize {
         self.orders.iter().filter(|r| r.outcome == o).count()
     }
 }
 
 /// Fields of a PBX that moved between two observations, as `field: before → after`.
-pub fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
+pub(super) fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
     let mut out = Vec::new();
     let plan = |o: &ObservedPbx| {
         o.plan
@@ -117,7 +117,7 @@ pub fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
 
 /// For a saved plan: re-reads every PBX with actions and lists those whose fingerprint moved,
 /// with what moved. Reads only; nothing is sent.
-pub async fn stale_pbxs<V: Vendor>(
+pub(crate) async fn stale_pbxs<V: Vendor>(
     vendor: &V,
     plan: &Plan,
     parallelism: usize,
@@ -179,7 +179,7 @@ fn skip_all(p: &PbxPlan, message: &str) -> Vec<OrderReport> {
 /// Ctrl-C, shared by the signal watcher and the executor: once triggered no new order starts;
 /// the orders already sent finish and are journaled.
 #[derive(Debug, Default)]
-pub struct Interrupt {
+pub(crate) struct Interrupt {
     set: AtomicBool,
     /// Orders between their start check and their journaled outcome.
     sending: AtomicUsize,
@@ -187,12 +187,12 @@ pub struct Interrupt {
 
 impl Interrupt {
     /// Stops new orders. Returns how many orders are being sent right now (to wait for).
-    pub fn trigger(&self) -> usize {
+    pub(crate) fn trigger(&self) -> usize {
         self.set.store(true, Ordering::SeqCst);
         self.sending.load(Ordering::SeqCst)
     }
 
-    pub fn is_triggered(&self) -> bool {
+    pub(crate) fn is_triggered(&self) -> bool {
         self.set.load(Ordering::SeqCst)
     }
 
@@ -214,7 +214,7 @@ impl Interrupt {
 
 /// Places the plan's orders. `interrupt` is triggered from outside (Ctrl-C): no new order starts
 /// once it is; the ones in flight finish and are journaled.
-pub async fn execute<V: Vendor>(
+pub(crate) async fn execute<V: Vendor>(
     vendor: &V,
     plan: &Plan,
     journal: Arc<Mutex<Journal>>,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// The state of an order (or a plan) in the journal; the last entry for a `poNumber` wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EntryState {
+pub(crate) enum EntryState {
     /// A plan started applying (`po_number` empty).
     PlanStarted,
     /// About to send; if this is the last entry, the outcome is unknown.
@@ -34,14 +34,14 @@ pub enum EntryState {
 
 impl EntryState {
     /// Sent, but whether an order exists is not known yet.
-    pub fn is_unresolved(self) -> bool {
+    pub(crate) fn is_unresolved(self) -> bool {
         matches!(self, EntryState::Sending | EntryState::Unknown)
     }
 }
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Epoch milliseconds.
     pub at_ms: i64,
     pub plan_id: String,
@@ -62,7 +62,7 @@ pub struct Entry {
 
 /// Why the journal could not be used. Without it nothing is sent.
 #[derive(Debug, thiserror::Error)]
-pub enum JournalError {
+pub(crate) enum JournalError {
     #[error("cannot write the journal {path}: {source}; no order was sent without its record")]
     Write {
         path: PathBuf,
@@ -85,7 +85,7 @@ pub enum JournalError {
 
 /// An open journal, appended to with an fsync per entry.
 #[derive(Debug)]
-pub struct Journal {
+pub(crate) struct Journal {
     path: PathBuf,
     file: File,
     /// Where entries' times come from.
@@ -94,7 +94,7 @@ pub struct Journal {
 
 impl Journal {
     /// Opens (creating) the journal for appending; its entries are stamped by `clock`.
-    pub fn open(path: &Path, clock: Clock) -> Result<Journal, JournalError> {
+    pub(crate) fn open(path: &Path, clock: Clock) -> Result<Journal, JournalError> {
         let err = |source| JournalError::Write {
             path: path.to_owned(),
             source,
@@ -114,21 +114,21 @@ impl Journal {
         })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn clock(&self) -> Clock {
+    pub(crate) fn clock(&self) -> Clock {
         self.clock
     }
 
     /// The time to stamp a new entry with (epoch milliseconds).
-    pub fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
 
     /// Appends one entry and waits until it is on disk.
-    pub fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
+    pub(crate) fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
         let mut line = serde_json::to_vec(entry).map_err(|e| JournalError::Write {
             path: self.path.clone(),
             source: std::io::Error::other(e),
@@ -145,7 +145,7 @@ impl Journal {
 
 /// Reads every entry; a missing journal is empty. A torn last line (a crash mid-write, before
 /// its fsync returned, so its order was never sent) is ignored; any other bad line is an error.
-pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
+pub(crate) fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -185,7 +185,7 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
 }
 
 /// The last entry of every `poNumber`.
-pub fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
+pub(crate) fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
     let mut map = BTreeMap::new();
     for e in entries.iter().filter(|e| !e.po_number.is_empty()) {
         map.insert(e.po_number.as_str(), e);
@@ -194,7 +194,7 @@ pub fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
 }
 
 /// Has this plan started applying before?
-pub fn plan_seen(entries: &[Entry], plan_id: &str) -> bool {
+pub(crate) fn plan_seen(entries: &[Entry], plan_id: &str) -> bool {
     entries.iter().any(|e| e.plan_id == plan_id)
 }
 

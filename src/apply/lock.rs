@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Why the lock was not taken.
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     #[error(
         "another entitle apply is running in this workspace (lock {path} is held{holder}); wait for it to finish"
     )]
@@ -22,12 +22,12 @@ pub enum LockError {
 
 /// Held until dropped.
 #[derive(Debug)]
-pub struct WorkspaceLock {
+pub(crate) struct WorkspaceLock {
     _file: File,
 }
 
 /// The lock file of a journal: `journal.jsonl.lock`.
-pub fn lock_path(journal: &Path) -> PathBuf {
+pub(crate) fn lock_path(journal: &Path) -> PathBuf {
     let mut s = journal.as_os_str().to_owned();
     s.push(".lock");
     PathBuf::from(s)
@@ -35,7 +35,7 @@ pub fn lock_path(journal: &Path) -> PathBuf {
 
 impl WorkspaceLock {
     /// Takes the lock without waiting.
-    pub fn try_acquire(journal: &Path) -> Result<WorkspaceLock, LockError> {
+    pub(crate) fn try_acquire(journal: &Path) -> Result<WorkspaceLock, LockError> {
         let path = lock_path(journal);
         let io = |source| LockError::Io {
             path: path.clone(),

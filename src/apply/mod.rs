@@ -3,16 +3,16 @@
 //! (saved-plan fingerprints, the re-read just before a PBX's first order) and the executor.
 
 mod execute;
-pub mod journal;
-pub mod lock;
+pub(crate) mod journal;
+pub(crate) mod lock;
 mod resolve;
 
 use std::future::Future;
 
-pub use execute::{ApplyReport, Interrupt, OrderReport, Outcome, execute, moved, stale_pbxs};
-pub use journal::{Entry, EntryState, Journal, JournalError};
-pub use lock::{LockError, WorkspaceLock};
-pub use resolve::{Resolution, ResolveError, resolve_leftovers};
+pub(crate) use execute::{ApplyReport, Interrupt, Outcome, execute, stale_pbxs};
+pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
+pub(crate) use lock::{LockError, WorkspaceLock};
+pub(crate) use resolve::{Resolution, ResolveError, resolve_leftovers};
 
 use crate::model::{Id, Order, OrderStatus, ProductId};
 use crate::observe::Source;
@@ -20,7 +20,7 @@ use crate::wire::OrderBody;
 
 /// What sending one order came to; `E` is the vendor's error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendOutcome<E> {
+pub(crate) enum SendOutcome<E> {
     /// The vendor answered with an order: `succeed`, `pending`, ...
     Placed {
         order_no: String,
@@ -33,7 +33,7 @@ pub enum SendOutcome<E> {
 }
 
 /// The writes apply needs, beyond the reads of [`Source`].
-pub trait Vendor: Source {
+pub(crate) trait Vendor: Source {
     /// Sends an order ONCE; never retried by the implementation.
     fn save_order(&self, body: &OrderBody)
     -> impl Future<Output = SendOutcome<Self::Error>> + Send;

@@ -9,7 +9,7 @@ use crate::model::{Order, OrderStatus};
 
 /// What the lookup found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Resolution {
+pub(crate) struct Resolution {
     /// `(poNumber, orderNo, status)` of orders that do exist.
     pub found: Vec<(String, String, String)>,
     /// poNumbers proven never placed.
@@ -19,15 +19,9 @@ pub struct Resolution {
     pub pending: Vec<Order>,
 }
 
-impl Resolution {
-    pub fn is_empty(&self) -> bool {
-        self.found.is_empty() && self.absent.is_empty() && self.pending.is_empty()
-    }
-}
-
 /// Why leftovers could not be resolved: then no order may be sent.
 #[derive(Debug, thiserror::Error)]
-pub enum ResolveError<E: std::error::Error + 'static> {
+pub(crate) enum ResolveError<E: std::error::Error + 'static> {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(
@@ -43,7 +37,7 @@ pub enum ResolveError<E: std::error::Error + 'static> {
 /// Slack before the oldest leftover when reading the order list, for clock skew.
 const LOOKBACK_SLACK_MS: i64 = 86_400_000;
 
-pub async fn resolve_leftovers<V: Vendor>(
+pub(crate) async fn resolve_leftovers<V: Vendor>(
     vendor: &V,
     journal: &mut Journal,
 ) -> Result<Resolution, ResolveError<V::Error>> {

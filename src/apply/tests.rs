@@ -236,7 +236,10 @@ async fn leftovers_are_resolved_through_the_order_list() {
     assert_eq!(last["ent-found"].state, EntryState::Done);
     assert_eq!(last["ent-absent"].state, EntryState::Absent);
     // Resolved entries are not looked up again.
-    assert!(resolve_leftovers(&f, &mut j).await.unwrap().is_empty());
+    assert_eq!(
+        resolve_leftovers(&f, &mut j).await.unwrap(),
+        Resolution::default()
+    );
 }
 
 #[tokio::test]
@@ -282,7 +285,7 @@ async fn journaled_pending_orders_are_followed_until_they_settle() {
 
     f.orders = vec![order(OrderStatus::Succeed)];
     let res = resolve_leftovers(&f, &mut j).await.unwrap();
-    assert!(res.is_empty());
+    assert_eq!(res, Resolution::default());
     let entries = journal::read(&f.journal_path).unwrap();
     assert_eq!(journal::latest(&entries)["ent-p"].state, EntryState::Done);
 }

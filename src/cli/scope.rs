@@ -73,7 +73,7 @@ impl ScopeArgs {
 }
 
 /// `30d`, `4w` → days.
-pub fn parse_days(s: &str) -> anyhow::Result<u32> {
+pub(super) fn parse_days(s: &str) -> anyhow::Result<u32> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().last() {
         Some((i, 'd')) => (&s[..i], 1),
@@ -85,7 +85,7 @@ pub fn parse_days(s: &str) -> anyhow::Result<u32> {
 }
 
 /// Loads manifests, printing every diagnostic on failure.
-pub fn load(paths: &[PathBuf], color: bool) -> anyhow::Result<Option<LoadedManifests>> {
+pub(super) fn load(paths: &[PathBuf], color: bool) -> anyhow::Result<Option<LoadedManifests>> {
     match manifest::load(paths) {
         Ok(m) => Ok(Some(m)),
         Err(diags) => {
@@ -97,7 +97,7 @@ pub fn load(paths: &[PathBuf], color: bool) -> anyhow::Result<Option<LoadedManif
 }
 
 /// The PBXs selected by `--sn` and `--selector`; a selector that matches nothing is an error.
-pub fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<Vec<DesiredPbx>> {
+pub(super) fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<Vec<DesiredPbx>> {
     // `a=b,c=d` means a=b AND c=d, as kubectl reads it; so do repeated --selector options.
     let mut selectors = Vec::new();
     for s in scope.selectors.iter().flat_map(|s| s.split(',')) {
@@ -161,7 +161,7 @@ fn progress(count: usize) -> Box<dyn Progress> {
 
 /// Resolves leftovers of earlier applies (orders of unknown outcome) and says what it found.
 /// Returns this workspace's orders still awaiting payment (their PBXs are in flight).
-pub async fn resolve_leftovers(
+pub(super) async fn resolve_leftovers(
     conn: &Connection,
     journal: &mut Journal,
 ) -> anyhow::Result<Vec<Order>> {
@@ -176,7 +176,7 @@ pub async fn resolve_leftovers(
 }
 
 /// What a plan is made from, besides the connection and the scope options.
-pub struct PlanInputs<'a> {
+pub(super) struct PlanInputs<'a> {
     pub manifests: &'a LoadedManifests,
     pub desired: &'a [DesiredPbx],
     /// The paths as given, recorded in the plan's selection.
@@ -189,7 +189,7 @@ pub struct PlanInputs<'a> {
 
 /// Runs the plan pipeline for the selected PBXs; prints plan errors (with their places) and
 /// price warnings. `None`: the plan was refused, and why is printed.
-pub async fn make_plan(
+pub(super) async fn make_plan(
     conn: &Connection,
     scope: &ScopeArgs,
     clock: Clock,

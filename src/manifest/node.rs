@@ -86,7 +86,7 @@ pub(crate) enum IntValue {
 impl Scalar {
     /// YAML 1.2 core schema resolution of plain scalars; quoted and block scalars are text,
     /// unless a core tag says otherwise.
-    pub fn resolve(&self) -> Resolved {
+    pub(super) fn resolve(&self) -> Resolved {
         match (self.tag, self.style) {
             (Some(CoreTag::Str), _) => Resolved::Str,
             (None, Style::Quoted | Style::Block) => Resolved::Str,
@@ -215,7 +215,7 @@ fn resolve_float(t: &str) -> Option<Resolved> {
 }
 
 impl Node {
-    pub fn as_scalar(&self) -> Option<&Scalar> {
+    pub(super) fn as_scalar(&self) -> Option<&Scalar> {
         match &self.kind {
             Kind::Scalar(s) => Some(s),
             _ => None,
@@ -225,7 +225,7 @@ impl Node {
     /// The JSON value the schema validates and serde decodes. Scalars no JSON number can hold
     /// exactly (`.inf`, integers beyond 64 bits written in hex) become their text, so the
     /// schema reports them as the wrong type instead of them silently changing.
-    pub fn to_json(&self) -> Value {
+    pub(super) fn to_json(&self) -> Value {
         match &self.kind {
             Kind::Scalar(s) => match s.resolve() {
                 Resolved::Null => Value::Null,
@@ -264,16 +264,16 @@ pub(crate) struct PositionMap {
 }
 
 impl PositionMap {
-    pub fn new(root: Node) -> Self {
+    pub(super) fn new(root: Node) -> Self {
         PositionMap { root }
     }
 
-    pub fn root(&self) -> &Node {
+    pub(super) fn root(&self) -> &Node {
         &self.root
     }
 
     /// The node at `pointer` and where it (and its key) was written.
-    pub fn find(&self, pointer: &str) -> Option<(&Node, Place)> {
+    pub(super) fn find(&self, pointer: &str) -> Option<(&Node, Place)> {
         let mut node = &self.root;
         let mut key = None;
         for seg in segments(pointer) {
@@ -301,12 +301,12 @@ impl PositionMap {
 
     /// Where the value at `pointer` starts; for a pointer that leads nowhere (a missing
     /// member), the deepest node on its way.
-    pub fn value_pos(&self, pointer: &str) -> Pos {
+    pub(super) fn value_pos(&self, pointer: &str) -> Pos {
         self.nearest(pointer).value
     }
 
     /// Where the key of the member at `pointer` starts (its value for sequence items).
-    pub fn key_pos(&self, pointer: &str) -> Pos {
+    pub(super) fn key_pos(&self, pointer: &str) -> Pos {
         let l = self.nearest(pointer);
         l.key.unwrap_or(l.value)
     }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::{Style, money, plural};
 use crate::apply::{ApplyReport, Outcome};
 
-pub fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write) -> io::Result<()> {
     let c = color;
     writeln!(
         w,

@@ -9,13 +9,13 @@ use crate::plan::{Plan, Summary};
 
 /// The plan with its summary, as printed and saved.
 #[derive(Debug, Serialize)]
-pub struct PlanDocument<'a> {
+pub(super) struct PlanDocument<'a> {
     #[serde(flatten)]
     pub plan: &'a Plan,
     pub summary: Summary,
 }
 
-pub fn plan_document(plan: &Plan) -> PlanDocument<'_> {
+pub(super) fn plan_document(plan: &Plan) -> PlanDocument<'_> {
     PlanDocument {
         plan,
         summary: plan.summary(),
@@ -23,7 +23,7 @@ pub fn plan_document(plan: &Plan) -> PlanDocument<'_> {
 }
 
 /// Pretty JSON with a trailing newline. IDs are JSON integers, exact (never floats).
-pub fn write_plan_json(plan: &Plan, w: &mut impl Write) -> std::io::Result<()> {
+pub(crate) fn write_plan_json(plan: &Plan, w: &mut impl Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, &plan_document(plan))?;
     writeln!(w)
 }

@@ -26,7 +26,7 @@ fn customer(p: &PbxPlan) -> String {
         .unwrap_or_else(|| file.to_owned())
 }
 
-pub fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result<()> {
     let s = plan.summary();
     if plan.has_changes() {
         write!(

@@ -7,17 +7,17 @@ mod markdown;
 mod style;
 mod text;
 
-pub use apply::write_apply_text;
-pub use json::{plan_document, write_plan_json};
-pub use markdown::write_plan_markdown;
-pub use style::Style;
-pub use text::{TextOptions, write_plan_text, write_summary};
+pub(crate) use apply::write_apply_text;
+pub(crate) use json::write_plan_json;
+pub(crate) use markdown::write_plan_markdown;
+pub(crate) use style::Style;
+pub(crate) use text::{TextOptions, write_plan_text, write_summary};
 
 use crate::model::Price;
 use crate::plan::money::Cents;
 
 /// `USD 1,180.00`: grouped for reading; the JSON keeps the vendor's string.
-pub fn money(p: &Price) -> String {
+pub(crate) fn money(p: &Price) -> String {
     let Some(c) = Cents::parse(&p.total) else {
         return format!("{} {}", p.currency, p.total);
     };
@@ -35,11 +35,11 @@ pub fn money(p: &Price) -> String {
 }
 
 /// "USD 1,180.00 + EUR 20.00", or `None` when nothing was priced.
-pub fn totals(prices: &[Price]) -> Option<String> {
+pub(crate) fn totals(prices: &[Price]) -> Option<String> {
     (!prices.is_empty()).then(|| prices.iter().map(money).collect::<Vec<_>>().join(" + "))
 }
 
-pub use crate::words::plural;
+pub(crate) use crate::words::plural;
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 
 /// What a piece of text is, for colouring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Add,
     Change,
     Warn,
@@ -24,7 +24,7 @@ impl Style {
     }
 
     /// `text`, wrapped in this style's escape codes when `color` is on.
-    pub fn paint(self, text: &str, color: bool) -> String {
+    pub(crate) fn paint(self, text: &str, color: bool) -> String {
         if color {
             format!("\x1b[{}m{text}\x1b[0m", self.code())
         } else {

@@ -16,7 +16,11 @@ pub struct TextOptions {
     pub show_bodies: bool,
 }
 
-pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write_plan_text(
+    plan: &Plan,
+    opts: TextOptions,
+    w: &mut impl Write,
+) -> io::Result<()> {
     let c = opts.color;
     write_summary(plan, c, w)?;
     writeln!(
@@ -117,7 +121,7 @@ pub fn write_plan_text(plan: &Plan, opts: TextOptions, w: &mut impl Write) -> io
 
 /// The plan's first line: what it orders, for how many PBXs, and the total price; or that
 /// nothing changes.
-pub fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Result<()> {
     let s = plan.summary();
     if !plan.has_changes() {
         writeln!(

@@ -21,7 +21,7 @@ use super::envelope::render;
 use super::faults::{EveryNth, Hold, SaveFault, sanitize_rate};
 use super::{OrderStatusMode, effects, rules};
 
-pub fn routes() -> Router<Arc<App>> {
+pub(super) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/_sandbox/requests", get(requests))
         .route("/_sandbox/orders", get(orders))

@@ -19,7 +19,7 @@ use super::{SandboxConfig, persist, seed};
 
 /// One vendor request as the admin log shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct LogEntry {
+pub(super) struct LogEntry {
     pub method: String,
     pub path: String,
     pub query: String,
@@ -29,13 +29,13 @@ pub struct LogEntry {
 
 /// Vendor requests received (admin endpoints are not counted).
 #[derive(Debug, Default)]
-pub struct RequestLog {
+pub(super) struct RequestLog {
     pub counts: BTreeMap<String, u64>,
     pub entries: Vec<LogEntry>,
 }
 
 impl RequestLog {
-    pub fn record(&mut self, entry: LogEntry) {
+    pub(super) fn record(&mut self, entry: LogEntry) {
         *self
             .counts
             .entry(format!("{} {}", entry.method, entry.path))
@@ -46,7 +46,7 @@ impl RequestLog {
 
 /// Everything mutable.
 #[derive(Debug)]
-pub struct Inner {
+pub(super) struct Inner {
     pub world: World,
     pub tokens: Tokens,
     pub faults: Faults,
@@ -56,7 +56,7 @@ pub struct Inner {
 }
 
 #[derive(Debug)]
-pub struct App {
+pub(super) struct App {
     pub config: SandboxConfig,
     pub catalog: Catalog,
     inner: Mutex<Inner>,
@@ -72,7 +72,7 @@ pub struct App {
 
 /// Counts a vendor request as in progress while it lives (its handler may be dropped midway
 /// when the client goes away).
-pub struct InProgress<'a>(&'a watch::Sender<usize>);
+pub(super) struct InProgress<'a>(&'a watch::Sender<usize>);
 
 impl Drop for InProgress<'_> {
     fn drop(&mut self) {
@@ -81,7 +81,7 @@ impl Drop for InProgress<'_> {
 }
 
 impl App {
-    pub fn new(
+    pub(super) fn new(
         config: SandboxConfig,
         catalog: Catalog,
         world: World,
@@ -108,18 +108,18 @@ impl App {
     }
 
     /// Marks a vendor request in progress until the guard drops.
-    pub fn request_started(&self) -> InProgress<'_> {
+    pub(super) fn request_started(&self) -> InProgress<'_> {
         self.in_progress.send_modify(|n| *n += 1);
         InProgress(&self.in_progress)
     }
 
     /// Vendor requests in progress.
-    pub fn in_progress(&self) -> watch::Receiver<usize> {
+    pub(super) fn in_progress(&self) -> watch::Receiver<usize> {
         self.in_progress.subscribe()
     }
 
     /// Waits, mid-request, until the next release (or shutdown).
-    pub async fn hold(&self) {
+    pub(super) async fn hold(&self) {
         let mut released = self.releases.subscribe();
         released.mark_unchanged();
         self.holds.send_modify(|n| *n += 1);
@@ -131,28 +131,28 @@ impl App {
     }
 
     /// Lets every held request go on.
-    pub fn release(&self) {
+    pub(super) fn release(&self) {
         self.releases.send_modify(|g| *g += 1);
     }
 
     /// Holds reached so far.
-    pub fn holds(&self) -> watch::Receiver<usize> {
+    pub(super) fn holds(&self) -> watch::Receiver<usize> {
         self.holds.subscribe()
     }
 
     /// The lock; a panic elsewhere never makes the sandbox unusable.
-    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// "Today" for effects and expiry.
-    pub fn today(&self) -> Date {
+    pub(super) fn today(&self) -> Date {
         self.config.clock.today()
     }
 
     /// 32 lowercase hex characters, unique per request: random high half; the low half is the
     /// request sequence through a bijection (odd multiplier, xor key), so it never repeats.
-    pub fn request_id(&self) -> String {
+    pub(super) fn request_id(&self) -> String {
         let seq = self.request_seq.fetch_add(1, Ordering::Relaxed);
         let (random, key) = {
             let mut inner = self.lock();
@@ -163,7 +163,7 @@ impl App {
     }
 
     /// Sleeps, cut short when the sandbox shuts down.
-    pub async fn sleep(&self, d: Duration) {
+    pub(super) async fn sleep(&self, d: Duration) {
         let mut rx = self.shutdown.clone();
         tokio::select! {
             () = tokio::time::sleep(d) => {}
@@ -172,7 +172,7 @@ impl App {
     }
 
     /// Writes the account to the state file, if there is one.
-    pub fn persist(&self, world: &World) -> Result<(), String> {
+    pub(super) fn persist(&self, world: &World) -> Result<(), String> {
         match &self.config.state_file {
             Some(path) => persist::save(path, world)
                 .map_err(|e| format!("cannot write sandbox state {}: {e}", path.display())),
@@ -181,7 +181,7 @@ impl App {
     }
 
     /// Back to the seed: account, log and fault switches (tokens stay valid).
-    pub fn reset(&self) -> Result<(), String> {
+    pub(super) fn reset(&self) -> Result<(), String> {
         let world = seed::build(&self.config.seed, &self.catalog, self.today());
         let mut inner = self.lock();
         inner.world = world;

@@ -10,12 +10,12 @@ use tokio::time::Instant;
 use super::envelope::ApiError;
 
 /// Access tokens last 30 minutes unless an admin call changes it.
-pub const ACCESS_LIFETIME: Duration = Duration::from_secs(1800);
+pub(super) const ACCESS_LIFETIME: Duration = Duration::from_secs(1800);
 /// Refresh tokens last 15 days.
-pub const REFRESH_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
+pub(super) const REFRESH_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
 
 #[derive(Debug)]
-pub struct Tokens {
+pub(super) struct Tokens {
     access: HashMap<String, Instant>,
     refresh: HashMap<String, Instant>,
     pub access_lifetime: Duration,
@@ -24,14 +24,14 @@ pub struct Tokens {
 
 /// A freshly issued pair.
 #[derive(Debug, Clone)]
-pub struct Issued {
+pub(super) struct Issued {
     pub token: String,
     pub refresh_token: String,
     pub expires_in_secs: u64,
 }
 
 impl Tokens {
-    pub fn new() -> Tokens {
+    pub(super) fn new() -> Tokens {
         Tokens {
             access: HashMap::new(),
             refresh: HashMap::new(),
@@ -49,7 +49,7 @@ impl Tokens {
         )
     }
 
-    pub fn issue(&mut self) -> Issued {
+    pub(super) fn issue(&mut self) -> Issued {
         let now = Instant::now();
         // Forget what has expired so a long run does not grow without bound.
         self.access.retain(|_, exp| *exp > now);
@@ -68,7 +68,7 @@ impl Tokens {
     }
 
     /// Trades a refresh token for a new pair; the old refresh token is spent.
-    pub fn refresh(&mut self, refresh_token: &str) -> Result<Issued, ApiError> {
+    pub(super) fn refresh(&mut self, refresh_token: &str) -> Result<Issued, ApiError> {
         match self.refresh.remove(refresh_token) {
             None => Err(ApiError::token_invalid(
                 "refresh_token is not valid; request a new token with grant_type=pp_credentials",
@@ -81,7 +81,7 @@ impl Tokens {
     }
 
     /// Checks an `Authorization` header value.
-    pub fn verify(&self, authorization: Option<&str>) -> Result<(), ApiError> {
+    pub(super) fn verify(&self, authorization: Option<&str>) -> Result<(), ApiError> {
         let Some(value) = authorization else {
             return Err(ApiError::token_invalid(
                 "missing Authorization: Bearer <token>; get a token from the token endpoint",
@@ -104,7 +104,7 @@ impl Tokens {
     }
 
     /// Makes every access token expired (refresh tokens stay valid).
-    pub fn expire_all(&mut self) {
+    pub(super) fn expire_all(&mut self) {
         let past = Instant::now()
             .checked_sub(Duration::from_secs(1))
             .unwrap_or_else(Instant::now);

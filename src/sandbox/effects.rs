@@ -7,7 +7,7 @@ use super::rules::{Checked, Effect};
 use super::world::World;
 
 /// Applies an order that passed [`super::rules::check`] against this same state.
-pub fn apply(world: &mut World, catalog: &Catalog, checked: &Checked) {
+pub(super) fn apply(world: &mut World, catalog: &Catalog, checked: &Checked) {
     let Some(sub) = world.pbxs.get_mut(checked.pbx) else {
         return;
     };

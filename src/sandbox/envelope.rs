@@ -9,7 +9,7 @@ use crate::wire::{CODE_SUCCESS, codes};
 
 /// A refusal, rendered as an error envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub(super) struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
@@ -28,7 +28,7 @@ impl ApiError {
     }
 
     /// 400 `parameter_validation_failed` naming the field.
-    pub fn param(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
+    pub(super) fn param(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
         let (field, reason) = (field.into(), reason.into());
         ApiError {
             status: StatusCode::BAD_REQUEST,
@@ -39,7 +39,7 @@ impl ApiError {
     }
 
     /// 400 `business_rule_violation` of rule `n` of partner-api section 5.
-    pub fn rule(n: u8, message: impl AsRef<str>) -> ApiError {
+    pub(super) fn rule(n: u8, message: impl AsRef<str>) -> ApiError {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::BUSINESS_RULE_VIOLATION,
@@ -48,7 +48,7 @@ impl ApiError {
     }
 
     /// 400 `business_rule_violation` of a catalog constraint outside the numbered rules.
-    pub fn business(message: impl Into<String>) -> ApiError {
+    pub(super) fn business(message: impl Into<String>) -> ApiError {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::BUSINESS_RULE_VIOLATION,
@@ -56,19 +56,19 @@ impl ApiError {
         )
     }
 
-    pub fn not_found(message: impl Into<String>) -> ApiError {
+    pub(super) fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
     }
 
-    pub fn token_invalid(message: impl Into<String>) -> ApiError {
+    pub(super) fn token_invalid(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, codes::TOKEN_INVALID, message)
     }
 
-    pub fn token_expired(message: impl Into<String>) -> ApiError {
+    pub(super) fn token_expired(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, codes::TOKEN_EXPIRED, message)
     }
 
-    pub fn invalid_client() -> ApiError {
+    pub(super) fn invalid_client() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             codes::INVALID_CLIENT,
@@ -76,7 +76,7 @@ impl ApiError {
         )
     }
 
-    pub fn internal(message: impl Into<String>) -> ApiError {
+    pub(super) fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             codes::INTERNAL_ERROR,
@@ -84,7 +84,7 @@ impl ApiError {
         )
     }
 
-    pub fn too_many_requests() -> ApiError {
+    pub(super) fn too_many_requests() -> ApiError {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             codes::TOO_MANY_REQUESTS,
@@ -94,7 +94,7 @@ impl ApiError {
 }
 
 /// A success envelope around `result`.
-pub fn success(request_id: &str, result: Value) -> Response {
+pub(super) fn success(request_id: &str, result: Value) -> Response {
     render(
         StatusCode::OK,
         json!({
@@ -108,7 +108,7 @@ pub fn success(request_id: &str, result: Value) -> Response {
 }
 
 /// An error envelope.
-pub fn failure(request_id: &str, err: &ApiError) -> Response {
+pub(super) fn failure(request_id: &str, err: &ApiError) -> Response {
     let result = match &err.field {
         Some((field, reason)) => json!({"field": field, "reason": reason}),
         None => Value::Null,
@@ -126,7 +126,7 @@ pub fn failure(request_id: &str, err: &ApiError) -> Response {
 }
 
 /// A JSON body with a status (admin endpoints use it without the envelope).
-pub fn render(status: StatusCode, body: Value) -> Response {
+pub(super) fn render(status: StatusCode, body: Value) -> Response {
     let mut resp = (status, body.to_string()).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -137,10 +137,10 @@ pub fn render(status: StatusCode, body: Value) -> Response {
 
 /// Decoded `application/x-www-form-urlencoded` pairs (query strings and the token body).
 #[derive(Debug, Default, Clone)]
-pub struct Form(Vec<(String, String)>);
+pub(super) struct Form(Vec<(String, String)>);
 
 impl Form {
-    pub fn parse(raw: &str) -> Form {
+    pub(super) fn parse(raw: &str) -> Form {
         Form(
             raw.split('&')
                 .filter(|p| !p.is_empty())
@@ -153,7 +153,7 @@ impl Form {
     }
 
     /// The first value of `key`, `None` when absent or empty.
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == key)
@@ -162,13 +162,13 @@ impl Form {
     }
 
     /// A required field.
-    pub fn require(&self, key: &str) -> Result<&str, ApiError> {
+    pub(super) fn require(&self, key: &str) -> Result<&str, ApiError> {
         self.get(key)
             .ok_or_else(|| ApiError::param(key, "is required"))
     }
 
     /// An optional unsigned number.
-    pub fn number(&self, key: &str) -> Result<Option<u64>, ApiError> {
+    pub(super) fn number(&self, key: &str) -> Result<Option<u64>, ApiError> {
         self.get(key)
             .map(|v| {
                 if v.bytes().all(|b| b.is_ascii_digit()) {
@@ -182,7 +182,7 @@ impl Form {
     }
 
     /// A required product ID.
-    pub fn product_id(&self) -> Result<u32, ApiError> {
+    pub(super) fn product_id(&self) -> Result<u32, ApiError> {
         match self.number("productId")? {
             Some(n) => u32::try_from(n)
                 .map_err(|_| ApiError::not_found(format!("product {n} does not exist"))),

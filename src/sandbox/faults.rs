@@ -21,7 +21,7 @@ use super::rules::Policy;
 /// A fault on a read (GET endpoints and the L9 calculator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ReadFault {
+pub(super) enum ReadFault {
     /// 429 `too_many_requests` with `Retry-After`.
     RateLimit,
     /// 500 `internal_error`.
@@ -33,7 +33,7 @@ pub enum ReadFault {
 /// A fault on an order save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SaveFault {
+pub(super) enum SaveFault {
     /// 500 and nothing stored.
     FailBeforeCommit,
     /// The order is committed, then the answer is a 500.
@@ -66,7 +66,7 @@ impl SaveFault {
 /// Where a held order save waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum HoldPhase {
+pub(super) enum HoldPhase {
     /// Received, nothing stored yet.
     BeforeCommit,
     /// Stored (and in effect), not answered yet.
@@ -76,7 +76,7 @@ pub enum HoldPhase {
 /// Hold the order save that comes after `skip` more saves, at `phase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Hold {
+pub(super) struct Hold {
     #[serde(default)]
     pub skip: u64,
     pub phase: HoldPhase,
@@ -84,14 +84,14 @@ pub struct Hold {
 
 /// Every `every`-th read fails with `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EveryNth {
+pub(super) struct EveryNth {
     pub every: u64,
     pub kind: ReadFault,
 }
 
 /// The fault switches and the dice.
 #[derive(Debug)]
-pub struct Faults {
+pub(super) struct Faults {
     pub fail_rate: f64,
     pub retry_after_secs: u64,
     pub next_order_saves: VecDeque<SaveFault>,
@@ -109,10 +109,10 @@ pub struct Faults {
 }
 
 /// How long a stall lasts unless changed: longer than any sane client timeout.
-pub const DEFAULT_STALL: Duration = Duration::from_secs(30);
+pub(super) const DEFAULT_STALL: Duration = Duration::from_secs(30);
 
 impl Faults {
-    pub fn new(
+    pub(super) fn new(
         fail_rate: f64,
         order_status: OrderStatusMode,
         latency: Duration,
@@ -135,7 +135,7 @@ impl Faults {
     }
 
     /// Decides the fate of the next read, and counts the fault.
-    pub fn on_read(&mut self) -> Option<ReadFault> {
+    pub(super) fn on_read(&mut self) -> Option<ReadFault> {
         let fault = self.roll_read();
         if let Some(f) = fault {
             *self.served.entry(f.name()).or_default() += 1;
@@ -163,7 +163,7 @@ impl Faults {
 
     /// Decides the fate of the next order save, and counts the fault: the scripted queue
     /// first, then the dice.
-    pub fn on_save(&mut self) -> Option<SaveFault> {
+    pub(super) fn on_save(&mut self) -> Option<SaveFault> {
         let fault = self.roll_save();
         if let Some(f) = fault {
             *self.served.entry(f.name()).or_default() += 1;
@@ -172,7 +172,7 @@ impl Faults {
     }
 
     /// Whether this order save is the one to hold, and where.
-    pub fn hold_this_save(&mut self) -> Option<HoldPhase> {
+    pub(super) fn hold_this_save(&mut self) -> Option<HoldPhase> {
         let hold = self.hold_order_save.as_mut()?;
         if hold.skip > 0 {
             hold.skip -= 1;
@@ -200,7 +200,7 @@ impl Faults {
 }
 
 /// A probability clamped to 0..=1 (NaN counts as 0).
-pub fn sanitize_rate(p: f64) -> f64 {
+pub(super) fn sanitize_rate(p: f64) -> f64 {
     if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) }
 }
 
@@ -229,7 +229,7 @@ impl HttpBody for Broken {
 }
 
 /// The body of a dropped connection.
-pub fn dropped_body() -> Body {
+pub(super) fn dropped_body() -> Body {
     Body::new(Broken)
 }
 

@@ -20,7 +20,7 @@ const LINE_REQUIRED: [&str; 3] = ["serviceType", "serviceId", "purchaseType"];
 
 /// Parses raw bytes into the JSON value kept in the order log and the typed body checked by the
 /// rules.
-pub fn parse(raw: &[u8]) -> Result<(Value, OrderBody), ApiError> {
+pub(super) fn parse(raw: &[u8]) -> Result<(Value, OrderBody), ApiError> {
     let value: Value = serde_json::from_slice(raw)
         .map_err(|e| ApiError::param("body", format!("is not valid JSON: {e}")))?;
     let body = typed(&value)?;

@@ -10,7 +10,7 @@ use super::world::{FORMAT, World};
 const PRETTY_UP_TO: usize = 500;
 
 /// Reads a state file; `Ok(None)` when it does not exist.
-pub fn load(path: &Path) -> Result<Option<World>, String> {
+pub(super) fn load(path: &Path) -> Result<Option<World>, String> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -32,7 +32,7 @@ pub fn load(path: &Path) -> Result<Option<World>, String> {
 }
 
 /// Writes `world` to `path` atomically.
-pub fn save(path: &Path, world: &World) -> std::io::Result<()> {
+pub(super) fn save(path: &Path, world: &World) -> std::io::Result<()> {
     // Indented for people reading a demo account; compact for fleets, written after every order.
     let bytes = if world.pbxs.len() <= PRETTY_UP_TO {
         serde_json::to_vec_pretty(world)

@@ -16,7 +16,7 @@ use super::world::{PendingSwitch, ServiceSub, Subscription, Term, World, term_en
 
 /// What an accepted order does once it succeeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
+pub(super) enum Effect {
     /// A first plan; capacity set for products that count extensions.
     PurchasePlan {
         term: Term,
@@ -43,7 +43,7 @@ pub enum Effect {
 
 /// An order that passed every rule.
 #[derive(Debug, Clone)]
-pub struct Checked {
+pub(super) struct Checked {
     /// Index of the subscription in [`World::pbxs`].
     pub pbx: usize,
     pub effect: Effect,
@@ -52,7 +52,7 @@ pub struct Checked {
 }
 
 impl Checked {
-    pub fn total_cents(&self) -> u64 {
+    pub(super) fn total_cents(&self) -> u64 {
         self.items.iter().map(|(_, c)| c).sum()
     }
 }
@@ -73,7 +73,7 @@ const OUT_OF_SCOPE: [&str; 4] = [
 /// How this simulated vendor applies a rule where the real one may differ (partner-api
 /// section 8), so tests can prove the client right either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
+pub(super) struct Policy {
     /// `renew_plan` must renew every subscribed service (rule 5 as documented); when off, a
     /// renewal may leave services out, and they lapse at the old term end.
     pub renewal_requires_all_services: bool,
@@ -88,7 +88,7 @@ impl Default for Policy {
 }
 
 /// Checks `body` against the account as it is now.
-pub fn check(
+pub(super) fn check(
     world: &World,
     catalog: &Catalog,
     body: &OrderBody,

@@ -26,7 +26,7 @@ fn seeded_at(today: Date) -> i64 {
     today.add_days(-SEEDED_DAYS_AGO).to_days() * 86_400_000 + SEEDED_AT_MS_OF_DAY
 }
 
-pub fn build(seed: &Seed, catalog: &Catalog, today: Date) -> World {
+pub(super) fn build(seed: &Seed, catalog: &Catalog, today: Date) -> World {
     let contacts = vec![ContactRecord {
         id: Id(BILLING_CONTACT),
         email: BILLING_EMAIL.to_owned(),

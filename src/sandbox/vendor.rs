@@ -95,7 +95,7 @@ impl From<Result<Value, ApiError>> for Reply {
 /// The fallback handler serving every vendor path. `Content-Type` is not enforced: bodies are
 /// read as the endpoint expects (a form for the token, JSON elsewhere), so a hand-written
 /// `curl -d @order.json` works as well as a client that labels its body.
-pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+pub(super) async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     if path.starts_with("/_sandbox/") {

@@ -10,7 +10,7 @@ use super::catalog::{Catalog, Product};
 use super::envelope::{ApiError, Form};
 use super::world::{ContactRecord, OrderRecord, Subscription};
 
-pub fn product_list(catalog: &Catalog) -> Vec<wire::Product> {
+pub(super) fn product_list(catalog: &Catalog) -> Vec<wire::Product> {
     catalog
         .products
         .iter()
@@ -21,7 +21,7 @@ pub fn product_list(catalog: &Catalog) -> Vec<wire::Product> {
         .collect()
 }
 
-pub fn instance(sub: &Subscription, product: &Product) -> wire::Instance {
+pub(super) fn instance(sub: &Subscription, product: &Product) -> wire::Instance {
     wire::Instance {
         product_no: sub.sn.clone(),
         product_id: sub.product_id,
@@ -42,7 +42,7 @@ fn plan_name(product: &Product, id: Id) -> String {
 /// L3: while a switch is pending, `planId`/`planName`/`billingCycle`/`multiCycle` describe the
 /// plan switched TO and `currentPlan` (the ID in decimal) the one in force until
 /// `currentPlanExpireDate`.
-pub fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDetail {
+pub(super) fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDetail {
     let base = instance(sub, product);
     let mut d = wire::InstanceDetail {
         product_no: base.product_no,
@@ -90,7 +90,7 @@ pub fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDetail {
 }
 
 /// L4. Pricing IDs are the plan or service ID plus one.
-pub fn catalog(product: &Product) -> wire::Catalog {
+pub(super) fn catalog(product: &Product) -> wire::Catalog {
     let cycles = |cs: &[super::vocab::Cycle]| cs.iter().map(|c| c.as_str().to_owned()).collect();
     wire::Catalog {
         offering_id: product.offering_id.to_string(),
@@ -124,7 +124,7 @@ pub fn catalog(product: &Product) -> wire::Catalog {
     }
 }
 
-pub fn contact(c: &ContactRecord) -> wire::Contact {
+pub(super) fn contact(c: &ContactRecord) -> wire::Contact {
     wire::Contact {
         billing_contact_id: c.id,
         email_address: c.email.clone(),
@@ -136,7 +136,7 @@ pub fn contact(c: &ContactRecord) -> wire::Contact {
     }
 }
 
-pub fn order_info(o: &OrderRecord) -> wire::OrderInfo {
+pub(super) fn order_info(o: &OrderRecord) -> wire::OrderInfo {
     wire::OrderInfo {
         id: o.id,
         order_no: o.order_no.clone(),
@@ -157,7 +157,7 @@ pub fn order_info(o: &OrderRecord) -> wire::OrderInfo {
 }
 
 /// L7.
-pub fn order_detail(o: &OrderRecord) -> Value {
+pub(super) fn order_detail(o: &OrderRecord) -> Value {
     json!({
         "basicInformation": {
             "orderNo": o.order_no,
@@ -175,13 +175,13 @@ pub fn order_detail(o: &OrderRecord) -> Value {
 
 /// The `pageNo` / `pageSize` of a paged request.
 #[derive(Debug, Clone, Copy)]
-pub struct Paging {
+pub(super) struct Paging {
     pub page_no: u64,
     pub page_size: u64,
 }
 
 impl Paging {
-    pub fn from_query(q: &Form) -> Result<Paging, ApiError> {
+    pub(super) fn from_query(q: &Form) -> Result<Paging, ApiError> {
         let page_no = q.number("pageNo")?.unwrap_or(1);
         if page_no == 0 {
             return Err(ApiError::param("pageNo", "starts at 1"));
@@ -198,7 +198,10 @@ impl Paging {
     }
 
     /// The page of `items` (an exact-size iterator over everything that matches).
-    pub fn page<T: Serialize>(self, items: impl ExactSizeIterator<Item = T>) -> wire::Page<T> {
+    pub(super) fn page<T: Serialize>(
+        self,
+        items: impl ExactSizeIterator<Item = T>,
+    ) -> wire::Page<T> {
         let total = items.len() as u64;
         let skip = (self.page_no - 1).saturating_mul(self.page_size);
         let results: Vec<T> = items

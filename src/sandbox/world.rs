@@ -11,12 +11,12 @@ use crate::date::Date;
 use crate::wire::Id;
 
 /// Bumped when the persisted shape changes incompatibly.
-pub const FORMAT: u32 = 1;
+pub(super) const FORMAT: u32 = 1;
 
 /// The whole persisted account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct World {
+pub(super) struct World {
     pub format: u32,
     pub contacts: Vec<ContactRecord>,
     pub pbxs: Vec<Subscription>,
@@ -32,7 +32,7 @@ pub struct World {
 /// A billing contact.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContactRecord {
+pub(super) struct ContactRecord {
     pub id: Id,
     pub email: String,
     pub first_name: String,
@@ -44,7 +44,7 @@ pub struct ContactRecord {
 /// The state of one SN under one product.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Subscription {
+pub(super) struct Subscription {
     pub sn: String,
     pub product_id: u32,
     pub instance_id: u64,
@@ -66,7 +66,7 @@ pub struct Subscription {
 /// A plan in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Term {
+pub(super) struct Term {
     pub plan_id: Id,
     pub cycle: Cycle,
     pub multi_cycle: u32,
@@ -75,13 +75,13 @@ pub struct Term {
 
 impl Term {
     /// The date one term after `from`: `multi_cycle` years, or one month when monthly.
-    pub fn one_term_after(&self, from: Date) -> Date {
+    pub(super) fn one_term_after(&self, from: Date) -> Date {
         term_end(from, self.cycle, self.multi_cycle)
     }
 }
 
 /// `from` plus one term of `cycle` / `multi_cycle`.
-pub fn term_end(from: Date, cycle: Cycle, multi_cycle: u32) -> Date {
+pub(super) fn term_end(from: Date, cycle: Cycle, multi_cycle: u32) -> Date {
     match cycle {
         Cycle::Monthly => from.add_months(1),
         Cycle::Annually => from.add_years(multi_cycle.max(1) as i32),
@@ -91,7 +91,7 @@ pub fn term_end(from: Date, cycle: Cycle, multi_cycle: u32) -> Date {
 /// The plan a PBX switches to when the term in force ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PendingSwitch {
+pub(super) struct PendingSwitch {
     pub plan_id: Id,
     pub cycle: Cycle,
     pub multi_cycle: u32,
@@ -102,7 +102,7 @@ pub struct PendingSwitch {
 /// A subscribed service (features and per-extension services; capacity goes to the counters).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceSub {
+pub(super) struct ServiceSub {
     pub service_id: Id,
     pub quantity: u32,
     pub expire: Date,
@@ -111,7 +111,7 @@ pub struct ServiceSub {
 /// One order as committed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OrderRecord {
+pub(super) struct OrderRecord {
     pub id: Id,
     pub order_no: String,
     pub transaction_no: String,
@@ -129,7 +129,7 @@ pub struct OrderRecord {
 }
 
 impl World {
-    pub fn new(contacts: Vec<ContactRecord>, pbxs: Vec<Subscription>) -> World {
+    pub(super) fn new(contacts: Vec<ContactRecord>, pbxs: Vec<Subscription>) -> World {
         let mut w = World {
             format: FORMAT,
             contacts,
@@ -144,7 +144,7 @@ impl World {
     }
 
     /// Rebuilds the lookup index (after loading from a file).
-    pub fn reindex(&mut self) {
+    pub(super) fn reindex(&mut self) {
         self.index = self
             .pbxs
             .iter()
@@ -154,7 +154,7 @@ impl World {
     }
 
     /// The first (product, SN) listed twice: such a state file is unusable.
-    pub fn duplicate_key(&self) -> Option<(u32, String)> {
+    pub(super) fn duplicate_key(&self) -> Option<(u32, String)> {
         let mut seen = std::collections::HashSet::new();
         self.pbxs
             .iter()
@@ -162,15 +162,15 @@ impl World {
             .map(|s| (s.product_id, s.sn.clone()))
     }
 
-    pub fn find(&self, product_id: u32, sn: &str) -> Option<usize> {
+    pub(super) fn find(&self, product_id: u32, sn: &str) -> Option<usize> {
         self.index.get(&(product_id, sn.to_owned())).copied()
     }
 
-    pub fn is_contact(&self, id: Id) -> bool {
+    pub(super) fn is_contact(&self, id: Id) -> bool {
         self.contacts.iter().any(|c| c.id == id)
     }
 
-    pub fn order(&self, id_or_no: &str) -> Option<usize> {
+    pub(super) fn order(&self, id_or_no: &str) -> Option<usize> {
         self.orders
             .iter()
             .position(|o| o.order_no == id_or_no || o.id.0.to_string() == id_or_no)
@@ -178,7 +178,7 @@ impl World {
 
     /// Puts into force every pending switch whose term ended before `today`. Returns whether
     /// anything changed.
-    pub fn settle(&mut self, today: Date) -> bool {
+    pub(super) fn settle(&mut self, today: Date) -> bool {
         let mut changed = false;
         for s in &mut self.pbxs {
             if let (Some(p), Some(term)) = (&s.pending, &mut s.plan)

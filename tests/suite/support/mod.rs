@@ -12,8 +12,8 @@
 //! Every sandbox here runs on [`clock`]: 2026-11-22T09:00:00Z when it starts, whatever day the
 //! suite runs, and the binary is given the same time with `--now` (see [`Env::now`]).
 
-pub mod sandbox;
-pub mod scripted;
+pub(crate) mod sandbox;
+pub(crate) mod scripted;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -24,23 +24,23 @@ use entitle::sandbox::{RunningSandbox, SandboxConfig};
 use serde_json::Value;
 
 /// The one credential of every sandbox and scripted vendor of the suite.
-pub const CLIENT_ID: &str = "test-client";
-pub const SECRET: &str = "test-secret-s3cr3t";
+pub(crate) const CLIENT_ID: &str = "test-client";
+pub(crate) const SECRET: &str = "test-secret-s3cr3t";
 
 /// 2026-11-22T09:00:00Z, when every sandbox of the suite starts: the demo account's today
 /// (partner-api section 7).
-pub const START_MS: i64 = 1_795_338_000_000;
+pub(crate) const START_MS: i64 = 1_795_338_000_000;
 
 /// The account's billing contact.
-pub const CONTACT: u64 = 3_197_218_168_379_846_218;
+pub(crate) const CONTACT: u64 = 3_197_218_168_379_846_218;
 
 /// A clock at [`START_MS`], running forward.
-pub fn clock() -> Clock {
+pub(crate) fn clock() -> Clock {
     Clock::starting_at(START_MS)
 }
 
 /// The demo account on a free loopback port, on [`clock`], accepting the suite's credential.
-pub fn sandbox_config() -> SandboxConfig {
+pub(crate) fn sandbox_config() -> SandboxConfig {
     SandboxConfig {
         clock: clock(),
         client_id: CLIENT_ID.to_owned(),
@@ -63,7 +63,7 @@ const SCRUBBED: [&str; 8] = [
 ];
 
 /// The real binary with a clean environment, capturing its output.
-pub fn command() -> std::process::Command {
+pub(crate) fn command() -> std::process::Command {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("entitle"));
     for var in SCRUBBED {
         c.env_remove(var);
@@ -75,12 +75,12 @@ pub fn command() -> std::process::Command {
 }
 
 /// [`command`] with `assert_cmd`'s assertions.
-pub fn entitle() -> assert_cmd::Command {
+pub(crate) fn entitle() -> assert_cmd::Command {
     assert_cmd::Command::from_std(command())
 }
 
 /// A sandbox of the test's own, a workspace directory, and the binary pointed at both.
-pub struct Env {
+pub(crate) struct Env {
     pub rt: tokio::runtime::Runtime,
     pub sandbox: RunningSandbox,
     pub base_url: String,
@@ -90,12 +90,12 @@ pub struct Env {
 
 impl Env {
     /// The demo account, no faults.
-    pub fn new() -> Env {
+    pub(crate) fn new() -> Env {
         Env::with(|_| {})
     }
 
     /// The demo account, configured further by `f`.
-    pub fn with(f: impl FnOnce(&mut SandboxConfig)) -> Env {
+    pub(crate) fn with(f: impl FnOnce(&mut SandboxConfig)) -> Env {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -115,33 +115,33 @@ impl Env {
     }
 
     /// The workspace directory the binary runs in (journal, saved plans).
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn examples() -> PathBuf {
+    pub(crate) fn examples() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/examples")
     }
 
     /// The example manifests' path as an argument.
-    pub fn examples_arg() -> String {
+    pub(crate) fn examples_arg() -> String {
         Env::examples().display().to_string()
     }
 
     /// Writes a manifest file in the workspace and returns its path.
-    pub fn manifest(&self, name: &str, yaml: &str) -> PathBuf {
+    pub(crate) fn manifest(&self, name: &str, yaml: &str) -> PathBuf {
         let p = self.path().join(name);
         std::fs::write(&p, yaml).unwrap();
         p
     }
 
     /// The sandbox's time now, for `--now`: the binary's clock then agrees with the sandbox's.
-    pub fn now(&self) -> String {
+    pub(crate) fn now(&self) -> String {
         Timestamp(self.sandbox.clock().now_ms()).to_string()
     }
 
     /// The binary in the workspace, against this sandbox.
-    pub fn std_cmd(&self) -> std::process::Command {
+    pub(crate) fn std_cmd(&self) -> std::process::Command {
         let mut c = command();
         c.current_dir(self.path())
             .env("ENTITLE_CLIENT_ID", CLIENT_ID)
@@ -151,27 +151,27 @@ impl Env {
         c
     }
 
-    pub fn cmd(&self) -> assert_cmd::Command {
+    pub(crate) fn cmd(&self) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.std_cmd())
     }
 
     /// The binary started in the background (for kill and interrupt tests).
-    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+    pub(crate) fn spawn(&self, args: &[&str]) -> std::process::Child {
         self.std_cmd().args(args).spawn().unwrap()
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().unwrap()
     }
 
     /// `apply M --now <sandbox time>`, unattended, without quotes.
-    pub fn apply(&self, m: &str) -> Output {
+    pub(crate) fn apply(&self, m: &str) -> Output {
         let now = self.now();
         self.run(&["apply", m, "--now", &now, "--auto-approve", "--no-price"])
     }
 
     /// The arguments of [`Env::apply`], for a spawned apply.
-    pub fn apply_args(&self, m: &str) -> Vec<String> {
+    pub(crate) fn apply_args(&self, m: &str) -> Vec<String> {
         [
             "apply",
             m,
@@ -185,7 +185,7 @@ impl Env {
     }
 
     /// `plan M --detailed-exitcode` at the sandbox's time, without quotes (exit 0: converged).
-    pub fn plan_detailed(&self, m: &str) -> Output {
+    pub(crate) fn plan_detailed(&self, m: &str) -> Output {
         let now = self.now();
         self.run(&[
             "plan",
@@ -199,7 +199,7 @@ impl Env {
 
     /// GET an admin endpoint; asserts it answered 200.
     #[track_caller]
-    pub fn get(&self, path: &str) -> Value {
+    pub(crate) fn get(&self, path: &str) -> Value {
         let (status, body) = self.admin("GET", path, None);
         assert_eq!(status, 200, "GET {path}: {body}");
         body
@@ -207,14 +207,14 @@ impl Env {
 
     /// POST to an admin endpoint; asserts it answered 200.
     #[track_caller]
-    pub fn post(&self, path: &str, body: Value) -> Value {
+    pub(crate) fn post(&self, path: &str, body: Value) -> Value {
         let (status, answer) = self.admin("POST", path, Some(body));
         assert_eq!(status, 200, "POST {path}: {answer}");
         answer
     }
 
     /// An admin call, status and body, for tests of refusals.
-    pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let url = format!("{}{}", self.base_url, path);
         self.rt.block_on(async {
             let req = match method {
@@ -229,17 +229,17 @@ impl Env {
 
     /// Sets fault switches (`POST /_sandbox/faults`), asserting they were taken.
     #[track_caller]
-    pub fn faults(&self, switches: Value) {
+    pub(crate) fn faults(&self, switches: Value) {
         self.post("/_sandbox/faults", switches);
     }
 
     /// Faults served so far, by kind (`rate_limit`, `commit_then_500`, ...).
-    pub fn faults_served(&self) -> Value {
+    pub(crate) fn faults_served(&self) -> Value {
         self.get("/_sandbox/faults")["served"].clone()
     }
 
     /// Order bodies as the sandbox received them, in order.
-    pub fn order_bodies(&self) -> Vec<Value> {
+    pub(crate) fn order_bodies(&self) -> Vec<Value> {
         self.get("/_sandbox/orders")
             .as_array()
             .unwrap()
@@ -249,7 +249,9 @@ impl Env {
     }
 
     /// Orders received per `(productNo, operationType)`: any count above 1 is a duplicate.
-    pub fn orders_per_operation(&self) -> std::collections::BTreeMap<(String, String), usize> {
+    pub(crate) fn orders_per_operation(
+        &self,
+    ) -> std::collections::BTreeMap<(String, String), usize> {
         let mut per_op = std::collections::BTreeMap::new();
         for b in self.order_bodies() {
             let key = (
@@ -262,7 +264,7 @@ impl Env {
     }
 
     /// Requests per `METHOD /path`.
-    pub fn count(&self, method_path: &str) -> u64 {
+    pub(crate) fn count(&self, method_path: &str) -> u64 {
         self.get("/_sandbox/requests")["counts"][method_path]
             .as_u64()
             .unwrap_or(0)
@@ -271,7 +273,7 @@ impl Env {
     /// Waits until `n` requests are held by the sandbox (see `holdOrderSaves`); fails after a
     /// minute, which only a broken test reaches.
     #[track_caller]
-    pub fn wait_held(&self, n: usize) {
+    pub(crate) fn wait_held(&self, n: usize) {
         let waited = self.rt.block_on(async {
             tokio::time::timeout(Duration::from_secs(60), self.sandbox.wait_held(n)).await
         });
@@ -283,7 +285,7 @@ impl Env {
     /// Releases every held request and waits until each has finished (answered, or dropped
     /// with its killed client's connection), so what it stores is stored.
     #[track_caller]
-    pub fn release_and_settle(&self) {
+    pub(crate) fn release_and_settle(&self) {
         self.sandbox.release();
         let settled = self.rt.block_on(async {
             tokio::time::timeout(Duration::from_secs(60), self.sandbox.wait_idle()).await
@@ -292,16 +294,16 @@ impl Env {
     }
 }
 
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Masks what changes between runs: plan IDs, poNumbers, order numbers, ports, temp dirs.
-pub fn redact(s: &str) -> String {
+pub(crate) fn redact(s: &str) -> String {
     let mut out = s.to_owned();
     for (pat, with) in [
         (r"plan-[0-9a-f]{20}", "plan-[ID]"),
@@ -322,26 +324,26 @@ pub fn redact(s: &str) -> String {
 }
 
 /// A seed tutorial's request body, exactly as the tutorial shows it (`tests/fixtures/seeds/`).
-pub fn seed_text(n: u32) -> String {
+pub(crate) fn seed_text(n: u32) -> String {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/seeds/{n:03}.json"));
     std::fs::read_to_string(path).unwrap()
 }
 
 /// A seed tutorial's request body as JSON (`serde_json` keeps 19-digit IDs exact).
-pub fn seed_body(n: u32) -> Value {
+pub(crate) fn seed_body(n: u32) -> Value {
     serde_json::from_str(&seed_text(n)).unwrap()
 }
 
 /// A seed body with some top-level fields changed.
-pub fn seed_with(n: u32, edit: impl FnOnce(&mut Value)) -> String {
+pub(crate) fn seed_with(n: u32, edit: impl FnOnce(&mut Value)) -> String {
     let mut v = seed_body(n);
     edit(&mut v);
     v.to_string()
 }
 
 /// A body without its `poNumber`, for comparison with the seeds (which have none).
-pub fn without_po(mut v: Value) -> Value {
+pub(crate) fn without_po(mut v: Value) -> Value {
     if let Some(o) = v.as_object_mut() {
         o.remove("poNumber");
     }

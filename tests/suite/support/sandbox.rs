@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{CLIENT_ID, SECRET, sandbox_config};
 
-pub struct Sb {
+pub(crate) struct Sb {
     pub sandbox: RunningSandbox,
     pub http: reqwest::Client,
     pub base: String,
@@ -16,7 +16,7 @@ pub struct Sb {
 
 /// One answer: HTTP status, parsed body, raw text and the Retry-After header.
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub json: Value,
     pub text: String,
@@ -24,24 +24,24 @@ pub struct Answer {
 }
 
 impl Answer {
-    pub fn code(&self) -> &str {
+    pub(crate) fn code(&self) -> &str {
         self.json["code"].as_str().unwrap_or("")
     }
-    pub fn detail(&self) -> &str {
+    pub(crate) fn detail(&self) -> &str {
         self.json["detailMessage"].as_str().unwrap_or("")
     }
-    pub fn result(&self) -> &Value {
+    pub(crate) fn result(&self) -> &Value {
         &self.json["result"]
     }
     #[track_caller]
-    pub fn ok(&self) -> &Value {
+    pub(crate) fn ok(&self) -> &Value {
         assert_eq!(self.status, 200, "{}", self.text);
         assert_eq!(self.code(), "success", "{}", self.text);
         &self.json["result"]
     }
     /// Asserts an error envelope.
     #[track_caller]
-    pub fn refused(&self, status: u16, code: &str) -> &str {
+    pub(crate) fn refused(&self, status: u16, code: &str) -> &str {
         assert_eq!(self.status, status, "{}", self.text);
         assert_eq!(self.code(), code, "{}", self.text);
         assert_eq!(self.json["status"].as_u64(), Some(u64::from(status)));
@@ -49,18 +49,18 @@ impl Answer {
     }
     /// Asserts a `business_rule_violation` whose message names `rule`.
     #[track_caller]
-    pub fn violates(&self, rule: &str) {
+    pub(crate) fn violates(&self, rule: &str) {
         let detail = self.refused(400, "business_rule_violation");
         assert!(detail.contains(rule), "expected `{rule}` in: {detail}");
     }
 }
 
 impl Sb {
-    pub async fn demo() -> Sb {
+    pub(crate) async fn demo() -> Sb {
         Sb::with(sandbox_config()).await
     }
 
-    pub async fn seeded(seed: Seed) -> Sb {
+    pub(crate) async fn seeded(seed: Seed) -> Sb {
         Sb::with(SandboxConfig {
             seed,
             ..sandbox_config()
@@ -68,7 +68,7 @@ impl Sb {
         .await
     }
 
-    pub async fn with(config: SandboxConfig) -> Sb {
+    pub(crate) async fn with(config: SandboxConfig) -> Sb {
         let sandbox = sandbox::start(config).await.expect("sandbox starts");
         let base = sandbox.base_url();
         let http = reqwest::Client::builder()
@@ -85,7 +85,7 @@ impl Sb {
         sb
     }
 
-    pub async fn login(&self) -> String {
+    pub(crate) async fn login(&self) -> String {
         let a = self
             .token_request(&[
                 ("grant_type", "pp_credentials"),
@@ -96,7 +96,7 @@ impl Sb {
         a.ok()["token"].as_str().unwrap().to_owned()
     }
 
-    pub async fn token_request(&self, form: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn token_request(&self, form: &[(&str, &str)]) -> Answer {
         let resp = self
             .http
             .post(format!("{}/auth/openapi/v1/oauth/token", self.base))
@@ -108,12 +108,17 @@ impl Sb {
         answer(resp).await
     }
 
-    pub async fn get(&self, path: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str) -> Answer {
         self.get_with(path, Some(&self.token), Some("sandbox-tests"))
             .await
     }
 
-    pub async fn get_with(&self, path: &str, token: Option<&str>, agent: Option<&str>) -> Answer {
+    pub(crate) async fn get_with(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        agent: Option<&str>,
+    ) -> Answer {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
@@ -124,11 +129,15 @@ impl Sb {
         answer(req.send().await.unwrap()).await
     }
 
-    pub async fn post(&self, path: &str, body: &str) -> Answer {
+    pub(crate) async fn post(&self, path: &str, body: &str) -> Answer {
         answer(self.post_raw(path, body).await.unwrap()).await
     }
 
-    pub async fn post_raw(&self, path: &str, body: &str) -> reqwest::Result<reqwest::Response> {
+    pub(crate) async fn post_raw(
+        &self,
+        path: &str,
+        body: &str,
+    ) -> reqwest::Result<reqwest::Response> {
         self.http
             .post(format!("{}{path}", self.base))
             .header("User-Agent", "sandbox-tests")
@@ -139,16 +148,16 @@ impl Sb {
             .await
     }
 
-    pub async fn save(&self, body: &str) -> Answer {
+    pub(crate) async fn save(&self, body: &str) -> Answer {
         self.post("/order/openapi/order/v1/save", body).await
     }
 
-    pub async fn quote(&self, body: &str) -> Answer {
+    pub(crate) async fn quote(&self, body: &str) -> Answer {
         self.post("/pricing/openapi/purchase/v1/pricing/calculate", body)
             .await
     }
 
-    pub async fn detail(&self, product: u32, sn: &str) -> Value {
+    pub(crate) async fn detail(&self, product: u32, sn: &str) -> Value {
         self.get(&format!(
             "/product/openapi/instance_product/v1/detail?productId={product}&productNo={sn}"
         ))
@@ -157,7 +166,7 @@ impl Sb {
         .clone()
     }
 
-    pub async fn admin_get(&self, path: &str) -> Value {
+    pub(crate) async fn admin_get(&self, path: &str) -> Value {
         let resp = self
             .http
             .get(format!("{}/_sandbox/{path}", self.base))
@@ -169,19 +178,19 @@ impl Sb {
     }
 
     /// POSTs to an admin endpoint and asserts it answered 200.
-    pub async fn admin(&self, path: &str, body: &str) -> Value {
+    pub(crate) async fn admin(&self, path: &str, body: &str) -> Value {
         let (status, answer) = self.admin_post(path, body).await;
         assert_eq!(status, 200, "POST /_sandbox/{path} {body}: {answer}");
         answer
     }
 
     /// Faults served so far, by kind.
-    pub async fn served(&self) -> Value {
+    pub(crate) async fn served(&self) -> Value {
         self.admin_get("faults").await["served"].clone()
     }
 
     /// An admin POST's status and body, for tests of refusals.
-    pub async fn admin_post(&self, path: &str, body: &str) -> (u16, Value) {
+    pub(crate) async fn admin_post(&self, path: &str, body: &str) -> (u16, Value) {
         let resp = self
             .http
             .post(format!("{}/_sandbox/{path}", self.base))
@@ -195,12 +204,12 @@ impl Sb {
     }
 
     /// Orders as the admin log has them.
-    pub async fn orders(&self) -> Vec<Value> {
+    pub(crate) async fn orders(&self) -> Vec<Value> {
         self.admin_get("orders").await.as_array().unwrap().clone()
     }
 }
 
-pub async fn answer(resp: reqwest::Response) -> Answer {
+pub(crate) async fn answer(resp: reqwest::Response) -> Answer {
     let status = resp.status().as_u16();
     let retry_after = resp
         .headers()

@@ -19,12 +19,12 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-pub const TOKEN: &str = "/auth/openapi/v1/oauth/token";
-pub use super::{CLIENT_ID, SECRET};
+pub(crate) const TOKEN: &str = "/auth/openapi/v1/oauth/token";
+pub(crate) use super::{CLIENT_ID, SECRET};
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub method: String,
     pub path: String,
     pub query: String,
@@ -33,14 +33,14 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
     /// Decoded query or form pairs.
-    pub fn pairs(text: &str) -> Vec<(String, String)> {
+    pub(crate) fn pairs(text: &str) -> Vec<(String, String)> {
         text.split('&')
             .filter(|p| !p.is_empty())
             .map(|p| {
@@ -49,13 +49,13 @@ impl Recorded {
             })
             .collect()
     }
-    pub fn query_pairs(&self) -> Vec<(String, String)> {
+    pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
         Self::pairs(&self.query)
     }
-    pub fn form(&self) -> Vec<(String, String)> {
+    pub(crate) fn form(&self) -> Vec<(String, String)> {
         Self::pairs(&self.body)
     }
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).expect("request body is JSON")
     }
 }
@@ -81,20 +81,20 @@ fn decode(s: &str) -> String {
 
 /// A scripted answer.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub delay: Duration,
 }
 
-pub fn request_id(n: usize) -> String {
+pub(crate) fn request_id(n: usize) -> String {
     format!("{n:032x}")
 }
 
 impl Reply {
     /// A success envelope around `result`.
-    pub fn ok(result: Value) -> Reply {
+    pub(crate) fn ok(result: Value) -> Reply {
         Reply::raw(
             200,
             json!({"code": "success", "detailMessage": "", "requestId": "59d974128ae8b000e0ab1a907dc96a13",
@@ -103,7 +103,7 @@ impl Reply {
         )
     }
     /// An error envelope.
-    pub fn error(status: u16, code: &str, detail: &str) -> Reply {
+    pub(crate) fn error(status: u16, code: &str, detail: &str) -> Reply {
         Reply::raw(
             status,
             json!({"code": code, "detailMessage": detail, "requestId": "0123456789abcdef0123456789abcdef",
@@ -111,7 +111,7 @@ impl Reply {
             .to_string(),
         )
     }
-    pub fn raw(status: u16, body: impl Into<String>) -> Reply {
+    pub(crate) fn raw(status: u16, body: impl Into<String>) -> Reply {
         Reply {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -119,18 +119,18 @@ impl Reply {
             delay: Duration::ZERO,
         }
     }
-    pub fn header(mut self, name: &str, value: &str) -> Reply {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.into(), value.into()));
         self
     }
-    pub fn delayed(mut self, d: Duration) -> Reply {
+    pub(crate) fn delayed(mut self, d: Duration) -> Reply {
         self.delay = d;
         self
     }
 }
 
 /// A token response as the contract shows it (`expiresIn` a string).
-pub fn token_reply(token: &str, refresh: &str, expires_in: &str) -> Reply {
+pub(crate) fn token_reply(token: &str, refresh: &str, expires_in: &str) -> Reply {
     Reply::ok(
         json!({"token": token, "tokenHead": "Bearer", "expiresIn": expires_in, "refreshToken": refresh}),
     )
@@ -148,19 +148,19 @@ struct Shared {
 }
 
 /// Builds a [`Fixture`].
-pub struct Builder {
+pub(crate) struct Builder {
     scripts: HashMap<String, Script>,
     expires_in: String,
 }
 
 impl Builder {
     /// Replies for `path`, in order; the last one repeats.
-    pub fn on(self, path: &str, replies: Vec<Reply>) -> Builder {
+    pub(crate) fn on(self, path: &str, replies: Vec<Reply>) -> Builder {
         assert!(!replies.is_empty());
         self.on_fn(path, move |_, n| replies[n.min(replies.len() - 1)].clone())
     }
     /// A reply computed from the request and its index among the requests to `path`.
-    pub fn on_fn(
+    pub(crate) fn on_fn(
         mut self,
         path: &str,
         f: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
@@ -169,11 +169,11 @@ impl Builder {
         self
     }
     /// Lifetime of the auto-issued tokens (default 1800).
-    pub fn expires_in(mut self, secs: &str) -> Builder {
+    pub(crate) fn expires_in(mut self, secs: &str) -> Builder {
         self.expires_in = secs.to_owned();
         self
     }
-    pub async fn start(self) -> Fixture {
+    pub(crate) async fn start(self) -> Fixture {
         let shared = Arc::new(Shared {
             log: Mutex::new(Vec::new()),
             scripts: self.scripts,
@@ -195,35 +195,35 @@ impl Builder {
     }
 }
 
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub base_url: String,
     shared: Arc<Shared>,
 }
 
 impl Fixture {
-    pub fn builder() -> Builder {
+    pub(crate) fn builder() -> Builder {
         Builder {
             scripts: HashMap::new(),
             expires_in: "1800".into(),
         }
     }
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.shared.log.lock().unwrap().clone()
     }
-    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+    pub(crate) fn requests_to(&self, path: &str) -> Vec<Recorded> {
         self.requests()
             .into_iter()
             .filter(|r| r.path == path)
             .collect()
     }
     /// `METHOD path` of every request, in order.
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         self.requests()
             .iter()
             .map(|r| format!("{} {}", r.method, r.path))
             .collect()
     }
-    pub fn max_in_flight(&self) -> usize {
+    pub(crate) fn max_in_flight(&self) -> usize {
         self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 }
@@ -278,7 +278,7 @@ async fn handle(
 /// A bare HTTP/1.1 server that answers token requests and, for any other request, reads it in
 /// full and closes the connection without answering: the "connection dropped after the request
 /// was sent" case. Returns its base URL and a counter of the requests it dropped.
-pub async fn dropping_server() -> (String, Arc<AtomicUsize>) {
+pub(crate) async fn dropping_server() -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let dropped = Arc::new(AtomicUsize::new(0));
@@ -343,7 +343,7 @@ pub async fn dropping_server() -> (String, Arc<AtomicUsize>) {
 }
 
 /// Client settings for tests: fast, small retry counts.
-pub fn config(base_url: &str) -> entitle::api::ClientConfig {
+pub(crate) fn config(base_url: &str) -> entitle::api::ClientConfig {
     let mut cfg = entitle::api::ClientConfig::new(
         base_url,
         entitle::api::Credentials::new(CLIENT_ID, SECRET),
@@ -354,6 +354,6 @@ pub fn config(base_url: &str) -> entitle::api::ClientConfig {
     cfg
 }
 
-pub fn client(base_url: &str) -> entitle::api::Client {
+pub(crate) fn client(base_url: &str) -> entitle::api::Client {
     entitle::api::Client::new(config(base_url)).unwrap()
 }
