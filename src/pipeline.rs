@@ -50,18 +50,14 @@ impl Workspace {
             journal: Journal::open(journal, clock)?,
         })
     }
-
-    pub(crate) fn journal(&mut self) -> &mut Journal {
-        &mut self.journal
-    }
 }
 
 /// Step 1: resolves the journal's leftovers through the order list.
 pub(crate) async fn resolve_leftovers(
     client: &Client,
-    journal: &mut Journal,
+    workspace: &mut Workspace,
 ) -> Result<Resolution, apply::ResolveError<ApiError>> {
-    apply::resolve_leftovers(client, journal).await
+    apply::resolve_leftovers(client, &mut workspace.journal).await
 }
 
 /// What a plan is made from.

@@ -98,7 +98,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 conn.client.base_url()
             );
         }
-        let awaiting = scope::resolve_leftovers(&conn, workspace.journal()).await?;
+        let awaiting = scope::resolve_leftovers(&conn, &mut workspace).await?;
 
         let plan: Plan = match &source {
             Source::Saved(path) => {

@@ -72,7 +72,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
         let awaiting = match Workspace::lock(&args.scope.journal, clock) {
-            Ok(mut workspace) => scope::resolve_leftovers(&conn, workspace.journal()).await?,
+            Ok(mut workspace) => scope::resolve_leftovers(&conn, &mut workspace).await?,
             Err(WorkspaceError::Lock(e)) => {
                 eprintln!("warning: {e}; its orders are not resolved by this plan");
                 Vec::new()

@@ -8,12 +8,11 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::config::Connection;
-use crate::apply::Journal;
 use crate::clock::{Clock, Now};
 use crate::manifest::{self, DesiredPbx, LoadedManifests};
 use crate::model::Order;
 use crate::observe::{self, Progress};
-use crate::pipeline::{self, PlanRequest, Planned};
+use crate::pipeline::{self, PlanRequest, Planned, Workspace};
 use crate::plan::{Plan, Selection};
 
 /// Scope and behaviour options of `plan` and `apply`.
@@ -163,9 +162,9 @@ fn progress(count: usize) -> Box<dyn Progress> {
 /// Returns this workspace's orders still awaiting payment (their PBXs are in flight).
 pub(super) async fn resolve_leftovers(
     conn: &Connection,
-    journal: &mut Journal,
+    workspace: &mut Workspace,
 ) -> anyhow::Result<Vec<Order>> {
-    let res = pipeline::resolve_leftovers(&conn.client, journal).await?;
+    let res = pipeline::resolve_leftovers(&conn.client, workspace).await?;
     for (po, order_no, status) in &res.found {
         eprintln!("resolved: order {po} of an earlier apply exists as {order_no} ({status})");
     }

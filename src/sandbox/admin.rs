@@ -19,7 +19,7 @@ use crate::wire::OrderBody;
 use super::app::{App, Inner};
 use super::envelope::render;
 use super::faults::{EveryNth, Hold, SaveFault, sanitize_rate};
-use super::{OrderStatusMode, effects, rules};
+use super::{OrderStatusMode, effects};
 
 pub(super) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -89,8 +89,7 @@ async fn pay(State(app): State<Arc<App>>, Path(order): Path<String>) -> Response
     inner.world.settle(today);
     let body: Result<OrderBody, _> = serde_json::from_value(inner.world.orders[idx].body.clone());
     let checked = match body {
-        Ok(b) => rules::check(&inner.world, &app.catalog, &b, today, inner.faults.policy)
-            .map_err(|e| e.message),
+        Ok(b) => app.check(&inner, &b, today).map_err(|e| e.message),
         Err(e) => Err(e.to_string()),
     };
     let result = match checked {

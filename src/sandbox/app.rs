@@ -10,10 +10,13 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::date::Date;
+use crate::wire::OrderBody;
 
 use super::auth::Tokens;
 use super::catalog::Catalog;
+use super::envelope::ApiError;
 use super::faults::Faults;
+use super::rules::{self, Checked};
 use super::world::World;
 use super::{SandboxConfig, persist, seed};
 
@@ -116,6 +119,22 @@ impl App {
     /// Vendor requests in progress.
     pub(super) fn in_progress(&self) -> watch::Receiver<usize> {
         self.in_progress.subscribe()
+    }
+
+    /// Checks an order against the account as `inner` holds it now, under this vendor's policy.
+    pub(crate) fn check(
+        &self,
+        inner: &Inner,
+        order: &OrderBody,
+        today: Date,
+    ) -> Result<Checked, ApiError> {
+        rules::check(
+            &inner.world,
+            &self.catalog,
+            order,
+            today,
+            inner.faults.policy,
+        )
     }
 
     /// Waits, mid-request, until the next release (or shutdown).

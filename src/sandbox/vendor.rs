@@ -16,7 +16,7 @@ use super::app::{App, LogEntry};
 use super::envelope::{self, ApiError, Form};
 use super::faults::{self, HoldPhase, ReadFault, SaveFault};
 use super::world::OrderRecord;
-use super::{OrderStatusMode, catalog, effects, order_body, rules, views};
+use super::{OrderStatusMode, catalog, effects, order_body, views};
 
 /// Largest request body read.
 const MAX_BODY: usize = 1 << 20;
@@ -361,13 +361,7 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     let (_, order) = order_body::parse(body)?;
     let today = app.today();
     let inner = app.lock();
-    let checked = rules::check(
-        &inner.world,
-        &app.catalog,
-        &order,
-        today,
-        inner.faults.policy,
-    )?;
+    let checked = app.check(&inner, &order, today)?;
     to_value(&wire::Quote {
         currency_code: "USD".to_owned(),
         total_amount: catalog::format_cents(checked.total_cents()),
@@ -415,13 +409,7 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     let today = app.today();
     let mut inner = app.lock();
     inner.world.settle(today);
-    let checked = rules::check(
-        &inner.world,
-        &app.catalog,
-        &order,
-        today,
-        inner.faults.policy,
-    )?;
+    let checked = app.check(&inner, &order, today)?;
     let status = match inner.faults.order_status {
         OrderStatusMode::Succeed => "succeed",
         OrderStatusMode::Pending => "pending",
