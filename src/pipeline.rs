@@ -135,7 +135,7 @@ fn diagnostics(errors: PlanErrors) -> Diagnostics {
             .map(|e| {
                 let rule = e
                     .rule
-                    .map(|r| format!(" (vendor rule {r})"))
+                    .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
                     .unwrap_or_default();
                 let d = Diagnostic::new(Some(e.at), format!("{}: {}{rule}", e.pbx, e.message));
                 match e.help {

@@ -25,7 +25,8 @@ pub(crate) enum ResolveError<E: std::error::Error + 'static> {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(
-        "cannot look up {count} order(s) of unknown outcome in the order list: {source}; nothing is sent until they are resolved, re-run later"
+        "cannot look up {} of unknown outcome in the order list: {source}; nothing is sent until they are resolved, re-run later",
+        crate::words::plural(*count, "order", "orders")
     )]
     Lookup {
         count: usize,

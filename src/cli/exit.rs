@@ -11,7 +11,7 @@ pub enum Exit {
     Changes = 2,
     /// 3: saved plan stale or already applied; nothing sent.
     Stale = 3,
-    /// 4: some orders failed, the rest done.
+    /// 4: some orders failed or were skipped (their PBX changed since the plan), the rest done.
     Partial = 4,
     /// 5: an order's outcome is unknown.
     Unknown = 5,

@@ -136,7 +136,11 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
     match &args.out {
         Some(path) => {
             super::plan::write_atomically(path, yaml.as_bytes())?;
-            eprintln!("Wrote {} PBXs to {}.", pbxs.len(), path.display());
+            eprintln!(
+                "Wrote {} to {}.",
+                crate::words::plural(pbxs.len(), "PBX", "PBXs"),
+                path.display()
+            );
         }
         None => std::io::stdout().lock().write_all(yaml.as_bytes())?,
     }

@@ -27,7 +27,7 @@ Exit codes:
   1  error (invalid manifest, API failure, ...); apply: nothing was sent
   2  plan --detailed-exitcode: changes present
   3  apply: the saved plan is stale or already applied; nothing sent
-  4  apply: partial, some orders failed and the rest are done
+  4  apply: partial, some orders failed or were skipped, the rest are done
   5  apply: an order's outcome is unknown; re-run `entitle plan` to resolve it
 130  apply: interrupted (Ctrl-C); orders already sent finished, the rest were not started";
 
@@ -106,7 +106,7 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Plan (or load a saved plan), confirm, and place the orders.
     #[command(
-        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale or already applied; nothing sent\n  4  partial: some orders failed, the rest done\n  5  an order's outcome is unknown; re-run `entitle plan` to resolve it\n130  interrupted (Ctrl-C): orders already sent finished, the rest were not started; none failed"
+        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale or already applied; nothing sent\n  4  partial: some orders failed or were skipped (their PBX changed), the rest done\n  5  an order's outcome is unknown; re-run `entitle plan` to resolve it\n130  interrupted (Ctrl-C): orders already sent finished, the rest were not started; none failed"
     )]
     Apply(apply::ApplyArgs),
     /// Render a saved plan file.

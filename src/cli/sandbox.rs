@@ -50,7 +50,7 @@ pub struct SandboxArgs {
     /// The sandbox's clock starts here: a date (that day at the real time of day) or a UTC time
     /// such as 2026-11-22T09:00:00Z; it runs forward from there. Expiries, order effects,
     /// order timestamps and the demo account's dates follow it. Default: the system clock.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "DATE|TIME")]
     pub today: Option<Now>,
     /// Delay added to every vendor-API answer, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]

@@ -31,7 +31,7 @@ pub struct ScopeArgs {
     pub selectors: Vec<String>,
     /// Run as of this date (or UTC time, e.g. 2026-11-22T09:00:00Z) instead of now: the
     /// plan's today, the pending-orders window and the journal's times all count from it.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "DATE|TIME")]
     pub now: Option<Now>,
     /// How far back recent orders are checked for ones still pending (e.g. 30d, 4w).
     #[arg(long, value_name = "DURATION", default_value = "30d")]
@@ -233,7 +233,10 @@ pub(super) async fn make_plan(
                 &mut std::io::stderr().lock(),
                 inputs.color,
             )?;
-            eprintln!("{count} plan error(s); nothing was planned and nothing was sent");
+            eprintln!(
+                "{}; nothing was planned and nothing was sent",
+                crate::words::plural(count, "plan error", "plan errors")
+            );
             Ok(None)
         }
     }

@@ -87,8 +87,8 @@ pub(crate) fn plan_pbx(
 /// Why nothing is planned for a PBX with orders still settling.
 fn awaiting_settlement(in_flight: &[Order]) -> String {
     format!(
-        "{} order(s) awaiting settlement ({}); nothing more is ordered until they resolve",
-        in_flight.len(),
+        "{} awaiting settlement ({}); nothing more is ordered until they resolve",
+        crate::words::plural(in_flight.len(), "order", "orders"),
         in_flight
             .iter()
             .map(|o| format!("{} {} {}", o.order_no, o.operation_type, o.status))

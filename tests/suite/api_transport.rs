@@ -283,7 +283,7 @@ async fn reads_are_retried_on_server_faults_and_timeouts() {
     assert_eq!(c.stats().retried, 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn reads_give_up_after_max_retries_with_the_last_error() {
     let fx = Fixture::builder()
         .on(
@@ -363,7 +363,7 @@ async fn order_save_is_never_retried_on_a_server_fault() {
     assert_eq!(c.stats().retried, 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn order_save_timeout_is_unknown_and_not_retried() {
     let fx = Fixture::builder()
         .on(
@@ -482,7 +482,7 @@ async fn order_save_after_token_expired_is_resent_once_with_a_new_token() {
     assert_eq!(saves[1].header("authorization"), Some("Bearer tok-2"));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn order_save_that_cannot_connect_is_rejected_because_nothing_was_sent() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -112,7 +112,8 @@ fn the_confirmation_prompt_repeats_the_summary_with_the_total() {
         Env::examples_arg(),
         env.now()
     );
-    let mut child = std::process::Command::new("script")
+    let mut script = std::process::Command::new("script");
+    let mut child = crate::support::scrub(&mut script)
         .args(["-qec", &apply, "/dev/null"])
         .current_dir(env.path())
         .env("ENTITLE_CLIENT_ID", crate::support::CLIENT_ID)

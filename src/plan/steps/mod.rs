@@ -16,6 +16,7 @@ pub(crate) use services::ServicesOutcome;
 use crate::date::Date;
 use crate::manifest::DesiredPbx;
 use crate::model::{CatalogPlan, Cycle, Id, ObservedPlan};
+use crate::words::term as term_text;
 
 /// A plan by ID and name.
 #[derive(Debug, Clone)]
@@ -51,18 +52,7 @@ pub(crate) fn wanted_cycle(d: &DesiredPbx, current: Cycle) -> Cycle {
 }
 
 fn years(n: u32) -> String {
-    if n == 1 {
-        "1 year".into()
-    } else {
-        format!("{n} years")
-    }
-}
-
-fn term_text(cycle: Cycle, multi: u32) -> String {
-    match cycle {
-        Cycle::Monthly => "monthly".into(),
-        Cycle::Annually => format!("annually, {}", years(multi.max(1))),
-    }
+    crate::words::plural(n as usize, "year", "years")
 }
 
 /// The end of a term renewed once from `expires`.

@@ -62,12 +62,18 @@ const SCRUBBED: [&str; 8] = [
     "NO_COLOR",
 ];
 
-/// The real binary with a clean environment, capturing its output.
-pub(crate) fn command() -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("entitle"));
+/// Removes the caller's entitle settings from a command's environment.
+pub(crate) fn scrub(c: &mut std::process::Command) -> &mut std::process::Command {
     for var in SCRUBBED {
         c.env_remove(var);
     }
+    c
+}
+
+/// The real binary with a clean environment, capturing its output.
+pub(crate) fn command() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("entitle"));
+    scrub(&mut c);
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
