@@ -4,6 +4,9 @@
 //! through [`api`], [`plan`] diffs the two (pure), [`render`] shows the plan, [`apply`] places
 //! the orders without ever buying twice. [`sandbox`] simulates the vendor API from [`wire`].
 #![forbid(unsafe_code)]
+// A dependency the library never uses is dead weight (and a supply-chain risk). Checked for the
+// library as built for users; its test build also links the dev-dependencies of other targets.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod api;
 pub(crate) mod apply;
