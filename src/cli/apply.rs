@@ -173,10 +173,19 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         }
 
         let interrupt = Arc::new(Interrupt::default());
+        // Registered now, before the first order: from here on Ctrl-C stops new orders
+        // instead of killing the process outright.
+        #[cfg(unix)]
+        let mut sigint =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
         let watcher = {
             let interrupt = interrupt.clone();
             tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
+                #[cfg(unix)]
+                let interrupted = sigint.recv().await.is_some();
+                #[cfg(not(unix))]
+                let interrupted = tokio::signal::ctrl_c().await.is_ok();
+                if interrupted {
                     match interrupt.trigger() {
                         0 => eprintln!("\ninterrupt: no new order starts"),
                         n => eprintln!(
