@@ -8,6 +8,7 @@
 // library as built for users; its test build also links the dev-dependencies of other targets.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub(crate) mod account;
 pub mod api;
 pub(crate) mod apply;
 pub(crate) mod atomic;

@@ -1,19 +1,18 @@
 //! `entitle catalog`: the account's products, their plans and services, and the billing
-//! contacts — the names and IDs a manifest author needs. Gathering ([`gather`]) is separate from
-//! the renderers ([`render_text`], [`render_json`], [`render_markdown`]), which write to any
-//! writer.
+//! contacts — the names and IDs a manifest author needs, as read by
+//! [`crate::account::catalog_report`], rendered by [`render_text`], [`render_json`] and
+//! [`render_markdown`] to any writer.
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use serde::Serialize;
-use tokio::task::JoinSet;
 
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
-use crate::api::Client;
+use crate::account::{self, CatalogReport, label};
 use crate::clock::Clock;
-use crate::model::{Catalog, Contact, Id, ProductId};
+use crate::model::{Catalog, Id, ProductId};
 
 const NEEDS_PBX: &str = "needs a PBX of this product in the account";
 
@@ -30,25 +29,6 @@ pub struct CatalogArgs {
     pub network: NetworkArgs,
 }
 
-/// Everything the command shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogReport {
-    /// In product ID order.
-    pub products: Vec<ProductEntry>,
-    pub contacts: Vec<Contact>,
-}
-
-/// One product of the account and its catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductEntry {
-    pub product: ProductId,
-    pub name: String,
-    /// For products whose catalog is per PBX (9, 11): the SN it was read for.
-    pub sn: Option<String>,
-    /// `None` when the catalog needs a PBX and the account has none of this product.
-    pub catalog: Option<Catalog>,
-}
-
 pub fn run(global: &GlobalArgs, args: CatalogArgs) -> anyhow::Result<Exit> {
     config::init_logging(
         global.verbose,
@@ -58,7 +38,7 @@ pub fn run(global: &GlobalArgs, args: CatalogArgs) -> anyhow::Result<Exit> {
     let report = config::runtime()?.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
         // `conn` (and an embedded sandbox) lives until the listing is complete.
-        gather(&conn.client, only).await
+        anyhow::Ok(account::catalog_report(&conn.client, only).await?)
     })?;
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -91,93 +71,6 @@ pub fn parse_product(s: &str) -> anyhow::Result<ProductId> {
         "unknown product `{s}`: use one of {} or a product ID",
         aliases.join(", ")
     )
-}
-
-/// Reads the products (L1), each product's catalog (L4; for 9 and 11 through the first PBX of
-/// the product, L2) and the billing contacts (L5), concurrently.
-pub async fn gather(client: &Client, only: Option<ProductId>) -> anyhow::Result<CatalogReport> {
-    let contacts = {
-        let c = client.clone();
-        tokio::spawn(async move { c.billing_contacts().await })
-    };
-    let mut products = client
-        .products()
-        .await
-        .context("cannot list the account's products")?;
-    if let Some(p) = only {
-        if !products.iter().any(|(id, _)| *id == p) {
-            let offered: Vec<String> = products.iter().map(|(id, _)| label(*id)).collect();
-            bail!(
-                "{} is not offered to this account (it has: {})",
-                label(p),
-                if offered.is_empty() {
-                    "none".to_owned()
-                } else {
-                    offered.join(", ")
-                }
-            );
-        }
-        products.retain(|(id, _)| *id == p);
-    }
-    let mut set = JoinSet::new();
-    for (product, name) in products {
-        let c = client.clone();
-        set.spawn(async move {
-            let entry = product_entry(&c, product, name).await;
-            entry.with_context(|| format!("cannot read the catalog of {}", label(product)))
-        });
-    }
-    let mut entries = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        entries.push(joined.context("a catalog lookup stopped")??);
-    }
-    entries.sort_by_key(|e| e.product);
-    let contacts = contacts
-        .await
-        .context("the billing contact lookup stopped")?
-        .context("cannot list the billing contacts")?;
-    Ok(CatalogReport {
-        products: entries,
-        contacts,
-    })
-}
-
-async fn product_entry(
-    client: &Client,
-    product: ProductId,
-    name: String,
-) -> Result<ProductEntry, crate::api::ApiError> {
-    let sn = if product.catalog_needs_sn() {
-        let page = client.instances_page(product, 1, 1).await?;
-        match page.results.into_iter().next() {
-            Some(i) => Some(i.product_no),
-            None => {
-                return Ok(ProductEntry {
-                    product,
-                    name,
-                    sn: None,
-                    catalog: None,
-                });
-            }
-        }
-    } else {
-        None
-    };
-    let catalog = client.catalog(product, sn.as_deref()).await?;
-    Ok(ProductEntry {
-        product,
-        name,
-        sn,
-        catalog: Some(catalog),
-    })
-}
-
-/// `software-edition (12)`, or `product 14` for one without an alias.
-fn label(p: ProductId) -> String {
-    match p.alias() {
-        Some(a) => format!("{a} ({})", p.0),
-        None => format!("product {}", p.0),
-    }
 }
 
 fn requirement_names(cat: &Catalog, ids: &[crate::model::Id]) -> Vec<String> {
@@ -248,7 +141,11 @@ fn table(
 }
 
 /// The human listing: one block per product, then the billing contacts.
-pub fn render_text(report: &CatalogReport, w: &mut impl Write, color: bool) -> std::io::Result<()> {
+pub(crate) fn render_text(
+    report: &CatalogReport,
+    w: &mut impl Write,
+    color: bool,
+) -> std::io::Result<()> {
     let style = Style { color };
     for (i, e) in report.products.iter().enumerate() {
         if i > 0 {
@@ -387,7 +284,7 @@ struct JsonContact<'a> {
 }
 
 /// The machine listing. IDs are exact JSON numbers, as in the plan's JSON.
-pub fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Result<()> {
+pub(crate) fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io::Result<()> {
     let doc = JsonReport {
         format_version: JSON_FORMAT_VERSION,
         products: report
@@ -458,7 +355,7 @@ fn md(s: &str) -> String {
 }
 
 /// The listing as Markdown tables (for wikis and pull requests).
-pub fn render_markdown(report: &CatalogReport, w: &mut impl Write) -> std::io::Result<()> {
+pub(crate) fn render_markdown(report: &CatalogReport, w: &mut impl Write) -> std::io::Result<()> {
     for e in &report.products {
         write!(w, "## {}: {}", label(e.product), md(&e.name))?;
         if let Some(sn) = &e.sn {

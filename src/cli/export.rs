@@ -4,10 +4,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 
 use super::{Exit, GlobalArgs, NetworkArgs, config};
+use crate::account;
 use crate::clock::Clock;
 use crate::manifest::{self, v1};
 use crate::model::{Cycle, ObservedPbx, ProductId};
@@ -90,37 +91,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
     let rt = config::runtime()?;
     let pbxs = rt.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
-        let mut wanted = Vec::new();
-        for p in &products {
-            for inst in conn.client.instances(*p).await? {
-                if args.sns.is_empty()
-                    || args
-                        .sns
-                        .iter()
-                        .any(|s| s.eq_ignore_ascii_case(&inst.product_no))
-                {
-                    wanted.push((*p, inst.product_no));
-                }
-            }
-        }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, (p, sn)) in wanted.into_iter().enumerate() {
-            let client = conn.client.clone();
-            let auto = args.auto_renew;
-            tasks.spawn(async move {
-                let mut o = client.instance(p, &sn).await?;
-                if auto {
-                    o.auto_renew = Some(client.auto_renew(p, &sn).await?);
-                }
-                Ok::<_, crate::api::ApiError>((i, o))
-            });
-        }
-        let mut found = std::collections::BTreeMap::new();
-        while let Some(joined) = tasks.join_next().await {
-            let (i, o) = joined.context("a read task failed")??;
-            found.insert(i, o);
-        }
-        anyhow::Ok(found.into_values().collect::<Vec<_>>())
+        anyhow::Ok(account::pbx_states(&conn.client, &products, &args.sns, args.auto_renew).await?)
     })?;
     for sn in &args.sns {
         if !pbxs.iter().any(|o| o.sn.eq_ignore_ascii_case(sn)) {
