@@ -22,6 +22,10 @@ use crate::wire::{self, CODE_SUCCESS, paths};
 /// Sent with every request (the vendor refuses requests without a User-Agent).
 pub const USER_AGENT: &str = concat!("entitle/", env!("CARGO_PKG_VERSION"));
 
+/// Largest response body read. The largest real answer is a page of 100 orders (tens of KiB);
+/// anything near this is not an answer of this API.
+pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// First retry delay; doubles per attempt up to [`BACKOFF_CAP`], with jitter.
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
@@ -306,10 +310,10 @@ impl Transport {
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = resp.bytes().await.map_err(|e| Failure {
-            error: self.transport_error(&e, endpoint),
-            retry_after,
-        })?;
+        let bytes = self
+            .read_capped(resp, endpoint, status)
+            .await
+            .map_err(|error| Failure { error, retry_after })?;
         if !is_token {
             tracing::trace!(path = %endpoint.path, status, body = %snippet(&bytes, 4096), "api response");
         }
@@ -412,6 +416,42 @@ impl Transport {
             attempt += 1;
             self.stats.count_retry();
         }
+    }
+
+    /// The body, read chunk by chunk up to [`MAX_BODY_BYTES`]: a larger one (declared or
+    /// streamed, endless or not) is an error naming the endpoint, and memory stays bounded.
+    async fn read_capped(
+        &self,
+        mut resp: reqwest::Response,
+        endpoint: &Endpoint,
+        status: u16,
+    ) -> Result<Vec<u8>, ApiError> {
+        let too_large = |what: String| ApiError::Unexpected {
+            request: Box::new(endpoint.clone()),
+            status: Some(status),
+            request_id: None,
+            reason: format!(
+                "the answer is {what}, more than the {} MiB any answer of this API needs; not read",
+                MAX_BODY_BYTES / (1024 * 1024)
+            ),
+        };
+        if let Some(len) = resp.content_length()
+            && len > MAX_BODY_BYTES as u64
+        {
+            return Err(too_large(format!("declared as {len} bytes")));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&e, endpoint))?
+        {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large("still coming".to_owned()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn transport_error(&self, e: &reqwest::Error, endpoint: &Endpoint) -> ApiError {

@@ -747,3 +747,39 @@ async fn concurrent_callers_share_one_token_request_and_its_failure() {
     }
     assert_eq!(fx.requests_to(TOKEN).len(), 1);
 }
+
+#[tokio::test]
+async fn an_answer_larger_than_any_real_one_is_refused_with_memory_bounded() {
+    // Declared as 3 GB: refused before a byte of the body is read.
+    let (base, _) = crate::support::scripted::flooding_server(Some(3_000_000_000)).await;
+    let err = client(&base).products().await.unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "the answer is declared as 3000000000 bytes, more than the 8 MiB any answer of this API needs; not read"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("GET /pricing/openapi/purchase/v1/product_list")
+    );
+
+    // Chunked and endless: read up to the cap, then refused; the server saw the reader stop.
+    let (base, written) = crate::support::scripted::flooding_server(None).await;
+    let err = client(&base).products().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the answer is still coming, more than the 8 MiB"),
+        "{err}"
+    );
+    let sent = written.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        sent < 64 * 1024 * 1024,
+        "the client stopped reading: {sent} bytes sent"
+    );
+
+    // An order whose answer floods may have been placed: unknown, never re-sent.
+    let (base, _) = crate::support::scripted::flooding_server(None).await;
+    let outcome = client(&base).save_order(&seed_000()).await;
+    assert!(matches!(outcome, SaveOutcome::Unknown(_)), "{outcome:?}");
+}

@@ -342,6 +342,100 @@ pub(crate) async fn dropping_server() -> (String, Arc<AtomicUsize>) {
     (format!("http://{addr}"), dropped)
 }
 
+/// A bare HTTP/1.1 server that answers token requests and, for any other request, answers 200
+/// with a body that never ends: declared as `declared` bytes (`Content-Length`), or chunked
+/// when `None`. It writes until the client hangs up. Returns its base URL and a counter of the
+/// body bytes it managed to write.
+pub(crate) async fn flooding_server(declared: Option<u64>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let written = Arc::new(AtomicUsize::new(0));
+    let counter = written.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                loop {
+                    let head_end = loop {
+                        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break p + 4;
+                        }
+                        let mut chunk = [0u8; 4096];
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            let (n, v) = l.split_once(':')?;
+                            n.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < head_end + len {
+                        let mut chunk = [0u8; 4096];
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.drain(..head_end + len);
+                    if head.starts_with(&format!("POST {TOKEN} ")) {
+                        let body = json!({"code": "success", "detailMessage": "", "requestId": request_id(1),
+                            "result": {"token": "tok-1", "tokenHead": "Bearer", "expiresIn": "1800", "refreshToken": "ref-1"},
+                            "status": 200}).to_string();
+                        let resp = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if sock.write_all(resp.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    let framing = match declared {
+                        Some(n) => format!("content-length: {n}"),
+                        None => "transfer-encoding: chunked".to_owned(),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{framing}\r\n\r\n"
+                    );
+                    if sock.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    // The body: the start of an envelope whose result string never ends.
+                    let mut block = br#"{"code": "success", "result": ""#.to_vec();
+                    block.resize(64 * 1024, b'a');
+                    loop {
+                        let sent = match declared {
+                            Some(_) => sock.write_all(&block).await,
+                            None => {
+                                let mut framed = format!("{:x}\r\n", block.len()).into_bytes();
+                                framed.extend_from_slice(&block);
+                                framed.extend_from_slice(b"\r\n");
+                                sock.write_all(&framed).await
+                            }
+                        };
+                        if sent.is_err() {
+                            return;
+                        }
+                        counter.fetch_add(block.len(), Ordering::SeqCst);
+                        block.fill(b'a');
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), written)
+}
+
 /// Client settings for tests: fast, small retry counts.
 pub(crate) fn config(base_url: &str) -> entitle::api::ClientConfig {
     let mut cfg = entitle::api::ClientConfig::new(
