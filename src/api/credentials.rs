@@ -136,10 +136,15 @@ impl Credentials {
             let slot = match key {
                 "client_id" | "ENTITLE_CLIENT_ID" => &mut id,
                 "client_secret" | "ENTITLE_CLIENT_SECRET" => &mut secret,
-                // The key is the user's own text and holds no secret; the value is never shown.
+                // Nothing of the file is echoed, not even the key: a bare secret line holding a
+                // `=` (base64 padding) would otherwise show as a "key". A known key it is close
+                // to may be named: that is our text, not the file's.
                 other => {
+                    let meant = crate::manifest::suggest(other, ["client_id", "client_secret"])
+                        .map(|k| format!("; did you mean `{k}`?"))
+                        .unwrap_or_default();
                     return Err(syntax(format!(
-                        "unknown key `{other}` (expected client_id or client_secret)"
+                        "not a client_id or client_secret line{meant}"
                     )));
                 }
             };
@@ -257,10 +262,16 @@ mod tests {
         let msg = e.to_string();
         assert_eq!(
             msg,
-            "credentials file creds, line 2: unknown key `client_secrt` (expected client_id or client_secret)"
+            "credentials file creds, line 2: not a client_id or client_secret line; did you mean `client_secret`?"
         );
         let e = Credentials::parse_file(p, "client_id=a\nhunter2\n").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
+        // A bare base64 secret: its `=` padding makes it look like `key=value`.
+        let e = Credentials::parse_file(p, "client_id=a\nc2VjcmV0LXZhbHVlLTQy==\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "credentials file creds, line 2: not a client_id or client_secret line"
+        );
         let e = Credentials::parse_file(p, "client_id=a\n").unwrap_err();
         assert_eq!(
             e.to_string(),
