@@ -102,11 +102,12 @@ impl Journal {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(err)?;
+        heal_torn_tail(path, &mut file).map_err(err)?;
         Ok(Journal {
             path: path.to_owned(),
             file,
@@ -141,6 +142,30 @@ impl Journal {
         self.file.write_all(&line).map_err(err)?;
         self.file.sync_data().map_err(err)
     }
+}
+
+/// Makes the journal end on a whole line, so the next entry starts on a clean one. A last line
+/// cut short (a crash or a full disk mid-write) never had its fsync return, so the order it
+/// announced was never sent (an intent) or is resolved from the vendor (an outcome): it is cut
+/// off. A last entry that is whole but lacks its newline gets one.
+fn heal_torn_tail(path: &Path, file: &mut File) -> std::io::Result<()> {
+    let bytes = std::fs::read(path)?;
+    let start = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let tail = &bytes[start..];
+    if tail.is_empty() {
+        return Ok(());
+    }
+    if serde_json::from_slice::<Entry>(tail).is_ok() {
+        file.write_all(b"\n")?;
+    } else {
+        tracing::warn!(
+            path = %path.display(),
+            bytes = tail.len(),
+            "the journal's last line was cut short; it is removed"
+        );
+        file.set_len(start as u64)?;
+    }
+    file.sync_data()
 }
 
 /// Reads every entry; a missing journal is empty. A torn last line (a crash mid-write, before
@@ -245,5 +270,36 @@ mod tests {
             Err(JournalError::Corrupt { line: 1, .. })
         ));
         assert!(read(&dir.path().join("none.jsonl")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn opening_heals_a_torn_tail_so_later_runs_never_wedge() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let clock = Clock::stopped(1_795_338_000_000);
+        let good = serde_json::to_string(&entry("ent-a", EntryState::Sending)).unwrap();
+        // Cut short mid-entry: removed, and the next entry starts on a clean line.
+        std::fs::write(&path, format!("{good}\n{{\"at_ms\":1,\"pla")).unwrap();
+        let mut j = Journal::open(&path, clock).unwrap();
+        j.append(&entry("ent-b", EntryState::Done)).unwrap();
+        drop(j);
+        let all = read(&path).unwrap();
+        assert_eq!(
+            all.iter().map(|e| e.po_number.as_str()).collect::<Vec<_>>(),
+            ["ent-a", "ent-b"]
+        );
+        // Every later open and append keeps it readable.
+        Journal::open(&path, clock)
+            .unwrap()
+            .append(&entry("ent-c", EntryState::Done))
+            .unwrap();
+        assert_eq!(read(&path).unwrap().len(), 3);
+        // Whole but without its newline: kept, and sealed.
+        std::fs::write(&path, &good).unwrap();
+        Journal::open(&path, clock)
+            .unwrap()
+            .append(&entry("ent-b", EntryState::Done))
+            .unwrap();
+        assert_eq!(read(&path).unwrap().len(), 2);
     }
 }

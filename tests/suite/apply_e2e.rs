@@ -445,3 +445,25 @@ fn a_journaled_pending_order_blocks_reordering_beyond_the_order_window() {
         "{journal}"
     );
 }
+
+#[test]
+fn a_torn_journal_line_never_makes_a_later_run_fail() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", EXT_300);
+    let m = m.to_str().unwrap();
+    assert_eq!(apply(&env, m).status.code(), Some(0));
+    // A crash or a full disk cut the last entry short.
+    let journal = env.path().join(".entitle/journal.jsonl");
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text.push_str(r#"{"at_ms":1795338000000,"plan_id":"plan-"#);
+    std::fs::write(&journal, text).unwrap();
+    // The next run journals a new order after it, and every run after that reads the journal.
+    let hotel = env.manifest("hotel.yaml", HOTEL);
+    let hotel = hotel.to_str().unwrap();
+    for _ in 0..3 {
+        let out = apply(&env, hotel);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(plan_exit(&env, hotel), Some(0));
+    }
+    assert_eq!(env.order_bodies().len(), 2);
+}
