@@ -275,9 +275,14 @@ impl OrderStatus {
             OrderStatus::Other(s) => s,
         }
     }
-    /// Placed but not settled: the PBX is "in flight" and nothing more is ordered for it.
+    /// Placed but not settled: the PBX is "in flight" and nothing more is ordered for it. A
+    /// status this client does not know counts as in flight, never as settled or absent
+    /// (partner-api section 8: the vendor's list of statuses is cut short).
     pub fn is_in_flight(&self) -> bool {
-        matches!(self, OrderStatus::Pending | OrderStatus::Confirming)
+        matches!(
+            self,
+            OrderStatus::Pending | OrderStatus::Confirming | OrderStatus::Other(_)
+        )
     }
 }
 

@@ -269,13 +269,24 @@ pub fn contact(c: wire::Contact) -> Contact {
     }
 }
 
+/// `createTime` in epoch milliseconds. [ASSUMED] The unit is not documented (Yeastar's sibling
+/// API uses seconds), so a value below 10^11 is read as seconds: 10^11 ms is 1973, and 10^11 s is
+/// the year 5138, so no real time in either unit is misread.
+fn epoch_ms(t: i64) -> i64 {
+    if t.abs() < 100_000_000_000 {
+        t.saturating_mul(1000)
+    } else {
+        t
+    }
+}
+
 /// L6 item / L7 `orderInformation`.
 pub fn order(o: wire::OrderInfo) -> Order {
     Order {
         id: o.id,
         order_no: o.order_no,
         status: OrderStatus::parse(o.order_status.trim()),
-        created_ms: o.create_time,
+        created_ms: epoch_ms(o.create_time),
         product: ProductId(o.product_id),
         sn: o.product_no,
         operation_type: o.operation_type,
@@ -355,6 +366,22 @@ mod tests {
 
     fn detail(json: serde_json::Value) -> wire::InstanceDetail {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn order_times_in_seconds_or_milliseconds_are_the_same_instant() {
+        let at = |t: i64| {
+            order(
+                serde_json::from_value(serde_json::json!({
+                    "id": "3206271046934061056", "orderNo": "UO3206271046934061056",
+                    "orderStatus": "settling", "createTime": t}))
+                .unwrap(),
+            )
+        };
+        assert_eq!(at(1_795_338_000).created_ms, 1_795_338_000_000);
+        assert_eq!(at(1_795_338_000_250).created_ms, 1_795_338_000_250);
+        // A status the contract does not list is in flight, never settled.
+        assert!(at(0).status.is_in_flight());
     }
 
     #[test]

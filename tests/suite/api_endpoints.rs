@@ -8,6 +8,9 @@ use entitle::model::{Cycle, Id, OrderStatus, ProductId, ServiceKind};
 use entitle::wire::{OrderBody, OrderLine};
 use serde_json::{Value, json};
 
+/// An order time in epoch milliseconds (2026-11-18): tests add small offsets to it.
+const T0: i64 = 1_795_000_000_000;
+
 const INSTANCES: &str = "/product/openapi/instance_product/v1/client/instance_product_list";
 const DETAIL: &str = "/product/openapi/instance_product/v1/detail";
 const CATALOG: &str = "/pricing/openapi/purchase/v1/purchase_product_info";
@@ -244,7 +247,7 @@ async fn catalog_services_and_requirements() {
 async fn contacts_orders_auto_renew_and_price() {
     let order = |n: i64, created: i64| {
         json!({"id": format!("32062710469340610{n:02}"), "orderNo": format!("UO32062710469340610{n:02}"),
-               "orderStatus": "succeed", "createTime": created, "currencyCode": "USD",
+               "orderStatus": "succeed", "createTime": T0 + created, "currencyCode": "USD",
                "customReferenceNo": format!("ent-{n}"), "invoiceNo": "", "productId": 12,
                "productNo": "3651D3296882", "operationType": "purchase_service", "totalAmount": "1180.00"})
     };
@@ -282,7 +285,7 @@ async fn contacts_orders_auto_renew_and_price() {
     assert_eq!(contacts[0].id, Id(3197218168379846218));
     assert_eq!(contacts[0].name, "Bo Li");
 
-    let recent = c.recent_orders(2000).await.unwrap();
+    let recent = c.recent_orders(T0 + 2000).await.unwrap();
     let refs: Vec<_> = recent
         .iter()
         .map(|o| o.reference.clone().unwrap())
@@ -459,7 +462,7 @@ async fn instances_keeps_paging_while_pages_are_full_even_without_a_page_count()
 async fn recent_orders_does_not_trust_an_unsorted_page_to_stop() {
     let order = |id: u64, created: i64| {
         json!({"id": id, "orderNo": format!("UO{id}"), "orderStatus": "succeed",
-               "createTime": created, "productId": 12, "productNo": "3651D3296882",
+               "createTime": T0 + created, "productId": 12, "productNo": "3651D3296882",
                "customReferenceNo": format!("ent-{id}")})
     };
     let fx = Fixture::builder()
@@ -470,7 +473,7 @@ async fn recent_orders_does_not_trust_an_unsorted_page_to_stop() {
         })
         .start()
         .await;
-    let recent = client(&fx.base_url).recent_orders(2000).await.unwrap();
+    let recent = client(&fx.base_url).recent_orders(T0 + 2000).await.unwrap();
     let ids: Vec<Id> = recent.iter().map(|o| o.id).collect();
     assert_eq!(ids, [Id(2), Id(3)]);
     assert_eq!(fx.requests_to(ORDERS).len(), 2);
