@@ -275,165 +275,128 @@ async fn handle(
     (StatusCode::from_u16(reply.status).unwrap(), h, reply.body).into_response()
 }
 
-/// A bare HTTP/1.1 server that answers token requests and, for any other request, reads it in
-/// full and closes the connection without answering: the "connection dropped after the request
-/// was sent" case. Returns its base URL and a counter of the requests it dropped.
-pub(crate) async fn dropping_server() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let dropped = Arc::new(AtomicUsize::new(0));
-    let counter = dropped.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                loop {
-                    // Read one request: head, then Content-Length bytes of body.
-                    let head_end = loop {
-                        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break p + 4;
-                        }
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let len = head
-                        .lines()
-                        .find_map(|l| {
-                            let (n, v) = l.split_once(':')?;
-                            n.eq_ignore_ascii_case("content-length")
-                                .then(|| v.trim().parse::<usize>().ok())?
-                        })
-                        .unwrap_or(0);
-                    while buf.len() < head_end + len {
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    buf.drain(..head_end + len);
-                    if head.starts_with(&format!("POST {TOKEN} ")) {
-                        let body = json!({"code": "success", "detailMessage": "", "requestId": request_id(1),
-                            "result": {"token": "tok-1", "tokenHead": "Bearer", "expiresIn": "1800", "refreshToken": "ref-1"},
-                            "status": 200}).to_string();
-                        let resp = format!(
-                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                            body.len()
-                        );
-                        if sock.write_all(resp.as_bytes()).await.is_err() {
-                            return;
-                        }
-                    } else {
-                        counter.fetch_add(1, Ordering::SeqCst);
-                        return; // drops the socket: no answer
-                    }
-                }
-            });
+/// Reads one request (head, then `Content-Length` bytes of body) from `sock`, keeping what
+/// follows in `buf`; returns its head, or `None` when the client hung up.
+async fn read_request(sock: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<String> {
+    let head_end = loop {
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
         }
-    });
-    (format!("http://{addr}"), dropped)
+        let mut chunk = [0u8; 4096];
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let mut chunk = [0u8; 4096];
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    buf.drain(..head_end + len);
+    Some(head)
 }
 
-/// A bare HTTP/1.1 server that answers token requests and, for any other request, answers 200
-/// with a body that never ends: declared as `declared` bytes (`Content-Length`), or chunked
-/// when `None`. It writes until the client hangs up. Returns its base URL and a counter of the
-/// body bytes it managed to write.
-pub(crate) async fn flooding_server(declared: Option<u64>) -> (String, Arc<AtomicUsize>) {
+/// Answers a token request with `tok-1`; false when the client hung up.
+async fn answer_token(sock: &mut tokio::net::TcpStream) -> bool {
+    let body = json!({"code": "success", "detailMessage": "", "requestId": request_id(1),
+        "result": {"token": "tok-1", "tokenHead": "Bearer", "expiresIn": "1800", "refreshToken": "ref-1"},
+        "status": 200}).to_string();
+    let resp = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    sock.write_all(resp.as_bytes()).await.is_ok()
+}
+
+/// A bare HTTP/1.1 server below the HTTP libraries: token requests get `tok-1`; the first other
+/// request on a connection is handed, read in full, to `other` with the socket and a counter
+/// shared by all connections, and the connection is `other`'s from then on. Returns the base
+/// URL and the counter.
+async fn bare_server<F, Fut>(other: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream, Arc<AtomicUsize>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let written = Arc::new(AtomicUsize::new(0));
-    let counter = written.clone();
+    let counter = Arc::new(AtomicUsize::new(0));
+    let shared = counter.clone();
     tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let counter = counter.clone();
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (counter, other) = (shared.clone(), other.clone());
             tokio::spawn(async move {
                 let mut buf = Vec::new();
-                loop {
-                    let head_end = loop {
-                        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break p + 4;
-                        }
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let len = head
-                        .lines()
-                        .find_map(|l| {
-                            let (n, v) = l.split_once(':')?;
-                            n.eq_ignore_ascii_case("content-length")
-                                .then(|| v.trim().parse::<usize>().ok())?
-                        })
-                        .unwrap_or(0);
-                    while buf.len() < head_end + len {
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
+                while let Some(head) = read_request(&mut sock, &mut buf).await {
+                    if !head.starts_with(&format!("POST {TOKEN} ")) {
+                        return other(sock, counter).await;
                     }
-                    buf.drain(..head_end + len);
-                    if head.starts_with(&format!("POST {TOKEN} ")) {
-                        let body = json!({"code": "success", "detailMessage": "", "requestId": request_id(1),
-                            "result": {"token": "tok-1", "tokenHead": "Bearer", "expiresIn": "1800", "refreshToken": "ref-1"},
-                            "status": 200}).to_string();
-                        let resp = format!(
-                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                            body.len()
-                        );
-                        if sock.write_all(resp.as_bytes()).await.is_err() {
-                            return;
-                        }
-                        continue;
-                    }
-                    let framing = match declared {
-                        Some(n) => format!("content-length: {n}"),
-                        None => "transfer-encoding: chunked".to_owned(),
-                    };
-                    let head = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{framing}\r\n\r\n"
-                    );
-                    if sock.write_all(head.as_bytes()).await.is_err() {
+                    if !answer_token(&mut sock).await {
                         return;
-                    }
-                    // The body: the start of an envelope whose result string never ends.
-                    let mut block = br#"{"code": "success", "result": ""#.to_vec();
-                    block.resize(64 * 1024, b'a');
-                    loop {
-                        let sent = match declared {
-                            Some(_) => sock.write_all(&block).await,
-                            None => {
-                                let mut framed = format!("{:x}\r\n", block.len()).into_bytes();
-                                framed.extend_from_slice(&block);
-                                framed.extend_from_slice(b"\r\n");
-                                sock.write_all(&framed).await
-                            }
-                        };
-                        if sent.is_err() {
-                            return;
-                        }
-                        counter.fetch_add(block.len(), Ordering::SeqCst);
-                        block.fill(b'a');
                     }
                 }
             });
         }
     });
-    (format!("http://{addr}"), written)
+    (format!("http://{addr}"), counter)
+}
+
+/// Answers token requests and, for any other request, reads it in full and closes the
+/// connection without answering: the "connection dropped after the request was sent" case.
+/// Returns its base URL and a counter of the requests it dropped.
+pub(crate) async fn dropping_server() -> (String, Arc<AtomicUsize>) {
+    bare_server(|_sock, dropped| async move {
+        dropped.fetch_add(1, Ordering::SeqCst); // the socket is dropped: no answer
+    })
+    .await
+}
+
+/// Answers token requests and, for any other request, answers 200 with a body that never
+/// ends: declared as `declared` bytes (`Content-Length`), or chunked when `None`. It writes
+/// until the client hangs up. Returns its base URL and a counter of the body bytes it wrote.
+pub(crate) async fn flooding_server(declared: Option<u64>) -> (String, Arc<AtomicUsize>) {
+    bare_server(move |sock, written| flood(sock, written, declared)).await
+}
+
+async fn flood(mut sock: tokio::net::TcpStream, written: Arc<AtomicUsize>, declared: Option<u64>) {
+    let framing = match declared {
+        Some(n) => format!("content-length: {n}"),
+        None => "transfer-encoding: chunked".to_owned(),
+    };
+    let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{framing}\r\n\r\n");
+    if sock.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    // The body: the start of an envelope whose result string never ends.
+    let mut block = br#"{"code": "success", "result": ""#.to_vec();
+    block.resize(64 * 1024, b'a');
+    loop {
+        let sent = match declared {
+            Some(_) => sock.write_all(&block).await,
+            None => {
+                let mut framed = format!("{:x}\r\n", block.len()).into_bytes();
+                framed.extend_from_slice(&block);
+                framed.extend_from_slice(b"\r\n");
+                sock.write_all(&framed).await
+            }
+        };
+        if sent.is_err() {
+            return;
+        }
+        written.fetch_add(block.len(), Ordering::SeqCst);
+        block.fill(b'a');
+    }
 }
 
 /// Client settings for tests: fast, small retry counts.
