@@ -133,7 +133,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     &conn,
                     &args.scope,
                     clock,
-                args.network.parallelism,
+                    args.network.parallelism,
                     scope::PlanInputs {
                         manifests: loaded,
                         desired,
