@@ -138,6 +138,7 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
         client_id: client_id.clone(),
         client_secret: client_secret.clone(),
         rng_seed: 0,
+        variant: sandbox::Variant::default(),
     })
     .await
     .context("cannot start the embedded sandbox")?;

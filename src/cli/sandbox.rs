@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use crate::clock::{Clock, Now};
-use crate::sandbox::{self, OrderStatusMode, SandboxConfig, Seed};
+use crate::sandbox::{self, OrderStatusMode, SandboxConfig, Seed, Variant};
 
 use super::{Exit, GlobalArgs, config};
 
@@ -25,8 +25,11 @@ Admin endpoints (no auth, not part of the vendor API):
   POST /_sandbox/faults              set switches: failRate, retryAfterSecs, nextOrderSaves,
                                      holdOrderSave, readFaultEvery, orderStatus,
                                      renewalRequiresAllServices, stallSecs, latencyMs,
-                                     tokenLifetimeSecs
+                                     tokenLifetimeSecs; and how the vendor behaves:
+                                     commitDelayMs, listLagMs, effectLagMs, echoReference,
+                                     timesInSeconds, ignoreSort
   POST /_sandbox/release             every held order save goes on
+  POST /_sandbox/advance             {\"ms\": N}: the sandbox's time moves N ms forward
   POST /_sandbox/orders/{orderNo}/pay  a pending order succeeds and takes effect
   POST /_sandbox/reset               back to the seed; logs cleared
   POST /_sandbox/expire-tokens       every access token expires
@@ -69,6 +72,39 @@ pub struct SandboxArgs {
     /// By default the sandbox refuses one, as rule 5 of the contract says the vendor does.
     #[arg(long)]
     pub partial_renewals: bool,
+    /// Store each order this long after it arrives, whether or not the client still waits.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 0,
+        help_heading = "Vendor behaviour"
+    )]
+    pub commit_delay: u64,
+    /// Show a stored order in the order list only this long after its createTime.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 0,
+        help_heading = "Vendor behaviour"
+    )]
+    pub list_lag: u64,
+    /// Show a succeeded order's effect on its PBX only this long after its createTime.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 0,
+        help_heading = "Vendor behaviour"
+    )]
+    pub effect_lag: u64,
+    /// Do not echo poNumber as customReferenceNo.
+    #[arg(long, help_heading = "Vendor behaviour")]
+    pub no_reference_echo: bool,
+    /// Write createTime in epoch seconds instead of milliseconds.
+    #[arg(long, help_heading = "Vendor behaviour")]
+    pub times_in_seconds: bool,
+    /// Ignore the order list's `sort`: oldest first, always.
+    #[arg(long, help_heading = "Vendor behaviour")]
+    pub ignore_sort: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,6 +137,14 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
         client_id,
         client_secret,
         rng_seed: args.rng_seed,
+        variant: Variant {
+            commit_delay: std::time::Duration::from_millis(args.commit_delay),
+            list_lag_ms: i64::try_from(args.list_lag).unwrap_or(i64::MAX),
+            effect_lag_ms: i64::try_from(args.effect_lag).unwrap_or(i64::MAX),
+            echo_reference: !args.no_reference_echo,
+            times_in_seconds: args.times_in_seconds,
+            ignore_sort: args.ignore_sort,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

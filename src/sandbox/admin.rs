@@ -19,6 +19,7 @@ use crate::wire::OrderBody;
 use super::app::{App, Inner};
 use super::envelope::render;
 use super::faults::{EveryNth, Hold, SaveFault, sanitize_rate};
+use super::variant::{self, Variant};
 use super::{OrderStatusMode, effects};
 
 pub(super) fn routes() -> Router<Arc<App>> {
@@ -28,6 +29,7 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/_sandbox/orders/{order}/pay", post(pay))
         .route("/_sandbox/faults", get(faults).post(set_faults))
         .route("/_sandbox/release", post(release))
+        .route("/_sandbox/advance", post(advance))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/expire-tokens", post(expire_tokens))
         .route("/_sandbox/state", get(state))
@@ -134,7 +136,23 @@ fn faults_json(app: &App) -> Value {
         "renewalRequiresAllServices": f.policy.renewal_requires_all_services,
         "holdsReached": *app.holds().borrow(),
         "served": f.served,
+        "vendor": inner.variant.to_json(),
     })
+}
+
+/// Moves the sandbox's time forward: `{"ms": N}`. Answers the new time.
+async fn advance(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let ms = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("ms").and_then(Value::as_u64))
+        .and_then(|n| i64::try_from(n).ok());
+    match ms {
+        Some(ms) => ok(json!({"nowMs": app.advance(ms)})),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "body must be {\"ms\": N}, N a whole number of milliseconds",
+        ),
+    }
 }
 
 /// Every held order save goes on.
@@ -162,12 +180,16 @@ struct FaultPatch {
     read_fault_every: Option<Option<EveryNth>>,
     order_status: Option<OrderStatusMode>,
     renewal_requires_all_services: Option<bool>,
+    variant: Option<Variant>,
 }
 
 impl FaultPatch {
     /// Reads every field, refusing unknown ones, before anything changes.
-    fn parse(patch: Map<String, Value>) -> Result<FaultPatch, String> {
-        let mut p = FaultPatch::default();
+    fn parse(mut patch: Map<String, Value>, variant: &Variant) -> Result<FaultPatch, String> {
+        let mut p = FaultPatch {
+            variant: Some(variant.patch(&mut patch)?),
+            ..FaultPatch::default()
+        };
         for (key, value) in patch {
             let bad = |what: &str| format!("{key} must be {what}");
             let secs = |v: &Value| v.as_u64().ok_or_else(|| bad("a whole number"));
@@ -218,7 +240,8 @@ impl FaultPatch {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, holdOrderSave, readFaultEvery, orderStatus, renewalRequiresAllServices, stallSecs, latencyMs, tokenLifetimeSecs"
+                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, holdOrderSave, readFaultEvery, orderStatus, renewalRequiresAllServices, stallSecs, latencyMs, tokenLifetimeSecs, {}",
+                        variant::SWITCHES
                     ));
                 }
             }
@@ -258,14 +281,18 @@ impl FaultPatch {
         if let Some(d) = self.token_lifetime {
             inner.tokens.access_lifetime = d;
         }
+        if let Some(v) = self.variant {
+            inner.variant = v;
+        }
     }
 }
 
 /// Each field present sets its switch; `readFaultEvery: null` turns that switch off.
 async fn set_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let variant = app.lock().variant;
     let patch = serde_json::from_slice::<Map<String, Value>>(&body)
         .map_err(|e| format!("body must be a JSON object: {e}"))
-        .and_then(FaultPatch::parse);
+        .and_then(|p| FaultPatch::parse(p, &variant));
     match patch {
         Ok(p) => {
             p.apply(&mut app.lock());

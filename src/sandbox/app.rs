@@ -2,7 +2,7 @@
 //! behind one lock, plus the configuration they were built from.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use super::catalog::Catalog;
 use super::envelope::ApiError;
 use super::faults::Faults;
 use super::rules::{self, Checked};
+use super::variant::Variant;
 use super::world::World;
 use super::{SandboxConfig, persist, seed};
 
@@ -54,6 +55,11 @@ pub(super) struct Inner {
     pub tokens: Tokens,
     pub faults: Faults,
     pub log: RequestLog,
+    /// How this vendor behaves where the real one's behaviour is unknown.
+    pub variant: Variant,
+    /// Effects of succeeded orders that do not show on their PBX yet (`effectLagMs`), with
+    /// when they do. Kept in memory only: a restarted sandbox applies none of them.
+    pub deferred: Vec<(i64, Checked)>,
     ids: fastrand::Rng,
     id_key: u64,
 }
@@ -64,6 +70,9 @@ pub(super) struct App {
     pub catalog: Catalog,
     inner: Mutex<Inner>,
     request_seq: AtomicU64,
+    /// Added to the configured clock by `POST /_sandbox/advance`, so lags and settle periods
+    /// pass without waiting.
+    advanced_ms: AtomicI64,
     shutdown: watch::Receiver<bool>,
     /// Holds reached so far (see [`App::hold`]).
     holds: watch::Sender<usize>,
@@ -91,6 +100,7 @@ impl App {
         shutdown: watch::Receiver<bool>,
     ) -> App {
         let faults = initial_faults(&config);
+        let variant = config.variant;
         App {
             config,
             catalog,
@@ -99,10 +109,13 @@ impl App {
                 tokens: Tokens::new(),
                 faults,
                 log: RequestLog::default(),
+                variant,
+                deferred: Vec::new(),
                 ids: fastrand::Rng::new(),
                 id_key: fastrand::u64(..),
             }),
             request_seq: AtomicU64::new(0),
+            advanced_ms: AtomicI64::new(0),
             shutdown,
             holds: watch::Sender::new(0),
             releases: watch::Sender::new(0),
@@ -164,9 +177,36 @@ impl App {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The sandbox's time (epoch ms): its clock, plus what the admin advanced it by.
+    pub(super) fn now_ms(&self) -> i64 {
+        self.config
+            .clock
+            .now_ms()
+            .saturating_add(self.advanced_ms.load(Ordering::SeqCst))
+    }
+
+    /// Moves the sandbox's time forward by `ms`; returns the new time.
+    pub(super) fn advance(&self, ms: i64) -> i64 {
+        self.advanced_ms.fetch_add(ms, Ordering::SeqCst);
+        self.now_ms()
+    }
+
     /// "Today" for effects and expiry.
     pub(super) fn today(&self) -> Date {
-        self.config.clock.today()
+        Date::from_days(self.now_ms().div_euclid(86_400_000))
+    }
+
+    /// Applies the deferred effects whose time has come. Returns whether any did.
+    pub(super) fn apply_due_effects(&self, inner: &mut Inner) -> bool {
+        let now = self.now_ms();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut inner.deferred)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        inner.deferred = later;
+        for (_, checked) in &due {
+            super::effects::apply(&mut inner.world, &self.catalog, checked);
+        }
+        !due.is_empty()
     }
 
     /// 32 lowercase hex characters, unique per request: random high half; the low half is the
@@ -206,6 +246,8 @@ impl App {
         inner.world = world;
         inner.log = RequestLog::default();
         inner.faults = initial_faults(&self.config);
+        inner.variant = self.config.variant;
+        inner.deferred.clear();
         self.persist(&inner.world)
     }
 }

@@ -31,6 +31,7 @@ mod order_body;
 mod persist;
 mod rules;
 mod seed;
+mod variant;
 mod vendor;
 mod views;
 mod vocab;
@@ -49,6 +50,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 
 pub use seed::{BILLING_CONTACT, BILLING_EMAIL};
+pub use variant::Variant;
 
 /// The initial state of a new sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +142,8 @@ pub struct SandboxConfig {
     pub client_secret: String,
     /// Seed of the fault dice, so a run can be replayed.
     pub rng_seed: u64,
+    /// How the vendor behaves where the real one's behaviour is unknown.
+    pub variant: Variant,
 }
 
 impl Default for SandboxConfig {
@@ -157,6 +161,7 @@ impl Default for SandboxConfig {
             client_id: DEFAULT_CREDENTIAL.to_owned(),
             client_secret: DEFAULT_CREDENTIAL.to_owned(),
             rng_seed: 0,
+            variant: Variant::default(),
         }
     }
 }
@@ -179,6 +184,7 @@ impl fmt::Debug for SandboxConfig {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("rng_seed", &self.rng_seed)
+            .field("variant", &self.variant)
             .finish()
     }
 }
@@ -211,9 +217,20 @@ impl RunningSandbox {
         format!("http://{}", self.addr)
     }
 
-    /// The sandbox's clock.
+    /// The sandbox's clock (not counting [`RunningSandbox::advance`]).
     pub fn clock(&self) -> Clock {
         self.app.config.clock
+    }
+
+    /// Moves the sandbox's time forward by `ms` (as `POST /_sandbox/advance`), so a lag or a
+    /// settle period passes without waiting. Returns the sandbox's time after the move.
+    pub fn advance(&self, ms: i64) -> i64 {
+        self.app.advance(ms)
+    }
+
+    /// The sandbox's time (epoch ms), advances included.
+    pub fn now_ms(&self) -> i64 {
+        self.app.now_ms()
     }
 
     /// Returns once `n` holds (`holdOrderSave`) have been reached since the start: the held

@@ -134,7 +134,7 @@ pub(super) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
     response
 }
 
-async fn dispatch(app: &App, method: &Method, path: &str, query: &str, req: Request) -> Reply {
+async fn dispatch(app: &Arc<App>, method: &Method, path: &str, query: &str, req: Request) -> Reply {
     let has_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -192,6 +192,14 @@ async fn dispatch(app: &App, method: &Method, path: &str, query: &str, req: Requ
         }
     }
     let q = Form::parse(query);
+    {
+        let mut inner = app.lock();
+        if app.apply_due_effects(&mut inner)
+            && let Err(e) = app.persist(&inner.world)
+        {
+            return Reply::Err(ApiError::internal(e));
+        }
+    }
     match route {
         Route::ProductList => Ok(json!(views::product_list(&app.catalog))).into(),
         Route::InstanceList => instance_list(app, &q).into(),
@@ -206,7 +214,7 @@ async fn dispatch(app: &App, method: &Method, path: &str, query: &str, req: Requ
         Route::OrderGet => order_get(app, order_ref(path).unwrap_or_default()).into(),
         Route::AutoRenewStatus => auto_renew_status(app, &q).into(),
         Route::Price => price(app, &body).into(),
-        Route::OrderSave => order_save(app, &body).await,
+        Route::OrderSave => order_save(app.clone(), body).await,
         Route::EnableAutoRenew => enable_auto_renew(app, &body).into(),
         Route::Token => token(app, &body).into(),
     }
@@ -325,23 +333,34 @@ fn order_page(app: &App, q: &Form) -> Result<Value, ApiError> {
             ));
         }
     };
+    let now = app.now_ms();
     let inner = app.lock();
-    let mut orders: Vec<&OrderRecord> = inner.world.orders.iter().collect();
+    let variant = inner.variant;
+    let mut orders: Vec<&OrderRecord> = inner
+        .world
+        .orders
+        .iter()
+        .filter(|o| variant.listed(o.create_time, now))
+        .collect();
     // Stable sort keeps commit order among equal times.
     orders.sort_by_key(|o| o.create_time);
-    if newest_first {
+    if newest_first && !variant.ignore_sort {
         orders.reverse();
     }
-    to_value(&paging.page(orders.into_iter().map(views::order_info)))
+    to_value(&paging.page(orders.into_iter().map(|o| views::order_info(o, &variant))))
 }
 
 fn order_get(app: &App, reference: &str) -> Result<Value, ApiError> {
+    let now = app.now_ms();
     let inner = app.lock();
-    let idx = inner
+    let variant = inner.variant;
+    let order = inner
         .world
         .order(reference)
+        .map(|i| &inner.world.orders[i])
+        .filter(|o| variant.listed(o.create_time, now))
         .ok_or_else(|| ApiError::not_found(format!("order {reference} does not exist")))?;
-    Ok(views::order_detail(&inner.world.orders[idx]))
+    Ok(views::order_detail(order, &variant))
 }
 
 fn auto_renew_status(app: &App, q: &Form) -> Result<Value, ApiError> {
@@ -376,13 +395,25 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-async fn order_save(app: &App, body: &[u8]) -> Reply {
-    let (fault, hold) = {
+async fn order_save(app: Arc<App>, body: Bytes) -> Reply {
+    // The vendor goes on with an order it received whether or not the client still waits for
+    // the answer: the save runs on its own task, which a dropped connection does not cancel.
+    let task = tokio::spawn(async move { save_detached(&app, &body).await });
+    task.await
+        .unwrap_or_else(|e| Reply::Err(ApiError::internal(format!("the order save stopped: {e}"))))
+}
+
+async fn save_detached(app: &App, body: &[u8]) -> Reply {
+    let (fault, hold, delay) = {
         let mut inner = app.lock();
-        (inner.faults.on_save(), inner.faults.hold_this_save())
+        let delay = inner.variant.commit_delay;
+        (inner.faults.on_save(), inner.faults.hold_this_save(), delay)
     };
     if hold == Some(HoldPhase::BeforeCommit) {
         app.hold().await;
+    }
+    if !delay.is_zero() {
+        app.sleep(delay).await;
     }
     if fault == Some(SaveFault::FailBeforeCommit) {
         return Reply::Err(ApiError::internal(
@@ -408,6 +439,7 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     let (raw, order) = order_body::parse(body)?;
     let today = app.today();
     let mut inner = app.lock();
+    app.apply_due_effects(&mut inner);
     inner.world.settle(today);
     let checked = app.check(&inner, &order, today)?;
     let status = match inner.faults.order_status {
@@ -443,17 +475,24 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         transaction_no: record.transaction_no.clone(),
     };
     world.orders.push(record);
+    let effect_lag = inner.variant.effect_lag_ms;
     if status == "succeed" {
-        effects::apply(world, &app.catalog, &checked);
+        if effect_lag > 0 {
+            inner
+                .deferred
+                .push((create_time.saturating_add(effect_lag), checked));
+        } else {
+            effects::apply(&mut inner.world, &app.catalog, &checked);
+        }
     }
     app.persist(&inner.world)
         .map_err(|e| ApiError::internal(format!("order {} was stored but {e}", result.order_no)))?;
     to_value(&result)
 }
 
-/// `createTime` of a new order: the sandbox's clock, in milliseconds.
+/// `createTime` of a new order: the sandbox's time, in milliseconds.
 fn clock_ms(app: &App) -> i64 {
-    app.config.clock.now_ms()
+    app.now_ms()
 }
 
 fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ApiError> {

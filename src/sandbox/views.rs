@@ -8,6 +8,7 @@ use crate::wire::{self, Id};
 
 use super::catalog::{Catalog, Product};
 use super::envelope::{ApiError, Form};
+use super::variant::Variant;
 use super::world::{ContactRecord, OrderRecord, Subscription};
 
 pub(super) fn product_list(catalog: &Catalog) -> Vec<wire::Product> {
@@ -136,14 +137,15 @@ pub(super) fn contact(c: &ContactRecord) -> wire::Contact {
     }
 }
 
-pub(super) fn order_info(o: &OrderRecord) -> wire::OrderInfo {
+/// L6's view of an order, as this vendor variant writes it.
+pub(super) fn order_info(o: &OrderRecord, variant: &Variant) -> wire::OrderInfo {
     wire::OrderInfo {
         id: o.id,
         order_no: o.order_no.clone(),
         order_status: o.status.clone(),
-        create_time: o.create_time,
+        create_time: variant.wire_time(o.create_time),
         currency_code: o.currency_code.clone(),
-        custom_reference_no: o.po_number.clone().unwrap_or_default(),
+        custom_reference_no: reference(o, variant),
         invoice_no: if o.status == "succeed" {
             format!("INV-{:06}", o.id.0 % 1_000_000)
         } else {
@@ -156,19 +158,28 @@ pub(super) fn order_info(o: &OrderRecord) -> wire::OrderInfo {
     }
 }
 
+/// `customReferenceNo`: the `poNumber`, when this vendor echoes it.
+fn reference(o: &OrderRecord, variant: &Variant) -> String {
+    if variant.echo_reference {
+        o.po_number.clone().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 /// L7.
-pub(super) fn order_detail(o: &OrderRecord) -> Value {
+pub(super) fn order_detail(o: &OrderRecord, variant: &Variant) -> Value {
     json!({
         "basicInformation": {
             "orderNo": o.order_no,
             "orderStatus": o.status,
-            "createTime": o.create_time,
+            "createTime": variant.wire_time(o.create_time),
             "operationType": o.operation_type,
-            "customReferenceNo": o.po_number.clone().unwrap_or_default(),
+            "customReferenceNo": reference(o, variant),
             "billingContactId": o.billing_id.to_string(),
             "transactionNo": o.transaction_no,
         },
-        "orderInformation": order_info(o),
+        "orderInformation": order_info(o, variant),
         "serviceList": o.body.get("serviceList").cloned().unwrap_or(Value::Null),
     })
 }
