@@ -76,6 +76,7 @@ fn run(n: usize, latency_ms: u64) {
             client_id: "bench".into(),
             client_secret: "bench".into(),
             rng_seed: 1,
+            ..SandboxConfig::default()
         }))
         .unwrap();
     let base = format!("http://{}", sb.addr);
