@@ -104,6 +104,9 @@ fn run(n: usize, latency_ms: u64) {
         pending_window_days: 30,
         now_ms: clock.now_ms(),
         awaiting: vec![],
+        settle_ms: 600_000,
+        in_doubt: vec![],
+        own: Default::default(),
     };
     let started = Instant::now();
     let obs = rt

@@ -286,6 +286,14 @@ impl OrderStatus {
     }
 }
 
+impl OrderStatus {
+    /// Did (or may) the order buy something: succeeded, or still in flight. Failed, cancelled,
+    /// invalid and refunded orders bought nothing that lasts.
+    pub fn may_have_effect(&self) -> bool {
+        *self == OrderStatus::Succeed || self.is_in_flight()
+    }
+}
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -314,4 +322,24 @@ pub struct Order {
 pub struct Price {
     pub currency: String,
     pub total: String,
+}
+
+/// An order of a PBX whose outcome, or whose effect, is not known yet. Until it is found, its
+/// effect shows, or the settle period after it ends, the PBX is **in doubt**: nothing more is
+/// ordered for it (partner-api section 9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Doubt {
+    /// Our `poNumber`, for an order of this workspace's journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po_number: Option<String>,
+    /// The vendor's order number, when the order is known to exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_no: Option<String>,
+    pub operation_type: String,
+    /// When it was sent or created (epoch ms).
+    pub since_ms: i64,
+    /// When the settle period after it ends (epoch ms): then, with no evidence, it is absent.
+    pub until_ms: i64,
+    /// Why the outcome is not known, for people.
+    pub reason: String,
 }

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::date::Date;
 use crate::manifest::{DesiredPbx, Loc};
-use crate::model::{Catalog, Contact, ObservedPbx, Order, ProductId};
+use crate::model::{Catalog, Contact, Doubt, ObservedPbx, Order, ProductId};
 use crate::plan::{self, Catalogs, Observed, PbxKey};
 
 /// Where observed state comes from: the Partner API client, or a fake in tests.
@@ -71,6 +71,13 @@ pub struct Settings {
     /// Orders this workspace's journal holds as awaiting payment, however old: their PBXs are
     /// in flight even when the orders are older than the window.
     pub awaiting: Vec<Order>,
+    /// How long after an order its effect may take to show (and an order of unknown outcome
+    /// to appear), in milliseconds.
+    pub settle_ms: i64,
+    /// This workspace's orders of unknown outcome still without evidence.
+    pub in_doubt: Vec<(ProductId, String, Doubt)>,
+    /// This workspace's orders (order number → fingerprint of the PBX they were planned from).
+    pub own: BTreeMap<String, String>,
 }
 
 /// Why observing failed.
@@ -170,6 +177,14 @@ pub async fn observe<S: Source>(
         .map_err(|e| ObserveError::Task(e.to_string()))?
         .map_err(ObserveError::Api)?;
     let in_flight = in_flight(orders.iter().chain(&settings.awaiting), &pbxs);
+    let (unsettled, recent) = unsettled(&orders, &pbxs, settings);
+    let mut in_doubt: BTreeMap<PbxKey, Vec<Doubt>> = BTreeMap::new();
+    for (product, sn, doubt) in &settings.in_doubt {
+        let key = (*product, sn.clone());
+        if pbxs.contains_key(&key) {
+            in_doubt.entry(key).or_default().push(doubt.clone());
+        }
+    }
 
     let reqs = plan::requirements(
         desired.iter().filter_map(|d| {
@@ -216,9 +231,59 @@ pub async fn observe<S: Source>(
             pbxs,
             contacts,
             in_flight,
+            in_doubt,
+            unsettled,
+            recent,
+            observed_at_ms: settings.now_ms,
         },
         catalogs,
     })
+}
+
+/// Orders of the PBXs in scope placed within the settle period: every one's number (`recent`),
+/// and those whose effect is not proven to show yet (`unsettled`). An order of this workspace
+/// shows once its PBX moved from the fingerprint it was planned from; anyone else's, and a
+/// failed one, is never proven, so it is unsettled until the settle period ends.
+#[allow(clippy::type_complexity)]
+fn unsettled(
+    orders: &[Order],
+    pbxs: &BTreeMap<PbxKey, ObservedPbx>,
+    settings: &Settings,
+) -> (BTreeMap<PbxKey, Vec<Doubt>>, BTreeMap<PbxKey, Vec<String>>) {
+    let mut unsettled: BTreeMap<PbxKey, Vec<Doubt>> = BTreeMap::new();
+    let mut recent: BTreeMap<PbxKey, Vec<String>> = BTreeMap::new();
+    let since = settings.now_ms - settings.settle_ms;
+    for o in orders.iter().filter(|o| o.created_ms >= since) {
+        let key = (o.product, o.sn.clone());
+        let Some(observed) = pbxs.get(&key) else {
+            continue;
+        };
+        recent
+            .entry(key.clone())
+            .or_default()
+            .push(o.order_no.clone());
+        if !o.status.may_have_effect() {
+            continue;
+        }
+        let shows = settings
+            .own
+            .get(&o.order_no)
+            .is_some_and(|before| *before != plan::fingerprint(observed));
+        if !shows {
+            unsettled.entry(key).or_default().push(Doubt {
+                po_number: o.reference.clone().filter(|r| !r.is_empty()),
+                order_no: Some(o.order_no.clone()),
+                operation_type: o.operation_type.clone(),
+                since_ms: o.created_ms,
+                until_ms: o.created_ms.saturating_add(settings.settle_ms),
+                reason: format!(
+                    "order {} ({}, {}) was placed moments ago and its effect may not show yet",
+                    o.order_no, o.operation_type, o.status
+                ),
+            });
+        }
+    }
+    (unsettled, recent)
 }
 
 /// Orders still awaiting settlement, for the PBXs in scope; an order listed twice (in the
@@ -340,6 +405,9 @@ mod tests {
             pending_window_days: 30,
             now_ms: 1_795_000_000_000,
             awaiting: vec![],
+            settle_ms: 600_000,
+            in_doubt: vec![],
+            own: BTreeMap::new(),
         }
     }
 

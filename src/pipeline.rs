@@ -20,7 +20,6 @@ use crate::apply::{
 };
 use crate::clock::Clock;
 use crate::manifest::{DesiredPbx, Diagnostic, Diagnostics, LoadedManifests};
-use crate::model::Order;
 use crate::observe::{self, ObserveError, Progress, Settings};
 use crate::plan::{self, Plan, PlanContext, PlanErrors, Selection};
 
@@ -52,12 +51,40 @@ impl Workspace {
     }
 }
 
-/// Step 1: resolves the journal's leftovers through the order list.
+/// Step 1: resolves the journal's leftovers by evidence (see [`apply::resolve_leftovers`]).
 pub(crate) async fn resolve_leftovers(
     client: &Client,
     workspace: &mut Workspace,
+    settle_ms: i64,
 ) -> Result<Resolution, apply::ResolveError<ApiError>> {
-    apply::resolve_leftovers(client, &mut workspace.journal).await
+    apply::resolve_leftovers(client, &mut workspace.journal, settle_ms).await
+}
+
+/// While another process applies in this workspace its journal is not ours to resolve: every
+/// order it has not settled yet counts as in doubt, and nothing is written.
+pub(crate) fn leftovers_in_progress(
+    journal: &Path,
+    settle_ms: i64,
+) -> Result<Resolution, JournalError> {
+    let entries = apply::journal::read(journal)?;
+    let mut res = Resolution::default();
+    for e in apply::journal::latest(&entries).values() {
+        if e.state.is_unresolved() {
+            res.in_doubt.push((
+                crate::model::ProductId(e.product),
+                e.sn.clone(),
+                crate::model::Doubt {
+                    po_number: Some(e.po_number.clone()),
+                    order_no: e.order_no.clone(),
+                    operation_type: e.operation.clone(),
+                    since_ms: e.at_ms,
+                    until_ms: e.at_ms.saturating_add(settle_ms),
+                    reason: "another apply in this workspace is sending it".to_owned(),
+                },
+            ));
+        }
+    }
+    Ok(res)
 }
 
 /// What a plan is made from.
@@ -71,8 +98,11 @@ pub(crate) struct PlanRequest<'a> {
     pub clock: Clock,
     pub parallelism: usize,
     pub pending_window_days: u32,
-    /// This workspace's orders still awaiting payment (from [`resolve_leftovers`]).
-    pub awaiting: Vec<Order>,
+    /// How long an order's effect may take to show (`--settle-period`).
+    pub settle_ms: i64,
+    /// What [`resolve_leftovers`] found: orders awaiting payment, orders in doubt, and this
+    /// workspace's orders.
+    pub leftovers: Resolution,
     /// Ask the vendor's calculator for each order's price.
     pub price: bool,
 }
@@ -101,7 +131,10 @@ pub(crate) async fn make_plan(
         parallelism: req.parallelism.max(1),
         pending_window_days: req.pending_window_days,
         now_ms: req.clock.now_ms(),
-        awaiting: req.awaiting,
+        awaiting: req.leftovers.pending,
+        settle_ms: req.settle_ms,
+        in_doubt: req.leftovers.in_doubt,
+        own: req.leftovers.own,
     };
     let obs = observe::observe(client, req.desired, &settings, progress).await?;
     let ctx = PlanContext {
@@ -217,6 +250,11 @@ pub(crate) async fn check_saved(
     })
 }
 
+/// How long the journal's record of a sent order keeps the same order from being sent again
+/// by a plan made before its effect showed (beyond the settle period, for a vendor slower than
+/// that).
+const RESEND_GUARD_MS: i64 = 86_400_000;
+
 /// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
 /// `interrupt` is triggered from outside (Ctrl-C): no new order starts once it is.
 pub(crate) async fn apply_plan(
@@ -224,9 +262,30 @@ pub(crate) async fn apply_plan(
     workspace: Workspace,
     plan: &Plan,
     parallelism: usize,
+    settle_ms: i64,
     interrupt: Arc<Interrupt>,
 ) -> Result<ApplyReport, JournalError> {
     let Workspace { _lock, mut journal } = workspace;
+    let entries = apply::journal::read(journal.path())?;
+    let recent = journal.now_ms() - RESEND_GUARD_MS.max(settle_ms);
+    let sent = apply::journal::latest(&entries)
+        .into_iter()
+        .filter(|(_, e)| e.at_ms >= recent)
+        .filter(|(_, e)| {
+            matches!(
+                e.state,
+                EntryState::Sending | EntryState::Unknown | EntryState::Done | EntryState::Pending
+            )
+        })
+        .map(|(po, e)| {
+            let what = match (&e.order_no, e.state) {
+                (Some(no), _) => format!("order {no}, {:?}", e.state).to_lowercase(),
+                (None, _) => format!("{:?}", e.state).to_lowercase(),
+            };
+            (po.to_owned(), what)
+        })
+        .collect();
+    let guard = apply::Guard { settle_ms, sent };
     journal.append(&Entry {
         at_ms: journal.now_ms(),
         plan_id: plan.plan_id.clone(),
@@ -237,7 +296,8 @@ pub(crate) async fn apply_plan(
         state: EntryState::PlanStarted,
         order_no: None,
         detail: None,
+        fingerprint: None,
     })?;
     let journal = Arc::new(Mutex::new(journal));
-    Ok(apply::execute(client, plan, journal, parallelism, interrupt).await)
+    Ok(apply::execute(client, plan, journal, parallelism, interrupt, guard).await)
 }

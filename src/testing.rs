@@ -126,6 +126,8 @@ pub(crate) fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
         fingerprint: fingerprint(&observed),
         observed,
         in_flight: vec![],
+        in_doubt: vec![],
+        seen_orders: vec![],
         actions,
         manual: vec![],
         notes: vec![],

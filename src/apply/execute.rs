@@ -1,5 +1,7 @@
-//! The executor: PBXs concurrently (bounded), each PBX's actions in order. Before a PBX's
-//! first order it is re-read and skipped if it moved since the plan; each order's intent is
+//! The executor: PBXs concurrently (bounded, in a random order), each PBX's actions in order.
+//! Before a PBX's first order it is skipped if one of its orders was sent before (the journal),
+//! if someone else placed an order on it since the plan (the order list, see [`super::book`]),
+//! or if a re-read shows it moved since the plan; each order's intent is
 //! journaled and fsynced before it is sent, exactly once; a PBX's later actions are skipped
 //! when an earlier one did not complete; an interrupt stops new orders from starting.
 
@@ -11,14 +13,13 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::book::OrderBook;
 use super::journal::{Entry, EntryState, Journal};
+use super::resolve::CLOCK_SKEW_MS;
 use super::{SendOutcome, Vendor};
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
 use crate::model::{ObservedPbx, OrderStatus, Price, ProductId};
 use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
-
-/// How far back the order list is read for orders in flight just before applying.
-const IN_FLIGHT_LOOKBACK_MS: i64 = 2 * 86_400_000;
 
 /// What happened to one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -212,6 +213,17 @@ impl Interrupt {
     }
 }
 
+/// What guards a run against buying what was bought already.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Guard {
+    /// How long after an order its effect may take to show (epoch ms): orders placed on a PBX
+    /// since `plan.observed_at_ms` less this, and not seen by the plan, mean someone acted.
+    pub settle_ms: i64,
+    /// poNumbers the journal holds as sent (placed, pending, or of unknown outcome), with what
+    /// became of them: such an order is never sent again.
+    pub sent: BTreeMap<String, String>,
+}
+
 /// Places the plan's orders. `interrupt` is triggered from outside (Ctrl-C): no new order starts
 /// once it is; the ones in flight finish and are journaled.
 pub(crate) async fn execute<V: Vendor>(
@@ -220,62 +232,47 @@ pub(crate) async fn execute<V: Vendor>(
     journal: Arc<Mutex<Journal>>,
     parallelism: usize,
     interrupt: Arc<Interrupt>,
+    guard: Guard,
 ) -> ApplyReport {
-    // An order placed elsewhere since the plan (another workspace, the portal) and still
-    // awaiting payment changes nothing a re-read would see: look for one before starting.
     let clock = journal.lock().unwrap_or_else(|p| p.into_inner()).clock();
-    let busy: Result<BTreeSet<(ProductId, String)>, String> = vendor
-        .recent_orders(clock.now_ms() - IN_FLIGHT_LOOKBACK_MS)
-        .await
-        .map(|orders| {
-            orders
-                .into_iter()
-                .filter(|o| o.status.is_in_flight())
-                .map(|o| (o.product, o.sn))
-                .collect()
-        })
-        .map_err(|e| e.to_string());
+    let book = Arc::new(OrderBook::new(
+        vendor.clone(),
+        plan.observed_at_ms - guard.settle_ms.max(CLOCK_SKEW_MS),
+    ));
+    let guard = Arc::new(guard);
     let permits = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = JoinSet::new();
     let mut by_pbx = BTreeMap::new();
-    for (i, p) in plan
+    // Two applies started together must not walk the fleet in lockstep, each reaching a PBX
+    // just as the other orders for it: each run takes the PBXs in its own random order.
+    let mut order: Vec<usize> = plan
         .pbxs
         .iter()
         .enumerate()
         .filter(|(_, p)| p.has_changes())
-    {
-        match &busy {
-            Err(e) => {
-                by_pbx.insert(
-                    i,
-                    skip_all(p, &format!("could not check for orders in flight: {e}")),
-                );
-                continue;
-            }
-            Ok(busy) if busy.contains(&(p.product, p.sn.clone())) => {
-                by_pbx.insert(
-                    i,
-                    skip_all(
-                        p,
-                        "an order placed since the plan awaits settlement; nothing sent, re-run `entitle plan`",
-                    ),
-                );
-                continue;
-            }
-            Ok(_) => {}
-        }
+        .map(|(i, _)| i)
+        .collect();
+    fastrand::shuffle(&mut order);
+    for i in order {
+        let p = plan.pbxs[i].clone();
         let vendor = vendor.clone();
         let permits = permits.clone();
         let journal = journal.clone();
         let interrupt = interrupt.clone();
-        let p = p.clone();
+        let book = book.clone();
+        let guard = guard.clone();
         let plan_id = plan.plan_id.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.ok();
-            (
-                i,
-                run_pbx(&vendor, &plan_id, &p, &journal, clock, &interrupt).await,
-            )
+            let ctx = PbxRun {
+                plan_id: &plan_id,
+                journal: &journal,
+                clock,
+                interrupt: &interrupt,
+                book: &book,
+                guard: &guard,
+            };
+            (i, run_pbx(&vendor, &p, ctx).await)
         });
     }
     while let Some(joined) = tasks.join_next().await {
@@ -291,16 +288,67 @@ pub(crate) async fn execute<V: Vendor>(
     }
 }
 
-async fn run_pbx<V: Vendor>(
-    vendor: &V,
-    plan_id: &str,
-    p: &PbxPlan,
-    journal: &Mutex<Journal>,
+/// What every PBX's run shares.
+struct PbxRun<'a, V> {
+    plan_id: &'a str,
+    journal: &'a Mutex<Journal>,
     clock: Clock,
-    interrupt: &Interrupt,
-) -> Vec<OrderReport> {
+    interrupt: &'a Interrupt,
+    book: &'a OrderBook<V>,
+    guard: &'a Guard,
+}
+
+/// Why a PBX's orders must not be sent, if they must not: one of them was sent before, or an
+/// order the plan did not see was placed on it since.
+async fn acted_on<V: Vendor>(p: &PbxPlan, book: &OrderBook<V>, guard: &Guard) -> Option<String> {
+    for po in p.actions.iter().filter_map(|a| a.po_number()) {
+        if let Some(what) = guard.sent.get(po) {
+            return Some(format!(
+                "order {po} was sent before ({what}); nothing sent again, re-run `entitle plan`"
+            ));
+        }
+    }
+    let orders = match book.orders().await {
+        Ok(o) => o,
+        Err(e) => {
+            return Some(format!(
+                "could not check the order list for orders placed since the plan: {e}"
+            ));
+        }
+    };
+    let ours: BTreeSet<&str> = p.actions.iter().filter_map(|a| a.po_number()).collect();
+    let other = orders.iter().find(|o| {
+        o.product == p.product
+            && o.sn == p.sn
+            && !p.seen_orders.contains(&o.order_no)
+            && (o.status.may_have_effect()
+                || o.reference.as_deref().is_some_and(|r| ours.contains(r)))
+    });
+    other.map(|o| {
+        format!(
+            "someone else acted: order {} ({}, {}) was placed at {} since the plan; nothing sent, re-run `entitle plan`",
+            o.order_no,
+            o.operation_type,
+            o.status,
+            Timestamp(o.created_ms)
+        )
+    })
+}
+
+async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<OrderReport> {
+    let PbxRun {
+        plan_id,
+        journal,
+        clock,
+        interrupt,
+        book,
+        guard,
+    } = ctx;
     if interrupt.is_triggered() {
         return skip_all(p, "interrupted before this PBX started");
+    }
+    if let Some(why) = acted_on(p, book, guard).await {
+        return skip_all(p, &why);
     }
     // Someone else (another workspace, the portal) may have changed it since the plan.
     match vendor.instance(p.product, &p.sn).await {
@@ -342,6 +390,7 @@ async fn run_pbx<V: Vendor>(
                     state,
                     order_no,
                     detail,
+                    fingerprint: Some(p.fingerprint.clone()),
                 };
                 // The intent is on disk before the order leaves; if this fails, nothing is sent.
                 let intent = journal

@@ -58,6 +58,10 @@ pub(crate) struct Entry {
     pub order_no: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The fingerprint of the PBX the order was planned from: when the PBX no longer has it,
+    /// the order (or someone) took effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// Why the journal could not be used. Without it nothing is sent.
@@ -238,6 +242,7 @@ mod tests {
             state,
             order_no: None,
             detail: None,
+            fingerprint: None,
         }
     }
 

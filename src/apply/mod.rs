@@ -2,6 +2,7 @@
 //! the workspace lock, the resolution of orders whose outcome is unknown, the freshness checks
 //! (saved-plan fingerprints, the re-read just before a PBX's first order) and the executor.
 
+mod book;
 mod execute;
 pub(crate) mod journal;
 pub(crate) mod lock;
@@ -9,7 +10,7 @@ mod resolve;
 
 use std::future::Future;
 
-pub(crate) use execute::{ApplyReport, Interrupt, Outcome, execute, stale_pbxs};
+pub(crate) use execute::{ApplyReport, Guard, Interrupt, Outcome, execute, stale_pbxs};
 pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
 pub(crate) use lock::{LockError, WorkspaceLock};
 pub(crate) use resolve::{Resolution, ResolveError, resolve_leftovers};

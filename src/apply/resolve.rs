@@ -1,22 +1,48 @@
-//! Resolving orders of unknown outcome before anything else: every journal entry left at
-//! `sending` or `unknown` is looked up in the vendor's order list by its `poNumber`
-//! (`customReferenceNo`). Found: its real status is journaled. Not found: it is journaled
-//! `absent` — proof that it may be planned again. Until then, nothing is re-sent.
+//! Resolving orders of unknown outcome before anything else, by positive evidence only
+//! (DESIGN section 4.4, partner-api section 9). Every journal entry left at `sending` or
+//! `unknown`, and every `pending` order the vendor no longer knows (404), is:
+//!
+//! - **found** when the order list has it: by its `poNumber` (`customReferenceNo`), by its
+//!   order number, or — for a vendor that does not echo references — by the same PBX, product
+//!   and operation, created at or after its intent (less [`CLOCK_SKEW_MS`]) and claimed by no
+//!   other journal entry;
+//! - **taken as placed** when the PBX, read again, no longer has the fingerprint the order was
+//!   planned from: its effect (or someone's) shows, and the next plan starts from there;
+//! - **absent** only when neither holds and the settle period since it was sent has passed.
+//!
+//! Until then the PBX is **in doubt**: nothing more is ordered for it, and nothing is written
+//! to the journal, so no run — `plan` included — concludes "absent" early.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Vendor;
 use super::journal::{self, Entry, EntryState, Journal, JournalError};
-use crate::model::{Order, OrderStatus};
+use crate::clock::Timestamp;
+use crate::model::{Doubt, Order, OrderStatus, ProductId};
+use crate::plan::fingerprint;
+
+/// How far the vendor's clock may be behind ours when an order is matched to an intent by
+/// its time: an order stamped up to this long before the intent still counts.
+pub(crate) const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
 /// What the lookup found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Resolution {
-    /// `(poNumber, orderNo, status)` of orders that do exist.
+    /// `(poNumber, orderNo, status)` of orders found in the order list.
     pub found: Vec<(String, String, String)>,
+    /// `(poNumber, PBX)` of orders not listed whose PBX shows a change since they were sent.
+    pub took_effect: Vec<(String, String)>,
     /// poNumbers proven never placed.
     pub absent: Vec<String>,
     /// Orders this workspace placed that still await payment: their PBXs are in flight, even
     /// when the orders are older than the order-list window.
     pub pending: Vec<Order>,
+    /// PBXs with an order of unknown outcome and no evidence yet: nothing more is ordered for
+    /// them until the evidence comes or the settle period ends.
+    pub in_doubt: Vec<(ProductId, String, Doubt)>,
+    /// Order numbers of this workspace's orders, with the fingerprint of the PBX each was
+    /// planned from: once the PBX has moved from it, the order's effect shows.
+    pub own: BTreeMap<String, String>,
 }
 
 /// Why leftovers could not be resolved: then no order may be sent.
@@ -35,95 +61,214 @@ pub(crate) enum ResolveError<E: std::error::Error + 'static> {
     },
 }
 
-/// Slack before the oldest leftover when reading the order list, for clock skew.
-const LOOKBACK_SLACK_MS: i64 = 86_400_000;
+/// An order whose outcome is to be established.
+struct Leftover {
+    entry: Entry,
+    /// When its latest attempt's intent was journaled.
+    intent_ms: i64,
+}
 
+/// Resolves the journal's leftovers; `settle_ms` is how long after sending an order with no
+/// evidence stays in doubt before it is concluded absent.
 pub(crate) async fn resolve_leftovers<V: Vendor>(
     vendor: &V,
     journal: &mut Journal,
+    settle_ms: i64,
 ) -> Result<Resolution, ResolveError<V::Error>> {
     let entries = journal::read(journal.path())?;
     let latest = journal::latest(&entries);
-    let leftovers: Vec<Entry> = latest
+    let mut intent_ms: BTreeMap<&str, i64> = BTreeMap::new();
+    for e in entries.iter().filter(|e| e.state == EntryState::Sending) {
+        intent_ms.insert(&e.po_number, e.at_ms);
+    }
+    let mut res = Resolution::default();
+    for e in &entries {
+        if let (Some(no), Some(fp)) = (&e.order_no, &e.fingerprint) {
+            res.own.insert(no.clone(), fp.clone());
+        }
+    }
+    let leftover = |e: &Entry| Leftover {
+        intent_ms: intent_ms
+            .get(e.po_number.as_str())
+            .copied()
+            .unwrap_or(e.at_ms),
+        entry: e.clone(),
+    };
+    let mut leftovers: Vec<Leftover> = latest
         .values()
         .filter(|e| e.state.is_unresolved())
-        .map(|e| (*e).clone())
+        .map(|e| leftover(e))
         .collect();
-    let awaiting: Vec<Entry> = latest
+    let awaiting: Vec<&Entry> = latest
         .values()
         .filter(|e| e.state == EntryState::Pending && e.order_no.is_some())
-        .map(|e| (*e).clone())
+        .copied()
         .collect();
-    let mut res = Resolution::default();
-    follow_pending(vendor, journal, awaiting, &mut res).await?;
+    for e in follow_pending(vendor, journal, awaiting, &mut res).await? {
+        leftovers.push(leftover(&e));
+    }
     if leftovers.is_empty() {
         return Ok(res);
     }
-    let oldest = leftovers.iter().map(|e| e.at_ms).min().unwrap_or(0);
+    leftovers.sort_by_key(|l| l.intent_ms);
+    let oldest = leftovers.iter().map(|l| l.intent_ms).min().unwrap_or(0);
     let orders = vendor
-        .recent_orders(oldest - LOOKBACK_SLACK_MS)
+        .recent_orders(oldest - CLOCK_SKEW_MS)
         .await
         .map_err(|source| ResolveError::Lookup {
             count: leftovers.len(),
             source,
         })?;
-    for e in leftovers {
-        let found = orders
-            .iter()
-            .find(|o| o.reference.as_deref() == Some(e.po_number.as_str()));
-        let (state, order_no, detail) = match found {
-            Some(o) => {
-                let state = match o.status {
-                    OrderStatus::Succeed => EntryState::Done,
-                    ref s if s.is_in_flight() => EntryState::Pending,
-                    _ => EntryState::Failed,
-                };
-                res.found.push((
-                    e.po_number.clone(),
-                    o.order_no.clone(),
-                    o.status.to_string(),
-                ));
-                (
-                    state,
-                    Some(o.order_no.clone()),
-                    format!("found in the order list as {} ({})", o.order_no, o.status),
-                )
+    // An order of the list that a journal entry already stands for is not another's evidence.
+    let mut claimed: BTreeSet<String> = entries.iter().filter_map(|e| e.order_no.clone()).collect();
+    let now = journal.now_ms();
+    for l in leftovers {
+        let e = &l.entry;
+        if let Some(o) = find(&orders, &l, &claimed) {
+            claimed.insert(o.order_no.clone());
+            let state = match o.status {
+                OrderStatus::Succeed => EntryState::Done,
+                ref s if s.is_in_flight() => EntryState::Pending,
+                _ => EntryState::Failed,
+            };
+            if let Some(fp) = &e.fingerprint {
+                res.own.insert(o.order_no.clone(), fp.clone());
             }
-            None => {
-                res.absent.push(e.po_number.clone());
-                (
-                    EntryState::Absent,
-                    None,
-                    "not in the order list: never placed".to_owned(),
-                )
+            if state == EntryState::Pending {
+                res.pending.push(o.clone());
             }
-        };
-        journal.append(&Entry {
-            at_ms: journal.now_ms(),
-            state,
-            order_no,
-            detail: Some(detail),
-            ..e
-        })?;
+            res.found.push((
+                e.po_number.clone(),
+                o.order_no.clone(),
+                o.status.to_string(),
+            ));
+            journal.append(&Entry {
+                at_ms: now,
+                state,
+                order_no: Some(o.order_no.clone()),
+                detail: Some(format!(
+                    "found in the order list as {} ({})",
+                    o.order_no, o.status
+                )),
+                ..e.clone()
+            })?;
+            continue;
+        }
+        if moved_since(vendor, e).await {
+            res.took_effect.push((e.po_number.clone(), e.sn.clone()));
+            journal.append(&Entry {
+                at_ms: now,
+                state: EntryState::Done,
+                detail: Some(format!(
+                    "not in the order list, but {} changed since the order was sent: taken as placed, and planned again from what it has now",
+                    e.sn
+                )),
+                ..e.clone()
+            })?;
+            continue;
+        }
+        let until_ms = e.at_ms.max(l.intent_ms).saturating_add(settle_ms);
+        if now >= until_ms {
+            res.absent.push(e.po_number.clone());
+            journal.append(&Entry {
+                at_ms: now,
+                state: EntryState::Absent,
+                order_no: None,
+                detail: Some(format!(
+                    "no trace in the order list or on the PBX since {}: never placed",
+                    Timestamp(l.intent_ms)
+                )),
+                ..e.clone()
+            })?;
+        } else {
+            let reason = match &e.order_no {
+                Some(no) => format!("the vendor no longer knows order {no}"),
+                None => "its outcome is unknown and it is not in the order list yet".to_owned(),
+            };
+            res.in_doubt.push((
+                ProductId(e.product),
+                e.sn.clone(),
+                Doubt {
+                    po_number: Some(e.po_number.clone()),
+                    order_no: e.order_no.clone(),
+                    operation_type: e.operation.clone(),
+                    since_ms: l.intent_ms,
+                    until_ms,
+                    reason,
+                },
+            ));
+        }
     }
     Ok(res)
 }
 
+/// The order of the list that is this leftover: by reference, by order number, or (when the
+/// vendor echoes no reference) the earliest unclaimed order of the same PBX, product and
+/// operation created since the intent.
+fn find<'o>(orders: &'o [Order], l: &Leftover, claimed: &BTreeSet<String>) -> Option<&'o Order> {
+    let e = &l.entry;
+    let free =
+        |o: &&Order| e.order_no.as_ref() == Some(&o.order_no) || !claimed.contains(&o.order_no);
+    orders
+        .iter()
+        .filter(free)
+        .find(|o| o.reference.as_deref() == Some(e.po_number.as_str()) && !e.po_number.is_empty())
+        .or_else(|| {
+            let no = e.order_no.as_ref()?;
+            orders.iter().find(|o| &o.order_no == no)
+        })
+        .or_else(|| {
+            orders
+                .iter()
+                .filter(free)
+                .filter(|o| o.reference.as_deref().is_none_or(str::is_empty))
+                .filter(|o| {
+                    o.sn == e.sn
+                        && o.product.0 == e.product
+                        && o.operation_type == e.operation
+                        && o.created_ms >= l.intent_ms - CLOCK_SKEW_MS
+                })
+                .min_by_key(|o| o.created_ms)
+        })
+}
+
+/// Has the PBX moved from the fingerprint the order was planned from? A failed re-read is no
+/// evidence either way.
+async fn moved_since<V: Vendor>(vendor: &V, e: &Entry) -> bool {
+    let Some(before) = &e.fingerprint else {
+        return false;
+    };
+    match vendor.instance(ProductId(e.product), &e.sn).await {
+        Ok(now) => &fingerprint(&now) != before,
+        Err(err) => {
+            tracing::warn!(sn = %e.sn, error = %err, "cannot re-read the PBX of an order of unknown outcome");
+            false
+        }
+    }
+}
+
 /// Orders journaled `pending`: asks for each one's status (L7). Settled ones are journaled
-/// `done` or `failed`; those still awaiting payment are returned, so their PBXs stay in flight.
+/// `done` or `failed`; those still awaiting payment are returned in `res.pending`, so their
+/// PBXs stay in flight. Those the vendor no longer knows (404) are returned, to be resolved by
+/// evidence like any order of unknown outcome.
 async fn follow_pending<V: Vendor>(
     vendor: &V,
     journal: &mut Journal,
-    awaiting: Vec<Entry>,
+    awaiting: Vec<&Entry>,
     res: &mut Resolution,
-) -> Result<(), ResolveError<V::Error>> {
+) -> Result<Vec<Entry>, ResolveError<V::Error>> {
     let count = awaiting.len();
+    let mut unknown = Vec::new();
     for e in awaiting {
         let order_no = e.order_no.clone().unwrap_or_default();
-        let order = vendor
-            .order(&order_no)
-            .await
-            .map_err(|source| ResolveError::Lookup { count, source })?;
+        let order = match vendor.order(&order_no).await {
+            Ok(o) => o,
+            Err(err) if V::is_not_found(&err) => {
+                unknown.push(e.clone());
+                continue;
+            }
+            Err(source) => return Err(ResolveError::Lookup { count, source }),
+        };
         let state = match order.status {
             OrderStatus::Succeed => EntryState::Done,
             ref s if s.is_in_flight() => {
@@ -136,8 +281,8 @@ async fn follow_pending<V: Vendor>(
             at_ms: journal.now_ms(),
             state,
             detail: Some(format!("order {order_no} is now {}", order.status)),
-            ..e
+            ..e.clone()
         })?;
     }
-    Ok(())
+    Ok(unknown)
 }

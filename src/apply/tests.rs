@@ -29,8 +29,8 @@ struct Fake {
 
 impl crate::observe::Source for Fake {
     type Error = FakeError;
-    fn is_not_found(_: &FakeError) -> bool {
-        false
+    fn is_not_found(e: &FakeError) -> bool {
+        e.0.starts_with("no order")
     }
     async fn instance(&self, _: ProductId, _: &str) -> Result<ObservedPbx, FakeError> {
         Ok(self.state.clone())
@@ -89,6 +89,7 @@ fn plan(actions: Vec<Action>) -> Plan {
         today: testing::date("2026-11-22"),
         manifest_hash: "h".into(),
         selection: Selection::default(),
+        observed_at_ms: 0,
         pbxs: vec![testing::pbx_plan(observed(), actions)],
     }
 }
@@ -116,9 +117,53 @@ fn order_of_sn1(order_no: &str, status: OrderStatus, reference: &str) -> Order {
     }
 }
 
-/// The tests' clock: 2026-11-22T09:00:00Z, stopped.
+/// 2026-11-22T09:00:00Z.
+const NOW: i64 = 1_795_338_000_000;
+
+/// The settle period of these tests: ten minutes.
+const SETTLE: i64 = 600_000;
+
+/// The tests' clock: [`NOW`], stopped.
 fn clock() -> crate::clock::Clock {
-    crate::clock::Clock::stopped(1_795_338_000_000)
+    crate::clock::Clock::stopped(NOW)
+}
+
+/// A journal entry of PBX SN1, sent at `at_ms`, planned from the fingerprint of [`observed`].
+fn entry(po: &str, state: EntryState, at_ms: i64) -> Entry {
+    Entry {
+        at_ms,
+        plan_id: "plan-x".into(),
+        po_number: po.into(),
+        sn: "SN1".into(),
+        product: 12,
+        operation: "switch_plan".into(),
+        state,
+        order_no: None,
+        detail: None,
+        fingerprint: Some(crate::plan::fingerprint(&observed())),
+    }
+}
+
+/// An order of SN1 created at `created_ms`, echoing `reference` (empty: no echo).
+fn listed(order_no: &str, reference: &str, created_ms: i64) -> Order {
+    Order {
+        created_ms,
+        reference: Some(reference.to_owned()).filter(|r| !r.is_empty()),
+        ..order_of_sn1(order_no, OrderStatus::Succeed, "")
+    }
+}
+
+/// Resolves `f`'s journal as of `now`.
+async fn resolve_at(f: &Fake, now: i64) -> Resolution {
+    let mut j = Journal::open(&f.journal_path, crate::clock::Clock::stopped(now)).unwrap();
+    resolve_leftovers(f, &mut j, SETTLE).await.unwrap()
+}
+
+fn journal_with(f: &Fake, entries: &[Entry]) {
+    let mut j = Journal::open(&f.journal_path, clock()).unwrap();
+    for e in entries {
+        j.append(e).unwrap();
+    }
 }
 
 fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome<FakeError>>) -> Fake {
@@ -133,7 +178,18 @@ fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome<FakeError>>) -> Fake {
 
 async fn run(f: &Fake, p: &Plan) -> ApplyReport {
     let j = Arc::new(Mutex::new(Journal::open(&f.journal_path, clock()).unwrap()));
-    execute(f, p, j, 4, Arc::new(Interrupt::default())).await
+    execute(
+        f,
+        p,
+        j,
+        4,
+        Arc::new(Interrupt::default()),
+        Guard {
+            settle_ms: SETTLE,
+            ..Guard::default()
+        },
+    )
+    .await
 }
 
 fn placed(status: &str) -> SendOutcome<FakeError> {
@@ -206,40 +262,123 @@ async fn a_pbx_that_moved_since_the_plan_is_skipped() {
 }
 
 #[tokio::test]
-async fn leftovers_are_resolved_through_the_order_list() {
+async fn leftovers_are_found_by_reference_and_absent_only_after_the_settle_period() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = fake(dir.path(), vec![]);
-    let mut j = Journal::open(&f.journal_path, clock()).unwrap();
-    for po in ["ent-found", "ent-absent"] {
-        j.append(&Entry {
-            at_ms: j.now_ms(),
-            plan_id: "plan-x".into(),
-            po_number: po.into(),
-            sn: "SN1".into(),
-            product: 12,
-            operation: "switch_plan".into(),
-            state: EntryState::Sending,
-            order_no: None,
-            detail: None,
-        })
-        .unwrap();
-    }
-    f.orders = vec![order_of_sn1("UO5", OrderStatus::Succeed, "ent-found")];
-    let res = resolve_leftovers(&f, &mut j).await.unwrap();
+    journal_with(
+        &f,
+        &[
+            entry("ent-found", EntryState::Sending, NOW),
+            entry("ent-missing", EntryState::Unknown, NOW),
+        ],
+    );
+    f.orders = vec![listed("UO5", "ent-found", NOW + 3_000)];
+    let res = resolve_at(&f, NOW + 60_000).await;
     assert_eq!(
         res.found,
         vec![("ent-found".into(), "UO5".into(), "succeed".into())]
     );
-    assert_eq!(res.absent, vec!["ent-absent".to_owned()]);
-    let entries = journal::read(&f.journal_path).unwrap();
-    let last = journal::latest(&entries);
-    assert_eq!(last["ent-found"].state, EntryState::Done);
-    assert_eq!(last["ent-absent"].state, EntryState::Absent);
-    // Resolved entries are not looked up again.
-    assert_eq!(
-        resolve_leftovers(&f, &mut j).await.unwrap(),
-        Resolution::default()
+    // No evidence yet, and the vendor may still show it: in doubt, nothing journaled.
+    assert!(res.absent.is_empty());
+    assert_eq!(res.in_doubt.len(), 1);
+    let (_, sn, doubt) = &res.in_doubt[0];
+    assert_eq!((sn.as_str(), doubt.until_ms), ("SN1", NOW + SETTLE));
+    let last = |po: &str| {
+        let entries = journal::read(&f.journal_path).unwrap();
+        journal::latest(&entries)[po].state
+    };
+    assert_eq!(last("ent-found"), EntryState::Done);
+    assert_eq!(last("ent-missing"), EntryState::Unknown);
+    // A plan a moment before the period ends changes nothing either.
+    assert_eq!(resolve_at(&f, NOW + SETTLE - 1).await.in_doubt.len(), 1);
+    assert_eq!(last("ent-missing"), EntryState::Unknown);
+    // Once it has passed with no trace: absent, and resolved for good.
+    let res = resolve_at(&f, NOW + SETTLE).await;
+    assert_eq!(res.absent, vec!["ent-missing".to_owned()]);
+    assert_eq!(last("ent-missing"), EntryState::Absent);
+    let again = resolve_at(&f, NOW + 2 * SETTLE).await;
+    assert!(again.found.is_empty() && again.absent.is_empty() && again.in_doubt.is_empty());
+}
+
+#[tokio::test]
+async fn without_reference_echo_an_order_is_found_by_pbx_operation_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    journal_with(
+        &f,
+        &[
+            entry("ent-a", EntryState::Unknown, NOW),
+            entry("ent-b", EntryState::Unknown, NOW + 1_000),
+        ],
     );
+    // Older than the intent beyond the skew: someone's earlier order, not ours. One order
+    // created since: it is ent-a's (the earliest intent), and no one else's.
+    f.orders = vec![
+        listed("UO1", "", NOW - resolve::CLOCK_SKEW_MS - 1),
+        listed("UO2", "", NOW + 2_000),
+    ];
+    let res = resolve_at(&f, NOW + 60_000).await;
+    assert_eq!(
+        res.found,
+        vec![("ent-a".into(), "UO2".into(), "succeed".into())]
+    );
+    assert_eq!(
+        res.in_doubt
+            .iter()
+            .map(|d| d.2.po_number.clone())
+            .collect::<Vec<_>>(),
+        [Some("ent-b".to_owned())]
+    );
+    // An order echoing another reference is another's, never ours.
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    journal_with(&f, &[entry("ent-a", EntryState::Unknown, NOW)]);
+    f.orders = vec![listed("UO3", "ent-someone-else", NOW + 2_000)];
+    assert_eq!(resolve_at(&f, NOW + 60_000).await.in_doubt.len(), 1);
+    // An order another journal entry stands for is not claimed twice.
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    let mut done = entry("ent-old", EntryState::Done, NOW);
+    done.order_no = Some("UO4".into());
+    journal_with(&f, &[done, entry("ent-a", EntryState::Unknown, NOW)]);
+    f.orders = vec![listed("UO4", "", NOW + 2_000)];
+    assert_eq!(resolve_at(&f, NOW + 60_000).await.in_doubt.len(), 1);
+}
+
+#[tokio::test]
+async fn an_unlisted_order_whose_pbx_changed_is_taken_as_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    journal_with(&f, &[entry("ent-a", EntryState::Sending, NOW)]);
+    f.state.extensions = 300;
+    let res = resolve_at(&f, NOW + 1_000).await;
+    assert_eq!(res.took_effect, vec![("ent-a".into(), "SN1".into())]);
+    assert!(res.in_doubt.is_empty() && res.absent.is_empty());
+    let entries = journal::read(&f.journal_path).unwrap();
+    assert_eq!(journal::latest(&entries)["ent-a"].state, EntryState::Done);
+}
+
+#[tokio::test]
+async fn a_pending_order_the_vendor_no_longer_knows_is_resolved_by_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fake(dir.path(), vec![]);
+    let mut pending = entry("ent-p", EntryState::Pending, NOW);
+    pending.order_no = Some("UO9".into());
+    journal_with(&f, &[pending]);
+    // 404 and no trace: in doubt first, never a wedge ...
+    let res = resolve_at(&f, NOW + 1_000).await;
+    assert_eq!(res.in_doubt.len(), 1);
+    assert!(
+        res.in_doubt[0]
+            .2
+            .reason
+            .contains("no longer knows order UO9")
+    );
+    // ... and absent once the settle period has passed.
+    let res = resolve_at(&f, NOW + SETTLE).await;
+    assert_eq!(res.absent, vec!["ent-p".to_owned()]);
+    let again = resolve_at(&f, NOW + 2 * SETTLE).await;
+    assert!(again.absent.is_empty() && again.in_doubt.is_empty());
 }
 
 #[tokio::test]
@@ -256,7 +395,7 @@ async fn an_order_placed_elsewhere_since_the_plan_blocks_the_pbx() {
         &plan(vec![action(ActionKind::PurchaseService, "ent-1")]),
     )
     .await;
-    assert_skipped(&r, "awaits settlement");
+    assert_skipped(&r, "someone else acted: order UO7");
     assert!(f.sent.lock().unwrap().is_empty());
 }
 
@@ -264,28 +403,18 @@ async fn an_order_placed_elsewhere_since_the_plan_blocks_the_pbx() {
 async fn journaled_pending_orders_are_followed_until_they_settle() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = fake(dir.path(), vec![]);
-    let mut j = Journal::open(&f.journal_path, clock()).unwrap();
-    j.append(&Entry {
-        at_ms: 1,
-        plan_id: "plan-x".into(),
-        po_number: "ent-p".into(),
-        sn: "SN1".into(),
-        product: 12,
-        operation: "purchase_service".into(),
-        state: EntryState::Pending,
-        order_no: Some("UO9".into()),
-        detail: None,
-    })
-    .unwrap();
+    let mut pending = entry("ent-p", EntryState::Pending, 1);
+    pending.order_no = Some("UO9".into());
+    journal_with(&f, &[pending]);
     let order = |status| order_of_sn1("UO9", status, "ent-p");
 
     f.orders = vec![order(OrderStatus::Pending)];
-    let res = resolve_leftovers(&f, &mut j).await.unwrap();
+    let res = resolve_at(&f, NOW).await;
     assert_eq!(res.pending, vec![order(OrderStatus::Pending)]);
 
     f.orders = vec![order(OrderStatus::Succeed)];
-    let res = resolve_leftovers(&f, &mut j).await.unwrap();
-    assert_eq!(res, Resolution::default());
+    let res = resolve_at(&f, NOW).await;
+    assert!(res.pending.is_empty() && res.in_doubt.is_empty());
     let entries = journal::read(&f.journal_path).unwrap();
     assert_eq!(journal::latest(&entries)["ent-p"].state, EntryState::Done);
 }

@@ -98,7 +98,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 conn.client.base_url()
             );
         }
-        let awaiting = scope::resolve_leftovers(&conn, &mut workspace).await?;
+        let settle_ms = args.scope.settle_ms()?;
+        let leftovers = scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?;
 
         let plan: Plan = match &source {
             Source::Saved(path) => {
@@ -138,7 +139,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                         manifests: loaded,
                         desired,
                         paths: &args.paths,
-                        awaiting,
+                        leftovers,
                         price,
                         color: color_err,
                     },
@@ -161,11 +162,12 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 &mut std::io::stdout().lock(),
             )?;
         }
+        let in_doubt = plan.doubt_until_ms().is_some();
         if !plan.has_changes() {
             if !text {
                 render::write_plan_json(&plan, &mut std::io::stdout().lock())?;
             }
-            return Ok(Exit::Success);
+            return Ok(if in_doubt { Exit::InDoubt } else { Exit::Success });
         }
         if !args.auto_approve && !confirm(&plan, color_err)? {
             eprintln!("Apply cancelled; nothing was sent.");
@@ -201,6 +203,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             workspace,
             &plan,
             args.network.parallelism,
+            settle_ms,
             interrupt,
         )
         .await?;
@@ -220,6 +223,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             Exit::Partial
         } else if report.interrupted {
             Exit::Interrupted
+        } else if in_doubt {
+            Exit::InDoubt
         } else if report.count(Outcome::Skipped) > 0 {
             Exit::Partial
         } else {

@@ -15,6 +15,9 @@ pub enum Exit {
     Partial = 4,
     /// 5: an order's outcome is unknown.
     Unknown = 5,
+    /// 6: a PBX is in doubt: an earlier order's outcome or effect is not known yet, so nothing
+    /// was ordered for it; re-run after the time shown.
+    InDoubt = 6,
     /// 130 (128 + SIGINT, as shells report it): apply was interrupted; the orders already sent
     /// finished and are journaled, the rest were not started, none failed.
     Interrupted = 130,

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
-use crate::pipeline::{Workspace, WorkspaceError};
+use crate::pipeline::{self, Workspace, WorkspaceError};
 use crate::plan::Plan;
 use crate::render::{self, TextOptions};
 
@@ -71,11 +71,14 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         let conn = config::connect(&args.network, clock).await?;
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
-        let awaiting = match Workspace::lock(&args.scope.journal, clock) {
-            Ok(mut workspace) => scope::resolve_leftovers(&conn, &mut workspace).await?,
+        let settle_ms = args.scope.settle_ms()?;
+        let leftovers = match Workspace::lock(&args.scope.journal, clock) {
+            Ok(mut workspace) => scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?,
             Err(WorkspaceError::Lock(e)) => {
-                eprintln!("warning: {e}; its orders are not resolved by this plan");
-                Vec::new()
+                eprintln!(
+                    "warning: {e}; the orders it has not settled yet count as in doubt in this plan"
+                );
+                pipeline::leftovers_in_progress(&args.scope.journal, settle_ms)?
             }
             Err(e) => return Err(e.into()),
         };
@@ -88,7 +91,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
                 manifests: &manifests,
                 desired: &desired,
                 paths: &args.paths,
-                awaiting,
+                leftovers,
                 price,
                 color: color_err,
             },
@@ -119,7 +122,9 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
             path.display()
         );
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    Ok(if plan.doubt_until_ms().is_some() {
+        Exit::InDoubt
+    } else if args.detailed_exitcode && plan.has_changes() {
         Exit::Changes
     } else {
         Exit::Success

@@ -8,9 +8,10 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::config::Connection;
+use crate::apply::Resolution;
+use crate::clock::Timestamp;
 use crate::clock::{Clock, Now};
 use crate::manifest::{self, DesiredPbx, LoadedManifests};
-use crate::model::Order;
 use crate::observe::{self, Progress};
 use crate::pipeline::{self, PlanRequest, Planned, Workspace};
 use crate::plan::{Plan, Selection};
@@ -36,6 +37,19 @@ pub struct ScopeArgs {
     /// How far back recent orders are checked for ones still pending (e.g. 30d, 4w).
     #[arg(long, value_name = "DURATION", default_value = "30d")]
     pub pending_window: String,
+    /// How long an order may take to show in the vendor's order list and on its PBX. An order
+    /// of unknown outcome with no trace is concluded never placed only after this; until then
+    /// its PBX is in doubt and nothing more is ordered for it (e.g. 10m, 90s, 1h).
+    // Ten minutes by default: the vendor documents no bound; an order it stores seconds after
+    // the client gave up (a 30 s timeout) and lists a little later is well inside it, and a
+    // re-run in the same CI job is not held up for long.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        env = "ENTITLE_SETTLE_PERIOD"
+    )]
+    pub settle_period: String,
     /// The apply journal (order intents and outcomes); its lock file sits beside it.
     #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
     pub journal: PathBuf,
@@ -62,6 +76,16 @@ impl ScopeArgs {
         })
     }
 
+    /// `--settle-period` in milliseconds.
+    pub fn settle_ms(&self) -> anyhow::Result<i64> {
+        parse_span_ms(&self.settle_period).with_context(|| {
+            format!(
+                "--settle-period {}: expected e.g. 10m, 90s or 1h",
+                self.settle_period
+            )
+        })
+    }
+
     pub fn wants_price(&self, text_output: bool) -> bool {
         if self.no_price {
             false
@@ -81,6 +105,19 @@ pub(super) fn parse_days(s: &str) -> anyhow::Result<u32> {
     };
     let n: u32 = num.parse().context("not a whole number")?;
     n.checked_mul(mult).context("too long")
+}
+
+/// `90s`, `10m`, `1h` → milliseconds.
+pub(super) fn parse_span_ms(s: &str) -> anyhow::Result<i64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 's')) => (&s[..i], 1_000),
+        Some((i, 'm')) => (&s[..i], 60_000),
+        Some((i, 'h')) => (&s[..i], 3_600_000),
+        _ => bail!("a duration is a number followed by s, m or h"),
+    };
+    let n: u32 = num.parse().context("not a whole number")?;
+    i64::from(n).checked_mul(mult).context("too long")
 }
 
 /// Loads manifests, printing every diagnostic on failure.
@@ -159,19 +196,35 @@ fn progress(count: usize) -> Box<dyn Progress> {
 }
 
 /// Resolves leftovers of earlier applies (orders of unknown outcome) and says what it found.
-/// Returns this workspace's orders still awaiting payment (their PBXs are in flight).
 pub(super) async fn resolve_leftovers(
     conn: &Connection,
     workspace: &mut Workspace,
-) -> anyhow::Result<Vec<Order>> {
-    let res = pipeline::resolve_leftovers(&conn.client, workspace).await?;
+    settle_ms: i64,
+) -> anyhow::Result<Resolution> {
+    let res = pipeline::resolve_leftovers(&conn.client, workspace, settle_ms).await?;
     for (po, order_no, status) in &res.found {
         eprintln!("resolved: order {po} of an earlier apply exists as {order_no} ({status})");
     }
-    for po in &res.absent {
-        eprintln!("resolved: order {po} of an earlier apply was never placed; planning it again");
+    for (po, sn) in &res.took_effect {
+        eprintln!(
+            "resolved: order {po} of an earlier apply is not listed, but {sn} changed since it was sent; taken as placed"
+        );
     }
-    Ok(res.pending)
+    for po in &res.absent {
+        eprintln!(
+            "resolved: order {po} of an earlier apply left no trace within the settle period: never placed; planning it again"
+        );
+    }
+    for (_, sn, d) in &res.in_doubt {
+        eprintln!(
+            "in doubt: order {} for {sn} sent at {}: {}; nothing more is ordered for {sn} until it shows or {} passes",
+            d.po_number.as_deref().unwrap_or("?"),
+            Timestamp(d.since_ms),
+            d.reason,
+            Timestamp(d.until_ms)
+        );
+    }
+    Ok(res)
 }
 
 /// What a plan is made from, besides the connection and the scope options.
@@ -180,8 +233,8 @@ pub(super) struct PlanInputs<'a> {
     pub desired: &'a [DesiredPbx],
     /// The paths as given, recorded in the plan's selection.
     pub paths: &'a [PathBuf],
-    /// This workspace's orders still awaiting payment.
-    pub awaiting: Vec<Order>,
+    /// What the resolution of leftovers found.
+    pub leftovers: Resolution,
     pub price: bool,
     pub color: bool,
 }
@@ -213,7 +266,8 @@ pub(super) async fn make_plan(
             clock,
             parallelism,
             pending_window_days: scope.pending_window_days()?,
-            awaiting: inputs.awaiting,
+            settle_ms: scope.settle_ms()?,
+            leftovers: inputs.leftovers,
             price: inputs.price,
         },
         bar.as_ref(),
@@ -244,10 +298,15 @@ pub(super) async fn make_plan(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_days;
+    use super::{parse_days, parse_span_ms};
 
     #[test]
     fn durations() {
+        assert_eq!(parse_span_ms("10m").unwrap(), 600_000);
+        assert_eq!(parse_span_ms("90s").unwrap(), 90_000);
+        assert_eq!(parse_span_ms("1h").unwrap(), 3_600_000);
+        assert!(parse_span_ms("10").is_err());
+        assert!(parse_span_ms("-1m").is_err());
         assert_eq!(parse_days("30d").unwrap(), 30);
         assert_eq!(parse_days("4w").unwrap(), 28);
         assert!(parse_days("30").is_err());

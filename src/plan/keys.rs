@@ -1,6 +1,9 @@
 //! Deterministic keys: the fingerprint of an observed PBX, a plan's ID, and each order's
-//! `poNumber` (`ent-` + a hash of plan ID, SN, operationType and lines), the reference by which
-//! an order of unknown outcome is found again in the vendor's order list.
+//! `poNumber` (`ent-` + a hash of the PBX's observed fingerprint, SN, product, operationType
+//! and lines), the reference by which an order of unknown outcome is found again in the
+//! vendor's order list. The poNumber depends on the state and the change only, never on the
+//! run: two workspaces planning the same change from the same state send the same poNumber,
+//! so each sees the other's order as its own in the order list.
 
 use sha2::{Digest, Sha256};
 
@@ -35,11 +38,12 @@ pub fn fingerprint(o: &ObservedPbx) -> String {
     hex(&digest(&[&json]), 16)
 }
 
-/// The `poNumber` of an order: stable for the same plan, PBX, operation and lines.
-pub fn po_number(plan_id: &str, body: &OrderBody) -> String {
+/// The `poNumber` of an order: the same for the same observed state (`fingerprint`), PBX,
+/// operation and lines, whichever run plans it.
+pub fn po_number(fingerprint: &str, body: &OrderBody) -> String {
     let lines = serde_json::to_vec(&body.service_list).unwrap_or_default();
     let d = digest(&[
-        plan_id.as_bytes(),
+        fingerprint.as_bytes(),
         body.product_no.as_bytes(),
         body.product_id.to_string().as_bytes(),
         body.operation_type.as_bytes(),

@@ -28,7 +28,7 @@ pub use steps::renewal_refusal_help;
 
 use crate::date::Date;
 use crate::manifest::DesiredPbx;
-use crate::model::{Catalog, Contact, ObservedPbx, Order, ProductId};
+use crate::model::{Catalog, Contact, Doubt, ObservedPbx, Order, ProductId};
 
 /// A PBX is identified by its product and SN.
 pub type PbxKey = (ProductId, String);
@@ -57,6 +57,17 @@ pub struct Observed {
     pub contacts: Option<Vec<Contact>>,
     /// Recent orders still `pending`/`confirming`, per PBX.
     pub in_flight: BTreeMap<PbxKey, Vec<Order>>,
+    /// This workspace's orders of unknown outcome with no evidence yet, per PBX: nothing is
+    /// ordered for these PBXs.
+    pub in_doubt: BTreeMap<PbxKey, Vec<Doubt>>,
+    /// Orders placed within the settle period (by anyone) whose effect is not proven to show
+    /// on the PBX yet: a PBX that would get an order is in doubt instead.
+    pub unsettled: BTreeMap<PbxKey, Vec<Doubt>>,
+    /// Every order of the PBX seen within the settle period: apply treats any other order
+    /// placed since the observation as someone else acting.
+    pub recent: BTreeMap<PbxKey, Vec<String>>,
+    /// When the state was read (epoch ms).
+    pub observed_at_ms: i64,
 }
 
 /// Everything about a plan that is not state: its date, what it was made from, and what makes
@@ -69,6 +80,11 @@ pub struct PlanContext {
     /// Makes two plans of the same state differ (a plan applies once, by its ID): the caller
     /// gives something of this run, such as its process and time.
     pub nonce: String,
+}
+
+/// The list of one PBX in a per-PBX map.
+fn of<T: Clone>(map: &BTreeMap<PbxKey, Vec<T>>, key: &PbxKey) -> Vec<T> {
+    map.get(key).cloned().unwrap_or_default()
 }
 
 /// Computes the plan. Errors (rule violations, unknown names) are all collected; a plan with
@@ -108,14 +124,18 @@ pub fn plan(
             ));
             continue;
         };
-        let in_flight = observed.in_flight.get(&key).cloned().unwrap_or_default();
+        let activity = pbx::Activity {
+            in_flight: of(&observed.in_flight, &key),
+            in_doubt: of(&observed.in_doubt, &key),
+            unsettled: of(&observed.unsettled, &key),
+            recent: of(&observed.recent, &key),
+        };
         let catalog = catalogs.get(d.product.value, &d.sn);
         let id = pbx::Identity {
             today: ctx.today,
-            plan_id: &plan_id,
             fingerprint: fingerprints.remove(&key).unwrap_or_default(),
         };
-        match pbx::plan_pbx(d, o, catalog, observed.contacts.as_deref(), in_flight, id) {
+        match pbx::plan_pbx(d, o, catalog, observed.contacts.as_deref(), activity, id) {
             Ok(p) => pbxs.push(p),
             Err(mut e) => errors.append(&mut e),
         }
@@ -129,6 +149,7 @@ pub fn plan(
         today: ctx.today,
         manifest_hash: ctx.manifest_hash.clone(),
         selection: ctx.selection.clone(),
+        observed_at_ms: observed.observed_at_ms,
         pbxs,
     })
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::model::{Id, ObservedPbx, Order, Price, ProductId};
+use crate::model::{Doubt, Id, ObservedPbx, Order, Price, ProductId};
 use crate::wire::OrderBody;
 
 /// Version of the JSON plan document; bumped on any incompatible change.
@@ -22,6 +22,10 @@ pub struct Plan {
     /// sha256 of the manifests the plan was computed from.
     pub manifest_hash: String,
     pub selection: Selection,
+    /// When the account was read (epoch ms): apply treats orders placed on a PBX since then,
+    /// other than the ones seen, as someone else acting.
+    #[serde(default)]
+    pub observed_at_ms: i64,
     pub pbxs: Vec<PbxPlan>,
 }
 
@@ -48,6 +52,13 @@ pub struct PbxPlan {
     /// Orders of this PBX already placed and not settled (pending/confirming): nothing more is
     /// ordered for it until they resolve.
     pub in_flight: Vec<Order>,
+    /// Orders of unknown outcome, or whose effect may not show yet: nothing is ordered for the
+    /// PBX until they resolve or their settle period ends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_doubt: Vec<Doubt>,
+    /// Order numbers of the PBX's orders seen in the settle period before the observation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen_orders: Vec<String>,
     pub actions: Vec<Action>,
     pub manual: Vec<ManualItem>,
     /// Facts worth showing that need nothing (e.g. a downgrade already pending).
@@ -57,6 +68,10 @@ pub struct PbxPlan {
 impl PbxPlan {
     pub fn has_changes(&self) -> bool {
         !self.actions.is_empty()
+    }
+    /// When the latest of its doubts ends, if it is in doubt.
+    pub fn doubt_until_ms(&self) -> Option<i64> {
+        self.in_doubt.iter().map(|d| d.until_ms).max()
     }
     pub fn key(&self) -> String {
         format!("{} ({})", self.sn, self.product)
@@ -151,6 +166,8 @@ pub struct Summary {
     pub changed: usize,
     pub unchanged: usize,
     pub in_flight: usize,
+    /// PBXs with an order of unknown outcome or unsettled effect: nothing ordered for them.
+    pub in_doubt: usize,
     pub orders: usize,
     pub auto_renew_switches: usize,
     pub manual: usize,
@@ -165,6 +182,11 @@ impl Plan {
         self.pbxs.iter().any(PbxPlan::has_changes)
     }
 
+    /// When the last PBX in doubt may be planned again, if any is in doubt.
+    pub fn doubt_until_ms(&self) -> Option<i64> {
+        self.pbxs.iter().filter_map(PbxPlan::doubt_until_ms).max()
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
             pbxs: self.pbxs.len(),
@@ -175,6 +197,8 @@ impl Plan {
         for p in &self.pbxs {
             if p.has_changes() {
                 s.changed += 1;
+            } else if !p.in_doubt.is_empty() {
+                s.in_doubt += 1;
             } else if !p.in_flight.is_empty() {
                 s.in_flight += 1;
             } else {

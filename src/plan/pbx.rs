@@ -3,9 +3,10 @@
 //! steps themselves are in [`super::steps`]), and what every order gets once all are known: the
 //! billing contact and a `poNumber`.
 
+use crate::clock::Timestamp;
 use crate::date::Date;
 use crate::manifest::{DesiredPbx, Loc};
-use crate::model::{Catalog, Contact, Id, ObservedPbx, Order};
+use crate::model::{Catalog, Contact, Doubt, Id, ObservedPbx, Order};
 use crate::wire::{OrderBody, OrderLine};
 
 use super::error::PlanError;
@@ -26,11 +27,20 @@ pub(crate) struct Planner<'a> {
 }
 
 /// What a PBX's plan takes from the whole plan.
-pub(crate) struct Identity<'a> {
+pub(crate) struct Identity {
     pub(crate) today: Date,
-    pub(crate) plan_id: &'a str,
     /// Of the observed state, computed once for the plan ID too.
     pub(crate) fingerprint: String,
+}
+
+/// What is already happening to a PBX: orders in flight, in doubt, or not settled yet, and
+/// every order seen on it within the settle period.
+#[derive(Default)]
+pub(crate) struct Activity {
+    pub(crate) in_flight: Vec<Order>,
+    pub(crate) in_doubt: Vec<Doubt>,
+    pub(crate) unsettled: Vec<Doubt>,
+    pub(crate) recent: Vec<String>,
 }
 
 pub(crate) fn plan_pbx(
@@ -38,9 +48,15 @@ pub(crate) fn plan_pbx(
     o: &ObservedPbx,
     cat: Option<&Catalog>,
     contacts: Option<&[Contact]>,
-    in_flight: Vec<Order>,
-    ctx: Identity<'_>,
+    activity: Activity,
+    ctx: Identity,
 ) -> Result<PbxPlan, Vec<PlanError>> {
+    let Activity {
+        in_flight,
+        mut in_doubt,
+        unsettled,
+        recent,
+    } = activity;
     let mut p = Planner {
         d,
         o,
@@ -50,18 +66,28 @@ pub(crate) fn plan_pbx(
         manual: Vec::new(),
         notes: Vec::new(),
     };
-    let mut actions = if in_flight.is_empty() {
-        p.run()
-    } else {
+    let mut actions = if !in_flight.is_empty() {
         p.notes.push(awaiting_settlement(&in_flight));
         Vec::new()
+    } else if !in_doubt.is_empty() {
+        p.notes.push(doubtful(&in_doubt));
+        Vec::new()
+    } else {
+        p.run()
     };
+    // An order placed moments ago may not show on the PBX yet: ordering again now could buy
+    // the same thing twice. A PBX with nothing to order is not held up by it.
+    if !actions.is_empty() && !unsettled.is_empty() {
+        p.notes.push(doubtful(&unsettled));
+        in_doubt = unsettled;
+        actions.clear();
+    }
     if actions.iter().any(|a| a.order.is_some()) {
         match p.billing_id(contacts) {
             Some(billing) => {
                 for body in actions.iter_mut().filter_map(|a| a.order.as_mut()) {
                     body.billing_id = billing;
-                    body.po_number = Some(po_number(ctx.plan_id, body));
+                    body.po_number = Some(po_number(&ctx.fingerprint, body));
                 }
             }
             None => debug_assert!(!p.errors.is_empty()),
@@ -78,10 +104,34 @@ pub(crate) fn plan_pbx(
         fingerprint: ctx.fingerprint,
         observed: o.clone(),
         in_flight,
+        in_doubt,
+        seen_orders: recent,
         actions,
         manual: p.manual,
         notes: p.notes,
     })
+}
+
+/// Why nothing is planned for a PBX in doubt, and when to try again.
+fn doubtful(doubts: &[Doubt]) -> String {
+    let until = doubts.iter().map(|d| d.until_ms).max().unwrap_or(0);
+    format!(
+        "in doubt: {}; nothing more is ordered for it until the order shows, re-run after {}",
+        doubts
+            .iter()
+            .map(|d| match &d.po_number {
+                Some(po) => format!(
+                    "{} {po} sent at {}: {}",
+                    d.operation_type,
+                    Timestamp(d.since_ms),
+                    d.reason
+                ),
+                None => d.reason.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Timestamp(until)
+    )
 }
 
 /// Why nothing is planned for a PBX with orders still settling.

@@ -1,8 +1,6 @@
 //! Planner unit tests: every action, rule and combination, on the demo account of
 //! partner-api section 7. Order bodies are compared with the seed tutorials field by field.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -230,7 +228,7 @@ fn run_with(d: Vec<DesiredPbx>, observed: Vec<ObservedPbx>) -> Result<Plan, Plan
             .map(|o| ((o.product, o.sn.clone()), o))
             .collect(),
         contacts: Some(contacts()),
-        in_flight: BTreeMap::new(),
+        ..Observed::default()
     };
     plan(&d, &obs, &catalogs(), &ctx())
 }
@@ -513,6 +511,7 @@ fn a_pending_order_blocks_everything_for_that_pbx() {
             }],
         )]
         .into(),
+        ..Observed::default()
     };
     let p = plan(&[d], &obs, &catalogs(), &ctx()).unwrap();
     assert!(p.pbxs[0].actions.is_empty());
@@ -756,29 +755,37 @@ fn purchase_then_services_hang_on_the_new_plan() {
 }
 
 #[test]
-fn po_numbers_depend_on_the_plan_id_and_the_plan_id_on_the_run() {
+fn po_numbers_depend_on_the_state_and_the_change_never_on_the_run() {
     let mut d = desired("3651D3296882", 12);
     d.extensions = Some(at(300, 8));
     let a = run(d.clone()).unwrap();
-    let b = run(d).unwrap();
-    assert_eq!(
-        a.pbxs[0].actions[0].po_number(),
-        b.pbxs[0].actions[0].po_number()
-    );
+    let po = |p: &Plan| p.pbxs[0].actions[0].po_number().unwrap().to_owned();
+    // Another run (another workspace) planning the same change from the same state: the same
+    // poNumber, so each finds the other's order as its own; but another plan ID.
     let mut c = ctx();
     c.nonce = "another run".into();
-    let obs = Observed {
-        pbxs: [((ProductId(12), "3651D3296882".into()), demo("3651D3296882"))].into(),
+    let observed = |o: ObservedPbx| Observed {
+        pbxs: [((ProductId(12), "3651D3296882".into()), o)].into(),
         contacts: Some(contacts()),
-        in_flight: BTreeMap::new(),
+        ..Observed::default()
     };
-    let mut d = desired("3651D3296882", 12);
-    d.extensions = Some(at(300, 8));
-    let other = plan(&[d], &obs, &catalogs(), &c).unwrap();
-    assert_ne!(
-        a.pbxs[0].actions[0].po_number(),
-        other.pbxs[0].actions[0].po_number()
-    );
+    let other = plan(
+        &[d.clone()],
+        &observed(demo("3651D3296882")),
+        &catalogs(),
+        &c,
+    )
+    .unwrap();
+    assert_eq!(po(&a), po(&other));
+    assert_ne!(a.plan_id, other.plan_id);
+    // Another change, or the same change from another state: another poNumber.
+    let mut more = d.clone();
+    more.extensions = Some(at(400, 8));
+    assert_ne!(po(&a), po(&run(more).unwrap()));
+    let mut moved = demo("3651D3296882");
+    moved.extensions += 1;
+    let from_moved = plan(&[d], &observed(moved), &catalogs(), &c).unwrap();
+    assert_ne!(po(&a), po(&from_moved));
 }
 
 #[test]

@@ -61,7 +61,11 @@ pub(crate) fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result
 
     let mut groups: BTreeMap<String, Vec<&PbxPlan>> = BTreeMap::new();
     for p in &plan.pbxs {
-        if p.has_changes() || !p.manual.is_empty() || !p.in_flight.is_empty() {
+        if p.has_changes()
+            || !p.manual.is_empty()
+            || !p.in_flight.is_empty()
+            || !p.in_doubt.is_empty()
+        {
             groups.entry(customer(p)).or_default().push(p);
         }
     }
@@ -116,6 +120,16 @@ pub(crate) fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result
                     w,
                     "- :hourglass: in flight: {} `{}` {}",
                     o.order_no, o.operation_type, o.status
+                )?;
+            }
+            for d in &p.in_doubt {
+                writeln!(
+                    w,
+                    "- :question: in doubt: `{}` since {}: {}; nothing is ordered before {}",
+                    d.operation_type,
+                    crate::clock::Timestamp(d.since_ms),
+                    esc(&d.reason),
+                    crate::clock::Timestamp(d.until_ms)
                 )?;
             }
             writeln!(w)?;

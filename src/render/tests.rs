@@ -129,6 +129,7 @@ fn sample() -> Plan {
         today: "2026-11-22".parse().unwrap(),
         manifest_hash: "h".into(),
         selection: Selection::default(),
+        observed_at_ms: 0,
         pbxs: vec![up, down, manual, flying, same],
     }
 }

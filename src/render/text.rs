@@ -4,6 +4,8 @@
 
 use std::io::{self, Write};
 
+use crate::clock::Timestamp;
+
 use super::{Style, money, plural, totals};
 use crate::model::Id;
 use crate::plan::{Action, Effective, PbxPlan, Plan};
@@ -90,10 +92,51 @@ pub(crate) fn write_plan_text(
         }
     }
 
+    let doubtful: Vec<_> = plan
+        .pbxs
+        .iter()
+        .filter(|p| !p.in_doubt.is_empty())
+        .collect();
+    if !doubtful.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{}",
+            Style::Warn.paint(
+                "In doubt (an order's outcome or effect is not known yet; nothing more is ordered for these PBXs):",
+                c
+            )
+        )?;
+        for p in doubtful {
+            for d in &p.in_doubt {
+                let what = match (&d.po_number, &d.order_no) {
+                    (Some(po), _) => po.clone(),
+                    (None, Some(no)) => no.clone(),
+                    (None, None) => "an order".to_owned(),
+                };
+                writeln!(
+                    w,
+                    "  ? {} {} {what} since {}: {}",
+                    p.key(),
+                    d.operation_type,
+                    Timestamp(d.since_ms),
+                    d.reason
+                )?;
+            }
+        }
+        if let Some(until) = plan.doubt_until_ms() {
+            writeln!(
+                w,
+                "  re-run after {}: by then each order is found, shows on its PBX, or is known never placed",
+                Timestamp(until)
+            )?;
+        }
+    }
+
     let notes: Vec<_> = plan
         .pbxs
         .iter()
-        .filter(|p| !p.has_changes() && p.in_flight.is_empty())
+        .filter(|p| !p.has_changes() && p.in_flight.is_empty() && p.in_doubt.is_empty())
         .flat_map(|p| p.notes.iter().map(move |n| (p, n)))
         .collect();
     if !notes.is_empty() {
@@ -123,7 +166,15 @@ pub(crate) fn write_plan_text(
 /// nothing changes.
 pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Result<()> {
     let s = plan.summary();
-    if !plan.has_changes() {
+    if !plan.has_changes() && s.in_doubt > 0 {
+        writeln!(
+            w,
+            "{} {} of {} in scope in doubt; the rest match the manifests.",
+            Style::Bold.paint("No orders.", c),
+            s.in_doubt,
+            plural(s.pbxs, "PBX", "PBXs")
+        )?;
+    } else if !plan.has_changes() {
         writeln!(
             w,
             "{} {} in scope match the manifests.",

@@ -171,7 +171,7 @@ pub(super) fn plan_one(
     let observed = Observed {
         pbxs: [((o.product, o.sn.clone()), o.clone())].into(),
         contacts,
-        in_flight: BTreeMap::new(),
+        ..Observed::default()
     };
     plan(std::slice::from_ref(d), &observed, catalogs, &ctx())
 }

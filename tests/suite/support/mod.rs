@@ -31,6 +31,9 @@ pub(crate) const SECRET: &str = "test-secret-s3cr3t";
 /// (partner-api section 7).
 pub(crate) const START_MS: i64 = 1_795_338_000_000;
 
+/// The default `--settle-period`: ten minutes.
+pub(crate) const SETTLE_MS: i64 = 600_000;
+
 /// The account's billing contact.
 pub(crate) const CONTACT: u64 = 3_197_218_168_379_846_218;
 
@@ -51,7 +54,8 @@ pub(crate) fn sandbox_config() -> SandboxConfig {
 }
 
 /// Variables of the caller's environment that would change what the binary does.
-const SCRUBBED: [&str; 8] = [
+const SCRUBBED: [&str; 9] = [
+    "ENTITLE_SETTLE_PERIOD",
     "ENTITLE_BASE_URL",
     "ENTITLE_CLIENT_ID",
     "ENTITLE_CLIENT_SECRET",
@@ -143,7 +147,13 @@ impl Env {
 
     /// The sandbox's time now, for `--now`: the binary's clock then agrees with the sandbox's.
     pub(crate) fn now(&self) -> String {
-        Timestamp(self.sandbox.clock().now_ms()).to_string()
+        Timestamp(self.sandbox.now_ms()).to_string()
+    }
+
+    /// Lets the default settle period (ten minutes) pass: the sandbox's time moves on, and so
+    /// does every later `--now` of this environment.
+    pub(crate) fn settle(&self) {
+        self.sandbox.advance(SETTLE_MS + 1_000);
     }
 
     /// The binary in the workspace, against this sandbox.
@@ -316,6 +326,7 @@ pub(crate) fn redact(s: &str) -> String {
         (r"ent-[0-9a-f]{16}", "ent-[PO]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
         (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
+        (r#""observed_at_ms": \d+"#, r#""observed_at_ms": [MS]"#),
         (
             r#""manifest_hash": "[0-9a-f]+""#,
             r#""manifest_hash": "[HASH]""#,
