@@ -122,6 +122,7 @@ pub(crate) fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
         sn: observed.sn.clone(),
         product: observed.product,
         source: format!("manifests/{}.yaml:4:5", observed.sn),
+        desired: None,
         labels: BTreeMap::new(),
         fingerprint: fingerprint(&observed),
         observed,

@@ -90,6 +90,9 @@ fn plan(actions: Vec<Action>) -> Plan {
         manifest_hash: "h".into(),
         selection: Selection::default(),
         observed_at_ms: 0,
+        nonce: String::new(),
+        catalogs: vec![],
+        contacts: None,
         pbxs: vec![testing::pbx_plan(observed(), actions)],
     }
 }

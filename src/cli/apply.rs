@@ -103,14 +103,36 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
 
         let plan: Plan = match &source {
             Source::Saved(path) => {
-                let plan = super::show::read_plan(path)?;
+                let plan = match super::show::read_plan(path) {
+                    Ok(plan) => plan,
+                    Err(e) => {
+                        eprintln!(
+                            "error: refusing a corrupt plan: {}; nothing was sent",
+                            super::error_report(&e)
+                        );
+                        eprintln!("run `entitle plan -o` again and review the new plan");
+                        return Ok(Exit::Stale);
+                    }
+                };
+                let edits = crate::plan::verify(&plan);
+                if !edits.is_empty() {
+                    eprintln!(
+                        "error: refusing an edited plan: {} is not what entitle planned from the state it records; nothing was sent",
+                        path.display()
+                    );
+                    for e in &edits {
+                        eprintln!("  ~ {e}");
+                    }
+                    eprintln!("run `entitle plan -o` again and review the new plan");
+                    return Ok(Exit::Stale);
+                }
                 match pipeline::check_saved(&conn.client, &workspace, &plan, args.network.parallelism)
                     .await?
                 {
                     SavedCheck::Fresh => plan,
                     SavedCheck::AlreadyApplied { journal } => {
                         eprintln!(
-                            "error: plan {} was already applied (it is in {}); plans apply once: run `entitle plan -o` again",
+                            "error: refusing to replay plan {}: it was applied before (it is in {}); plans apply once: run `entitle plan -o` again",
                             plan.plan_id,
                             journal.display()
                         );

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Cycle, Id, ProductId};
 
 /// A position in a manifest file (1-based line and column).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Loc {
     pub file: Arc<str>,
     pub line: usize,
@@ -25,7 +25,7 @@ impl fmt::Display for Loc {
 }
 
 /// A value and where it was written (for a default: where the default was written).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Located<T> {
     pub value: T,
     pub at: Loc,
@@ -38,7 +38,7 @@ impl<T> Located<T> {
 }
 
 /// A plan or service named in a manifest: by catalog name (matched case-insensitively) or ID.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CatalogRef {
     Name(String),
@@ -55,7 +55,7 @@ impl fmt::Display for CatalogRef {
 }
 
 /// A billing contact named in a manifest: e-mail address or numeric ID.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContactRef {
     Email(String),
@@ -76,7 +76,7 @@ pub const DEFAULT_RENEW_BEFORE_DAYS: u32 = 30;
 
 /// One `(sn, product)` entry of the manifests, defaults applied. `None` means "don't care": the
 /// planner orders nothing for that field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredPbx {
     /// Where the entry starts (its `sn:` key).
     pub at: Loc,

@@ -52,10 +52,23 @@ pub fn po_number(fingerprint: &str, body: &OrderBody) -> String {
     format!("ent-{}", hex(&d, 16))
 }
 
-/// A plan ID from everything the plan depends on plus a nonce, so two plans computed from the
-/// same state are still two plans (a plan applies once).
-pub fn plan_id(manifest_hash: &str, today: &str, fingerprints: &[&str], nonce: &str) -> String {
-    let mut parts: Vec<&[u8]> = vec![manifest_hash.as_bytes(), today.as_bytes(), nonce.as_bytes()];
+/// A plan ID from everything the plan depends on — the manifests' hash, the date, a digest of
+/// the desired states, catalogs and contacts it was computed from, every observed fingerprint —
+/// plus a nonce, so two plans computed from the same state are still two plans (a plan applies
+/// once), and a saved plan whose recorded inputs were edited no longer matches its ID.
+pub fn plan_id(
+    manifest_hash: &str,
+    today: &str,
+    inputs_digest: &str,
+    fingerprints: &[&str],
+    nonce: &str,
+) -> String {
+    let mut parts: Vec<&[u8]> = vec![
+        manifest_hash.as_bytes(),
+        today.as_bytes(),
+        inputs_digest.as_bytes(),
+        nonce.as_bytes(),
+    ];
     parts.extend(fingerprints.iter().map(|f| f.as_bytes()));
     format!("plan-{}", hex(&digest(&parts), 20))
 }

@@ -13,6 +13,7 @@ mod requirements;
 mod resolve;
 mod rule;
 mod steps;
+mod verify;
 
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use model::*;
 pub use requirements::{Requirements, requirements};
 pub use rule::Rule;
 pub use steps::renewal_refusal_help;
+pub use verify::verify;
 
 use crate::date::Date;
 use crate::manifest::DesiredPbx;
@@ -41,7 +43,38 @@ pub struct Catalogs {
     pub by_sn: BTreeMap<PbxKey, Catalog>,
 }
 
+/// The catalogs as a plan records them.
+fn record(catalogs: &Catalogs) -> Vec<RecordedCatalog> {
+    let by_product = catalogs.by_product.iter().map(|(p, c)| RecordedCatalog {
+        product: *p,
+        sn: None,
+        catalog: c.clone(),
+    });
+    let by_sn = catalogs.by_sn.iter().map(|((p, sn), c)| RecordedCatalog {
+        product: *p,
+        sn: Some(sn.clone()),
+        catalog: c.clone(),
+    });
+    by_product.chain(by_sn).collect()
+}
+
 impl Catalogs {
+    /// The catalogs a plan recorded.
+    pub fn from_recorded(recorded: &[RecordedCatalog]) -> Catalogs {
+        let mut c = Catalogs::default();
+        for r in recorded {
+            match &r.sn {
+                Some(sn) => {
+                    c.by_sn.insert((r.product, sn.clone()), r.catalog.clone());
+                }
+                None => {
+                    c.by_product.insert(r.product, r.catalog.clone());
+                }
+            }
+        }
+        c
+    }
+
     pub fn get(&self, product: ProductId, sn: &str) -> Option<&Catalog> {
         self.by_sn
             .get(&(product, sn.to_owned()))
@@ -101,9 +134,12 @@ pub fn plan(
         .iter()
         .map(|(k, o)| (k, keys::fingerprint(o)))
         .collect();
+    let recorded = record(catalogs);
+    let inputs = serde_json::to_vec(&(desired, &recorded, &observed.contacts)).unwrap_or_default();
     let plan_id = keys::plan_id(
         &ctx.manifest_hash,
         &ctx.today.to_string(),
+        &keys::sha256_hex(&inputs),
         &fingerprints
             .values()
             .map(String::as_str)
@@ -150,6 +186,9 @@ pub fn plan(
         manifest_hash: ctx.manifest_hash.clone(),
         selection: ctx.selection.clone(),
         observed_at_ms: observed.observed_at_ms,
+        nonce: ctx.nonce.clone(),
+        catalogs: recorded,
+        contacts: observed.contacts.clone(),
         pbxs,
     })
 }

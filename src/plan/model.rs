@@ -26,7 +26,28 @@ pub struct Plan {
     /// other than the ones seen, as someone else acting.
     #[serde(default)]
     pub observed_at_ms: i64,
+    /// What makes this plan's ID unique among plans of the same state (see [`PlanContext`]).
+    ///
+    /// [`PlanContext`]: crate::plan::PlanContext
+    #[serde(default)]
+    pub nonce: String,
+    /// The catalogs the plan was computed with, so a saved plan can be re-derived.
+    #[serde(default)]
+    pub catalogs: Vec<RecordedCatalog>,
+    /// The billing contacts the plan was computed with, when any order needed one.
+    #[serde(default)]
+    pub contacts: Option<Vec<crate::model::Contact>>,
     pub pbxs: Vec<PbxPlan>,
+}
+
+/// A catalog as the plan used it: per product, or per SN for products whose catalog the
+/// vendor only gives per SN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedCatalog {
+    pub product: ProductId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sn: Option<String>,
+    pub catalog: crate::model::Catalog,
 }
 
 /// Which PBXs were in scope, as given on the command line.
@@ -44,6 +65,9 @@ pub struct PbxPlan {
     pub product: ProductId,
     /// `file:line:column` of the manifest entry.
     pub source: String,
+    /// The manifest entry the plan was computed from, so a saved plan can be re-derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<crate::manifest::DesiredPbx>,
     pub labels: std::collections::BTreeMap<String, String>,
     /// Hash of the observed state the plan was computed from; apply refuses when it moved.
     pub fingerprint: String,

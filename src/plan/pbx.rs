@@ -100,6 +100,7 @@ pub(crate) fn plan_pbx(
         sn: d.sn.clone(),
         product: d.product.value,
         source: d.at.to_string(),
+        desired: Some(d.clone()),
         labels: d.labels.clone(),
         fingerprint: ctx.fingerprint,
         observed: o.clone(),

@@ -820,3 +820,24 @@ fn a_term_without_a_billing_cycle_means_annual_billing() {
     assert_eq!(b[0]["serviceList"][0]["billingCycle"], json!("annually"));
     assert_eq!(b[0]["serviceList"][0]["multiCycle"], json!(1));
 }
+
+#[test]
+fn a_plan_verifies_as_computed_and_not_once_edited() {
+    let mut d = desired("3651D3296882", 12);
+    d.extensions = Some(at(300, 8));
+    let p = run(d).unwrap();
+    assert_eq!(crate::plan::verify(&p), Vec::<String>::new());
+    let mut edited = p.clone();
+    if let Some(body) = edited.pbxs[0].actions[0].order.as_mut() {
+        body.service_list[0].quantity = Some(2000);
+    }
+    assert_eq!(
+        crate::plan::verify(&edited),
+        [
+            "3651D3296882 (software-edition) purchase_service: order.serviceList[0].quantity is 2000 in the plan, 200 when re-derived"
+        ]
+    );
+    let mut renamed = p;
+    renamed.plan_id = "plan-00000000000000000000".into();
+    assert!(crate::plan::verify(&renamed)[0].contains("does not match the plan's content"));
+}

@@ -130,6 +130,9 @@ fn sample() -> Plan {
         manifest_hash: "h".into(),
         selection: Selection::default(),
         observed_at_ms: 0,
+        nonce: String::new(),
+        catalogs: vec![],
+        contacts: None,
         pbxs: vec![up, down, manual, flying, same],
     }
 }

@@ -164,7 +164,7 @@ fn a_saved_plan_applies_once() {
     let again = env.run(&["apply", "plan.json", "--auto-approve"]);
     assert_eq!(again.status.code(), Some(3));
     assert!(
-        stderr(&again).contains("already applied"),
+        stderr(&again).contains("refusing to replay plan"),
         "{}",
         stderr(&again)
     );

@@ -21,6 +21,7 @@ mod sandbox_faults;
 mod sandbox_rules;
 mod sandbox_seeds;
 mod sandbox_state;
+mod saved_plan;
 mod schema;
 mod seeds_e2e;
 mod time;

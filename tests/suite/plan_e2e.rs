@@ -277,6 +277,7 @@ fn same_plan_under_read_faults(kind: &str, every: u64) {
         let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         v.as_object_mut().unwrap().remove("plan_id");
         v.as_object_mut().unwrap().remove("observed_at_ms");
+        v.as_object_mut().unwrap().remove("nonce");
         for p in v["pbxs"].as_array_mut().unwrap() {
             for a in p["actions"].as_array_mut().unwrap() {
                 if let Some(o) = a["order"].as_object_mut() {

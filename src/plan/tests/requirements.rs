@@ -196,8 +196,10 @@ proptest! {
     #[test]
     fn the_planner_needs_nothing_requirements_did_not_ask_for((d, o) in arb_pair()) {
         let r = requirements([(&d, &o)], today());
-        let everything = plan_one(&d, &o, &catalogs(), Some(contacts()));
-        let asked = plan_one(&d, &o, &catalogs_asked(&r), r.contacts.then(contacts));
+        // The plans are the same but for what they record having read (and so their IDs).
+        let decisions = |p: Result<Plan, PlanErrors>| p.map(|p| (p.pbxs, p.today));
+        let everything = decisions(plan_one(&d, &o, &catalogs(), Some(contacts())));
+        let asked = decisions(plan_one(&d, &o, &catalogs_asked(&r), r.contacts.then(contacts)));
         prop_assert_eq!(everything, asked, "requirements: {:?}", r);
     }
 }

@@ -327,6 +327,7 @@ pub(crate) fn redact(s: &str) -> String {
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
         (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
         (r#""observed_at_ms": \d+"#, r#""observed_at_ms": [MS]"#),
+        (r#""nonce": "[0-9-]+""#, r#""nonce": "[NONCE]""#),
         (
             r#""manifest_hash": "[0-9a-f]+""#,
             r#""manifest_hash": "[HASH]""#,

@@ -1,0 +1,173 @@
+//! Saved plans are verified, not trusted: every kind of edit to `plan.json` — a quantity, a
+//! service, the PBX an order is for, a repeated entry, a missing poNumber, the recorded desired
+//! state — and a corrupt or replayed file are each refused with exit 3, a message saying which,
+//! and zero orders sent. The untouched plan still applies.
+
+use indoc::indoc;
+use serde_json::{Value, json};
+
+use crate::support::{Env, stderr};
+
+/// Acme's PBX from 100 to 300 extensions with Hotel PMS Integration: one `purchase_service`
+/// with two lines. Globex's switch to Ultimate: a second PBX.
+const MANIFEST: &str = indoc! {"
+    version: 1
+    defaults:
+      billingContact: billing@example.com
+    pbxs:
+      - sn: 3651D3296882
+        product: software-edition
+        extensions: 300
+        services: [Hotel PMS Integration]
+      - sn: \"3631E0997265\"
+        product: appliance
+        plan: Ultimate Plan
+        billingCycle: annually
+        term: 1
+"};
+
+const SAVES: &str = "POST /order/openapi/order/v1/save";
+
+/// A workspace with `plan.json` saved from [`MANIFEST`].
+fn saved() -> (Env, Value) {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", MANIFEST);
+    let out = env.run(&[
+        "plan",
+        m.to_str().unwrap(),
+        "--now",
+        &env.now(),
+        "--no-price",
+        "-o",
+        "plan.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(env.path().join("plan.json")).unwrap();
+    (env, serde_json::from_str(&text).unwrap())
+}
+
+/// Writes `plan` as plan.json, applies it, and asserts a refusal mentioning `why` with
+/// nothing sent.
+#[track_caller]
+fn refused(env: &Env, plan: &Value, why: &str) -> String {
+    std::fs::write(
+        env.path().join("plan.json"),
+        serde_json::to_string_pretty(plan).unwrap(),
+    )
+    .unwrap();
+    let out = env.run(&["apply", "plan.json", "--auto-approve"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(why), "expected `{why}` in:\n{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert_eq!(env.count(SAVES), 0, "an order was sent: {err}");
+    err
+}
+
+fn acme_order(plan: &mut Value) -> &mut Value {
+    &mut plan["pbxs"][0]["actions"][0]["order"]
+}
+
+#[test]
+fn an_edited_quantity_is_refused() {
+    let (env, mut plan) = saved();
+    let line = &mut acme_order(&mut plan)["serviceList"][0];
+    assert_eq!(line["quantity"], 200);
+    line["quantity"] = json!(2000);
+    let err = refused(&env, &plan, "refusing an edited plan");
+    assert!(
+        err.contains("order.serviceList[0].quantity is 2000 in the plan, 200 when re-derived"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_swapped_service_is_refused() {
+    let (env, mut plan) = saved();
+    // Hotel PMS Integration → another service of the catalog.
+    acme_order(&mut plan)["serviceList"][1]["serviceId"] = json!(3_049_060_579_827_040_256_u64);
+    let err = refused(&env, &plan, "refusing an edited plan");
+    assert!(
+        err.contains("serviceList[1].serviceId is 3049060579827040256"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_order_moved_to_another_pbx_is_refused() {
+    let (env, mut plan) = saved();
+    acme_order(&mut plan)["productNo"] = json!("3631E0997265");
+    let err = refused(&env, &plan, "refusing an edited plan");
+    assert!(err.contains("order.productNo is \"3631E0997265\""), "{err}");
+    // The entry itself moved to another PBX: its recorded desired state is not that PBX's.
+    let (env, mut plan) = saved();
+    plan["pbxs"][0]["sn"] = json!("3631E0997265");
+    refused(&env, &plan, "its desired state for 3651D3296882");
+}
+
+#[test]
+fn a_repeated_entry_or_a_missing_po_number_is_refused() {
+    let (env, mut plan) = saved();
+    let first = plan["pbxs"][0].clone();
+    plan["pbxs"].as_array_mut().unwrap().push(first);
+    refused(
+        &env,
+        &plan,
+        "3651D3296882 (software-edition) is in the plan twice",
+    );
+
+    let (env, mut plan) = saved();
+    let actions = plan["pbxs"][0]["actions"].as_array_mut().unwrap();
+    let again = actions[0].clone();
+    actions.push(again);
+    refused(&env, &plan, "a poNumber is repeated");
+
+    let (env, mut plan) = saved();
+    acme_order(&mut plan)["poNumber"] = Value::Null;
+    refused(&env, &plan, "order.poNumber is null in the plan");
+}
+
+#[test]
+fn edited_inputs_no_longer_match_the_plan_id() {
+    // The desired state and the order edited together, consistently: the plan ID gives it away.
+    let (env, mut plan) = saved();
+    plan["pbxs"][0]["desired"]["extensions"]["value"] = json!(2100);
+    acme_order(&mut plan)["serviceList"][0]["quantity"] = json!(2000);
+    refused(&env, &plan, "does not match the plan's content");
+    // The observed state edited: it no longer matches its fingerprint.
+    let (env, mut plan) = saved();
+    plan["pbxs"][0]["observed"]["extensions"] = json!(0);
+    refused(&env, &plan, "does not match its fingerprint");
+}
+
+#[test]
+fn a_corrupt_plan_is_refused() {
+    let (env, _) = saved();
+    let path = env.path().join("plan.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+    let out = env.run(&["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refusing a corrupt plan"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.count(SAVES), 0);
+}
+
+#[test]
+fn the_untouched_plan_applies_once_then_a_replay_is_refused() {
+    let (env, _) = saved();
+    let out = env.run(&["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env.count(SAVES), 2);
+    let again = env.run(&["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(again.status.code(), Some(3));
+    assert!(
+        stderr(&again).contains("refusing to replay plan"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(env.count(SAVES), 2);
+}
