@@ -105,6 +105,8 @@ pub struct Client {
 struct Inner {
     transport: Transport,
     auth: Auth,
+    /// See [`Client::account_key`].
+    account: String,
 }
 
 impl fmt::Debug for Client {
@@ -141,9 +143,24 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
+                account: crate::plan::sha256_hex(
+                    format!(
+                        "{}\n{}",
+                        cfg.base_url.trim_end_matches('/'),
+                        cfg.credentials.client_id
+                    )
+                    .as_bytes(),
+                )[..16]
+                    .to_owned(),
                 auth: Auth::new(cfg.credentials),
             }),
         })
+    }
+
+    /// A short, stable name of the vendor account this client speaks for (a hash of the base
+    /// URL and the client ID, nothing secret): applies to one account serialize on it.
+    pub fn account_key(&self) -> &str {
+        &self.inner.account
     }
 
     /// The validated base URL (no trailing slash).
@@ -166,7 +183,9 @@ impl Client {
     }
 
     pub(crate) async fn call_raw(&self, req: &Request) -> Result<Answer, ApiError> {
-        let Inner { transport, auth } = &*self.inner;
+        let Inner {
+            transport, auth, ..
+        } = &*self.inner;
         let mut renewed = false;
         loop {
             let bearer = auth.bearer(transport).await?;
@@ -189,7 +208,9 @@ impl Client {
     /// `token_expired`/`token_invalid`, which the contract defines as refused before any
     /// processing.
     pub async fn save_order(&self, body: &wire::OrderBody) -> SaveOutcome {
-        let Inner { transport, auth } = &*self.inner;
+        let Inner {
+            transport, auth, ..
+        } = &*self.inner;
         let bytes = match serde_json::to_vec(body) {
             Ok(b) => b,
             Err(e) => {

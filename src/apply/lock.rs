@@ -10,9 +10,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum LockError {
     #[error(
-        "another entitle apply is running in this workspace (lock {path} is held{holder}); wait for it to finish"
+        "another entitle apply is running {scope} (lock {path} is held{holder}); wait for it to finish"
     )]
-    Busy { path: PathBuf, holder: String },
+    Busy {
+        scope: String,
+        path: PathBuf,
+        holder: String,
+    },
     #[error("cannot create the lock file {path}: {source}")]
     Io {
         path: PathBuf,
@@ -34,9 +38,30 @@ pub(crate) fn lock_path(journal: &Path) -> PathBuf {
 }
 
 impl WorkspaceLock {
-    /// Takes the lock without waiting.
+    /// Takes the workspace's lock without waiting.
     pub(crate) fn try_acquire(journal: &Path) -> Result<WorkspaceLock, LockError> {
-        let path = lock_path(journal);
+        Self::acquire(lock_path(journal), "in this workspace".to_owned())
+    }
+
+    /// Takes the lock of a vendor account on this machine without waiting: every workspace
+    /// applying to the account (`key`, see `Client::account_key`) from this machine takes it,
+    /// so two applies from two directories cannot order for the same PBXs at once. It lives
+    /// in `ENTITLE_LOCK_DIR`, or the system's temporary directory. (Applies from several
+    /// machines need a shared backend.)
+    pub(crate) fn try_acquire_account(
+        key: &str,
+        base_url: &str,
+    ) -> Result<WorkspaceLock, LockError> {
+        let dir = std::env::var_os("ENTITLE_LOCK_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("entitle-locks"));
+        Self::acquire(
+            dir.join(format!("account-{key}.lock")),
+            format!("against the account at {base_url} from this machine"),
+        )
+    }
+
+    fn acquire(path: PathBuf, scope: String) -> Result<WorkspaceLock, LockError> {
         let io = |source| LockError::Io {
             path: path.clone(),
             source,
@@ -60,13 +85,24 @@ impl WorkspaceLock {
                     .filter(|s| !s.is_empty())
                     .map(|s| format!(" by {s}"))
                     .unwrap_or_default();
-                return Err(LockError::Busy { path, holder });
+                return Err(LockError::Busy {
+                    scope,
+                    path,
+                    holder,
+                });
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
         // Who holds it, for the message another apply prints.
         let _ = file.set_len(0);
-        let _ = write!(file, "pid {}", std::process::id());
+        let _ = write!(
+            file,
+            "pid {} in {}",
+            std::process::id(),
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        );
         let _ = file.flush();
         Ok(WorkspaceLock { _file: file })
     }

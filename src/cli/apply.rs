@@ -98,6 +98,11 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 conn.client.base_url()
             );
         }
+        // One apply per vendor account on this machine, whatever directory it runs from.
+        let _account = crate::apply::WorkspaceLock::try_acquire_account(
+            conn.client.account_key(),
+            conn.client.base_url(),
+        )?;
         let settle_ms = args.scope.settle_ms()?;
         let leftovers = scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?;
 

@@ -348,7 +348,28 @@ fn a_second_workspace_applying_meanwhile_buys_nothing_twice() {
     args.extend(["--parallelism".to_owned(), "1".to_owned()]);
     let first = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
     env.wait_held(1);
-    // Meanwhile a second workspace applies the same manifests: it sees the first PBX's order
+    // Meanwhile a second workspace on this machine is refused: one apply per account here.
+    let here = env
+        .cmd()
+        .args(env.apply_args(&examples))
+        .args(["--journal", "other/journal.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(here.status.code(), Some(1), "{}", stderr(&here));
+    assert!(
+        stderr(&here)
+            .contains("another entitle apply is running against the account at http://127.0.0.1:"),
+        "{}",
+        stderr(&here)
+    );
+    assert!(
+        stderr(&here).contains("is held by pid "),
+        "{}",
+        stderr(&here)
+    );
+    assert_eq!(env.order_bodies().len(), 1);
+    // A second workspace on another machine (another lock directory) applies the same
+    // manifests: it sees the first PBX's order
     // and orders the other three. (Should the first PBX still lack something, such as its
     // auto-renewal, it is in doubt for the second: an order placed moments ago by someone
     // else may not show yet. Exit 6, nothing ordered for it.)
@@ -356,6 +377,7 @@ fn a_second_workspace_applying_meanwhile_buys_nothing_twice() {
         .cmd()
         .args(env.apply_args(&examples))
         .args(["--journal", "other/journal.jsonl"])
+        .env("ENTITLE_LOCK_DIR", env.path().join("other-machine"))
         .output()
         .unwrap();
     assert!(

@@ -54,7 +54,8 @@ pub(crate) fn sandbox_config() -> SandboxConfig {
 }
 
 /// Variables of the caller's environment that would change what the binary does.
-const SCRUBBED: [&str; 9] = [
+const SCRUBBED: [&str; 10] = [
+    "ENTITLE_LOCK_DIR",
     "ENTITLE_SETTLE_PERIOD",
     "ENTITLE_BASE_URL",
     "ENTITLE_CLIENT_ID",
@@ -163,6 +164,7 @@ impl Env {
             .env("ENTITLE_CLIENT_ID", CLIENT_ID)
             .env("ENTITLE_CLIENT_SECRET", SECRET)
             .env("ENTITLE_BASE_URL", &self.base_url)
+            .env("ENTITLE_LOCK_DIR", self.path().join(".locks"))
             .env("NO_COLOR", "1");
         c
     }
