@@ -107,6 +107,7 @@ fn run(n: usize, latency_ms: u64) {
         settle_ms: 600_000,
         in_doubt: vec![],
         own: Default::default(),
+        own_recent: vec![],
     };
     let started = Instant::now();
     let obs = rt

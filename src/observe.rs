@@ -78,6 +78,9 @@ pub struct Settings {
     pub in_doubt: Vec<(ProductId, String, Doubt)>,
     /// This workspace's orders (order number → fingerprint of the PBX they were planned from).
     pub own: BTreeMap<String, String>,
+    /// This workspace's orders placed within the settle period: `(product, SN, what, the
+    /// fingerprint of the PBX it was planned from)`.
+    pub own_recent: Vec<(ProductId, String, Doubt, String)>,
 }
 
 /// Why observing failed.
@@ -269,7 +272,11 @@ fn unsettled(
             .own
             .get(&o.order_no)
             .is_some_and(|before| *before != plan::fingerprint(observed));
-        if !shows {
+        let journaled = settings
+            .own_recent
+            .iter()
+            .any(|(_, _, d, _)| d.order_no.as_ref() == Some(&o.order_no));
+        if !shows && !journaled {
             unsettled.entry(key).or_default().push(Doubt {
                 po_number: o.reference.clone().filter(|r| !r.is_empty()),
                 order_no: Some(o.order_no.clone()),
@@ -281,6 +288,15 @@ fn unsettled(
                     o.order_no, o.operation_type, o.status
                 ),
             });
+        }
+    }
+    // Our own recent orders, listed or not (a lagging list may not show them yet).
+    for (product, sn, doubt, before) in &settings.own_recent {
+        let key = (*product, sn.clone());
+        if let Some(observed) = pbxs.get(&key)
+            && plan::fingerprint(observed) == *before
+        {
+            unsettled.entry(key).or_default().push(doubt.clone());
         }
     }
     (unsettled, recent)
@@ -408,6 +424,7 @@ mod tests {
             settle_ms: 600_000,
             in_doubt: vec![],
             own: BTreeMap::new(),
+            own_recent: vec![],
         }
     }
 

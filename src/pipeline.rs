@@ -135,6 +135,7 @@ pub(crate) async fn make_plan(
         settle_ms: req.settle_ms,
         in_doubt: req.leftovers.in_doubt,
         own: req.leftovers.own,
+        own_recent: req.leftovers.own_recent,
     };
     let obs = observe::observe(client, req.desired, &settings, progress).await?;
     let ctx = PlanContext {

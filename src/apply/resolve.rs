@@ -43,6 +43,10 @@ pub(crate) struct Resolution {
     /// Order numbers of this workspace's orders, with the fingerprint of the PBX each was
     /// planned from: once the PBX has moved from it, the order's effect shows.
     pub own: BTreeMap<String, String>,
+    /// This workspace's orders placed within the settle period, with the fingerprint of the
+    /// PBX each was planned from: while the PBX still has it, the effect may not show yet
+    /// (and a lagging order list may not show the order either).
+    pub own_recent: Vec<(ProductId, String, Doubt, String)>,
 }
 
 /// Why leftovers could not be resolved: then no order may be sent.
@@ -82,6 +86,36 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
         intent_ms.insert(&e.po_number, e.at_ms);
     }
     let mut res = Resolution::default();
+    let now = journal.now_ms();
+    for e in latest.values() {
+        if let (EntryState::Done | EntryState::Pending, Some(fp)) = (e.state, &e.fingerprint) {
+            let sent = intent_ms
+                .get(e.po_number.as_str())
+                .copied()
+                .unwrap_or(e.at_ms);
+            if sent >= now - settle_ms {
+                res.own_recent.push((
+                    ProductId(e.product),
+                    e.sn.clone(),
+                    Doubt {
+                        po_number: Some(e.po_number.clone()),
+                        order_no: e.order_no.clone(),
+                        operation_type: e.operation.clone(),
+                        since_ms: sent,
+                        until_ms: sent.saturating_add(settle_ms),
+                        reason: format!(
+                            "it was placed{} moments ago and its effect does not show yet",
+                            e.order_no
+                                .as_ref()
+                                .map(|n| format!(" as {n}"))
+                                .unwrap_or_default()
+                        ),
+                    },
+                    fp.clone(),
+                ));
+            }
+        }
+    }
     for e in &entries {
         if let (Some(no), Some(fp)) = (&e.order_no, &e.fingerprint) {
             res.own.insert(no.clone(), fp.clone());
@@ -121,7 +155,6 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
         })?;
     // An order of the list that a journal entry already stands for is not another's evidence.
     let mut claimed: BTreeSet<String> = entries.iter().filter_map(|e| e.order_no.clone()).collect();
-    let now = journal.now_ms();
     for l in leftovers {
         let e = &l.entry;
         if let Some(o) = find(&orders, &l, &claimed) {

@@ -398,7 +398,11 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
 async fn order_save(app: Arc<App>, body: Bytes) -> Reply {
     // The vendor goes on with an order it received whether or not the client still waits for
     // the answer: the save runs on its own task, which a dropped connection does not cancel.
-    let task = tokio::spawn(async move { save_detached(&app, &body).await });
+    // Counted in progress until stored, so `wait_idle` waits for a save its client gave up.
+    let task = tokio::spawn(async move {
+        let _busy = app.request_started();
+        save_detached(&app, &body).await
+    });
     task.await
         .unwrap_or_else(|e| Reply::Err(ApiError::internal(format!("the order save stopped: {e}"))))
 }

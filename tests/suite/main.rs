@@ -26,3 +26,4 @@ mod schema;
 mod seeds_e2e;
 mod time;
 mod validate;
+mod vendor_variants;
