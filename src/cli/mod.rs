@@ -26,9 +26,11 @@ Exit codes:
   0  success; plan --detailed-exitcode: no changes; apply: everything done or nothing to do
   1  error (invalid manifest, API failure, ...); apply: nothing was sent
   2  plan --detailed-exitcode: changes present
-  3  apply: the saved plan is stale or already applied; nothing sent
+  3  apply: the saved plan is stale, edited, corrupt or already applied; nothing sent
   4  apply: partial, some orders failed or were skipped, the rest are done
-  5  apply: an order's outcome is unknown; re-run `entitle plan` to resolve it
+  5  apply: an order's outcome is unknown; the next run resolves it by evidence
+  6  plan, apply: a PBX is in doubt (an earlier order does not show yet); nothing was ordered
+     for it; re-run after the time shown
 130  apply: interrupted (Ctrl-C); orders already sent finished, the rest were not started";
 
 /// Declarative PBX subscription manifests for Yeastar partners.
@@ -101,12 +103,12 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Read what the account has, diff it against the manifests and print the plan.
     #[command(
-        after_help = "Exit codes:\n  0  success (with --detailed-exitcode: no changes)\n  1  error\n  2  with --detailed-exitcode: changes present"
+        after_help = "Exit codes:\n  0  success (with --detailed-exitcode: no changes)\n  1  error\n  2  with --detailed-exitcode: changes present\n  6  a PBX is in doubt (an earlier order does not show yet); re-run after the time shown"
     )]
     Plan(plan::PlanArgs),
     /// Plan (or load a saved plan), confirm, and place the orders.
     #[command(
-        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale or already applied; nothing sent\n  4  partial: some orders failed or were skipped (their PBX changed), the rest done\n  5  an order's outcome is unknown; re-run `entitle plan` to resolve it\n130  interrupted (Ctrl-C): orders already sent finished, the rest were not started; none failed"
+        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale, edited, corrupt or already applied; nothing sent\n  4  partial: some orders failed or were skipped (their PBX changed), the rest done\n  5  an order's outcome is unknown; the next run resolves it by evidence\n  6  a PBX is in doubt (an earlier order does not show yet); nothing ordered for it\n130  interrupted (Ctrl-C): orders already sent finished, the rest were not started; none failed"
     )]
     Apply(apply::ApplyArgs),
     /// Render a saved plan file.

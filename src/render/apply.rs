@@ -58,7 +58,7 @@ pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write)
     if unknown > 0 {
         writeln!(
             w,
-            "{} outcome is unknown; they are looked up by poNumber on the next `entitle plan` or `entitle apply` and never re-sent blindly.",
+            "{} outcome is unknown; the next `entitle plan` or `entitle apply` looks for them in the order list and on their PBXs, and never re-sends one without proof it was not placed (their PBXs stay in doubt for up to the settle period).",
             plural(unknown, "order's", "orders'")
         )?;
     }
