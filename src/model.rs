@@ -104,6 +104,9 @@ pub enum ServiceKind {
     RecordingMinutes,
     /// On/off, priced per extension (quantity = current extension count), e.g. High Availability.
     PerExtension,
+    /// Neither the vendor nor entitle's table of vendor facts says: an action that needs to
+    /// know is refused.
+    Unknown,
 }
 
 impl ServiceKind {
@@ -124,6 +127,7 @@ impl ServiceKind {
             ServiceKind::ConcurrentCalls => "concurrent_calls",
             ServiceKind::RecordingMinutes => "recording_minutes",
             ServiceKind::PerExtension => "per_extension",
+            ServiceKind::Unknown => "unknown",
         }
     }
     /// Capacity kinds are bought by quantity and never "subscribed" by name in a manifest.
@@ -140,9 +144,14 @@ impl ServiceKind {
 pub struct CatalogPlan {
     pub id: Id,
     pub name: String,
-    /// Orders plans of one product: higher is better; decides upgrade vs downgrade.
+    /// Orders plans of one product: higher is better; decides upgrade vs downgrade. 0: neither
+    /// the vendor nor entitle's table of vendor facts says.
     pub tier: u32,
+    /// Empty: the vendor does not say (any cycle may be asked; the vendor decides).
     pub cycles: Vec<Cycle>,
+    /// What the vendor's calculator (L9) prices this plan by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_id: Option<Id>,
 }
 
 /// A service of a product's catalog.
@@ -154,6 +163,9 @@ pub struct CatalogService {
     /// Plans under which it may be bought; empty = any plan.
     pub requires_plan_ids: Vec<Id>,
     pub cycles: Vec<Cycle>,
+    /// What the vendor's calculator (L9) prices this service by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_id: Option<Id>,
 }
 
 /// What can be bought for one product (L4).
@@ -226,6 +238,10 @@ pub struct ObservedPbx {
     pub services: Vec<ObservedService>,
     /// `None` when not read (the manifest does not declare `autoRenew`).
     pub auto_renew: Option<bool>,
+    /// Fields of the vendor's detail (L3) that the answer did not carry (`planId`,
+    /// `extensionCount`, ...): their values above are placeholders that must not be planned on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreported: Vec<String>,
 }
 
 /// A billing contact of the account.

@@ -43,6 +43,7 @@ pub(crate) fn observed(sn: &str, product: u32) -> ObservedPbx {
         recording_minutes: 0,
         services: vec![],
         auto_renew: None,
+        unreported: vec![],
     }
 }
 
@@ -113,6 +114,7 @@ pub(crate) fn action(kind: ActionKind, order: Option<OrderBody>) -> Action {
         order,
         auto_renew_target: None,
         price: None,
+        price_error: None,
     }
 }
 
@@ -129,6 +131,7 @@ pub(crate) fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
         in_flight: vec![],
         in_doubt: vec![],
         seen_orders: vec![],
+        blocked: vec![],
         actions,
         manual: vec![],
         notes: vec![],

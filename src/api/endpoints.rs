@@ -258,9 +258,9 @@ impl Client {
         Ok(r.result.auto_renew)
     }
 
-    /// L9: the price of an order body. A calculation changes nothing, so it is retried like a
-    /// read.
-    pub async fn price(&self, body: &wire::OrderBody) -> Result<Price, ApiError> {
+    /// L9: the price of an order, asked with the documented calculator body (see
+    /// [`mapping::price_request`]). A calculation changes nothing, so it is retried like a read.
+    pub async fn price(&self, body: &wire::PriceRequest) -> Result<Price, ApiError> {
         let req = Request::post_json(paths::PRICE, json_body(body)?);
         let r: Reply<wire::Quote> = self.call(&req).await?;
         mapped(&req, &r.request_id, mapping::price(r.result))

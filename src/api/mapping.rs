@@ -7,7 +7,13 @@
 //! - A plan's `multiCycle` may be absent for a monthly plan (read as 0) but not for an annual one.
 //! - `currentPlan` non-empty means a switch is pending: the plan in force is `currentPlan` (an ID
 //!   when it is all digits, otherwise kept as the vendor's text) until `currentPlanExpireDate`.
-//! - Missing capacity counts (`extensionCount`, ...) are 0.
+//! - A field of the detail the answer does not carry (`planId`, `extensionCount`,
+//!   `concurrentCallCount`, `recordingMinutes`, `serviceList`) is listed in
+//!   `ObservedPbx::unreported`, never read as 0 or "none": the planner refuses to plan what
+//!   depends on it for that PBX. `planId: null` is "no active plan".
+//! - Catalog facts the vendor leaves unsaid (a service's kind, a plan's rank, the plans a
+//!   service needs) come from [`VENDOR_FACTS`] and [`PLAN_RANKS`], each with its source; what
+//!   neither says stays unknown, and the action that needs it is refused.
 //! - Empty strings are "absent" for optional dates and for `customReferenceNo`.
 //! - A contact's display name is "first last", or the company when both are empty.
 //!
@@ -99,7 +105,23 @@ pub fn observed_pbx(
             ),
         ));
     }
-    let plan = match d.plan_id.filter(|id| id.0 != 0) {
+    let mut unreported: Vec<String> = Vec::new();
+    if d.plan_id.is_none() {
+        unreported.push("planId".into());
+    }
+    for (field, value) in [
+        ("extensionCount", d.extension_count),
+        ("concurrentCallCount", d.concurrent_call_count),
+        ("recordingMinutes", d.recording_minutes),
+    ] {
+        if value.is_none() {
+            unreported.push(field.into());
+        }
+    }
+    if d.service_list.is_none() {
+        unreported.push("serviceList".into());
+    }
+    let plan = match d.plan_id.flatten().filter(|id| id.0 != 0) {
         None => None,
         Some(id) => {
             let cycle = cycle(s, "billingCycle", &d.billing_cycle).map_err(|m| MappingError {
@@ -151,6 +173,7 @@ pub fn observed_pbx(
     let services = d
         .service_list
         .iter()
+        .flatten()
         .enumerate()
         .map(|(i, svc)| {
             Ok(ObservedService {
@@ -179,7 +202,101 @@ pub fn observed_pbx(
         recording_minutes: d.recording_minutes.unwrap_or(0),
         services,
         auto_renew: None,
+        unreported,
     })
+}
+
+/// A fact about a catalog service the vendor's catalog may leave unsaid (partner-api section 8:
+/// only `serviceId`, a pricing ID and `purchaseType` are confirmed).
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceFact {
+    /// The service's name, as the vendor's tutorials write it (matched case-insensitively).
+    pub name: &'static str,
+    /// Its ID where a seed tutorial shows one (matched first).
+    pub id: Option<u64>,
+    pub kind: ServiceKind,
+    /// The plan (by name) it may only be bought under.
+    pub requires_plan: Option<&'static str>,
+    /// Where the fact comes from.
+    pub source: &'static str,
+}
+
+/// Every vendor fact about services that entitle relies on when the catalog does not say.
+/// A `kind`, or a `requiresPlanIds`, in the vendor's answer wins over this table.
+pub const VENDOR_FACTS: &[ServiceFact] = &[
+    ServiceFact {
+        name: "Extension Expansion",
+        id: Some(3_049_060_579_827_040_256),
+        kind: ServiceKind::Extensions,
+        requires_plan: None,
+        source: "seed 001 (grow by 200 extensions: quantity 200 of Extension Expansion)",
+    },
+    ServiceFact {
+        name: "Hotel PMS Integration",
+        id: Some(3_115_983_610_256_539_648),
+        kind: ServiceKind::Feature,
+        requires_plan: None,
+        source: "seed 000 (subscribed with no quantity)",
+    },
+    ServiceFact {
+        name: "High Availability",
+        id: Some(3_048_573_935_752_720_384),
+        kind: ServiceKind::PerExtension,
+        requires_plan: None,
+        source: "seed 004 (renewed with the plan; the vendor prices it per extension)",
+    },
+    ServiceFact {
+        name: "Concurrent Call Expansion",
+        id: None,
+        kind: ServiceKind::ConcurrentCalls,
+        requires_plan: None,
+        source: "vendor guide: capacity add-on named in the tutorials",
+    },
+    ServiceFact {
+        name: "Recording Minutes",
+        id: None,
+        kind: ServiceKind::RecordingMinutes,
+        requires_plan: None,
+        source: "vendor guide: capacity add-on named in the tutorials",
+    },
+    ServiceFact {
+        name: "Disaster Recovery",
+        id: None,
+        kind: ServiceKind::Feature,
+        requires_plan: Some("Ultimate Plan"),
+        source: "partner-api section 8: Disaster Recovery needs Ultimate Plan",
+    },
+];
+
+/// How plans rank by name when the catalog gives no `tier` (higher is better), from the
+/// vendor's plan names: Standard < Enterprise < Ultimate; Linkus Cloud Service < its Pro.
+pub const PLAN_RANKS: &[(&str, u32)] = &[
+    ("linkus cloud service pro", 2),
+    ("linkus cloud service", 1),
+    ("standard", 1),
+    ("enterprise", 2),
+    ("ultimate", 3),
+];
+
+/// The table's fact about a service: by ID first, then by name.
+pub fn service_fact(id: Id, name: &str) -> Option<&'static ServiceFact> {
+    VENDOR_FACTS
+        .iter()
+        .find(|f| f.id == Some(id.0))
+        .or_else(|| {
+            VENDOR_FACTS
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name.trim()))
+        })
+}
+
+/// A plan's rank from its name, when the name says.
+pub fn plan_rank(name: &str) -> Option<u32> {
+    let name = name.trim().to_ascii_lowercase();
+    PLAN_RANKS
+        .iter()
+        .find(|(word, _)| name.contains(word))
+        .map(|(_, rank)| *rank)
 }
 
 /// L4: what can be bought for `product`.
@@ -211,8 +328,13 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
             Ok(CatalogPlan {
                 id: p.plan_id,
                 name: p.plan_name.clone(),
-                tier: p.tier,
+                tier: if p.tier > 0 {
+                    p.tier
+                } else {
+                    plan_rank(&p.plan_name).unwrap_or(0)
+                },
                 cycles: cycles(format!("planList[{i}].billingCycles"), &p.billing_cycles)?,
+                pricing_id: p.pricing_id,
             })
         })
         .collect::<Result<Vec<_>, MappingError>>()?;
@@ -221,27 +343,45 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
         .iter()
         .enumerate()
         .map(|(i, svc)| {
-            let kind = ServiceKind::parse(svc.kind.trim()).ok_or_else(|| {
-                err(
-                    s,
-                    None,
-                    format!("serviceList[{i}].kind"),
-                    format!(
-                        "`{}` (service {}) is not one of feature, extensions, concurrent_calls, \
-                         recording_minutes, per_extension",
-                        svc.kind, svc.service_id
-                    ),
-                )
-            })?;
+            let fact = service_fact(svc.service_id, &svc.service_name);
+            let kind = match svc.kind.trim() {
+                "" => fact.map_or(ServiceKind::Unknown, |f| f.kind),
+                k => ServiceKind::parse(k).ok_or_else(|| {
+                    err(
+                        s,
+                        None,
+                        format!("serviceList[{i}].kind"),
+                        format!(
+                            "`{}` (service {}) is not one of feature, extensions, concurrent_calls, \
+                             recording_minutes, per_extension",
+                            svc.kind, svc.service_id
+                        ),
+                    )
+                })?,
+            };
+            let requires_plan_ids = if svc.requires_plan_ids.is_empty() {
+                fact.and_then(|f| f.requires_plan)
+                    .map(|wanted| {
+                        plans
+                            .iter()
+                            .filter(|p| p.name.eq_ignore_ascii_case(wanted))
+                            .map(|p| p.id)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                svc.requires_plan_ids.clone()
+            };
             Ok(CatalogService {
                 id: svc.service_id,
                 name: svc.service_name.clone(),
                 kind,
-                requires_plan_ids: svc.requires_plan_ids.clone(),
+                requires_plan_ids,
                 cycles: cycles(
                     format!("serviceList[{i}].billingCycles"),
                     &svc.billing_cycles,
                 )?,
+                pricing_id: svc.pricing_id,
             })
         })
         .collect::<Result<Vec<_>, MappingError>>()?;
@@ -304,6 +444,43 @@ fn is_decimal(s: &str) -> bool {
         && !frac.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The documented calculator body (L9) for an order body: each line priced by the `pricingId`
+/// the catalog gives its plan or service. `Err` says which line has none.
+pub fn price_request(
+    body: &wire::OrderBody,
+    catalog: &Catalog,
+) -> Result<wire::PriceRequest, String> {
+    let service_list = body
+        .service_list
+        .iter()
+        .map(|l| {
+            let pricing = catalog
+                .plan(l.service_id)
+                .and_then(|p| p.pricing_id)
+                .or_else(|| catalog.service(l.service_id).and_then(|s| s.pricing_id));
+            let pricing_id = pricing.ok_or_else(|| {
+                format!(
+                    "the vendor's catalog gives no pricingId for {} {}",
+                    l.service_type, l.service_id
+                )
+            })?;
+            Ok(wire::PriceLine {
+                service_type: l.service_type.clone(),
+                pricing_id,
+                billing_cycle: l.billing_cycle.clone().unwrap_or_default(),
+                quantity: l.quantity,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(wire::PriceRequest {
+        product_id: body.product_id,
+        product_no: body.product_no.clone(),
+        operation_type: body.operation_type.clone(),
+        service_list,
+        partner_view: None,
+    })
 }
 
 /// L9.

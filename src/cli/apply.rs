@@ -190,11 +190,22 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             )?;
         }
         let in_doubt = plan.doubt_until_ms().is_some();
+        let blocked: Vec<&String> = plan.pbxs.iter().flat_map(|p| &p.blocked).collect();
+        for b in &blocked {
+            eprintln!("error: {b}");
+        }
+        let blocked = !blocked.is_empty();
         if !plan.has_changes() {
             if !text {
                 render::write_plan_json(&plan, &mut std::io::stdout().lock())?;
             }
-            return Ok(if in_doubt { Exit::InDoubt } else { Exit::Success });
+            return Ok(if blocked {
+                Exit::Partial
+            } else if in_doubt {
+                Exit::InDoubt
+            } else {
+                Exit::Success
+            });
         }
         if !args.auto_approve && !confirm(&plan, color_err)? {
             eprintln!("Apply cancelled; nothing was sent.");
@@ -246,7 +257,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         }
         Ok(if report.count(Outcome::Unknown) > 0 {
             Exit::Unknown
-        } else if report.count(Outcome::Failed) > 0 {
+        } else if report.count(Outcome::Failed) > 0 || blocked {
             Exit::Partial
         } else if report.interrupted {
             Exit::Interrupted

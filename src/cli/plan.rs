@@ -122,7 +122,13 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
             path.display()
         );
     }
-    Ok(if plan.doubt_until_ms().is_some() {
+    let blocked: Vec<&String> = plan.pbxs.iter().flat_map(|p| &p.blocked).collect();
+    for b in &blocked {
+        eprintln!("error: {b}");
+    }
+    Ok(if !blocked.is_empty() {
+        Exit::Error
+    } else if plan.doubt_until_ms().is_some() {
         Exit::InDoubt
     } else if args.detailed_exitcode && plan.has_changes() {
         Exit::Changes

@@ -27,7 +27,8 @@ Admin endpoints (no auth, not part of the vendor API):
                                      renewalRequiresAllServices, stallSecs, latencyMs,
                                      tokenLifetimeSecs; and how the vendor behaves:
                                      commitDelayMs, listLagMs, effectLagMs, echoReference,
-                                     timesInSeconds, ignoreSort
+                                     timesInSeconds, ignoreSort, pageCap, minimalCatalog,
+                                     documentedOnly (all of the documented-only vendor)
   POST /_sandbox/release             every held order save goes on
   POST /_sandbox/advance             {\"ms\": N}: the sandbox's time moves N ms forward
   POST /_sandbox/orders/{orderNo}/pay  a pending order succeeds and takes effect
@@ -105,12 +106,51 @@ pub struct SandboxArgs {
     /// Ignore the order list's `sort`: oldest first, always.
     #[arg(long, help_heading = "Vendor behaviour")]
     pub ignore_sort: bool,
+    /// Pages hold at most N items, whatever pageSize asks (0: no cap below 100).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Vendor behaviour"
+    )]
+    pub page_cap: u64,
+    /// The catalog has only the confirmed fields: no kind, tier, requiresPlanIds, billingCycles.
+    #[arg(long, help_heading = "Vendor behaviour")]
+    pub minimal_catalog: bool,
+    /// The vendor as documented and no more: --minimal-catalog, --page-cap 50, --ignore-sort,
+    /// --no-reference-echo and --times-in-seconds together.
+    #[arg(long, help_heading = "Vendor behaviour")]
+    pub documented_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OrderStatusArg {
     Succeed,
     Pending,
+}
+
+/// The vendor behaviour the options ask for: `--documented-only` as the base, each other
+/// option on top.
+fn variant(args: &SandboxArgs) -> Variant {
+    let base = if args.documented_only {
+        Variant::documented_only()
+    } else {
+        Variant::default()
+    };
+    Variant {
+        commit_delay: std::time::Duration::from_millis(args.commit_delay),
+        list_lag_ms: i64::try_from(args.list_lag).unwrap_or(i64::MAX),
+        effect_lag_ms: i64::try_from(args.effect_lag).unwrap_or(i64::MAX),
+        echo_reference: base.echo_reference && !args.no_reference_echo,
+        times_in_seconds: base.times_in_seconds || args.times_in_seconds,
+        ignore_sort: base.ignore_sort || args.ignore_sort,
+        page_cap: if args.page_cap > 0 {
+            args.page_cap
+        } else {
+            base.page_cap
+        },
+        minimal_catalog: base.minimal_catalog || args.minimal_catalog,
+    }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -137,14 +177,7 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
         client_id,
         client_secret,
         rng_seed: args.rng_seed,
-        variant: Variant {
-            commit_delay: std::time::Duration::from_millis(args.commit_delay),
-            list_lag_ms: i64::try_from(args.list_lag).unwrap_or(i64::MAX),
-            effect_lag_ms: i64::try_from(args.effect_lag).unwrap_or(i64::MAX),
-            echo_reference: !args.no_reference_echo,
-            times_in_seconds: args.times_in_seconds,
-            ignore_sort: args.ignore_sort,
-        },
+        variant: variant(&args),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

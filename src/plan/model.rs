@@ -83,6 +83,10 @@ pub struct PbxPlan {
     /// Order numbers of the PBX's orders seen in the settle period before the observation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seen_orders: Vec<String>,
+    /// Why the PBX could not be planned (`file:line:column: reason`): a fact the vendor did
+    /// not give. It gets no order; the rest of the plan goes ahead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<String>,
     pub actions: Vec<Action>,
     pub manual: Vec<ManualItem>,
     /// Facts worth showing that need nothing (e.g. a downgrade already pending).
@@ -157,6 +161,9 @@ pub struct Action {
     pub auto_renew_target: Option<Id>,
     /// The vendor's quote (L9), when pricing was asked for.
     pub price: Option<Price>,
+    /// Why there is no price although one was asked for ("price unknown: ...").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_error: Option<String>,
 }
 
 impl Action {
@@ -192,6 +199,8 @@ pub struct Summary {
     pub in_flight: usize,
     /// PBXs with an order of unknown outcome or unsettled effect: nothing ordered for them.
     pub in_doubt: usize,
+    /// PBXs that could not be planned (a fact the vendor did not give).
+    pub blocked: usize,
     pub orders: usize,
     pub auto_renew_switches: usize,
     pub manual: usize,
@@ -221,6 +230,8 @@ impl Plan {
         for p in &self.pbxs {
             if p.has_changes() {
                 s.changed += 1;
+            } else if !p.blocked.is_empty() {
+                s.blocked += 1;
             } else if !p.in_doubt.is_empty() {
                 s.in_doubt += 1;
             } else if !p.in_flight.is_empty() {

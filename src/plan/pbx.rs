@@ -6,7 +6,7 @@
 use crate::clock::Timestamp;
 use crate::date::Date;
 use crate::manifest::{DesiredPbx, Loc};
-use crate::model::{Catalog, Contact, Doubt, Id, ObservedPbx, Order};
+use crate::model::{Catalog, Contact, Doubt, Id, ObservedPbx, Order, ProductId};
 use crate::wire::{OrderBody, OrderLine};
 
 use super::error::PlanError;
@@ -24,6 +24,9 @@ pub(crate) struct Planner<'a> {
     errors: Vec<PlanError>,
     pub(crate) manual: Vec<ManualItem>,
     pub(crate) notes: Vec<String>,
+    /// Why this PBX cannot be planned (a fact the vendor did not give): it gets no order, and
+    /// the rest of the plan goes ahead.
+    pub(crate) blocked: Vec<String>,
 }
 
 /// What a PBX's plan takes from the whole plan.
@@ -65,6 +68,7 @@ pub(crate) fn plan_pbx(
         errors: Vec::new(),
         manual: Vec::new(),
         notes: Vec::new(),
+        blocked: Vec::new(),
     };
     let mut actions = if !in_flight.is_empty() {
         p.notes.push(awaiting_settlement(&in_flight));
@@ -75,6 +79,10 @@ pub(crate) fn plan_pbx(
     } else {
         p.run()
     };
+    // A fact the vendor did not give is never guessed: the PBX gets nothing.
+    if !p.blocked.is_empty() {
+        actions.clear();
+    }
     // An order placed moments ago may not show on the PBX yet: ordering again now could buy
     // the same thing twice. A PBX with nothing to order is not held up by it.
     if !actions.is_empty() && !unsettled.is_empty() {
@@ -107,6 +115,7 @@ pub(crate) fn plan_pbx(
         in_flight,
         in_doubt,
         seen_orders: recent,
+        blocked: p.blocked,
         actions,
         manual: p.manual,
         notes: p.notes,
@@ -152,6 +161,10 @@ impl<'a> Planner<'a> {
     /// The steps of DESIGN section 3 in dependency order: each works on what the earlier ones
     /// leave in force, so the orders they return are placed in this order.
     fn run(&mut self) -> Vec<Action> {
+        // Without the plan in force nothing can be planned: not even "no plan" is known.
+        if !self.reported("planId", "plan", &self.d.at.clone()) {
+            return Vec::new();
+        }
         let plan = self.plan_step();
         let services = self.services_step(plan.in_force.as_ref());
         let renewal = self.renewal_step(&plan, &services);
@@ -171,6 +184,47 @@ impl<'a> Planner<'a> {
     ) {
         self.errors
             .push(PlanError::new(self.d, at, rule, message, help));
+    }
+
+    /// Whether the product has extension and call capacity (the vendor's detail then counts
+    /// them): the P-Series Software Edition and Cloud PBX.
+    pub(crate) fn counts_extensions(&self) -> bool {
+        matches!(
+            self.d.product.value,
+            ProductId::SOFTWARE_EDITION | ProductId::CLOUD_PBX
+        )
+    }
+
+    /// Refuses to plan this PBX: `what` needs a fact the vendor did not give (`why`).
+    pub(crate) fn block(&mut self, at: &Loc, why: String) {
+        let line = format!("{at}: {why}");
+        if !self.blocked.contains(&line) {
+            self.blocked.push(line);
+        }
+    }
+
+    /// Whether the vendor's detail carried `field`; when it did not, the PBX is blocked from
+    /// planning `key` (the manifest's name for it) at `at`.
+    pub(crate) fn reported(&mut self, field: &str, key: &str, at: &Loc) -> bool {
+        if !self.o.unreported.iter().any(|f| f == field) {
+            return true;
+        }
+        let what = match field {
+            "planId" => "no plan ID".to_owned(),
+            "extensionCount" => "no extension count".to_owned(),
+            "concurrentCallCount" => "no concurrent-call count".to_owned(),
+            "recordingMinutes" => "no recording minutes".to_owned(),
+            "serviceList" => "no service list".to_owned(),
+            other => format!("no `{other}`"),
+        };
+        self.block(
+            at,
+            format!(
+                "the vendor's detail for {} has {what}: cannot plan `{key}`",
+                self.d.sn
+            ),
+        );
+        false
     }
 
     /// The catalog, or an error at `at` when observe did not read it (a bug, reported rather

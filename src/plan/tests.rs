@@ -40,6 +40,7 @@ fn plan_(id: Id, name: &str, tier: u32, cycles: &[Cycle]) -> CatalogPlan {
         name: name.into(),
         tier,
         cycles: cycles.to_vec(),
+        pricing_id: Some(Id(id.0 + 1)),
     }
 }
 
@@ -50,6 +51,7 @@ fn svc(id: Id, name: &str, kind: ServiceKind, requires: &[Id]) -> CatalogService
         kind,
         requires_plan_ids: requires.to_vec(),
         cycles: vec![Cycle::Annually],
+        pricing_id: Some(Id(id.0 + 1)),
     }
 }
 

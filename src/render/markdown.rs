@@ -87,11 +87,11 @@ pub(crate) fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result
             writeln!(w, "**{}** — `{}`", esc(&p.key()), esc(&p.source))?;
             writeln!(w)?;
             for a in &p.actions {
-                let price = a
-                    .price
-                    .as_ref()
-                    .map(|p| format!(" — {}", money(p)))
-                    .unwrap_or_default();
+                let price = match (&a.price, &a.price_error) {
+                    (Some(p), _) => format!(" — {}", money(p)),
+                    (None, Some(why)) => format!(" — price unknown: {}", esc(why)),
+                    (None, None) => String::new(),
+                };
                 writeln!(w, "- `{}`: {}{}", a.kind, esc(&a.reason), price)?;
                 for ch in &a.changes {
                     match &ch.before {
@@ -121,6 +121,9 @@ pub(crate) fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result
                     "- :hourglass: in flight: {} `{}` {}",
                     o.order_no, o.operation_type, o.status
                 )?;
+            }
+            for b in &p.blocked {
+                writeln!(w, "- :x: not planned: {}", esc(b))?;
             }
             for d in &p.in_doubt {
                 writeln!(

@@ -66,6 +66,7 @@ fn sample() -> Plan {
             order: order(ActionKind::SwitchPlan, "SNUP"),
             auto_renew_target: None,
             price: usd("1234.5"),
+            price_error: None,
         }],
     );
     up.actions.push(Action {
@@ -80,6 +81,7 @@ fn sample() -> Plan {
         order: None,
         auto_renew_target: Some(Id(3048560606464323584)),
         price: None,
+        price_error: None,
     });
     let down = pbx(
         "SNDOWN",
@@ -97,6 +99,7 @@ fn sample() -> Plan {
                 currency: "EUR".into(),
                 total: "10".into(),
             }),
+            price_error: None,
         }],
     );
     let mut manual = pbx("SNMANUAL", 13, vec![]);

@@ -136,7 +136,12 @@ pub(crate) fn write_plan_text(
     let notes: Vec<_> = plan
         .pbxs
         .iter()
-        .filter(|p| !p.has_changes() && p.in_flight.is_empty() && p.in_doubt.is_empty())
+        .filter(|p| {
+            !p.has_changes()
+                && p.in_flight.is_empty()
+                && p.in_doubt.is_empty()
+                && p.blocked.is_empty()
+        })
         .flat_map(|p| p.notes.iter().map(move |n| (p, n)))
         .collect();
     if !notes.is_empty() {
@@ -306,6 +311,9 @@ fn write_action(a: &Action, p: &PbxPlan, opts: TextOptions, w: &mut impl Write) 
     let mut tail = Vec::new();
     if let Some(p) = &a.price {
         tail.push(format!("price {}", money(p)));
+    }
+    if let Some(why) = &a.price_error {
+        tail.push(format!("price unknown: {why}"));
     }
     if let Some(po) = a.po_number() {
         tail.push(format!("poNumber {po}"));

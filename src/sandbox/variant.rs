@@ -26,6 +26,11 @@ pub struct Variant {
     pub times_in_seconds: bool,
     /// The order list comes oldest first, whatever `sort` says.
     pub ignore_sort: bool,
+    /// Pages hold at most this many items, whatever `pageSize` asks (0: the contract's 100).
+    pub page_cap: u64,
+    /// The catalog (L4) has only the confirmed fields: no `kind`, `tier`, `requiresPlanIds` or
+    /// `billingCycles`.
+    pub minimal_catalog: bool,
 }
 
 impl Default for Variant {
@@ -37,15 +42,29 @@ impl Default for Variant {
             echo_reference: true,
             times_in_seconds: false,
             ignore_sort: false,
+            page_cap: 0,
+            minimal_catalog: false,
         }
     }
 }
 
 /// The admin switches' names, for messages.
-pub(super) const SWITCHES: &str =
-    "commitDelayMs, listLagMs, effectLagMs, echoReference, timesInSeconds, ignoreSort";
+pub(super) const SWITCHES: &str = "commitDelayMs, listLagMs, effectLagMs, echoReference, timesInSeconds, ignoreSort, pageCap, minimalCatalog, documentedOnly";
 
 impl Variant {
+    /// The vendor as documented and no more (partner-api section 8): a catalog of confirmed
+    /// fields only, 50-item pages, `sort` ignored, no `poNumber` echo, times in seconds.
+    pub fn documented_only() -> Variant {
+        Variant {
+            echo_reference: false,
+            times_in_seconds: true,
+            ignore_sort: true,
+            page_cap: 50,
+            minimal_catalog: true,
+            ..Variant::default()
+        }
+    }
+
     /// A time as this vendor writes it.
     pub(super) fn wire_time(&self, ms: i64) -> i64 {
         if self.times_in_seconds {
@@ -69,6 +88,8 @@ impl Variant {
             "echoReference": self.echo_reference,
             "timesInSeconds": self.times_in_seconds,
             "ignoreSort": self.ignore_sort,
+            "pageCap": self.page_cap,
+            "minimalCatalog": self.minimal_catalog,
         })
     }
 
@@ -76,6 +97,13 @@ impl Variant {
     /// for the fault switches. Nothing changes unless every variant key is valid.
     pub(super) fn patch(&self, patch: &mut Map<String, Value>) -> Result<Variant, String> {
         let mut v = *self;
+        if let Some(value) = patch.remove("documentedOnly") {
+            match value.as_bool() {
+                Some(true) => v = Variant::documented_only(),
+                Some(false) => v = Variant::default(),
+                None => return Err("documentedOnly must be true or false".to_owned()),
+            }
+        }
         for key in [
             "commitDelayMs",
             "listLagMs",
@@ -83,6 +111,8 @@ impl Variant {
             "echoReference",
             "timesInSeconds",
             "ignoreSort",
+            "pageCap",
+            "minimalCatalog",
         ] {
             let Some(value) = patch.remove(key) else {
                 continue;
@@ -104,7 +134,9 @@ impl Variant {
                 "effectLagMs" => v.effect_lag_ms = ms()?,
                 "echoReference" => v.echo_reference = flag()?,
                 "timesInSeconds" => v.times_in_seconds = flag()?,
-                _ => v.ignore_sort = flag()?,
+                "ignoreSort" => v.ignore_sort = flag()?,
+                "pageCap" => v.page_cap = ms()?.unsigned_abs(),
+                _ => v.minimal_catalog = flag()?,
             }
         }
         Ok(v)

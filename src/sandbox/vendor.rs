@@ -268,7 +268,7 @@ fn sn_not_found(sn: &str, p: &catalog::Product) -> ApiError {
 }
 
 fn instance_list(app: &App, q: &Form) -> Result<Value, ApiError> {
-    let paging = views::Paging::from_query(q)?;
+    let paging = views::Paging::from_query(q, app.lock().variant.page_cap)?;
     let wanted = match q.number("productId")? {
         Some(id) => {
             let id = u32::try_from(id)
@@ -318,11 +318,11 @@ fn catalog_info(app: &App, q: &Form) -> Result<Value, ApiError> {
         }
         None => {}
     }
-    to_value(&views::catalog(p))
+    to_value(&views::catalog(p, app.lock().variant.minimal_catalog))
 }
 
 fn order_page(app: &App, q: &Form) -> Result<Value, ApiError> {
-    let paging = views::Paging::from_query(q)?;
+    let paging = views::Paging::from_query(q, app.lock().variant.page_cap)?;
     let newest_first = match q.get("sort") {
         None | Some("-createTime") => true,
         Some("createTime") => false,
@@ -376,10 +376,82 @@ fn auto_renew_status(app: &App, q: &Form) -> Result<Value, ApiError> {
     })
 }
 
+/// L9, as documented: lines priced by `pricingId` (the catalog's plan or service ID plus one),
+/// with no `serviceId` and no `billingId`. An order body is refused. The price is the one the
+/// order would be stored with: the request is checked as that order against the account.
 fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
-    let (_, order) = order_body::parse(body)?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::param("body", format!("is not valid JSON: {e}")))?;
+    for key in ["productId", "productNo", "operationType", "serviceList"] {
+        if value.get(key).is_none_or(Value::is_null) {
+            return Err(ApiError::param(key, "is required"));
+        }
+    }
+    let lines = value["serviceList"]
+        .as_array()
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| ApiError::param("serviceList", "must be a non-empty array of lines"))?;
+    for (i, line) in lines.iter().enumerate() {
+        for key in ["serviceType", "pricingId", "billingCycle"] {
+            if line.get(key).is_none_or(Value::is_null) {
+                return Err(ApiError::param(
+                    format!("serviceList[{i}].{key}"),
+                    "is required (the calculator prices lines by the catalog's pricingId; this looks like an order body)",
+                ));
+            }
+        }
+    }
+    let req: wire::PriceRequest =
+        serde_json::from_value(value).map_err(|e| ApiError::param("body", e.to_string()))?;
+    let p = product(app, req.product_id)?;
     let today = app.today();
     let inner = app.lock();
+    let idx = inner
+        .world
+        .find(p.id, &req.product_no)
+        .ok_or_else(|| sn_not_found(&req.product_no, p))?;
+    let plan_in_force = inner.world.pbxs[idx].plan.as_ref().map(|t| t.plan_id);
+    let billing_id = inner
+        .world
+        .contacts
+        .first()
+        .map(|c| c.id)
+        .ok_or_else(|| ApiError::business("the account has no billing contact"))?;
+    let purchase_type = match req.operation_type.as_str() {
+        "switch_plan" => "switch",
+        "renew_plan" => "renew",
+        _ => "purchase",
+    };
+    let mut service_list = Vec::with_capacity(req.service_list.len());
+    for (i, l) in req.service_list.iter().enumerate() {
+        let id = Id(l.pricing_id.0.wrapping_sub(1));
+        let is_plan = p.plan(id).is_some();
+        if !is_plan && p.service(id).is_none() {
+            return Err(ApiError::param(
+                format!("serviceList[{i}].pricingId"),
+                format!("{} is not a pricing ID of product {}", l.pricing_id, p.id),
+            ));
+        }
+        let annual_plan = is_plan && l.billing_cycle == "annually";
+        service_list.push(wire::OrderLine {
+            connection_plan_id: if is_plan { None } else { plan_in_force },
+            service_type: l.service_type.clone(),
+            service_id: id,
+            quantity: l.quantity,
+            purchase_type: purchase_type.to_owned(),
+            billing_model: Some("recurring".to_owned()),
+            billing_cycle: Some(l.billing_cycle.clone()),
+            multi_cycle: Some(u32::from(annual_plan && purchase_type != "renew")),
+        });
+    }
+    let order = wire::OrderBody {
+        operation_type: req.operation_type.clone(),
+        product_id: req.product_id,
+        product_no: req.product_no.clone(),
+        billing_id,
+        po_number: None,
+        service_list,
+    };
     let checked = app.check(&inner, &order, today)?;
     to_value(&wire::Quote {
         currency_code: "USD".to_owned(),

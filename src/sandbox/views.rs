@@ -53,6 +53,8 @@ pub(super) fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDet
         activation_status: base.activation_status,
         comment: base.comment,
         create_time: base.create_time,
+        // null: no active plan (absent would be "not said").
+        plan_id: Some(None),
         ..Default::default()
     };
     if let Some(term) = &sub.plan {
@@ -60,7 +62,7 @@ pub(super) fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDet
             Some(p) => (p.plan_id, p.cycle, p.multi_cycle),
             None => (term.plan_id, term.cycle, term.multi_cycle),
         };
-        d.plan_id = Some(id);
+        d.plan_id = Some(Some(id));
         d.plan_name = plan_name(product, id);
         d.billing_cycle = cycle.as_str().to_owned();
         d.multi_cycle = Some(multi);
@@ -75,23 +77,54 @@ pub(super) fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDet
         d.concurrent_call_count = Some(sub.concurrent_calls);
         d.recording_minutes = Some(sub.recording_minutes);
     }
-    d.service_list = sub
-        .services
-        .iter()
-        .map(|s| wire::SubscribedService {
-            service_id: s.service_id,
-            service_name: product
-                .service(s.service_id)
-                .map_or_else(String::new, |svc| svc.name.to_owned()),
-            quantity: s.quantity,
-            expire_date: s.expire.to_string(),
-        })
-        .collect();
+    d.service_list = Some(
+        sub.services
+            .iter()
+            .map(|s| wire::SubscribedService {
+                service_id: s.service_id,
+                service_name: product
+                    .service(s.service_id)
+                    .map_or_else(String::new, |svc| svc.name.to_owned()),
+                quantity: s.quantity,
+                expire_date: s.expire.to_string(),
+            })
+            .collect(),
+    );
     d
 }
 
-/// L4. Pricing IDs are the plan or service ID plus one.
-pub(super) fn catalog(product: &Product) -> wire::Catalog {
+/// L4. Pricing IDs are the plan or service ID plus one. A minimal catalog has only the fields
+/// the vendor confirms.
+pub(super) fn catalog(product: &Product, minimal: bool) -> wire::Catalog {
+    let full = catalog_in_full(product);
+    if !minimal {
+        return full;
+    }
+    wire::Catalog {
+        plan_list: full
+            .plan_list
+            .into_iter()
+            .map(|p| wire::CatalogPlan {
+                tier: 0,
+                billing_cycles: Vec::new(),
+                ..p
+            })
+            .collect(),
+        service_list: full
+            .service_list
+            .into_iter()
+            .map(|s| wire::CatalogService {
+                kind: String::new(),
+                requires_plan_ids: Vec::new(),
+                billing_cycles: Vec::new(),
+                ..s
+            })
+            .collect(),
+        ..full
+    }
+}
+
+fn catalog_in_full(product: &Product) -> wire::Catalog {
     let cycles = |cs: &[super::vocab::Cycle]| cs.iter().map(|c| c.as_str().to_owned()).collect();
     wire::Catalog {
         offering_id: product.offering_id.to_string(),
@@ -192,7 +225,8 @@ pub(super) struct Paging {
 }
 
 impl Paging {
-    pub(super) fn from_query(q: &Form) -> Result<Paging, ApiError> {
+    /// The paging asked for, with pages of at most `cap` items (0: no cap below the maximum).
+    pub(super) fn from_query(q: &Form, cap: u64) -> Result<Paging, ApiError> {
         let page_no = q.number("pageNo")?.unwrap_or(1);
         if page_no == 0 {
             return Err(ApiError::param("pageNo", "starts at 1"));
@@ -205,6 +239,11 @@ impl Paging {
                 format!("must be between 1 and {max} (got {page_size})"),
             ));
         }
+        let page_size = if cap > 0 {
+            page_size.min(cap)
+        } else {
+            page_size
+        };
         Ok(Paging { page_no, page_size })
     }
 

@@ -107,9 +107,94 @@ pub(crate) fn lenient_u64_string<'de, D: Deserializer<'de>>(d: D) -> Result<Stri
     d.deserialize_any(V)
 }
 
+/// Reads a small number (a product ID, a time) sent as a JSON number or a string of digits;
+/// null or absent reads as 0 ("not said"). Floats are refused.
+pub(crate) fn lenient_number<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64> + TryFrom<i64> + Default,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: TryFrom<u64> + TryFrom<i64> + Default> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, or a string of digits")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            T::try_from(v).map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            T::try_from(v).map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+            Err(E::custom(format!("{v} is not an integer")))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(T::default());
+            }
+            let n: i64 = t
+                .parse()
+                .map_err(|_| E::custom(format!("`{v}` is not an integer")))?;
+            self.visit_i64(n)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+            Ok(T::default())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<T, E> {
+            Ok(T::default())
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// A field that may be absent, null, or a value: `None` absent, `Some(None)` null.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Lenient {
+        #[serde(default, deserialize_with = "lenient_number")]
+        n: u32,
+        #[serde(default, deserialize_with = "present")]
+        p: Option<Option<Id>>,
+    }
+
+    #[test]
+    fn numbers_come_as_numbers_or_strings_and_absence_is_told_from_null() {
+        for (json, n) in [
+            (r#"{"n": 12}"#, 12),
+            (r#"{"n": "12"}"#, 12),
+            (r#"{}"#, 0),
+            (r#"{"n": null}"#, 0),
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Lenient>(json).unwrap().n,
+                n,
+                "{json}"
+            );
+        }
+        assert!(serde_json::from_str::<Lenient>(r#"{"n": 1.5}"#).is_err());
+        assert_eq!(serde_json::from_str::<Lenient>(r#"{}"#).unwrap().p, None);
+        assert_eq!(
+            serde_json::from_str::<Lenient>(r#"{"p": null}"#).unwrap().p,
+            Some(None)
+        );
+        assert_eq!(
+            serde_json::from_str::<Lenient>(r#"{"p": "7"}"#).unwrap().p,
+            Some(Some(Id(7)))
+        );
+    }
 
     #[test]
     fn nineteen_digit_ids_stay_exact_from_number_and_string() {

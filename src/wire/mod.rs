@@ -60,6 +60,7 @@ pub struct TokenResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Product {
+    #[serde(deserialize_with = "id::lenient_number")]
     pub product_id: u32,
     #[serde(default)]
     pub name: String,
@@ -88,6 +89,7 @@ pub struct Page<T> {
 #[serde(rename_all = "camelCase")]
 pub struct Instance {
     pub product_no: String,
+    #[serde(default, deserialize_with = "id::lenient_number")]
     pub product_id: u32,
     #[serde(default)]
     pub product_name: String,
@@ -97,7 +99,7 @@ pub struct Instance {
     pub activation_status: String,
     #[serde(default)]
     pub comment: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "id::lenient_number")]
     pub create_time: i64,
 }
 
@@ -105,7 +107,9 @@ pub struct Instance {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstanceDetail {
+    #[serde(default)]
     pub product_no: String,
+    #[serde(default, deserialize_with = "id::lenient_number")]
     pub product_id: u32,
     #[serde(default)]
     pub product_name: String,
@@ -115,11 +119,16 @@ pub struct InstanceDetail {
     pub activation_status: String,
     #[serde(default)]
     pub comment: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "id::lenient_number")]
     pub create_time: i64,
     /// `null` when the product has no active plan.
-    #[serde(default)]
-    pub plan_id: Option<Id>,
+    /// Absent (`None`) is "not said"; null (`Some(None)`) is "no active plan".
+    #[serde(
+        default,
+        deserialize_with = "id::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub plan_id: Option<Option<Id>>,
     #[serde(default)]
     pub plan_name: String,
     /// `monthly` / `annually`, empty without a plan.
@@ -142,8 +151,9 @@ pub struct InstanceDetail {
     pub current_plan: String,
     #[serde(default)]
     pub current_plan_expire_date: String,
-    #[serde(default)]
-    pub service_list: Vec<SubscribedService>,
+    /// Absent (`None`) is "not said"; an empty list is "no services".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_list: Option<Vec<SubscribedService>>,
 }
 
 /// One subscribed service inside [`InstanceDetail`].
@@ -165,6 +175,7 @@ pub struct SubscribedService {
 pub struct Catalog {
     #[serde(default, deserialize_with = "id::lenient_u64_string")]
     pub offering_id: String,
+    #[serde(default, deserialize_with = "id::lenient_number")]
     pub product_id: u32,
     #[serde(default)]
     pub product_name: String,
@@ -181,9 +192,9 @@ pub struct CatalogPlan {
     pub plan_name: String,
     #[serde(default)]
     pub pricing_id: Option<Id>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub tier: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub billing_cycles: Vec<String>,
     #[serde(default)]
     pub purchase_type: String,
@@ -197,11 +208,11 @@ pub struct CatalogService {
     #[serde(default)]
     pub pricing_id: Option<Id>,
     /// `feature`, `extensions`, `concurrent_calls`, `recording_minutes`, `per_extension`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires_plan_ids: Vec<Id>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub billing_cycles: Vec<String>,
     #[serde(default)]
     pub purchase_type: String,
@@ -249,7 +260,7 @@ pub struct OrderInfo {
     pub order_no: String,
     #[serde(default)]
     pub order_status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "id::lenient_number")]
     pub create_time: i64,
     #[serde(default)]
     pub currency_code: String,
@@ -257,7 +268,7 @@ pub struct OrderInfo {
     pub custom_reference_no: String,
     #[serde(default)]
     pub invoice_no: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "id::lenient_number")]
     pub product_id: u32,
     #[serde(default)]
     pub product_no: String,
@@ -298,6 +309,7 @@ pub struct Quote {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteItem {
+    #[serde(default)]
     pub service_id: Id,
     #[serde(default)]
     pub amount: String,
@@ -360,4 +372,34 @@ pub struct EnableAutoRenew {
     #[serde(deserialize_with = "id::lenient_u64_string")]
     pub product_id: String,
     pub plan_or_service_id: Id,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The body of the vendor's calculator (L9) as documented (partner-api section 8): lines priced
+/// by `pricingId`, with no `serviceId` and no `billingId`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceRequest {
+    #[serde(deserialize_with = "id::lenient_number")]
+    pub product_id: u32,
+    pub product_no: String,
+    pub operation_type: String,
+    pub service_list: Vec<PriceLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_view: Option<bool>,
+}
+
+/// One line of a [`PriceRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceLine {
+    pub service_type: String,
+    pub pricing_id: Id,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub billing_cycle: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
 }

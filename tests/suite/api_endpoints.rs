@@ -5,7 +5,7 @@
 use crate::support::scripted::{Fixture, Reply, client};
 use entitle::api::ApiError;
 use entitle::model::{Cycle, Id, OrderStatus, ProductId, ServiceKind};
-use entitle::wire::{OrderBody, OrderLine};
+use entitle::wire::{PriceLine, PriceRequest};
 use serde_json::{Value, json};
 
 /// An order time in epoch milliseconds (2026-11-18): tests add small offsets to it.
@@ -320,22 +320,18 @@ async fn contacts_orders_auto_renew_and_price() {
         q(&[("productNo", "3651D3296882"), ("productId", "12")])
     );
 
-    let body = OrderBody {
-        operation_type: "purchase_plan".into(),
+    // The documented calculator body: lines priced by pricingId, no serviceId, no billingId.
+    let body = PriceRequest {
         product_id: 9,
         product_no: "369471667338".into(),
-        billing_id: Id(3197218168379846218),
-        po_number: None,
-        service_list: vec![OrderLine {
-            connection_plan_id: None,
+        operation_type: "purchase_plan".into(),
+        service_list: vec![PriceLine {
             service_type: "plan".into(),
-            service_id: Id(3048918321840570368),
+            pricing_id: Id(3048918321840570369),
+            billing_cycle: "annually".into(),
             quantity: None,
-            purchase_type: "purchase".into(),
-            billing_model: Some("recurring".into()),
-            billing_cycle: Some("annually".into()),
-            multi_cycle: Some(1),
         }],
+        partner_view: None,
     };
     let price = c.price(&body).await.unwrap();
     assert_eq!(
@@ -344,7 +340,9 @@ async fn contacts_orders_auto_renew_and_price() {
     );
     assert_eq!(
         fx.requests_to(PRICE)[0].json(),
-        serde_json::to_value(&body).unwrap()
+        json!({"productId": 9, "productNo": "369471667338", "operationType": "purchase_plan",
+               "serviceList": [{"serviceType": "plan", "pricingId": 3048918321840570369u64,
+                                "billingCycle": "annually"}]})
     );
 }
 

@@ -161,10 +161,24 @@ async fn po_number_is_echoed_as_custom_reference_no() {
     assert_eq!(orders[0]["poNumber"], "ent-3f9c0a7d1b2e4c55");
 }
 
+/// Seed 004 as the documented calculator body: each line priced by its catalog pricingId (the
+/// sandbox's is the plan or service ID plus one), with no serviceId and no billingId.
+fn seed_4_quote(quantity: u32) -> String {
+    json!({
+        "productId": 13, "productNo": "3658B431119665QJ", "operationType": "renew_plan",
+        "serviceList": [
+            {"serviceType": "plan", "pricingId": 3048571730026938369u64,
+             "billingCycle": "annually", "quantity": quantity},
+            {"serviceType": "service", "pricingId": 3048573935752720385u64,
+             "billingCycle": "annually"}]
+    })
+    .to_string()
+}
+
 #[tokio::test]
 async fn quotes_use_the_same_prices_and_change_nothing() {
     let sb = Sb::demo().await;
-    let q = sb.quote(&seed_text(4)).await.ok().clone();
+    let q = sb.quote(&seed_4_quote(100)).await.ok().clone();
     assert_eq!(
         q,
         json!({"currencyCode": "USD", "totalAmount": "5000.00", "items": [
@@ -179,6 +193,9 @@ async fn quotes_use_the_same_prices_and_change_nothing() {
     sb.save(&seed_text(4)).await.ok();
     assert_eq!(sb.orders().await[0]["totalAmount"], "5000.00");
     // A quote runs the same rules as an order.
-    let bad = seed_with(4, |v| v["serviceList"][0]["quantity"] = json!(99));
-    sb.quote(&bad).await.violates("rule 5");
+    sb.quote(&seed_4_quote(99)).await.violates("rule 5");
+    // An order body is not a calculator body.
+    sb.quote(&seed_text(4))
+        .await
+        .refused(400, "parameter_validation_failed");
 }

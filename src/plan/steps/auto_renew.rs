@@ -22,6 +22,7 @@ impl Planner<'_> {
                 order: None,
                 auto_renew_target: Some(on.plan.id),
                 price: None,
+                price_error: None,
             }),
             (false, Some(true)) => {
                 self.manual.push(ManualItem {

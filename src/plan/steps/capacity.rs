@@ -43,6 +43,9 @@ impl Planner<'_> {
         let Some(want) = &self.d.extensions else {
             return have;
         };
+        if !self.reported("extensionCount", "extensions", &want.at) {
+            return have;
+        }
         let bounds = ProductId::CLOUD_PBX_EXTENSIONS;
         if self.d.product.value == ProductId::CLOUD_PBX && !bounds.contains(&want.value) {
             self.error(
@@ -68,6 +71,9 @@ impl Planner<'_> {
     /// Adds the concurrent-calls line, if any.
     pub(super) fn concurrent_calls_step(&mut self, in_force: Option<&InForce>, buy: &mut Purchase) {
         if let Some(want) = &self.d.concurrent_calls {
+            if !self.reported("concurrentCallCount", "concurrentCalls", &want.at) {
+                return;
+            }
             let have = self.o.concurrent_calls;
             self.capacity(want, have, Capacity::CALLS, in_force, buy);
         }

@@ -124,6 +124,7 @@ impl Planner<'_> {
             order: Some(body),
             auto_renew_target: None,
             price: None,
+            price_error: None,
         };
         let in_force = InForce {
             plan: PlanRef::from(&target),
@@ -340,6 +341,21 @@ impl Planner<'_> {
             );
             return None;
         };
+        if target.id != cur.id && (target.tier == 0 || cur_tier == 0) {
+            let unranked = if target.tier == 0 {
+                &target.name
+            } else {
+                &cur.name
+            };
+            self.block(
+                at,
+                format!(
+                    "the vendor's catalog does not rank `{unranked}` (no `tier`), and entitle's table of plan names does not know it: cannot tell whether {} → {} is an upgrade or a downgrade",
+                    cur.name, target.name
+                ),
+            );
+            return None;
+        }
         Some((target, cur_tier))
     }
 
@@ -430,6 +446,7 @@ impl Planner<'_> {
             order: Some(body),
             auto_renew_target: None,
             price: None,
+            price_error: None,
         }
     }
 

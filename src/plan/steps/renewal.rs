@@ -93,6 +93,14 @@ impl<'a> Planner<'a> {
                 .push(format!("{when}; not renewed (`renew: false`)"));
             return None;
         }
+        // A renewal names every service kept, and (for a product with extensions) the count.
+        let at = d.renew_before_days.at.clone();
+        if !self.reported("serviceList", "renew", &at) {
+            return None;
+        }
+        if self.counts_extensions() && !self.reported("extensionCount", "renew", &at) {
+            return None;
+        }
         let kept: Vec<&ObservedService> = o
             .services
             .iter()
@@ -132,6 +140,7 @@ impl<'a> Planner<'a> {
             order: Some(self.body(ActionKind::RenewPlan, service_list)),
             auto_renew_target: None,
             price: None,
+            price_error: None,
         };
         self.notes.extend(renewal_refusal_help(o, &action));
         Some(action)

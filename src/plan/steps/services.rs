@@ -56,6 +56,7 @@ impl<'a> Planner<'a> {
                 order: Some(self.body(ActionKind::PurchaseService, buy.lines)),
                 auto_renew_target: None,
                 price: None,
+                price_error: None,
             }),
             _ => None,
         };
@@ -77,6 +78,12 @@ impl<'a> Planner<'a> {
         let Some(wanted) = &self.d.services else {
             return Vec::new();
         };
+        let Some(first) = wanted.first() else {
+            return Vec::new();
+        };
+        if !self.reported("serviceList", "services", &first.at) {
+            return Vec::new();
+        }
         let mut subscribed: Vec<Id> = Vec::new();
         for w in wanted {
             if o.services
@@ -95,6 +102,21 @@ impl<'a> Planner<'a> {
                 continue;
             };
             if !self.allowed_under(cat, &svc, &on.plan, &w.at) {
+                continue;
+            }
+            if svc.kind == ServiceKind::Unknown {
+                self.block(
+                    &w.at,
+                    format!(
+                        "the vendor's catalog does not say what `{}` is (no `kind`), and entitle's table of vendor facts does not know it: cannot plan `services`",
+                        svc.name
+                    ),
+                );
+                continue;
+            }
+            if svc.kind == ServiceKind::PerExtension
+                && !self.reported("extensionCount", "services", &w.at)
+            {
                 continue;
             }
             let qty = (svc.kind == ServiceKind::PerExtension).then_some(extensions);
