@@ -178,7 +178,7 @@ impl Client {
         &self,
         page_no: u32,
         page_size: u32,
-    ) -> Result<(Vec<Order>, u64), ApiError> {
+    ) -> Result<(Vec<Order>, u64, u64), ApiError> {
         let req = Request::get(
             paths::ORDER_PAGE,
             vec![
@@ -191,6 +191,7 @@ impl Client {
         Ok((
             r.result.results.into_iter().map(mapping::order).collect(),
             r.result.total_page,
+            r.result.page_size,
         ))
     }
 
@@ -203,14 +204,19 @@ impl Client {
         let mut out: Vec<Order> = Vec::new();
         let mut seen = HashSet::new();
         let mut page: u32 = 1;
+        let mut unsorted = false;
         loop {
-            let (orders, total_page) = self.orders_page(page, PAGE_SIZE).await?;
+            let (orders, total_page, page_size) = self.orders_page(page, PAGE_SIZE).await?;
             let count = orders.len();
             let sorted = orders
                 .windows(2)
                 .all(|w| w[0].created_ms >= w[1].created_ms);
-            if !sorted {
-                tracing::warn!(page, "order list is not newest-first; reading every page");
+            if !sorted && !unsorted {
+                unsorted = true;
+                tracing::warn!(
+                    page,
+                    "the order list ignores `sort` (not newest-first): every page is read, at a cost that grows with the account's history"
+                );
             }
             let mut reached_older = false;
             for o in orders {
@@ -220,9 +226,16 @@ impl Client {
                     out.push(o);
                 }
             }
-            let last_page = count < PAGE_SIZE as usize && u64::from(page) >= total_page;
+            let last_page = count < full_page(page_size) && u64::from(page) >= total_page;
             if count == 0 || (reached_older && sorted) || last_page || u64::from(page) >= MAX_PAGES
             {
+                if unsorted {
+                    tracing::warn!(
+                        pages = page,
+                        recent = out.len(),
+                        "read the whole order list to find the recent orders"
+                    );
+                }
                 return Ok(out);
             }
             page += 1;

@@ -699,4 +699,66 @@ mod tests {
             assert!(!is_decimal(bad), "{bad}");
         }
     }
+
+    #[test]
+    fn a_minimal_detail_lists_what_it_does_not_say_instead_of_reading_zero() {
+        // Only the confirmed fields: activation*, comment, createTime (seconds), currentPlan*.
+        let d = detail(serde_json::json!({
+            "activationCode": "X", "activationStatus": "activated", "comment": "c",
+            "createTime": "1739250000", "currentPlan": "", "currentPlanExpireDate": ""
+        }));
+        let o = observed_pbx(d, ProductId(12), "3651D3296882").unwrap();
+        assert_eq!(
+            o.unreported,
+            [
+                "planId",
+                "extensionCount",
+                "concurrentCallCount",
+                "recordingMinutes",
+                "serviceList"
+            ]
+        );
+        // planId null is "no active plan", said.
+        let d = detail(serde_json::json!({"planId": null, "extensionCount": 0,
+            "concurrentCallCount": 0, "recordingMinutes": 0, "serviceList": []}));
+        let o = observed_pbx(d, ProductId(12), "3651D3296882").unwrap();
+        assert!(o.unreported.is_empty() && o.plan.is_none());
+    }
+
+    #[test]
+    fn a_catalog_of_confirmed_fields_is_completed_from_the_table_of_vendor_facts() {
+        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+            "offeringId": 1, "productId": "12",
+            "planList": [
+                {"planId": "3049040650094403584", "planName": "Enterprise Plan", "pricingId": 7},
+                {"planId": 3049040650094409999u64, "planName": "Ultimate Plan"}],
+            "serviceList": [
+                {"serviceId": 3049060579827040256u64, "serviceName": "anything", "pricingId": 8},
+                {"serviceId": 5, "serviceName": "concurrent call expansion"},
+                {"serviceId": 6, "serviceName": "Disaster Recovery"},
+                {"serviceId": 7, "serviceName": "Mystery Add-on"},
+                {"serviceId": 8, "serviceName": "Hot Standby", "kind": "feature", "requiresPlanIds": [1]}]
+        }))
+        .unwrap();
+        let cat = catalog(c, ProductId(12)).unwrap();
+        let tiers: Vec<u32> = cat.plans.iter().map(|p| p.tier).collect();
+        assert_eq!(tiers, [2, 3]);
+        assert_eq!(cat.plans[0].pricing_id, Some(Id(7)));
+        let kinds: Vec<ServiceKind> = cat.services.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ServiceKind::Extensions, // by the seed's ID, whatever the name
+                ServiceKind::ConcurrentCalls,
+                ServiceKind::Feature,
+                ServiceKind::Unknown,
+                ServiceKind::Feature, // the vendor's own kind wins
+            ]
+        );
+        assert_eq!(cat.services[2].requires_plan_ids, [Id(3049040650094409999)]);
+        assert_eq!(cat.services[4].requires_plan_ids, [Id(1)]);
+        assert_eq!(plan_rank("Linkus Cloud Service Pro"), Some(2));
+        assert_eq!(plan_rank("Linkus Cloud Service"), Some(1));
+        assert_eq!(plan_rank("Gold"), None);
+    }
 }

@@ -843,3 +843,73 @@ fn a_plan_verifies_as_computed_and_not_once_edited() {
     renamed.plan_id = "plan-00000000000000000000".into();
     assert!(crate::plan::verify(&renamed)[0].contains("does not match the plan's content"));
 }
+
+#[test]
+fn what_the_vendor_did_not_say_blocks_only_the_pbx_that_needs_it() {
+    let mut d = desired("3651D3296882", 12);
+    d.extensions = Some(at(300, 8));
+    let mut silent = demo("3651D3296882");
+    silent.unreported = vec!["extensionCount".into()];
+    let mut other = desired("3631E0997265", 11);
+    other.plan = Some(at(CatalogRef::Name("Ultimate Plan".into()), 9));
+    other.billing_cycle = Some(at(Cycle::Annually, 10));
+    other.term = Some(at(1, 11));
+    let p = run_with(vec![d, other], vec![silent, demo("3631E0997265")]).unwrap();
+    assert!(p.pbxs[0].actions.is_empty());
+    assert_eq!(
+        p.pbxs[0].blocked,
+        [
+            "manifests/acme.yaml:8:5: the vendor's detail for 3651D3296882 has no extension count: cannot plan `extensions`"
+        ]
+    );
+    // The rest of the plan goes ahead.
+    assert_eq!(kinds_of(&p.pbxs[1]), [ActionKind::SwitchPlan]);
+    assert_eq!(p.summary().blocked, 1);
+}
+
+#[test]
+fn a_service_of_unknown_kind_or_an_unranked_plan_is_never_guessed() {
+    let mut d = desired("3651D3296882", 12);
+    d.services = Some(vec![at(
+        CatalogRef::Name("Hotel PMS Integration".into()),
+        9,
+    )]);
+    let mut cats = catalogs();
+    for c in cats.by_product.values_mut() {
+        for s in &mut c.services {
+            if s.name == "Hotel PMS Integration" {
+                s.kind = ServiceKind::Unknown;
+            }
+        }
+        for p in &mut c.plans {
+            if p.name == "Ultimate Plan" {
+                p.tier = 0;
+            }
+        }
+    }
+    let obs = Observed {
+        pbxs: [((ProductId(12), "3651D3296882".into()), demo("3651D3296882"))].into(),
+        contacts: Some(contacts()),
+        ..Observed::default()
+    };
+    let p = plan(std::slice::from_ref(&d), &obs, &cats, &ctx()).unwrap();
+    assert!(p.pbxs[0].actions.is_empty());
+    assert!(
+        p.pbxs[0].blocked[0].contains("does not say what `Hotel PMS Integration` is"),
+        "{:?}",
+        p.pbxs[0].blocked
+    );
+    let mut up = desired("3651D3296882", 12);
+    up.plan = Some(at(CatalogRef::Name("Ultimate Plan".into()), 9));
+    let p = plan(&[up], &obs, &cats, &ctx()).unwrap();
+    assert!(p.pbxs[0].actions.is_empty());
+    assert!(
+        p.pbxs[0].blocked[0].contains("does not rank `Ultimate Plan`"),
+        "{:?}",
+        p.pbxs[0].blocked
+    );
+}
+
+fn kinds_of(p: &PbxPlan) -> Vec<ActionKind> {
+    p.actions.iter().map(|a| a.kind).collect()
+}

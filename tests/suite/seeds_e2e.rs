@@ -13,8 +13,20 @@ const HEADER: &str = indoc! {"
       billingContact: billing@example.com
 "};
 
+/// The scenario on the obliging sandbox, then on the vendor as documented and no more
+/// (minimal catalog, 50-item pages, `sort` ignored, no echo, times in seconds).
 fn scenario(seed: &str, pbxs: &str, sn: &str, operation: &str) {
-    let env = Env::new();
+    for documented_only in [false, true] {
+        scenario_on(documented_only, seed, pbxs, sn, operation);
+    }
+}
+
+fn scenario_on(documented_only: bool, seed: &str, pbxs: &str, sn: &str, operation: &str) {
+    let env = Env::with(|c| {
+        if documented_only {
+            c.variant = entitle::sandbox::Variant::documented_only();
+        }
+    });
     let m = env.manifest("m.yaml", &format!("{HEADER}{pbxs}"));
     let m = m.to_str().unwrap();
 
@@ -41,6 +53,7 @@ fn scenario(seed: &str, pbxs: &str, sn: &str, operation: &str) {
     assert_eq!(doc["format_version"], "1.0");
     assert_eq!(doc["pbxs"][0]["sn"], sn);
 
+    // Priced (the default for text): the documented calculator body, every quote accepted.
     let apply = env.run(&["apply", m, "--now", &env.now(), "--auto-approve"]);
     assert_eq!(
         apply.status.code(),
@@ -48,6 +61,20 @@ fn scenario(seed: &str, pbxs: &str, sn: &str, operation: &str) {
         "{}\n{}",
         crate::support::stdout(&apply),
         crate::support::stderr(&apply)
+    );
+    let out = crate::support::stdout(&apply);
+    assert!(out.contains("price USD "), "{out}");
+    assert!(!out.contains("price unknown"), "{out}");
+    let quotes: Vec<u64> = env.get("/_sandbox/requests")["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "/pricing/openapi/purchase/v1/pricing/calculate")
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert!(
+        !quotes.is_empty() && quotes.iter().all(|s| *s == 200),
+        "{quotes:?}"
     );
     let bodies = env.order_bodies();
     assert_eq!(bodies.len(), 1, "{bodies:#?}");
