@@ -15,6 +15,7 @@ pub(crate) mod atomic;
 pub mod cli;
 pub mod clock;
 pub(crate) mod date;
+pub(crate) mod doctor;
 pub mod manifest;
 pub mod model;
 pub mod observe;

@@ -136,6 +136,50 @@ impl Auth {
         }
     }
 
+    /// For `entitle doctor`: asks for a token with the credentials and, when one comes back,
+    /// renews it with the refresh token, apart from the client's own token. What the vendor
+    /// answered is described; no token leaves this function.
+    pub(crate) async fn probe(&self, transport: &Transport) -> Result<TokenProbe, ApiError> {
+        let form = vec![
+            ("client_id", Secret::new(self.credentials.client_id.clone())),
+            ("client_secret", self.credentials.client_secret.clone()),
+            ("grant_type", Secret::new("pp_credentials")),
+        ];
+        let first = token_request(transport, form).await?;
+        let field = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or_default();
+        let expires_in = field(&first, "expiresIn");
+        let refresh = field(&first, "refreshToken")
+            .as_str()
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
+        let mut probe = TokenProbe {
+            expires_in: match &expires_in {
+                serde_json::Value::String(s) => format!("a string (\"{s}\")"),
+                serde_json::Value::Number(n) => format!("a number ({n})"),
+                serde_json::Value::Null => "absent".to_owned(),
+                other => format!("unexpected: {other}"),
+            },
+            expires_in_is_string_seconds: expires_in
+                .as_str()
+                .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())),
+            refresh: None,
+            sample: redact_token_answer(first),
+        };
+        if let Some(old) = refresh {
+            let form = vec![
+                ("grant_type", Secret::new("refresh_token")),
+                ("refresh_token", Secret::new(old.clone())),
+            ];
+            probe.refresh = Some(match token_request(transport, form).await {
+                Ok(v) => Ok(field(&v, "refreshToken")
+                    .as_str()
+                    .is_some_and(|new| !new.is_empty() && new != old)),
+                Err(e) => Err(e.to_string()),
+            });
+        }
+        Ok(probe)
+    }
+
     /// Marks the token of `generation` as unusable (the server refused it), so the next
     /// [`Auth::bearer`] renews it; a newer token obtained meanwhile is kept.
     pub(crate) async fn invalidate(&self, generation: u64) {
@@ -215,4 +259,48 @@ impl Auth {
             generation,
         })
     }
+}
+
+/// What `entitle doctor` saw of the token endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenProbe {
+    /// How `expiresIn` came: "a string (\"7200\")", "a number (7200)", "absent".
+    pub expires_in: String,
+    /// As documented: a string of seconds.
+    pub expires_in_is_string_seconds: bool,
+    /// The refresh: `Ok(rotated)` when it worked, `Err(why)` when it did not.
+    pub refresh: Option<Result<bool, String>>,
+    /// The first answer, tokens redacted.
+    pub sample: serde_json::Value,
+}
+
+async fn token_request(
+    transport: &Transport,
+    form: Vec<(&'static str, Secret)>,
+) -> Result<serde_json::Value, ApiError> {
+    let req = Request {
+        method: reqwest::Method::POST,
+        path: paths::TOKEN.to_owned(),
+        query: Vec::new(),
+        body: RequestBody::Form(form),
+    };
+    Ok(transport.send_retrying(&req, None).await?.result)
+}
+
+/// A token answer with every token replaced.
+fn redact_token_answer(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        for key in [
+            "token",
+            "refreshToken",
+            "accessToken",
+            "access_token",
+            "refresh_token",
+        ] {
+            if let Some(x) = o.get_mut(key) {
+                *x = serde_json::Value::String("<redacted>".to_owned());
+            }
+        }
+    }
+    v
 }

@@ -182,6 +182,22 @@ impl Client {
         decode(req, answer)
     }
 
+    /// For `entitle doctor`: the token endpoint's behaviour (see `Auth::probe`).
+    pub(crate) async fn probe_token(&self) -> Result<super::auth::TokenProbe, ApiError> {
+        self.inner.auth.probe(&self.inner.transport).await
+    }
+
+    /// For `entitle doctor`: `req` sent once with a token the vendor never issued, to see how
+    /// it refuses one.
+    pub(crate) async fn call_with_bad_token(&self, req: &Request) -> Result<Answer, ApiError> {
+        let bad = crate::api::Secret::new("Bearer entitle-doctor-not-a-token");
+        self.inner
+            .transport
+            .send_once(req, Some(&bad), 0)
+            .await
+            .map_err(|f| f.error)
+    }
+
     pub(crate) async fn call_raw(&self, req: &Request) -> Result<Answer, ApiError> {
         let Inner {
             transport, auth, ..

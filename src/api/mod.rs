@@ -25,5 +25,6 @@ pub use credentials::{
 };
 pub use error::{ApiError, Endpoint, MappingError};
 pub use secret::Secret;
+pub(crate) use transport::Request;
 pub use transport::USER_AGENT;
 mod vendor;

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod catalog;
 pub mod completions;
 pub mod config;
+pub mod doctor;
 pub mod export;
 pub mod plan;
 pub mod sandbox;
@@ -117,6 +118,12 @@ pub enum Command {
     /// Write a manifest from what the account has today.
     #[command(after_help = "Exit codes:\n  0  written\n  1  error")]
     Export(export::ExportArgs),
+    /// Check a real account against entitle's assumptions about the API (read-only).
+    #[command(
+        long_about = doctor::LONG_ABOUT,
+        after_help = "Exit codes:\n  0  entitle can work with this account as it is\n  1  something blocks it (named in the report)"
+    )]
+    Doctor(doctor::DoctorArgs),
     /// List the account's products, plans, services and billing contacts.
     #[command(after_help = "Exit codes:\n  0  listed\n  1  error")]
     Catalog(catalog::CatalogArgs),
@@ -161,6 +168,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Show(a) => show::run(&global, a),
         Command::Export(a) => export::run(&global, a),
         Command::Catalog(a) => catalog::run(&global, a),
+        Command::Doctor(a) => doctor::run(&global, a),
         Command::Schema(a) => schema::run(&global, a),
         Command::Sandbox(a) => sandbox::run(&global, a),
         Command::Completions(a) => completions::run(&global, a),

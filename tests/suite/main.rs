@@ -12,6 +12,7 @@ mod apply_e2e;
 mod catalog_cli;
 mod cli;
 mod crash_e2e;
+mod doctor;
 mod export_e2e;
 mod plan_e2e;
 mod renewal;

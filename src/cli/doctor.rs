@@ -1,0 +1,165 @@
+//! `entitle doctor`: checks a real account against every assumption entitle makes about the
+//! vendor's API (see [`crate::doctor`]), prints what it found, and saves the raw answers,
+//! redacted, when asked. Read-only: no order, no auto-renewal.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::{Exit, GlobalArgs, NetworkArgs, config, scope};
+use crate::apply::EntryState;
+use crate::clock::Clock;
+use crate::doctor::{self, DoctorRequest, Report, Status};
+
+pub(super) const LONG_ABOUT: &str = "\
+Check a real account against every assumption entitle makes about the Partner API, read-only.
+
+Doctor asks for a token (and renews it), lists the products, reads one page of PBXs per
+product, the detail and catalog of each PBX of the given manifests (or one sample PBX per
+product), the billing contacts, the first page of orders and an auto-renew status, and sends
+two requests meant to fail (a made-up token, a made-up SN). It never sends an order or turns
+auto-renewal on; with --price it also asks the calculator for one price (which changes
+nothing), and says so first.
+
+Each assumption is reported confirmed, contradicted or unseen, with the evidence; then every
+field the vendor sent that entitle ignores and every field it expects that did not come.
+--save-samples writes the raw answers with secrets, tokens, e-mail addresses, names and
+addresses redacted: send them to us to turn into test fixtures.";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Manifests whose PBXs to read (default: one sample PBX per product).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only this PBX of the manifests (repeatable).
+    #[arg(long = "sn", value_name = "SN")]
+    pub sns: Vec<String>,
+    /// Also ask the calculator for one price (a calculation changes nothing).
+    #[arg(long)]
+    pub price: bool,
+    /// Write the raw answers, redacted, into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub save_samples: Option<PathBuf>,
+    /// The apply journal, to see whether the vendor echoes its poNumbers.
+    #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
+    pub journal: PathBuf,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
+    let color = config::use_color(global, std::io::stderr().is_terminal());
+    config::init_logging(global.verbose, color);
+    let mut req = DoctorRequest {
+        price: args.price,
+        ..DoctorRequest::default()
+    };
+    if !args.paths.is_empty() {
+        let Some(loaded) = scope::load(&args.paths, color)? else {
+            return Ok(Exit::Error);
+        };
+        req.targets = loaded
+            .pbxs
+            .iter()
+            .filter(|p| {
+                args.sns.is_empty() || args.sns.iter().any(|s| s.eq_ignore_ascii_case(&p.sn))
+            })
+            .map(|p| (p.product.value, p.sn.clone()))
+            .collect();
+    }
+    let entries = crate::apply::journal::read(&args.journal)?;
+    req.placed = crate::apply::journal::latest(&entries)
+        .into_iter()
+        .filter(|(_, e)| matches!(e.state, EntryState::Done | EntryState::Pending))
+        .map(|(po, _)| po.to_owned())
+        .collect();
+    if args.price {
+        eprintln!(
+            "doctor will ask the calculator (pricing/calculate) for one price; a calculation changes nothing"
+        );
+    }
+    let (base_url, report) = config::runtime()?.block_on(async {
+        let conn = config::connect(&args.network, Clock::system()).await?;
+        let report = doctor::run(&conn.client, &req).await;
+        anyhow::Ok((conn.client.base_url().to_owned(), report))
+    })?;
+    let mut out = std::io::stdout().lock();
+    write_report(&base_url, &report, &mut out)?;
+    if let Some(dir) = &args.save_samples {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the samples directory {}", dir.display()))?;
+        for (name, value) in &report.samples {
+            let path = dir.join(name);
+            let text = serde_json::to_string_pretty(value)?;
+            crate::atomic::write(&path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        writeln!(
+            out,
+            "\nSamples: {} written to {} (secrets, tokens, e-mail addresses, names and addresses redacted).",
+            crate::words::plural(report.samples.len(), "file", "files"),
+            dir.display()
+        )?;
+    }
+    let blockers: Vec<_> = report.blockers().collect();
+    writeln!(out)?;
+    if blockers.is_empty() {
+        writeln!(out, "OK: entitle can work with this account as it is.")?;
+        Ok(Exit::Success)
+    } else {
+        writeln!(
+            out,
+            "BLOCKED: entitle cannot work with this account until these are resolved:"
+        )?;
+        for b in blockers {
+            writeln!(out, "  - {}: {}: {}", b.topic, b.assumption, b.evidence)?;
+        }
+        Ok(Exit::Error)
+    }
+}
+
+/// The report, as text, to any writer.
+pub(crate) fn write_report(base_url: &str, r: &Report, w: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "entitle doctor: {base_url} (read-only: no order was sent, no auto-renewal turned on)"
+    )?;
+    writeln!(w)?;
+    for f in &r.findings {
+        let mark = match f.status {
+            Status::Confirmed => "confirmed   ",
+            Status::Contradicted if f.blocks => "BLOCKS      ",
+            Status::Contradicted => "contradicted",
+            Status::Unseen => "unseen      ",
+        };
+        writeln!(w, "  {mark}  {:<14} {}", f.topic, f.assumption)?;
+        writeln!(w, "  {:<12}  {:<14} {}", "", "", f.evidence)?;
+    }
+    let list = |w: &mut dyn Write,
+                title: &str,
+                m: &std::collections::BTreeMap<&str, std::collections::BTreeSet<String>>|
+     -> std::io::Result<()> {
+        writeln!(w)?;
+        if m.is_empty() {
+            return writeln!(w, "{title}: none.");
+        }
+        writeln!(w, "{title}:")?;
+        for (kind, fields) in m {
+            writeln!(
+                w,
+                "  {kind}: {}",
+                fields.iter().cloned().collect::<Vec<_>>().join(", ")
+            )?;
+        }
+        Ok(())
+    };
+    list(
+        w,
+        "Fields the vendor sent that entitle does not read",
+        &r.ignored,
+    )?;
+    list(w, "Fields entitle expects that did not come", &r.missing)?;
+    Ok(())
+}
