@@ -5,6 +5,7 @@
 
 mod support;
 
+mod api_documented;
 mod api_endpoints;
 mod api_sandbox;
 mod api_transport;

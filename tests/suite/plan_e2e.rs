@@ -3,6 +3,7 @@
 
 use crate::support::{Env, stderr, stdout};
 use indoc::indoc;
+use serde_json::Value;
 
 /// Copies the example repository into the workspace so paths in the output are relative.
 fn with_examples(env: &Env) -> &'static str {
@@ -288,4 +289,48 @@ fn same_plan_under_read_faults(kind: &str, every: u64) {
         v
     };
     assert_eq!(strip(&clean), strip(&faulty));
+}
+
+/// The examples' plan, priced, against the vendor as documented and no more: the same orders
+/// as against the obliging sandbox, every one priced with the documented calculator body.
+#[test]
+fn the_documented_only_vendor_plans_and_prices_the_examples_the_same() {
+    let bodies = |env: &Env| -> (Vec<Value>, String) {
+        let out = env.run(&[
+            "plan",
+            &Env::examples_arg(),
+            "--now",
+            &env.now(),
+            "--format",
+            "json",
+            "--price",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut orders = Vec::new();
+        for p in doc["pbxs"].as_array().unwrap() {
+            for a in p["actions"].as_array().unwrap() {
+                assert!(a.get("price_error").is_none(), "{a}");
+                if !a["order"].is_null() {
+                    assert!(a["price"]["total"].is_string(), "{a}");
+                    orders.push(a["order"].clone());
+                }
+            }
+        }
+        (orders, doc["summary"]["totals"].to_string())
+    };
+    let obliging = bodies(&Env::new());
+    let documented = Env::with(|c| c.variant = entitle::sandbox::Variant::documented_only());
+    assert_eq!(bodies(&documented), obliging);
+    let quotes: Vec<u64> = documented.get("/_sandbox/requests")["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "/pricing/openapi/purchase/v1/pricing/calculate")
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert!(
+        quotes.len() >= 4 && quotes.iter().all(|s| *s == 200),
+        "{quotes:?}"
+    );
 }

@@ -1,0 +1,126 @@
+//! The client against raw answers shaped as the vendor documents them and no more (partner-api
+//! section 8): only confirmed fields, IDs as strings, times in seconds, no `customReferenceNo`
+//! echo, pages capped at 50 and `sort` ignored. Written from the contract, not the sandbox.
+
+use crate::support::scripted::{Fixture, Reply, client};
+use entitle::model::{Id, ProductId, ServiceKind};
+use serde_json::{Value, json};
+
+const DETAIL: &str = "/product/openapi/instance_product/v1/detail";
+const CATALOG: &str = "/pricing/openapi/purchase/v1/purchase_product_info";
+const ORDERS: &str = "/order/openapi/order/v1/page";
+
+/// 2026-11-18, in epoch seconds.
+const T0_SECS: i64 = 1_795_000_000;
+
+#[tokio::test]
+async fn a_detail_of_confirmed_fields_only_says_what_it_does_not_say() {
+    let fx = Fixture::builder()
+        .on(
+            DETAIL,
+            vec![Reply::ok(json!({
+                "activationCode": "ABCD-EFGH", "activationStatus": "activated",
+                "comment": "Acme HQ", "createTime": "1739250000",
+                "currentPlan": "", "currentPlanExpireDate": ""
+            }))],
+        )
+        .start()
+        .await;
+    let c = client(&fx.base_url);
+    let o = c.instance(ProductId(12), "3651D3296882").await.unwrap();
+    assert_eq!(
+        o.unreported,
+        [
+            "planId",
+            "extensionCount",
+            "concurrentCallCount",
+            "recordingMinutes",
+            "serviceList"
+        ]
+    );
+    assert_eq!(
+        (o.sn.as_str(), o.comment.as_str()),
+        ("3651D3296882", "Acme HQ")
+    );
+}
+
+#[tokio::test]
+async fn a_catalog_of_confirmed_fields_with_string_ids_is_completed_from_the_facts_table() {
+    let fx = Fixture::builder()
+        .on(
+            CATALOG,
+            vec![Reply::ok(json!({
+                "offeringId": "3049000000000000001", "productId": "12",
+                "planList": [
+                    {"planId": "3049040650094403584", "planName": "Enterprise Plan",
+                     "pricingId": "3049040650094403585", "purchaseType": "purchase"}],
+                "serviceList": [
+                    {"serviceId": "3049060579827040256", "serviceName": "Extension Expansion",
+                     "pricingId": "3049060579827040257", "purchaseType": "purchase"},
+                    {"serviceId": "3115983610256539648", "serviceName": "Hotel PMS Integration",
+                     "pricingId": "3115983610256539649", "purchaseType": "purchase"},
+                    {"serviceId": "1", "serviceName": "Something Else", "purchaseType": "purchase"}]
+            }))],
+        )
+        .start()
+        .await;
+    let c = client(&fx.base_url);
+    let cat = c.catalog(ProductId(12), None).await.unwrap();
+    assert_eq!(cat.plans[0].id, Id(3049040650094403584));
+    assert_eq!(cat.plans[0].tier, 2);
+    assert!(cat.plans[0].cycles.is_empty());
+    assert_eq!(cat.plans[0].pricing_id, Some(Id(3049040650094403585)));
+    let kinds: Vec<ServiceKind> = cat.services.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ServiceKind::Extensions,
+            ServiceKind::Feature,
+            ServiceKind::Unknown
+        ]
+    );
+    assert_eq!(cat.services[2].pricing_id, None);
+}
+
+/// An order as documented: string IDs, time in seconds, no echo.
+fn order(n: i64) -> Value {
+    json!({"id": format!("32062710469340{n:05}"), "orderNo": format!("UO{n}"),
+           "orderStatus": "succeed", "createTime": T0_SECS + n, "currencyCode": "USD",
+           "productId": "12", "productNo": "3651D3296882", "operationType": "purchase_service",
+           "totalAmount": "10.00"})
+}
+
+#[tokio::test]
+async fn orders_come_oldest_first_in_pages_of_50_with_times_in_seconds() {
+    // 120 orders, oldest first whatever `sort` asks, 50 to a page.
+    let fx = Fixture::builder()
+        .on_fn(ORDERS, |req, _| {
+            let page_no: i64 = req
+                .query_pairs()
+                .iter()
+                .find(|(k, _)| k == "pageNo")
+                .unwrap()
+                .1
+                .parse()
+                .unwrap();
+            let start = (page_no - 1) * 50;
+            let results: Vec<Value> = (start..(start + 50).min(120)).map(order).collect();
+            Reply::ok(
+                json!({"count": results.len(), "pageNo": page_no, "pageSize": 50,
+                             "results": results, "total": 120, "totalPage": 3}),
+            )
+        })
+        .start()
+        .await;
+    let c = client(&fx.base_url);
+    // The 20 newest are on the last page of an oldest-first list: still found.
+    let since_ms = (T0_SECS + 100) * 1000;
+    let recent = c.recent_orders(since_ms).await.unwrap();
+    assert_eq!(recent.len(), 20);
+    assert!(
+        recent
+            .iter()
+            .all(|o| o.created_ms >= since_ms && o.reference.is_none())
+    );
+    assert_eq!(fx.requests_to(ORDERS).len(), 3);
+}
