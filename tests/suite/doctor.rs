@@ -173,3 +173,27 @@ fn wrong_credentials_block_with_exit_1() {
         stdout(&out)
     );
 }
+
+/// Every vendor the sandbox can play: doctor passes (exit 0) and writes nothing.
+#[test]
+fn doctor_passes_against_every_vendor_variant() {
+    let mut variants = Vec::new();
+    for bits in 0..64u32 {
+        let on = |b: u32| bits & (1 << b) != 0;
+        variants.push(serde_json::json!({
+            "echoReference": !on(0), "timesInSeconds": on(1), "ignoreSort": on(2),
+            "listLagMs": if on(3) { 60_000 } else { 0 },
+            "effectLagMs": if on(4) { 60_000 } else { 0 },
+            "minimalCatalog": on(5), "pageCap": if on(5) { 50 } else { 0 },
+        }));
+    }
+    for v in variants {
+        let env = Env::new();
+        env.faults(v.clone());
+        let out = env.run(&["doctor", "--price"]);
+        assert_eq!(out.status.code(), Some(0), "{v}\n{}", stdout(&out));
+        for w in WRITES {
+            assert_eq!(env.count(w), 0, "{v}");
+        }
+    }
+}
