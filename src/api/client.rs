@@ -26,7 +26,8 @@ pub struct ClientConfig {
     pub credentials: Credentials,
     /// Requests in flight at once, across all tasks sharing the client (at least 1).
     pub concurrency: usize,
-    /// Requests per second across all tasks; 0 disables the client-side limit.
+    /// A hard ceiling of requests per second across all tasks; 0: none (the client paces
+    /// itself only when the vendor throttles, see `ratelimit`).
     pub rate_per_sec: f64,
     /// Whole-request timeout (sending, waiting, reading the body).
     pub timeout: Duration,
@@ -38,7 +39,7 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     pub const DEFAULT_CONCURRENCY: usize = 8;
-    pub const DEFAULT_RATE_PER_SEC: f64 = 20.0;
+    pub const DEFAULT_RATE_PER_SEC: f64 = 0.0;
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_MAX_RETRIES: u32 = 4;

@@ -276,15 +276,16 @@ impl Transport {
                 "api request failed"
             ),
         }
-        if let Err(f) = &outcome
-            && f.error.is_rate_limited()
-        {
-            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-            self.limiter.pause(
-                f.retry_after
-                    .unwrap_or(DEFAULT_THROTTLE_PAUSE)
-                    .min(MAX_RETRY_AFTER),
-            );
+        match &outcome {
+            Err(f) if f.error.is_rate_limited() || f.error.status() == Some(503) => {
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                self.limiter.on_throttle(
+                    f.retry_after
+                        .unwrap_or(DEFAULT_THROTTLE_PAUSE)
+                        .min(MAX_RETRY_AFTER),
+                );
+            }
+            _ => self.limiter.on_success(),
         }
         outcome
     }

@@ -4,7 +4,8 @@
 //!
 //! Environment read here besides clap's own:
 //! - `ENTITLE_CLIENT_ID` / `ENTITLE_CLIENT_SECRET` / `ENTITLE_CREDENTIALS_FILE` (credentials);
-//! - `ENTITLE_RATE_LIMIT`: client-side requests per second (default 20; 0 = no limit);
+//! - `ENTITLE_RATE_LIMIT`: a hard ceiling of requests per second (default none: the client
+//!   paces itself only when the vendor answers 429 or 503);
 //! - `ENTITLE_TIMEOUT`: whole-request timeout in seconds (default 30);
 //! - `NO_COLOR`, `TERM=dumb` (colour), `RUST_LOG` (overrides `-v`).
 
@@ -146,8 +147,6 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
         format!("http://{}", running.addr),
         Credentials::new(client_id, client_secret),
     );
-    // The sandbox is in-process: no need to pace requests unless asked to.
-    cfg.rate_per_sec = 0.0;
     apply_tuning(&mut cfg, parallelism, |k| std::env::var(k).ok())?;
     let client = Client::new(cfg)?;
     Ok(Connection {

@@ -28,7 +28,8 @@ Admin endpoints (no auth, not part of the vendor API):
                                      tokenLifetimeSecs; and how the vendor behaves:
                                      commitDelayMs, listLagMs, effectLagMs, echoReference,
                                      timesInSeconds, ignoreSort, pageCap, minimalCatalog,
-                                     documentedOnly (all of the documented-only vendor)
+                                     documentedOnly (all of the documented-only vendor),
+                                     rateLimit (requests per second; beyond, 429)
   POST /_sandbox/release             every held order save goes on
   POST /_sandbox/advance             {\"ms\": N}: the sandbox's time moves N ms forward
   POST /_sandbox/orders/{orderNo}/pay  a pending order succeeds and takes effect
@@ -117,6 +118,14 @@ pub struct SandboxArgs {
     /// The catalog has only the confirmed fields: no kind, tier, requiresPlanIds, billingCycles.
     #[arg(long, help_heading = "Vendor behaviour")]
     pub minimal_catalog: bool,
+    /// Answer at most R requests per second; beyond, 429 with Retry-After (0: no limit).
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 0,
+        help_heading = "Vendor behaviour"
+    )]
+    pub rate_limit: u32,
     /// The vendor as documented and no more: --minimal-catalog, --page-cap 50, --ignore-sort,
     /// --no-reference-echo and --times-in-seconds together.
     #[arg(long, help_heading = "Vendor behaviour")]
@@ -150,6 +159,7 @@ fn variant(args: &SandboxArgs) -> Variant {
             base.page_cap
         },
         minimal_catalog: base.minimal_catalog || args.minimal_catalog,
+        rate_limit: args.rate_limit,
     }
 }
 

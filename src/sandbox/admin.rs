@@ -282,6 +282,9 @@ impl FaultPatch {
             inner.tokens.access_lifetime = d;
         }
         if let Some(v) = self.variant {
+            if v.rate_limit != inner.variant.rate_limit {
+                inner.bucket = (f64::from(v.rate_limit), tokio::time::Instant::now());
+            }
             inner.variant = v;
         }
     }

@@ -60,6 +60,8 @@ pub(super) struct Inner {
     /// Effects of succeeded orders that do not show on their PBX yet (`effectLagMs`), with
     /// when they do. Kept in memory only: a restarted sandbox applies none of them.
     pub deferred: Vec<(i64, Checked)>,
+    /// The `rateLimit` bucket: tokens left, and when it was last filled.
+    pub bucket: (f64, tokio::time::Instant),
     ids: fastrand::Rng,
     id_key: u64,
 }
@@ -111,6 +113,7 @@ impl App {
                 log: RequestLog::default(),
                 variant,
                 deferred: Vec::new(),
+                bucket: (f64::from(variant.rate_limit), tokio::time::Instant::now()),
                 ids: fastrand::Rng::new(),
                 id_key: fastrand::u64(..),
             }),
@@ -194,6 +197,27 @@ impl App {
     /// "Today" for effects and expiry.
     pub(super) fn today(&self) -> Date {
         Date::from_days(self.now_ms().div_euclid(86_400_000))
+    }
+
+    /// Takes one request from the `rateLimit` bucket (one second's worth, refilled
+    /// continuously); `false` when the vendor would answer 429.
+    pub(super) fn admit(&self) -> bool {
+        let mut inner = self.lock();
+        let rate = f64::from(inner.variant.rate_limit);
+        if rate <= 0.0 {
+            return true;
+        }
+        let now = tokio::time::Instant::now();
+        let (tokens, last) = inner.bucket;
+        let tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(rate);
+        if tokens >= 1.0 {
+            inner.bucket = (tokens - 1.0, now);
+            true
+        } else {
+            inner.bucket = (tokens, now);
+            *inner.faults.served.entry("rate_limit").or_default() += 1;
+            false
+        }
     }
 
     /// Applies the deferred effects whose time has come. Returns whether any did.

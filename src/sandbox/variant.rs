@@ -31,6 +31,8 @@ pub struct Variant {
     /// The catalog (L4) has only the confirmed fields: no `kind`, `tier`, `requiresPlanIds` or
     /// `billingCycles`.
     pub minimal_catalog: bool,
+    /// Requests per second answered; beyond, 429 with `Retry-After` (0: no limit).
+    pub rate_limit: u32,
 }
 
 impl Default for Variant {
@@ -44,12 +46,13 @@ impl Default for Variant {
             ignore_sort: false,
             page_cap: 0,
             minimal_catalog: false,
+            rate_limit: 0,
         }
     }
 }
 
 /// The admin switches' names, for messages.
-pub(super) const SWITCHES: &str = "commitDelayMs, listLagMs, effectLagMs, echoReference, timesInSeconds, ignoreSort, pageCap, minimalCatalog, documentedOnly";
+pub(super) const SWITCHES: &str = "commitDelayMs, listLagMs, effectLagMs, echoReference, timesInSeconds, ignoreSort, pageCap, minimalCatalog, documentedOnly, rateLimit";
 
 impl Variant {
     /// The vendor as documented and no more (partner-api section 8): a catalog of confirmed
@@ -90,6 +93,7 @@ impl Variant {
             "ignoreSort": self.ignore_sort,
             "pageCap": self.page_cap,
             "minimalCatalog": self.minimal_catalog,
+            "rateLimit": self.rate_limit,
         })
     }
 
@@ -113,6 +117,7 @@ impl Variant {
             "ignoreSort",
             "pageCap",
             "minimalCatalog",
+            "rateLimit",
         ] {
             let Some(value) = patch.remove(key) else {
                 continue;
@@ -136,6 +141,7 @@ impl Variant {
                 "timesInSeconds" => v.times_in_seconds = flag()?,
                 "ignoreSort" => v.ignore_sort = flag()?,
                 "pageCap" => v.page_cap = ms()?.unsigned_abs(),
+                "rateLimit" => v.rate_limit = u32::try_from(ms()?).unwrap_or(u32::MAX),
                 _ => v.minimal_catalog = flag()?,
             }
         }

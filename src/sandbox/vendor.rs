@@ -112,7 +112,13 @@ pub(super) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
     if !latency.is_zero() {
         app.sleep(latency).await;
     }
-    let reply = dispatch(&app, &method, &path, &query, req).await;
+    let reply = if app.admit() {
+        dispatch(&app, &method, &path, &query, req).await
+    } else {
+        Reply::RateLimited {
+            retry_after_secs: 1,
+        }
+    };
     let (status, response) = match reply {
         Reply::Ok(v) => (200, envelope::success(&request_id, v)),
         Reply::Err(e) => (e.status.as_u16(), envelope::failure(&request_id, &e)),
