@@ -312,12 +312,17 @@ const RESEND_GUARD_MS: i64 = 86_400_000;
 
 /// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
 /// `interrupt` is triggered from outside (Ctrl-C): no new order starts once it is.
+///
+/// `read_at_ms` is when the plan's PBXs were last read (the observation, or the saved plan's
+/// check): read longer ago than [`apply::REREAD_AFTER_MS`], each is read again before its
+/// first order.
 pub(crate) async fn apply_plan(
     client: &Client,
     workspace: Workspace,
     plan: &Plan,
     parallelism: usize,
     settle_ms: i64,
+    read_at_ms: i64,
     interrupt: Arc<Interrupt>,
 ) -> Result<ApplyReport, JournalError> {
     let Workspace { _lock, mut journal } = workspace;
@@ -340,7 +345,12 @@ pub(crate) async fn apply_plan(
             (po.to_owned(), what)
         })
         .collect();
-    let guard = apply::Guard { settle_ms, sent };
+    let reread = journal.now_ms() - read_at_ms > apply::REREAD_AFTER_MS;
+    let guard = apply::Guard {
+        settle_ms,
+        sent,
+        reread,
+    };
     journal.append(&Entry {
         at_ms: journal.now_ms(),
         plan_id: plan.plan_id.clone(),

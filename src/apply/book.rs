@@ -2,10 +2,12 @@
 //! PBX's first order, apply looks for orders placed on it since the plan's observation that the
 //! plan did not see — someone else acted, and the PBX is skipped.
 //!
-//! One read of the list serves many PBXs: the book keeps the last read for [`MAX_AGE`] and
-//! concurrent callers share one refresh, so a fleet costs one list read per couple of seconds,
-//! not one per order. Our own orders need no invalidation: each PBX is checked before its
-//! first order, so none of this run's orders can be on a PBX still to be checked.
+//! One read of the list serves many PBXs. The book keeps what it read and refreshes it when
+//! it is older than [`MAX_AGE`], or — so that a run slowed down by its own orders does not
+//! check against an old list — when this run placed an order since, but not more often than
+//! every [`MIN_AGE`]. Concurrent callers share one refresh. A refresh reads only the orders
+//! created since the newest one already known (by the vendor's own clock, less
+//! [`OVERLAP_MS`]), so its cost grows with the orders placed meanwhile, not with the run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,12 +20,27 @@ use crate::model::Order;
 
 /// How long one read of the order list is trusted.
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(2);
+/// The shortest time between two reads, however many orders this run places.
+pub(crate) const MIN_AGE: Duration = Duration::from_millis(100);
+/// Orders created this long before the newest known one are read again: commits that land
+/// out of order.
+const OVERLAP_MS: i64 = 2_000;
+
+#[derive(Default)]
+struct Read {
+    at: Option<Instant>,
+    orders: Arc<Vec<Order>>,
+    /// `createTime` of the newest order read (the vendor's clock).
+    newest_ms: Option<i64>,
+    /// This run placed an order since the last read.
+    own_since: bool,
+}
 
 /// A cached read of the order list since a point in time.
 pub(crate) struct OrderBook<V> {
     vendor: V,
     since_ms: i64,
-    last: Mutex<Option<(Instant, Arc<Vec<Order>>)>>,
+    last: Mutex<Read>,
 }
 
 impl<V: Vendor> OrderBook<V> {
@@ -32,20 +49,40 @@ impl<V: Vendor> OrderBook<V> {
         OrderBook {
             vendor,
             since_ms,
-            last: Mutex::new(None),
+            last: Mutex::new(Read::default()),
         }
     }
 
-    /// The orders, read at most [`MAX_AGE`] ago.
+    /// This run placed (or tried to place) an order: the next check reads the list again.
+    pub(crate) async fn placed(&self) {
+        self.last.lock().await.own_since = true;
+    }
+
+    /// The orders, read recently enough.
     pub(crate) async fn orders(&self) -> Result<Arc<Vec<Order>>, V::Error> {
         let mut last = self.last.lock().await;
-        if let Some((at, orders)) = last.as_ref()
-            && at.elapsed() < MAX_AGE
-        {
-            return Ok(orders.clone());
+        if let Some(at) = last.at {
+            let age = at.elapsed();
+            if age < MAX_AGE && !(last.own_since && age >= MIN_AGE) {
+                return Ok(last.orders.clone());
+            }
         }
-        let orders = Arc::new(self.vendor.recent_orders(self.since_ms).await?);
-        *last = Some((Instant::now(), orders.clone()));
-        Ok(orders)
+        let since = last
+            .newest_ms
+            .map_or(self.since_ms, |n| (n - OVERLAP_MS).max(self.since_ms));
+        let started = Instant::now();
+        let fresh = self.vendor.recent_orders(since).await?;
+        let mut all: Vec<Order> = last.orders.as_ref().clone();
+        for o in fresh {
+            match all.iter_mut().find(|x| x.order_no == o.order_no) {
+                Some(known) => *known = o,
+                None => all.push(o),
+            }
+        }
+        last.newest_ms = all.iter().map(|o| o.created_ms).max();
+        last.orders = Arc::new(all);
+        last.at = Some(started);
+        last.own_since = false;
+        Ok(last.orders.clone())
     }
 }

@@ -222,7 +222,15 @@ pub(crate) struct Guard {
     /// poNumbers the journal holds as sent (placed, pending, or of unknown outcome), with what
     /// became of them: such an order is never sent again.
     pub sent: BTreeMap<String, String>,
+    /// Whether a PBX is read again just before its first order: when its state was read
+    /// longer ago than [`REREAD_AFTER_MS`] (a confirmation prompt, an old saved plan).
+    pub reread: bool,
 }
+
+/// A PBX read longer ago than this is read again just before its first order: 30 seconds.
+/// Within it, the order list (checked before each PBX's first order) already shows whoever
+/// acted since, so a second read of every PBX would only double the requests.
+pub(crate) const REREAD_AFTER_MS: i64 = 30_000;
 
 /// Places the plan's orders. `interrupt` is triggered from outside (Ctrl-C): no new order starts
 /// once it is; the ones in flight finish and are journaled.
@@ -350,18 +358,22 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
     if let Some(why) = acted_on(p, book, guard).await {
         return skip_all(p, &why);
     }
-    // Someone else (another workspace, the portal) may have changed it since the plan.
-    match vendor.instance(p.product, &p.sn).await {
-        Ok(now) if fingerprint(&now) != p.fingerprint => {
-            let what = moved(&p.observed, &now).join("; ");
-            return skip_all(
-                p,
-                &format!("changed since the plan ({what}); nothing sent, re-run `entitle plan`"),
-            );
-        }
-        Ok(_) => {}
-        Err(e) => {
-            return skip_all(p, &format!("could not re-read it before ordering: {e}"));
+    // Someone else (another workspace, the portal) may have changed it since it was read.
+    if guard.reread {
+        match vendor.instance(p.product, &p.sn).await {
+            Ok(now) if fingerprint(&now) != p.fingerprint => {
+                let what = moved(&p.observed, &now).join("; ");
+                return skip_all(
+                    p,
+                    &format!(
+                        "changed since the plan ({what}); nothing sent, re-run `entitle plan`"
+                    ),
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return skip_all(p, &format!("could not re-read it before ordering: {e}"));
+            }
         }
     }
 
@@ -409,7 +421,9 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                     blocked = Some("the journal could not be written".into());
                     continue;
                 }
-                let (outcome, order_no, status, message) = match vendor.save_order(body).await {
+                let sent = vendor.save_order(body).await;
+                book.placed().await;
+                let (outcome, order_no, status, message) = match sent {
                     SendOutcome::Placed { order_no, status } => {
                         let outcome = match &status {
                             OrderStatus::Succeed => Outcome::Done,

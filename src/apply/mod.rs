@@ -10,7 +10,9 @@ mod resolve;
 
 use std::future::Future;
 
-pub(crate) use execute::{ApplyReport, Guard, Interrupt, Outcome, execute, stale_pbxs};
+pub(crate) use execute::{
+    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, execute, stale_pbxs,
+};
 pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
 pub(crate) use lock::{LockError, WorkspaceLock};
 pub(crate) use resolve::{Resolution, ResolveError, resolve_leftovers};

@@ -189,6 +189,7 @@ async fn run(f: &Fake, p: &Plan) -> ApplyReport {
         Arc::new(Interrupt::default()),
         Guard {
             settle_ms: SETTLE,
+            reread: true,
             ..Guard::default()
         },
     )

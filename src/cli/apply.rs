@@ -72,7 +72,9 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         bail!("refusing to place orders without a terminal to confirm on; pass --auto-approve");
     }
     let text = args.format != Format::Json;
-    let price = args.scope.wants_price(text);
+    // Prices cost a request per distinct order: asked for, or shown with the total before a
+    // confirmation; an unattended apply does not need them.
+    let price = args.scope.price || (!args.auto_approve && args.scope.wants_price(text));
 
     // Before anything else, so two applies in this workspace can never interleave.
     let clock = args.scope.clock();
@@ -106,6 +108,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         let settle_ms = args.scope.settle_ms()?;
         let leftovers = scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?;
 
+        // When the plan's PBXs were last read: its observation, or the saved plan's check.
+        let read_at_ms;
         let plan: Plan = match &source {
             Source::Saved(path) => {
                 let plan = match super::show::read_plan(path) {
@@ -134,7 +138,10 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 match pipeline::check_saved(&conn.client, &workspace, &plan, args.network.parallelism)
                     .await?
                 {
-                    SavedCheck::Fresh => plan,
+                    SavedCheck::Fresh => {
+                        read_at_ms = clock.now_ms();
+                        plan
+                    }
                     SavedCheck::AlreadyApplied { journal } => {
                         eprintln!(
                             "error: refusing to replay plan {}: it was applied before (it is in {}); plans apply once: run `entitle plan -o` again",
@@ -175,6 +182,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 let Some(plan) = planned else {
                     return Ok(Exit::Error);
                 };
+                read_at_ms = plan.observed_at_ms;
                 plan
             }
         };
@@ -242,6 +250,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             &plan,
             args.network.parallelism,
             settle_ms,
+            read_at_ms,
             interrupt,
         )
         .await?;

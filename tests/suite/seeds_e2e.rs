@@ -54,7 +54,7 @@ fn scenario_on(documented_only: bool, seed: &str, pbxs: &str, sn: &str, operatio
     assert_eq!(doc["pbxs"][0]["sn"], sn);
 
     // Priced (the default for text): the documented calculator body, every quote accepted.
-    let apply = env.run(&["apply", m, "--now", &env.now(), "--auto-approve"]);
+    let apply = env.run(&["apply", m, "--now", &env.now(), "--auto-approve", "--price"]);
     assert_eq!(
         apply.status.code(),
         Some(0),
