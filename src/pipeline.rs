@@ -124,6 +124,7 @@ pub(crate) async fn make_plan(
     client: &Client,
     req: PlanRequest<'_>,
     progress: &dyn Progress,
+    pricing: &dyn Progress,
 ) -> Result<Planned, ObserveError<ApiError>> {
     let today = req.clock.today();
     let settings = Settings {
@@ -150,7 +151,7 @@ pub(crate) async fn make_plan(
         Err(errors) => return Ok(Planned::Refused(diagnostics(errors))),
     };
     let warnings = if req.price {
-        price(client, &mut plan).await
+        price(client, &mut plan, pricing).await
     } else {
         Vec::new()
     };
@@ -185,7 +186,11 @@ fn diagnostics(errors: PlanErrors) -> Diagnostics {
 /// documented body (lines priced by the catalog's `pricingId`); identical bodies are asked
 /// once. An order without a price keeps the reason on its action (`price_error`) and in the
 /// returned warnings: the plan stands, and its total says what it leaves out.
-pub(crate) async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
+pub(crate) async fn price(
+    client: &Client,
+    plan: &mut Plan,
+    progress: &dyn Progress,
+) -> Vec<String> {
     let mut catalogs = crate::plan::Catalogs::from_recorded(&plan.catalogs);
     // A plan that needed no catalog (a renewal) still needs one for its pricing IDs: read,
     // once per product and SN, only for pricing (the plan's own inputs are unchanged).
@@ -236,6 +241,7 @@ pub(crate) async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
             }
         }
     }
+    progress.start(requests.len() as u64);
     let mut tasks = tokio::task::JoinSet::new();
     for (n, (request, _)) in requests.iter().enumerate() {
         let client = client.clone();
@@ -243,6 +249,7 @@ pub(crate) async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
         tasks.spawn(async move { (n, client.price(&request).await) });
     }
     while let Some(joined) = tasks.join_next().await {
+        progress.advance();
         let Ok((n, answer)) = joined else { continue };
         for &(i, j) in &requests[n].1 {
             match &answer {
@@ -251,6 +258,7 @@ pub(crate) async fn price(client: &Client, plan: &mut Plan) -> Vec<String> {
             }
         }
     }
+    progress.finish();
     failed.sort();
     failed
         .into_iter()
@@ -305,6 +313,17 @@ pub(crate) async fn check_saved(
     })
 }
 
+/// How an apply runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ApplySettings {
+    /// PBXs ordered for at once.
+    pub parallelism: usize,
+    /// See `--settle-period`.
+    pub settle_ms: i64,
+    /// When the plan's PBXs were last read (epoch ms).
+    pub read_at_ms: i64,
+}
+
 /// How long the journal's record of a sent order keeps the same order from being sent again
 /// by a plan made before its effect showed (beyond the settle period, for a vendor slower than
 /// that).
@@ -320,11 +339,15 @@ pub(crate) async fn apply_plan(
     client: &Client,
     workspace: Workspace,
     plan: &Plan,
-    parallelism: usize,
-    settle_ms: i64,
-    read_at_ms: i64,
+    how: ApplySettings,
     interrupt: Arc<Interrupt>,
+    progress: &dyn Progress,
 ) -> Result<ApplyReport, JournalError> {
+    let ApplySettings {
+        parallelism,
+        settle_ms,
+        read_at_ms,
+    } = how;
     let Workspace { _lock, mut journal } = workspace;
     let entries = apply::journal::read(journal.path())?;
     let recent = journal.now_ms() - RESEND_GUARD_MS.max(settle_ms);
@@ -364,5 +387,14 @@ pub(crate) async fn apply_plan(
         fingerprint: None,
     })?;
     let journal = Arc::new(Mutex::new(journal));
-    Ok(apply::execute(client, plan, journal, parallelism, interrupt, guard).await)
+    Ok(apply::execute(
+        client,
+        plan,
+        journal,
+        parallelism,
+        interrupt,
+        guard,
+        progress,
+    )
+    .await)
 }

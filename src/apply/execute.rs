@@ -241,6 +241,7 @@ pub(crate) async fn execute<V: Vendor>(
     parallelism: usize,
     interrupt: Arc<Interrupt>,
     guard: Guard,
+    progress: &dyn crate::observe::Progress,
 ) -> ApplyReport {
     let clock = journal.lock().unwrap_or_else(|p| p.into_inner()).clock();
     let book = Arc::new(OrderBook::new(
@@ -261,6 +262,7 @@ pub(crate) async fn execute<V: Vendor>(
         .map(|(i, _)| i)
         .collect();
     fastrand::shuffle(&mut order);
+    progress.start(order.len() as u64);
     for i in order {
         let p = plan.pbxs[i].clone();
         let vendor = vendor.clone();
@@ -284,10 +286,12 @@ pub(crate) async fn execute<V: Vendor>(
         });
     }
     while let Some(joined) = tasks.join_next().await {
+        progress.advance();
         if let Ok((i, reports)) = joined {
             by_pbx.insert(i, reports);
         }
     }
+    progress.finish();
     ApplyReport {
         format_version: crate::plan::FORMAT_VERSION.to_owned(),
         plan_id: plan.plan_id.clone(),

@@ -192,6 +192,7 @@ async fn run(f: &Fake, p: &Plan) -> ApplyReport {
             reread: true,
             ..Guard::default()
         },
+        &crate::observe::Silent,
     )
     .await
 }

@@ -176,6 +176,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                         leftovers,
                         price,
                         color: color_err,
+                        quiet: global.quiet,
                     },
                 )
                 .await?;
@@ -248,10 +249,13 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             &conn.client,
             workspace,
             &plan,
-            args.network.parallelism,
-            settle_ms,
-            read_at_ms,
+            pipeline::ApplySettings {
+                parallelism: args.network.parallelism,
+                settle_ms,
+                read_at_ms,
+            },
             interrupt,
+            super::progress::display(super::progress::ORDERING, global.quiet).as_ref(),
         )
         .await?;
         watcher.abort();

@@ -10,6 +10,7 @@ pub mod config;
 pub mod doctor;
 pub mod export;
 pub mod plan;
+mod progress;
 pub mod sandbox;
 pub mod schema;
 mod scope;
@@ -59,6 +60,9 @@ pub struct GlobalArgs {
     /// Log requests and decisions to stderr (-vv for more); secrets are always redacted.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// No progress display (bars on a terminal, a line every 10 s otherwise).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 /// Where the Partner API is, and how hard to use it: only the commands that use the network

@@ -94,6 +94,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
                 leftovers,
                 price,
                 color: color_err,
+                quiet: global.quiet,
             },
         )
         .await

@@ -1,7 +1,6 @@
 //! What `plan` and `apply` share: which PBXs are in scope (paths, `--sn`, `--selector`), the
 //! clock, and the printing around the library's plan pipeline ([`crate::pipeline`]).
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -12,7 +11,6 @@ use crate::apply::Resolution;
 use crate::clock::Timestamp;
 use crate::clock::{Clock, Now};
 use crate::manifest::{self, DesiredPbx, LoadedManifests};
-use crate::observe::{self, Progress};
 use crate::pipeline::{self, PlanRequest, Planned, Workspace};
 use crate::plan::{Plan, Selection};
 
@@ -167,34 +165,6 @@ pub(super) fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<V
     Ok(chosen)
 }
 
-/// A progress bar on stderr for long reads when stderr is a terminal.
-struct Bar(indicatif::ProgressBar);
-
-impl Progress for Bar {
-    fn start(&self, total: u64) {
-        self.0.set_length(total);
-    }
-    fn advance(&self) {
-        self.0.inc(1);
-    }
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
-}
-
-fn progress(count: usize) -> Box<dyn Progress> {
-    if count >= 20 && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(count as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("reading {pos}/{len} PBXs {wide_bar} {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Box::new(Bar(bar))
-    } else {
-        Box::new(observe::Silent)
-    }
-}
-
 /// Resolves leftovers of earlier applies (orders of unknown outcome) and says what it found.
 pub(super) async fn resolve_leftovers(
     conn: &Connection,
@@ -237,6 +207,8 @@ pub(super) struct PlanInputs<'a> {
     pub leftovers: Resolution,
     pub price: bool,
     pub color: bool,
+    /// No progress display.
+    pub quiet: bool,
 }
 
 /// Runs the plan pipeline for the selected PBXs; prints plan errors (with their places) and
@@ -248,7 +220,8 @@ pub(super) async fn make_plan(
     parallelism: usize,
     inputs: PlanInputs<'_>,
 ) -> anyhow::Result<Option<Plan>> {
-    let bar = progress(inputs.desired.len());
+    let reading = super::progress::display(super::progress::READING, inputs.quiet);
+    let pricing = super::progress::display(super::progress::PRICING, inputs.quiet);
     let planned = pipeline::make_plan(
         &conn.client,
         PlanRequest {
@@ -270,7 +243,8 @@ pub(super) async fn make_plan(
             leftovers: inputs.leftovers,
             price: inputs.price,
         },
-        bar.as_ref(),
+        reading.as_ref(),
+        pricing.as_ref(),
     )
     .await?;
     match planned {
