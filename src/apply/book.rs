@@ -2,17 +2,17 @@
 //! PBX's first order, apply looks for orders placed on it since the plan's observation that the
 //! plan did not see — someone else acted, and the PBX is skipped.
 //!
-//! One read of the list serves many PBXs. The book keeps what it read and refreshes it when
-//! it is older than [`MAX_AGE`], or — so that a run slowed down by its own orders does not
-//! check against an old list — when this run placed an order since, but not more often than
-//! every [`MIN_AGE`]. Concurrent callers share one refresh. A refresh reads only the orders
-//! created since the newest one already known (by the vendor's own clock, less
-//! [`OVERLAP_MS`]), so its cost grows with the orders placed meanwhile, not with the run.
+//! One read of the list serves many PBXs. The book keeps what it read and reads again when the
+//! read is older than [`MAX_AGE`], or older than [`MIN_AGE`] once this run has placed an order
+//! since (so a run slowed down by its own orders never checks against an old list). The task
+//! that finds the book stale reads it and waits for the answer; tasks arriving meanwhile use
+//! the last read rather than queue behind it. A read asks only for orders created since the
+//! newest one already known (by the vendor's own clock, less [`OVERLAP_MS`]), so its cost
+//! grows with the orders placed meanwhile, not with the run.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::Vendor;
@@ -20,7 +20,7 @@ use crate::model::Order;
 
 /// How long one read of the order list is trusted.
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(2);
-/// The shortest time between two reads, however many orders this run places.
+/// How old a read may be once this run has placed an order since.
 pub(crate) const MIN_AGE: Duration = Duration::from_millis(100);
 /// Orders created this long before the newest known one are read again: commits that land
 /// out of order.
@@ -34,6 +34,8 @@ struct Read {
     newest_ms: Option<i64>,
     /// This run placed an order since the last read.
     own_since: bool,
+    /// A read is under way.
+    reading: bool,
 }
 
 /// A cached read of the order list since a point in time.
@@ -41,6 +43,8 @@ pub(crate) struct OrderBook<V> {
     vendor: V,
     since_ms: i64,
     last: Mutex<Read>,
+    /// Serializes the very first read: before it there is nothing to fall back on.
+    first: tokio::sync::Mutex<()>,
 }
 
 impl<V: Vendor> OrderBook<V> {
@@ -50,39 +54,70 @@ impl<V: Vendor> OrderBook<V> {
             vendor,
             since_ms,
             last: Mutex::new(Read::default()),
+            first: tokio::sync::Mutex::new(()),
         }
     }
 
+    fn lock(&self) -> MutexGuard<'_, Read> {
+        self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// This run placed (or tried to place) an order: the next check reads the list again.
-    pub(crate) async fn placed(&self) {
-        self.last.lock().await.own_since = true;
+    pub(crate) fn placed(&self) {
+        self.lock().own_since = true;
     }
 
     /// The orders, read recently enough.
     pub(crate) async fn orders(&self) -> Result<Arc<Vec<Order>>, V::Error> {
-        let mut last = self.last.lock().await;
-        if let Some(at) = last.at {
-            let age = at.elapsed();
-            if age < MAX_AGE && !(last.own_since && age >= MIN_AGE) {
+        if self.lock().at.is_none() {
+            let _first = self.first.lock().await;
+            if self.lock().at.is_none() {
+                return self.read().await;
+            }
+        }
+        {
+            let last = self.lock();
+            let age = last.at.map_or(MAX_AGE, |at| at.elapsed());
+            let stale = age >= MAX_AGE || (last.own_since && age >= MIN_AGE);
+            if !stale || last.reading {
                 return Ok(last.orders.clone());
             }
         }
-        let since = last
-            .newest_ms
-            .map_or(self.since_ms, |n| (n - OVERLAP_MS).max(self.since_ms));
+        self.read().await
+    }
+
+    /// Reads the orders created since the newest known one and merges them in.
+    async fn read(&self) -> Result<Arc<Vec<Order>>, V::Error> {
+        let since = {
+            let mut last = self.lock();
+            last.reading = true;
+            last.own_since = false;
+            last.newest_ms
+                .map_or(self.since_ms, |n| (n - OVERLAP_MS).max(self.since_ms))
+        };
         let started = Instant::now();
-        let fresh = self.vendor.recent_orders(since).await?;
+        let fresh = self.vendor.recent_orders(since).await;
+        let mut last = self.lock();
+        last.reading = false;
+        let fresh = fresh?;
         let mut all: Vec<Order> = last.orders.as_ref().clone();
+        let mut index: std::collections::HashMap<String, usize> = all
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.order_no.clone(), i))
+            .collect();
         for o in fresh {
-            match all.iter_mut().find(|x| x.order_no == o.order_no) {
-                Some(known) => *known = o,
-                None => all.push(o),
+            match index.get(&o.order_no) {
+                Some(&i) => all[i] = o,
+                None => {
+                    index.insert(o.order_no.clone(), all.len());
+                    all.push(o);
+                }
             }
         }
         last.newest_ms = all.iter().map(|o| o.created_ms).max();
         last.orders = Arc::new(all);
         last.at = Some(started);
-        last.own_since = false;
         Ok(last.orders.clone())
     }
 }

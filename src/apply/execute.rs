@@ -426,7 +426,7 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                     continue;
                 }
                 let sent = vendor.save_order(body).await;
-                book.placed().await;
+                book.placed();
                 let (outcome, order_no, status, message) = match sent {
                     SendOutcome::Placed { order_no, status } => {
                         let outcome = match &status {
@@ -452,9 +452,10 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                     Outcome::Failed | Outcome::Skipped => EntryState::Failed,
                     Outcome::Unknown => EntryState::Unknown,
                 };
-                // A failed write here leaves `sending`, which the next run resolves safely.
+                // A failed (or, after a crash, lost) write here leaves `sending`, which the next
+                // run resolves by evidence: the outcome is not worth an fsync per order.
                 if let Ok(mut j) = journal.lock() {
-                    let _ = j.append(&entry(state, order_no.clone(), message.clone()));
+                    let _ = j.append_unsynced(&entry(state, order_no.clone(), message.clone()));
                 }
                 OrderReport {
                     order_no,

@@ -134,6 +134,21 @@ impl Journal {
 
     /// Appends one entry and waits until it is on disk.
     pub(crate) fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
+        self.write(entry)?;
+        self.file.sync_data().map_err(|source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Appends one entry without waiting for the disk: for an order's outcome, whose loss in a
+    /// crash only leaves its intent, resolved by evidence like any unknown outcome. The next
+    /// synced append (the next intent) puts it on disk too.
+    pub(crate) fn append_unsynced(&mut self, entry: &Entry) -> Result<(), JournalError> {
+        self.write(entry)
+    }
+
+    fn write(&mut self, entry: &Entry) -> Result<(), JournalError> {
         let mut line = serde_json::to_vec(entry).map_err(|e| JournalError::Write {
             path: self.path.clone(),
             source: std::io::Error::other(e),
@@ -143,8 +158,7 @@ impl Journal {
             path: self.path.clone(),
             source,
         };
-        self.file.write_all(&line).map_err(err)?;
-        self.file.sync_data().map_err(err)
+        self.file.write_all(&line).map_err(err)
     }
 }
 
