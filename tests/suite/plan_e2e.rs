@@ -334,3 +334,26 @@ fn the_documented_only_vendor_plans_and_prices_the_examples_the_same() {
         "{quotes:?}"
     );
 }
+
+/// A vendor that answers 429 beyond 3 requests per second: the plan is the same as without the
+/// limit, with no error; the client slowed down and retried (the 429s were served).
+#[test]
+fn a_throttling_vendor_slows_the_plan_down_but_never_fails_it() {
+    let plan = |env: &Env| {
+        let out = env.run(&[
+            "plan",
+            &Env::examples_arg(),
+            "--now",
+            &env.now(),
+            "--no-price",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("error"), "{}", stderr(&out));
+        crate::support::redact(&stdout(&out))
+    };
+    let free = plan(&Env::new());
+    let env = Env::new();
+    env.faults(serde_json::json!({"rateLimit": 3}));
+    assert_eq!(plan(&env), free);
+    assert!(env.faults_served()["rate_limit"].as_u64().unwrap_or(0) > 0);
+}
