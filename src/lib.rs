@@ -12,6 +12,7 @@ pub(crate) mod account;
 pub mod api;
 pub(crate) mod apply;
 pub(crate) mod atomic;
+pub(crate) mod backend;
 pub mod cli;
 pub mod clock;
 pub(crate) mod date;

@@ -23,11 +23,20 @@ use crate::manifest::{DesiredPbx, Diagnostic, Diagnostics, LoadedManifests};
 use crate::observe::{self, ObserveError, Progress, Settings};
 use crate::plan::{self, Plan, PlanContext, PlanErrors, Selection};
 
-/// A workspace held by this process: its lock, and its journal open for appending.
+/// A workspace held by this process: its lock, and its journal open for appending — in the
+/// workspace directory, or on the shared backend.
 #[derive(Debug)]
 pub(crate) struct Workspace {
-    _lock: WorkspaceLock,
+    _lock: Held,
     journal: Journal,
+}
+
+/// The lock a workspace holds (released when dropped).
+#[derive(Debug)]
+#[allow(dead_code)]
+enum Held {
+    File(WorkspaceLock),
+    Db(crate::backend::PgLock),
 }
 
 /// Why a workspace could not be taken.
@@ -37,6 +46,8 @@ pub(crate) enum WorkspaceError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(transparent)]
+    Backend(#[from] crate::backend::BackendError),
 }
 
 impl Workspace {
@@ -45,9 +56,50 @@ impl Workspace {
     pub(crate) fn lock(journal: &Path, clock: Clock) -> Result<Workspace, WorkspaceError> {
         let lock = WorkspaceLock::try_acquire(journal)?;
         Ok(Workspace {
-            _lock: lock,
+            _lock: Held::File(lock),
             journal: Journal::open(journal, clock)?,
         })
+    }
+
+    /// Takes the lock and opens the journal of `backend`: beside `journal` in the workspace, or
+    /// the vendor `account`'s in the database. Waits up to `wait` for the lock (zero: not at
+    /// all). Returns whether it had to wait.
+    pub(crate) async fn open(
+        backend: &crate::backend::Backend,
+        journal: &Path,
+        account: &str,
+        clock: Clock,
+        wait: std::time::Duration,
+    ) -> Result<(Workspace, bool), WorkspaceError> {
+        use crate::backend::{Backend, DbJournal, PgLock};
+        match backend {
+            Backend::Files => {
+                let started = tokio::time::Instant::now();
+                let mut waited = false;
+                loop {
+                    match Workspace::lock(journal, clock) {
+                        Err(WorkspaceError::Lock(LockError::Busy { .. }))
+                            if started.elapsed() < wait =>
+                        {
+                            waited = true;
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        }
+                        other => return other.map(|w| (w, waited)),
+                    }
+                }
+            }
+            Backend::Postgres(url) => {
+                let (lock, waited) = PgLock::acquire(url, account, wait).await?;
+                let db = DbJournal::open(url, account)?;
+                Ok((
+                    Workspace {
+                        _lock: Held::Db(lock),
+                        journal: Journal::on_backend(db, clock),
+                    },
+                    waited,
+                ))
+            }
+        }
     }
 }
 
@@ -60,15 +112,27 @@ pub(crate) async fn resolve_leftovers(
     apply::resolve_leftovers(client, &mut workspace.journal, settle_ms).await
 }
 
+/// The journal's entries without taking its lock (another process is applying).
+pub(crate) async fn entries_unlocked(
+    backend: &crate::backend::Backend,
+    journal: &Path,
+    account: &str,
+) -> Result<Vec<Entry>, WorkspaceError> {
+    match backend {
+        crate::backend::Backend::Files => Ok(apply::journal::read(journal)?),
+        crate::backend::Backend::Postgres(url) => {
+            let db = crate::backend::DbJournal::open(url, account)?;
+            let j = Journal::on_backend(db, Clock::system());
+            Ok(j.entries()?)
+        }
+    }
+}
+
 /// While another process applies in this workspace its journal is not ours to resolve: every
 /// order it has not settled yet counts as in doubt, and nothing is written.
-pub(crate) fn leftovers_in_progress(
-    journal: &Path,
-    settle_ms: i64,
-) -> Result<Resolution, JournalError> {
-    let entries = apply::journal::read(journal)?;
+pub(crate) fn leftovers_in_progress(entries: &[Entry], settle_ms: i64) -> Resolution {
     let mut res = Resolution::default();
-    for e in apply::journal::latest(&entries).values() {
+    for e in apply::journal::latest(entries).values() {
         if e.state.is_unresolved() {
             res.in_doubt.push((
                 crate::model::ProductId(e.product),
@@ -84,7 +148,7 @@ pub(crate) fn leftovers_in_progress(
             ));
         }
     }
-    Ok(res)
+    res
 }
 
 /// What a plan is made from.
@@ -299,7 +363,7 @@ pub(crate) async fn check_saved(
     parallelism: usize,
 ) -> Result<SavedCheck, CheckError> {
     let path = workspace.journal.path();
-    let entries = apply::journal::read(path)?;
+    let entries = workspace.journal.entries()?;
     if apply::journal::plan_seen(&entries, &plan.plan_id) {
         return Ok(SavedCheck::AlreadyApplied {
             journal: path.to_owned(),
@@ -349,7 +413,7 @@ pub(crate) async fn apply_plan(
         read_at_ms,
     } = how;
     let Workspace { _lock, mut journal } = workspace;
-    let entries = apply::journal::read(journal.path())?;
+    let entries = journal.entries()?;
     let recent = journal.now_ms() - RESEND_GUARD_MS.max(settle_ms);
     let sent = apply::journal::latest(&entries)
         .into_iter()

@@ -87,13 +87,21 @@ pub(crate) enum JournalError {
     },
 }
 
-/// An open journal, appended to with an fsync per entry.
+/// An open journal: a file appended to with an fsync per intent, or a table of the shared
+/// backend (see [`crate::backend`]) appended to with a committed `INSERT` per entry.
 #[derive(Debug)]
 pub(crate) struct Journal {
+    /// The file, or the backend's URL (without password) in messages.
     path: PathBuf,
-    file: File,
+    sink: Sink,
     /// Where entries' times come from.
     clock: Clock,
+}
+
+#[derive(Debug)]
+enum Sink {
+    File(File),
+    Db(crate::backend::DbJournal),
 }
 
 impl Journal {
@@ -114,13 +122,37 @@ impl Journal {
         heal_torn_tail(path, &mut file).map_err(err)?;
         Ok(Journal {
             path: path.to_owned(),
-            file,
+            sink: Sink::File(file),
             clock,
         })
     }
 
+    /// The journal of the shared backend; its entries are stamped by `clock`.
+    pub(crate) fn on_backend(db: crate::backend::DbJournal, clock: Clock) -> Journal {
+        Journal {
+            path: PathBuf::from(db.shown()),
+            sink: Sink::Db(db),
+            clock,
+        }
+    }
+
+    /// The file, or the backend (for messages).
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Every entry so far.
+    pub(crate) fn entries(&self) -> Result<Vec<Entry>, JournalError> {
+        match &self.sink {
+            Sink::File(_) => read(&self.path),
+            Sink::Db(db) => {
+                let lines = db.lines().map_err(|e| JournalError::Read {
+                    path: self.path.clone(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+                parse_lines(&self.path, &lines, false)
+            }
+        }
     }
 
     pub(crate) fn clock(&self) -> Clock {
@@ -135,10 +167,13 @@ impl Journal {
     /// Appends one entry and waits until it is on disk.
     pub(crate) fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
         self.write(entry)?;
-        self.file.sync_data().map_err(|source| JournalError::Write {
-            path: self.path.clone(),
-            source,
-        })
+        match &self.sink {
+            Sink::File(file) => file.sync_data().map_err(|source| JournalError::Write {
+                path: self.path.clone(),
+                source,
+            }),
+            Sink::Db(_) => Ok(()),
+        }
     }
 
     /// Appends one entry without waiting for the disk: for an order's outcome, whose loss in a
@@ -153,12 +188,22 @@ impl Journal {
             path: self.path.clone(),
             source: std::io::Error::other(e),
         })?;
-        line.push(b'\n');
         let err = |source| JournalError::Write {
             path: self.path.clone(),
             source,
         };
-        self.file.write_all(&line).map_err(err)
+        match &mut self.sink {
+            Sink::File(file) => {
+                line.push(b'\n');
+                file.write_all(&line).map_err(err)
+            }
+            // A committed INSERT: durable when it returns.
+            Sink::Db(db) => {
+                let text = String::from_utf8_lossy(&line).into_owned();
+                db.append(text)
+                    .map_err(|e| err(std::io::Error::other(e.to_string())))
+            }
+        }
     }
 }
 
@@ -206,8 +251,17 @@ pub(crate) fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
             path: path.to_owned(),
             source,
         })?;
+    parse_lines(path, &lines, true)
+}
+
+/// Parses journal lines; with `torn_tail`, a bad last line is a write cut short, ignored.
+fn parse_lines(path: &Path, lines: &[String], torn_tail: bool) -> Result<Vec<Entry>, JournalError> {
     let mut out = Vec::with_capacity(lines.len());
-    let last = lines.len().saturating_sub(1);
+    let last = if torn_tail {
+        lines.len().saturating_sub(1)
+    } else {
+        usize::MAX
+    };
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;

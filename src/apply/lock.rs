@@ -52,13 +52,35 @@ impl WorkspaceLock {
         key: &str,
         base_url: &str,
     ) -> Result<WorkspaceLock, LockError> {
-        let dir = std::env::var_os("ENTITLE_LOCK_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| std::env::temp_dir().join("entitle-locks"));
+        let dir = Self::account_dir();
         Self::acquire(
             dir.join(format!("account-{key}.lock")),
             format!("against the account at {base_url} from this machine"),
         )
+    }
+
+    /// The directory of the account locks.
+    pub(crate) fn account_dir() -> PathBuf {
+        std::env::var_os("ENTITLE_LOCK_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("entitle-locks"))
+    }
+
+    /// Removes the lock file at `path` if no process holds it. `Ok(false)`: it is held (by the
+    /// holder named in the error's message).
+    pub(crate) fn remove_if_free(path: &Path) -> Result<bool, LockError> {
+        match Self::acquire(path.to_owned(), "here".to_owned()) {
+            Ok(lock) => {
+                drop(lock);
+                std::fs::remove_file(path).map_err(|source| LockError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Ok(true)
+            }
+            Err(LockError::Busy { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     fn acquire(path: PathBuf, scope: String) -> Result<WorkspaceLock, LockError> {

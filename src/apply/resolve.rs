@@ -79,7 +79,7 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
     journal: &mut Journal,
     settle_ms: i64,
 ) -> Result<Resolution, ResolveError<V::Error>> {
-    let entries = journal::read(journal.path())?;
+    let entries = journal.entries()?;
     let latest = journal::latest(&entries);
     let mut intent_ms: BTreeMap<&str, i64> = BTreeMap::new();
     for e in entries.iter().filter(|e| e.state == EntryState::Sending) {

@@ -76,9 +76,9 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     // confirmation; an unattended apply does not need them.
     let price = args.scope.price || (!args.auto_approve && args.scope.wants_price(text));
 
-    // Before anything else, so two applies in this workspace can never interleave.
     let clock = args.scope.clock();
-    let mut workspace = Workspace::lock(&args.scope.journal, clock)?;
+    let backend = args.scope.backend()?;
+    let lock_wait = args.scope.lock_wait()?;
 
     let source = match saved_plan(&args.paths) {
         Some(path) => Source::Saved(path.clone()),
@@ -100,11 +100,31 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 conn.client.base_url()
             );
         }
-        // One apply per vendor account on this machine, whatever directory it runs from.
-        let _account = crate::apply::WorkspaceLock::try_acquire_account(
+        // Before anything is read, so two applies can never interleave: the workspace's lock
+        // and, on this machine, the vendor account's; or the account's lock in the shared
+        // backend, wherever the other apply runs.
+        let _account = match backend {
+            crate::backend::Backend::Files => Some(crate::apply::WorkspaceLock::try_acquire_account(
+                conn.client.account_key(),
+                conn.client.base_url(),
+            )?),
+            crate::backend::Backend::Postgres(_) => None,
+        };
+        let started = std::time::Instant::now();
+        let (mut workspace, waited) = Workspace::open(
+            &backend,
+            &args.scope.journal,
             conn.client.account_key(),
-            conn.client.base_url(),
-        )?;
+            clock,
+            lock_wait,
+        )
+        .await?;
+        if waited {
+            eprintln!(
+                "waited {:.1}s for another apply of this account to finish",
+                started.elapsed().as_secs_f64()
+            );
+        }
         let settle_ms = args.scope.settle_ms()?;
         let leftovers = scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?;
 

@@ -4,6 +4,7 @@
 mod exit;
 
 pub mod apply;
+pub mod backend;
 pub mod catalog;
 pub mod completions;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod sandbox;
 pub mod schema;
 mod scope;
 pub mod show;
+pub mod unlock;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -122,6 +124,16 @@ pub enum Command {
     /// Write a manifest from what the account has today.
     #[command(after_help = "Exit codes:\n  0  written\n  1  error")]
     Export(export::ExportArgs),
+    /// Remove the file backend's lock files that no process holds.
+    #[command(
+        after_help = "Exit codes:\n  0  nothing held (what was removed is listed)\n  1  a lock is held by a running apply (kept)"
+    )]
+    Unlock(unlock::UnlockArgs),
+    /// Manage the shared backend (PostgreSQL) of the journal and the lock.
+    #[command(
+        after_help = "Exit codes:\n  0  done\n  1  refused (a side is locked, or the backend already holds entries)"
+    )]
+    Backend(backend::BackendArgs),
     /// Check a real account against entitle's assumptions about the API (read-only).
     #[command(
         long_about = doctor::LONG_ABOUT,
@@ -173,6 +185,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Export(a) => export::run(&global, a),
         Command::Catalog(a) => catalog::run(&global, a),
         Command::Doctor(a) => doctor::run(&global, a),
+        Command::Unlock(a) => unlock::run(&global, a),
+        Command::Backend(a) => backend::run(&global, a),
         Command::Schema(a) => schema::run(&global, a),
         Command::Sandbox(a) => sandbox::run(&global, a),
         Command::Completions(a) => completions::run(&global, a),

@@ -72,13 +72,31 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
         let settle_ms = args.scope.settle_ms()?;
-        let leftovers = match Workspace::lock(&args.scope.journal, clock) {
-            Ok(mut workspace) => scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?,
-            Err(WorkspaceError::Lock(e)) => {
+        let backend = args.scope.backend()?;
+        let account = conn.client.account_key().to_owned();
+        // The lock is held only while leftovers are resolved.
+        let opened = Workspace::open(
+            &backend,
+            &args.scope.journal,
+            &account,
+            clock,
+            std::time::Duration::ZERO,
+        )
+        .await;
+        let leftovers = match opened {
+            Ok((mut workspace, _)) => {
+                scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?
+            }
+            Err(
+                e @ (WorkspaceError::Lock(_)
+                | WorkspaceError::Backend(crate::backend::BackendError::Busy { .. })),
+            ) => {
                 eprintln!(
                     "warning: {e}; the orders it has not settled yet count as in doubt in this plan"
                 );
-                pipeline::leftovers_in_progress(&args.scope.journal, settle_ms)?
+                let entries =
+                    pipeline::entries_unlocked(&backend, &args.scope.journal, &account).await?;
+                pipeline::leftovers_in_progress(&entries, settle_ms)
             }
             Err(e) => return Err(e.into()),
         };

@@ -48,6 +48,19 @@ pub struct ScopeArgs {
         env = "ENTITLE_SETTLE_PERIOD"
     )]
     pub settle_period: String,
+    /// Where the journal and the lock live: unset, the workspace (`--journal`); or a shared
+    /// `postgres://` database, whose lock serializes every apply of the vendor account. The
+    /// password is never shown.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ENTITLE_BACKEND",
+        hide_env_values = true
+    )]
+    pub backend: Option<String>,
+    /// How long to wait for the lock held by another apply (e.g. 5m); default: do not wait.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
     /// The apply journal (order intents and outcomes); its lock file sits beside it.
     #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
     pub journal: PathBuf,
@@ -72,6 +85,22 @@ impl ScopeArgs {
                 self.pending_window
             )
         })
+    }
+
+    /// `--backend`.
+    pub(crate) fn backend(&self) -> anyhow::Result<crate::backend::Backend> {
+        Ok(crate::backend::Backend::parse(self.backend.as_deref())?)
+    }
+
+    /// `--lock-timeout`.
+    pub fn lock_wait(&self) -> anyhow::Result<std::time::Duration> {
+        let ms = parse_span_ms(&self.lock_timeout).with_context(|| {
+            format!(
+                "--lock-timeout {}: expected e.g. 0s, 30s or 5m",
+                self.lock_timeout
+            )
+        })?;
+        Ok(std::time::Duration::from_millis(ms.unsigned_abs()))
     }
 
     /// `--settle-period` in milliseconds.

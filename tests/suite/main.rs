@@ -10,6 +10,7 @@ mod api_endpoints;
 mod api_sandbox;
 mod api_transport;
 mod apply_e2e;
+mod backend_pg;
 mod catalog_cli;
 mod cli;
 mod crash_e2e;

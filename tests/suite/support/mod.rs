@@ -12,6 +12,7 @@
 //! Every sandbox here runs on [`clock`]: 2026-11-22T09:00:00Z when it starts, whatever day the
 //! suite runs, and the binary is given the same time with `--now` (see [`Env::now`]).
 
+pub(crate) mod postgres;
 pub(crate) mod sandbox;
 pub(crate) mod scripted;
 
@@ -54,7 +55,8 @@ pub(crate) fn sandbox_config() -> SandboxConfig {
 }
 
 /// Variables of the caller's environment that would change what the binary does.
-const SCRUBBED: [&str; 10] = [
+const SCRUBBED: [&str; 11] = [
+    "ENTITLE_BACKEND",
     "ENTITLE_LOCK_DIR",
     "ENTITLE_SETTLE_PERIOD",
     "ENTITLE_BASE_URL",
@@ -97,6 +99,8 @@ pub(crate) struct Env {
     pub base_url: String,
     pub dir: tempfile::TempDir,
     http: reqwest::Client,
+    /// More environment for every command (e.g. `ENTITLE_BACKEND`).
+    vars: Vec<(String, String)>,
 }
 
 impl Env {
@@ -122,6 +126,7 @@ impl Env {
             base_url,
             dir: tempfile::tempdir().unwrap(),
             http: reqwest::Client::new(),
+            vars: Vec::new(),
         }
     }
 
@@ -166,7 +171,16 @@ impl Env {
             .env("ENTITLE_BASE_URL", &self.base_url)
             .env("ENTITLE_LOCK_DIR", self.path().join(".locks"))
             .env("NO_COLOR", "1");
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
         c
+    }
+
+    /// Every command of this environment gets `key=value`.
+    pub(crate) fn var(mut self, key: &str, value: &str) -> Env {
+        self.vars.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     pub(crate) fn cmd(&self) -> assert_cmd::Command {

@@ -1,0 +1,490 @@
+//! Where the journal and the lock live: the workspace directory (the default, no setup), or a
+//! PostgreSQL database shared by a team (`ENTITLE_BACKEND=postgres://…`). On PostgreSQL:
+//!
+//! - the journal is an append-only table, one row per entry, scoped by vendor account; an
+//!   intent's `INSERT` has committed (durably, `synchronous_commit` as the server has it) before
+//!   its order is sent;
+//! - the lock is a session advisory lock keyed by the vendor account (base URL and client ID),
+//!   so every workspace applying to one account serializes, whatever directory or machine it
+//!   runs from; a crashed holder releases it with its connection; who holds it is kept in a
+//!   table for the message of whoever waits;
+//! - the schema is created on first use and versioned (`entitle_schema`);
+//! - the connection string is never shown with its password; TLS is required except to a
+//!   loopback address.
+
+use std::time::Duration;
+
+use reqwest::Url;
+use tokio_postgres::NoTls;
+
+use crate::api::Secret;
+
+/// The schema version this entitle writes and reads.
+const SCHEMA_VERSION: i32 = 1;
+
+/// Serializes schema creation between processes (an arbitrary constant).
+const SCHEMA_LOCK: i64 = 0x656E_7469_746C_6501;
+
+/// Where the journal and the lock live.
+#[derive(Debug, Clone)]
+pub(crate) enum Backend {
+    /// `.entitle/journal.jsonl` and its lock file (the default).
+    Files,
+    Postgres(PgUrl),
+}
+
+/// A `postgres://` URL: the full one is secret; `shown` has no password.
+#[derive(Clone)]
+pub(crate) struct PgUrl {
+    url: Secret,
+    pub(crate) shown: String,
+    loopback: bool,
+}
+
+impl std::fmt::Debug for PgUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+/// Why the backend could not be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BackendError {
+    #[error(
+        "the backend `{0}` is not a postgres:// URL; leave ENTITLE_BACKEND unset for the workspace directory"
+    )]
+    NotPostgres(String),
+    #[error("cannot connect to the backend {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("the backend {url} answered an error: {reason}")]
+    Query { url: String, reason: String },
+    #[error(
+        "the backend {url} holds schema version {found}, newer than this entitle's {SCHEMA_VERSION}; upgrade entitle"
+    )]
+    NewerSchema { url: String, found: i32 },
+    #[error(
+        "another entitle apply is running against this account (lock held in {url} by {holder}); {next}"
+    )]
+    Busy {
+        url: String,
+        holder: String,
+        next: String,
+    },
+}
+
+impl Backend {
+    /// `--backend` / `ENTITLE_BACKEND`: unset or empty is the workspace directory.
+    pub(crate) fn parse(raw: Option<&str>) -> Result<Backend, BackendError> {
+        let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(Backend::Files);
+        };
+        let url = Url::parse(raw).map_err(|_| BackendError::NotPostgres(redact(raw)))?;
+        if !matches!(url.scheme(), "postgres" | "postgresql") {
+            return Err(BackendError::NotPostgres(redact(raw)));
+        }
+        let host = url.host_str().unwrap_or("");
+        // No host means a local Unix socket.
+        let loopback = host.is_empty()
+            || host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        Ok(Backend::Postgres(PgUrl {
+            url: Secret::new(raw),
+            shown: redact(raw),
+            loopback,
+        }))
+    }
+}
+
+/// A URL with its password replaced.
+pub(crate) fn redact(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<an unreadable URL>".to_owned(),
+    }
+}
+
+/// A connection to the backend (TLS unless to this machine), its driver running in the
+/// background until the client is dropped.
+pub(crate) async fn connect(url: &PgUrl) -> Result<tokio_postgres::Client, BackendError> {
+    let err = |e: tokio_postgres::Error| BackendError::Connect {
+        url: url.shown.clone(),
+        reason: e.to_string(),
+    };
+    if url.loopback {
+        let (client, conn) = tokio_postgres::connect(url.url.expose(), NoTls)
+            .await
+            .map_err(err)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(client)
+    } else {
+        use rustls_platform_verifier::ConfigVerifierExt;
+        let config =
+            rustls::ClientConfig::with_platform_verifier().map_err(|e| BackendError::Connect {
+                url: url.shown.clone(),
+                reason: format!("no TLS roots: {e}"),
+            })?;
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
+        // TLS is required: a server without it is refused, never used in clear.
+        let mut cfg: tokio_postgres::Config = url.url.expose().parse().map_err(err)?;
+        cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
+        let (client, conn) = cfg.connect(tls).await.map_err(err)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(client)
+    }
+}
+
+fn query_err(url: &PgUrl) -> impl Fn(tokio_postgres::Error) -> BackendError + '_ {
+    move |e| BackendError::Query {
+        url: url.shown.clone(),
+        reason: e
+            .as_db_error()
+            .map_or_else(|| e.to_string(), |d| d.message().to_owned()),
+    }
+}
+
+/// Creates the schema on first use, under a transaction-scoped advisory lock so that two
+/// first runs do not race; refuses a newer schema.
+pub(crate) async fn ensure_schema(
+    client: &mut tokio_postgres::Client,
+    url: &PgUrl,
+) -> Result<(), BackendError> {
+    let q = query_err(url);
+    let tx = client.transaction().await.map_err(&q)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .await
+        .map_err(&q)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS entitle_schema (version integer NOT NULL);
+         CREATE TABLE IF NOT EXISTS entitle_journal (
+             seq bigserial PRIMARY KEY,
+             account text NOT NULL,
+             entry text NOT NULL,
+             written_at timestamptz NOT NULL DEFAULT now());
+         CREATE INDEX IF NOT EXISTS entitle_journal_by_account ON entitle_journal (account, seq);
+         CREATE TABLE IF NOT EXISTS entitle_lock_holders (
+             account text PRIMARY KEY,
+             holder text NOT NULL,
+             since timestamptz NOT NULL DEFAULT now());",
+    )
+    .await
+    .map_err(&q)?;
+    let found: Option<i32> = tx
+        .query_opt("SELECT max(version) FROM entitle_schema", &[])
+        .await
+        .map_err(&q)?
+        .and_then(|r| r.get(0));
+    match found {
+        None => {
+            tx.execute(
+                "INSERT INTO entitle_schema (version) VALUES ($1)",
+                &[&SCHEMA_VERSION],
+            )
+            .await
+            .map_err(&q)?;
+        }
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(BackendError::NewerSchema {
+                url: url.shown.clone(),
+                found: v,
+            });
+        }
+        Some(_) => {}
+    }
+    tx.commit().await.map_err(&q)
+}
+
+/// The journal of one vendor account in the database.
+pub(crate) struct PgJournal {
+    client: tokio_postgres::Client,
+    url: PgUrl,
+    account: String,
+}
+
+impl std::fmt::Debug for PgJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgJournal({}, {})", self.url.shown, self.account)
+    }
+}
+
+impl PgJournal {
+    /// Connects, creating the schema on first use.
+    pub(crate) async fn open(url: &PgUrl, account: &str) -> Result<PgJournal, BackendError> {
+        let mut client = connect(url).await?;
+        ensure_schema(&mut client, url).await?;
+        Ok(PgJournal {
+            client,
+            url: url.clone(),
+            account: account.to_owned(),
+        })
+    }
+
+    /// Every entry of the account, in order, as the JSON lines of a file journal.
+    pub(crate) async fn lines(&self) -> Result<Vec<String>, BackendError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT entry FROM entitle_journal WHERE account = $1 ORDER BY seq",
+                &[&self.account],
+            )
+            .await
+            .map_err(query_err(&self.url))?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+
+    /// Appends one entry; returns once its transaction has committed.
+    pub(crate) async fn append(&self, line: &str) -> Result<(), BackendError> {
+        self.client
+            .execute(
+                "INSERT INTO entitle_journal (account, entry) VALUES ($1, $2)",
+                &[&self.account, &line],
+            )
+            .await
+            .map(|_| ())
+            .map_err(query_err(&self.url))
+    }
+
+    /// Appends many entries in one transaction (migration).
+    pub(crate) async fn append_all(&mut self, lines: &[String]) -> Result<(), BackendError> {
+        let q = query_err(&self.url);
+        let tx = self.client.transaction().await.map_err(&q)?;
+        for line in lines {
+            tx.execute(
+                "INSERT INTO entitle_journal (account, entry) VALUES ($1, $2)",
+                &[&self.account, line],
+            )
+            .await
+            .map_err(&q)?;
+        }
+        tx.commit().await.map_err(&q)
+    }
+}
+
+/// What the journal's thread is asked.
+enum Ask {
+    Append(String, std::sync::mpsc::Sender<Result<(), BackendError>>),
+    Lines(std::sync::mpsc::Sender<Result<Vec<String>, BackendError>>),
+}
+
+/// The journal on the backend, for the synchronous journal API: a thread of its own owns the
+/// connection (on a runtime of its own), and each call waits for its answer, as a file
+/// journal's write waits for the disk. Never a nested runtime inside the caller's.
+pub(crate) struct DbJournal {
+    asks: std::sync::mpsc::Sender<Ask>,
+    shown: String,
+}
+
+impl std::fmt::Debug for DbJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DbJournal({})", self.shown)
+    }
+}
+
+fn gone(url: &str) -> BackendError {
+    BackendError::Query {
+        url: url.to_owned(),
+        reason: "the journal's connection thread stopped".into(),
+    }
+}
+
+impl DbJournal {
+    /// Connects (creating the schema on first use) on a thread of its own.
+    pub(crate) fn open(url: &PgUrl, account: &str) -> Result<DbJournal, BackendError> {
+        let (asks, inbox) = std::sync::mpsc::channel::<Ask>();
+        let (ready, opened) = std::sync::mpsc::channel();
+        let (url2, account) = (url.clone(), account.to_owned());
+        std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready.send(Err(BackendError::Connect {
+                        url: url2.shown.clone(),
+                        reason: e.to_string(),
+                    }));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let db = match PgJournal::open(&url2, &account).await {
+                    Ok(db) => {
+                        let _ = ready.send(Ok(()));
+                        db
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                while let Ok(ask) = inbox.recv() {
+                    match ask {
+                        Ask::Append(line, reply) => {
+                            let _ = reply.send(db.append(&line).await);
+                        }
+                        Ask::Lines(reply) => {
+                            let _ = reply.send(db.lines().await);
+                        }
+                    }
+                }
+            });
+        });
+        opened.recv().map_err(|_| gone(&url.shown))??;
+        Ok(DbJournal {
+            asks,
+            shown: url.shown.clone(),
+        })
+    }
+
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// Appends one entry; returns once its transaction has committed.
+    pub(crate) fn append(&self, line: String) -> Result<(), BackendError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.asks
+            .send(Ask::Append(line, tx))
+            .map_err(|_| gone(&self.shown))?;
+        rx.recv().map_err(|_| gone(&self.shown))?
+    }
+
+    /// Every entry of the account, in order.
+    pub(crate) fn lines(&self) -> Result<Vec<String>, BackendError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.asks
+            .send(Ask::Lines(tx))
+            .map_err(|_| gone(&self.shown))?;
+        rx.recv().map_err(|_| gone(&self.shown))?
+    }
+}
+
+/// The advisory lock of one vendor account, held by a connection of its own until dropped.
+pub(crate) struct PgLock {
+    _client: tokio_postgres::Client,
+}
+
+impl std::fmt::Debug for PgLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgLock")
+    }
+}
+
+/// The advisory lock key of an account: the first 8 bytes of its hash.
+fn lock_key(account: &str) -> i64 {
+    let hex = crate::plan::sha256_hex(format!("entitle lock {account}").as_bytes());
+    i64::from_str_radix(&hex[..15], 16).unwrap_or(0)
+}
+
+/// Who this process is, for the message of whoever waits for its lock.
+pub(crate) fn who() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "an unknown host".into());
+    let user = std::env::var("USER").unwrap_or_else(|_| "an unknown user".into());
+    format!(
+        "{user}@{host}, pid {}, in {}",
+        std::process::id(),
+        std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default()
+    )
+}
+
+impl PgLock {
+    /// Takes the account's lock, waiting up to `wait` (zero: not at all). Returns whether it
+    /// had to wait.
+    pub(crate) async fn acquire(
+        url: &PgUrl,
+        account: &str,
+        wait: Duration,
+    ) -> Result<(PgLock, bool), BackendError> {
+        let mut client = connect(url).await?;
+        ensure_schema(&mut client, url).await?;
+        let q = query_err(url);
+        let key = lock_key(account);
+        let started = tokio::time::Instant::now();
+        let mut waited = false;
+        loop {
+            let got: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .await
+                .map_err(&q)?
+                .get(0);
+            if got {
+                client
+                    .execute(
+                        "INSERT INTO entitle_lock_holders (account, holder, since) VALUES ($1, $2, now())
+                         ON CONFLICT (account) DO UPDATE SET holder = EXCLUDED.holder, since = now()",
+                        &[&account, &who()],
+                    )
+                    .await
+                    .map_err(&q)?;
+                return Ok((PgLock { _client: client }, waited));
+            }
+            if started.elapsed() >= wait {
+                let holder = client
+                    .query_opt(
+                        "SELECT holder, to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM entitle_lock_holders WHERE account = $1",
+                        &[&account],
+                    )
+                    .await
+                    .map_err(&q)?
+                    .map(|r| format!("{} since {}", r.get::<_, String>(0), r.get::<_, String>(1)))
+                    .unwrap_or_else(|| "an unknown process".into());
+                let next = if wait.is_zero() {
+                    "wait for it, or pass --lock-timeout to wait".to_owned()
+                } else {
+                    format!("waited {}s; try again later", wait.as_secs())
+                };
+                return Err(BackendError::Busy {
+                    url: url.shown.clone(),
+                    holder,
+                    next,
+                });
+            }
+            waited = true;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_their_password_and_only_postgres_is_accepted() {
+        let Backend::Postgres(u) =
+            Backend::parse(Some("postgres://ci:s3cret@db.example:5432/entitle")).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(u.shown, "postgres://ci:***@db.example:5432/entitle");
+        assert!(!format!("{u:?}").contains("s3cret"));
+        assert!(!u.loopback);
+        let Backend::Postgres(local) =
+            Backend::parse(Some("postgres://me@127.0.0.1:5999/x")).unwrap()
+        else {
+            panic!()
+        };
+        assert!(local.loopback);
+        assert!(matches!(Backend::parse(None).unwrap(), Backend::Files));
+        assert!(matches!(Backend::parse(Some(" ")).unwrap(), Backend::Files));
+        let e = Backend::parse(Some("mysql://u:pw@h/db"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a postgres://") && !e.contains("pw@"), "{e}");
+    }
+}

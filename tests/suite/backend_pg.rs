@@ -1,0 +1,254 @@
+//! The shared backend on a real PostgreSQL (a throwaway cluster, see `support::postgres`):
+//! two applies from two directories serialize on the account's lock and buy nothing twice; a
+//! SIGKILLed holder frees the lock and its journal resolves the leftovers; the database going
+//! away mid-apply never lets an order out without its committed intent; migration; the kill
+//! property over the PostgreSQL journal. The connection string's password never shows.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::support::postgres::{database, sql};
+use crate::support::{Env, SETTLE_MS, stderr};
+
+/// The journal entries in the database, as JSON.
+fn db_entries(url: &str) -> Vec<Value> {
+    sql(url, "SELECT entry FROM entitle_journal ORDER BY seq")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Re-runs apply until it converges (letting the settle period pass on exit 6).
+fn converge(env: &Env, manifests: &str) -> Option<i32> {
+    let mut last = None;
+    for _ in 0..5 {
+        last = env.apply(manifests).status.code();
+        match last {
+            Some(0) => break,
+            Some(6) => {
+                env.settle();
+            }
+            _ => {}
+        }
+    }
+    last
+}
+
+#[track_caller]
+fn bought_once(env: &Env, ops: usize) {
+    let per_op = env.orders_per_operation();
+    assert!(per_op.values().all(|n| *n == 1), "duplicates: {per_op:?}");
+    assert_eq!(per_op.len(), ops, "{per_op:?}");
+}
+
+#[test]
+fn two_applies_of_100_pbxs_from_two_directories_on_one_backend_buy_once() {
+    let url = database();
+    let env =
+        Env::with(|c| c.seed = entitle::sandbox::Seed::Fleet(500)).var("ENTITLE_BACKEND", &url);
+    let world = env.get("/_sandbox/state")["world"].clone();
+    let mut yaml = String::from(
+        "version: 1\ndefaults:\n  billingContact: billing@example.com\n  renew: false\npbxs:\n",
+    );
+    let growing: Vec<&Value> = world["pbxs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["productId"] == 12 && !p["plan"].is_null())
+        .take(100)
+        .collect();
+    assert_eq!(growing.len(), 100);
+    for p in &growing {
+        yaml.push_str(&format!(
+            "  - sn: \"{}\"\n    product: software-edition\n    extensions: {}\n",
+            p["sn"].as_str().unwrap(),
+            p["extensions"].as_u64().unwrap() + 10
+        ));
+    }
+    let m = env.manifest("fleet.yaml", &yaml);
+    let m = m.to_str().unwrap();
+    // Two directories, two machines' lock directories, started together.
+    let spawn = |name: &str| {
+        let mut c = env.std_cmd();
+        c.args(env.apply_args(m))
+            .args(["--lock-timeout", "120s", "--journal"])
+            .arg(format!("{name}/journal.jsonl"))
+            .env("ENTITLE_LOCK_DIR", env.path().join(name).join("locks"));
+        c.spawn().unwrap()
+    };
+    let (a, b) = (spawn("a"), spawn("b"));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        assert!(matches!(out.status.code(), Some(0 | 6)), "{}", stderr(out));
+    }
+    assert!(
+        stderr(&a).contains("waited") || stderr(&b).contains("waited"),
+        "neither said it waited:\n{}\n{}",
+        stderr(&a),
+        stderr(&b)
+    );
+    bought_once(&env, 100);
+    // Both journals are the one in the database; no workspace journal was written.
+    assert!(
+        !env.path().join("a/journal.jsonl").exists()
+            && !env.path().join("b/journal.jsonl").exists()
+    );
+    let intents = db_entries(&url)
+        .iter()
+        .filter(|e| e["state"] == "sending")
+        .count();
+    assert_eq!(intents, 100);
+}
+
+#[test]
+fn a_second_apply_is_refused_at_once_naming_the_holder_without_the_password() {
+    let url = database();
+    let env = Env::new().var("ENTITLE_BACKEND", &url);
+    env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "after_commit"}}));
+    let examples = Env::examples_arg();
+    let mut first = env.spawn(
+        &env.apply_args(&examples)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    env.wait_held(1);
+    let mut c = env.std_cmd();
+    c.args(env.apply_args(&examples))
+        .args(["--journal", "other/journal.jsonl"]);
+    let second = c.output().unwrap();
+    let err = stderr(&second);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("lock held in postgres://entitle:***@127.0.0.1:"),
+        "{err}"
+    );
+    assert!(err.contains(", pid ") && err.contains(" since "), "{err}");
+    assert!(!err.contains(":pw@"), "{err}");
+    env.release_and_settle();
+    first.wait().unwrap();
+}
+
+#[test]
+fn a_killed_holder_frees_the_lock_and_its_journal_resolves_the_leftovers() {
+    let url = database();
+    let env = Env::new().var("ENTITLE_BACKEND", &url);
+    env.faults(json!({"holdOrderSave": {"skip": 1, "phase": "after_commit"}}));
+    let examples = Env::examples_arg();
+    let mut args = env.apply_args(&examples);
+    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
+    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    env.wait_held(1);
+    child.kill().unwrap(); // SIGKILL: the lock goes with its connection
+    child.wait().unwrap();
+    env.release_and_settle();
+    let again = env.apply(&examples);
+    assert!(
+        !stderr(&again).contains("another entitle apply"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(
+        stderr(&again).contains("resolved: order ent-"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(converge(&env, &examples), Some(0));
+    bought_once(&env, 4);
+    assert!(!env.path().join(".entitle/journal.jsonl").exists());
+}
+
+#[test]
+fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
+    let url = database();
+    let env = Env::new().var("ENTITLE_BACKEND", &url);
+    env.faults(json!({"holdOrderSave": {"skip": 1, "phase": "before_commit"}}));
+    let examples = Env::examples_arg();
+    let mut args = env.apply_args(&examples);
+    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
+    let child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    env.wait_held(1);
+    // Every connection of the apply is cut (its lock with them).
+    sql(
+        &url,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    env.release_and_settle();
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let intents: BTreeSet<String> = db_entries(&url)
+        .iter()
+        .filter(|e| e["state"] == "sending")
+        .map(|e| e["po_number"].as_str().unwrap().to_owned())
+        .collect();
+    let sent: BTreeSet<String> = env
+        .order_bodies()
+        .iter()
+        .map(|b| b["poNumber"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sent.len(), 2, "the two orders sent before the cut");
+    assert!(
+        sent.is_subset(&intents),
+        "an order without its intent: {sent:?} vs {intents:?}"
+    );
+    assert_eq!(converge(&env, &examples), Some(0));
+    bought_once(&env, 4);
+}
+
+#[test]
+fn kills_at_each_point_converge_without_duplicates_on_the_database_journal() {
+    for (k, phase) in [
+        (0, "before_commit"),
+        (1, "after_commit"),
+        (2, "before_commit"),
+        (3, "after_commit"),
+    ] {
+        let url = database();
+        let env = Env::new().var("ENTITLE_BACKEND", &url);
+        env.faults(json!({"holdOrderSave": {"skip": k, "phase": phase}}));
+        let examples = Env::examples_arg();
+        let mut args = env.apply_args(&examples);
+        args.extend(["--parallelism".to_owned(), "1".to_owned()]);
+        let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        env.wait_held(1);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        env.release_and_settle();
+        assert_eq!(converge(&env, &examples), Some(0), "kill at {k} {phase}");
+        bought_once(&env, 4);
+        assert_eq!(env.plan_detailed(&examples).status.code(), Some(0));
+    }
+}
+
+#[test]
+fn migration_copies_the_workspace_journal_once() {
+    let url = database();
+    let env = Env::new();
+    let examples = Env::examples_arg();
+    assert_eq!(env.apply(&examples).status.code(), Some(0));
+    let lines = std::fs::read_to_string(env.path().join(".entitle/journal.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    let out = env.run(&["backend", "migrate", "--to", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = crate::support::stdout(&out);
+    assert!(
+        said.contains(&format!("copied {lines} journal entries")),
+        "{said}"
+    );
+    assert!(!said.contains(":pw@") && said.contains(":***@"), "{said}");
+    assert_eq!(db_entries(&url).len(), lines);
+    let again = env.run(&["backend", "migrate", "--to", &url]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already holds"),
+        "{}",
+        stderr(&again)
+    );
+    // The account now plans from the database's journal: nothing to do.
+    let env = env.var("ENTITLE_BACKEND", &url);
+    assert_eq!(env.plan_detailed(&examples).status.code(), Some(0));
+    let _ = SETTLE_MS;
+}
