@@ -45,6 +45,14 @@ pub struct DoctorArgs {
     /// The apply journal, to see whether the vendor echoes its poNumbers.
     #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
     pub journal: PathBuf,
+    /// The shared backend holding the journal instead (a postgres:// URL).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ENTITLE_BACKEND",
+        hide_env_values = true
+    )]
+    pub backend: Option<String>,
     #[command(flatten)]
     pub network: NetworkArgs,
 }

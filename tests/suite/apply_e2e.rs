@@ -504,3 +504,42 @@ fn a_torn_journal_line_never_makes_a_later_run_fail() {
     }
     assert_eq!(env.order_bodies().len(), 2);
 }
+
+#[test]
+fn unlock_removes_only_the_lock_files_no_process_holds() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", EXT_300);
+    let m = m.to_str().unwrap();
+    // A finished apply leaves its lock files behind, held by no one.
+    assert_eq!(apply(&env, m).status.code(), Some(0));
+    let workspace_lock = env.path().join(".entitle/journal.jsonl.lock");
+    assert!(workspace_lock.exists());
+    let out = env.run(&["unlock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("removed ") && said.contains("journal.jsonl.lock"),
+        "{said}"
+    );
+    assert!(said.contains("account-"), "the account lock too: {said}");
+    assert!(!workspace_lock.exists());
+    // A running apply's locks are kept, and it says who holds them.
+    env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "after_commit"}}));
+    let other = env.manifest("other.yaml", HOTEL);
+    let mut child = env.spawn(
+        &env.apply_args(other.to_str().unwrap())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    env.wait_held(1);
+    let out = env.run(&["unlock"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("kept ") && stdout(&out).contains("held by pid "),
+        "{}",
+        stdout(&out)
+    );
+    env.release_and_settle();
+    child.wait().unwrap();
+}
