@@ -280,3 +280,43 @@ fn completions_for_each_shell() {
         .code(1)
         .stderr(predicate::str::contains("invalid value 'tcsh'"));
 }
+
+#[test]
+fn json_and_github_annotations_for_ci() {
+    let (code, stdout, _) = validate(&["manifests/examples", "--format", "json"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (
+            doc["valid"].clone(),
+            doc["files"].clone(),
+            doc["pbxs"].clone()
+        ),
+        (
+            serde_json::json!(true),
+            serde_json::json!(4),
+            serde_json::json!(4)
+        )
+    );
+    let bad = format!("{FIXTURES}/misspelt-key");
+    let (code, stdout, _) = validate(&[&bad, "--format", "json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["valid"], false);
+    assert_eq!(
+        doc["problems"][0],
+        serde_json::json!({"file": "tests/fixtures/manifests/misspelt-key/acme.yaml", "line": 7,
+            "column": 5, "message": "unknown field `extentions`, did you mean `extensions`?",
+            "help": doc["problems"][0]["help"].clone()})
+    );
+    // GitHub: one workflow command per problem on stdout, the text as usual on stderr.
+    let (code, stdout, stderr) = validate(&[&bad, "--format", "github"]);
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with(
+        "::error file=tests/fixtures/manifests/misspelt-key/acme.yaml,line=7,col=5,title=entitle validate::unknown field `extentions`, did you mean `extensions`?"
+    ), "{stdout}");
+    assert!(
+        stderr.contains("error: tests/fixtures/manifests/misspelt-key/acme.yaml:7:5"),
+        "{stderr}"
+    );
+}
