@@ -19,22 +19,6 @@ fn db_entries(url: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Re-runs apply until it converges (letting the settle period pass on exit 6).
-fn converge(env: &Env, manifests: &str) -> Option<i32> {
-    let mut last = None;
-    for _ in 0..5 {
-        last = env.apply(manifests).status.code();
-        match last {
-            Some(0) => break,
-            Some(6) => {
-                env.settle();
-            }
-            _ => {}
-        }
-    }
-    last
-}
-
 #[track_caller]
 fn bought_once(env: &Env, ops: usize) {
     let per_op = env.orders_per_operation();
@@ -134,15 +118,9 @@ fn a_second_apply_is_refused_at_once_naming_the_holder_without_the_password() {
 fn a_killed_holder_frees_the_lock_and_its_journal_resolves_the_leftovers() {
     let url = database();
     let env = Env::new().var("ENTITLE_BACKEND", &url);
-    env.faults(json!({"holdOrderSave": {"skip": 1, "phase": "after_commit"}}));
     let examples = Env::examples_arg();
-    let mut args = env.apply_args(&examples);
-    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    env.wait_held(1);
-    child.kill().unwrap(); // SIGKILL: the lock goes with its connection
-    child.wait().unwrap();
-    env.release_and_settle();
+    // SIGKILL: the lock goes with its connection.
+    env.kill_held(env.apply_held_at(&examples, 1, "after_commit"));
     let again = env.apply(&examples);
     assert!(
         !stderr(&again).contains("another entitle apply"),
@@ -154,7 +132,10 @@ fn a_killed_holder_frees_the_lock_and_its_journal_resolves_the_leftovers() {
         "{}",
         stderr(&again)
     );
-    assert_eq!(converge(&env, &examples), Some(0));
+    assert_eq!(
+        env.converge(&examples, 5).last().copied().flatten(),
+        Some(0)
+    );
     bought_once(&env, 4);
     assert!(!env.path().join(".entitle/journal.jsonl").exists());
 }
@@ -163,12 +144,8 @@ fn a_killed_holder_frees_the_lock_and_its_journal_resolves_the_leftovers() {
 fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
     let url = database();
     let env = Env::new().var("ENTITLE_BACKEND", &url);
-    env.faults(json!({"holdOrderSave": {"skip": 1, "phase": "before_commit"}}));
     let examples = Env::examples_arg();
-    let mut args = env.apply_args(&examples);
-    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-    let child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    env.wait_held(1);
+    let child = env.apply_held_at(&examples, 1, "before_commit");
     // Every connection of the apply is cut (its lock with them).
     sql(
         &url,
@@ -192,7 +169,10 @@ fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
         sent.is_subset(&intents),
         "an order without its intent: {sent:?} vs {intents:?}"
     );
-    assert_eq!(converge(&env, &examples), Some(0));
+    assert_eq!(
+        env.converge(&examples, 5).last().copied().flatten(),
+        Some(0)
+    );
     bought_once(&env, 4);
 }
 
@@ -206,16 +186,13 @@ fn kills_at_each_point_converge_without_duplicates_on_the_database_journal() {
     ] {
         let url = database();
         let env = Env::new().var("ENTITLE_BACKEND", &url);
-        env.faults(json!({"holdOrderSave": {"skip": k, "phase": phase}}));
         let examples = Env::examples_arg();
-        let mut args = env.apply_args(&examples);
-        args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-        let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        env.wait_held(1);
-        child.kill().unwrap();
-        child.wait().unwrap();
-        env.release_and_settle();
-        assert_eq!(converge(&env, &examples), Some(0), "kill at {k} {phase}");
+        env.kill_held(env.apply_held_at(&examples, k, phase));
+        assert_eq!(
+            env.converge(&examples, 5).last().copied().flatten(),
+            Some(0),
+            "kill at {k} {phase}"
+        );
         bought_once(&env, 4);
         assert_eq!(env.plan_detailed(&examples).status.code(), Some(0));
     }

@@ -18,40 +18,20 @@ fn intents(env: &Env) -> usize {
         .unwrap_or(0)
 }
 
-/// Re-runs apply until it converges: an order of unknown outcome is resolved by the next run
-/// when the vendor shows it; one that left no trace keeps its PBX in doubt (exit 6) until the
-/// settle period has passed. Returns the last exit code.
-fn converge(env: &Env, manifests: &str) -> Option<i32> {
-    let mut last = None;
-    for _ in 0..4 {
-        last = env.apply(manifests).status.code();
-        match last {
-            Some(0) => break,
-            Some(6) => env.settle(),
-            _ => {}
-        }
-    }
-    last
-}
-
 /// Kills an apply (one order at a time) while its order number `k` (from 0) is held at `phase`,
 /// then re-runs it until it converges.
 fn kill_then_converge(k: u64, phase: &str) {
     let env = Env::new();
-    env.faults(json!({"holdOrderSave": {"skip": k, "phase": phase}}));
     let examples = Env::examples_arg();
-    let mut args = env.apply_args(&examples);
-    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    env.wait_held(1);
+    let child = env.apply_held_at(&examples, k, phase);
     // The kill point is reached: order k is in the vendor's hands, its intent on disk.
     assert_eq!(intents(&env), k as usize + 1, "kill point {k} {phase}");
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), k);
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    env.release_and_settle();
+    env.kill_held(child); // SIGKILL
 
-    let last = converge(&env, &examples);
+    // An order of unknown outcome is resolved by the next run when the vendor shows it; one
+    // that left no trace keeps its PBX in doubt (exit 6) until the settle period has passed.
+    let last = env.converge(&examples, 4).last().copied().flatten();
     assert_eq!(
         last,
         Some(0),
@@ -94,7 +74,7 @@ fn killed_mid_order_with_the_other_pbxs_in_flight() {
     child.kill().unwrap();
     child.wait().unwrap();
     env.release_and_settle();
-    assert_eq!(converge(&env, &examples), Some(0));
+    assert_eq!(env.converge(&examples, 4).last(), Some(&Some(0)));
     assert!(env.orders_per_operation().values().all(|n| *n == 1));
     assert_eq!(env.plan_detailed(&examples).status.code(), Some(0));
 }

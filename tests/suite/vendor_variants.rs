@@ -33,22 +33,6 @@ fn variants() -> Vec<Value> {
     out
 }
 
-/// Re-runs apply until it exits 0, letting the settle period pass whenever a PBX is in doubt
-/// (exit 6). Returns the exit codes seen.
-fn converge(env: &Env, manifests: &str) -> Vec<Option<i32>> {
-    let mut codes = Vec::new();
-    for _ in 0..6 {
-        let out = env.apply(manifests);
-        codes.push(out.status.code());
-        match out.status.code() {
-            Some(0) => break,
-            Some(6) => env.settle(),
-            _ => {}
-        }
-    }
-    codes
-}
-
 /// Zero duplicates, the four operations of the examples each bought once, and a plan with
 /// nothing left to do.
 #[track_caller]
@@ -76,16 +60,9 @@ fn kill_case(i: usize, variant: &Value) {
     let case = format!("variant {variant}, kill at order {k} {phase}");
     let env = Env::new();
     env.faults(variant.clone());
-    env.faults(json!({"holdOrderSave": {"skip": k, "phase": phase}}));
     let examples = Env::examples_arg();
-    let mut args = env.apply_args(&examples);
-    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    env.wait_held(1);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    env.release_and_settle();
-    let codes = converge(&env, &examples);
+    env.kill_held(env.apply_held_at(&examples, k as u64, phase));
+    let codes = env.converge(&examples, 6);
     assert_eq!(codes.last(), Some(&Some(0)), "({case}) exits {codes:?}");
     bought_once_and_converged(&env, &examples, &case);
 }
@@ -114,7 +91,7 @@ fn race_case(variant: &Value) {
             stderr(&out)
         );
     }
-    let codes = converge(&env, &examples);
+    let codes = env.converge(&examples, 6);
     assert_eq!(codes.last(), Some(&Some(0)), "({case}) exits {codes:?}");
     bought_once_and_converged(&env, &examples, &case);
 }

@@ -324,6 +324,46 @@ impl Env {
         });
         assert!(settled.is_ok(), "a released request never finished");
     }
+
+    /// Starts `apply` of `manifests` one PBX at a time with order save `k` (from 0) held at
+    /// `phase` (`before_commit`, `after_commit`), and returns once it is held: the kill point.
+    pub(crate) fn apply_held_at(
+        &self,
+        manifests: &str,
+        k: u64,
+        phase: &str,
+    ) -> std::process::Child {
+        self.faults(serde_json::json!({"holdOrderSave": {"skip": k, "phase": phase}}));
+        let mut args = self.apply_args(manifests);
+        args.extend(["--parallelism".to_owned(), "1".to_owned()]);
+        let child = self.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        self.wait_held(1);
+        child
+    }
+
+    /// SIGKILLs an apply at its kill point, then lets the held save go on and finish.
+    #[track_caller]
+    pub(crate) fn kill_held(&self, mut child: std::process::Child) {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        self.release_and_settle();
+    }
+
+    /// Re-runs `apply` of `manifests` until it exits 0, at most `attempts` times, letting the
+    /// settle period pass whenever a PBX is in doubt (exit 6). Returns every exit code.
+    pub(crate) fn converge(&self, manifests: &str, attempts: usize) -> Vec<Option<i32>> {
+        let mut codes = Vec::new();
+        for _ in 0..attempts {
+            let code = self.apply(manifests).status.code();
+            codes.push(code);
+            match code {
+                Some(0) => break,
+                Some(6) => self.settle(),
+                _ => {}
+            }
+        }
+        codes
+    }
 }
 
 pub(crate) fn stdout(o: &Output) -> String {
