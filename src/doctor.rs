@@ -214,6 +214,27 @@ async fn get(
         .map(|a| a.result)
 }
 
+/// A read entitle cannot work without: its answer, kept as the sample `name`; when it fails,
+/// a finding that blocks (`topic`: `what` reads) and `None`.
+async fn fetch(
+    client: &Client,
+    r: &mut Report,
+    (topic, what): (&'static str, String),
+    (path, query): (&str, Vec<(&'static str, String)>),
+    name: String,
+) -> Option<Value> {
+    match get(client, path, query).await {
+        Ok(v) => {
+            r.sample(name, &v);
+            Some(v)
+        }
+        Err(e) => {
+            r.block(topic, what, e.to_string());
+            None
+        }
+    }
+}
+
 /// Runs every check. Reads only (and one calculation when asked).
 pub(crate) async fn run(client: &Client, req: &DoctorRequest) -> Report {
     let mut r = Report::default();
@@ -298,35 +319,34 @@ async fn token(client: &Client, r: &mut Report) {
 }
 
 async fn product_list(client: &Client, r: &mut Report) -> Option<Vec<ProductId>> {
-    match get(client, paths::PRODUCT_LIST, Vec::new()).await {
-        Ok(v) => {
-            r.sample("L1-product_list.json".into(), &v);
-            let list: Result<Vec<wire::Product>, _> = serde_json::from_value(v);
-            match list {
-                Ok(ps) => {
-                    let ids: Vec<ProductId> = ps.iter().map(|p| ProductId(p.product_id)).collect();
-                    r.note(
-                        "L1 products",
-                        "the product list reads",
-                        Status::Confirmed,
-                        format!(
-                            "products {}",
-                            ids.iter()
-                                .map(|p| p.0.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                    Some(ids)
-                }
-                Err(e) => {
-                    r.block("L1 products", "the product list reads", e.to_string());
-                    None
-                }
-            }
+    let what = ("L1 products", "the product list reads".to_owned());
+    let v = fetch(
+        client,
+        r,
+        what.clone(),
+        (paths::PRODUCT_LIST, Vec::new()),
+        "L1-product_list.json".into(),
+    )
+    .await?;
+    match serde_json::from_value::<Vec<wire::Product>>(v) {
+        Ok(ps) => {
+            let ids: Vec<ProductId> = ps.iter().map(|p| ProductId(p.product_id)).collect();
+            r.note(
+                what.0,
+                what.1,
+                Status::Confirmed,
+                format!(
+                    "products {}",
+                    ids.iter()
+                        .map(|p| p.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            Some(ids)
         }
         Err(e) => {
-            r.block("L1 products", "the product list reads", e.to_string());
+            r.block(what.0, what.1, e.to_string());
             None
         }
     }
@@ -339,18 +359,17 @@ async fn sample_pbx(client: &Client, product: ProductId, r: &mut Report) -> Opti
         ("pageNo", "1".to_owned()),
         ("pageSize", paths::MAX_PAGE_SIZE.to_string()),
     ];
-    let v = match get(client, paths::INSTANCE_LIST, query).await {
-        Ok(v) => v,
-        Err(e) => {
-            r.block(
-                "L2 instances",
-                format!("the PBX list of product {} reads", product.0),
-                e.to_string(),
-            );
-            return None;
-        }
-    };
-    r.sample(format!("L2-instance_list-{}.json", product.0), &v);
+    let v = fetch(
+        client,
+        r,
+        (
+            "L2 instances",
+            format!("the PBX list of product {} reads", product.0),
+        ),
+        (paths::INSTANCE_LIST, query),
+        format!("L2-instance_list-{}.json", product.0),
+    )
+    .await?;
     r.fields("page", PAGE, &v);
     let page: wire::Page<Value> = serde_json::from_value(v).unwrap_or(wire::Page {
         count: 0,
@@ -400,18 +419,14 @@ async fn detail(
         ("productId", product.0.to_string()),
         ("productNo", sn.to_owned()),
     ];
-    let v = match get(client, paths::INSTANCE_DETAIL, query).await {
-        Ok(v) => v,
-        Err(e) => {
-            r.block(
-                "L3 detail",
-                format!("the detail of {sn} reads"),
-                e.to_string(),
-            );
-            return None;
-        }
-    };
-    r.sample(format!("L3-detail-{}-{sn}.json", product.0), &v);
+    let v = fetch(
+        client,
+        r,
+        ("L3 detail", format!("the detail of {sn} reads")),
+        (paths::INSTANCE_DETAIL, query),
+        format!("L3-detail-{}-{sn}.json", product.0),
+    )
+    .await?;
     r.fields("detail", DETAIL, &v);
     let parsed = serde_json::from_value::<wire::InstanceDetail>(v)
         .map_err(|e| e.to_string())
@@ -450,18 +465,17 @@ async fn catalog(client: &Client, product: ProductId, sn: &str, r: &mut Report) 
         ("productId", product.0.to_string()),
         ("productNo", sn.to_owned()),
     ];
-    let v = match get(client, paths::CATALOG, query).await {
-        Ok(v) => v,
-        Err(e) => {
-            r.block(
-                "L4 catalog",
-                format!("the catalog of product {} reads", product.0),
-                e.to_string(),
-            );
-            return None;
-        }
-    };
-    r.sample(format!("L4-catalog-{}.json", product.0), &v);
+    let v = fetch(
+        client,
+        r,
+        (
+            "L4 catalog",
+            format!("the catalog of product {} reads", product.0),
+        ),
+        (paths::CATALOG, query),
+        format!("L4-catalog-{}.json", product.0),
+    )
+    .await?;
     r.fields("catalog", CATALOG, &v);
     let lacking = |list: &str, key: &str| {
         v.get(list)
@@ -660,22 +674,27 @@ async fn auto_renew(client: &Client, product: ProductId, sn: &str, r: &mut Repor
 }
 
 async fn contacts(client: &Client, r: &mut Report) {
-    match get(client, paths::BILLING_CONTACTS, Vec::new()).await {
-        Ok(v) => {
-            r.sample("L5-billing_contacts.json".into(), &v);
-            if let Some(first) = v.as_array().and_then(|a| a.first()) {
-                r.fields("contact", CONTACT, first);
-            }
-            match serde_json::from_value::<Vec<wire::Contact>>(v) {
-                Ok(list) => r.note(
-                    "L5 contacts",
-                    "billing contacts read, IDs exact",
-                    Status::Confirmed,
-                    crate::words::plural(list.len(), "contact", "contacts"),
-                ),
-                Err(e) => r.block("L5 contacts", "billing contacts read", e.to_string()),
-            }
-        }
+    let Some(v) = fetch(
+        client,
+        r,
+        ("L5 contacts", "billing contacts read".to_owned()),
+        (paths::BILLING_CONTACTS, Vec::new()),
+        "L5-billing_contacts.json".into(),
+    )
+    .await
+    else {
+        return;
+    };
+    if let Some(first) = v.as_array().and_then(|a| a.first()) {
+        r.fields("contact", CONTACT, first);
+    }
+    match serde_json::from_value::<Vec<wire::Contact>>(v) {
+        Ok(list) => r.note(
+            "L5 contacts",
+            "billing contacts read, IDs exact",
+            Status::Confirmed,
+            crate::words::plural(list.len(), "contact", "contacts"),
+        ),
         Err(e) => r.block("L5 contacts", "billing contacts read", e.to_string()),
     }
 }
@@ -686,14 +705,17 @@ async fn orders(client: &Client, req: &DoctorRequest, r: &mut Report) {
         ("pageSize", paths::MAX_PAGE_SIZE.to_string()),
         ("sort", "-createTime".to_owned()),
     ];
-    let v = match get(client, paths::ORDER_PAGE, query).await {
-        Ok(v) => v,
-        Err(e) => {
-            r.block("L6 orders", "the order list reads", e.to_string());
-            return;
-        }
+    let Some(v) = fetch(
+        client,
+        r,
+        ("L6 orders", "the order list reads".to_owned()),
+        (paths::ORDER_PAGE, query),
+        "L6-order_page.json".into(),
+    )
+    .await
+    else {
+        return;
     };
-    r.sample("L6-order_page.json".into(), &v);
     let page: wire::Page<Value> = match serde_json::from_value(v) {
         Ok(p) => p,
         Err(e) => {
