@@ -322,13 +322,7 @@ fn the_documented_only_vendor_plans_and_prices_the_examples_the_same() {
     let obliging = bodies(&Env::new());
     let documented = Env::with(|c| c.variant = entitle::sandbox::Variant::documented_only());
     assert_eq!(bodies(&documented), obliging);
-    let quotes: Vec<u64> = documented.get("/_sandbox/requests")["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["path"] == "/pricing/openapi/purchase/v1/pricing/calculate")
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
+    let quotes = documented.statuses("/pricing/openapi/purchase/v1/pricing/calculate");
     assert!(
         quotes.len() >= 4 && quotes.iter().all(|s| *s == 200),
         "{quotes:?}"

@@ -65,13 +65,7 @@ fn scenario_on(documented_only: bool, seed: &str, pbxs: &str, sn: &str, operatio
     let out = crate::support::stdout(&apply);
     assert!(out.contains("price USD "), "{out}");
     assert!(!out.contains("price unknown"), "{out}");
-    let quotes: Vec<u64> = env.get("/_sandbox/requests")["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["path"] == "/pricing/openapi/purchase/v1/pricing/calculate")
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
+    let quotes = env.statuses("/pricing/openapi/purchase/v1/pricing/calculate");
     assert!(
         !quotes.is_empty() && quotes.iter().all(|s| *s == 200),
         "{quotes:?}"

@@ -295,6 +295,17 @@ impl Env {
         per_op
     }
 
+    /// The HTTP status of every request to `path`, in order (from the sandbox's request log).
+    pub(crate) fn statuses(&self, path: &str) -> Vec<u64> {
+        self.get("/_sandbox/requests")["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["path"] == path)
+            .map(|r| r["status"].as_u64().unwrap())
+            .collect()
+    }
+
     /// Requests per `METHOD /path`.
     pub(crate) fn count(&self, method_path: &str) -> u64 {
         self.get("/_sandbox/requests")["counts"][method_path]
