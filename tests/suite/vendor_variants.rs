@@ -232,15 +232,14 @@ fn a_lagging_list_and_a_kill_right_after_the_send_never_buy_again() {
     child.kill().unwrap();
     child.wait().unwrap();
     env.release_and_settle();
+    // The killed client's save is logged only when its answer was written before the
+    // connection was seen closed: count from here rather than assume either way.
+    let saves = env.count(SAVES);
     // Not listed, not showing on the PBX: in doubt, nothing sent.
     let again = env.apply(m);
     assert_eq!(again.status.code(), Some(6), "{}", stderr(&again));
     assert_eq!(env.order_bodies().len(), 1);
-    assert_eq!(
-        env.count(SAVES),
-        0,
-        "the killed client's save is the only one"
-    );
+    assert_eq!(env.count(SAVES), saves, "a re-run in doubt sent an order");
     env.settle();
     assert_eq!(env.apply(m).status.code(), Some(0));
     assert_eq!(env.order_bodies().len(), 1);
