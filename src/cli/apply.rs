@@ -200,7 +200,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     },
                 )
                 .await?;
-                let Some(plan) = planned else {
+                let Ok(plan) = planned else {
                     return Ok(Exit::Error);
                 };
                 read_at_ms = plan.observed_at_ms;

@@ -9,9 +9,10 @@ use clap::Args;
 
 use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
+use crate::manifest::Diagnostics;
 use crate::pipeline::{self, Workspace, WorkspaceError};
 use crate::plan::Plan;
-use crate::render::{self, TextOptions};
+use crate::render::{self, MarkdownOptions, TextOptions};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -31,22 +32,53 @@ pub struct PlanArgs {
     #[arg(long)]
     pub show_bodies: bool,
     #[command(flatten)]
+    pub markdown: MarkdownArgs,
+    #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub network: NetworkArgs,
 }
 
+/// How `--format markdown` lays the plan out (a pull-request comment).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Markdown")]
+pub struct MarkdownArgs {
+    /// Group PBXs by this label in the summary table and sections (a PBX without it goes by
+    /// its manifest file).
+    #[arg(long, value_name = "LABEL", default_value = "customer")]
+    pub group_by: String,
+    /// Link every `file:line` to `URL/file#Lline`, e.g.
+    /// https://github.com/ORG/REPO/blob/COMMIT
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
+    /// Leave sections out past this many characters (GitHub refuses comments over 65,536).
+    #[arg(long, value_name = "CHARS", default_value_t = render::DEFAULT_MAX_CHARS)]
+    pub max_chars: usize,
+}
+
+impl MarkdownArgs {
+    pub(crate) fn options(&self, saved_as: Option<&std::path::Path>) -> MarkdownOptions {
+        MarkdownOptions {
+            group_by: self.group_by.clone(),
+            link_base: self.link_base.clone(),
+            max_chars: self.max_chars,
+            saved_as: saved_as.map(|p| p.display().to_string()),
+        }
+    }
+}
+
 /// Writes a rendered plan in the chosen format.
-pub fn render(
+pub(crate) fn render(
     plan: &Plan,
     format: Format,
     opts: TextOptions,
+    markdown: &MarkdownOptions,
     w: &mut impl Write,
 ) -> anyhow::Result<()> {
     match format {
         Format::Text => render::write_plan_text(plan, opts, w)?,
         Format::Json => render::write_plan_json(plan, w)?,
-        Format::Markdown => render::write_plan_markdown(plan, w)?,
+        Format::Markdown => render::write_plan_markdown(plan, markdown, w)?,
     }
     Ok(())
 }
@@ -56,15 +88,57 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<
     crate::atomic::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Why `plan` has no plan to print.
+enum Failed {
+    /// The manifests, or the plan's rules, refused (every problem is printed on stderr).
+    Problems(&'static str, Diagnostics),
+    Error(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failed {
+    fn from(e: E) -> Self {
+        Failed::Error(e.into())
+    }
+}
+
 pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
+    let format = args.format;
+    let markdown = args.markdown.options(None);
+    let failed = match plan(global, args) {
+        Ok(exit) => return Ok(exit),
+        Err(failed) => failed,
+    };
+    // Markdown and JSON are read by CI: a failure is a document too, so a PR comment says why
+    // there is no plan rather than keeping the last one up.
+    let (message, problems) = match &failed {
+        Failed::Problems(what, diags) => ((*what).to_owned(), diags.0.as_slice()),
+        Failed::Error(e) => (super::error_report(e), &[][..]),
+    };
+    let report = render::Failure {
+        exit_code: Exit::Error.code(),
+        message: &message,
+        problems,
+    };
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Text => {}
+        Format::Json => render::write_failure_json(&report, &mut out)?,
+        Format::Markdown => render::write_failure_markdown(&report, &markdown, &mut out)?,
+    }
+    match failed {
+        Failed::Problems(..) => Ok(Exit::Error),
+        Failed::Error(e) => Err(e),
+    }
+}
+
+fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     let color_err = config::use_color(global, std::io::stderr().is_terminal());
     let color_out = config::use_color(global, std::io::stdout().is_terminal());
     config::init_logging(global.verbose, color_err);
-    let Some(manifests) = scope::load(&args.paths, color_err)? else {
-        return Ok(Exit::Error);
-    };
+    let manifests = scope::load_or_problems(&args.paths, color_err)?
+        .map_err(|d| Failed::Problems("the manifests are not valid; nothing was planned", d))?;
     let desired = scope::select(&manifests, &args.scope)?;
-    let price = args.scope.wants_price(args.format == Format::Text);
+    let price = args.scope.wants_price(args.format != Format::Json);
     let clock = args.scope.clock();
     let rt = config::runtime()?;
     let planned = rt.block_on(async {
@@ -117,9 +191,12 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
         )
         .await
     })?;
-    let Some(plan) = planned else {
-        return Ok(Exit::Error);
-    };
+    let plan = planned.map_err(|d| {
+        Failed::Problems(
+            "the plan breaks the vendor's rules; nothing was planned and nothing was sent",
+            d,
+        )
+    })?;
     let mut out = std::io::stdout().lock();
     render(
         &plan,
@@ -128,6 +205,7 @@ pub fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Exit> {
             color: color_out,
             show_bodies: args.show_bodies,
         },
+        &args.markdown.options(args.out.as_deref()),
         &mut out,
     )?;
     if let Some(path) = &args.out {

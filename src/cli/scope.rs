@@ -10,7 +10,7 @@ use super::config::Connection;
 use crate::apply::Resolution;
 use crate::clock::Timestamp;
 use crate::clock::{Clock, Now};
-use crate::manifest::{self, DesiredPbx, LoadedManifests};
+use crate::manifest::{self, DesiredPbx, Diagnostics, LoadedManifests};
 use crate::pipeline::{self, PlanRequest, Planned, Workspace};
 use crate::plan::{Plan, Selection};
 
@@ -64,7 +64,7 @@ pub struct ScopeArgs {
     /// The apply journal (order intents and outcomes); its lock file sits beside it.
     #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
     pub journal: PathBuf,
-    /// Ask the vendor's calculator for each order's price (default for text output).
+    /// Ask the vendor's calculator for each order's price (default for text and markdown).
     #[arg(long, overrides_with = "no_price")]
     pub price: bool,
     /// Do not ask for prices.
@@ -113,11 +113,13 @@ impl ScopeArgs {
         })
     }
 
-    pub fn wants_price(&self, text_output: bool) -> bool {
+    /// Whether to price: `--price`/`--no-price`, else `for_people` (text and Markdown
+    /// output price by default; JSON and unattended runs do not).
+    pub fn wants_price(&self, for_people: bool) -> bool {
         if self.no_price {
             false
         } else {
-            self.price || text_output
+            self.price || for_people
         }
     }
 }
@@ -149,12 +151,20 @@ pub(super) fn parse_span_ms(s: &str) -> anyhow::Result<i64> {
 
 /// Loads manifests, printing every diagnostic on failure.
 pub(super) fn load(paths: &[PathBuf], color: bool) -> anyhow::Result<Option<LoadedManifests>> {
+    Ok(load_or_problems(paths, color)?.ok())
+}
+
+/// Loads manifests; on failure prints every diagnostic and returns them.
+pub(super) fn load_or_problems(
+    paths: &[PathBuf],
+    color: bool,
+) -> anyhow::Result<Result<LoadedManifests, Diagnostics>> {
     match manifest::load(paths) {
-        Ok(m) => Ok(Some(m)),
+        Ok(m) => Ok(Ok(m)),
         Err(diags) => {
             let mut err = std::io::stderr().lock();
             diags.render(&[], &mut err, color)?;
-            Ok(None)
+            Ok(Err(diags))
         }
     }
 }
@@ -241,14 +251,14 @@ pub(super) struct PlanInputs<'a> {
 }
 
 /// Runs the plan pipeline for the selected PBXs; prints plan errors (with their places) and
-/// price warnings. `None`: the plan was refused, and why is printed.
+/// price warnings. `Err`: the plan was refused for these problems, which are printed.
 pub(super) async fn make_plan(
     conn: &Connection,
     scope: &ScopeArgs,
     clock: Clock,
     parallelism: usize,
     inputs: PlanInputs<'_>,
-) -> anyhow::Result<Option<Plan>> {
+) -> anyhow::Result<Result<Plan, Diagnostics>> {
     let reading = super::progress::display(super::progress::READING, inputs.quiet);
     let pricing = super::progress::display(super::progress::PRICING, inputs.quiet);
     let planned = pipeline::make_plan(
@@ -281,7 +291,7 @@ pub(super) async fn make_plan(
             for w in warnings {
                 eprintln!("warning: {w}");
             }
-            Ok(Some(*plan))
+            Ok(Ok(*plan))
         }
         Planned::Refused(diags) => {
             let count = diags.0.len();
@@ -294,7 +304,7 @@ pub(super) async fn make_plan(
                 "{}; nothing was planned and nothing was sent",
                 crate::words::plural(count, "plan error", "plan errors")
             );
-            Ok(None)
+            Ok(Err(diags))
         }
     }
 }

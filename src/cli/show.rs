@@ -21,6 +21,8 @@ pub struct ShowArgs {
     /// Show each order's exact request body in text output.
     #[arg(long)]
     pub show_bodies: bool,
+    #[command(flatten)]
+    pub markdown: super::plan::MarkdownArgs,
 }
 
 /// Reads a saved plan, refusing other files and other format versions.
@@ -51,6 +53,7 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> anyhow::Result<Exit> {
             color,
             show_bodies: args.show_bodies,
         },
+        &args.markdown.options(Some(&args.file)),
         &mut std::io::stdout().lock(),
     )?;
     Ok(Exit::Success)

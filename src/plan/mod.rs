@@ -3,6 +3,7 @@
 //! checked here before anything is sent, which makes it exhaustively unit-testable.
 
 mod billing;
+mod cause;
 mod error;
 mod keys;
 mod lines;
@@ -20,6 +21,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+pub use cause::field_at;
 pub use error::{PlanError, PlanErrors};
 pub use keys::{fingerprint, plan_id, po_number, sha256_hex};
 pub use model::*;

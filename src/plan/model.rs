@@ -211,6 +211,11 @@ pub struct Summary {
 }
 
 impl Plan {
+    /// Every action of every PBX, in plan order.
+    pub fn actions(&self) -> impl Iterator<Item = &Action> {
+        self.pbxs.iter().flat_map(|p| &p.actions)
+    }
+
     pub fn has_changes(&self) -> bool {
         self.pbxs.iter().any(PbxPlan::has_changes)
     }
@@ -225,8 +230,6 @@ impl Plan {
             pbxs: self.pbxs.len(),
             ..Summary::default()
         };
-        let mut totals: std::collections::BTreeMap<String, crate::plan::money::Cents> =
-            Default::default();
         for p in &self.pbxs {
             if p.has_changes() {
                 s.changed += 1;
@@ -247,20 +250,9 @@ impl Plan {
                 } else {
                     s.auto_renew_switches += 1;
                 }
-                if let Some(price) = &a.price
-                    && let Some(c) = crate::plan::money::Cents::parse(&price.total)
-                {
-                    *totals.entry(price.currency.clone()).or_default() += c;
-                }
             }
         }
-        s.totals = totals
-            .into_iter()
-            .map(|(currency, c)| Price {
-                currency,
-                total: c.to_string(),
-            })
-            .collect();
+        s.totals = crate::plan::money::sum(self.actions().filter_map(|a| a.price.as_ref()));
         s
     }
 }

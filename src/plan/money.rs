@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::AddAssign;
 
+use crate::model::Price;
+
 /// An amount in hundredths.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cents(pub i128);
@@ -36,6 +38,23 @@ impl Cents {
         let v = whole.checked_mul(100)?.checked_add(f)?;
         Some(Cents(if neg { -v } else { v }))
     }
+}
+
+/// Sums prices per currency, in currency order (`USD` and `EUR` are never added together).
+pub fn sum<'a>(prices: impl IntoIterator<Item = &'a Price>) -> Vec<Price> {
+    let mut totals: std::collections::BTreeMap<&str, Cents> = Default::default();
+    for p in prices {
+        if let Some(c) = Cents::parse(&p.total) {
+            *totals.entry(&p.currency).or_default() += c;
+        }
+    }
+    totals
+        .into_iter()
+        .map(|(currency, c)| Price {
+            currency: currency.to_owned(),
+            total: c.to_string(),
+        })
+        .collect()
 }
 
 impl AddAssign for Cents {

@@ -1,22 +1,284 @@
-//! The plan as Markdown for a pull-request comment: totals up front, one collapsible section
-//! per customer (the `customer` label, else the manifest file), manual items and orders in
-//! flight called out.
+//! The plan as Markdown for a pull-request comment, built for review: the total and a table of
+//! PBXs, orders and cost per group (the `customer` label, or any `--group-by` label) up front;
+//! then, never collapsed, what needs a person (errors, PBXs in doubt, manual items, orders
+//! without a price); then one collapsible section per group where every change names the
+//! manifest line that caused it. GitHub refuses comments over 65,536 characters: past the
+//! limit the sections are left out, from the last, and the comment says so.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{money, plural, totals};
-use crate::plan::{Effective, PbxPlan, Plan};
+use crate::manifest::Loc;
+use crate::model::Price;
+use crate::plan::{Action, Effective, PbxPlan, Plan, field_at, money::sum};
+
+/// GitHub's limit is 65,536 characters; what the workflow adds around the plan needs room.
+pub(crate) const DEFAULT_MAX_CHARS: usize = 60_000;
+
+/// How the Markdown plan is laid out.
+#[derive(Debug, Clone)]
+pub(crate) struct MarkdownOptions {
+    /// The label PBXs are grouped by; a PBX without it goes by its manifest file's name.
+    pub group_by: String,
+    /// Turns `file:line` into a link, `{link_base}/{file}#L{line}` (a blob URL at the commit).
+    pub link_base: Option<String>,
+    /// The most characters the document may have; sections are left out past it.
+    pub max_chars: usize,
+    /// Where the whole plan is saved (`plan -o`), named when sections are left out.
+    pub saved_as: Option<String>,
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions {
+            group_by: "customer".into(),
+            link_base: None,
+            max_chars: DEFAULT_MAX_CHARS,
+            saved_as: None,
+        }
+    }
+}
 
 /// Escapes what Markdown tables and inline text would misread.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('|', "\\|")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
 
-fn customer(p: &PbxPlan) -> String {
-    if let Some(c) = p.labels.get("customer") {
+/// The PBXs of one group, and what they cost.
+struct Group<'a> {
+    name: String,
+    pbxs: Vec<&'a PbxPlan>,
+}
+
+impl Group<'_> {
+    fn orders(&self) -> impl Iterator<Item = &Action> {
+        self.pbxs
+            .iter()
+            .flat_map(|p| &p.actions)
+            .filter(|a| a.order.is_some())
+    }
+
+    fn changing(&self) -> usize {
+        self.pbxs.iter().filter(|p| p.has_changes()).count()
+    }
+
+    fn shown(&self) -> bool {
+        self.pbxs.iter().any(|p| {
+            p.has_changes() || !p.in_flight.is_empty() || needs_attention(p) || !p.notes.is_empty()
+        })
+    }
+}
+
+fn needs_attention(p: &PbxPlan) -> bool {
+    !p.blocked.is_empty()
+        || !p.in_doubt.is_empty()
+        || !p.manual.is_empty()
+        || p.actions.iter().any(|a| a.price_error.is_some())
+}
+
+/// The cost of `orders`: per-currency totals, and how many have no price.
+fn cost<'a>(orders: impl Iterator<Item = &'a Action>, priced: bool) -> String {
+    let orders: Vec<&Action> = orders.collect();
+    if orders.is_empty() {
+        return "—".into();
+    }
+    if !priced {
+        return "not priced".into();
+    }
+    let prices: Vec<&Price> = orders.iter().filter_map(|a| a.price.as_ref()).collect();
+    let unpriced = orders.len() - prices.len();
+    let total = totals(&sum(prices));
+    match (total, unpriced) {
+        (Some(t), 0) => t,
+        (Some(t), n) => format!("{t} + {n} unpriced"),
+        (None, n) => format!("{n} unpriced"),
+    }
+}
+
+/// Writes `file:line`, as a link when there is a base to link to.
+pub(super) struct Linker<'a> {
+    base: Option<&'a str>,
+}
+
+impl<'a> Linker<'a> {
+    pub(super) fn new(opts: &'a MarkdownOptions) -> Self {
+        Linker {
+            base: opts.link_base.as_deref(),
+        }
+    }
+
+    pub(super) fn at(&self, at: &Loc) -> String {
+        let file = at.file.strip_prefix("./").unwrap_or(&at.file);
+        let text = format!("{file}:{}", at.line);
+        match self.base {
+            Some(base) if !file.starts_with('/') => format!(
+                "[`{text}`]({}/{}#L{})",
+                base.trim_end_matches('/'),
+                file.replace(' ', "%20"),
+                at.line
+            ),
+            _ => format!("`{text}`"),
+        }
+    }
+
+    /// A PBX's entry (its `source` is `file:line:column`).
+    fn entry(&self, p: &PbxPlan) -> String {
+        match &p.desired {
+            Some(d) => self.at(&d.at),
+            None => format!("`{}`", esc(&p.source)),
+        }
+    }
+
+    /// The line that caused a change of `p`'s `field` to `value`.
+    fn field(&self, p: &PbxPlan, field: &str, value: &str) -> String {
+        p.desired
+            .as_ref()
+            .map(|d| format!(" — {}", self.at(field_at(d, field, value))))
+            .unwrap_or_default()
+    }
+}
+
+pub(crate) fn write_plan_markdown(
+    plan: &Plan,
+    opts: &MarkdownOptions,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let doc = render(plan, opts).map_err(io::Error::other)?;
+    w.write_all(doc.as_bytes())
+}
+
+fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error> {
+    let link = Linker::new(opts);
+    let s = plan.summary();
+    // Pricing was asked for when any order has a price or a reason for having none.
+    let priced = plan
+        .actions()
+        .any(|a| a.price.is_some() || a.price_error.is_some());
+
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    for p in &plan.pbxs {
+        let name = group_name(p, &opts.group_by);
+        groups
+            .entry(name.clone())
+            .or_insert_with(|| Group { name, pbxs: vec![] })
+            .pbxs
+            .push(p);
+    }
+    let shown: Vec<&Group> = groups.values().filter(|g| g.shown()).collect();
+
+    let mut head = String::new();
+    if plan.has_changes() {
+        write!(
+            head,
+            "### entitle plan: {} for {}",
+            plural(s.orders, "order", "orders"),
+            plural(s.changed, "PBX", "PBXs")
+        )?;
+        if s.orders > 0 {
+            if !priced {
+                write!(head, " (not priced)")?;
+            } else {
+                match totals(&s.totals) {
+                    Some(t) if s.unpriced > 0 => write!(
+                        head,
+                        ", {t} without {} that got no price",
+                        plural(s.unpriced, "order", "orders")
+                    )?,
+                    Some(t) => write!(head, ", {t}")?,
+                    None => write!(head, ", no order got a price")?,
+                }
+            }
+        }
+        writeln!(head)?;
+    } else {
+        writeln!(head, "### entitle plan: no changes")?;
+    }
+    writeln!(head)?;
+    writeln!(
+        head,
+        "{} in scope: {} changing, {} unchanged, {} with orders in flight, {} in doubt, {} not planned; {}, {}.",
+        plural(s.pbxs, "PBX", "PBXs"),
+        s.changed,
+        s.unchanged,
+        s.in_flight,
+        s.in_doubt,
+        s.blocked,
+        plural(s.auto_renew_switches, "auto-renew switch", "auto-renew switches"),
+        plural(s.manual, "manual item", "manual items"),
+    )?;
+
+    let budget = opts.max_chars;
+    if !shown.is_empty() {
+        writeln!(head)?;
+        head.push_str(&table(&shown, plan, &opts.group_by, priced, budget / 3)?);
+    }
+    head.push_str(&attention(plan, &opts.group_by, &link, budget / 3)?);
+
+    let mut foot = String::new();
+    writeln!(foot)?;
+    writeln!(
+        foot,
+        "<sub>plan `{}` · manifests sha256 `{}` · computed for {}</sub>",
+        plan.plan_id, plan.manifest_hash, plan.today
+    )?;
+
+    let sections: Vec<String> = shown
+        .iter()
+        .map(|g| section(g, priced, &link))
+        .collect::<Result<_, _>>()?;
+    let mut doc = head;
+    let room = budget.saturating_sub(chars(&doc) + chars(&foot) + 600);
+    let mut used = 0;
+    let mut kept = 0;
+    for sec in &sections {
+        let n = chars(sec);
+        if used + n > room {
+            break;
+        }
+        used += n;
+        kept += 1;
+    }
+    if kept == sections.len() {
+        sections.iter().for_each(|sec| doc.push_str(sec));
+    } else {
+        sections[..kept].iter().for_each(|sec| doc.push_str(sec));
+        let left: Vec<&&Group> = shown[kept..].iter().collect();
+        let pbxs: usize = left.iter().map(|g| g.changing()).sum();
+        let orders: usize = left.iter().map(|g| g.orders().count()).sum();
+        writeln!(doc)?;
+        write!(
+            doc,
+            "> **Shortened to fit a pull-request comment:** the details of {} ({}, {}) are left out; the table above and the total count them.",
+            plural(left.len(), "group", "groups"),
+            plural(pbxs, "changing PBX", "changing PBXs"),
+            plural(orders, "order", "orders"),
+        )?;
+        match &opts.saved_as {
+            Some(path) => writeln!(
+                doc,
+                " Every order is in the saved plan: `entitle show {}`.",
+                esc(path)
+            )?,
+            None => writeln!(
+                doc,
+                " Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`)."
+            )?,
+        }
+    }
+    doc.push_str(&foot);
+    Ok(doc)
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn group_name(p: &PbxPlan, label: &str) -> String {
+    if let Some(c) = p.labels.get(label) {
         return c.clone();
     }
     let file = p.source.split(':').next().unwrap_or(&p.source);
@@ -26,120 +288,205 @@ fn customer(p: &PbxPlan) -> String {
         .unwrap_or_else(|| file.to_owned())
 }
 
-pub(crate) fn write_plan_markdown(plan: &Plan, w: &mut impl Write) -> io::Result<()> {
-    let s = plan.summary();
-    if plan.has_changes() {
-        write!(
-            w,
-            "### entitle plan: {} for {}",
-            plural(s.orders, "order", "orders"),
-            plural(s.changed, "PBX", "PBXs")
-        )?;
-        match totals(&s.totals) {
-            Some(t) if s.unpriced > 0 => writeln!(
-                w,
-                ", {t} (without {} that got no price)",
-                plural(s.unpriced, "order", "orders")
-            )?,
-            Some(t) => writeln!(w, ", {t}")?,
-            None => writeln!(w)?,
-        }
-    } else {
-        writeln!(w, "### entitle plan: no changes")?;
-    }
-    writeln!(w)?;
-    writeln!(
-        w,
-        "| PBXs in scope | changing | orders | auto-renew | manual | in flight | unchanged |"
-    )?;
-    writeln!(w, "|---:|---:|---:|---:|---:|---:|---:|")?;
-    writeln!(
-        w,
-        "| {} | {} | {} | {} | {} | {} | {} |",
-        s.pbxs, s.changed, s.orders, s.auto_renew_switches, s.manual, s.in_flight, s.unchanged
-    )?;
-
-    let mut groups: BTreeMap<String, Vec<&PbxPlan>> = BTreeMap::new();
-    for p in &plan.pbxs {
-        if p.has_changes()
-            || !p.manual.is_empty()
-            || !p.in_flight.is_empty()
-            || !p.in_doubt.is_empty()
-        {
-            groups.entry(customer(p)).or_default().push(p);
-        }
-    }
-    for (name, pbxs) in groups {
-        let orders: usize = pbxs
-            .iter()
-            .map(|p| p.actions.iter().filter(|a| a.order.is_some()).count())
-            .sum();
-        writeln!(w)?;
+/// The summary table: one row per group with something to show, then the whole plan. Past
+/// `budget` characters the remaining groups are folded into one row.
+fn table(
+    shown: &[&Group],
+    plan: &Plan,
+    label: &str,
+    priced: bool,
+    budget: usize,
+) -> Result<String, std::fmt::Error> {
+    let mut t = String::new();
+    writeln!(t, "| {} | PBXs | changing | orders | cost |", esc(label))?;
+    writeln!(t, "|---|---:|---:|---:|---:|")?;
+    for (i, g) in shown.iter().enumerate() {
+        let mut row = String::new();
         writeln!(
-            w,
-            "<details><summary><b>{}</b>: {}, {}</summary>",
-            esc(&name),
-            plural(pbxs.len(), "PBX", "PBXs"),
-            plural(orders, "order", "orders")
+            row,
+            "| {} | {} | {} | {} | {} |",
+            esc(&g.name),
+            g.pbxs.len(),
+            g.changing(),
+            g.orders().count(),
+            cost(g.orders(), priced)
         )?;
-        writeln!(w)?;
-        for p in pbxs {
-            writeln!(w, "**{}** — `{}`", esc(&p.key()), esc(&p.source))?;
-            writeln!(w)?;
-            for a in &p.actions {
-                let price = match (&a.price, &a.price_error) {
-                    (Some(p), _) => format!(" — {}", money(p)),
-                    (None, Some(why)) => format!(" — price unknown: {}", esc(why)),
-                    (None, None) => String::new(),
-                };
-                writeln!(w, "- `{}`: {}{}", a.kind, esc(&a.reason), price)?;
-                for ch in &a.changes {
-                    match &ch.before {
-                        None => writeln!(w, "  - `+` {}: {}", ch.field, esc(&ch.after))?,
-                        Some(b) => {
-                            writeln!(w, "  - `~` {}: {} → {}", ch.field, esc(b), esc(&ch.after))?
-                        }
-                    }
-                }
-                if let Effective::AtExpiry { date } = &a.effective {
-                    writeln!(w, "  - in force from {date}")?;
-                }
-            }
-            for m in &p.manual {
-                writeln!(
-                    w,
-                    "- :warning: manual: {} {} → {} — {}",
-                    m.field,
-                    esc(&m.current),
-                    esc(&m.wanted),
-                    esc(&m.reason)
-                )?;
-            }
-            for o in &p.in_flight {
-                writeln!(
-                    w,
-                    "- :hourglass: in flight: {} `{}` {}",
-                    o.order_no, o.operation_type, o.status
-                )?;
-            }
-            for b in &p.blocked {
-                writeln!(w, "- :x: not planned: {}", esc(b))?;
-            }
-            for d in &p.in_doubt {
-                writeln!(
-                    w,
-                    "- :question: in doubt: `{}` since {}: {}; nothing is ordered before {}",
-                    d.operation_type,
-                    crate::clock::Timestamp(d.since_ms),
-                    esc(&d.reason),
-                    crate::clock::Timestamp(d.until_ms)
-                )?;
-            }
-            writeln!(w)?;
+        if chars(&t) + chars(&row) > budget {
+            let rest = &shown[i..];
+            writeln!(
+                t,
+                "| *{} more* | {} | {} | {} | {} |",
+                plural(rest.len(), "group", "groups"),
+                rest.iter().map(|g| g.pbxs.len()).sum::<usize>(),
+                rest.iter().map(|g| g.changing()).sum::<usize>(),
+                rest.iter().map(|g| g.orders().count()).sum::<usize>(),
+                cost(rest.iter().flat_map(|g| g.orders()), priced)
+            )?;
+            break;
         }
-        writeln!(w, "</details>")?;
+        t.push_str(&row);
     }
+    let s = plan.summary();
+    let all_orders = plan.actions().filter(|a| a.order.is_some());
+    writeln!(
+        t,
+        "| **all** | **{}** | **{}** | **{}** | **{}** |",
+        s.pbxs,
+        s.changed,
+        s.orders,
+        cost(all_orders, priced)
+    )?;
+    Ok(t)
+}
+
+/// What a person must look at, never collapsed: errors, PBXs in doubt, manual items, and
+/// orders without a price (grouped by reason). Past `budget` characters the rest is counted.
+fn attention(
+    plan: &Plan,
+    label: &str,
+    link: &Linker,
+    budget: usize,
+) -> Result<String, std::fmt::Error> {
+    let mut items: Vec<String> = Vec::new();
+    for p in plan.pbxs.iter().filter(|p| needs_attention(p)) {
+        let who = format!(
+            "**{}** ({}) {}",
+            esc(&p.key()),
+            esc(&group_name(p, label)),
+            link.entry(p)
+        );
+        for b in &p.blocked {
+            items.push(format!(":x: {who}: not planned: {}", esc(b)));
+        }
+        for d in &p.in_doubt {
+            items.push(format!(
+                ":question: {who}: in doubt, `{}` sent {}: {}; nothing is ordered for it before {}",
+                d.operation_type,
+                crate::clock::Timestamp(d.since_ms),
+                esc(&d.reason),
+                crate::clock::Timestamp(d.until_ms)
+            ));
+        }
+        for m in &p.manual {
+            items.push(format!(
+                ":warning: {who}: manual: {} {} → {}{}: {}",
+                m.field,
+                esc(&m.current),
+                esc(&m.wanted),
+                link.field(p, &m.field, &m.wanted),
+                esc(&m.reason)
+            ));
+        }
+    }
+    // One line per reason: a calculator that is down fails every order the same way.
+    let mut unpriced: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for p in &plan.pbxs {
+        for a in &p.actions {
+            if let Some(why) = &a.price_error {
+                unpriced
+                    .entry(why)
+                    .or_default()
+                    .push(format!("{} `{}`", p.sn, a.kind));
+            }
+        }
+    }
+    for (why, orders) in unpriced {
+        let named: Vec<&str> = orders.iter().take(5).map(String::as_str).collect();
+        let more = orders.len().saturating_sub(named.len());
+        items.push(format!(
+            ":grey_question: price unknown for {} ({}{}), left out of the total: {}",
+            plural(orders.len(), "order", "orders"),
+            esc(&named.join(", ")),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+            esc(why)
+        ));
+    }
+    let mut out = String::new();
+    if items.is_empty() {
+        return Ok(out);
+    }
+    writeln!(out)?;
+    writeln!(out, "#### Needs attention")?;
+    writeln!(out)?;
+    for (i, item) in items.iter().enumerate() {
+        if chars(&out) + chars(item) > budget {
+            writeln!(
+                out,
+                "- … and {} more: see the full plan",
+                plural(items.len() - i, "item", "items")
+            )?;
+            break;
+        }
+        writeln!(out, "- {item}")?;
+    }
+    Ok(out)
+}
+
+/// One group's collapsible section: each PBX, its actions, and where each change comes from.
+fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::Error> {
+    let mut w = String::new();
     writeln!(w)?;
-    writeln!(w, "<sub>plan `{}` for {}</sub>", plan.plan_id, plan.today)?;
-    Ok(())
+    writeln!(
+        w,
+        "<details><summary><b>{}</b>: {}, {}, {}</summary>",
+        esc(&g.name),
+        plural(g.changing(), "changing PBX", "changing PBXs"),
+        plural(g.orders().count(), "order", "orders"),
+        cost(g.orders(), priced)
+    )?;
+    writeln!(w)?;
+    for p in g
+        .pbxs
+        .iter()
+        .filter(|p| p.has_changes() || !p.in_flight.is_empty() || !p.notes.is_empty())
+    {
+        writeln!(w, "**{}** — {}", esc(&p.key()), link.entry(p))?;
+        writeln!(w)?;
+        for a in &p.actions {
+            let price = match (&a.price, &a.price_error) {
+                (Some(p), _) => format!(" — {}", money(p)),
+                (None, Some(_)) => " — price unknown (see above)".to_owned(),
+                (None, None) => String::new(),
+            };
+            writeln!(w, "- `{}`: {}{}", a.kind, esc(&a.reason), price)?;
+            for ch in &a.changes {
+                // A service change names the service: added (after) or dropped (before).
+                let value = match &ch.before {
+                    Some(b) if ch.field == "services" => b,
+                    _ => &ch.after,
+                };
+                let at = link.field(p, &ch.field, value);
+                match &ch.before {
+                    None => writeln!(w, "  - `+` {}: {}{at}", ch.field, esc(&ch.after))?,
+                    Some(b) => writeln!(
+                        w,
+                        "  - `~` {}: {} → {}{at}",
+                        ch.field,
+                        esc(b),
+                        esc(&ch.after)
+                    )?,
+                }
+            }
+            if let Effective::AtExpiry { date } = &a.effective {
+                writeln!(w, "  - in force from {date}")?;
+            }
+        }
+        for o in &p.in_flight {
+            writeln!(
+                w,
+                "- :hourglass: in flight: {} `{}` {}",
+                o.order_no, o.operation_type, o.status
+            )?;
+        }
+        for n in &p.notes {
+            writeln!(w, "- note: {}", esc(n))?;
+        }
+        writeln!(w)?;
+    }
+    writeln!(w, "</details>")?;
+    Ok(w)
 }

@@ -12,7 +12,7 @@ use crate::plan::{Action, Effective, PbxPlan, Plan};
 
 /// How the text plan is drawn.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TextOptions {
+pub(crate) struct TextOptions {
     pub color: bool,
     /// Show each order's exact body (as JSON) under it.
     pub show_bodies: bool,

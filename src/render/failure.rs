@@ -1,0 +1,77 @@
+//! A plan that failed, as a document: `plan --format markdown` and `--format json` print one
+//! on stdout when there is no plan, so CI can post why (the PR comment replaces the last plan
+//! instead of leaving it up looking current). The text output stays on stderr as usual.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::markdown::{Linker, MarkdownOptions, esc};
+use crate::manifest::Diagnostic;
+
+/// Why there is no plan: a message, and the located problems when the manifests (or the
+/// plan's rules) were refused.
+pub(crate) struct Failure<'a> {
+    pub exit_code: u8,
+    pub message: &'a str,
+    pub problems: &'a [Diagnostic],
+}
+
+/// One located problem as JSON, as `validate --format json` prints it.
+fn problem_json(d: &Diagnostic) -> Value {
+    json!({
+        "file": d.at.as_ref().map(|a| a.file.to_string()),
+        "line": d.at.as_ref().map(|a| a.line),
+        "column": d.at.as_ref().map(|a| a.column),
+        "message": d.message,
+        "help": d.help,
+    })
+}
+
+pub(crate) fn write_failure_json(f: &Failure, w: &mut impl Write) -> io::Result<()> {
+    let doc = json!({
+        "format_version": crate::plan::FORMAT_VERSION,
+        "error": {
+            "exit_code": f.exit_code,
+            "message": f.message,
+            "problems": f.problems.iter().map(problem_json).collect::<Vec<_>>(),
+        },
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
+
+pub(crate) fn write_failure_markdown(
+    f: &Failure,
+    opts: &MarkdownOptions,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let link = Linker::new(opts);
+    let mut doc = String::new();
+    let _ = writeln!(doc, "### entitle plan failed (exit {})", f.exit_code);
+    let _ = writeln!(doc);
+    let _ = writeln!(doc, "{}", esc(f.message));
+    if !f.problems.is_empty() {
+        let _ = writeln!(doc);
+        for p in f.problems {
+            let at = p
+                .at
+                .as_ref()
+                .map(|a| format!("{}: ", link.at(a)))
+                .unwrap_or_default();
+            let _ = write!(doc, "- {at}{}", esc(&p.message));
+            match &p.help {
+                Some(h) => {
+                    let _ = writeln!(doc, " — help: {}", esc(h));
+                }
+                None => {
+                    let _ = writeln!(doc);
+                }
+            }
+        }
+    }
+    let _ = writeln!(doc);
+    let _ = writeln!(doc, "<sub>no plan · nothing was sent</sub>");
+    w.write_all(doc.as_bytes())
+}
