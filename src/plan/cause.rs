@@ -59,9 +59,17 @@ mod tests {
         assert_eq!(line("extensions", "300"), 12);
         assert_eq!(line("services", "hotel pms integration"), 14);
         assert_eq!(line("services", "42"), 15);
-        assert_eq!(line("services", "High Availability"), 14, "dropped: the list");
+        assert_eq!(
+            line("services", "High Availability"),
+            14,
+            "dropped: the list"
+        );
         assert_eq!(line("expires", "2027-12-10"), 16);
-        assert_eq!(line("autoRenew", "true"), d.at.line, "not written: the entry");
+        assert_eq!(
+            line("autoRenew", "true"),
+            d.at.line,
+            "not written: the entry"
+        );
         assert_eq!(line("concurrentCalls", "8"), d.at.line);
     }
 }

@@ -55,11 +55,10 @@ pub(crate) fn write_failure_markdown(
     if !f.problems.is_empty() {
         let _ = writeln!(doc);
         for p in f.problems {
-            let at = p
-                .at
-                .as_ref()
-                .map(|a| format!("{}: ", link.at(a)))
-                .unwrap_or_default();
+            let at =
+                p.at.as_ref()
+                    .map(|a| format!("{}: ", link.at(a)))
+                    .unwrap_or_default();
             let _ = write!(doc, "- {at}{}", esc(&p.message));
             match &p.help {
                 Some(h) => {

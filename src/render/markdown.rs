@@ -133,11 +133,14 @@ impl<'a> Linker<'a> {
         }
     }
 
-    /// The line that caused a change of `p`'s `field` to `value`.
+    /// The line that caused a change of `p`'s `field` to `value`, unless it is the entry's
+    /// own line (already shown with the PBX).
     fn field(&self, p: &PbxPlan, field: &str, value: &str) -> String {
         p.desired
             .as_ref()
-            .map(|d| format!(" — {}", self.at(field_at(d, field, value))))
+            .map(|d| (d, field_at(d, field, value)))
+            .filter(|(d, at)| *at != &d.at)
+            .map(|(_, at)| format!(" — {}", self.at(at)))
             .unwrap_or_default()
     }
 }
@@ -207,7 +210,11 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         s.in_flight,
         s.in_doubt,
         s.blocked,
-        plural(s.auto_renew_switches, "auto-renew switch", "auto-renew switches"),
+        plural(
+            s.auto_renew_switches,
+            "auto-renew switch",
+            "auto-renew switches"
+        ),
         plural(s.manual, "manual item", "manual items"),
     )?;
 
@@ -430,13 +437,21 @@ fn attention(
 fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::Error> {
     let mut w = String::new();
     writeln!(w)?;
+    let orders = g.orders().count();
+    let what = if orders == 0 {
+        "no orders".to_owned()
+    } else {
+        format!(
+            "{}, {}, {}",
+            plural(g.changing(), "changing PBX", "changing PBXs"),
+            plural(orders, "order", "orders"),
+            cost(g.orders(), priced)
+        )
+    };
     writeln!(
         w,
-        "<details><summary><b>{}</b>: {}, {}, {}</summary>",
-        esc(&g.name),
-        plural(g.changing(), "changing PBX", "changing PBXs"),
-        plural(g.orders().count(), "order", "orders"),
-        cost(g.orders(), priced)
+        "<details><summary><b>{}</b>: {what}</summary>",
+        esc(&g.name)
     )?;
     writeln!(w)?;
     for p in g

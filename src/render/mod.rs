@@ -11,8 +11,8 @@ mod text;
 pub(crate) use apply::write_apply_text;
 pub(crate) use failure::{Failure, write_failure_json, write_failure_markdown};
 pub(crate) use json::write_plan_json;
-pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
 pub(crate) use markdown::write_plan_markdown;
+pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
 pub(crate) use style::Style;
 pub(crate) use text::{TextOptions, write_plan_text, write_summary};
 

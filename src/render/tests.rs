@@ -165,11 +165,181 @@ fn colour_is_only_what_the_caller_asks_for() {
     assert!(text(&sample(), true).contains("\u{1b}[32m+\u{1b}[0m"));
 }
 
+fn markdown(plan: &Plan, opts: &MarkdownOptions) -> String {
+    let mut out = Vec::new();
+    write_plan_markdown(plan, opts, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
 #[test]
 fn markdown_groups_by_customer() {
-    let mut out = Vec::new();
-    write_plan_markdown(&sample(), &mut out).unwrap();
-    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    insta::assert_snapshot!(markdown(&sample(), &MarkdownOptions::default()));
+}
+
+/// A fleet plan: `n` PBXs over `customers` customers, one priced service order each, every
+/// change traced to its manifest line.
+fn fleet(n: usize, customers: usize) -> Plan {
+    let mut plan = sample();
+    plan.pbxs = (0..n)
+        .map(|i| {
+            let sn = format!("36{i:010}");
+            let mut a = testing::action(
+                ActionKind::PurchaseService,
+                Some(testing::order_body(
+                    ActionKind::PurchaseService,
+                    12,
+                    &sn,
+                    "ent-0123456789abcdef",
+                )),
+            );
+            a.reason =
+                "200 more extensions, subscribe Hotel PMS Integration on Enterprise Plan".into();
+            a.changes = vec![
+                Change {
+                    field: "extensions".into(),
+                    before: Some("100".into()),
+                    after: "300".into(),
+                },
+                Change {
+                    field: "services".into(),
+                    before: None,
+                    after: "Hotel PMS Integration".into(),
+                },
+            ];
+            a.price = Some(Price {
+                currency: "USD".into(),
+                total: "2180.00".into(),
+            });
+            let mut p = pbx(&sn, 12, vec![a]);
+            p.labels
+                .insert("customer".into(), format!("customer-{:03}", i % customers));
+            p.desired = Some(crate::manifest::DesiredPbx {
+                extensions: Some(testing::at(300, 9)),
+                services: Some(vec![testing::at(
+                    crate::manifest::CatalogRef::Name("Hotel PMS Integration".into()),
+                    11,
+                )]),
+                ..testing::desired(&sn, 12)
+            });
+            p
+        })
+        .collect();
+    plan
+}
+
+#[test]
+fn a_thousand_order_plan_fits_a_comment_and_keeps_every_total() {
+    let plan = fleet(1_000, 120);
+    let full = markdown(
+        &plan,
+        &MarkdownOptions {
+            max_chars: usize::MAX,
+            ..MarkdownOptions::default()
+        },
+    );
+    assert!(
+        full.chars().count() > 65_536,
+        "the test needs a plan too big for a comment"
+    );
+
+    let md = markdown(
+        &plan,
+        &MarkdownOptions {
+            saved_as: Some("plan.json".into()),
+            ..MarkdownOptions::default()
+        },
+    );
+    let len = md.chars().count();
+    assert!(len < 65_000, "{len} characters");
+    assert!(
+        md.starts_with("### entitle plan: 1,000 orders for 1,000 PBXs, USD 2,180,000.00\n")
+            || md.starts_with("### entitle plan: 1000 orders for 1000 PBXs, USD 2,180,000.00\n"),
+        "{}",
+        &md[..200]
+    );
+    // Every customer's total is in the table: 1,000 orders over 120 customers is 8 or 9 each.
+    for c in 0..120 {
+        let n = 1_000 / 120 + usize::from(c < 1_000 % 120);
+        let cost = money(&Price {
+            currency: "USD".into(),
+            total: format!("{}", 2180 * n),
+        });
+        let row = format!("| customer-{c:03} | {n} | {n} | {n} | {cost} |");
+        assert!(md.contains(&row), "missing {row}");
+    }
+    assert!(md.contains("| **all** | **1000** | **1000** | **1000** | **USD 2,180,000.00** |"));
+    // What was left out is said, and where to find it.
+    let kept = md.matches("<details>").count();
+    assert!(kept > 0 && kept < 120, "{kept} sections kept");
+    let left: usize = (kept..120)
+        .map(|c| 1_000 / 120 + usize::from(c < 1_000 % 120))
+        .sum();
+    let note = format!(
+        "the details of {} ({left} changing PBXs, {left} orders) are left out; the table above and the total count them. Every order is in the saved plan: `entitle show plan.json`.",
+        plural(120 - kept, "group", "groups"),
+    );
+    assert!(md.contains(&note), "{}", &md[md.len() - 600..]);
+    assert!(md.trim_end().ends_with("computed for 2026-11-22</sub>"));
+}
+
+#[test]
+fn markdown_points_each_change_at_its_line_and_links_it() {
+    let plan = fleet(1, 1);
+    let md = markdown(
+        &plan,
+        &MarkdownOptions {
+            link_base: Some("https://github.com/acme/entitlements/blob/0123abc/".into()),
+            ..MarkdownOptions::default()
+        },
+    );
+    let base = "https://github.com/acme/entitlements/blob/0123abc/manifests/acme.yaml";
+    assert!(
+        md.contains(&format!(
+            "**360000000000 (software-edition)** — [`manifests/acme.yaml:3`]({base}#L3)"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "  - `~` extensions: 100 → 300 — [`manifests/acme.yaml:9`]({base}#L9)"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "  - `+` services: Hotel PMS Integration — [`manifests/acme.yaml:11`]({base}#L11)"
+        )),
+        "{md}"
+    );
+}
+
+#[test]
+fn markdown_groups_by_any_label_and_says_what_has_no_price() {
+    let mut plan = fleet(6, 2);
+    for (i, p) in plan.pbxs.iter_mut().enumerate() {
+        p.labels.insert(
+            "region".into(),
+            if i < 4 { "eu".into() } else { "us".into() },
+        );
+    }
+    for p in &mut plan.pbxs[..3] {
+        p.actions[0].price = None;
+        p.actions[0].price_error = Some("the vendor's calculator answered 500".into());
+    }
+    plan.pbxs[5].manual.push(ManualItem {
+        field: "autoRenew".into(),
+        current: "true".into(),
+        wanted: "false".into(),
+        reason: "the API cannot disable auto-renewal; use the partner portal".into(),
+    });
+    let md = markdown(
+        &plan,
+        &MarkdownOptions {
+            group_by: "region".into(),
+            ..MarkdownOptions::default()
+        },
+    );
+    insta::assert_snapshot!(md);
 }
 
 #[test]

@@ -351,3 +351,166 @@ fn a_throttling_vendor_slows_the_plan_down_but_never_fails_it() {
     assert_eq!(plan(&env), free);
     assert!(env.faults_served()["rate_limit"].as_u64().unwrap_or(0) > 0);
 }
+
+/// A pull-request comment points every change at its line, and links it with `--link-base`.
+#[test]
+fn markdown_links_each_change_to_its_manifest_line() {
+    let env = Env::new();
+    let m = with_examples(&env);
+    let base = "https://github.com/acme/entitlements/blob/4b825dc";
+    let out = env.run(&[
+        "plan",
+        m,
+        "--now",
+        &env.now(),
+        "--format",
+        "markdown",
+        "--no-price",
+        "--link-base",
+        base,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = stdout(&out);
+    // acme.yaml: `extensions: 300` is line 19, Hotel PMS Integration line 22.
+    let acme = format!("{base}/manifests/examples/acme.yaml");
+    assert!(
+        md.contains(&format!(
+            "  - `~` extensions: 100 → 300 — [`manifests/examples/acme.yaml:19`]({acme}#L19)"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "  - `+` services: Hotel PMS Integration — [`manifests/examples/acme.yaml:22`]({acme}#L22)"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.starts_with("### entitle plan: 4 orders for 4 PBXs (not priced)\n"),
+        "{md}"
+    );
+    assert!(md.contains("| acme | 1 | 1 | 1 | not priced |"), "{md}");
+}
+
+/// Past `--max-chars` the sections are left out, the table and the total stay, and the
+/// comment names the saved plan, which `show` renders the same way.
+#[test]
+fn a_long_markdown_plan_is_shortened_and_names_the_saved_plan() {
+    let env = Env::new();
+    let m = with_examples(&env);
+    let args = ["--format", "markdown", "--max-chars", "1800"];
+    let out = env.run(
+        &[
+            &["plan", m, "--now", &env.now(), "-o", "plan.json"][..],
+            &args[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(md.chars().count() <= 1800, "{}", md.chars().count());
+    assert!(
+        md.starts_with("### entitle plan: 4 orders for 4 PBXs, USD 7,900.00\n"),
+        "{md}"
+    );
+    for row in [
+        "| acme | 1 | 1 | 1 | USD 2,180.00 |",
+        "| umbrella | 1 | 1 | 1 | USD 5,000.00 |",
+        "| **all** | **4** | **4** | **4** | **USD 7,900.00** |",
+    ] {
+        assert!(md.contains(row), "{row} missing: {md}");
+    }
+    assert!(
+        md.contains("are left out; the table above and the total count them. Every order is in the saved plan: `entitle show plan.json`."),
+        "{md}"
+    );
+    let shown = env.run(&[&["show", "plan.json"][..], &args[..]].concat());
+    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    assert_eq!(stdout(&shown), md);
+}
+
+/// When there is no plan, Markdown and JSON still print a document saying why, so CI can post
+/// it; the text goes to stderr as always.
+#[test]
+fn a_failed_plan_prints_why_in_markdown_and_json() {
+    let env = Env::new();
+    let bad = env.manifest(
+        "bad.yaml",
+        indoc! {r#"
+            version: 1
+            pbxs:
+              - sn: "3651D3296882"
+                product: software-edition
+                extentions: 300
+        "#},
+    );
+    let bad = bad.file_name().unwrap().to_str().unwrap();
+    let md = env.run(&["plan", bad, "--format", "markdown"]);
+    assert_eq!(md.status.code(), Some(1));
+    assert_eq!(
+        stdout(&md),
+        indoc! {"
+            ### entitle plan failed (exit 1)
+
+            the manifests are not valid; nothing was planned
+
+            - `bad.yaml:5`: unknown field `extentions`, did you mean `extensions`? — help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels
+
+            <sub>no plan · nothing was sent</sub>
+        "}
+    );
+    assert!(stderr(&md).contains("error: bad.yaml:5:5: unknown field `extentions`"));
+
+    let json = env.run(&["plan", bad, "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let doc: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(doc["error"]["exit_code"], 1);
+    assert_eq!(doc["error"]["problems"][0]["file"], "bad.yaml");
+    assert_eq!(doc["error"]["problems"][0]["line"], 5);
+    assert_eq!(doc["error"]["problems"][0]["column"], 5);
+    assert!(doc.get("pbxs").is_none(), "{doc}");
+
+    // A plan the vendor's rules refuse, and a vendor that cannot be reached.
+    let refused = env.manifest(
+        "refused.yaml",
+        indoc! {r#"
+            version: 1
+            pbxs:
+              - sn: "3651D3296882"
+                product: software-edition
+                plan: Ultimate Plna
+        "#},
+    );
+    let out = env.run(&[
+        "plan",
+        refused.to_str().unwrap(),
+        "--now",
+        &env.now(),
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("### entitle plan failed (exit 1)\n\nthe plan breaks the vendor's rules; nothing was planned and nothing was sent\n\n- `"), "{text}");
+    assert!(text.contains("refused.yaml:5`: "), "{text}");
+    assert!(text.contains("Ultimate Plan"), "did you mean: {text}");
+
+    let ok = env.manifest(
+        "ok.yaml",
+        "version: 1\npbxs:\n  - sn: \"3651D3296882\"\n    product: software-edition\n",
+    );
+    let unreachable = env
+        .cmd()
+        .args(["plan", ok.to_str().unwrap(), "--format", "markdown"])
+        .env("ENTITLE_BASE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(1));
+    let text = stdout(&unreachable);
+    assert!(
+        text.starts_with("### entitle plan failed (exit 1)\n\n"),
+        "{text}"
+    );
+    assert!(text.contains("cannot connect"), "{text}");
+    assert!(!text.contains(crate::support::SECRET), "{text}");
+}

@@ -218,7 +218,7 @@ fn the_lapse_reads_on_the_renewal_in_text_and_markdown() {
     };
     crate::render::write_plan_text(&p, opts, &mut out).unwrap();
     out.extend_from_slice(b"\n---\n\n");
-    crate::render::write_plan_markdown(&p, &mut out).unwrap();
+    crate::render::write_plan_markdown(&p, &Default::default(), &mut out).unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
 

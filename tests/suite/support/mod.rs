@@ -390,6 +390,7 @@ pub(crate) fn redact(s: &str) -> String {
     let mut out = s.to_owned();
     for (pat, with) in [
         (r"plan-[0-9a-f]{20}", "plan-[ID]"),
+        (r"sha256 `[0-9a-f]{64}`", "sha256 `[DIGEST]`"),
         (r"ent-[0-9a-f]{16}", "ent-[PO]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
         (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
