@@ -1,8 +1,10 @@
 //! From a schema-checked document to [`DesiredPbx`] values: the checks on how values were
 //! written (an SN YAML would turn into a different number, a decimal where a whole number
 //! belongs), decoding into the [`v1`] types, applying `defaults`, and the rules no schema can
-//! express (monthly billing has no multi-year term, Cloud PBX capacity, repeated services).
-//! Every problem is collected, none stops the others; every value keeps its place.
+//! express (a service listed twice in two spellings, every PBX naming a product, a pair
+//! declared twice across files). Every problem is collected, none stops the others; every
+//! value keeps its place. The rules across fields a schema can express are the schema's (see
+//! [`v1`]): they reach this module only as problems already worded.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -13,11 +15,8 @@ use super::desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredP
 use super::diagnostic::Diagnostic;
 use super::node::{IntValue, Kind, Node, Pos, PositionMap, Resolved, Style, push_segment};
 use super::schema::SchemaProblem;
-use super::v1::{self, BillingContact, PbxEntry, ServiceRef};
+use super::v1::{self, BillingContact, PbxEntry, ServiceRef, is_free_key};
 use crate::model::{Cycle, ProductId};
-
-/// Longest renewal window: renewing more than a year ahead is never what is meant.
-pub(crate) const MAX_RENEW_BEFORE_DAYS: u32 = 365;
 
 /// The outcome of one file: the PBXs that resolved, and every problem found.
 pub(crate) struct FileOutcome {
@@ -120,7 +119,6 @@ pub(crate) fn resolve_file(
         },
         None => v1::Defaults::default(),
     };
-    check_renew_before(&mut cx, "/defaults", defaults.renew_before);
 
     let mut pbxs = Vec::new();
     if let Some(entries) = doc.get("pbxs").and_then(Value::as_array) {
@@ -168,10 +166,11 @@ pub(crate) fn resolve_file(
 }
 
 /// A mapping without its members that have problems, and their names; `None` when the
-/// mapping itself has a problem (not a mapping, a required member missing).
+/// mapping itself has a problem (not a mapping, a required member missing). Free `x-` keys
+/// are left out too: they are the author's, not entitle's.
 fn usable(value: &Value, pointer: &str, bad: &[String]) -> Option<(Value, HashSet<String>)> {
     let mut obj = value.clone();
-    obj.as_object()?;
+    obj.as_object_mut()?.retain(|k, _| !is_free_key(k));
     let mut dropped = HashSet::new();
     for b in bad {
         if b == pointer {
@@ -260,7 +259,15 @@ fn literal_checks(
     };
     match &node.kind {
         Kind::Map(entries) => {
+            // What a free `x-` key holds is the author's; only what is merged from it into a
+            // field is checked, there.
+            let free_keys_here = pointer.is_empty()
+                || pointer == "/defaults"
+                || (pointer.starts_with("/pbxs/") && pointer.matches('/').count() == 2);
             for e in entries {
+                if free_keys_here && is_free_key(&e.key) {
+                    continue;
+                }
                 literal_checks(&e.value, &push_segment(pointer, &e.key), file, out);
             }
         }
@@ -357,24 +364,6 @@ fn sn_reading(t: &str, r: Resolved) -> Option<String> {
     }
 }
 
-fn check_renew_before(cx: &mut Ctx<'_>, parent: &str, rb: Option<v1::RenewBefore>) {
-    if let Some(rb) = rb
-        && rb.days() > MAX_RENEW_BEFORE_DAYS
-    {
-        let at = cx.value_loc(&format!("{parent}/renewBefore"));
-        cx.error(
-            at,
-            format!(
-                "`renewBefore` `{rb}` is {} days, longer than a year",
-                rb.days()
-            ),
-            Some(format!(
-                "renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)"
-            )),
-        );
-    }
-}
-
 /// A value from the entry, else from `defaults`, located where it was written.
 fn pick<T>(
     cx: &Ctx<'_>,
@@ -394,15 +383,6 @@ fn contact(c: BillingContact) -> ContactRef {
     match c {
         BillingContact::Email(e) => ContactRef::Email(e),
         BillingContact::Id(id) => ContactRef::Id(id),
-    }
-}
-
-/// Capacity is a number of the PBX entry, not a service to list.
-fn capacity_field(service_name: &str) -> Option<&'static str> {
-    match service_name.trim().to_lowercase().as_str() {
-        "extension expansion" => Some("extensions"),
-        "concurrent call expansion" => Some("concurrentCalls"),
-        _ => None,
     }
 }
 
@@ -454,7 +434,6 @@ fn resolve_entry(
         d.renew_before.map(|r| r.days()),
     )
     .unwrap_or_else(|| Located::new(DEFAULT_RENEW_BEFORE_DAYS, at.clone()));
-    check_renew_before(cx, pointer, e.renew_before);
 
     let plan = match (e.plan, e.plan_id) {
         (Some(name), _) => Some(Located::new(
@@ -487,18 +466,6 @@ fn resolve_entry(
                     (None, None) => continue,
                 },
             };
-            if let CatalogRef::Name(n) = &r
-                && let Some(field) = capacity_field(n)
-            {
-                cx.error(
-                    loc.clone(),
-                    format!("`{}` is capacity, not a service to list", n.trim()),
-                    Some(format!(
-                        "set `{field}:` to the TOTAL wanted; entitle buys the difference"
-                    )),
-                );
-                continue;
-            }
             let same = |a: &CatalogRef, b: &CatalogRef| match (a, b) {
                 (CatalogRef::Name(x), CatalogRef::Name(y)) => {
                     x.trim().eq_ignore_ascii_case(y.trim())
@@ -537,31 +504,6 @@ fn resolve_entry(
         }
         return None;
     };
-    if let (Some(cycle), Some(t)) = (&billing_cycle, &term)
-        && cycle.value == Cycle::Monthly
-        && t.value > 1
-    {
-        cx.error(
-                t.at.clone(),
-                format!("`term: {}` asks for a {}-year term, but PBX `{sn}` is billed monthly ({})", t.value, t.value, place(&cycle.at, &t.at)),
-                Some("monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`".to_owned()),
-            );
-    }
-    if product.value == ProductId::CLOUD_PBX
-        && let Some(x) = &extensions
-        && !ProductId::CLOUD_PBX_EXTENSIONS.contains(&x.value)
-    {
-        cx.error(
-            x.at.clone(),
-            format!(
-                "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
-                ProductId::CLOUD_PBX_EXTENSIONS.start(),
-                ProductId::CLOUD_PBX_EXTENSIONS.end(),
-                x.value
-            ),
-            None,
-        );
-    }
     Some(DesiredPbx {
         at,
         sn,
@@ -635,15 +577,5 @@ mod tests {
         assert!(covers("/pbxs/1", "/pbxs/1/term"));
         assert!(!covers("/pbxs/1", "/pbxs/10"));
         assert!(covers("", "/pbxs"));
-    }
-
-    #[test]
-    fn capacity_services_point_to_their_field() {
-        assert_eq!(capacity_field(" extension expansion"), Some("extensions"));
-        assert_eq!(
-            capacity_field("Concurrent Call Expansion"),
-            Some("concurrentCalls")
-        );
-        assert_eq!(capacity_field("High Availability"), None);
     }
 }
