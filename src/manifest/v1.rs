@@ -205,18 +205,22 @@ pub struct PbxEntry {
     pub labels: Option<Labels>,
 }
 
+// The rules' subschemas carry the field's example too: editors complete a field from the first
+// subschema that applies, which is the rule's when it applies.
+
 /// `extensions` of a Cloud PBX: 5 to 500.
 fn cloud_pbx_extensions() -> Value {
     json!({
         "type": "integer",
         "minimum": ProductId::CLOUD_PBX_EXTENSIONS.start(),
         "maximum": ProductId::CLOUD_PBX_EXTENSIONS.end(),
+        "examples": [100],
     })
 }
 
 /// `term` under monthly billing.
 fn monthly_term() -> Value {
-    json!({"type": "integer", "maximum": MAX_MONTHLY_TERM})
+    json!({"type": "integer", "maximum": MAX_MONTHLY_TERM, "examples": [1]})
 }
 
 /// A mapping that names the Cloud PBX, by alias or by product ID.
@@ -306,8 +310,11 @@ fn manifest_rules(schema: &mut Schema) {
             .collect();
         json!({"type": "object", "properties": absent})
     };
-    let each_entry = |condition: Value, then: Value| -> Value {
-        json!({"properties": {"pbxs": {"type": "array", "items": {"if": condition, "then": then}}}})
+    let each_entry = |condition: Value, field: &str, rule: Value| -> Value {
+        json!({"properties": {"pbxs": {"type": "array", "items": {
+            "if": condition,
+            "then": {"type": "object", "properties": {field: rule}},
+        }}}})
     };
     free_keys_and(
         schema,
@@ -315,10 +322,7 @@ fn manifest_rules(schema: &mut Schema) {
             {
                 // The cycle from `defaults`, the term the entry's own.
                 "if": {"properties": {"defaults": billed_monthly()}, "required": ["defaults"]},
-                "then": each_entry(
-                    inherits(&["billingCycle"]),
-                    json!({"properties": {"term": monthly_term()}}),
-                ),
+                "then": each_entry(inherits(&["billingCycle"]), "term", monthly_term()),
             },
             {
                 // The cycle the entry's own, the term from `defaults`.
@@ -340,7 +344,8 @@ fn manifest_rules(schema: &mut Schema) {
                 "if": {"properties": {"defaults": names_cloud_pbx()}, "required": ["defaults"]},
                 "then": each_entry(
                     inherits(&["product", "productId"]),
-                    json!({"properties": {"extensions": cloud_pbx_extensions()}}),
+                    "extensions",
+                    cloud_pbx_extensions(),
                 ),
             },
         ]),
