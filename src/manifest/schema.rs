@@ -906,6 +906,31 @@ mod tests {
     }
 
     #[test]
+    fn no_type_name_of_ours_reaches_an_editor() {
+        use schemars::JsonSchema;
+        let s = schema_json();
+        assert!(!s.contains("$ref") && !s.contains("definitions"));
+        for name in [
+            v1::Manifest::schema_name(),
+            v1::Defaults::schema_name(),
+            v1::PbxEntry::schema_name(),
+            v1::Sn::schema_name(),
+            v1::ProductAlias::schema_name(),
+            v1::BillingCycle::schema_name(),
+            v1::CatalogId::schema_name(),
+            v1::ServiceRef::schema_name(),
+            v1::ServiceObject::schema_name(),
+            v1::BillingContact::schema_name(),
+            v1::RenewBefore::schema_name(),
+            v1::Labels::schema_name(),
+        ] {
+            // As a title, or where a `$ref` would name it.
+            assert!(!s.contains(&format!("\"{name}\"")), "{name}");
+            assert!(!s.contains(&format!("/{name}\"")), "{name}");
+        }
+    }
+
+    #[test]
     fn subjects_read_naturally() {
         assert_eq!(subject(""), "the manifest");
         assert_eq!(subject("/pbxs/0/term"), "`term`");

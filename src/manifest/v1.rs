@@ -498,8 +498,8 @@ impl JsonSchema for Sn {
         json_schema!({
             "description": "A PBX serial number: letters and digits, e.g. `3651D3296882`. An all-digit SN may be written unquoted unless YAML would read it as another number (a leading zero as in `0123`, an exponent as in `3631E0997265`, more than 19 digits): quote those.",
             "anyOf": [
-                {"type": "string", "pattern": SN_PATTERN},
-                {"type": "integer", "minimum": 0, "maximum": ID_MAX}
+                {"title": "serial number", "type": "string", "pattern": SN_PATTERN},
+                {"title": "all-digit serial number", "type": "integer", "minimum": 0, "maximum": ID_MAX}
             ]
         })
     }
@@ -525,8 +525,8 @@ fn id_schema(description: &str) -> Schema {
     json_schema!({
         "description": description,
         "anyOf": [
-            {"type": "integer", "minimum": 1, "maximum": ID_MAX},
-            {"type": "string", "pattern": ID_PATTERN}
+            {"title": "catalog ID, quoted", "type": "string", "pattern": ID_PATTERN},
+            {"title": "catalog ID", "type": "integer", "minimum": 1, "maximum": ID_MAX}
         ]
     })
 }
@@ -544,6 +544,7 @@ impl JsonSchema for CatalogId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ServiceRef {
+    #[schemars(title = "service name")]
     Name(#[schemars(length(min = 1, max = 200), transform = not_capacity)] String),
     Object(ServiceObject),
 }
@@ -623,9 +624,9 @@ impl JsonSchema for BillingContact {
         json_schema!({
             "description": "A billing contact of the account: its e-mail address (`billing@example.com`) or its numeric ID (`3197218168379846218`).",
             "anyOf": [
-                {"type": "string", "pattern": EMAIL_PATTERN, "description": "The contact's e-mail address."},
-                {"type": "string", "pattern": ID_PATTERN, "description": "The contact's ID, quoted."},
-                {"type": "integer", "minimum": 1, "maximum": ID_MAX, "description": "The contact's ID."}
+                {"title": "billing contact's e-mail address", "type": "string", "pattern": EMAIL_PATTERN},
+                {"title": "billing contact ID, quoted", "type": "string", "pattern": ID_PATTERN},
+                {"title": "billing contact ID", "type": "integer", "minimum": 1, "maximum": ID_MAX}
             ]
         })
     }

@@ -226,6 +226,12 @@ try {
     const shown = await hover(uri, find(text, "renewBefore"));
     if (shown.includes(field)) ok(`hover on renewBefore shows its markdownDescription: ${JSON.stringify(field)}`);
     else fail("hover on renewBefore shows its markdownDescription", [`expected ${JSON.stringify(field)}`, `shown ${JSON.stringify(shown)}`]);
+    // A field with several forms: the form written, in words, and the field's description.
+    const sn = schema.properties.pbxs.items.properties.sn;
+    const onSn = await hover(uri, find(text, "sn:"));
+    const heading = `#### ${sn.anyOf[0].title}\n\n${sn.markdownDescription}`;
+    if (onSn.startsWith(heading)) ok(`hover on sn shows ${JSON.stringify(heading)}`);
+    else fail("hover on sn names the form and describes the field", [`expected ${JSON.stringify(heading)}`, `shown ${JSON.stringify(onSn)}`]);
     const product = schema.properties.pbxs.items.properties.product;
     const value = "software-edition";
     const described = `\`${value}\`: ${product.markdownEnumDescriptions[product.enum.indexOf(value)]}`;
