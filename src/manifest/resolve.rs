@@ -1,8 +1,7 @@
 //! From a schema-checked document to [`DesiredPbx`] values: the checks on how values were
 //! written (an SN YAML would turn into a different number, a decimal where a whole number
 //! belongs), decoding into the [`v1`] types, applying `defaults`, and the rules no schema can
-//! express (a service listed twice in two spellings, every PBX naming a product, a pair
-//! declared twice across files). Every problem is collected, none stops the others; every
+//! express (a service listed twice in two spellings, a pair declared twice). Every problem is collected, none stops the others; every
 //! value keeps its place. The rules across fields a schema can express are the schema's (see
 //! [`v1`]): they reach this module only as problems already worded.
 
@@ -101,14 +100,6 @@ pub(crate) fn resolve_file(
     let defaults_json = doc
         .get("defaults")
         .and_then(|d| usable(d, "/defaults", &bad));
-    // Whether `defaults` may name a product that could not be read.
-    let default_product_unreadable = match (&defaults_json, doc.get("defaults")) {
-        (_, None) => false,
-        (None, Some(_)) => true,
-        (Some((_, dropped)), Some(_)) => {
-            dropped.contains("product") || dropped.contains("productId")
-        }
-    };
     let defaults: v1::Defaults = match &defaults_json {
         Some((d, _)) => match serde_json::from_value(d.clone()) {
             Ok(d) => d,
@@ -140,18 +131,7 @@ pub(crate) fn resolve_file(
             }
             match serde_json::from_value::<PbxEntry>(entry) {
                 Ok(entry) => {
-                    // Whether a product may have been given but was unreadable.
-                    let product_unknown = default_product_unreadable
-                        || dropped.contains("product")
-                        || dropped.contains("productId");
-                    if let Some(p) = resolve_entry(
-                        &mut cx,
-                        &pointer,
-                        entry,
-                        services,
-                        &defaults,
-                        product_unknown,
-                    ) {
+                    if let Some(p) = resolve_entry(&mut cx, &pointer, entry, services, &defaults) {
                         pbxs.push(p);
                     }
                 }
@@ -392,7 +372,6 @@ fn resolve_entry(
     e: PbxEntry,
     services: Option<Vec<(usize, ServiceRef)>>,
     d: &v1::Defaults,
-    product_unknown: bool,
 ) -> Option<DesiredPbx> {
     let at = cx.key_loc(&format!("{pointer}/sn"));
     // The SN exactly as written (an unquoted all-digit SN is its digits).
@@ -493,17 +472,9 @@ fn resolve_entry(
     let mut labels: BTreeMap<String, String> = d.labels.clone().map(|l| l.0).unwrap_or_default();
     labels.extend(e.labels.map(|l| l.0).unwrap_or_default());
 
-    // Rules across fields.
-    let Some(product) = product else {
-        if !product_unknown {
-            cx.error(
-                at,
-                format!("PBX `{sn}` names no product"),
-                Some("add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`".to_owned()),
-            );
-        }
-        return None;
-    };
+    // The schema requires a product here or in `defaults`: without one, it was written and
+    // could not be read, which is reported.
+    let product = product?;
     Some(DesiredPbx {
         at,
         sn,

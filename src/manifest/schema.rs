@@ -444,6 +444,18 @@ impl Translator<'_> {
                     self.push(&member, key_at, message, help);
                 }
             }
+            ValidationErrorKind::Required { property }
+                if matches!(property.as_str(), Some("product" | "productId")) =>
+            {
+                // Neither form of the product, here or in `defaults`: one problem, whichever
+                // form was tried.
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{} names no product", self.pbx_name(&pointer)),
+                    Some("add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`".to_owned()),
+                );
+            }
             ValidationErrorKind::Required { property } => {
                 let p = property.as_str().unwrap_or_default();
                 let help = match (pointer.as_str(), p) {

@@ -599,6 +599,27 @@ fn products_are_named_once_and_somewhere() {
     // A broken product hides nothing else, and does not also claim that none was given.
     let p = problems(&pbx("    product: cloudpbx\n    term: 9\n"));
     assert_eq!(p.len(), 2, "{p:#?}");
+    let p = problem(indoc! {"
+        version: 1
+        defaults:
+          product: cloudpbx
+        pbxs:
+          - sn: A1
+    "});
+    assert!(p.contains("`product` `cloudpbx` is not known"), "{p}");
+    // Placed where the entry starts, which editors underline too.
+    let p = problem(indoc! {"
+        version: 1
+        defaults:
+          billingCycle: annually
+        pbxs:
+          - plan: Enterprise Plan
+            sn: A1
+    "});
+    assert!(
+        p.starts_with("error: m.yaml:5:5: PBX `A1` names no product\n"),
+        "{p}"
+    );
 }
 
 #[test]

@@ -302,7 +302,8 @@ fn defaults_rules(schema: &mut Schema) {
 
 /// The rules between `defaults` and the PBX entries that inherit from them.
 fn manifest_rules(schema: &mut Schema) {
-    // An entry without its own product (alias or ID) or cycle takes the one of `defaults`.
+    // A mapping without its own product (alias or ID) or cycle: an entry takes the one of
+    // `defaults`.
     let inherits = |fields: &[&str]| -> Value {
         let absent: serde_json::Map<String, Value> = fields
             .iter()
@@ -338,6 +339,21 @@ fn manifest_rules(schema: &mut Schema) {
                     "type": "object",
                     "properties": {"term": monthly_term()},
                 }}},
+            },
+            {
+                // Every entry names its product, unless `defaults` does (or says something
+                // about it that is wrong in itself: that is its own problem).
+                "if": {"anyOf": [
+                    {"properties": {"defaults": false}},
+                    {"properties": {"defaults": inherits(&["product", "productId"])}},
+                ]},
+                "then": {"properties": {"pbxs": {"type": "array", "items": {
+                    "if": {"type": "object"},
+                    "then": {"type": "object", "anyOf": [
+                        {"properties": {"product": true}, "required": ["product"]},
+                        {"properties": {"productId": true}, "required": ["productId"]},
+                    ]},
+                }}}},
             },
             {
                 // The product from `defaults`.
