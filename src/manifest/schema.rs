@@ -355,6 +355,14 @@ fn field_name(pointer: &str) -> String {
     segments(pointer).last().unwrap_or_default()
 }
 
+/// A Cloud PBX's extensions.
+const CLOUD_PBX: std::ops::RangeInclusive<u32> = ProductId::CLOUD_PBX_EXTENSIONS;
+
+/// Whether a schema limit is `n`.
+fn is(limit: &Value, n: u32) -> bool {
+    limit.as_u64() == Some(u64::from(n))
+}
+
 /// A value as messages quote it.
 fn found(v: &Value) -> String {
     match v {
@@ -528,25 +536,17 @@ impl Translator<'_> {
                     );
                 }
             }
+            // The rules across fields are told from the plain ranges by their limits.
             ValidationErrorKind::Maximum { limit }
-                if field_name(&pointer) == "term"
-                    && limit.as_u64() == Some(u64::from(v1::MAX_MONTHLY_TERM)) =>
+                if field_name(&pointer) == "term" && is(limit, v1::MAX_MONTHLY_TERM) =>
             {
                 self.monthly_term(&pointer, at, instance);
             }
             ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit }
                 if field_name(&pointer) == "extensions"
-                    && [
-                        ProductId::CLOUD_PBX_EXTENSIONS.start(),
-                        ProductId::CLOUD_PBX_EXTENSIONS.end(),
-                    ]
-                    .iter()
-                    .any(|l| limit.as_u64() == Some(u64::from(**l))) =>
+                    && (is(limit, *CLOUD_PBX.start()) || is(limit, *CLOUD_PBX.end())) =>
             {
-                let (lo, hi) = (
-                    ProductId::CLOUD_PBX_EXTENSIONS.start(),
-                    ProductId::CLOUD_PBX_EXTENSIONS.end(),
-                );
+                let (lo, hi) = (CLOUD_PBX.start(), CLOUD_PBX.end());
                 self.push_ranked(
                     Rank::Rule,
                     &pointer,
@@ -870,7 +870,7 @@ impl Translator<'_> {
                     )),
                 ),
                 None => (
-                format!("{subj} `{v}` is not a duration"),
+                    format!("{subj} `{v}` is not a duration"),
                     Some(if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
                         format!("add a unit: `{v}d` (days) or `{v}w` (weeks)")
                     } else {

@@ -1,10 +1,11 @@
 //! The manifest format, version 1, as Rust types. serde reads (and `entitle export` writes)
 //! them; schemars publishes them as `schema/manifest.schema.json`, the doc comments becoming
 //! the descriptions editors show. Every constraint a JSON Schema can express is declared here,
-//! once — the patterns, and the rules across fields as `if`/`then` (monthly billing has no
-//! multi-year term, a Cloud PBX has 5 to 500 extensions, also when `defaults` gives the product
-//! or the cycle) — so the editor and the loader, which enforces the same schema, agree. What no
-//! schema can express (duplicates compared ignoring case, across files) lives in `resolve.rs`.
+//! once — the patterns, and the rules across fields as `if`/`then` (every PBX names a product,
+//! monthly billing has no multi-year term, a Cloud PBX has 5 to 500 extensions, also when
+//! `defaults` gives the product or the cycle) — so the editor and the loader, which enforces
+//! the same schema, agree. What no schema can express (how a value was written, duplicates
+//! compared ignoring case or across entries and files) lives in `resolve.rs`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -35,12 +36,12 @@ pub(crate) const MAX_RENEW_BEFORE_DAYS: u32 = 365;
 pub(crate) const LABEL_KEY_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$";
 /// A label value: any text without control characters.
 pub(crate) const LABEL_VALUE_PATTERN: &str = "^[^\\x00-\\x1F\\x7F]*$";
-/// Keys the manifest leaves to its authors (at the top, in `defaults`, in a PBX entry): YAML
-/// anchors to merge with `<<`, notes. The loader ignores them.
-pub(crate) const FREE_KEY_PATTERN: &str = "^x-";
-/// Whether a key is one of the free `x-` keys ([`FREE_KEY_PATTERN`]).
+/// How keys the manifest leaves to its authors start (at the top, in `defaults`, in a PBX
+/// entry): YAML anchors to merge with `<<`, notes. The loader ignores them.
+pub(crate) const FREE_KEY_PREFIX: &str = "x-";
+/// Whether a key is one of the free `x-` keys.
 pub(crate) fn is_free_key(key: &str) -> bool {
-    key.starts_with("x-")
+    key.starts_with(FREE_KEY_PREFIX)
 }
 
 /// Longest term under monthly billing: a month has no multi-year term.
@@ -245,11 +246,16 @@ fn billed_monthly() -> Value {
 
 /// What every mapping with free `x-` keys declares: the keys, and the rules of `extra`.
 fn free_keys_and(schema: &mut Schema, rules: Value) {
+    let free = json!({
+        "description": "Yours: entitle ignores keys starting with `x-`. Keep YAML anchors here (`x-common: &common {...}`, then `<<: *common` in a PBX entry), or notes.",
+    });
     schema.insert(
         "patternProperties".into(),
-        json!({FREE_KEY_PATTERN: {
-            "description": "Yours: entitle ignores keys starting with `x-`. Keep YAML anchors here (`x-common: &common {...}`, then `<<: *common` in a PBX entry), or notes.",
-        }}),
+        Value::Object(
+            [(format!("^{FREE_KEY_PREFIX}"), free)]
+                .into_iter()
+                .collect(),
+        ),
     );
     schema.insert("allOf".into(), rules);
 }
