@@ -103,7 +103,9 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
         defaults: None,
         pbxs: pbxs.iter().map(entry).collect(),
     };
-    let yaml = manifest::to_yaml(&manifest, None)?;
+    // The modeline names the schema this entitle checks against, so an editor opening the
+    // file checks the same rules.
+    let yaml = manifest::to_yaml(&manifest, Some(manifest::SCHEMA_URL))?;
     match &args.out {
         Some(path) => {
             super::plan::write_atomically(path, yaml.as_bytes())?;

@@ -8,7 +8,7 @@ use clap::Args;
 use super::{Exit, GlobalArgs};
 
 /// The long `--help` text (set on the subcommand in `cli/mod.rs`).
-pub const LONG_ABOUT: &str = "Print the manifest JSON Schema (draft 2020-12) to stdout.\n\n\
+pub const LONG_ABOUT: &str = "Print the manifest JSON Schema (draft-07) to stdout.\n\n\
         The same schema is committed as schema/manifest.schema.json. Point an editor at it with a \
         first line such as `# yaml-language-server: $schema=../schema/manifest.schema.json`; \
         `entitle validate` checks manifests against it as well as the rules no schema can express.";

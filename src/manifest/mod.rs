@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 pub use desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredPbx, Loc, Located};
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use schema::schema_json;
+pub use schema::{SCHEMA_URL, schema_json};
 pub use sources::MAX_FILE_BYTES;
 pub use suggest::suggest;
 

@@ -1,8 +1,9 @@
 //! From a schema-checked document to [`DesiredPbx`] values: the checks on how values were
 //! written (an SN YAML would turn into a different number, a decimal where a whole number
 //! belongs), decoding into the [`v1`] types, applying `defaults`, and the rules no schema can
-//! express (monthly billing has no multi-year term, Cloud PBX capacity, repeated services).
-//! Every problem is collected, none stops the others; every value keeps its place.
+//! express (a service listed twice in two spellings, a pair declared twice). Every problem is collected, none stops the others; every
+//! value keeps its place. The rules across fields a schema can express are the schema's (see
+//! [`v1`]): they reach this module only as problems already worded.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -13,11 +14,8 @@ use super::desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredP
 use super::diagnostic::Diagnostic;
 use super::node::{IntValue, Kind, Node, Pos, PositionMap, Resolved, Style, push_segment};
 use super::schema::SchemaProblem;
-use super::v1::{self, BillingContact, PbxEntry, ServiceRef};
+use super::v1::{self, BillingContact, PbxEntry, ServiceRef, is_free_key};
 use crate::model::{Cycle, ProductId};
-
-/// Longest renewal window: renewing more than a year ahead is never what is meant.
-pub(crate) const MAX_RENEW_BEFORE_DAYS: u32 = 365;
 
 /// The outcome of one file: the PBXs that resolved, and every problem found.
 pub(crate) struct FileOutcome {
@@ -102,14 +100,6 @@ pub(crate) fn resolve_file(
     let defaults_json = doc
         .get("defaults")
         .and_then(|d| usable(d, "/defaults", &bad));
-    // Whether `defaults` may name a product that could not be read.
-    let default_product_unreadable = match (&defaults_json, doc.get("defaults")) {
-        (_, None) => false,
-        (None, Some(_)) => true,
-        (Some((_, dropped)), Some(_)) => {
-            dropped.contains("product") || dropped.contains("productId")
-        }
-    };
     let defaults: v1::Defaults = match &defaults_json {
         Some((d, _)) => match serde_json::from_value(d.clone()) {
             Ok(d) => d,
@@ -120,7 +110,6 @@ pub(crate) fn resolve_file(
         },
         None => v1::Defaults::default(),
     };
-    check_renew_before(&mut cx, "/defaults", defaults.renew_before);
 
     let mut pbxs = Vec::new();
     if let Some(entries) = doc.get("pbxs").and_then(Value::as_array) {
@@ -142,18 +131,7 @@ pub(crate) fn resolve_file(
             }
             match serde_json::from_value::<PbxEntry>(entry) {
                 Ok(entry) => {
-                    // Whether a product may have been given but was unreadable.
-                    let product_unknown = default_product_unreadable
-                        || dropped.contains("product")
-                        || dropped.contains("productId");
-                    if let Some(p) = resolve_entry(
-                        &mut cx,
-                        &pointer,
-                        entry,
-                        services,
-                        &defaults,
-                        product_unknown,
-                    ) {
+                    if let Some(p) = resolve_entry(&mut cx, &pointer, entry, services, &defaults) {
                         pbxs.push(p);
                     }
                 }
@@ -168,10 +146,11 @@ pub(crate) fn resolve_file(
 }
 
 /// A mapping without its members that have problems, and their names; `None` when the
-/// mapping itself has a problem (not a mapping, a required member missing).
+/// mapping itself has a problem (not a mapping, a required member missing). Free `x-` keys
+/// are left out too: they are the author's, not entitle's.
 fn usable(value: &Value, pointer: &str, bad: &[String]) -> Option<(Value, HashSet<String>)> {
     let mut obj = value.clone();
-    obj.as_object()?;
+    obj.as_object_mut()?.retain(|k, _| !is_free_key(k));
     let mut dropped = HashSet::new();
     for b in bad {
         if b == pointer {
@@ -260,7 +239,15 @@ fn literal_checks(
     };
     match &node.kind {
         Kind::Map(entries) => {
+            // What a free `x-` key holds is the author's; only what is merged from it into a
+            // field is checked, there.
+            let free_keys_here = pointer.is_empty()
+                || pointer == "/defaults"
+                || (pointer.starts_with("/pbxs/") && pointer.matches('/').count() == 2);
             for e in entries {
+                if free_keys_here && is_free_key(&e.key) {
+                    continue;
+                }
                 literal_checks(&e.value, &push_segment(pointer, &e.key), file, out);
             }
         }
@@ -357,24 +344,6 @@ fn sn_reading(t: &str, r: Resolved) -> Option<String> {
     }
 }
 
-fn check_renew_before(cx: &mut Ctx<'_>, parent: &str, rb: Option<v1::RenewBefore>) {
-    if let Some(rb) = rb
-        && rb.days() > MAX_RENEW_BEFORE_DAYS
-    {
-        let at = cx.value_loc(&format!("{parent}/renewBefore"));
-        cx.error(
-            at,
-            format!(
-                "`renewBefore` `{rb}` is {} days, longer than a year",
-                rb.days()
-            ),
-            Some(format!(
-                "renewal windows are at most {MAX_RENEW_BEFORE_DAYS}d (52w)"
-            )),
-        );
-    }
-}
-
 /// A value from the entry, else from `defaults`, located where it was written.
 fn pick<T>(
     cx: &Ctx<'_>,
@@ -397,22 +366,12 @@ fn contact(c: BillingContact) -> ContactRef {
     }
 }
 
-/// Capacity is a number of the PBX entry, not a service to list.
-fn capacity_field(service_name: &str) -> Option<&'static str> {
-    match service_name.trim().to_lowercase().as_str() {
-        "extension expansion" => Some("extensions"),
-        "concurrent call expansion" => Some("concurrentCalls"),
-        _ => None,
-    }
-}
-
 fn resolve_entry(
     cx: &mut Ctx<'_>,
     pointer: &str,
     e: PbxEntry,
     services: Option<Vec<(usize, ServiceRef)>>,
     d: &v1::Defaults,
-    product_unknown: bool,
 ) -> Option<DesiredPbx> {
     let at = cx.key_loc(&format!("{pointer}/sn"));
     // The SN exactly as written (an unquoted all-digit SN is its digits).
@@ -454,7 +413,6 @@ fn resolve_entry(
         d.renew_before.map(|r| r.days()),
     )
     .unwrap_or_else(|| Located::new(DEFAULT_RENEW_BEFORE_DAYS, at.clone()));
-    check_renew_before(cx, pointer, e.renew_before);
 
     let plan = match (e.plan, e.plan_id) {
         (Some(name), _) => Some(Located::new(
@@ -487,18 +445,6 @@ fn resolve_entry(
                     (None, None) => continue,
                 },
             };
-            if let CatalogRef::Name(n) = &r
-                && let Some(field) = capacity_field(n)
-            {
-                cx.error(
-                    loc.clone(),
-                    format!("`{}` is capacity, not a service to list", n.trim()),
-                    Some(format!(
-                        "set `{field}:` to the TOTAL wanted; entitle buys the difference"
-                    )),
-                );
-                continue;
-            }
             let same = |a: &CatalogRef, b: &CatalogRef| match (a, b) {
                 (CatalogRef::Name(x), CatalogRef::Name(y)) => {
                     x.trim().eq_ignore_ascii_case(y.trim())
@@ -526,42 +472,9 @@ fn resolve_entry(
     let mut labels: BTreeMap<String, String> = d.labels.clone().map(|l| l.0).unwrap_or_default();
     labels.extend(e.labels.map(|l| l.0).unwrap_or_default());
 
-    // Rules across fields.
-    let Some(product) = product else {
-        if !product_unknown {
-            cx.error(
-                at,
-                format!("PBX `{sn}` names no product"),
-                Some("add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`".to_owned()),
-            );
-        }
-        return None;
-    };
-    if let (Some(cycle), Some(t)) = (&billing_cycle, &term)
-        && cycle.value == Cycle::Monthly
-        && t.value > 1
-    {
-        cx.error(
-                t.at.clone(),
-                format!("`term: {}` asks for a {}-year term, but PBX `{sn}` is billed monthly ({})", t.value, t.value, place(&cycle.at, &t.at)),
-                Some("monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`".to_owned()),
-            );
-    }
-    if product.value == ProductId::CLOUD_PBX
-        && let Some(x) = &extensions
-        && !ProductId::CLOUD_PBX_EXTENSIONS.contains(&x.value)
-    {
-        cx.error(
-            x.at.clone(),
-            format!(
-                "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
-                ProductId::CLOUD_PBX_EXTENSIONS.start(),
-                ProductId::CLOUD_PBX_EXTENSIONS.end(),
-                x.value
-            ),
-            None,
-        );
-    }
+    // The schema requires a product here or in `defaults`: without one, it was written and
+    // could not be read, which is reported.
+    let product = product?;
     Some(DesiredPbx {
         at,
         sn,
@@ -635,15 +548,5 @@ mod tests {
         assert!(covers("/pbxs/1", "/pbxs/1/term"));
         assert!(!covers("/pbxs/1", "/pbxs/10"));
         assert!(covers("", "/pbxs"));
-    }
-
-    #[test]
-    fn capacity_services_point_to_their_field() {
-        assert_eq!(capacity_field(" extension expansion"), Some("extensions"));
-        assert_eq!(
-            capacity_field("Concurrent Call Expansion"),
-            Some("concurrentCalls")
-        );
-        assert_eq!(capacity_field("High Availability"), None);
     }
 }

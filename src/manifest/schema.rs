@@ -17,39 +17,100 @@ use super::diagnostic::Diagnostic;
 use super::node::{Kind, Pos, PositionMap, push_segment, segments};
 use super::suggest::suggest;
 use super::v1;
+use crate::model::ProductId;
 
+/// Where the schema of this version of entitle is published: its `$id`, and what `entitle
+/// export` writes in the modeline of the manifests it writes.
+pub const SCHEMA_URL: &str = concat!(
+    "https://raw.githubusercontent.com/your-org/entitle/v",
+    env!("CARGO_PKG_VERSION"),
+    "/schema/manifest.schema.json"
+);
+
+/// Draft-07: the newest draft yaml-language-server, Ajv's strict mode and SchemaStore all take
+/// without exceptions (SchemaStore refuses 2019-09 and 2020-12 as "too high" for editors
+/// unless a schema is listed as an exception).
+/// Every subschema is inlined: no `$ref`, so no type name of ours reaches an editor, and no
+/// keyword sits beside a `$ref` (which draft-07 ignores).
 fn schema_value() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let generator = SchemaSettings::draft2020_12().into_generator();
-        let schema = generator.into_root_schema_for::<v1::Manifest>();
+        let mut settings = SchemaSettings::draft07();
+        settings.inline_subschemas = true;
+        let schema = settings
+            .into_generator()
+            .into_root_schema_for::<v1::Manifest>();
         let mut value = serde_json::to_value(schema).unwrap_or(Value::Null);
         tidy(&mut value);
+        if let Value::Object(root) = &mut value {
+            root.insert("$id".into(), SCHEMA_URL.into());
+        }
         value
     })
 }
 
-/// The manifest JSON Schema (draft 2020-12) as committed in `schema/manifest.schema.json`:
-/// pretty-printed, with a trailing newline.
+/// The manifest JSON Schema (draft-07) as committed in `schema/manifest.schema.json`:
+/// pretty-printed with a trailing newline, keys sorted, except in the bodies of
+/// `defaultSnippets`, which keep the manifest's field order: editors insert them in the order
+/// they are written (`version` first, `sn` first).
 pub fn schema_json() -> String {
-    let mut s = serde_json::to_string_pretty(schema_value()).unwrap_or_default();
+    let mut s = String::new();
+    write_pretty(schema_value(), 0, false, &mut s);
     s.push('\n');
     s
 }
 
-/// Takes `null` out of the schema: schemars allows it for every `Option` field, but a field
-/// left out is how a manifest says "don't care", and `plan:` with nothing after it is a
-/// mistake worth reporting. Also unwraps doc-comment lines into paragraphs for editors.
+/// Writes `v` as `serde_json::to_string_pretty` does, keys in field order inside snippets.
+fn write_pretty(v: &Value, depth: usize, in_snippet: bool, out: &mut String) {
+    let indent = |d: usize| "  ".repeat(d);
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            if in_snippet {
+                let order: Vec<&str> = fields_of::<v1::Manifest>()
+                    .iter()
+                    .chain(fields_of::<v1::PbxEntry>())
+                    .copied()
+                    .collect();
+                keys.sort_by_key(|k| order.iter().position(|f| f == k).unwrap_or(usize::MAX));
+            }
+            out.push_str("{\n");
+            for (i, k) in keys.iter().enumerate() {
+                out.push_str(&indent(depth + 1));
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push_str(": ");
+                write_pretty(&m[*k], depth + 1, in_snippet || *k == "body", out);
+                out.push_str(if i + 1 < keys.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&indent(depth));
+            out.push('}');
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&indent(depth + 1));
+                write_pretty(item, depth + 1, in_snippet, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&indent(depth));
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Readies schemars' output for editors and strict validators:
+/// - takes `null` out: schemars allows it for every `Option` field, but a field left out is
+///   how a manifest says "don't care", and `plan:` with nothing after it is a mistake;
+/// - doc comments become `markdownDescription` (lines unwrapped into paragraphs) and a plain
+///   `description` without the markdown, for tools that show text as it is;
+/// - an enum documented per value (schemars writes `oneOf` of `const`s) becomes `enum` with
+///   `enumDescriptions` and `markdownEnumDescriptions`, which editors show on hover and in
+///   completion, and which keep the loader's "did you mean" for unknown values;
+/// - drops `format` (`uint32`): no validator knows it, and Ajv's strict mode refuses it.
 fn tidy(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            if let Some(Value::String(d)) = m.get_mut("description") {
-                *d = d
-                    .split("\n\n")
-                    .map(|para| para.replace('\n', " "))
-                    .collect::<Vec<_>>()
-                    .join("\n\n");
-            }
             if let Some(Value::Array(types)) = m.get_mut("type") {
                 types.retain(|t| t != "null");
                 if types.len() == 1 {
@@ -71,6 +132,24 @@ fn tidy(v: &mut Value) {
                     }
                 }
             }
+            if let Some(Value::String(d)) = m.get("description") {
+                let markdown = unwrap_lines(d);
+                m.insert("description".into(), plain(&markdown).into());
+                m.insert("markdownDescription".into(), markdown.into());
+            }
+            m.remove("format");
+            if let Some(values) = m.get("oneOf").and_then(documented_values) {
+                m.remove("oneOf");
+                let (values, docs): (Vec<Value>, Vec<String>) = values.into_iter().unzip();
+                let docs: Vec<String> = docs.iter().map(|d| unwrap_lines(d)).collect();
+                m.insert("type".into(), "string".into());
+                m.insert("enum".into(), values.into());
+                m.insert(
+                    "enumDescriptions".into(),
+                    docs.iter().map(|d| plain(d)).collect::<Vec<_>>().into(),
+                );
+                m.insert("markdownEnumDescriptions".into(), docs.into());
+            }
             for (_, child) in m.iter_mut() {
                 tidy(child);
             }
@@ -78,6 +157,32 @@ fn tidy(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(tidy),
         _ => {}
     }
+}
+
+/// Doc-comment lines joined into paragraphs.
+fn unwrap_lines(doc: &str) -> String {
+    doc.split("\n\n")
+        .map(|para| para.replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Markdown as plain text: code spans and emphasis unmarked.
+fn plain(markdown: &str) -> String {
+    markdown.replace("**", "").replace('`', "")
+}
+
+/// The values and their docs of a `oneOf` that lists documented string constants only.
+fn documented_values(one_of: &Value) -> Option<Vec<(Value, String)>> {
+    one_of
+        .as_array()?
+        .iter()
+        .map(|branch| {
+            let value = branch.get("const").filter(|c| c.is_string())?;
+            let doc = branch.get("description")?.as_str()?;
+            Some((value.clone(), doc.to_owned()))
+        })
+        .collect()
 }
 
 fn validator() -> Option<&'static Validator> {
@@ -104,6 +209,9 @@ enum Rank {
     Enum,
     /// The wrong type.
     Type,
+    /// A rule across fields (a Cloud PBX's extensions, monthly billing's term): says more
+    /// than the plain range the same value may also be outside.
+    Rule,
     /// Anything else.
     Other,
 }
@@ -122,6 +230,7 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
         }];
     };
     let mut t = Translator {
+        doc,
         map,
         file,
         out: Vec::new(),
@@ -136,13 +245,14 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
             m
         });
     t.out.retain(|p| match best.get(&p.pointer) {
-        Some(Rank::Enum) | Some(Rank::Type) => p.rank == best[&p.pointer],
-        _ => true,
+        Some(Rank::Other) | None => true,
+        Some(r) => p.rank == *r,
     });
     t.out
 }
 
 struct Translator<'a> {
+    doc: &'a Value,
     map: &'a PositionMap,
     file: &'a Arc<str>,
     out: Vec<SchemaProblem>,
@@ -203,14 +313,22 @@ fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     fields
 }
 
-/// The fields allowed in the object a schema location belongs to, and what to call them.
-fn object_fields(schema_object: &str) -> Option<(&'static str, &'static [&'static str])> {
-    let name = schema_object.rsplit('/').next().unwrap_or("");
-    Some(match name {
-        "" => ("top-level fields", fields_of::<v1::Manifest>()),
-        "Defaults" => ("fields of `defaults`", fields_of::<v1::Defaults>()),
-        "PbxEntry" => ("fields of a PBX entry", fields_of::<v1::PbxEntry>()),
-        "ServiceObject" => ("fields of a service", fields_of::<v1::ServiceObject>()),
+/// The mapping at `pointer`: what to call its fields, the fields, and whether it takes free
+/// `x-` keys.
+fn object_fields(pointer: &str) -> Option<(&'static str, &'static [&'static str], bool)> {
+    let segs: Vec<String> = segments(pointer).collect();
+    let index = |s: &String| s.parse::<usize>().is_ok();
+    Some(match segs.as_slice() {
+        [] => ("top-level fields", fields_of::<v1::Manifest>(), true),
+        [d] if d == "defaults" => ("fields of `defaults`", fields_of::<v1::Defaults>(), true),
+        [p, i] if p == "pbxs" && index(i) => {
+            ("fields of a PBX entry", fields_of::<v1::PbxEntry>(), true)
+        }
+        [p, i, s, j] if p == "pbxs" && index(i) && s == "services" && index(j) => (
+            "fields of a service",
+            fields_of::<v1::ServiceObject>(),
+            false,
+        ),
         _ => return None,
     })
 }
@@ -235,6 +353,14 @@ fn subject(pointer: &str) -> String {
 
 fn field_name(pointer: &str) -> String {
     segments(pointer).last().unwrap_or_default()
+}
+
+/// A Cloud PBX's extensions.
+const CLOUD_PBX: std::ops::RangeInclusive<u32> = ProductId::CLOUD_PBX_EXTENSIONS;
+
+/// Whether a schema limit is `n`.
+fn is(limit: &Value, n: u32) -> bool {
+    limit.as_u64() == Some(u64::from(n))
 }
 
 /// A value as messages quote it.
@@ -306,10 +432,8 @@ impl Translator<'_> {
         let subj = subject(&pointer);
         match e.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let object = schema_path
-                    .strip_suffix("/additionalProperties")
-                    .unwrap_or(&schema_path);
-                let (what, fields) = object_fields(object).unwrap_or(("fields", &[]));
+                let (what, fields, free) =
+                    object_fields(&pointer).unwrap_or(("fields", &[], false));
                 for key in unexpected {
                     let member = push_segment(&pointer, key);
                     let key_at = self.map.key_pos(&member);
@@ -317,10 +441,28 @@ impl Translator<'_> {
                     if let Some(s) = suggest(key, fields.iter().copied()) {
                         message.push_str(&format!(", did you mean `{s}`?"));
                     }
-                    let help =
-                        (!fields.is_empty()).then(|| format!("{what}: {}", fields.join(", ")));
+                    let help = (!fields.is_empty()).then(|| {
+                        let free = if free {
+                            "; keys starting with `x-` are ignored (room for YAML anchors)"
+                        } else {
+                            ""
+                        };
+                        format!("{what}: {}{free}", fields.join(", "))
+                    });
                     self.push(&member, key_at, message, help);
                 }
+            }
+            ValidationErrorKind::Required { property }
+                if matches!(property.as_str(), Some("product" | "productId")) =>
+            {
+                // Neither form of the product, here or in `defaults`: one problem, whichever
+                // form was tried.
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{} names no product", self.pbx_name(&pointer)),
+                    Some("add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`".to_owned()),
+                );
             }
             ValidationErrorKind::Required { property } => {
                 let p = property.as_str().unwrap_or_default();
@@ -394,6 +536,27 @@ impl Translator<'_> {
                     );
                 }
             }
+            // The rules across fields are told from the plain ranges by their limits.
+            ValidationErrorKind::Maximum { limit }
+                if field_name(&pointer) == "term" && is(limit, v1::MAX_MONTHLY_TERM) =>
+            {
+                self.monthly_term(&pointer, at, instance);
+            }
+            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit }
+                if field_name(&pointer) == "extensions"
+                    && (is(limit, *CLOUD_PBX.start()) || is(limit, *CLOUD_PBX.end())) =>
+            {
+                let (lo, hi) = (CLOUD_PBX.start(), CLOUD_PBX.end());
+                self.push_ranked(
+                    Rank::Rule,
+                    &pointer,
+                    at,
+                    format!(
+                        "a Cloud PBX has {lo} to {hi} extensions; `extensions: {instance}` is outside that"
+                    ),
+                    None,
+                );
+            }
             ValidationErrorKind::Minimum { limit }
             | ValidationErrorKind::ExclusiveMinimum { limit } => {
                 let help = self.range_help(&pointer);
@@ -453,28 +616,42 @@ impl Translator<'_> {
                     );
                 }
             }
-            ValidationErrorKind::Not { schema } => {
-                let keys: Vec<&str> = schema
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                if let [a, b] = keys.as_slice() {
-                    let (ma, mb) = (push_segment(&pointer, a), push_segment(&pointer, b));
-                    let (pa, pb) = (self.map.key_pos(&ma), self.map.key_pos(&mb));
-                    // Attributed to the later of the two, so the rest of the entry is checked.
-                    let later = if pa > pb { ma } else { mb };
-                    self.push(
-                        &later,
-                        pa.max(pb),
-                        format!(
-                            "`{a}` and `{b}` are two ways to say the same thing; give only one"
-                        ),
-                        None,
-                    );
-                } else {
-                    self.push(&pointer, at, format!("{subj} is not allowed here"), None);
-                }
+            ValidationErrorKind::Not { schema }
+                if schema.get("pattern").and_then(Value::as_str)
+                    == Some(v1::capacity_pattern().as_str()) =>
+            {
+                let name = instance.as_str().unwrap_or_default().trim();
+                let field = v1::capacity_field(name);
+                self.push(
+                    &pointer,
+                    at,
+                    format!("`{}` is capacity, not a service to list", short(name)),
+                    Some(format!(
+                        "set `{}:` to the TOTAL wanted; entitle buys the difference",
+                        field.unwrap_or("extensions` or `concurrentCalls")
+                    )),
+                );
+            }
+            ValidationErrorKind::Not { .. } => {
+                self.push(&pointer, at, format!("{subj} is not allowed here"), None);
+            }
+            ValidationErrorKind::FalseSchema => {
+                // `dependencies: {a: {properties: {b: false}}}`: `b` where `a` already is.
+                let pair = schema_path
+                    .split_once("/dependencies/")
+                    .and_then(|(_, rest)| rest.split_once("/properties/"));
+                let key_at = self.map.key_pos(&pointer);
+                let message = match pair {
+                    Some((a, b)) => {
+                        format!("`{a}` and `{b}` are two ways to say the same thing; give only one")
+                    }
+                    None => format!("{subj} is not allowed here"),
+                };
+                self.push(&pointer, key_at, message, None);
+            }
+            ValidationErrorKind::UniqueItems => {
+                // Reported by `resolve` at each repeated item, naming the first, and also
+                // when the two are written differently (`HA` and `{name: ha}`).
             }
             ValidationErrorKind::PropertyNames { error } => {
                 let key = error.instance().as_str().unwrap_or_default().to_owned();
@@ -589,6 +766,73 @@ impl Translator<'_> {
         self.push_ranked(Rank::Type, pointer, at, message, help);
     }
 
+    /// `term` over one year under monthly billing, wherever the two were written: names the
+    /// PBX and where its cycle is set.
+    fn monthly_term(&mut self, pointer: &str, at: Pos, term: &Value) {
+        let years = format!("`term: {term}` asks for a {term}-year term");
+        let monthly = |v: Option<&Value>| {
+            v.and_then(|m| m.get("billingCycle"))
+                .and_then(Value::as_str)
+                == Some("monthly")
+        };
+        let entry = pointer
+            .strip_suffix("/term")
+            .filter(|e| e.starts_with("/pbxs/"));
+        let message = if let Some(entry) = entry {
+            let own = self.doc.pointer(entry).and_then(|e| e.get("billingCycle"));
+            let cycle = match own {
+                Some(_) => format!("{entry}/billingCycle"),
+                None => "/defaults/billingCycle".to_owned(),
+            };
+            format!(
+                "{years}, but {} is billed monthly ({})",
+                self.pbx_name(entry),
+                self.place(&cycle)
+            )
+        } else if monthly(self.doc.get("defaults")) {
+            format!(
+                "{years}, but `defaults` sets monthly billing ({})",
+                self.place("/defaults/billingCycle")
+            )
+        } else {
+            // The term of `defaults`, inherited by an entry billed monthly by its own cycle.
+            let entries = self.doc.get("pbxs").and_then(Value::as_array);
+            let first = entries.and_then(|e| {
+                e.iter()
+                    .position(|e| monthly(Some(e)) && e.get("term").is_none())
+            });
+            match first {
+                Some(i) => format!(
+                    "{years}, but {} is billed monthly ({}) and takes this term",
+                    self.pbx_name(&format!("/pbxs/{i}")),
+                    self.place(&format!("/pbxs/{i}/billingCycle"))
+                ),
+                None => format!("{years}, but monthly billing has no multi-year term"),
+            }
+        };
+        self.push_ranked(
+            Rank::Rule,
+            pointer,
+            at,
+            message,
+            Some("monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`".to_owned()),
+        );
+    }
+
+    /// A PBX entry as messages name it: by its SN as written, else by its place in the list.
+    fn pbx_name(&self, entry: &str) -> String {
+        match self.raw(&format!("{entry}/sn")) {
+            Some(sn) => format!("PBX `{}`", short(&sn)),
+            None => subject(entry),
+        }
+    }
+
+    /// Where the value at `pointer` is, for a message about another value of the same file.
+    fn place(&self, pointer: &str) -> String {
+        let p = self.map.value_pos(pointer);
+        format!("line {}, column {}", p.line, p.column)
+    }
+
     fn range_help(&self, pointer: &str) -> Option<String> {
         match field_name(pointer).as_str() {
             "term" => Some("`term` is the number of years per annual term, 1 to 5".to_owned()),
@@ -602,7 +846,13 @@ impl Translator<'_> {
     fn pattern_error(&mut self, pointer: &str, at: Pos, pattern: &str, instance: &Value) {
         let v = short(instance.as_str().unwrap_or_default());
         let subj = subject(pointer);
+        // A contact fits neither of its text forms (e-mail, ID): say so, whichever was tried.
+        let contact = field_name(pointer) == "billingContact";
         let (message, help) = match pattern {
+            _ if contact => (
+                format!("billing contact `{v}` is neither an e-mail address nor a numeric ID"),
+                Some("write the contact's e-mail (`billing@example.com`) or its ID (`3197218168379846218`)".to_owned()),
+            ),
             v1::SN_PATTERN => (
                 format!("SN `{v}` must be letters and digits only (at most 64)"),
                 Some("write the serial number as the PBX shows it, e.g. `3651D3296882`".to_owned()),
@@ -611,18 +861,23 @@ impl Translator<'_> {
                 format!("{subj} `{v}` is not an ID; IDs are 1 to 19 digits, not starting with 0"),
                 None,
             ),
-            v1::CONTACT_PATTERN => (
-                format!("billing contact `{v}` is neither an e-mail address nor a numeric ID"),
-                Some("write the contact's e-mail (`billing@example.com`) or its ID (`3197218168379846218`)".to_owned()),
-            ),
-            v1::DURATION_PATTERN => (
-                format!("{subj} `{v}` is not a duration"),
-                Some(if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
-                    format!("add a unit: `{v}d` (days) or `{v}w` (weeks)")
-                } else {
-                    "write days or weeks: `30d`, `4w`".to_owned()
-                }),
-            ),
+            v1::DURATION_PATTERN => match v1::RenewBefore::parse(&v) {
+                Some(rb) => (
+                    format!("{subj} `{v}` is {} days, longer than a year", rb.days()),
+                    Some(format!(
+                        "renewal windows are at most {}d (52w)",
+                        v1::MAX_RENEW_BEFORE_DAYS
+                    )),
+                ),
+                None => (
+                    format!("{subj} `{v}` is not a duration"),
+                    Some(if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
+                        format!("add a unit: `{v}d` (days) or `{v}w` (weeks)")
+                    } else {
+                        "write days or weeks: `30d`, `4w`".to_owned()
+                    }),
+                ),
+            },
             v1::LABEL_VALUE_PATTERN => (format!("{subj} holds a control character"), None),
             _ => (format!("{subj} `{v}` does not match `{pattern}`"), None),
         };
@@ -643,6 +898,48 @@ mod tests {
         }
         assert!(s.ends_with("}\n"));
         assert_eq!(fields_of::<v1::Manifest>(), ["version", "defaults", "pbxs"]);
+    }
+
+    #[test]
+    fn the_printed_schema_is_the_schema_with_snippets_in_field_order() {
+        let s = schema_json();
+        assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), *schema_value());
+        let firsts: Vec<&str> = s
+            .match_indices("\"body\": {")
+            .map(|(i, m)| {
+                s[i + m.len()..]
+                    .trim_start()
+                    .split('"')
+                    .nth(1)
+                    .unwrap_or("")
+            })
+            .collect();
+        assert_eq!(firsts, ["version", "sn"]);
+    }
+
+    #[test]
+    fn no_type_name_of_ours_reaches_an_editor() {
+        use schemars::JsonSchema;
+        let s = schema_json();
+        assert!(!s.contains("$ref") && !s.contains("definitions"));
+        for name in [
+            v1::Manifest::schema_name(),
+            v1::Defaults::schema_name(),
+            v1::PbxEntry::schema_name(),
+            v1::Sn::schema_name(),
+            v1::ProductAlias::schema_name(),
+            v1::BillingCycle::schema_name(),
+            v1::CatalogId::schema_name(),
+            v1::ServiceRef::schema_name(),
+            v1::ServiceObject::schema_name(),
+            v1::BillingContact::schema_name(),
+            v1::RenewBefore::schema_name(),
+            v1::Labels::schema_name(),
+        ] {
+            // As a title, or where a `$ref` would name it.
+            assert!(!s.contains(&format!("\"{name}\"")), "{name}");
+            assert!(!s.contains(&format!("/{name}\"")), "{name}");
+        }
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn unknown_keys_name_the_key_place_and_the_closest_field() {
     let p = problem(&pbx("    product: linkus\n    extentions: 300\n"));
     assert_eq!(
         p,
-        "error: m.yaml:5:5: unknown field `extentions`, did you mean `extensions`?\n  help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels"
+        "error: m.yaml:5:5: unknown field `extentions`, did you mean `extensions`?\n  help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels; keys starting with `x-` are ignored (room for YAML anchors)"
     );
     let p = problem(indoc! {"
         version: 1
@@ -325,7 +325,55 @@ fn monthly_billing_has_no_multi_year_term() {
             billingCycle: monthly
     "};
     let p = problem(text);
-    assert!(p.starts_with("error: m.yaml:3:9: `term: 2`"), "{p}");
+    assert_eq!(
+        p,
+        "error: m.yaml:3:9: `term: 2` asks for a 2-year term, but PBX `A1` is billed monthly (line 7, column 19) and takes this term\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
+    );
+    // The cycle from `defaults`, the term the entry's own; an entry's own cycle wins.
+    let text = indoc! {"
+        version: 1
+        defaults:
+          billingCycle: monthly
+        pbxs:
+          - sn: A1
+            product: appliance
+            term: 3
+          - sn: A2
+            product: appliance
+            billingCycle: annually
+            term: 3
+    "};
+    assert_eq!(
+        problem(text),
+        "error: m.yaml:7:11: `term: 3` asks for a 3-year term, but PBX `A1` is billed monthly (line 3, column 17)\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
+    );
+    // Both in `defaults`: reported once, there, whatever the entries say.
+    let text = indoc! {"
+        version: 1
+        defaults:
+          billingCycle: monthly
+          term: 2
+        pbxs:
+          - sn: A1
+            product: appliance
+          - sn: A2
+            product: appliance
+    "};
+    assert!(
+        problem(text).starts_with(
+            "error: m.yaml:4:9: `term: 2` asks for a 2-year term, but `defaults` sets monthly billing (line 3, column 17)"
+        )
+    );
+    // A term of `defaults` that no monthly entry takes is fine.
+    load1(indoc! {"
+        version: 1
+        defaults:
+          term: 2
+        pbxs:
+          - {sn: A1, product: appliance, billingCycle: monthly, term: 1}
+          - {sn: A2, product: appliance, billingCycle: annually}
+    "})
+    .unwrap();
 }
 
 #[test]
@@ -360,6 +408,35 @@ fn cloud_pbx_extensions_are_5_to_500() {
             extensions: 300
     "})
     .unwrap();
+    // The product from `defaults` (by alias or ID), unless the entry names its own.
+    for product in ["product: cloud-pbx", "productId: 13"] {
+        let text = formatdoc! {"
+            version: 1
+            defaults:
+              {product}
+            pbxs:
+              - sn: A1
+                extensions: 4
+              - sn: A2
+                product: software-edition
+                extensions: 1000
+              - sn: A3
+                productId: 13
+                extensions: 501
+        "};
+        let p = problems(&text);
+        assert_eq!(
+            p,
+            [
+                "error: m.yaml:6:17: a Cloud PBX has 5 to 500 extensions; `extensions: 4` is outside that",
+                "error: m.yaml:12:17: a Cloud PBX has 5 to 500 extensions; `extensions: 501` is outside that",
+            ],
+            "{product}"
+        );
+    }
+    // Outside the plain range too: the Cloud PBX's range is the one named.
+    let p = problem(&pbx("    product: cloud-pbx\n    extensions: 0\n"));
+    assert!(p.contains("a Cloud PBX has 5 to 500 extensions"), "{p}");
 }
 
 #[test]
@@ -522,6 +599,27 @@ fn products_are_named_once_and_somewhere() {
     // A broken product hides nothing else, and does not also claim that none was given.
     let p = problems(&pbx("    product: cloudpbx\n    term: 9\n"));
     assert_eq!(p.len(), 2, "{p:#?}");
+    let p = problem(indoc! {"
+        version: 1
+        defaults:
+          product: cloudpbx
+        pbxs:
+          - sn: A1
+    "});
+    assert!(p.contains("`product` `cloudpbx` is not known"), "{p}");
+    // Placed where the entry starts, which editors underline too.
+    let p = problem(indoc! {"
+        version: 1
+        defaults:
+          billingCycle: annually
+        pbxs:
+          - plan: Enterprise Plan
+            sn: A1
+    "});
+    assert!(
+        p.starts_with("error: m.yaml:5:5: PBX `A1` names no product\n"),
+        "{p}"
+    );
 }
 
 #[test]
@@ -587,6 +685,22 @@ fn services_are_names_or_one_of_name_and_id() {
     assert_eq!(
         p,
         "error: m.yaml:5:16: `Extension Expansion` is capacity, not a service to list\n  help: set `extensions:` to the TOTAL wanted; entitle buys the difference"
+    );
+    let p = problem(&pbx(
+        "    product: software-edition\n    services: [{name: ' concurrent call EXPANSION'}]\n",
+    ));
+    assert_eq!(
+        p,
+        "error: m.yaml:5:23: `concurrent call EXPANSION` is capacity, not a service to list\n  help: set `concurrentCalls:` to the TOTAL wanted; entitle buys the difference"
+    );
+    // The same text twice: the schema says so too (uniqueItems, for editors), but the problem
+    // is reported once, at the repeat.
+    let p = problem(&pbx(
+        "    product: linkus\n    services:\n      - HA\n      - HA\n",
+    ));
+    assert_eq!(
+        p,
+        "error: m.yaml:7:9: service `HA` is listed twice for this PBX (first at line 6, column 9)\n  help: list each service once"
     );
 }
 
@@ -699,29 +813,66 @@ fn yaml_level_problems_are_located() {
 
 #[test]
 fn anchors_and_merge_keys_share_settings() {
+    // `x-` keys hold anchors (and notes) at the top, in `defaults` and in a PBX entry; entitle
+    // ignores them, and checks only what is merged into real fields.
     let text = indoc! {"
         version: 1
         x-common: &common {product: cloud-pbx, plan: Enterprise Plan}
+        x-notes: {owner: ops, budget: 12.5, items: [1, 2.5]}
+        defaults:
+          x-why: the head office pays
+          billingCycle: annually
         pbxs:
           - <<: *common
             sn: A1
-    "};
-    // `x-common` is not a manifest field: shared blocks go under `defaults` or in anchors on
-    // real fields.
-    let p = problem(text);
-    assert!(p.contains("unknown field `x-common`"), "{p}");
-    let text = indoc! {"
-        version: 1
-        pbxs:
-          - &a {sn: A1, product: cloud-pbx, plan: Enterprise Plan}
+            x-ticket: 4711
+          - &a {sn: A2, product: linkus, x-note: trial}
           - <<: *a
-            sn: A2
+            sn: A3
     "};
-    let l = load1(text).unwrap();
-    assert_eq!(l.pbxs[1].sn, "A2");
+    let l = load1(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l.pbxs.len(), 3);
+    assert_eq!(l.pbxs[0].product.value, ProductId::CLOUD_PBX);
     assert_eq!(
-        l.pbxs[1].plan.as_ref().unwrap().value,
+        l.pbxs[0].plan.as_ref().unwrap().value,
         CatalogRef::Name("Enterprise Plan".into())
+    );
+    assert_eq!(
+        l.pbxs[0].billing_cycle.as_ref().unwrap().value,
+        Cycle::Annually
+    );
+    assert_eq!(l.pbxs[2].sn, "A3");
+    assert_eq!(l.pbxs[2].product.value, ProductId::LINKUS);
+
+    // What is merged from an `x-` key is a field like any other, checked where it is used.
+    let p = problem(indoc! {"
+        version: 1
+        x-common: &common {product: cloud-pbx, extensions: 600}
+        pbxs:
+          - <<: *common
+            sn: A1
+    "});
+    assert!(
+        p.contains("a Cloud PBX has 5 to 500 extensions; `extensions: 600` is outside that"),
+        "{p}"
+    );
+    // Other unknown keys are still errors, with the closest field; `x-` keys only where
+    // anchors live, not inside a service.
+    let p = problem(indoc! {"
+        version: 1
+        commons: &c {product: linkus}
+        pbxs: []
+    "});
+    assert!(
+        p.starts_with("error: m.yaml:2:1: unknown field `commons`\n  help: top-level fields: version, defaults, pbxs; keys starting with `x-` are ignored"),
+        "{p}"
+    );
+    let p = problem(&pbx(
+        "    product: linkus\n    services: [{name: HA, x-note: 1}]\n",
+    ));
+    assert_eq!(
+        p,
+        "error: m.yaml:5:27: unknown field `x-note`\n  help: fields of a service: name, id"
     );
 }
 

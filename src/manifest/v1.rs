@@ -1,8 +1,11 @@
 //! The manifest format, version 1, as Rust types. serde reads (and `entitle export` writes)
 //! them; schemars publishes them as `schema/manifest.schema.json`, the doc comments becoming
-//! the descriptions editors show. Every constraint a schema can express is declared here, once,
-//! so the schema, the editor and the loader agree; the rules it cannot express (defaults, the
-//! cloud-pbx capacity range, duplicates) live in `resolve.rs`.
+//! the descriptions editors show. Every constraint a JSON Schema can express is declared here,
+//! once — the patterns, and the rules across fields as `if`/`then` (every PBX names a product,
+//! monthly billing has no multi-year term, a Cloud PBX has 5 to 500 extensions, also when
+//! `defaults` gives the product or the cycle) — so the editor and the loader, which enforces
+//! the same schema, agree. What no schema can express (how a value was written, duplicates
+//! compared ignoring case or across entries and files) lives in `resolve.rs`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -11,6 +14,7 @@ use std::fmt;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Value, json};
 
 use crate::model::{Cycle, Id, ProductId};
 
@@ -21,20 +25,69 @@ pub(crate) const SN_PATTERN: &str = "^[A-Za-z0-9]{1,64}$";
 pub(crate) const ID_PATTERN: &str = "^[1-9][0-9]{0,18}$";
 /// Largest identifier written as a number (19 digits).
 pub(crate) const ID_MAX: u64 = 9_999_999_999_999_999_999;
-/// A billing contact written as text: an e-mail address or an identifier.
-pub(crate) const CONTACT_PATTERN: &str = "^([1-9][0-9]{0,18}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$";
-/// A renewal window: a number of days or weeks.
-pub(crate) const DURATION_PATTERN: &str = "^[0-9]{1,4}[dw]$";
+/// A billing contact's e-mail address: something, `@`, a domain with a dot; no spaces.
+pub(crate) const EMAIL_PATTERN: &str = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$";
+/// A renewal window: up to 4 digits of days or weeks, at most a year (365 days, 52 weeks).
+/// [`RenewBefore::parse`] reads the same form; a test checks they agree on every such text.
+pub(crate) const DURATION_PATTERN: &str = "^((0{0,3}[0-9]|0{0,2}[1-9][0-9]|0?[12][0-9]{2}|0?3[0-5][0-9]|0?36[0-5])d|(0{0,3}[0-9]|0{0,2}[1-4][0-9]|0{0,2}5[0-2])w)$";
+/// Longest renewal window, in days: renewing more than a year ahead is never what is meant.
+pub(crate) const MAX_RENEW_BEFORE_DAYS: u32 = 365;
 /// A label key: letters, digits, `.`, `_`, `-`, starting with a letter or digit.
 pub(crate) const LABEL_KEY_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$";
 /// A label value: any text without control characters.
 pub(crate) const LABEL_VALUE_PATTERN: &str = "^[^\\x00-\\x1F\\x7F]*$";
+/// How keys the manifest leaves to its authors start (at the top, in `defaults`, in a PBX
+/// entry): YAML anchors to merge with `<<`, notes. The loader ignores them.
+pub(crate) const FREE_KEY_PREFIX: &str = "x-";
+/// Whether a key is one of the free `x-` keys.
+pub(crate) fn is_free_key(key: &str) -> bool {
+    key.starts_with(FREE_KEY_PREFIX)
+}
+
+/// Longest term under monthly billing: a month has no multi-year term.
+pub(crate) const MAX_MONTHLY_TERM: u32 = 1;
+/// The capacity services, bought through a PBX entry's totals rather than listed, with the
+/// field that buys each.
+pub(crate) const CAPACITY_SERVICES: [(&str, &str); 2] = [
+    ("Extension Expansion", "extensions"),
+    ("Concurrent Call Expansion", "concurrentCalls"),
+];
+
+/// The field a capacity service is bought through, for a service name written in any letter
+/// case with spaces around it; `None` for other services.
+pub(crate) fn capacity_field(service_name: &str) -> Option<&'static str> {
+    let name = service_name.trim();
+    CAPACITY_SERVICES
+        .iter()
+        .find(|(service, _)| service.eq_ignore_ascii_case(name))
+        .map(|(_, field)| *field)
+}
+
+/// The capacity service names as a pattern, ignoring ASCII letter case and the whitespace
+/// around them (JSON Schema patterns have no case-insensitive flag: `[Ee][Xx]...`).
+pub(crate) fn capacity_pattern() -> String {
+    let names: Vec<String> = CAPACITY_SERVICES
+        .iter()
+        .map(|(name, _)| {
+            name.chars()
+                .map(|c| {
+                    if c.is_ascii_alphabetic() {
+                        format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    format!("^\\s*({})\\s*$", names.join("|"))
+}
 
 /// An entitle manifest (format version 1): the subscriptions each PBX should have, keyed by
 /// serial number. A field left out means "don't care": nothing is ordered for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(title = "entitle manifest (v1)")]
+#[schemars(title = "entitle manifest (v1)", transform = manifest_rules)]
 pub struct Manifest {
     /// Manifest format version: always `1`.
     pub version: FormatVersion,
@@ -50,7 +103,7 @@ pub struct Manifest {
 /// PBX's value winning per key).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(extend("not" = {"type": "object", "required": ["product", "productId"]}))]
+#[schemars(title = "defaults for this file's PBXs", transform = defaults_rules)]
 pub struct Defaults {
     /// Billing contact of the orders: its e-mail address or its numeric ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,14 +117,15 @@ pub struct Defaults {
     pub product: Option<ProductAlias>,
     /// Product of the PBXs by vendor product ID (9, 11, 12, 13), instead of `product`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 999_999))]
+    #[schemars(range(min = 1, max = 999_999), extend("examples" = [12]))]
     pub product_id: Option<u32>,
     /// Billing cycle: `monthly` or `annually`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<BillingCycle>,
-    /// Years per annual term (the vendor's multiCycle), 1 to 5.
+    /// Years per annual term (the vendor's multiCycle), 1 to 5. Monthly billing has no
+    /// multi-year term.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 5))]
+    #[schemars(range(min = 1, max = 5), extend("examples" = [1]))]
     pub term: Option<u32>,
     /// Desired state of the vendor's auto-renewal. `false` is never ordered (no API can switch
     /// it off): a PBX with auto-renewal on is reported for a manual change.
@@ -79,7 +133,6 @@ pub struct Defaults {
     pub auto_renew: Option<bool>,
     /// Whether entitle renews the PBXs (default `true`); `false` never renews them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("default" = true))]
     pub renew: Option<bool>,
     /// Labels of the PBXs, merged under each PBX's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,10 +142,7 @@ pub struct Defaults {
 /// One PBX under one product, and what it should have.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(extend("allOf" = [
-    {"not": {"type": "object", "required": ["product", "productId"]}},
-    {"not": {"type": "object", "required": ["plan", "planId"]}},
-]))]
+#[schemars(title = "PBX entry", transform = pbx_entry_rules)]
 pub struct PbxEntry {
     /// Serial number of the PBX: letters and digits. Quote it when YAML would read it as a
     /// number other than its digits (`"0123"`, `"3631E0997265"`).
@@ -101,9 +151,9 @@ pub struct PbxEntry {
     /// Required here or in `defaults`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<ProductAlias>,
-    /// Product by vendor product ID, instead of `product`.
+    /// Product by vendor product ID (9, 11, 12, 13), instead of `product`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 999_999))]
+    #[schemars(range(min = 1, max = 999_999), extend("examples" = [12]))]
     pub product_id: Option<u32>,
     /// Plan by name, as the product's catalog spells it (matched case-insensitively), e.g.
     /// `Enterprise Plan`.
@@ -119,20 +169,23 @@ pub struct PbxEntry {
     /// Years per annual term (the vendor's multiCycle), 1 to 5. Monthly billing has no
     /// multi-year term.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 5))]
+    #[schemars(range(min = 1, max = 5), extend("examples" = [1]))]
     pub term: Option<u32>,
-    /// TOTAL extensions wanted (100 today and 300 here buys 200 more). Cloud PBX: 5 to 500.
-    /// Capacity never shrinks through an order.
+    /// **Total** extensions wanted (100 today and 300 here buys 200 more). A Cloud PBX has 5
+    /// to 500. Capacity never shrinks through an order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 1_000_000))]
+    #[schemars(range(min = 1, max = 1_000_000), extend("examples" = [100]))]
     pub extensions: Option<u32>,
-    /// TOTAL concurrent calls wanted.
+    /// **Total** concurrent calls wanted (10 today and 30 here buys 20 more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 1_000_000))]
+    #[schemars(range(min = 1, max = 1_000_000), extend("examples" = [30]))]
     pub concurrent_calls: Option<u32>,
     /// Add-on services wanted, exactly: by name (`Hotel PMS Integration`, case-insensitive),
-    /// `{name: ...}` or `{id: ...}`. Left out: services are not managed.
+    /// `{name: ...}` or `{id: ...}`, each once. Left out: services are not managed. Capacity
+    /// (Extension Expansion, Concurrent Call Expansion) is bought through `extensions` and
+    /// `concurrentCalls`, not listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
     pub services: Option<Vec<ServiceRef>>,
     /// Desired state of the vendor's auto-renewal. `false` is never ordered (no API can switch
     /// it off): a PBX with auto-renewal on is reported for a manual change.
@@ -140,7 +193,6 @@ pub struct PbxEntry {
     pub auto_renew: Option<bool>,
     /// Whether entitle renews this PBX (default `true`); `false` never renews it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("default" = true))]
     pub renew: Option<bool>,
     /// Renew when the term ends within this window: days (`30d`) or weeks (`4w`), at most a
     /// year. Default `30d`.
@@ -152,6 +204,195 @@ pub struct PbxEntry {
     /// Free-form labels, used by `--selector key=value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Labels>,
+}
+
+// The rules' subschemas carry the field's example too: editors complete a field from the first
+// subschema that applies, which is the rule's when it applies.
+
+/// `extensions` of a Cloud PBX: 5 to 500.
+fn cloud_pbx_extensions() -> Value {
+    json!({
+        "type": "integer",
+        "minimum": ProductId::CLOUD_PBX_EXTENSIONS.start(),
+        "maximum": ProductId::CLOUD_PBX_EXTENSIONS.end(),
+        "examples": [100],
+    })
+}
+
+/// `term` under monthly billing.
+fn monthly_term() -> Value {
+    json!({"type": "integer", "maximum": MAX_MONTHLY_TERM, "examples": [1]})
+}
+
+/// A mapping that names the Cloud PBX, by alias or by product ID.
+fn names_cloud_pbx() -> Value {
+    json!({
+        "type": "object",
+        "anyOf": [
+            {"properties": {"product": {"const": "cloud-pbx"}}, "required": ["product"]},
+            {"properties": {"productId": {"const": ProductId::CLOUD_PBX.0}}, "required": ["productId"]},
+        ],
+    })
+}
+
+/// A mapping billed monthly by its own `billingCycle`.
+fn billed_monthly() -> Value {
+    json!({
+        "type": "object",
+        "properties": {"billingCycle": {"const": "monthly"}},
+        "required": ["billingCycle"],
+    })
+}
+
+/// What every mapping with free `x-` keys declares: the keys, and the rules of `extra`.
+fn free_keys_and(schema: &mut Schema, rules: Value) {
+    let free = json!({
+        "description": "Yours: entitle ignores keys starting with `x-`. Keep YAML anchors here (`x-common: &common {...}`, then `<<: *common` in a PBX entry), or notes.",
+    });
+    schema.insert(
+        "patternProperties".into(),
+        Value::Object(
+            [(format!("^{FREE_KEY_PREFIX}"), free)]
+                .into_iter()
+                .collect(),
+        ),
+    );
+    schema.insert("allOf".into(), rules);
+}
+
+/// A PBX entry's rules across its fields; the ones that need `defaults` are the manifest's.
+fn pbx_entry_rules(schema: &mut Schema) {
+    // `properties: {x: false}` rather than `not: {required: [..]}`: editors then point at the
+    // second key ("Property productId is not allowed") instead of the whole entry.
+    schema.insert(
+        "dependencies".into(),
+        json!({
+            "product": {"properties": {"productId": false}},
+            "plan": {"properties": {"planId": false}},
+        }),
+    );
+    free_keys_and(
+        schema,
+        json!([
+            {"if": billed_monthly(), "then": {"properties": {"term": monthly_term()}}},
+            {"if": names_cloud_pbx(), "then": {"properties": {"extensions": cloud_pbx_extensions()}}},
+        ]),
+    );
+    schema.insert(
+        "defaultSnippets".into(),
+        json!([{
+            "label": "PBX entry",
+            "markdownDescription": "A PBX under one product: its plan, billing and capacity.",
+            "body": {
+                "sn": "${1:3651D3296882}",
+                "product": "${2|software-edition,appliance,cloud-pbx,linkus|}",
+                "plan": "${3:Enterprise Plan}",
+                "billingCycle": "${4|annually,monthly|}",
+                "term": 1,
+                "extensions": 100,
+            },
+        }]),
+    );
+}
+
+fn defaults_rules(schema: &mut Schema) {
+    schema.insert(
+        "dependencies".into(),
+        json!({"product": {"properties": {"productId": false}}}),
+    );
+    free_keys_and(
+        schema,
+        json!([{"if": billed_monthly(), "then": {"properties": {"term": monthly_term()}}}]),
+    );
+}
+
+/// The rules between `defaults` and the PBX entries that inherit from them.
+fn manifest_rules(schema: &mut Schema) {
+    // A mapping without its own product (alias or ID) or cycle: an entry takes the one of
+    // `defaults`.
+    let inherits = |fields: &[&str]| -> Value {
+        let absent: serde_json::Map<String, Value> = fields
+            .iter()
+            .map(|f| ((*f).to_owned(), Value::Bool(false)))
+            .collect();
+        json!({"type": "object", "properties": absent})
+    };
+    let each_entry = |condition: Value, field: &str, rule: Value| -> Value {
+        json!({"properties": {"pbxs": {"type": "array", "items": {
+            "if": condition,
+            "then": {"type": "object", "properties": {field: rule}},
+        }}}})
+    };
+    free_keys_and(
+        schema,
+        json!([
+            {
+                // The cycle from `defaults`, the term the entry's own.
+                "if": {"properties": {"defaults": billed_monthly()}, "required": ["defaults"]},
+                "then": each_entry(inherits(&["billingCycle"]), "term", monthly_term()),
+            },
+            {
+                // The cycle the entry's own, the term from `defaults`.
+                "if": {
+                    "properties": {"pbxs": {"type": "array", "contains": {
+                        "type": "object",
+                        "properties": {"billingCycle": {"const": "monthly"}, "term": false},
+                        "required": ["billingCycle"],
+                    }}},
+                    "required": ["pbxs"],
+                },
+                "then": {"properties": {"defaults": {
+                    "type": "object",
+                    "properties": {"term": monthly_term()},
+                }}},
+            },
+            {
+                // Every entry names its product, unless `defaults` does (or says something
+                // about it that is wrong in itself: that is its own problem).
+                "if": {"anyOf": [
+                    {"properties": {"defaults": false}},
+                    {"properties": {"defaults": inherits(&["product", "productId"])}},
+                ]},
+                "then": {"properties": {"pbxs": {"type": "array", "items": {
+                    "if": {"type": "object"},
+                    "then": {"type": "object", "anyOf": [
+                        {"properties": {"product": true}, "required": ["product"]},
+                        {"properties": {"productId": true}, "required": ["productId"]},
+                    ]},
+                }}}},
+            },
+            {
+                // The product from `defaults`.
+                "if": {"properties": {"defaults": names_cloud_pbx()}, "required": ["defaults"]},
+                "then": each_entry(
+                    inherits(&["product", "productId"]),
+                    "extensions",
+                    cloud_pbx_extensions(),
+                ),
+            },
+        ]),
+    );
+    schema.insert(
+        "defaultSnippets".into(),
+        json!([{
+            "label": "entitle manifest",
+            "markdownDescription": "A manifest with `defaults` and one PBX entry.",
+            "body": {
+                "version": 1,
+                "defaults": {
+                    "billingContact": "${1:billing@example.com}",
+                    "renewBefore": "${2:30d}",
+                },
+                "pbxs": [{
+                    "sn": "${3:3651D3296882}",
+                    "product": "${4|software-edition,appliance,cloud-pbx,linkus|}",
+                    "plan": "${5:Enterprise Plan}",
+                    "billingCycle": "${6|annually,monthly|}",
+                    "term": 1,
+                }],
+            },
+        }]),
+    );
 }
 
 /// The format version; only `1` exists.
@@ -191,9 +432,13 @@ impl JsonSchema for FormatVersion {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProductAlias {
+    /// Linkus Cloud Service (product 9): a plan per SN, no capacity.
     Linkus,
+    /// P-Series Appliance Edition (product 11).
     Appliance,
+    /// P-Series Software Edition (product 12).
     SoftwareEdition,
+    /// P-Series Cloud Edition (product 13): 5 to 500 extensions.
     CloudPbx,
 }
 
@@ -212,7 +457,9 @@ impl ProductAlias {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BillingCycle {
+    /// Billed every month; no multi-year `term`.
     Monthly,
+    /// Billed every year; `term` sets the years per order (1 to 5).
     Annually,
 }
 
@@ -273,8 +520,8 @@ impl JsonSchema for Sn {
         json_schema!({
             "description": "A PBX serial number: letters and digits, e.g. `3651D3296882`. An all-digit SN may be written unquoted unless YAML would read it as another number (a leading zero as in `0123`, an exponent as in `3631E0997265`, more than 19 digits): quote those.",
             "anyOf": [
-                {"type": "string", "pattern": SN_PATTERN},
-                {"type": "integer", "minimum": 0, "maximum": ID_MAX}
+                {"title": "serial number", "type": "string", "pattern": SN_PATTERN},
+                {"title": "all-digit serial number", "type": "integer", "minimum": 0, "maximum": ID_MAX}
             ]
         })
     }
@@ -300,8 +547,8 @@ fn id_schema(description: &str) -> Schema {
     json_schema!({
         "description": description,
         "anyOf": [
-            {"type": "integer", "minimum": 1, "maximum": ID_MAX},
-            {"type": "string", "pattern": ID_PATTERN}
+            {"title": "catalog ID, quoted", "type": "string", "pattern": ID_PATTERN},
+            {"title": "catalog ID", "type": "integer", "minimum": 1, "maximum": ID_MAX}
         ]
     })
 }
@@ -319,18 +566,27 @@ impl JsonSchema for CatalogId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ServiceRef {
-    Name(#[schemars(length(min = 1, max = 200))] String),
+    #[schemars(title = "service name")]
+    Name(#[schemars(length(min = 1, max = 200), transform = not_capacity)] String),
     Object(ServiceObject),
+}
+
+/// A service name is not one of the capacity services, which are bought through a total.
+fn not_capacity(schema: &mut Schema) {
+    schema.insert(
+        "not".into(),
+        json!({"type": "string", "pattern": capacity_pattern()}),
+    );
 }
 
 /// A service as `{name: ...}` or `{id: ...}` (exactly one of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
+#[schemars(title = "service by name or ID", extend("minProperties" = 1, "maxProperties" = 1))]
 pub struct ServiceObject {
     /// Service name as the catalog spells it (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 200), transform = not_capacity)]
     pub name: Option<String>,
     /// Service catalog ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -385,11 +641,14 @@ impl JsonSchema for BillingContact {
         "BillingContact".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        // The e-mail first: editors report the first alternative of a value that fits none,
+        // and "not an e-mail address" is what `billingContact: bob` most likely is.
         json_schema!({
             "description": "A billing contact of the account: its e-mail address (`billing@example.com`) or its numeric ID (`3197218168379846218`).",
             "anyOf": [
-                {"type": "integer", "minimum": 1, "maximum": ID_MAX},
-                {"type": "string", "pattern": CONTACT_PATTERN}
+                {"title": "billing contact's e-mail address", "type": "string", "pattern": EMAIL_PATTERN},
+                {"title": "billing contact ID, quoted", "type": "string", "pattern": ID_PATTERN},
+                {"title": "billing contact ID", "type": "integer", "minimum": 1, "maximum": ID_MAX}
             ]
         })
     }
@@ -466,7 +725,7 @@ impl JsonSchema for RenewBefore {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A number of days (`30d`) or weeks (`4w`).",
+            "description": "A number of days (`30d`) or weeks (`4w`), at most a year (`365d`, `52w`).",
             "type": "string",
             "pattern": DURATION_PATTERN,
             "examples": ["30d", "4w"]
@@ -485,6 +744,7 @@ impl JsonSchema for Labels {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
+            "title": "labels",
             "description": "Free-form labels (`customer: acme`), matched by `--selector key=value`. Keys: letters, digits, `.`, `_`, `-`; values: text.",
             "type": "object",
             "propertyNames": {"pattern": LABEL_KEY_PATTERN},
@@ -518,6 +778,47 @@ mod tests {
         assert_eq!(c, BillingContact::Email("billing@example.com".into()));
         assert!(serde_json::from_str::<BillingContact>("\"bob\"").is_err());
         assert!(serde_json::from_str::<BillingContact>("3.1e18").is_err());
+    }
+
+    #[test]
+    fn the_duration_pattern_accepts_what_parses_up_to_a_year() {
+        let pattern = regex::Regex::new(DURATION_PATTERN).unwrap();
+        let mut texts = vec![
+            String::new(),
+            "d".into(),
+            "1".into(),
+            "1y".into(),
+            "-1d".into(),
+        ];
+        for digits in 1..=5 {
+            for n in 0..10u32.pow(digits as u32).min(20_000) {
+                for unit in ['d', 'w'] {
+                    texts.push(format!("{n:0digits$}{unit}"));
+                }
+            }
+        }
+        for t in texts {
+            let fits = RenewBefore::parse(&t).is_some_and(|r| r.days() <= MAX_RENEW_BEFORE_DAYS);
+            assert_eq!(pattern.is_match(&t), fits, "{t}");
+        }
+        assert!(pattern.is_match("365d") && pattern.is_match("52w"));
+        assert!(!pattern.is_match("366d") && !pattern.is_match("53w"));
+    }
+
+    #[test]
+    fn capacity_services_are_found_in_any_letter_case() {
+        let pattern = regex::Regex::new(&capacity_pattern()).unwrap();
+        for (name, field) in [
+            (" extension expansion", Some("extensions")),
+            ("Concurrent Call Expansion\t", Some("concurrentCalls")),
+            ("EXTENSION EXPANSION", Some("extensions")),
+            ("High Availability", None),
+            ("Extension  Expansion", None),
+            ("Extension Expansions", None),
+        ] {
+            assert_eq!(capacity_field(name), field, "{name}");
+            assert_eq!(pattern.is_match(name), field.is_some(), "{name}");
+        }
     }
 
     #[test]

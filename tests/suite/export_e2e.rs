@@ -2,6 +2,7 @@
 //! nothing but the renewals that are due.
 
 use crate::support::{Env, stderr, stdout};
+use entitle::manifest;
 
 #[test]
 fn exported_manifest_validates_and_plans_only_due_renewals() {
@@ -13,6 +14,19 @@ fn exported_manifest_validates_and_plans_only_due_renewals() {
         text.contains("sn: \"3631E0997265\""),
         "an SN YAML would mangle is quoted:\n{text}"
     );
+    // The first line points editors at the schema of this version, which is its `$id`.
+    let schema: serde_json::Value = serde_json::from_str(&manifest::schema_json()).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some(
+            format!(
+                "# yaml-language-server: $schema={}",
+                schema["$id"].as_str().unwrap()
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(schema["$id"], manifest::SCHEMA_URL);
 
     let valid = env.run(&["validate", "exported.yaml"]);
     assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
@@ -58,6 +72,14 @@ fn export_of_one_product_and_an_unknown_sn() {
     let out = env.run(&["export", "--product", "cloud-pbx"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("3658B431119665QJ"));
+    assert!(
+        stdout(&out).starts_with(&format!(
+            "# yaml-language-server: $schema={}\nversion: 1\n",
+            manifest::SCHEMA_URL
+        )),
+        "{}",
+        stdout(&out)
+    );
     assert!(!stdout(&out).contains("3651D3296882"));
     let bad = env.run(&["export", "--sn", "NOPE"]);
     assert_eq!(bad.status.code(), Some(1));

@@ -1,6 +1,6 @@
 //! The published schema: up to date with the Rust types, and in agreement with the loader on
-//! the examples and the invalid fixtures (checked with the `jsonschema` crate, as an editor or
-//! another tool would check them).
+//! the examples and the invalid fixtures (checked with the `jsonschema` crate, as another tool
+//! would check them; `tests/node/` checks the same with yaml-language-server and Ajv).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -77,6 +77,29 @@ fn the_schema_rejects_what_the_loader_rejects_structurally() {
         assert!(paths.iter().any(|p| p == pointer), "{file}: {paths:?}");
         assert!(manifest::load(&[PathBuf::from(file)]).is_err(), "{file}");
     }
+}
+
+#[test]
+fn the_schema_and_the_loader_agree_on_the_editor_fixtures() {
+    // One manifest per rule the schema expresses (tests/node/yaml-ls.mjs checks an editor
+    // flags the line `entitle validate` names), and valid ones using anchors and defaults.
+    let validator = jsonschema::validator_for(&committed()).unwrap();
+    let invalid = yaml_files("tests/fixtures/editor/invalid");
+    assert!(invalid.len() >= 20, "{invalid:?}");
+    for f in invalid {
+        assert!(!validator.is_valid(&as_json(&f)), "{}", f.display());
+        let problems = manifest::load(std::slice::from_ref(&f)).unwrap_err();
+        assert_eq!(problems.len(), 1, "{}: {problems}", f.display());
+    }
+    for f in yaml_files("tests/fixtures/editor/valid") {
+        let errors: Vec<String> = validator
+            .iter_errors(&as_json(&f))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", f.display());
+        manifest::load(std::slice::from_ref(&f)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(committed()["$id"], manifest::SCHEMA_URL);
 }
 
 #[test]
