@@ -454,7 +454,7 @@ fn a_failed_plan_prints_why_in_markdown_and_json() {
 
             the manifests are not valid; nothing was planned
 
-            - `bad.yaml:5`: unknown field `extentions`, did you mean `extensions`? — help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels
+            - `bad.yaml:5`: unknown field `extentions`, did you mean `extensions`? — help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels; keys starting with `x-` are ignored (room for YAML anchors)
 
             <sub>no plan · nothing was sent</sub>
         "}
