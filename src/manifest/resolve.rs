@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredPbx, Loc, Located};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Code, Diagnostic};
 use super::node::{IntValue, Kind, Node, Pos, PositionMap, Resolved, Style, push_segment};
 use super::schema::SchemaProblem;
 use super::v1::{self, BillingContact, PbxEntry, ServiceRef};
@@ -45,8 +45,8 @@ impl Ctx<'_> {
     fn key_loc(&self, pointer: &str) -> Loc {
         self.loc(self.map.key_pos(pointer))
     }
-    fn error(&mut self, at: Loc, message: impl Into<String>, help: Option<String>) {
-        let mut d = Diagnostic::new(Some(at), message);
+    fn error(&mut self, code: Code, at: Loc, message: impl Into<String>, help: Option<String>) {
+        let mut d = Diagnostic::new(code, Some(at), message);
         d.help = help;
         self.problems.push(d);
     }
@@ -227,6 +227,7 @@ fn services_of(raw: &Value, pointer: &str, bad: &[String]) -> Option<Vec<(usize,
 fn internal(cx: &mut Ctx<'_>, pointer: &str, e: &serde_json::Error) {
     let at = cx.value_loc(pointer);
     cx.error(
+        Code::InternalError,
         at,
         format!("internal error: this entry passed the schema but could not be read ({e})"),
         Some("please report this with the manifest; meanwhile rewrite the entry".to_owned()),
@@ -279,6 +280,7 @@ fn literal_checks(
                     out.push((
                         pointer.to_owned(),
                         Diagnostic::new(
+                            Code::UnquotedSn,
                             Some(loc(node.at)),
                             format!("SN `{t}` must be quoted: {why}"),
                         )
@@ -297,9 +299,14 @@ fn literal_checks(
                         .bytes()
                         .all(|b| b.is_ascii_digit()) =>
                 {
-                    Some((format!("`{field}` `{t}` is too large"), None))
+                    Some((
+                        Code::OutOfRange,
+                        format!("`{field}` `{t}` is too large"),
+                        None,
+                    ))
                 }
                 Resolved::Float(_) if is_id_field(pointer) => Some((
+                    Code::NotWholeNumber,
                     format!(
                         "`{field}` `{t}` is written as a decimal number, which cannot hold an ID exactly"
                     ),
@@ -309,14 +316,15 @@ fn literal_checks(
                     let help = (f.fract() == 0.0 && f.abs() < 1e15)
                         .then(|| format!("write `{}`", f as i64));
                     Some((
+                        Code::NotWholeNumber,
                         format!("`{field}` `{t}` is a decimal number; a whole number is needed"),
                         help,
                     ))
                 }
                 _ => None,
             };
-            if let Some((message, help)) = message {
-                let mut d = Diagnostic::new(Some(loc(node.at)), message);
+            if let Some((code, message, help)) = message {
+                let mut d = Diagnostic::new(code, Some(loc(node.at)), message);
                 d.help = help;
                 out.push((pointer.to_owned(), d));
             }
@@ -363,6 +371,7 @@ fn check_renew_before(cx: &mut Ctx<'_>, parent: &str, rb: Option<v1::RenewBefore
     {
         let at = cx.value_loc(&format!("{parent}/renewBefore"));
         cx.error(
+            Code::OutOfRange,
             at,
             format!(
                 "`renewBefore` `{rb}` is {} days, longer than a year",
@@ -491,6 +500,7 @@ fn resolve_entry(
                 && let Some(field) = capacity_field(n)
             {
                 cx.error(
+                    Code::CapacityAsService,
                     loc.clone(),
                     format!("`{}` is capacity, not a service to list", n.trim()),
                     Some(format!(
@@ -509,6 +519,7 @@ fn resolve_entry(
             if let Some(first) = out.iter().find(|f| same(&f.value, &r)) {
                 let first_at = first.at.clone();
                 cx.error(
+                    Code::DuplicateService,
                     loc.clone(),
                     format!(
                         "service `{r}` is listed twice for this PBX (first at line {}, column {})",
@@ -530,6 +541,7 @@ fn resolve_entry(
     let Some(product) = product else {
         if !product_unknown {
             cx.error(
+                Code::MissingField,
                 at,
                 format!("PBX `{sn}` names no product"),
                 Some("add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`".to_owned()),
@@ -542,6 +554,7 @@ fn resolve_entry(
         && t.value > 1
     {
         cx.error(
+                Code::ConflictingFields,
                 t.at.clone(),
                 format!("`term: {}` asks for a {}-year term, but PBX `{sn}` is billed monthly ({})", t.value, t.value, place(&cycle.at, &t.at)),
                 Some("monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`".to_owned()),
@@ -552,6 +565,7 @@ fn resolve_entry(
         && !ProductId::CLOUD_PBX_EXTENSIONS.contains(&x.value)
     {
         cx.error(
+            Code::OutOfRange,
             x.at.clone(),
             format!(
                 "a Cloud PBX has {} to {} extensions; `extensions: {}` is outside that",
@@ -609,6 +623,7 @@ pub(crate) fn duplicates(pbxs: &[DesiredPbx]) -> Vec<Diagnostic> {
                 };
                 out.push(
                     Diagnostic::new(
+                        Code::DuplicatePbx,
                         Some(p.at.clone()),
                         format!(
                             "PBX `{}` ({}) is declared twice: first at {}{case}",

@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
 use super::desired::Loc;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Code, Diagnostic};
 use super::node::{Kind, Pos, PositionMap, push_segment, segments};
 use super::suggest::suggest;
 use super::v1;
@@ -115,6 +115,7 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
         return vec![SchemaProblem {
             pointer: String::new(),
             diagnostic: Diagnostic::new(
+                Code::InternalError,
                 None,
                 "internal error: the manifest schema does not compile",
             ),
@@ -124,6 +125,7 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
     let mut t = Translator {
         map,
         file,
+        code: Code::SchemaViolation,
         out: Vec::new(),
     };
     for e in v.iter_errors(doc) {
@@ -145,7 +147,49 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
 struct Translator<'a> {
     map: &'a PositionMap,
     file: &'a Arc<str>,
+    /// The code of the error being worded (set by [`Translator::error`]), so every problem
+    /// worded from it carries the code of its kind.
+    code: Code,
     out: Vec<SchemaProblem>,
+}
+
+/// The code of a schema error's kind.
+fn code_of(e: &ValidationError<'_>) -> Code {
+    match e.kind() {
+        ValidationErrorKind::AdditionalProperties { .. } => Code::UnknownField,
+        ValidationErrorKind::Required { .. } => Code::MissingField,
+        ValidationErrorKind::Type { .. }
+        | ValidationErrorKind::AnyOf { .. }
+        | ValidationErrorKind::OneOfNotValid { .. } => Code::WrongType,
+        ValidationErrorKind::Enum { .. } => Code::UnknownValue,
+        // `version: "1"`: the right value written as text.
+        ValidationErrorKind::Constant { .. } if e.instance().is_string() => Code::WrongType,
+        ValidationErrorKind::Constant { .. } if e.instance_path().as_str() == "/version" => {
+            Code::UnsupportedVersion
+        }
+        ValidationErrorKind::Constant { .. } => Code::UnknownValue,
+        ValidationErrorKind::Minimum { .. }
+        | ValidationErrorKind::ExclusiveMinimum { .. }
+        | ValidationErrorKind::Maximum { .. }
+        | ValidationErrorKind::ExclusiveMaximum { .. } => Code::OutOfRange,
+        ValidationErrorKind::MinLength { .. } | ValidationErrorKind::MaxLength { .. } => {
+            Code::InvalidLength
+        }
+        ValidationErrorKind::Pattern { .. } => Code::InvalidFormat,
+        ValidationErrorKind::MinProperties { .. } | ValidationErrorKind::MaxProperties { .. } => {
+            Code::InvalidService
+        }
+        ValidationErrorKind::Not { schema }
+            if schema
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.len() == 2) =>
+        {
+            Code::ConflictingFields
+        }
+        ValidationErrorKind::PropertyNames { .. } => Code::InvalidLabelKey,
+        _ => Code::SchemaViolation,
+    }
 }
 
 fn type_name(t: JsonType) -> &'static str {
@@ -278,7 +322,7 @@ impl Translator<'_> {
         message: String,
         help: Option<String>,
     ) {
-        let mut d = Diagnostic::new(self.loc(at), message);
+        let mut d = Diagnostic::new(self.code, self.loc(at), message);
         d.help = help;
         self.out.push(SchemaProblem {
             pointer: pointer.to_owned(),
@@ -298,7 +342,14 @@ impl Translator<'_> {
         }
     }
 
+    /// Words one schema error.
     fn error(&mut self, e: &ValidationError<'_>) {
+        let outer = std::mem::replace(&mut self.code, code_of(e));
+        self.describe(e);
+        self.code = outer;
+    }
+
+    fn describe(&mut self, e: &ValidationError<'_>) {
         let pointer = e.instance_path().as_str().to_owned();
         let schema_path = e.schema_path().as_str().to_owned();
         let at = self.map.value_pos(&pointer);

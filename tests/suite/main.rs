@@ -14,6 +14,7 @@ mod backend_pg;
 mod catalog_cli;
 mod cli;
 mod crash_e2e;
+mod diagnostics;
 mod doctor;
 mod export_e2e;
 mod plan_e2e;
