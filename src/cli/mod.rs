@@ -56,7 +56,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Display")]
 pub struct GlobalArgs {
-    /// When to use colour (NO_COLOR is honoured under `auto`).
+    /// When to use colour. `auto`: on a terminal, unless NO_COLOR is set or TERM=dumb;
+    /// FORCE_COLOR or CLICOLOR_FORCE force it on (FORCE_COLOR even over NO_COLOR).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Log requests and decisions to stderr (-vv for more); secrets are always redacted.

@@ -114,6 +114,38 @@ fn colour_shows_the_source_line() {
 }
 
 #[test]
+fn colour_can_be_forced_on_a_pipe() {
+    let bad = format!("{FIXTURES}/misspelt-key");
+    // stderr is a pipe here: only a forcing variable colours it.
+    let stderr_with = |vars: &[(&str, &str)], args: &[&str]| {
+        let out = entitle()
+            .arg("validate")
+            .arg(&bad)
+            .args(args)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let coloured = stderr_with(&[("FORCE_COLOR", "1")], &[]);
+    assert!(coloured.contains("\u{1b}["), "{coloured}");
+    assert!(coloured.contains("error[unknown-field]"), "{coloured}");
+    assert!(coloured.contains("extentions: 300"), "{coloured}");
+    for (vars, args, want) in [
+        (&[("CLICOLOR_FORCE", "1")][..], &[][..], true),
+        (&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &[], true),
+        (&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[], false),
+        (&[("FORCE_COLOR", "0")], &[], false),
+        (&[("FORCE_COLOR", "1")], &["--color", "never"], false),
+        (&[], &[], false),
+    ] {
+        let stderr = stderr_with(vars, args);
+        assert_eq!(stderr.contains('\u{1b}'), want, "{vars:?} {args:?}:\n{stderr}");
+    }
+}
+
+#[test]
 fn missing_paths_and_the_default_directory() {
     let (code, _, stderr) = validate(&["no/such/dir"]);
     assert_eq!(code, 1);
