@@ -80,7 +80,12 @@ pub struct NetworkArgs {
     #[arg(long)]
     pub sandbox: bool,
     /// Where `--sandbox` keeps its state.
-    #[arg(long, value_name = "PATH", default_value = ".entitle/sandbox.json")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = ".entitle/sandbox.json",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub sandbox_state: PathBuf,
     /// Requests in flight at most.
     #[arg(long, value_name = "N", default_value_t = 8)]

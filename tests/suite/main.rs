@@ -13,6 +13,7 @@ mod apply_e2e;
 mod backend_pg;
 mod catalog_cli;
 mod cli;
+mod conventions;
 mod crash_e2e;
 mod diagnostics;
 mod doctor;

@@ -141,7 +141,11 @@ fn colour_can_be_forced_on_a_pipe() {
         (&[], &[], false),
     ] {
         let stderr = stderr_with(vars, args);
-        assert_eq!(stderr.contains('\u{1b}'), want, "{vars:?} {args:?}:\n{stderr}");
+        assert_eq!(
+            stderr.contains('\u{1b}'),
+            want,
+            "{vars:?} {args:?}:\n{stderr}"
+        );
     }
 }
 
