@@ -10,6 +10,7 @@ pub mod completions;
 pub mod config;
 pub mod doctor;
 pub mod export;
+pub mod man;
 pub mod plan;
 mod progress;
 pub mod sandbox;
@@ -161,6 +162,12 @@ pub enum Command {
         after_help = "Exit codes:\n  0  printed\n  1  unknown shell"
     )]
     Completions(completions::CompletionsArgs),
+    /// Print the manual page, or write a page per command into a directory.
+    #[command(
+        long_about = man::LONG_ABOUT,
+        after_help = "Exit codes:\n  0  printed or written\n  1  the directory cannot be written"
+    )]
+    Man(man::ManArgs),
 }
 
 /// Runs a parsed command line.
@@ -196,6 +203,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Schema(a) => schema::run(&global, a),
         Command::Sandbox(a) => sandbox::run(&global, a),
         Command::Completions(a) => completions::run(&global, a),
+        Command::Man(a) => man::run(&global, a),
     }
 }
 
