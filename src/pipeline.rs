@@ -236,7 +236,11 @@ fn diagnostics(errors: PlanErrors) -> Diagnostics {
                     .rule
                     .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
                     .unwrap_or_default();
-                let d = Diagnostic::new(Some(e.at), format!("{}: {}{rule}", e.pbx, e.message));
+                let d = Diagnostic::new(
+                    e.code,
+                    Some(e.at),
+                    format!("{}: {}{rule}", e.pbx, e.message),
+                );
                 match e.help {
                     Some(h) => d.with_help(h),
                     None => d,

@@ -21,7 +21,7 @@ use crate::words::plural;
 pub struct ApplyArgs {
     /// Manifest files or directories (default: manifests/), or ONE plan file saved with
     /// `entitle plan -o`.
-    #[arg(value_name = "PATH | PLANFILE")]
+    #[arg(value_name = "PATH | PLANFILE", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
     /// Place the orders without asking (required when not on a terminal).
     #[arg(long)]

@@ -31,7 +31,12 @@ pub struct MigrateArgs {
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// The workspace journal to copy.
-    #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = ".entitle/journal.jsonl",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub journal: PathBuf,
     #[command(flatten)]
     pub network: NetworkArgs,

@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::bail;
 use clap::Args;
+use clap::builder::{PossibleValue, TypedValueParser};
 use serde::Serialize;
 
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
@@ -19,8 +20,8 @@ const NEEDS_PBX: &str = "needs a PBX of this product in the account";
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
     /// Only this product: linkus, appliance, software-edition, cloud-pbx, or a product ID.
-    #[arg(long, value_name = "PRODUCT")]
-    pub product: Option<String>,
+    #[arg(long, value_name = "PRODUCT", value_parser = ProductParser, hide_possible_values = true)]
+    pub product: Option<ProductId>,
     /// Output format. JSON keeps 19-digit IDs as exact numbers, as the plan's JSON and the vendor
     /// do (read them with a parser that keeps 64-bit integers).
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -34,7 +35,7 @@ pub fn run(global: &GlobalArgs, args: CatalogArgs) -> anyhow::Result<Exit> {
         global.verbose,
         config::use_color(global, std::io::stderr().is_terminal()),
     );
-    let only = args.product.as_deref().map(parse_product).transpose()?;
+    let only = args.product;
     let report = config::runtime()?.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
         // `conn` (and an embedded sandbox) lives until the listing is complete.
@@ -54,8 +55,34 @@ pub fn run(global: &GlobalArgs, args: CatalogArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// `--product`: an alias or a product ID.
-pub fn parse_product(s: &str) -> anyhow::Result<ProductId> {
+/// `--product`: a manifest alias (`linkus`, ...) or a product ID, parsed with the command line
+/// so that a bad one is refused before any request. Its possible values are the aliases of
+/// [`ProductId::ALIASES`], which shells complete (`--help` already names them in words).
+#[derive(Debug, Clone, Copy)]
+pub struct ProductParser;
+
+impl TypedValueParser for ProductParser {
+    type Value = ProductId;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ProductId, clap::Error> {
+        // A parser of text, so clap words the error as for its own ("invalid value ...").
+        (|s: &str| parse_product(s)).parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(ProductId::ALIASES.iter().map(|(alias, id)| {
+            PossibleValue::new(*alias).help(format!("product {}", id.0))
+        })))
+    }
+}
+
+/// An alias or a product ID.
+fn parse_product(s: &str) -> anyhow::Result<ProductId> {
     let t = s.trim();
     if let Some(p) = ProductId::from_alias(&t.to_ascii_lowercase()) {
         return Ok(p);

@@ -7,7 +7,8 @@
 //! - `ENTITLE_RATE_LIMIT`: a hard ceiling of requests per second (default none: the client
 //!   paces itself only when the vendor answers 429 or 503);
 //! - `ENTITLE_TIMEOUT`: whole-request timeout in seconds (default 30);
-//! - `NO_COLOR`, `TERM=dumb` (colour), `RUST_LOG` (overrides `-v`).
+//! - `FORCE_COLOR`, `NO_COLOR`, `CLICOLOR_FORCE`, `TERM=dumb` (colour, see [`use_color`]);
+//! - `RUST_LOG` (overrides `-v`).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -155,29 +156,35 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
     })
 }
 
-/// Whether to colour a stream: `--color always/never`, or under `auto` a terminal without
-/// `NO_COLOR` (set and non-empty) and not `TERM=dumb`.
+/// Whether to colour a stream. `--color always` and `--color never` decide alone. Under
+/// `auto`, the first that applies:
+/// 1. `FORCE_COLOR` set (and not empty, `0` or `false`): colour, even over `NO_COLOR` — the
+///    force-color.org convention, which overrides NO_COLOR; tools in CI set it to keep colour
+///    in logs that are not terminals;
+/// 2. `NO_COLOR` set and not empty: no colour (no-color.org);
+/// 3. `CLICOLOR_FORCE` set (and not empty or `0`): colour — bixense.com/clicolors, where
+///    NO_COLOR wins over it;
+/// 4. colour on a terminal, unless `TERM=dumb`.
 pub fn use_color(global: &GlobalArgs, stream_is_terminal: bool) -> bool {
-    color_decision(
-        global.color,
-        stream_is_terminal,
-        std::env::var_os("NO_COLOR").as_deref(),
-        std::env::var_os("TERM").as_deref(),
-    )
+    color_decision(global.color, stream_is_terminal, |k| std::env::var_os(k))
 }
 
 fn color_decision(
     choice: ColorChoice,
     terminal: bool,
-    no_color: Option<&std::ffi::OsStr>,
-    term: Option<&std::ffi::OsStr>,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
 ) -> bool {
+    // Set, and none of the values that mean "off".
+    let on = |k: &str, off: &[&str]| {
+        var(k).is_some_and(|v| !v.is_empty() && !off.contains(&&*v.to_string_lossy()))
+    };
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
-        }
+        ColorChoice::Auto if on("FORCE_COLOR", &["0", "false"]) => true,
+        ColorChoice::Auto if on("NO_COLOR", &[]) => false,
+        ColorChoice::Auto if on("CLICOLOR_FORCE", &["0"]) => true,
+        ColorChoice::Auto => terminal && var("TERM").is_none_or(|t| t != "dumb"),
     }
 }
 
@@ -228,20 +235,72 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 #[cfg(test)]
 mod tests {
-    use std::ffi::OsStr;
+    use std::ffi::OsString;
 
     use super::*;
+
+    /// The decision for `choice` on a terminal or not, in an environment of `vars`.
+    fn decide(choice: ColorChoice, terminal: bool, vars: &[(&str, &str)]) -> bool {
+        color_decision(choice, terminal, |k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
 
     #[test]
     fn colour_follows_flag_then_no_color_then_terminal() {
         use ColorChoice::*;
-        assert!(color_decision(Always, false, Some(OsStr::new("1")), None));
-        assert!(!color_decision(Never, true, None, None));
-        assert!(color_decision(Auto, true, None, None));
-        assert!(!color_decision(Auto, false, None, None));
-        assert!(!color_decision(Auto, true, Some(OsStr::new("1")), None));
-        assert!(color_decision(Auto, true, Some(OsStr::new("")), None));
-        assert!(!color_decision(Auto, true, None, Some(OsStr::new("dumb"))));
+        assert!(decide(Always, false, &[("NO_COLOR", "1")]));
+        assert!(!decide(Never, true, &[]));
+        assert!(decide(Auto, true, &[]));
+        assert!(!decide(Auto, false, &[]));
+        assert!(!decide(Auto, true, &[("NO_COLOR", "1")]));
+        assert!(decide(Auto, true, &[("NO_COLOR", "")]));
+        assert!(!decide(Auto, true, &[("TERM", "dumb")]));
+    }
+
+    #[test]
+    fn colour_can_be_forced_where_auto_would_not_colour() {
+        use ColorChoice::*;
+        for force in [
+            ("FORCE_COLOR", "1"),
+            ("FORCE_COLOR", "3"),
+            ("CLICOLOR_FORCE", "1"),
+        ] {
+            assert!(decide(Auto, false, &[force]), "{force:?}");
+            assert!(decide(Auto, true, &[force, ("TERM", "dumb")]), "{force:?}");
+            // An explicit `--color never` always wins.
+            assert!(!decide(Never, true, &[force]), "{force:?}");
+        }
+        // Empty or "off" values force nothing.
+        for unforced in [
+            ("FORCE_COLOR", ""),
+            ("FORCE_COLOR", "0"),
+            ("FORCE_COLOR", "false"),
+            ("CLICOLOR_FORCE", ""),
+            ("CLICOLOR_FORCE", "0"),
+        ] {
+            assert!(!decide(Auto, false, &[unforced]), "{unforced:?}");
+            assert!(decide(Auto, true, &[unforced]), "{unforced:?}");
+        }
+        // FORCE_COLOR wins over NO_COLOR (force-color.org); NO_COLOR over CLICOLOR_FORCE
+        // (bixense.com/clicolors).
+        assert!(decide(
+            Auto,
+            false,
+            &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]
+        ));
+        assert!(!decide(
+            Auto,
+            true,
+            &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]
+        ));
+        assert!(!decide(
+            Auto,
+            true,
+            &[("NO_COLOR", "1"), ("FORCE_COLOR", "0")]
+        ));
     }
 
     #[test]

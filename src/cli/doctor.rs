@@ -31,7 +31,7 @@ addresses redacted: send them to us to turn into test fixtures.";
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Manifests whose PBXs to read (default: one sample PBX per product).
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
     /// Only this PBX of the manifests (repeatable).
     #[arg(long = "sn", value_name = "SN")]
@@ -40,10 +40,15 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub price: bool,
     /// Write the raw answers, redacted, into this directory.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub save_samples: Option<PathBuf>,
     /// The apply journal, to see whether the vendor echoes its poNumbers.
-    #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = ".entitle/journal.jsonl",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub journal: PathBuf,
     /// The shared backend holding the journal instead (a postgres:// URL).
     #[arg(

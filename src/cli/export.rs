@@ -17,8 +17,13 @@ use crate::model::{Cycle, ObservedPbx, ProductId};
 pub struct ExportArgs {
     /// Only this product: linkus, appliance, software-edition, cloud-pbx, or a product ID
     /// (repeatable; default all four).
-    #[arg(long = "product", value_name = "P")]
-    pub products: Vec<String>,
+    #[arg(
+        long = "product",
+        value_name = "P",
+        value_parser = super::catalog::ProductParser,
+        hide_possible_values = true
+    )]
+    pub products: Vec<ProductId>,
     /// Only this PBX (repeatable).
     #[arg(long = "sn", value_name = "SN")]
     pub sns: Vec<String>,
@@ -26,7 +31,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub auto_renew: bool,
     /// Write to this file instead of standard output.
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    #[arg(short = 'o', long = "out", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub network: NetworkArgs,
@@ -84,9 +89,6 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
         ProductId::ALIASES.iter().map(|(_, p)| *p).collect()
     } else {
         args.products
-            .iter()
-            .map(|s| super::catalog::parse_product(s))
-            .collect::<anyhow::Result<_>>()?
     };
     let rt = config::runtime()?;
     let pbxs = rt.block_on(async {

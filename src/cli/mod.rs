@@ -10,6 +10,7 @@ pub mod completions;
 pub mod config;
 pub mod doctor;
 pub mod export;
+pub mod man;
 pub mod plan;
 mod progress;
 pub mod sandbox;
@@ -56,7 +57,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Display")]
 pub struct GlobalArgs {
-    /// When to use colour (NO_COLOR is honoured under `auto`).
+    /// When to use colour. `auto`: on a terminal, unless NO_COLOR is set or TERM=dumb;
+    /// FORCE_COLOR or CLICOLOR_FORCE force it on (FORCE_COLOR even over NO_COLOR).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Log requests and decisions to stderr (-vv for more); secrets are always redacted.
@@ -79,7 +81,12 @@ pub struct NetworkArgs {
     #[arg(long)]
     pub sandbox: bool,
     /// Where `--sandbox` keeps its state.
-    #[arg(long, value_name = "PATH", default_value = ".entitle/sandbox.json")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = ".entitle/sandbox.json",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub sandbox_state: PathBuf,
     /// Requests in flight at most.
     #[arg(long, value_name = "N", default_value_t = 8)]
@@ -155,6 +162,12 @@ pub enum Command {
         after_help = "Exit codes:\n  0  printed\n  1  unknown shell"
     )]
     Completions(completions::CompletionsArgs),
+    /// Print the manual page, or write a page per command into a directory.
+    #[command(
+        long_about = man::LONG_ABOUT,
+        after_help = "Exit codes:\n  0  printed or written\n  1  the directory cannot be written"
+    )]
+    Man(man::ManArgs),
 }
 
 /// Runs a parsed command line.
@@ -190,6 +203,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Schema(a) => schema::run(&global, a),
         Command::Sandbox(a) => sandbox::run(&global, a),
         Command::Completions(a) => completions::run(&global, a),
+        Command::Man(a) => man::run(&global, a),
     }
 }
 

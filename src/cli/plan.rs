@@ -17,13 +17,13 @@ use crate::render::{self, MarkdownOptions, TextOptions};
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Manifest files or directories (default: manifests/).
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Save the plan (JSON) for `entitle apply FILE`.
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    #[arg(short = 'o', long = "out", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub out: Option<PathBuf>,
     /// Exit 2 when the plan has changes, 0 when it has none.
     #[arg(long)]

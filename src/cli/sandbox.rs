@@ -47,7 +47,7 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
     /// Keep the account in this JSON file: loaded when it exists, rewritten after every change.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub state: Option<PathBuf>,
     /// Initial account when there is no state file: demo, empty or fleet:N.
     #[arg(long, value_name = "SEED", default_value = "demo")]

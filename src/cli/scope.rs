@@ -62,7 +62,12 @@ pub struct ScopeArgs {
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: String,
     /// The apply journal (order intents and outcomes); its lock file sits beside it.
-    #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = ".entitle/journal.jsonl",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub journal: PathBuf,
     /// Ask the vendor's calculator for each order's price (default for text and markdown).
     #[arg(long, overrides_with = "no_price")]

@@ -13,7 +13,7 @@ use crate::render::TextOptions;
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A plan saved with `entitle plan -o FILE`.
-    #[arg(value_name = "PLANFILE")]
+    #[arg(value_name = "PLANFILE", value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -14,7 +14,12 @@ use crate::apply::WorkspaceLock;
 #[derive(Debug, Args)]
 pub struct UnlockArgs {
     /// The apply journal whose lock file to remove.
-    #[arg(long, value_name = "PATH", default_value = ".entitle/journal.jsonl")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = ".entitle/journal.jsonl",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub journal: PathBuf,
 }
 

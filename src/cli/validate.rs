@@ -4,10 +4,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::Args;
+use anyhow::Context;
+use clap::{Args, ValueHint};
 
 use super::{Exit, GlobalArgs};
-use crate::manifest;
+use crate::manifest::{self, Diagnostic};
 use crate::words::plural;
 
 /// The long `--help` text (set on the subcommand in `cli/mod.rs`).
@@ -16,18 +17,20 @@ pub const LONG_ABOUT: &str = "Check manifests offline: YAML syntax, the JSON Sch
         5..500, SNs YAML would change, an (sn, product) pair declared twice across files). \
         No network, no credentials.\n\n\
         On success prints a summary such as `3 files, 4 PBXs: valid` to stdout. Otherwise every \
-        problem of every file goes to stderr as `error: FILE:LINE:COLUMN: message`, with a \
-        `help:` line where there is a likely fix.";
+        problem of every file goes to stderr as `error: FILE:LINE:COLUMN: message [code]`, with \
+        a `help:` line where there is a likely fix. The code names the kind of problem; \
+        docs/diagnostics.md lists them all, and documents `--format json` and `--format sarif`.";
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Manifest files, or directories searched recursively for *.yaml and *.yml (hidden
     /// entries skipped) [default: manifests/]
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
-    /// `text` (for people), `json` (one document on stdout), or `github` (the text on stderr,
+    /// `text` (for people), `json` (one document on stdout), `github` (the text on stderr,
     /// plus one `::error` workflow command per problem on stdout, which GitHub Actions shows
-    /// as annotations on the pull request's lines).
+    /// as annotations on the pull request's lines), or `sarif` (a SARIF 2.1.0 log on stdout,
+    /// for code scanning). Every problem carries a stable code: docs/diagnostics.md.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub format: ValidateFormat,
 }
@@ -38,7 +41,12 @@ pub enum ValidateFormat {
     Text,
     Json,
     Github,
+    Sarif,
 }
+
+/// The version of `--format json`'s document (`docs/diagnostics.md`): a change that breaks
+/// readers bumps it; fields may be added within a version.
+const JSON_FORMAT_VERSION: &str = "1.0";
 
 /// A GitHub workflow command's data, escaped as the runner expects.
 fn gh_data(s: &str) -> String {
@@ -52,52 +60,61 @@ fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// One `::error` workflow command per problem, titled with its code.
+fn write_github(problems: &[Diagnostic], out: &mut impl Write) -> std::io::Result<()> {
+    for p in problems {
+        let place = match &p.at {
+            Some(at) => format!(
+                "file={},line={},col={},",
+                gh_property(&at.file),
+                at.line,
+                at.column
+            ),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "::error {place}title={}::{}",
+            gh_property(p.code.as_str()),
+            gh_data(&p.message_with_help())
+        )?;
+    }
+    Ok(())
+}
+
 pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<Exit> {
     let result = manifest::load(&args.paths);
-    if args.format == ValidateFormat::Json {
-        let (valid, files, pbxs, problems) = match &result {
-            Ok(l) => (true, l.files.len(), l.pbxs.len(), Vec::new()),
-            Err(d) => (false, d.file_count(), 0, d.0.iter().collect::<Vec<_>>()),
-        };
-        let doc = serde_json::json!({
-            "format_version": "1.0",
-            "valid": valid,
-            "files": files,
-            "pbxs": pbxs,
-            "problems": problems.iter().map(|p| serde_json::json!({
-                "file": p.at.as_ref().map(|a| a.file.to_string()),
-                "line": p.at.as_ref().map(|a| a.line),
-                "column": p.at.as_ref().map(|a| a.column),
-                "message": p.message,
-                "help": p.help,
-            })).collect::<Vec<_>>(),
-        });
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &doc)?;
-        writeln!(out)?;
-        return Ok(if valid { Exit::Success } else { Exit::Error });
-    }
-    if args.format == ValidateFormat::Github
-        && let Err(problems) = &result
-    {
-        let mut out = std::io::stdout().lock();
-        for p in &problems.0 {
-            let text = match &p.help {
-                Some(h) => format!("{} (help: {h})", p.message),
-                None => p.message.clone(),
+    let exit = if result.is_ok() {
+        Exit::Success
+    } else {
+        Exit::Error
+    };
+    let problems: &[Diagnostic] = match &result {
+        Ok(_) => &[],
+        Err(d) => &d.0,
+    };
+    match args.format {
+        ValidateFormat::Json => {
+            let (files, pbxs) = match &result {
+                Ok(l) => (l.files.len(), l.pbxs.len()),
+                Err(d) => (d.file_count(), 0),
             };
-            match &p.at {
-                Some(at) => writeln!(
-                    out,
-                    "::error file={},line={},col={},title=entitle validate::{}",
-                    gh_property(&at.file),
-                    at.line,
-                    at.column,
-                    gh_data(&text)
-                )?,
-                None => writeln!(out, "::error title=entitle validate::{}", gh_data(&text))?,
-            }
+            let doc = serde_json::json!({
+                "format_version": JSON_FORMAT_VERSION,
+                "valid": result.is_ok(),
+                "files": files,
+                "pbxs": pbxs,
+                "problems": problems,
+            });
+            return print_json(&doc).map(|()| exit);
         }
+        ValidateFormat::Sarif => {
+            let cwd = std::env::current_dir()
+                .context("cannot name the files relative to the current directory")?;
+            return print_json(&manifest::sarif_log(problems, &cwd)).map(|()| exit);
+        }
+        ValidateFormat::Github => write_github(problems, &mut std::io::stdout().lock())?,
+        ValidateFormat::Text => {}
     }
     match result {
         Ok(loaded) => {
@@ -130,4 +147,13 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<Exit> {
             Ok(Exit::Error)
         }
     }
+}
+
+/// A JSON document on stdout, pretty-printed, with a final newline.
+fn print_json(doc: &serde_json::Value) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, doc)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! Manifests: the v1 model (serde + schemars), loading files and directories, located
-//! diagnostics, and validation against the published JSON Schema.
+//! diagnostics (text, JSON, SARIF), and validation against the published JSON Schema.
 //!
 //! Loading one file, step by step (each step's problems are all collected, across all files):
 //! 1. `sources`: found on disk, refused over 8 MiB before reading, checked to be UTF-8;
@@ -14,6 +14,7 @@ mod desired;
 mod diagnostic;
 mod node;
 mod resolve;
+mod sarif;
 mod schema;
 mod sources;
 mod suggest;
@@ -26,7 +27,8 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 pub use desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredPbx, Loc, Located};
-pub use diagnostic::{Diagnostic, Diagnostics};
+pub use diagnostic::{Code, Diagnostic, Diagnostics};
+pub use sarif::sarif_log;
 pub use schema::{SCHEMA_URL, schema_json};
 pub use sources::MAX_FILE_BYTES;
 pub use suggest::suggest;
@@ -110,6 +112,7 @@ pub fn document_json(name: &str, text: &str) -> Result<serde_json::Value, Diagno
     let file: Arc<str> = Arc::from(name);
     let to_diag = |p: yaml::YamlProblem| {
         let mut d = Diagnostic::new(
+            p.code,
             Some(Loc {
                 file: file.clone(),
                 line: p.at.line,
@@ -188,7 +191,7 @@ fn load_text(display: &Arc<str>, text: &str) -> resolve::FileOutcome {
     let parsed = match yaml::parse(text) {
         Ok(p) => p,
         Err(p) => {
-            let mut d = Diagnostic::new(Some(loc(p.at.line, p.at.column)), p.message);
+            let mut d = Diagnostic::new(p.code, Some(loc(p.at.line, p.at.column)), p.message);
             d.help = p.help;
             return fail(d);
         }
@@ -197,15 +200,19 @@ fn load_text(display: &Arc<str>, text: &str) -> resolve::FileOutcome {
         .problems
         .into_iter()
         .map(|p| {
-            let mut d = Diagnostic::new(Some(loc(p.at.line, p.at.column)), p.message);
+            let mut d = Diagnostic::new(p.code, Some(loc(p.at.line, p.at.column)), p.message);
             d.help = p.help;
             d
         })
         .collect();
     let Some(root) = parsed.root else {
         return fail(
-            Diagnostic::new(Some(loc(1, 1)), "the file holds no manifest (it is empty)")
-                .with_help("a manifest starts with `version: 1` and lists PBXs under `pbxs:`"),
+            Diagnostic::new(
+                Code::EmptyFile,
+                Some(loc(1, 1)),
+                "the file holds no manifest (it is empty)",
+            )
+            .with_help("a manifest starts with `version: 1` and lists PBXs under `pbxs:`"),
         );
     };
     let doc = root.to_json();

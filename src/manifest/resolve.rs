@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredPbx, Loc, Located};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Code, Diagnostic};
 use super::node::{IntValue, Kind, Node, Pos, PositionMap, Resolved, Style, push_segment};
 use super::schema::SchemaProblem;
 use super::v1::{self, BillingContact, PbxEntry, ServiceRef, is_free_key};
@@ -43,8 +43,8 @@ impl Ctx<'_> {
     fn key_loc(&self, pointer: &str) -> Loc {
         self.loc(self.map.key_pos(pointer))
     }
-    fn error(&mut self, at: Loc, message: impl Into<String>, help: Option<String>) {
-        let mut d = Diagnostic::new(Some(at), message);
+    fn error(&mut self, code: Code, at: Loc, message: impl Into<String>, help: Option<String>) {
+        let mut d = Diagnostic::new(code, Some(at), message);
         d.help = help;
         self.problems.push(d);
     }
@@ -206,6 +206,7 @@ fn services_of(raw: &Value, pointer: &str, bad: &[String]) -> Option<Vec<(usize,
 fn internal(cx: &mut Ctx<'_>, pointer: &str, e: &serde_json::Error) {
     let at = cx.value_loc(pointer);
     cx.error(
+        Code::InternalError,
         at,
         format!("internal error: this entry passed the schema but could not be read ({e})"),
         Some("please report this with the manifest; meanwhile rewrite the entry".to_owned()),
@@ -266,6 +267,7 @@ fn literal_checks(
                     out.push((
                         pointer.to_owned(),
                         Diagnostic::new(
+                            Code::UnquotedSn,
                             Some(loc(node.at)),
                             format!("SN `{t}` must be quoted: {why}"),
                         )
@@ -284,9 +286,14 @@ fn literal_checks(
                         .bytes()
                         .all(|b| b.is_ascii_digit()) =>
                 {
-                    Some((format!("`{field}` `{t}` is too large"), None))
+                    Some((
+                        Code::OutOfRange,
+                        format!("`{field}` `{t}` is too large"),
+                        None,
+                    ))
                 }
                 Resolved::Float(_) if is_id_field(pointer) => Some((
+                    Code::NotWholeNumber,
                     format!(
                         "`{field}` `{t}` is written as a decimal number, which cannot hold an ID exactly"
                     ),
@@ -296,14 +303,15 @@ fn literal_checks(
                     let help = (f.fract() == 0.0 && f.abs() < 1e15)
                         .then(|| format!("write `{}`", f as i64));
                     Some((
+                        Code::NotWholeNumber,
                         format!("`{field}` `{t}` is a decimal number; a whole number is needed"),
                         help,
                     ))
                 }
                 _ => None,
             };
-            if let Some((message, help)) = message {
-                let mut d = Diagnostic::new(Some(loc(node.at)), message);
+            if let Some((code, message, help)) = message {
+                let mut d = Diagnostic::new(code, Some(loc(node.at)), message);
                 d.help = help;
                 out.push((pointer.to_owned(), d));
             }
@@ -455,6 +463,7 @@ fn resolve_entry(
             if let Some(first) = out.iter().find(|f| same(&f.value, &r)) {
                 let first_at = first.at.clone();
                 cx.error(
+                    Code::DuplicateService,
                     loc.clone(),
                     format!(
                         "service `{r}` is listed twice for this PBX (first at line {}, column {})",
@@ -522,6 +531,7 @@ pub(crate) fn duplicates(pbxs: &[DesiredPbx]) -> Vec<Diagnostic> {
                 };
                 out.push(
                     Diagnostic::new(
+                        Code::DuplicatePbx,
                         Some(p.at.clone()),
                         format!(
                             "PBX `{}` ({}) is declared twice: first at {}{case}",

@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
 use super::desired::Loc;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Code, Diagnostic};
 use super::node::{Kind, Pos, PositionMap, push_segment, segments};
 use super::suggest::suggest;
 use super::v1;
@@ -223,6 +223,7 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
         return vec![SchemaProblem {
             pointer: String::new(),
             diagnostic: Diagnostic::new(
+                Code::InternalError,
                 None,
                 "internal error: the manifest schema does not compile",
             ),
@@ -233,6 +234,7 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
         doc,
         map,
         file,
+        code: Code::SchemaViolation,
         out: Vec::new(),
     };
     for e in v.iter_errors(doc) {
@@ -255,7 +257,49 @@ struct Translator<'a> {
     doc: &'a Value,
     map: &'a PositionMap,
     file: &'a Arc<str>,
+    /// The code of the error being worded (set by [`Translator::error`]), so every problem
+    /// worded from it carries the code of its kind.
+    code: Code,
     out: Vec<SchemaProblem>,
+}
+
+/// The code of a schema error's kind.
+fn code_of(e: &ValidationError<'_>) -> Code {
+    match e.kind() {
+        ValidationErrorKind::AdditionalProperties { .. } => Code::UnknownField,
+        ValidationErrorKind::Required { .. } => Code::MissingField,
+        ValidationErrorKind::Type { .. }
+        | ValidationErrorKind::AnyOf { .. }
+        | ValidationErrorKind::OneOfNotValid { .. } => Code::WrongType,
+        ValidationErrorKind::Enum { .. } => Code::UnknownValue,
+        // `version: "1"`: the right value written as text.
+        ValidationErrorKind::Constant { .. } if e.instance().is_string() => Code::WrongType,
+        ValidationErrorKind::Constant { .. } if e.instance_path().as_str() == "/version" => {
+            Code::UnsupportedVersion
+        }
+        ValidationErrorKind::Constant { .. } => Code::UnknownValue,
+        ValidationErrorKind::Minimum { .. }
+        | ValidationErrorKind::ExclusiveMinimum { .. }
+        | ValidationErrorKind::Maximum { .. }
+        | ValidationErrorKind::ExclusiveMaximum { .. } => Code::OutOfRange,
+        ValidationErrorKind::MinLength { .. } | ValidationErrorKind::MaxLength { .. } => {
+            Code::InvalidLength
+        }
+        ValidationErrorKind::Pattern { .. } => Code::InvalidFormat,
+        ValidationErrorKind::MinProperties { .. } | ValidationErrorKind::MaxProperties { .. } => {
+            Code::InvalidService
+        }
+        ValidationErrorKind::Not { schema }
+            if schema
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.len() == 2) =>
+        {
+            Code::ConflictingFields
+        }
+        ValidationErrorKind::PropertyNames { .. } => Code::InvalidLabelKey,
+        _ => Code::SchemaViolation,
+    }
 }
 
 fn type_name(t: JsonType) -> &'static str {
@@ -404,7 +448,7 @@ impl Translator<'_> {
         message: String,
         help: Option<String>,
     ) {
-        let mut d = Diagnostic::new(self.loc(at), message);
+        let mut d = Diagnostic::new(self.code, self.loc(at), message);
         d.help = help;
         self.out.push(SchemaProblem {
             pointer: pointer.to_owned(),
@@ -424,7 +468,14 @@ impl Translator<'_> {
         }
     }
 
+    /// Words one schema error.
     fn error(&mut self, e: &ValidationError<'_>) {
+        let outer = std::mem::replace(&mut self.code, code_of(e));
+        self.describe(e);
+        self.code = outer;
+    }
+
+    fn describe(&mut self, e: &ValidationError<'_>) {
         let pointer = e.instance_path().as_str().to_owned();
         let schema_path = e.schema_path().as_str().to_owned();
         let at = self.map.value_pos(&pointer);
@@ -622,6 +673,7 @@ impl Translator<'_> {
             {
                 let name = instance.as_str().unwrap_or_default().trim();
                 let field = v1::capacity_field(name);
+                self.code = Code::CapacityAsService;
                 self.push(
                     &pointer,
                     at,
@@ -636,6 +688,7 @@ impl Translator<'_> {
                 self.push(&pointer, at, format!("{subj} is not allowed here"), None);
             }
             ValidationErrorKind::FalseSchema => {
+                self.code = Code::ConflictingFields;
                 // `dependencies: {a: {properties: {b: false}}}`: `b` where `a` already is.
                 let pair = schema_path
                     .split_once("/dependencies/")
@@ -769,6 +822,7 @@ impl Translator<'_> {
     /// `term` over one year under monthly billing, wherever the two were written: names the
     /// PBX and where its cycle is set.
     fn monthly_term(&mut self, pointer: &str, at: Pos, term: &Value) {
+        self.code = Code::ConflictingFields;
         let years = format!("`term: {term}` asks for a {term}-year term");
         let monthly = |v: Option<&Value>| {
             v.and_then(|m| m.get("billingCycle"))
@@ -848,6 +902,11 @@ impl Translator<'_> {
         let subj = subject(pointer);
         // A contact fits neither of its text forms (e-mail, ID): say so, whichever was tried.
         let contact = field_name(pointer) == "billingContact";
+        // A well-formed duration that is only too long: the pattern is how the schema says
+        // "at most a year".
+        if pattern == v1::DURATION_PATTERN && v1::RenewBefore::parse(&v).is_some() {
+            self.code = Code::OutOfRange;
+        }
         let (message, help) = match pattern {
             _ if contact => (
                 format!("billing contact `{v}` is neither an e-mail address nor a numeric ID"),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::desired::Loc;
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Code, Diagnostic};
 
 /// The largest manifest file read (8 MiB, about 100,000 PBX entries' worth of YAML); a larger
 /// one is refused before it is read.
@@ -52,7 +52,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
             Ok(m) => m,
             Err(e) => {
                 problems.push(
-                    Diagnostic::new(None, format!("cannot read `{}`: {}", root.display(), io_reason(&e)))
+                    Diagnostic::new(Code::Unreadable, None, format!("cannot read `{}`: {}", root.display(), io_reason(&e)))
                         .with_help(if paths.len() == 1 && root == Path::new(super::DEFAULT_DIR) {
                             "pass the manifest files or directories to read, e.g. `entitle validate manifests/examples`"
                         } else {
@@ -68,6 +68,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
             if found.len() == before {
                 problems.push(
                     Diagnostic::new(
+                        Code::NoManifests,
                         None,
                         format!(
                             "no manifest files (`*.yaml`, `*.yml`) under `{}`",
@@ -103,6 +104,7 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
             Ok(e) => e,
             Err(e) => {
                 problems.push(Diagnostic::new(
+                    Code::Unreadable,
                     None,
                     format!(
                         "cannot read directory `{}`: {}",
@@ -125,6 +127,7 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
                         stack.push((p, depth + 1));
                     } else {
                         problems.push(Diagnostic::new(
+                            Code::DirectoryTooDeep,
                             None,
                             format!(
                                 "`{}` is nested more than {MAX_DIR_DEPTH} directories deep; not searched",
@@ -172,6 +175,7 @@ fn too_large(display: &str, size: Option<u64>) -> Diagnostic {
         None => "is larger than that".to_owned(),
     };
     Diagnostic::new(
+        Code::FileTooLarge,
         None,
         format!(
             "`{display}` {what}; a manifest may be at most {} MiB",
@@ -186,6 +190,7 @@ fn too_large(display: &str, size: Option<u64>) -> Diagnostic {
 pub(crate) fn read(f: &Found) -> Result<Vec<u8>, Diagnostic> {
     let cannot = |e: std::io::Error| {
         Diagnostic::new(
+            Code::Unreadable,
             None,
             format!("cannot read `{}`: {}", f.display, io_reason(&e)),
         )
@@ -194,6 +199,7 @@ pub(crate) fn read(f: &Found) -> Result<Vec<u8>, Diagnostic> {
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
         return Err(Diagnostic::new(
+            Code::NotAFile,
             None,
             format!("`{}` is not a regular file", f.display),
         ));
@@ -225,6 +231,7 @@ pub(crate) fn decode(display: &Arc<str>, bytes: Vec<u8>) -> Result<String, Diagn
     let utf32 = bytes.starts_with(&[0, 0, 0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE, 0, 0]);
     if utf16 || utf32 {
         return Err(Diagnostic::new(
+            Code::NotUtf8,
             Some(start),
             format!(
                 "the file is {} text; manifests are UTF-8",
@@ -243,6 +250,7 @@ pub(crate) fn decode(display: &Arc<str>, bytes: Vec<u8>) -> Result<String, Diagn
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             Err(Diagnostic::new(
+                Code::NotUtf8,
                 Some(Loc {
                     file: display.clone(),
                     line,

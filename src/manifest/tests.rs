@@ -201,7 +201,7 @@ fn unknown_keys_name_the_key_place_and_the_closest_field() {
     let p = problem(&pbx("    product: linkus\n    extentions: 300\n"));
     assert_eq!(
         p,
-        "error: m.yaml:5:5: unknown field `extentions`, did you mean `extensions`?\n  help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels; keys starting with `x-` are ignored (room for YAML anchors)"
+        "error: m.yaml:5:5: unknown field `extentions`, did you mean `extensions`? [unknown-field]\n  help: fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions, concurrentCalls, services, autoRenew, renew, renewBefore, billingContact, labels; keys starting with `x-` are ignored (room for YAML anchors)"
     );
     let p = problem(indoc! {"
         version: 1
@@ -232,7 +232,7 @@ fn unknown_keys_name_the_key_place_and_the_closest_field() {
     );
     let p = problem(&pbx("    product: linkus\n    colour: red\n"));
     assert!(
-        p.starts_with("error: m.yaml:5:5: unknown field `colour`\n"),
+        p.starts_with("error: m.yaml:5:5: unknown field `colour` [unknown-field]\n"),
         "{p}"
     );
 }
@@ -312,7 +312,7 @@ fn monthly_billing_has_no_multi_year_term() {
     ));
     assert_eq!(
         p,
-        "error: m.yaml:6:11: `term: 3` asks for a 3-year term, but PBX `3651D3296882` is billed monthly (line 5, column 19)\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
+        "error: m.yaml:6:11: `term: 3` asks for a 3-year term, but PBX `3651D3296882` is billed monthly (line 5, column 19) [conflicting-fields]\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
     );
     // From defaults too: the term is located in `defaults`.
     let text = indoc! {"
@@ -327,7 +327,7 @@ fn monthly_billing_has_no_multi_year_term() {
     let p = problem(text);
     assert_eq!(
         p,
-        "error: m.yaml:3:9: `term: 2` asks for a 2-year term, but PBX `A1` is billed monthly (line 7, column 19) and takes this term\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
+        "error: m.yaml:3:9: `term: 2` asks for a 2-year term, but PBX `A1` is billed monthly (line 7, column 19) and takes this term [conflicting-fields]\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
     );
     // The cycle from `defaults`, the term the entry's own; an entry's own cycle wins.
     let text = indoc! {"
@@ -345,7 +345,7 @@ fn monthly_billing_has_no_multi_year_term() {
     "};
     assert_eq!(
         problem(text),
-        "error: m.yaml:7:11: `term: 3` asks for a 3-year term, but PBX `A1` is billed monthly (line 3, column 17)\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
+        "error: m.yaml:7:11: `term: 3` asks for a 3-year term, but PBX `A1` is billed monthly (line 3, column 17) [conflicting-fields]\n  help: monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`"
     );
     // Both in `defaults`: reported once, there, whatever the entries say.
     let text = indoc! {"
@@ -391,7 +391,7 @@ fn cloud_pbx_extensions_are_5_to_500() {
         assert_eq!(
             p,
             format!(
-                "error: m.yaml:5:17: a Cloud PBX has 5 to 500 extensions; `extensions: {bad}` is outside that"
+                "error: m.yaml:5:17: a Cloud PBX has 5 to 500 extensions; `extensions: {bad}` is outside that [out-of-range]"
             )
         );
     }
@@ -428,8 +428,8 @@ fn cloud_pbx_extensions_are_5_to_500() {
         assert_eq!(
             p,
             [
-                "error: m.yaml:6:17: a Cloud PBX has 5 to 500 extensions; `extensions: 4` is outside that",
-                "error: m.yaml:12:17: a Cloud PBX has 5 to 500 extensions; `extensions: 501` is outside that",
+                "error: m.yaml:6:17: a Cloud PBX has 5 to 500 extensions; `extensions: 4` is outside that [out-of-range]",
+                "error: m.yaml:12:17: a Cloud PBX has 5 to 500 extensions; `extensions: 501` is outside that [out-of-range]",
             ],
             "{product}"
         );
@@ -617,7 +617,7 @@ fn products_are_named_once_and_somewhere() {
             sn: A1
     "});
     assert!(
-        p.starts_with("error: m.yaml:5:5: PBX `A1` names no product\n"),
+        p.starts_with("error: m.yaml:5:5: PBX `A1` names no product [missing-field]\n"),
         "{p}"
     );
 }
@@ -673,7 +673,7 @@ fn services_are_names_or_one_of_name_and_id() {
     ));
     assert_eq!(
         p,
-        "error: m.yaml:5:27: service `ha` is listed twice for this PBX (first at line 5, column 16)\n  help: list each service once"
+        "error: m.yaml:5:27: service `ha` is listed twice for this PBX (first at line 5, column 16) [duplicate-service]\n  help: list each service once"
     );
     let p = problem(&pbx(
         "    product: linkus\n    services: [{id: 7}, {id: '7'}]\n",
@@ -684,14 +684,14 @@ fn services_are_names_or_one_of_name_and_id() {
     ));
     assert_eq!(
         p,
-        "error: m.yaml:5:16: `Extension Expansion` is capacity, not a service to list\n  help: set `extensions:` to the TOTAL wanted; entitle buys the difference"
+        "error: m.yaml:5:16: `Extension Expansion` is capacity, not a service to list [capacity-as-service]\n  help: set `extensions:` to the TOTAL wanted; entitle buys the difference"
     );
     let p = problem(&pbx(
         "    product: software-edition\n    services: [{name: ' concurrent call EXPANSION'}]\n",
     ));
     assert_eq!(
         p,
-        "error: m.yaml:5:23: `concurrent call EXPANSION` is capacity, not a service to list\n  help: set `concurrentCalls:` to the TOTAL wanted; entitle buys the difference"
+        "error: m.yaml:5:23: `concurrent call EXPANSION` is capacity, not a service to list [capacity-as-service]\n  help: set `concurrentCalls:` to the TOTAL wanted; entitle buys the difference"
     );
     // The same text twice: the schema says so too (uniqueItems, for editors), but the problem
     // is reported once, at the repeat.
@@ -700,7 +700,7 @@ fn services_are_names_or_one_of_name_and_id() {
     ));
     assert_eq!(
         p,
-        "error: m.yaml:7:9: service `HA` is listed twice for this PBX (first at line 6, column 9)\n  help: list each service once"
+        "error: m.yaml:7:9: service `HA` is listed twice for this PBX (first at line 6, column 9) [duplicate-service]\n  help: list each service once"
     );
 }
 
@@ -744,7 +744,7 @@ fn labels_are_text_under_simple_keys() {
     let p = problem(&pbx("    product: linkus\n    labels: {floor: 3}\n"));
     assert_eq!(
         p,
-        "error: m.yaml:5:21: label `floor` must be text, found `3`\n  help: quote it to keep it as text: `\"3\"`"
+        "error: m.yaml:5:21: label `floor` must be text, found `3` [wrong-type]\n  help: quote it to keep it as text: `\"3\"`"
     );
     let p = problem(&pbx("    product: linkus\n    labels: {'my key': x}\n"));
     assert!(
@@ -864,7 +864,7 @@ fn anchors_and_merge_keys_share_settings() {
         pbxs: []
     "});
     assert!(
-        p.starts_with("error: m.yaml:2:1: unknown field `commons`\n  help: top-level fields: version, defaults, pbxs; keys starting with `x-` are ignored"),
+        p.starts_with("error: m.yaml:2:1: unknown field `commons` [unknown-field]\n  help: top-level fields: version, defaults, pbxs; keys starting with `x-` are ignored"),
         "{p}"
     );
     let p = problem(&pbx(
@@ -872,7 +872,7 @@ fn anchors_and_merge_keys_share_settings() {
     ));
     assert_eq!(
         p,
-        "error: m.yaml:5:27: unknown field `x-note`\n  help: fields of a service: name, id"
+        "error: m.yaml:5:27: unknown field `x-note` [unknown-field]\n  help: fields of a service: name, id"
     );
 }
 
@@ -896,7 +896,7 @@ fn a_pair_declared_twice_names_both_places_across_files() {
     assert_eq!(e.len(), 1, "{e}");
     assert_eq!(
         e.to_string(),
-        "error: b.yaml:3:5: PBX `3651d3296882` (software-edition) is declared twice: first at a.yaml:3:5 (as `3651D3296882`; SNs are compared ignoring case)\n  help: an (sn, product) pair may be declared once across all manifests; merge the two entries"
+        "error: b.yaml:3:5: PBX `3651d3296882` (software-edition) is declared twice: first at a.yaml:3:5 (as `3651D3296882`; SNs are compared ignoring case) [duplicate-pbx]\n  help: an (sn, product) pair may be declared once across all manifests; merge the two entries"
     );
     // The same SN under two products is two entries.
     let l = load_from_memory(&[("a.yaml", a.as_bytes())]).unwrap();
@@ -913,7 +913,7 @@ fn a_pair_declared_twice_in_one_file_names_the_line() {
     "});
     assert_eq!(
         p,
-        "error: m.yaml:4:6: PBX `A1` (linkus) is declared twice: first at line 3, column 6\n  help: an (sn, product) pair may be declared once across all manifests; merge the two entries"
+        "error: m.yaml:4:6: PBX `A1` (linkus) is declared twice: first at line 3, column 6 [duplicate-pbx]\n  help: an (sn, product) pair may be declared once across all manifests; merge the two entries"
     );
 }
 

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use serde_saphyr::budget::{BudgetBreach, EnforcingPolicy, check_yaml_budget};
 use serde_saphyr::granit_parser::{self, Event, Marker, Parser, ScalarStyle, Span, Tag};
 
+use super::diagnostic::Code;
 use super::node::{CoreTag, Entry, Kind, Node, Pos, Scalar, Style};
 
 /// Deepest nesting of collections a manifest may use (a real one needs 5).
@@ -27,14 +28,16 @@ const MAX_ALIASES: usize = 5_000;
 /// A problem found while reading YAML, with the place it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct YamlProblem {
+    pub code: Code,
     pub at: Pos,
     pub message: String,
     pub help: Option<String>,
 }
 
 impl YamlProblem {
-    fn new(at: Pos, message: impl Into<String>) -> Self {
+    fn new(code: Code, at: Pos, message: impl Into<String>) -> Self {
         YamlProblem {
+            code,
             at,
             message: message.into(),
             help: None,
@@ -129,6 +132,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, YamlProblem> {
         Ok(report) => {
             if let Some(b) = report.breached {
                 return Err(YamlProblem::new(
+                    Code::YamlLimit,
                     start,
                     format!("refusing to read this file: {}", breach_message(&b)),
                 )
@@ -146,7 +150,19 @@ fn scan_problem(e: &granit_parser::ScanError, text: &str) -> YamlProblem {
     if let Some(i) = info.find('\n') {
         info.truncate(i);
     }
-    YamlProblem::new(pos(e.marker(), text), format!("invalid YAML: {info}"))
+    let at = pos(e.marker(), text);
+    match e.kind() {
+        // Nesting past the scanner's own limit is a limit reached, not broken syntax.
+        granit_parser::ErrorKind::RecursionLimitExceeded => {
+            YamlProblem::new(Code::YamlLimit, at, format!("invalid YAML: {info}"))
+        }
+        granit_parser::ErrorKind::UnknownAnchor => YamlProblem::new(
+            Code::UnknownAlias,
+            at,
+            "alias refers to an anchor that is not defined before it",
+        ),
+        _ => YamlProblem::new(Code::YamlSyntax, at, format!("invalid YAML: {info}")),
+    }
 }
 
 /// A collection being built.
@@ -241,6 +257,7 @@ impl<'t> Builder<'t> {
         self.bytes = self.bytes.saturating_add(c.bytes);
         if self.bytes > MAX_EXPANDED_BYTES {
             return Err(YamlProblem::new(
+                Code::YamlLimit,
                 at,
                 format!(
                     "refusing to read this file: its text expands to more than {} MiB",
@@ -253,6 +270,7 @@ impl<'t> Builder<'t> {
         }
         if self.nodes > MAX_NODES {
             return Err(YamlProblem::new(
+                    Code::YamlLimit,
                 at,
                 format!(
                     "refusing to read this file: it expands to more than {MAX_NODES} YAML nodes"
@@ -270,11 +288,12 @@ impl<'t> Builder<'t> {
             Event::DocumentStart(..) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(
-                        YamlProblem::new(at, "a second YAML document (`---`) in one file").help(
-                            "put one manifest per file; split the documents into separate files",
-                        ),
-                    );
+                    return Err(YamlProblem::new(
+                        Code::MultipleDocuments,
+                        at,
+                        "a second YAML document (`---`) in one file",
+                    )
+                    .help("put one manifest per file; split the documents into separate files"));
                 }
                 Ok(())
             }
@@ -340,7 +359,11 @@ impl<'t> Builder<'t> {
                     anchor,
                     false,
                 ),
-                _ => Err(YamlProblem::new(at, "invalid YAML: unbalanced sequence")),
+                _ => Err(YamlProblem::new(
+                    Code::YamlSyntax,
+                    at,
+                    "invalid YAML: unbalanced sequence",
+                )),
             },
             Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Map {
@@ -360,11 +383,16 @@ impl<'t> Builder<'t> {
                         false,
                     )
                 }
-                _ => Err(YamlProblem::new(at, "invalid YAML: unbalanced mapping")),
+                _ => Err(YamlProblem::new(
+                    Code::YamlSyntax,
+                    at,
+                    "invalid YAML: unbalanced mapping",
+                )),
             },
             Event::Alias(id) => {
                 let Some(c) = self.anchors.get(&id).map(cost) else {
                     return Err(YamlProblem::new(
+                        Code::UnknownAlias,
                         at,
                         "alias refers to an anchor that is not defined before it",
                     ));
@@ -379,6 +407,7 @@ impl<'t> Builder<'t> {
                 self.finish(node, 0, true)
             }
             Event::UnresolvedAlias(name) => Err(YamlProblem::new(
+                Code::UnknownAlias,
                 at,
                 format!("alias `*{name}` refers to no anchor `&{name}`"),
             )),
@@ -390,6 +419,7 @@ impl<'t> Builder<'t> {
     fn open(&mut self, frame: Frame, at: Pos) -> Result<(), YamlProblem> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(YamlProblem::new(
+                Code::YamlLimit,
                 at,
                 format!("refusing to read this file: nesting is deeper than {MAX_DEPTH} levels"),
             ));
@@ -422,6 +452,7 @@ impl<'t> Builder<'t> {
                         Kind::Scalar(s) => (s.text.clone(), s.style == Style::Plain && !from_alias),
                         _ => {
                             return Err(YamlProblem::new(
+                                Code::ComplexKey,
                                 node.at,
                                 "a mapping key must be plain text, not a list or mapping",
                             ));
@@ -436,6 +467,7 @@ impl<'t> Builder<'t> {
                         let first_at = first.key_at;
                         self.problems.push(
                             YamlProblem::new(
+                                Code::DuplicateKey,
                                 key_at,
                                 format!(
                                     "duplicate key `{key}` (first written at line {}, column {})",
@@ -470,6 +502,7 @@ impl<'t> Builder<'t> {
                 Kind::Seq(items) if items.iter().all(|i| matches!(i.kind, Kind::Map(_))) => items,
                 _ => {
                     return Err(YamlProblem::new(
+                        Code::InvalidMerge,
                         at,
                         "`<<` merges a mapping (or a list of mappings) into this one",
                     )
@@ -507,8 +540,12 @@ fn core_tag(t: &Tag) -> Option<CoreTag> {
 }
 
 fn unsupported_tag(t: &Tag, at: Pos) -> YamlProblem {
-    YamlProblem::new(at, format!("unsupported YAML tag `{}`", t.original()))
-        .help("manifests use plain YAML; remove the tag (quote a value to keep it as text)")
+    YamlProblem::new(
+        Code::UnsupportedTag,
+        at,
+        format!("unsupported YAML tag `{}`", t.original()),
+    )
+    .help("manifests use plain YAML; remove the tag (quote a value to keep it as text)")
 }
 
 fn scalar_tag(t: &Tag, at: Pos) -> Result<CoreTag, YamlProblem> {

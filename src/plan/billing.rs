@@ -1,7 +1,7 @@
 //! Who pays: the billing contact every order of a PBX goes to (vendor rule 8), the declared one
 //! or the account's only one, checked against the contacts the account has.
 
-use crate::manifest::ContactRef;
+use crate::manifest::{Code, ContactRef};
 use crate::model::{Contact, Id};
 
 use super::pbx::Planner;
@@ -13,6 +13,7 @@ impl Planner<'_> {
         let d = self.d;
         let Some(contacts) = contacts else {
             self.error(
+                Code::InternalError,
                 &d.at,
                 None,
                 "billing contacts were not read".into(),
@@ -25,6 +26,7 @@ impl Planner<'_> {
                 return Some(only.id);
             }
             self.error(
+                Code::MissingField,
                 &d.at,
                 Some(Rule::AccountReferences),
                 "orders need a billing contact and none is declared".into(),
@@ -64,6 +66,7 @@ impl Planner<'_> {
                     ))
                 });
                 self.error(
+                    Code::UnknownBillingContact,
                     &want.at,
                     Some(Rule::AccountReferences),
                     format!(

@@ -3,13 +3,15 @@
 
 use std::fmt;
 
-use crate::manifest::{DesiredPbx, Loc};
+use crate::manifest::{Code, DesiredPbx, Loc};
 
 use super::rule::Rule;
 
 /// One reason a PBX cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError {
+    /// The kind of problem (`docs/diagnostics.md`).
+    pub code: Code,
     /// `SN (product)`.
     pub pbx: String,
     pub at: Loc,
@@ -21,6 +23,7 @@ pub struct PlanError {
 
 impl PlanError {
     pub fn new(
+        code: Code,
         d: &DesiredPbx,
         at: &Loc,
         rule: Option<Rule>,
@@ -28,6 +31,7 @@ impl PlanError {
         help: Option<String>,
     ) -> PlanError {
         PlanError {
+            code,
             pbx: d.key(),
             at: at.clone(),
             rule,

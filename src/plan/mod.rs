@@ -31,7 +31,7 @@ pub use steps::renewal_refusal_help;
 pub use verify::verify;
 
 use crate::date::Date;
-use crate::manifest::DesiredPbx;
+use crate::manifest::{Code, DesiredPbx};
 use crate::model::{Catalog, Contact, Doubt, ObservedPbx, Order, ProductId};
 
 /// A PBX is identified by its product and SN.
@@ -154,6 +154,7 @@ pub fn plan(
         let key = (d.product.value, d.sn.clone());
         let Some(o) = observed.pbxs.get(&key) else {
             errors.push(PlanError::new(
+                Code::InternalError,
                 d,
                 &d.at,
                 None,

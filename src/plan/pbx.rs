@@ -5,7 +5,7 @@
 
 use crate::clock::Timestamp;
 use crate::date::Date;
-use crate::manifest::{DesiredPbx, Loc};
+use crate::manifest::{Code, DesiredPbx, Loc};
 use crate::model::{Catalog, Contact, Doubt, Id, ObservedPbx, Order, ProductId};
 use crate::wire::{OrderBody, OrderLine};
 
@@ -177,13 +177,14 @@ impl<'a> Planner<'a> {
 
     pub(crate) fn error(
         &mut self,
+        code: Code,
         at: &Loc,
         rule: Option<Rule>,
         message: String,
         help: Option<String>,
     ) {
         self.errors
-            .push(PlanError::new(self.d, at, rule, message, help));
+            .push(PlanError::new(code, self.d, at, rule, message, help));
     }
 
     /// Whether the product has extension and call capacity (the vendor's detail then counts
@@ -232,6 +233,7 @@ impl<'a> Planner<'a> {
     pub(crate) fn catalog(&mut self, at: &Loc) -> Option<&'a Catalog> {
         if self.cat.is_none() {
             self.error(
+                Code::InternalError,
                 at,
                 None,
                 "the catalog of this product was not read".into(),

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::markdown::{Linker, MarkdownOptions, esc};
 use crate::manifest::Diagnostic;
@@ -18,24 +18,14 @@ pub(crate) struct Failure<'a> {
     pub problems: &'a [Diagnostic],
 }
 
-/// One located problem as JSON, as `validate --format json` prints it.
-fn problem_json(d: &Diagnostic) -> Value {
-    json!({
-        "file": d.at.as_ref().map(|a| a.file.to_string()),
-        "line": d.at.as_ref().map(|a| a.line),
-        "column": d.at.as_ref().map(|a| a.column),
-        "message": d.message,
-        "help": d.help,
-    })
-}
-
 pub(crate) fn write_failure_json(f: &Failure, w: &mut impl Write) -> io::Result<()> {
     let doc = json!({
         "format_version": crate::plan::FORMAT_VERSION,
         "error": {
             "exit_code": f.exit_code,
             "message": f.message,
-            "problems": f.problems.iter().map(problem_json).collect::<Vec<_>>(),
+            // Each problem as `validate --format json` prints it (`Diagnostic`'s serialization).
+            "problems": f.problems,
         },
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;

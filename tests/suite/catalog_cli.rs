@@ -225,7 +225,9 @@ async fn markdown_and_unknown_products() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: unknown product `pbx`: use one of linkus, appliance, software-edition, cloud-pbx or a product ID\n"
+        "error: invalid value 'pbx' for '--product <PRODUCT>': unknown product `pbx`: use one of \
+         linkus, appliance, software-edition, cloud-pbx or a product ID\n\n\
+         For more information, try '--help'.\n"
     );
 }
 

@@ -468,6 +468,7 @@ fn a_failed_plan_prints_why_in_markdown_and_json() {
     assert_eq!(doc["error"]["problems"][0]["file"], "bad.yaml");
     assert_eq!(doc["error"]["problems"][0]["line"], 5);
     assert_eq!(doc["error"]["problems"][0]["column"], 5);
+    assert_eq!(doc["error"]["problems"][0]["code"], "unknown-field");
     assert!(doc.get("pbxs").is_none(), "{doc}");
 
     // A plan the vendor's rules refuse, and a vendor that cannot be reached.

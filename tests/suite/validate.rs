@@ -52,7 +52,7 @@ fn a_misspelt_key_names_file_line_column_and_the_meant_key() {
     assert_eq!(code, 1);
     assert_eq!(stdout, "");
     assert!(stderr.starts_with(
-        "error: tests/fixtures/manifests/misspelt-key/acme.yaml:7:5: unknown field `extentions`, did you mean `extensions`?\n"
+        "error: tests/fixtures/manifests/misspelt-key/acme.yaml:7:5: unknown field `extentions`, did you mean `extensions`? [unknown-field]\n"
     ));
     insta::assert_snapshot!("misspelt_key", stderr);
 }
@@ -114,11 +114,49 @@ fn colour_shows_the_source_line() {
 }
 
 #[test]
+fn colour_can_be_forced_on_a_pipe() {
+    let bad = format!("{FIXTURES}/misspelt-key");
+    // stderr is a pipe here: only a forcing variable colours it.
+    let stderr_with = |vars: &[(&str, &str)], args: &[&str]| {
+        let out = entitle()
+            .arg("validate")
+            .arg(&bad)
+            .args(args)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let coloured = stderr_with(&[("FORCE_COLOR", "1")], &[]);
+    assert!(coloured.contains("\u{1b}["), "{coloured}");
+    assert!(coloured.contains("error[unknown-field]"), "{coloured}");
+    assert!(coloured.contains("extentions: 300"), "{coloured}");
+    for (vars, args, want) in [
+        (&[("CLICOLOR_FORCE", "1")][..], &[][..], true),
+        (&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], &[], true),
+        (&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[], false),
+        (&[("FORCE_COLOR", "0")], &[], false),
+        (&[("FORCE_COLOR", "1")], &["--color", "never"], false),
+        (&[], &[], false),
+    ] {
+        let stderr = stderr_with(vars, args);
+        assert_eq!(
+            stderr.contains('\u{1b}'),
+            want,
+            "{vars:?} {args:?}:\n{stderr}"
+        );
+    }
+}
+
+#[test]
 fn missing_paths_and_the_default_directory() {
     let (code, _, stderr) = validate(&["no/such/dir"]);
     assert_eq!(code, 1);
     assert!(
-        stderr.starts_with("error: cannot read `no/such/dir`: no such file or directory\n"),
+        stderr.starts_with(
+            "error: cannot read `no/such/dir`: no such file or directory [unreadable]\n"
+        ),
         "{stderr}"
     );
 
@@ -213,28 +251,31 @@ fn hostile_files_end_in_clean_errors() {
             .unwrap_or_else(|| panic!("no problem for {name}:\n{stderr}"))
             .replace(&format!("{}{}", d.display(), std::path::MAIN_SEPARATOR), "")
     };
-    assert!(
-        line_for("bomb.yaml").contains("refusing to read this file"),
-        "{stderr}"
+    let has = |name: &str, text: &str, code: &str| {
+        let line = line_for(name);
+        assert!(
+            line.contains(text) && line.ends_with(&format!(" [{code}]")),
+            "{name}: wanted `{text}` and [{code}] in\n{line}"
+        );
+    };
+    has("bomb.yaml", "refusing to read this file", "yaml-limit");
+    has(
+        "big.yaml",
+        "is 50.0 MiB; a manifest may be at most 8 MiB",
+        "file-too-large",
     );
-    assert!(
-        line_for("big.yaml").contains("is 50.0 MiB; a manifest may be at most 8 MiB"),
-        "{stderr}"
+    has("deep.yaml", "deep.yaml:2:", "yaml-limit");
+    has(
+        "deep-block.yaml",
+        "refusing to read this file",
+        "yaml-limit",
     );
-    assert!(line_for("deep.yaml").contains("deep.yaml:2:"), "{stderr}");
-    assert!(
-        line_for("deep-block.yaml").contains("refusing to read this file"),
-        "{stderr}"
-    );
-    assert!(
-        line_for("garbage.yaml").contains("not UTF-8 text"),
-        "{stderr}"
-    );
+    has("garbage.yaml", "not UTF-8 text", "not-utf8");
     assert_eq!(
         line_for("latin1.yaml"),
-        "error: latin1.yaml:4:21: the file is not UTF-8 text (byte 0xFC cannot start a character)"
+        "error: latin1.yaml:4:21: the file is not UTF-8 text (byte 0xFC cannot start a character) [not-utf8]"
     );
-    assert!(line_for("nul.yaml").contains("invalid YAML"), "{stderr}");
+    has("nul.yaml", "invalid YAML", "yaml-syntax");
     assert!(
         stderr.ends_with("validation failed: 7 problems in 6 files\n"),
         "{stderr}"
@@ -305,7 +346,8 @@ fn json_and_github_annotations_for_ci() {
     assert_eq!(doc["valid"], false);
     assert_eq!(
         doc["problems"][0],
-        serde_json::json!({"file": "tests/fixtures/manifests/misspelt-key/acme.yaml", "line": 7,
+        serde_json::json!({"code": "unknown-field",
+            "file": "tests/fixtures/manifests/misspelt-key/acme.yaml", "line": 7,
             "column": 5, "message": "unknown field `extentions`, did you mean `extensions`?",
             "help": doc["problems"][0]["help"].clone()})
     );
@@ -313,10 +355,130 @@ fn json_and_github_annotations_for_ci() {
     let (code, stdout, stderr) = validate(&[&bad, "--format", "github"]);
     assert_eq!(code, 1);
     assert!(stdout.starts_with(
-        "::error file=tests/fixtures/manifests/misspelt-key/acme.yaml,line=7,col=5,title=entitle validate::unknown field `extentions`, did you mean `extensions`?"
+        "::error file=tests/fixtures/manifests/misspelt-key/acme.yaml,line=7,col=5,title=unknown-field::unknown field `extentions`, did you mean `extensions`?"
     ), "{stdout}");
     assert!(
         stderr.contains("error: tests/fixtures/manifests/misspelt-key/acme.yaml:7:5"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn sarif_for_code_scanning() {
+    // Valid: a log with no results, exit 0.
+    let (code, stdout, stderr) = validate(&["manifests/examples", "--format", "sarif"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let log: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    assert_eq!(
+        log["runs"][0]["tool"]["driver"]["rules"],
+        serde_json::json!([])
+    );
+
+    let bad = [
+        format!("{FIXTURES}/rules"),
+        format!("{FIXTURES}/many-files"),
+        "no/such/dir".to_owned(),
+    ];
+    let args = |format: &'static str| -> Vec<&str> {
+        let mut a: Vec<&str> = bad.iter().map(String::as_str).collect();
+        a.extend(["--format", format]);
+        a
+    };
+    let (code, stdout, stderr) = validate(&args("sarif"));
+    assert_eq!((code, stderr.as_str()), (1, ""));
+    insta::with_settings!({filters => vec![(
+        regex::escape(&format!("\"{}\"", env!("CARGO_PKG_VERSION"))).leak() as &str,
+        "\"[version]\"",
+    )]}, {
+        insta::assert_snapshot!("sarif", stdout);
+    });
+
+    // The same problems as the JSON document, in the same order, located the same way.
+    let log: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (_, json, _) = validate(&args("json"));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let problems = json["problems"].as_array().unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["tool"]["driver"]["name"], "entitle");
+    assert_eq!(run["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), problems.len());
+    assert_eq!(results.len(), 16);
+    for (r, p) in results.iter().zip(problems) {
+        assert_eq!(r["ruleId"], p["code"]);
+        assert_eq!(r["level"], "error");
+        assert_eq!(
+            rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"],
+            p["code"]
+        );
+        let text = r["message"]["text"].as_str().unwrap();
+        assert!(text.starts_with(p["message"].as_str().unwrap()), "{text}");
+        match p["file"].as_str() {
+            Some(file) => {
+                let loc = &r["locations"][0]["physicalLocation"];
+                assert_eq!(loc["artifactLocation"]["uri"], file);
+                assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+                assert_eq!(loc["region"]["startLine"], p["line"]);
+                assert_eq!(loc["region"]["startColumn"], p["column"]);
+            }
+            None => assert!(r.get("locations").is_none(), "{r}"),
+        }
+    }
+    // One rule per code that occurs, each with its meaning.
+    let mut codes: Vec<&str> = problems
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(rules.len(), codes.len());
+    for rule in rules {
+        let code = entitle::manifest::Code::ALL
+            .iter()
+            .find(|c| rule["id"] == c.as_str())
+            .unwrap();
+        assert_eq!(rule["shortDescription"]["text"], code.summary());
+    }
+}
+
+#[test]
+fn sarif_names_files_relative_to_the_working_directory() {
+    let rules = std::env::current_dir()
+        .unwrap()
+        .join(FIXTURES)
+        .join("rules");
+    let out = entitle()
+        .args(["validate", "--format", "sarif"])
+        .arg(&rules)
+        .arg("../misspelt-key")
+        .current_dir(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uris: Vec<&serde_json::Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+        .collect();
+    // An absolute path inside the working directory is named relative to it; one outside it
+    // by an absolute URI.
+    let outside = uris[0]["uri"].as_str().unwrap();
+    assert!(
+        outside.starts_with("file:///")
+            && outside.ends_with("/tests/fixtures/manifests/misspelt-key/acme.yaml")
+            && uris[0].get("uriBaseId").is_none(),
+        "{}",
+        uris[0]
+    );
+    assert_eq!(
+        uris.last().copied(),
+        Some(&serde_json::json!({"uri": "umbrella.yaml", "uriBaseId": "%SRCROOT%"}))
     );
 }

@@ -2,7 +2,7 @@
 //! `purchase_service` order buys the difference. Capacity never grows backwards through an
 //! order (rule 9), and a Cloud PBX holds 5 to 500 extensions (rule 6).
 
-use crate::manifest::{Loc, Located};
+use crate::manifest::{Code, Loc, Located};
 use crate::model::{Id, ProductId, ServiceKind};
 
 use super::super::lines;
@@ -49,6 +49,7 @@ impl Planner<'_> {
         let bounds = ProductId::CLOUD_PBX_EXTENSIONS;
         if self.d.product.value == ProductId::CLOUD_PBX && !bounds.contains(&want.value) {
             self.error(
+                Code::OutOfRange,
                 &want.at,
                 Some(Rule::CloudPbxExtensions),
                 format!(
@@ -92,6 +93,7 @@ impl Planner<'_> {
         let Capacity { field, noun, kind } = c;
         if want.value < have {
             self.error(
+                Code::CapacityShrinks,
                 &want.at,
                 Some(Rule::CapacityNeverShrinks),
                 format!(
@@ -138,6 +140,7 @@ impl Planner<'_> {
         };
         let product = self.d.product.value;
         self.error(
+            Code::CapacityNotSold,
             at,
             None,
             format!("{} sells no {what} expansion", cat.product_name),

@@ -3,7 +3,7 @@
 //! expiry). What the API cannot change this way (a term length alone, annual to monthly, a
 //! second switch while one is pending) is a manual item.
 
-use crate::manifest::{CatalogRef, Loc};
+use crate::manifest::{CatalogRef, Code, Loc};
 use crate::model::{Catalog, CatalogPlan, Cycle, ObservedPlan, PendingSwitch};
 
 use super::super::lines;
@@ -143,6 +143,7 @@ impl Planner<'_> {
             (None, [only]) => Some(*only),
             (None, _) => {
                 self.error(
+                    Code::MissingField,
                     at,
                     None,
                     format!("{} is sold monthly or annually; say which", target.name),
@@ -241,6 +242,7 @@ impl Planner<'_> {
         if found.is_none() {
             let d = self.d;
             self.error(
+                Code::CurrentPlanUnknown,
                 &d.at,
                 None,
                 format!(
@@ -320,6 +322,7 @@ impl Planner<'_> {
                 Some(p) => p.clone(),
                 None => {
                     self.error(
+                        Code::CurrentPlanUnknown,
                         at,
                         None,
                         format!("the current plan {} is not in the catalog", cur.name),
@@ -331,6 +334,7 @@ impl Planner<'_> {
         };
         let Some(cur_tier) = cat.plan(cur.id).map(|p| p.tier) else {
             self.error(
+                Code::CurrentPlanUnknown,
                 at,
                 None,
                 format!(
@@ -376,6 +380,7 @@ impl Planner<'_> {
                 match &d.term {
                     Some(t) if t.value != k && upgrade => {
                         self.error(
+                            Code::TermKeptOnUpgrade,
                             &t.at,
                             Some(Rule::SwitchKeepsTheTerm),
                             format!(
@@ -464,6 +469,7 @@ impl Planner<'_> {
             .unwrap_or_else(|| d.at.clone());
         let offered: Vec<&str> = plan.cycles.iter().map(|c| c.as_str()).collect();
         self.error(
+            Code::CycleNotSold,
             &at,
             Some(Rule::BillingTerm),
             format!("{} is not sold {cycle}", plan.name),
@@ -478,6 +484,7 @@ impl Planner<'_> {
             .map(|c| c.product_name.clone())
             .unwrap_or_else(|| self.d.product.value.to_string());
         self.error(
+            Code::UnknownPlan,
             at,
             None,
             format!("unknown plan `{r}` for {product}"),

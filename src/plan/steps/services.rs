@@ -2,7 +2,7 @@
 //! `purchase_service` order (with the capacity lines of [`super::capacity`]), hung on the plan
 //! in force after step 2 (rule 1) and only under a plan the service requires (rule 2).
 
-use crate::manifest::{CatalogRef, Loc, Located};
+use crate::manifest::{CatalogRef, Code, Loc, Located};
 use crate::model::{Catalog, CatalogService, Id, ServiceKind};
 use crate::wire::OrderLine;
 
@@ -141,6 +141,7 @@ impl<'a> Planner<'a> {
             Ok(s) => s.clone(),
             Err(u) => {
                 self.error(
+                    Code::UnknownService,
                     &w.at,
                     None,
                     format!("unknown service `{}` for {}", w.value, cat.product_name),
@@ -155,6 +156,7 @@ impl<'a> Planner<'a> {
                 _ => "extensions",
             };
             self.error(
+                Code::CapacityAsService,
                 &w.at,
                 None,
                 format!("`{}` is capacity, not a service to subscribe", svc.name),
@@ -169,6 +171,7 @@ impl<'a> Planner<'a> {
     pub(super) fn need_plan(&mut self, in_force: Option<&InForce>, at: &Loc) -> Option<InForce> {
         if in_force.is_none() {
             self.error(
+                Code::ServiceWithoutPlan,
                 at,
                 Some(Rule::ServicesHangOnThePlan),
                 "services and capacity hang on a plan, and this PBX has no active plan".into(),
@@ -200,6 +203,7 @@ impl<'a> Planner<'a> {
             .collect();
         let needed = needed.join(" or ");
         self.error(
+            Code::ServiceNeedsOtherPlan,
             at,
             Some(Rule::ServiceRequiresPlan),
             format!(

@@ -55,7 +55,7 @@ pub(crate) fn sandbox_config() -> SandboxConfig {
 }
 
 /// Variables of the caller's environment that would change what the binary does.
-const SCRUBBED: [&str; 11] = [
+const SCRUBBED: [&str; 13] = [
     "ENTITLE_BACKEND",
     "ENTITLE_LOCK_DIR",
     "ENTITLE_SETTLE_PERIOD",
@@ -67,6 +67,8 @@ const SCRUBBED: [&str; 11] = [
     "ENTITLE_TIMEOUT",
     "RUST_LOG",
     "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR_FORCE",
 ];
 
 /// Removes the caller's entitle settings from a command's environment.
