@@ -515,3 +515,74 @@ fn a_failed_plan_prints_why_in_markdown_and_json() {
     assert!(text.contains("cannot connect"), "{text}");
     assert!(!text.contains(crate::support::SECRET), "{text}");
 }
+
+/// A real 1,000-order plan (each order priced, each change linked) as a pull-request comment:
+/// under GitHub's limit, with the total and every customer's row.
+#[test]
+fn a_thousand_order_plan_fits_a_pull_request_comment() {
+    let env = Env::with(|c| c.seed = entitle::sandbox::Seed::Fleet(4_800));
+    let state = env.get("/_sandbox/state");
+    let grown: Vec<&Value> = state["world"]["pbxs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["productId"] == 12 && !p["plan"].is_null())
+        .take(1_000)
+        .collect();
+    assert_eq!(grown.len(), 1_000, "the fleet is too small");
+    let mut yaml = String::from(
+        "version: 1\ndefaults:\n  billingContact: billing@example.com\n  renew: false\npbxs:\n",
+    );
+    for (i, p) in grown.iter().enumerate() {
+        yaml.push_str(&format!(
+            "  - sn: {}\n    product: software-edition\n    extensions: {}\n    labels: {{customer: customer-{:02}}}\n",
+            p["sn"].as_str().unwrap(),
+            p["extensions"].as_u64().unwrap() + 10,
+            i % 100
+        ));
+    }
+    env.manifest("fleet.yaml", &yaml);
+    let base = "https://github.com/acme/entitlements/blob/0123456789abcdef0123456789abcdef01234567";
+    let out = env.run(&[
+        "plan",
+        "fleet.yaml",
+        "--now",
+        &env.now(),
+        "--format",
+        "markdown",
+        "-o",
+        "plan.json",
+        "--link-base",
+        base,
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = stdout(&out);
+    let len = md.chars().count();
+    assert!(len < 65_000, "{len} characters");
+    // Every order got a price: the total leaves nothing out.
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path().join("plan.json")).unwrap())
+            .unwrap();
+    assert_eq!(plan["summary"]["orders"], 1_000);
+    assert_eq!(plan["summary"]["unpriced"], 0);
+    let title = md.lines().next().unwrap();
+    assert!(
+        title.starts_with("### entitle plan: 1000 orders for 1000 PBXs, USD ")
+            && !title.contains("without"),
+        "{title}"
+    );
+    for c in 0..100 {
+        let row = format!("| customer-{c:02} | 10 | 10 | 10 | USD ");
+        assert!(md.contains(&row), "no row for customer-{c:02}");
+    }
+    assert!(
+        md.contains("| **all** | **1000** | **1000** | **1000** | **USD "),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("— [`fleet.yaml:")),
+        "changes are linked"
+    );
+    assert!(md.contains("Every order is in the saved plan: `entitle show plan.json`."));
+}
