@@ -580,9 +580,6 @@ fn a_thousand_order_plan_fits_a_pull_request_comment() {
         md.contains("| **all** | **1000** | **1000** | **1000** | **USD "),
         "{md}"
     );
-    assert!(
-        md.contains(&format!("— [`fleet.yaml:")),
-        "changes are linked"
-    );
+    assert!(md.contains("— [`fleet.yaml:"), "changes are linked");
     assert!(md.contains("Every order is in the saved plan: `entitle show plan.json`."));
 }
