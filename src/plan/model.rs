@@ -252,7 +252,11 @@ impl Plan {
                 }
             }
         }
-        s.totals = crate::plan::money::sum(self.actions().filter_map(|a| a.price.as_ref()));
+        // A price whose amount is not a number of cents is left out of the total, and says so.
+        let (totals, left_out) =
+            crate::plan::money::sum(self.actions().filter_map(|a| a.price.as_ref()));
+        s.totals = totals;
+        s.unpriced += left_out;
         s
     }
 }

@@ -19,6 +19,11 @@ impl Cents {
             None => (false, s),
         };
         let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        // `1180.0000` is cents written long; `1.234` is not a sum of cents, and is refused.
+        let frac = match frac.get(2..) {
+            Some(rest) if rest.bytes().all(|b| b == b'0') => &frac[..2],
+            _ => frac,
+        };
         if int.is_empty()
             || frac.len() > 2
             || !int.bytes().all(|b| b.is_ascii_digit())
@@ -40,21 +45,25 @@ impl Cents {
     }
 }
 
-/// Sums prices per currency, in currency order (`USD` and `EUR` are never added together).
-pub fn sum<'a>(prices: impl IntoIterator<Item = &'a Price>) -> Vec<Price> {
+/// Sums prices per currency, in currency order (`USD` and `EUR` are never added together),
+/// and counts the prices left out because their amount is not a number of cents.
+pub fn sum<'a>(prices: impl IntoIterator<Item = &'a Price>) -> (Vec<Price>, usize) {
     let mut totals: std::collections::BTreeMap<&str, Cents> = Default::default();
+    let mut left_out = 0;
     for p in prices {
-        if let Some(c) = Cents::parse(&p.total) {
-            *totals.entry(&p.currency).or_default() += c;
+        match Cents::parse(&p.total) {
+            Some(c) => *totals.entry(&p.currency).or_default() += c,
+            None => left_out += 1,
         }
     }
-    totals
+    let totals = totals
         .into_iter()
         .map(|(currency, c)| Price {
             currency: currency.to_owned(),
             total: c.to_string(),
         })
-        .collect()
+        .collect();
+    (totals, left_out)
 }
 
 impl AddAssign for Cents {
@@ -82,8 +91,16 @@ mod tests {
             t += Cents::parse(s).unwrap();
         }
         assert_eq!(t.to_string(), "1279.15");
+        let usd = |t: &str| Price {
+            currency: "USD".into(),
+            total: t.into(),
+        };
+        let (totals, left_out) = sum(&[usd("1.50"), usd("2.5000"), usd("n/a")]);
+        assert_eq!(totals, vec![usd("4.00")]);
+        assert_eq!(left_out, 1);
         assert_eq!(Cents::parse("-3.5").unwrap().to_string(), "-3.50");
-        for bad in ["", "1.234", "1e3", "abc", ".5x", "1.2.3"] {
+        assert_eq!(Cents::parse("1180.0000").unwrap().to_string(), "1180.00");
+        for bad in ["", "1.234", "1.2301", "1e3", "abc", ".5x", "1.2.3"] {
             assert!(Cents::parse(bad).is_none(), "{bad}");
         }
     }

@@ -42,25 +42,35 @@ pub(crate) fn write_failure_markdown(
     let _ = writeln!(doc, "### entitle plan failed (exit {})", f.exit_code);
     let _ = writeln!(doc);
     let _ = writeln!(doc, "{}", esc(f.message));
+    let foot = "\n<sub>no plan · nothing was sent</sub>\n";
     if !f.problems.is_empty() {
         let _ = writeln!(doc);
-        for p in f.problems {
+        // A comment past GitHub's limit is refused and the last one stays up: list what fits,
+        // and count the rest (the job log and the annotations have them all).
+        let room = opts.max_chars.saturating_sub(foot.len() + 200);
+        for (i, p) in f.problems.iter().enumerate() {
             let at =
                 p.at.as_ref()
                     .map(|a| format!("{}: ", link.at(a)))
                     .unwrap_or_default();
-            let _ = write!(doc, "- {at}{}", esc(&p.message));
-            match &p.help {
-                Some(h) => {
-                    let _ = writeln!(doc, " — help: {}", esc(h));
-                }
-                None => {
-                    let _ = writeln!(doc);
-                }
+            let help = p
+                .help
+                .as_ref()
+                .map(|h| format!(" — help: {}", esc(h)))
+                .unwrap_or_default();
+            let item = format!("- {at}{}{help}\n", esc(&p.message));
+            if doc.chars().count() + item.chars().count() > room {
+                let more = f.problems.len() - i;
+                let _ = writeln!(
+                    doc,
+                    "- … and {more} more {}: the job log lists every one",
+                    if more == 1 { "problem" } else { "problems" }
+                );
+                break;
             }
+            doc.push_str(&item);
         }
     }
-    let _ = writeln!(doc);
-    let _ = writeln!(doc, "<sub>no plan · nothing was sent</sub>");
+    doc.push_str(foot);
     w.write_all(doc.as_bytes())
 }

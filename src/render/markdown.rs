@@ -17,6 +17,12 @@ use crate::plan::{Action, Effective, PbxPlan, Plan, field_at, money::sum};
 /// GitHub's limit is 65,536 characters; what the workflow adds around the plan needs room.
 pub(crate) const DEFAULT_MAX_CHARS: usize = 60_000;
 
+/// Room kept for the note that says what was left out.
+const NOTE_RESERVE: usize = 600;
+
+/// Room the summary table leaves for the attention list, however many groups there are.
+const ATTENTION_FLOOR: usize = 4_000;
+
 /// How the Markdown plan is laid out.
 #[derive(Debug, Clone)]
 pub(crate) struct MarkdownOptions {
@@ -41,11 +47,43 @@ impl Default for MarkdownOptions {
     }
 }
 
-/// Escapes what Markdown tables and inline text would misread.
+/// Escapes text from manifests and the vendor for a comment: as HTML entities, which work in
+/// table cells and inside `<summary>` alike, so no label or vendor string can break the table,
+/// open a tag, make a link, or mention (notify) someone.
 pub(super) fn esc(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("&#124;"),
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
+            '@' => out.push_str("&#64;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text as a code span (which Markdown shows as written: no entities, links or mentions).
+fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'"))
+}
+
+/// A manifest path as a URL path: everything but unreserved characters and `/` encoded.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// The PBXs of one group, and what they cost.
@@ -90,8 +128,9 @@ fn cost<'a>(orders: impl Iterator<Item = &'a Action>, priced: bool) -> String {
         return "not priced".into();
     }
     let prices: Vec<&Price> = orders.iter().filter_map(|a| a.price.as_ref()).collect();
-    let unpriced = orders.len() - prices.len();
-    let total = totals(&sum(prices));
+    let (sums, left_out) = sum(prices.iter().copied());
+    let unpriced = orders.len() - prices.len() + left_out;
+    let total = totals(&sums);
     match (total, unpriced) {
         (Some(t), 0) => t,
         (Some(t), n) => format!("{t} + {n} unpriced"),
@@ -116,12 +155,13 @@ impl<'a> Linker<'a> {
         let text = format!("{file}:{}", at.line);
         match self.base {
             Some(base) if !file.starts_with('/') => format!(
-                "[`{text}`]({}/{}#L{})",
+                "[{}]({}/{}#L{})",
+                code(&text),
                 base.trim_end_matches('/'),
-                file.replace(' ', "%20"),
+                url_path(file),
                 at.line
             ),
-            _ => format!("`{text}`"),
+            _ => code(&text),
         }
     }
 
@@ -129,7 +169,7 @@ impl<'a> Linker<'a> {
     fn entry(&self, p: &PbxPlan) -> String {
         match &p.desired {
             Some(d) => self.at(&d.at),
-            None => format!("`{}`", esc(&p.source)),
+            None => code(&p.source),
         }
     }
 
@@ -218,13 +258,6 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         plural(s.manual, "manual item", "manual items"),
     )?;
 
-    let budget = opts.max_chars;
-    if !shown.is_empty() {
-        writeln!(head)?;
-        head.push_str(&table(&shown, plan, &opts.group_by, priced, budget / 3)?);
-    }
-    head.push_str(&attention(plan, &opts.group_by, &link, budget / 3)?);
-
     let mut foot = String::new();
     writeln!(foot)?;
     writeln!(
@@ -233,12 +266,36 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         plan.plan_id, plan.manifest_hash, plan.today
     )?;
 
+    // What must stay comes first: the totals per group, then what needs a person, then the
+    // details in what is left.
+    let budget = opts.max_chars;
+    let fixed = chars(&head) + chars(&foot) + NOTE_RESERVE;
+    // The attention list keeps some room whatever the table's length, but only what it needs.
+    let wanted = chars(&attention(plan, &opts.group_by, &link, priced, usize::MAX)?);
+    let floor = wanted.min(ATTENTION_FLOOR).min(budget / 4);
+    if !shown.is_empty() {
+        writeln!(head)?;
+        let room = budget.saturating_sub(fixed + floor);
+        head.push_str(&table(&shown, plan, &opts.group_by, priced, room)?);
+        let quiet = groups.len() - shown.len();
+        if quiet > 0 {
+            writeln!(
+                head,
+                "\n{} with nothing to do {} not listed; the **all** row counts them.",
+                plural(quiet, "group", "groups"),
+                if quiet == 1 { "is" } else { "are" }
+            )?;
+        }
+    }
+    let room = budget.saturating_sub(chars(&head) + chars(&foot) + NOTE_RESERVE);
+    head.push_str(&attention(plan, &opts.group_by, &link, priced, room)?);
+
     let sections: Vec<String> = shown
         .iter()
         .map(|g| section(g, priced, &link))
         .collect::<Result<_, _>>()?;
     let mut doc = head;
-    let room = budget.saturating_sub(chars(&doc) + chars(&foot) + 600);
+    let room = budget.saturating_sub(chars(&doc) + chars(&foot) + NOTE_RESERVE);
     let mut used = 0;
     let mut kept = 0;
     for sec in &sections {
@@ -322,8 +379,9 @@ fn table(
             let rest = &shown[i..];
             writeln!(
                 t,
-                "| *{} more* | {} | {} | {} | {} |",
-                plural(rest.len(), "group", "groups"),
+                "| *{} more {}* | {} | {} | {} | {} |",
+                rest.len(),
+                if rest.len() == 1 { "group" } else { "groups" },
                 rest.iter().map(|g| g.pbxs.len()).sum::<usize>(),
                 rest.iter().map(|g| g.changing()).sum::<usize>(),
                 rest.iter().map(|g| g.orders().count()).sum::<usize>(),
@@ -352,6 +410,7 @@ fn attention(
     plan: &Plan,
     label: &str,
     link: &Linker,
+    priced: bool,
     budget: usize,
 ) -> Result<String, std::fmt::Error> {
     let mut items: Vec<String> = Vec::new();
@@ -367,8 +426,8 @@ fn attention(
         }
         for d in &p.in_doubt {
             items.push(format!(
-                ":question: {who}: in doubt, `{}` sent {}: {}; nothing is ordered for it before {}",
-                d.operation_type,
+                ":question: {who}: in doubt, {} sent {}: {}; nothing is ordered for it before {}",
+                code(&d.operation_type),
                 crate::clock::Timestamp(d.since_ms),
                 esc(&d.reason),
                 crate::clock::Timestamp(d.until_ms)
@@ -389,12 +448,16 @@ fn attention(
     let mut unpriced: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for p in &plan.pbxs {
         for a in &p.actions {
-            if let Some(why) = &a.price_error {
-                unpriced
-                    .entry(why)
-                    .or_default()
-                    .push(format!("{} `{}`", p.sn, a.kind));
-            }
+            let why = match (&a.price, &a.price_error) {
+                (_, Some(why)) => why.as_str(),
+                // Pricing was asked for and this order got neither a price nor a reason.
+                (None, None) if priced && a.order.is_some() => "the calculator gave no answer",
+                _ => continue,
+            };
+            unpriced
+                .entry(why)
+                .or_default()
+                .push(format!("{} `{}`", p.sn, a.kind));
         }
     }
     for (why, orders) in unpriced {
@@ -493,8 +556,10 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::E
         for o in &p.in_flight {
             writeln!(
                 w,
-                "- :hourglass: in flight: {} `{}` {}",
-                o.order_no, o.operation_type, o.status
+                "- :hourglass: in flight: {} {} {}",
+                esc(&o.order_no),
+                code(&o.operation_type),
+                esc(&o.status.to_string())
             )?;
         }
         for n in &p.notes {

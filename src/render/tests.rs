@@ -252,8 +252,7 @@ fn a_thousand_order_plan_fits_a_comment_and_keeps_every_total() {
     let len = md.chars().count();
     assert!(len < 65_000, "{len} characters");
     assert!(
-        md.starts_with("### entitle plan: 1,000 orders for 1,000 PBXs, USD 2,180,000.00\n")
-            || md.starts_with("### entitle plan: 1000 orders for 1000 PBXs, USD 2,180,000.00\n"),
+        md.starts_with("### entitle plan: 1000 orders for 1000 PBXs, USD 2,180,000.00\n"),
         "{}",
         &md[..200]
     );
@@ -280,6 +279,46 @@ fn a_thousand_order_plan_fits_a_comment_and_keeps_every_total() {
     );
     assert!(md.contains(&note), "{}", &md[md.len() - 600..]);
     assert!(md.trim_end().ends_with("computed for 2026-11-22</sub>"));
+}
+
+#[test]
+fn a_thousand_customers_keep_their_rows_before_any_details() {
+    let plan = fleet(1_000, 1_000);
+    let md = markdown(&plan, &MarkdownOptions::default());
+    assert!(
+        md.chars().count() <= DEFAULT_MAX_CHARS,
+        "{}",
+        md.chars().count()
+    );
+    for c in 0..1_000 {
+        let row = format!("| customer-{c:03} | 1 | 1 | 1 | USD 2,180.00 |");
+        assert!(md.contains(&row), "missing {row}");
+    }
+    assert!(md.contains("| **all** | **1000** | **1000** | **1000** | **USD 2,180,000.00** |"));
+    assert!(!md.contains(" more* |"), "no row folded");
+}
+
+#[test]
+fn a_table_too_long_for_the_comment_folds_its_last_rows_into_one() {
+    let plan = fleet(300, 300);
+    let md = markdown(
+        &plan,
+        &MarkdownOptions {
+            max_chars: 10_000,
+            ..MarkdownOptions::default()
+        },
+    );
+    assert!(md.chars().count() <= 10_000, "{}", md.chars().count());
+    let rows = md.lines().filter(|l| l.starts_with("| customer-")).count();
+    assert!(rows > 0 && rows < 300, "{rows} rows");
+    let folded = 300 - rows;
+    assert!(
+        md.contains(&format!(
+            "| *{folded} more groups* | {folded} | {folded} | {folded} | USD "
+        )),
+        "{md}"
+    );
+    assert!(md.contains("| **all** | **300** | **300** | **300** | **USD 654,000.00** |"));
 }
 
 #[test]
@@ -386,5 +425,66 @@ fn a_total_says_which_orders_it_leaves_out() {
     assert!(
         t.starts_with("Plan: 2 orders and 1 auto-renew switch for 2 of 5 PBXs in scope, total USD 1,234.50 without 1 order that got no price."),
         "{t}"
+    );
+}
+
+#[test]
+fn a_failure_with_thousands_of_problems_still_fits_a_comment() {
+    let problems: Vec<crate::manifest::Diagnostic> = (1..=2_000)
+        .map(|line| {
+            crate::manifest::Diagnostic::new(
+                crate::manifest::Code::UnknownField,
+                Some(testing::loc(line)),
+                "unknown field `extentions`, did you mean `extensions`?",
+            )
+            .with_help("fields of a PBX entry: sn, product, productId, plan, planId, billingCycle, term, extensions")
+        })
+        .collect();
+    let failure = Failure {
+        exit_code: 1,
+        message: "the manifests are not valid; nothing was planned",
+        problems: &problems,
+    };
+    let mut out = Vec::new();
+    write_failure_markdown(&failure, &MarkdownOptions::default(), &mut out).unwrap();
+    let md = String::from_utf8(out).unwrap();
+    assert!(
+        md.chars().count() <= DEFAULT_MAX_CHARS,
+        "{}",
+        md.chars().count()
+    );
+    let listed = md
+        .lines()
+        .filter(|l| l.starts_with("- `manifests/acme.yaml:"))
+        .count();
+    assert!(listed > 100, "{listed}");
+    assert!(
+        md.contains(&format!(
+            "- … and {} more problems: the job log lists every one\n",
+            2_000 - listed
+        )),
+        "{}",
+        &md[md.len() - 300..]
+    );
+    assert!(md.ends_with("<sub>no plan · nothing was sent</sub>\n"));
+}
+
+#[test]
+fn text_from_manifests_cannot_break_the_comment_or_mention_anyone() {
+    let mut plan = fleet(1, 1);
+    plan.pbxs[0].labels.insert(
+        "customer".into(),
+        "@acme/ops | [x](https://evil.example) <b>".into(),
+    );
+    let md = markdown(&plan, &MarkdownOptions::default());
+    assert!(
+        md.contains("| &#64;acme/ops &#124; &#91;x&#93;(https://evil.example) &lt;b&gt; | 1 | 1 | 1 | USD 2,180.00 |"),
+        "{md}"
+    );
+    assert!(!md.contains("@acme"), "{md}");
+    assert_eq!(
+        md.matches("<b>").count(),
+        1,
+        "only the section's own tag: {md}"
     );
 }
