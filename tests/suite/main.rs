@@ -12,6 +12,7 @@ mod api_transport;
 mod apply_e2e;
 mod backend_pg;
 mod catalog_cli;
+mod ci_workflow;
 mod cli;
 mod conventions;
 mod crash_e2e;
