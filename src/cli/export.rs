@@ -33,6 +33,12 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long = "out", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub out: Option<PathBuf>,
+    /// The schema the first line names for editors (`# yaml-language-server: $schema=REF`): a
+    /// URL, or a path relative to the written file such as ../schema/manifest.schema.json (a
+    /// copy from `entitle schema`); `none` writes no such line. Default: where this version of
+    /// entitle publishes its schema.
+    #[arg(long = "schema", value_name = "REF", default_value = manifest::SCHEMA_URL)]
+    pub schema: String,
     #[command(flatten)]
     pub network: NetworkArgs,
 }
@@ -107,7 +113,8 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
     };
     // The modeline names the schema this entitle checks against, so an editor opening the
     // file checks the same rules.
-    let yaml = manifest::to_yaml(&manifest, Some(manifest::SCHEMA_URL))?;
+    let schema = Some(args.schema.trim()).filter(|r| !r.is_empty() && *r != "none");
+    let yaml = manifest::to_yaml(&manifest, schema)?;
     match &args.out {
         Some(path) => {
             super::plan::write_atomically(path, yaml.as_bytes())?;

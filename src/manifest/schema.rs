@@ -20,12 +20,17 @@ use super::v1;
 use crate::model::ProductId;
 
 /// Where the schema of this version of entitle is published: its `$id`, and what `entitle
-/// export` writes in the modeline of the manifests it writes.
-pub const SCHEMA_URL: &str = concat!(
-    "https://raw.githubusercontent.com/your-org/entitle/v",
-    env!("CARGO_PKG_VERSION"),
-    "/schema/manifest.schema.json"
-);
+/// export` writes in the modeline of the manifests it writes by default. A release build sets
+/// `ENTITLE_SCHEMA_URL` (`.github/workflows/release.yml`) to where that release publishes it;
+/// other builds name the project's repository, whose owner is not known until it is published.
+pub const SCHEMA_URL: &str = match option_env!("ENTITLE_SCHEMA_URL") {
+    Some(url) => url,
+    None => concat!(
+        "https://raw.githubusercontent.com/your-org/entitle/v",
+        env!("CARGO_PKG_VERSION"),
+        "/schema/manifest.schema.json"
+    ),
+};
 
 /// Draft-07: the newest draft yaml-language-server, Ajv's strict mode and SchemaStore all take
 /// without exceptions (SchemaStore refuses 2019-09 and 2020-12 as "too high" for editors

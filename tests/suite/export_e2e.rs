@@ -85,3 +85,32 @@ fn export_of_one_product_and_an_unknown_sn() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("--sn NOPE"), "{}", stderr(&bad));
 }
+
+/// `--schema` names a schema committed beside the manifests, or none; either way the file
+/// still validates.
+#[test]
+fn the_modeline_can_name_a_committed_schema_or_be_left_out() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path().join("manifests")).unwrap();
+    let out = env.run(&[
+        "export",
+        "-o",
+        "manifests/all.yaml",
+        "--schema",
+        "../schema/manifest.schema.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(env.path().join("manifests/all.yaml")).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("# yaml-language-server: $schema=../schema/manifest.schema.json")
+    );
+    let out = env.run(&["export", "--schema", "none"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("version: 1\n"), "{text}");
+    assert!(!text.contains("yaml-language-server"), "{text}");
+    std::fs::write(env.path().join("manifests/bare.yaml"), &text).unwrap();
+    let valid = env.run(&["validate", "manifests/bare.yaml"]);
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+}
