@@ -157,3 +157,19 @@ fn print_json(doc: &serde_json::Value) -> anyhow::Result<()> {
     out.flush()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{gh_data, gh_property};
+
+    #[test]
+    fn workflow_command_values_are_escaped_as_the_runner_reads_them() {
+        assert_eq!(gh_data("50% off\r\nnext"), "50%25 off%0D%0Anext");
+        assert_eq!(
+            gh_property("dir,a:b/c.yaml"),
+            "dir%2Ca%3Ab/c.yaml",
+            "a comma or a colon would end the property"
+        );
+        assert_eq!(gh_property("100%\n"), "100%25%0A");
+    }
+}
