@@ -3,10 +3,17 @@
 //! line that caused an order rather than to the PBX entry it belongs to.
 
 use crate::manifest::{CatalogRef, DesiredPbx, Loc};
+use crate::model::Catalog;
 
 /// Where `field` (as a plan's change names it, with `value` its new or dropped value) was
 /// written for `d`: the field itself, or the entry when the manifest left it to a default.
-pub fn field_at<'a>(d: &'a DesiredPbx, field: &str, value: &str) -> &'a Loc {
+/// A service written by ID is told by the `catalog` the plan used, which names it.
+pub fn field_at<'a>(
+    d: &'a DesiredPbx,
+    field: &str,
+    value: &str,
+    catalog: Option<&Catalog>,
+) -> &'a Loc {
     let plan = d.plan.as_ref().map(|p| &p.at);
     let term = d.term.as_ref().map(|t| &t.at);
     let cycle = d.billing_cycle.as_ref().map(|c| &c.at);
@@ -20,7 +27,12 @@ pub fn field_at<'a>(d: &'a DesiredPbx, field: &str, value: &str) -> &'a Loc {
         "services" => d.services.as_ref().and_then(|list| {
             let named = list.iter().find(|s| match &s.value {
                 CatalogRef::Name(n) => n.eq_ignore_ascii_case(value),
-                CatalogRef::Id(id) => value == id.to_string(),
+                CatalogRef::Id(id) => {
+                    value == id.to_string()
+                        || catalog
+                            .and_then(|c| c.service(*id))
+                            .is_some_and(|svc| svc.name.eq_ignore_ascii_case(value))
+                }
             });
             // A service the manifest drops is not written anywhere: the list is the cause.
             named.or(list.first()).map(|s| &s.at)
@@ -53,12 +65,30 @@ mod tests {
             renew_before_days: Located::new(30, loc(16)),
             ..desired("SN1", 12)
         };
-        let line = |field: &str, value: &str| field_at(&d, field, value).line;
+        let catalog = Catalog {
+            product: crate::model::ProductId(12),
+            product_name: String::new(),
+            plans: vec![],
+            services: vec![crate::model::CatalogService {
+                id: Id(42),
+                name: "Disaster Recovery".into(),
+                kind: crate::model::ServiceKind::Feature,
+                requires_plan_ids: vec![],
+                cycles: vec![],
+                pricing_id: None,
+            }],
+        };
+        let line = |field: &str, value: &str| field_at(&d, field, value, Some(&catalog)).line;
         assert_eq!(line("plan", "Ultimate Plan"), 10);
         assert_eq!(line("term", "annually, 1 year"), 11, "no term: the cycle");
         assert_eq!(line("extensions", "300"), 12);
         assert_eq!(line("services", "hotel pms integration"), 14);
         assert_eq!(line("services", "42"), 15);
+        assert_eq!(
+            line("services", "disaster recovery"),
+            15,
+            "by ID, named by the catalog"
+        );
         assert_eq!(
             line("services", "High Availability"),
             14,

@@ -11,8 +11,8 @@ use std::io::{self, Write};
 
 use super::{money, plural, totals};
 use crate::manifest::Loc;
-use crate::model::Price;
-use crate::plan::{Action, Effective, PbxPlan, Plan, field_at, money::sum};
+use crate::model::{Catalog, Price};
+use crate::plan::{Action, Effective, PbxPlan, Plan, RecordedCatalog, field_at, money::sum};
 
 /// GitHub's limit is 65,536 characters; what the workflow adds around the plan needs room.
 pub(crate) const DEFAULT_MAX_CHARS: usize = 60_000;
@@ -141,13 +141,31 @@ fn cost<'a>(orders: impl Iterator<Item = &'a Action>, priced: bool) -> String {
 /// Writes `file:line`, as a link when there is a base to link to.
 pub(super) struct Linker<'a> {
     base: Option<&'a str>,
+    /// The catalogs the plan used, which name the services a manifest wrote by ID.
+    catalogs: &'a [RecordedCatalog],
 }
 
 impl<'a> Linker<'a> {
     pub(super) fn new(opts: &'a MarkdownOptions) -> Self {
         Linker {
             base: opts.link_base.as_deref(),
+            catalogs: &[],
         }
+    }
+
+    fn with_catalogs(mut self, catalogs: &'a [RecordedCatalog]) -> Self {
+        self.catalogs = catalogs;
+        self
+    }
+
+    /// The catalog a PBX was planned with: its own, else its product's.
+    fn catalog(&self, p: &PbxPlan) -> Option<&'a Catalog> {
+        let of = |sn: Option<&str>| {
+            self.catalogs
+                .iter()
+                .find(|c| c.product == p.product && c.sn.as_deref() == sn)
+        };
+        of(Some(&p.sn)).or_else(|| of(None)).map(|c| &c.catalog)
     }
 
     pub(super) fn at(&self, at: &Loc) -> String {
@@ -178,7 +196,7 @@ impl<'a> Linker<'a> {
     fn field(&self, p: &PbxPlan, field: &str, value: &str) -> String {
         p.desired
             .as_ref()
-            .map(|d| (d, field_at(d, field, value)))
+            .map(|d| (d, field_at(d, field, value, self.catalog(p))))
             .filter(|(d, at)| *at != &d.at)
             .map(|(_, at)| format!(" — {}", self.at(at)))
             .unwrap_or_default()
@@ -195,7 +213,7 @@ pub(crate) fn write_plan_markdown(
 }
 
 fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error> {
-    let link = Linker::new(opts);
+    let link = Linker::new(opts).with_catalogs(&plan.catalogs);
     let s = plan.summary();
     // Pricing was asked for when any order has a price or a reason for having none.
     let priced = plan
