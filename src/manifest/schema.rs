@@ -399,6 +399,9 @@ fn field_name(pointer: &str) -> String {
     segments(pointer).last().unwrap_or_default()
 }
 
+/// How a service is written, for the problems of a service mapping.
+const SERVICE_FORMS: &str = "write a service as its name, `{name: ...}` or `{id: ...}`";
+
 /// A Cloud PBX's extensions.
 const CLOUD_PBX: std::ops::RangeInclusive<u32> = ProductId::CLOUD_PBX_EXTENSIONS;
 
@@ -557,6 +560,31 @@ impl Translator<'_> {
                     .then(|| "products: `linkus` (9), `appliance` (11), `software-edition` (12), `cloud-pbx` (13); or write `productId: N`".to_owned());
                 self.push_ranked(Rank::Enum, &pointer, at, message, help);
             }
+            // The rules across fields on numbers, "past the limit, then the limit" (an editor
+            // words a `const` with the schema's message, not a `maximum`), told by field and
+            // limit.
+            ValidationErrorKind::Constant { expected_value }
+                if field_name(&pointer) == "term" && is(expected_value, v1::MAX_MONTHLY_TERM) =>
+            {
+                self.monthly_term(&pointer, at, instance);
+            }
+            ValidationErrorKind::Constant { expected_value }
+                if field_name(&pointer) == "extensions"
+                    && (is(expected_value, *CLOUD_PBX.start())
+                        || is(expected_value, *CLOUD_PBX.end())) =>
+            {
+                let (lo, hi) = (CLOUD_PBX.start(), CLOUD_PBX.end());
+                self.code = Code::OutOfRange;
+                self.push_ranked(
+                    Rank::Rule,
+                    &pointer,
+                    at,
+                    format!(
+                        "a Cloud PBX has {lo} to {hi} extensions; `extensions: {instance}` is outside that"
+                    ),
+                    None,
+                );
+            }
             ValidationErrorKind::Constant { .. } => {
                 if pointer == "/version" && instance.is_string() {
                     self.push(
@@ -586,27 +614,6 @@ impl Translator<'_> {
                         None,
                     );
                 }
-            }
-            // The rules across fields are told from the plain ranges by their limits.
-            ValidationErrorKind::Maximum { limit }
-                if field_name(&pointer) == "term" && is(limit, v1::MAX_MONTHLY_TERM) =>
-            {
-                self.monthly_term(&pointer, at, instance);
-            }
-            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit }
-                if field_name(&pointer) == "extensions"
-                    && (is(limit, *CLOUD_PBX.start()) || is(limit, *CLOUD_PBX.end())) =>
-            {
-                let (lo, hi) = (CLOUD_PBX.start(), CLOUD_PBX.end());
-                self.push_ranked(
-                    Rank::Rule,
-                    &pointer,
-                    at,
-                    format!(
-                        "a Cloud PBX has {lo} to {hi} extensions; `extensions: {instance}` is outside that"
-                    ),
-                    None,
-                );
             }
             ValidationErrorKind::Minimum { limit }
             | ValidationErrorKind::ExclusiveMinimum { limit } => {
@@ -639,37 +646,10 @@ impl Translator<'_> {
                     None,
                 );
             }
-            ValidationErrorKind::Pattern { pattern } => {
-                self.pattern_error(&pointer, at, pattern, instance)
-            }
-            ValidationErrorKind::MinProperties { .. }
-            | ValidationErrorKind::MaxProperties { .. } => {
-                // Only a service object has these; unknown keys are reported on their own.
-                let obj = instance.as_object();
-                let known = obj.map_or(0, |o| {
-                    o.keys().filter(|k| *k == "name" || *k == "id").count()
-                });
-                let help =
-                    Some("write a service as its name, `{name: ...}` or `{id: ...}`".to_owned());
-                if known == 2 {
-                    self.push(
-                        &pointer,
-                        at,
-                        format!("{subj} gives both `name` and `id`; give only one"),
-                        help,
-                    );
-                } else if obj.is_none_or(|o| o.is_empty()) {
-                    self.push(
-                        &pointer,
-                        at,
-                        format!("{subj} is empty; give `name` or `id`"),
-                        help,
-                    );
-                }
-            }
-            ValidationErrorKind::Not { schema }
-                if schema.get("pattern").and_then(Value::as_str)
-                    == Some(v1::capacity_pattern().as_str()) =>
+            ValidationErrorKind::Pattern { pattern }
+                if v1::CAPACITY_SERVICES
+                    .iter()
+                    .any(|(service, _)| *pattern == v1::not_capacity_pattern(service)) =>
             {
                 let name = instance.as_str().unwrap_or_default().trim();
                 let field = v1::capacity_field(name);
@@ -684,6 +664,18 @@ impl Translator<'_> {
                     )),
                 );
             }
+            ValidationErrorKind::Pattern { pattern } => {
+                self.pattern_error(&pointer, at, pattern, instance)
+            }
+            ValidationErrorKind::MinProperties { .. } => {
+                // Only a service object has one: `{}`.
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{subj} is empty; give `name` or `id`"),
+                    Some(SERVICE_FORMS.to_owned()),
+                );
+            }
             ValidationErrorKind::Not { .. } => {
                 self.push(&pointer, at, format!("{subj} is not allowed here"), None);
             }
@@ -693,6 +685,20 @@ impl Translator<'_> {
                 let pair = schema_path
                     .split_once("/dependencies/")
                     .and_then(|(_, rest)| rest.split_once("/properties/"));
+                if let (Some(("name", "id")), Some(service)) = (pair, pointer.strip_suffix("/id")) {
+                    // A service as `{name: ..., id: ...}`: said of the service, at its place.
+                    self.code = Code::InvalidService;
+                    self.push(
+                        service,
+                        self.map.value_pos(service),
+                        format!(
+                            "{} gives both `name` and `id`; give only one",
+                            subject(service)
+                        ),
+                        Some(SERVICE_FORMS.to_owned()),
+                    );
+                    return;
+                }
                 let key_at = self.map.key_pos(&pointer);
                 let message = match pair {
                     Some((a, b)) => {
