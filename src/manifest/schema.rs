@@ -1008,6 +1008,56 @@ mod tests {
     }
 
     #[test]
+    fn an_editor_has_the_schemas_message_for_every_pattern_and_meets_no_not() {
+        // yaml-language-server words a failed `pattern` as the regex, a failed `not` as
+        // "Matches a schema that is not allowed." and a failed `maxProperties` by its count:
+        // every pattern it reports carries the schema's message, and neither of the others is
+        // left where it reports (an `if` is a condition: its failures are never shown).
+        fn walk(schema: &Value, path: &str, bad: &mut Vec<String>) {
+            let Some(m) = schema.as_object() else { return };
+            let worded = m.contains_key("patternErrorMessage") || m.contains_key("errorMessage");
+            if m.contains_key("pattern") && !worded {
+                bad.push(format!("{path}: a pattern without a message"));
+            }
+            for keyword in ["not", "maxProperties"] {
+                if m.contains_key(keyword) {
+                    bad.push(format!("{path}: `{keyword}`"));
+                }
+            }
+            for (k, v) in m {
+                let here = format!("{path}/{k}");
+                match k.as_str() {
+                    "properties" | "patternProperties" | "dependencies" | "definitions" => {
+                        for (name, sub) in v.as_object().into_iter().flatten() {
+                            walk(sub, &format!("{here}/{name}"), bad);
+                        }
+                    }
+                    "allOf" | "anyOf" | "oneOf" | "items" if v.is_array() => {
+                        for (i, sub) in v.as_array().into_iter().flatten().enumerate() {
+                            walk(sub, &format!("{here}/{i}"), bad);
+                        }
+                    }
+                    "additionalProperties"
+                    | "propertyNames"
+                    | "items"
+                    | "contains"
+                    | "then"
+                    | "else" => walk(v, &here, bad),
+                    _ => {}
+                }
+            }
+        }
+        let mut bad = Vec::new();
+        walk(schema_value(), "#", &mut bad);
+        assert!(bad.is_empty(), "{bad:#?}");
+        // The walk reaches the worded rules (a capacity service's pattern, in a service).
+        assert!(
+            schema_json().contains("patternErrorMessage")
+                && schema_json().contains("`Extension Expansion` is capacity")
+        );
+    }
+
+    #[test]
     fn subjects_read_naturally() {
         assert_eq!(subject(""), "the manifest");
         assert_eq!(subject("/pbxs/0/term"), "`term`");
