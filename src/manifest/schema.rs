@@ -226,7 +226,8 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
                 Code::InternalError,
                 None,
                 "internal error: the manifest schema does not compile",
-            ),
+            )
+            .with_path(file.clone()),
             rank: Rank::Other,
         }];
     };
