@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::io::Write;
+use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -108,6 +109,10 @@ impl fmt::Display for Code {
 pub struct Diagnostic {
     pub code: Code,
     pub at: Option<Loc>,
+    /// For a problem without a place: the file or directory it is about, as named (a path that
+    /// cannot be read, a directory without manifests), where SARIF, whose results need a
+    /// location, puts it.
+    pub path: Option<Arc<str>>,
     pub message: String,
     pub help: Option<String>,
 }
@@ -117,9 +122,16 @@ impl Diagnostic {
         Diagnostic {
             code,
             at,
+            path: None,
             message: message.into(),
             help: None,
         }
+    }
+
+    /// The file or directory a problem without a place is about.
+    pub fn with_path(mut self, path: impl Into<Arc<str>>) -> Self {
+        self.path = Some(path.into());
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

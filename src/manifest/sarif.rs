@@ -1,6 +1,9 @@
 //! Diagnostics as a SARIF 2.1.0 log (`entitle validate --format sarif`), the format code
 //! scanning (GitHub, GitLab, Azure DevOps) imports: one run, a rule per code that occurs, and a
-//! result per problem, located by a URI relative to the directory entitle ran in.
+//! result per problem, located by a URI relative to the directory entitle ran in. Every result
+//! has a location: GitHub refuses a whole upload when one has none ("expected at least one
+//! location"), so a problem without a place is located at the file or directory it is about,
+//! else at the directory entitle ran in.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -44,14 +47,19 @@ pub fn sarif_log(problems: &[Diagnostic], cwd: &Path) -> Value {
                 "level": "error",
                 "message": {"text": p.message_with_help()},
             });
-            if let Some(at) = &p.at {
-                result["locations"] = json!([{
-                    "physicalLocation": {
-                        "artifactLocation": artifact(Path::new(&*at.file), cwd),
-                        "region": {"startLine": at.line, "startColumn": at.column},
-                    }
-                }]);
-            }
+            let physical = match (&p.at, &p.path) {
+                (Some(at), _) => json!({
+                    "artifactLocation": artifact(Path::new(&*at.file), cwd),
+                    "region": {"startLine": at.line, "startColumn": at.column},
+                }),
+                // The whole file or directory: its first line, as code scanning shows a
+                // location by its line.
+                (None, path) => json!({
+                    "artifactLocation": artifact(Path::new(path.as_deref().unwrap_or(".")), cwd),
+                    "region": {"startLine": 1},
+                }),
+            };
+            result["locations"] = json!([{"physicalLocation": physical}]);
             result
         })
         .collect();
@@ -84,10 +92,14 @@ fn capitalised(s: &str) -> String {
     })
 }
 
-/// Where a file is, as SARIF's `artifactLocation`.
+/// Where a file (or directory) is, as SARIF's `artifactLocation`; the working directory itself
+/// is `.` (code scanning refuses an empty URI).
 fn artifact(file: &Path, cwd: &Path) -> Value {
     let absolute = normalised(&cwd.join(file));
     match absolute.strip_prefix(normalised(cwd)) {
+        Ok(relative) if relative.as_os_str().is_empty() => {
+            json!({"uri": ".", "uriBaseId": "%SRCROOT%"})
+        }
         Ok(relative) => json!({"uri": uri_path(relative), "uriBaseId": "%SRCROOT%"}),
         Err(_) => json!({"uri": format!("file://{}", uri_path(&absolute))}),
     }
@@ -157,5 +169,40 @@ mod tests {
             json!({"uri": "file:///work/other/%C3%BC.yaml"})
         );
         assert_eq!(uri("/etc/m.yaml"), json!({"uri": "file:///etc/m.yaml"}));
+        assert_eq!(uri("."), json!({"uri": ".", "uriBaseId": "%SRCROOT%"}));
+        assert_eq!(
+            uri("/work/repo"),
+            json!({"uri": ".", "uriBaseId": "%SRCROOT%"})
+        );
+        assert_eq!(
+            uri("manifests/"),
+            json!({"uri": "manifests", "uriBaseId": "%SRCROOT%"})
+        );
+    }
+
+    #[test]
+    fn a_problem_without_a_place_is_located_at_its_path_or_the_working_directory() {
+        let cwd = Path::new("/work/repo");
+        let problems = [
+            Diagnostic::new(Code::NoManifests, None, "no manifest files under `m`").with_path("m"),
+            Diagnostic::new(Code::Unreadable, None, "cannot read `/gone`").with_path("/gone"),
+            Diagnostic::new(Code::InternalError, None, "something without a path"),
+        ];
+        let log = sarif_log(&problems, cwd);
+        let locations: Vec<&Value> = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["locations"])
+            .collect();
+        let at = |artifact: Value| json!([{"physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}}}]);
+        assert_eq!(
+            locations,
+            [
+                &at(json!({"uri": "m", "uriBaseId": "%SRCROOT%"})),
+                &at(json!({"uri": "file:///gone"})),
+                &at(json!({"uri": ".", "uriBaseId": "%SRCROOT%"})),
+            ]
+        );
     }
 }

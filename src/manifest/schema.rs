@@ -231,7 +231,8 @@ pub(crate) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
                 Code::InternalError,
                 None,
                 "internal error: the manifest schema does not compile",
-            ),
+            )
+            .with_path(file.clone()),
             rank: Rank::Other,
         }];
     };
@@ -404,6 +405,9 @@ fn field_name(pointer: &str) -> String {
     segments(pointer).last().unwrap_or_default()
 }
 
+/// How a service is written, for the problems of a service mapping.
+const SERVICE_FORMS: &str = "write a service as its name, `{name: ...}` or `{id: ...}`";
+
 /// A Cloud PBX's extensions.
 const CLOUD_PBX: std::ops::RangeInclusive<u32> = ProductId::CLOUD_PBX_EXTENSIONS;
 
@@ -562,6 +566,31 @@ impl Translator<'_> {
                     .then(|| "products: `linkus` (9), `appliance` (11), `software-edition` (12), `cloud-pbx` (13); or write `productId: N`".to_owned());
                 self.push_ranked(Rank::Enum, &pointer, at, message, help);
             }
+            // The rules across fields on numbers, "past the limit, then the limit" (an editor
+            // words a `const` with the schema's message, not a `maximum`), told by field and
+            // limit.
+            ValidationErrorKind::Constant { expected_value }
+                if field_name(&pointer) == "term" && is(expected_value, v1::MAX_MONTHLY_TERM) =>
+            {
+                self.monthly_term(&pointer, at, instance);
+            }
+            ValidationErrorKind::Constant { expected_value }
+                if field_name(&pointer) == "extensions"
+                    && (is(expected_value, *CLOUD_PBX.start())
+                        || is(expected_value, *CLOUD_PBX.end())) =>
+            {
+                let (lo, hi) = (CLOUD_PBX.start(), CLOUD_PBX.end());
+                self.code = Code::OutOfRange;
+                self.push_ranked(
+                    Rank::Rule,
+                    &pointer,
+                    at,
+                    format!(
+                        "a Cloud PBX has {lo} to {hi} extensions; `extensions: {instance}` is outside that"
+                    ),
+                    None,
+                );
+            }
             ValidationErrorKind::Constant { .. } => {
                 if pointer == "/version" && instance.is_string() {
                     self.push(
@@ -591,27 +620,6 @@ impl Translator<'_> {
                         None,
                     );
                 }
-            }
-            // The rules across fields are told from the plain ranges by their limits.
-            ValidationErrorKind::Maximum { limit }
-                if field_name(&pointer) == "term" && is(limit, v1::MAX_MONTHLY_TERM) =>
-            {
-                self.monthly_term(&pointer, at, instance);
-            }
-            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit }
-                if field_name(&pointer) == "extensions"
-                    && (is(limit, *CLOUD_PBX.start()) || is(limit, *CLOUD_PBX.end())) =>
-            {
-                let (lo, hi) = (CLOUD_PBX.start(), CLOUD_PBX.end());
-                self.push_ranked(
-                    Rank::Rule,
-                    &pointer,
-                    at,
-                    format!(
-                        "a Cloud PBX has {lo} to {hi} extensions; `extensions: {instance}` is outside that"
-                    ),
-                    None,
-                );
             }
             ValidationErrorKind::Minimum { limit }
             | ValidationErrorKind::ExclusiveMinimum { limit } => {
@@ -644,37 +652,10 @@ impl Translator<'_> {
                     None,
                 );
             }
-            ValidationErrorKind::Pattern { pattern } => {
-                self.pattern_error(&pointer, at, pattern, instance)
-            }
-            ValidationErrorKind::MinProperties { .. }
-            | ValidationErrorKind::MaxProperties { .. } => {
-                // Only a service object has these; unknown keys are reported on their own.
-                let obj = instance.as_object();
-                let known = obj.map_or(0, |o| {
-                    o.keys().filter(|k| *k == "name" || *k == "id").count()
-                });
-                let help =
-                    Some("write a service as its name, `{name: ...}` or `{id: ...}`".to_owned());
-                if known == 2 {
-                    self.push(
-                        &pointer,
-                        at,
-                        format!("{subj} gives both `name` and `id`; give only one"),
-                        help,
-                    );
-                } else if obj.is_none_or(|o| o.is_empty()) {
-                    self.push(
-                        &pointer,
-                        at,
-                        format!("{subj} is empty; give `name` or `id`"),
-                        help,
-                    );
-                }
-            }
-            ValidationErrorKind::Not { schema }
-                if schema.get("pattern").and_then(Value::as_str)
-                    == Some(v1::capacity_pattern().as_str()) =>
+            ValidationErrorKind::Pattern { pattern }
+                if v1::CAPACITY_SERVICES
+                    .iter()
+                    .any(|(service, _)| *pattern == v1::not_capacity_pattern(service)) =>
             {
                 let name = instance.as_str().unwrap_or_default().trim();
                 let field = v1::capacity_field(name);
@@ -689,6 +670,18 @@ impl Translator<'_> {
                     )),
                 );
             }
+            ValidationErrorKind::Pattern { pattern } => {
+                self.pattern_error(&pointer, at, pattern, instance)
+            }
+            ValidationErrorKind::MinProperties { .. } => {
+                // Only a service object has one: `{}`.
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{subj} is empty; give `name` or `id`"),
+                    Some(SERVICE_FORMS.to_owned()),
+                );
+            }
             ValidationErrorKind::Not { .. } => {
                 self.push(&pointer, at, format!("{subj} is not allowed here"), None);
             }
@@ -698,6 +691,20 @@ impl Translator<'_> {
                 let pair = schema_path
                     .split_once("/dependencies/")
                     .and_then(|(_, rest)| rest.split_once("/properties/"));
+                if let (Some(("name", "id")), Some(service)) = (pair, pointer.strip_suffix("/id")) {
+                    // A service as `{name: ..., id: ...}`: said of the service, at its place.
+                    self.code = Code::InvalidService;
+                    self.push(
+                        service,
+                        self.map.value_pos(service),
+                        format!(
+                            "{} gives both `name` and `id`; give only one",
+                            subject(service)
+                        ),
+                        Some(SERVICE_FORMS.to_owned()),
+                    );
+                    return;
+                }
                 let key_at = self.map.key_pos(&pointer);
                 let message = match pair {
                     Some((a, b)) => {
@@ -1004,6 +1011,56 @@ mod tests {
             assert!(!s.contains(&format!("\"{name}\"")), "{name}");
             assert!(!s.contains(&format!("/{name}\"")), "{name}");
         }
+    }
+
+    #[test]
+    fn an_editor_has_the_schemas_message_for_every_pattern_and_meets_no_not() {
+        // yaml-language-server words a failed `pattern` as the regex, a failed `not` as
+        // "Matches a schema that is not allowed." and a failed `maxProperties` by its count:
+        // every pattern it reports carries the schema's message, and neither of the others is
+        // left where it reports (an `if` is a condition: its failures are never shown).
+        fn walk(schema: &Value, path: &str, bad: &mut Vec<String>) {
+            let Some(m) = schema.as_object() else { return };
+            let worded = m.contains_key("patternErrorMessage") || m.contains_key("errorMessage");
+            if m.contains_key("pattern") && !worded {
+                bad.push(format!("{path}: a pattern without a message"));
+            }
+            for keyword in ["not", "maxProperties"] {
+                if m.contains_key(keyword) {
+                    bad.push(format!("{path}: `{keyword}`"));
+                }
+            }
+            for (k, v) in m {
+                let here = format!("{path}/{k}");
+                match k.as_str() {
+                    "properties" | "patternProperties" | "dependencies" | "definitions" => {
+                        for (name, sub) in v.as_object().into_iter().flatten() {
+                            walk(sub, &format!("{here}/{name}"), bad);
+                        }
+                    }
+                    "allOf" | "anyOf" | "oneOf" | "items" if v.is_array() => {
+                        for (i, sub) in v.as_array().into_iter().flatten().enumerate() {
+                            walk(sub, &format!("{here}/{i}"), bad);
+                        }
+                    }
+                    "additionalProperties"
+                    | "propertyNames"
+                    | "items"
+                    | "contains"
+                    | "then"
+                    | "else" => walk(v, &here, bad),
+                    _ => {}
+                }
+            }
+        }
+        let mut bad = Vec::new();
+        walk(schema_value(), "#", &mut bad);
+        assert!(bad.is_empty(), "{bad:#?}");
+        // The walk reaches the worded rules (a capacity service's pattern, in a service).
+        assert!(
+            schema_json().contains("patternErrorMessage")
+                && schema_json().contains("`Extension Expansion` is capacity")
+        );
     }
 
     #[test]

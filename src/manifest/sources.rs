@@ -53,6 +53,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
             Err(e) => {
                 problems.push(
                     Diagnostic::new(Code::Unreadable, None, format!("cannot read `{}`: {}", root.display(), io_reason(&e)))
+                        .with_path(display_of(root))
                         .with_help(if paths.len() == 1 && root == Path::new(super::DEFAULT_DIR) {
                             "pass the manifest files or directories to read, e.g. `entitle validate manifests/examples`"
                         } else {
@@ -75,6 +76,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
                             root.display()
                         ),
                     )
+                    .with_path(display_of(root))
                     .with_help("check the path, or pass the manifest files themselves"),
                 );
             }
@@ -103,15 +105,18 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) => {
-                problems.push(Diagnostic::new(
-                    Code::Unreadable,
-                    None,
-                    format!(
-                        "cannot read directory `{}`: {}",
-                        dir.display(),
-                        io_reason(&e)
-                    ),
-                ));
+                problems.push(
+                    Diagnostic::new(
+                        Code::Unreadable,
+                        None,
+                        format!(
+                            "cannot read directory `{}`: {}",
+                            dir.display(),
+                            io_reason(&e)
+                        ),
+                    )
+                    .with_path(display_of(&dir)),
+                );
                 continue;
             }
         };
@@ -126,14 +131,17 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
                     if depth + 1 < MAX_DIR_DEPTH {
                         stack.push((p, depth + 1));
                     } else {
-                        problems.push(Diagnostic::new(
-                            Code::DirectoryTooDeep,
-                            None,
-                            format!(
-                                "`{}` is nested more than {MAX_DIR_DEPTH} directories deep; not searched",
-                                p.display()
-                            ),
-                        ));
+                        problems.push(
+                            Diagnostic::new(
+                                Code::DirectoryTooDeep,
+                                None,
+                                format!(
+                                    "`{}` is nested more than {MAX_DIR_DEPTH} directories deep; not searched",
+                                    p.display()
+                                ),
+                            )
+                            .with_path(display_of(&p)),
+                        );
                     }
                 }
                 Ok(m) if m.is_file() && is_manifest_name(&p) => found.push(Found {
@@ -169,7 +177,7 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-fn too_large(display: &str, size: Option<u64>) -> Diagnostic {
+fn too_large(display: &Arc<str>, size: Option<u64>) -> Diagnostic {
     let what = match size {
         Some(s) => format!("is {}", human_size(s)),
         None => "is larger than that".to_owned(),
@@ -182,6 +190,7 @@ fn too_large(display: &str, size: Option<u64>) -> Diagnostic {
             MAX_FILE_BYTES / (1024 * 1024)
         ),
     )
+    .with_path(display.clone())
     .with_help("split the fleet across several files (one per customer, for example)")
 }
 
@@ -194,6 +203,7 @@ pub(crate) fn read(f: &Found) -> Result<Vec<u8>, Diagnostic> {
             None,
             format!("cannot read `{}`: {}", f.display, io_reason(&e)),
         )
+        .with_path(f.display.clone())
     };
     let file = fs::File::open(&f.path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
@@ -202,7 +212,8 @@ pub(crate) fn read(f: &Found) -> Result<Vec<u8>, Diagnostic> {
             Code::NotAFile,
             None,
             format!("`{}` is not a regular file", f.display),
-        ));
+        )
+        .with_path(f.display.clone()));
     }
     if meta.len() > MAX_FILE_BYTES as u64 {
         return Err(too_large(&f.display, Some(meta.len())));

@@ -63,24 +63,26 @@ pub(crate) fn capacity_field(service_name: &str) -> Option<&'static str> {
         .map(|(_, field)| *field)
 }
 
-/// The capacity service names as a pattern, ignoring ASCII letter case and the whitespace
-/// around them (JSON Schema patterns have no case-insensitive flag: `[Ee][Xx]...`).
-pub(crate) fn capacity_pattern() -> String {
-    let names: Vec<String> = CAPACITY_SERVICES
-        .iter()
-        .map(|(name, _)| {
-            name.chars()
-                .map(|c| {
-                    if c.is_ascii_alphabetic() {
-                        format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect()
+/// A name as a pattern that ignores ASCII letter case (JSON Schema patterns have no
+/// case-insensitive flag: `[Ee][Xx]...`).
+fn any_case(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
+            } else {
+                c.to_string()
+            }
         })
-        .collect();
-    format!("^\\s*({})\\s*$", names.join("|"))
+        .collect()
+}
+
+/// Any text but the capacity service `name` (in any letter case, with whitespace around it).
+/// A negative lookahead rather than `not: {pattern: ...}`: an editor words a failed `not` only
+/// as "Matches a schema that is not allowed", while a pattern's failure can carry the schema's
+/// own message (`patternErrorMessage`).
+pub(crate) fn not_capacity_pattern(name: &str) -> String {
+    format!("^(?!\\s*{}\\s*$)", any_case(name))
 }
 
 /// An entitle manifest (format version 1): the subscriptions each PBX should have, keyed by
@@ -208,20 +210,56 @@ pub struct PbxEntry {
 
 // The rules' subschemas carry the field's example too: editors complete a field from the first
 // subschema that applies, which is the rule's when it applies.
+//
+// `errorMessage` and `patternErrorMessage` are the messages editors show (yaml-language-server
+// and VS Code's JSON language service; other tools ignore them), worded as `entitle validate`
+// words the same problems. An editor takes them only from a subschema whose `type`, `enum`,
+// `const`, `pattern`, `required` or `properties: {x: false}` fails, never for a failed
+// `minimum`, `maximum` or `not`: so a rule on a number is written as "if the number is past
+// the limit, then it must be the limit" (`const`), whose failure carries the message. The
+// loader's own messages come from `schema.rs`, which recognises these rules.
 
 /// `extensions` of a Cloud PBX: 5 to 500.
 fn cloud_pbx_extensions() -> Value {
+    let (lo, hi) = (
+        *ProductId::CLOUD_PBX_EXTENSIONS.start(),
+        *ProductId::CLOUD_PBX_EXTENSIONS.end(),
+    );
     json!({
         "type": "integer",
-        "minimum": ProductId::CLOUD_PBX_EXTENSIONS.start(),
-        "maximum": ProductId::CLOUD_PBX_EXTENSIONS.end(),
         "examples": [100],
+        "allOf": [
+            {
+                "if": {"type": "integer", "exclusiveMaximum": lo},
+                "then": {
+                    "const": lo,
+                    "errorMessage": format!("too few extensions for a Cloud PBX: it has {lo} to {hi}"),
+                },
+            },
+            {
+                "if": {"type": "integer", "exclusiveMinimum": hi},
+                "then": {
+                    "const": hi,
+                    "errorMessage": format!("too many extensions for a Cloud PBX: it has {lo} to {hi}"),
+                },
+            },
+        ],
     })
 }
 
-/// `term` under monthly billing.
-fn monthly_term() -> Value {
-    json!({"type": "integer", "maximum": MAX_MONTHLY_TERM, "examples": [1]})
+/// What monthly billing's `term` rule says where the cycle and the term are written in the
+/// same mapping.
+const MONTHLY_TERM: &str =
+    "monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`";
+
+/// `term` under monthly billing: at most [`MAX_MONTHLY_TERM`], `message` saying why.
+fn monthly_term(message: &str) -> Value {
+    json!({
+        "type": "integer",
+        "examples": [1],
+        "if": {"type": "integer", "exclusiveMinimum": MAX_MONTHLY_TERM},
+        "then": {"const": MAX_MONTHLY_TERM, "errorMessage": message},
+    })
 }
 
 /// A mapping that names the Cloud PBX, by alias or by product ID.
@@ -260,6 +298,14 @@ fn free_keys_and(schema: &mut Schema, rules: Value) {
     schema.insert("allOf".into(), rules);
 }
 
+/// `second` where `first` is given: two ways to say the same thing.
+fn one_of_two(first: &str, second: &str) -> Value {
+    json!({
+        "properties": {second: false},
+        "errorMessage": format!("`{first}` and `{second}` are two ways to say the same thing; give only one"),
+    })
+}
+
 /// A PBX entry's rules across its fields; the ones that need `defaults` are the manifest's.
 fn pbx_entry_rules(schema: &mut Schema) {
     // `properties: {x: false}` rather than `not: {required: [..]}`: editors then point at the
@@ -267,14 +313,14 @@ fn pbx_entry_rules(schema: &mut Schema) {
     schema.insert(
         "dependencies".into(),
         json!({
-            "product": {"properties": {"productId": false}},
-            "plan": {"properties": {"planId": false}},
+            "product": one_of_two("product", "productId"),
+            "plan": one_of_two("plan", "planId"),
         }),
     );
     free_keys_and(
         schema,
         json!([
-            {"if": billed_monthly(), "then": {"properties": {"term": monthly_term()}}},
+            {"if": billed_monthly(), "then": {"properties": {"term": monthly_term(MONTHLY_TERM)}}},
             {"if": names_cloud_pbx(), "then": {"properties": {"extensions": cloud_pbx_extensions()}}},
         ]),
     );
@@ -298,13 +344,16 @@ fn pbx_entry_rules(schema: &mut Schema) {
 fn defaults_rules(schema: &mut Schema) {
     schema.insert(
         "dependencies".into(),
-        json!({"product": {"properties": {"productId": false}}}),
+        json!({"product": one_of_two("product", "productId")}),
     );
     free_keys_and(
         schema,
-        json!([{"if": billed_monthly(), "then": {"properties": {"term": monthly_term()}}}]),
+        json!([{"if": billed_monthly(), "then": {"properties": {"term": monthly_term(MONTHLY_TERM)}}}]),
     );
 }
+
+/// What an editor says of a PBX entry that names no product, here or in `defaults`.
+const NO_PRODUCT: &str = "this PBX names no product: add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`";
 
 /// The rules between `defaults` and the PBX entries that inherit from them.
 fn manifest_rules(schema: &mut Schema) {
@@ -329,7 +378,11 @@ fn manifest_rules(schema: &mut Schema) {
             {
                 // The cycle from `defaults`, the term the entry's own.
                 "if": {"properties": {"defaults": billed_monthly()}, "required": ["defaults"]},
-                "then": each_entry(inherits(&["billingCycle"]), "term", monthly_term()),
+                "then": each_entry(
+                    inherits(&["billingCycle"]),
+                    "term",
+                    monthly_term("`defaults` sets monthly billing, which has no multi-year term: remove `term`, or set `billingCycle: annually` on this PBX"),
+                ),
             },
             {
                 // The cycle the entry's own, the term from `defaults`.
@@ -343,7 +396,7 @@ fn manifest_rules(schema: &mut Schema) {
                 },
                 "then": {"properties": {"defaults": {
                     "type": "object",
-                    "properties": {"term": monthly_term()},
+                    "properties": {"term": monthly_term("a PBX billed monthly takes this term, and monthly billing has no multi-year term: remove `term`, or give that PBX its own `term: 1`")},
                 }}},
             },
             {
@@ -356,8 +409,8 @@ fn manifest_rules(schema: &mut Schema) {
                 "then": {"properties": {"pbxs": {"type": "array", "items": {
                     "if": {"type": "object"},
                     "then": {"type": "object", "anyOf": [
-                        {"properties": {"product": true}, "required": ["product"]},
-                        {"properties": {"productId": true}, "required": ["productId"]},
+                        {"properties": {"product": true}, "required": ["product"], "errorMessage": NO_PRODUCT},
+                        {"properties": {"productId": true}, "required": ["productId"], "errorMessage": NO_PRODUCT},
                     ]},
                 }}}},
             },
@@ -520,7 +573,12 @@ impl JsonSchema for Sn {
         json_schema!({
             "description": "A PBX serial number: letters and digits, e.g. `3651D3296882`. An all-digit SN may be written unquoted unless YAML would read it as another number (a leading zero as in `0123`, an exponent as in `3631E0997265`, more than 19 digits): quote those.",
             "anyOf": [
-                {"title": "serial number", "type": "string", "pattern": SN_PATTERN},
+                {
+                    "title": "serial number",
+                    "type": "string",
+                    "pattern": SN_PATTERN,
+                    "patternErrorMessage": "an SN is letters and digits only (at most 64): write the serial number as the PBX shows it, e.g. `3651D3296882`",
+                },
                 {"title": "all-digit serial number", "type": "integer", "minimum": 0, "maximum": ID_MAX}
             ]
         })
@@ -547,7 +605,12 @@ fn id_schema(description: &str) -> Schema {
     json_schema!({
         "description": description,
         "anyOf": [
-            {"title": "catalog ID, quoted", "type": "string", "pattern": ID_PATTERN},
+            {
+                "title": "catalog ID, quoted",
+                "type": "string",
+                "pattern": ID_PATTERN,
+                "patternErrorMessage": "not an ID: an ID is 1 to 19 digits, not starting with 0, e.g. `3049040650094403584`",
+            },
             {"title": "catalog ID", "type": "integer", "minimum": 1, "maximum": ID_MAX}
         ]
     })
@@ -571,18 +634,30 @@ pub enum ServiceRef {
     Object(ServiceObject),
 }
 
-/// A service name is not one of the capacity services, which are bought through a total.
+/// A service name is not one of the capacity services, which are bought through a total: a
+/// pattern per service, so that an editor's message names the field that buys it.
 fn not_capacity(schema: &mut Schema) {
-    schema.insert(
-        "not".into(),
-        json!({"type": "string", "pattern": capacity_pattern()}),
-    );
+    let rules: Vec<Value> = CAPACITY_SERVICES
+        .iter()
+        .map(|(service, field)| {
+            json!({
+                "type": "string",
+                "pattern": not_capacity_pattern(service),
+                "patternErrorMessage": format!("`{service}` is capacity, not a service to list: set `{field}:` to the TOTAL wanted; entitle buys the difference"),
+            })
+        })
+        .collect();
+    schema.insert("allOf".into(), rules.into());
 }
 
 /// A service as `{name: ...}` or `{id: ...}` (exactly one of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "service by name or ID", extend("minProperties" = 1, "maxProperties" = 1))]
+#[schemars(
+    title = "service by name or ID",
+    extend("minProperties" = 1),
+    transform = name_or_id
+)]
 pub struct ServiceObject {
     /// Service name as the catalog spells it (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -591,6 +666,18 @@ pub struct ServiceObject {
     /// Service catalog ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<CatalogId>,
+}
+
+/// Not both `name` and `id`: a dependency rather than `maxProperties: 1`, which an editor
+/// words as "Object has more properties than limit of 1" (also beside an unknown key).
+fn name_or_id(schema: &mut Schema) {
+    schema.insert(
+        "dependencies".into(),
+        json!({"name": {
+            "properties": {"id": false},
+            "errorMessage": "this service gives both `name` and `id`; give only one: write it as its name, `{name: ...}` or `{id: ...}`",
+        }}),
+    );
 }
 
 /// A billing contact: e-mail address or numeric ID.
@@ -642,12 +729,24 @@ impl JsonSchema for BillingContact {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         // The e-mail first: editors report the first alternative of a value that fits none,
-        // and "not an e-mail address" is what `billingContact: bob` most likely is.
+        // and "not an e-mail address" is what `billingContact: bob` most likely is. Both text
+        // forms say what the loader says: it is neither.
+        const CONTACT: &str = "the billing contact is neither an e-mail address nor a numeric ID: write its e-mail (`billing@example.com`) or its ID (`3197218168379846218`)";
         json_schema!({
             "description": "A billing contact of the account: its e-mail address (`billing@example.com`) or its numeric ID (`3197218168379846218`).",
             "anyOf": [
-                {"title": "billing contact's e-mail address", "type": "string", "pattern": EMAIL_PATTERN},
-                {"title": "billing contact ID, quoted", "type": "string", "pattern": ID_PATTERN},
+                {
+                    "title": "billing contact's e-mail address",
+                    "type": "string",
+                    "pattern": EMAIL_PATTERN,
+                    "patternErrorMessage": CONTACT,
+                },
+                {
+                    "title": "billing contact ID, quoted",
+                    "type": "string",
+                    "pattern": ID_PATTERN,
+                    "patternErrorMessage": CONTACT,
+                },
                 {"title": "billing contact ID", "type": "integer", "minimum": 1, "maximum": ID_MAX}
             ]
         })
@@ -728,6 +827,8 @@ impl JsonSchema for RenewBefore {
             "description": "A number of days (`30d`) or weeks (`4w`), at most a year (`365d`, `52w`).",
             "type": "string",
             "pattern": DURATION_PATTERN,
+            // Also for a value that is not text (`renewBefore: 30`).
+            "errorMessage": "`renewBefore` must be days or weeks with a unit, such as `30d` or `4w`, at most a year (`365d` or `52w`)",
             "examples": ["30d", "4w"]
         })
     }
@@ -747,8 +848,16 @@ impl JsonSchema for Labels {
             "title": "labels",
             "description": "Free-form labels (`customer: acme`), matched by `--selector key=value`. Keys: letters, digits, `.`, `_`, `-`; values: text.",
             "type": "object",
-            "propertyNames": {"pattern": LABEL_KEY_PATTERN},
-            "additionalProperties": {"type": "string", "maxLength": 256, "pattern": LABEL_VALUE_PATTERN}
+            "propertyNames": {
+                "pattern": LABEL_KEY_PATTERN,
+                "patternErrorMessage": "a label key may hold only letters, digits, `.`, `_` and `-` (at most 63, starting with a letter or digit)",
+            },
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": 256,
+                "pattern": LABEL_VALUE_PATTERN,
+                "patternErrorMessage": "a label value may not hold control characters (tabs, line breaks)",
+            }
         })
     }
 }
@@ -807,7 +916,14 @@ mod tests {
 
     #[test]
     fn capacity_services_are_found_in_any_letter_case() {
-        let pattern = regex::Regex::new(&capacity_pattern()).unwrap();
+        // The schema's patterns, run by the loader's own validator (the `regex` crate has no
+        // lookahead): each refuses its service, and only it.
+        let refuses = |service: &str, name: &str| {
+            let schema = json!({"pattern": not_capacity_pattern(service)});
+            !jsonschema::validator_for(&schema)
+                .unwrap()
+                .is_valid(&json!(name))
+        };
         for (name, field) in [
             (" extension expansion", Some("extensions")),
             ("Concurrent Call Expansion\t", Some("concurrentCalls")),
@@ -815,9 +931,16 @@ mod tests {
             ("High Availability", None),
             ("Extension  Expansion", None),
             ("Extension Expansions", None),
+            ("My Extension Expansion", None),
         ] {
             assert_eq!(capacity_field(name), field, "{name}");
-            assert_eq!(pattern.is_match(name), field.is_some(), "{name}");
+            for (service, buys) in CAPACITY_SERVICES {
+                assert_eq!(
+                    refuses(service, name),
+                    field == Some(buys),
+                    "{service}: {name}"
+                );
+            }
         }
     }
 

@@ -33,6 +33,11 @@ addFormats(ajv);
 // Editor keywords (VS Code's JSON language service, yaml-language-server), which SchemaStore's
 // checks accept; any other unknown keyword fails the compile.
 ajv.addVocabulary(["markdownDescription", "defaultSnippets", "enumDescriptions", "markdownEnumDescriptions"]);
+// The messages an editor shows in place of its own: yaml-language-server's `errorMessage` (for a
+// failed type, enum, const, pattern, required or false property of the same subschema) and
+// `patternErrorMessage` (for a failed pattern, taking precedence); VS Code's JSON language
+// service has the same two. They are annotations here: Ajv words its own errors.
+ajv.addVocabulary(["errorMessage", "patternErrorMessage"]);
 
 let validate;
 try {

@@ -3,7 +3,9 @@
 //   (a) the example manifests and tests/fixtures/editor/valid get no diagnostics;
 //   (b) each manifest of tests/fixtures/editor/invalid (one rule the schema expresses each)
 //       gets a diagnostic on the line `entitle validate --format json` names, and validate
-//       names exactly one problem;
+//       names exactly one problem; where the schema words the rule itself (`errorMessage`,
+//       `patternErrorMessage`), the editor shows that message and no other, and no fixture
+//       gets an editor's wording of a pattern or a `not` (a regex, "Matches a schema...");
 //   (c) hover shows a field's markdownDescription and an enum value's description;
 //   (d) completion offers the PBX-entry and whole-file snippets, and what they insert (and the
 //       values offered for whole-number fields) validates, in the editor and in entitle.
@@ -27,6 +29,47 @@ const TIMEOUT_MS = 120_000;
 // Rules whose diagnostic an editor puts on a whole node rather than the line validate names:
 // uniqueItems underlines the whole list (validate names the repeated item, inside it).
 const SPANS_THE_LIST = new Set(["duplicate-services.yaml"]);
+
+// What the editor says for the rules the schema words itself: the only diagnostic of the file.
+const MONTHLY = "monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`";
+const CONTACT =
+  "the billing contact is neither an e-mail address nor a numeric ID: write its e-mail (`billing@example.com`) or its ID (`3197218168379846218`)";
+const RENEW_BEFORE =
+  "`renewBefore` must be days or weeks with a unit, such as `30d` or `4w`, at most a year (`365d` or `52w`)";
+const MESSAGES = {
+  "billing-contact.yaml": CONTACT,
+  "billing-contact-id.yaml": CONTACT,
+  "capacity-as-service.yaml":
+    "`Extension Expansion` is capacity, not a service to list: set `extensions:` to the TOTAL wanted; entitle buys the difference",
+  "capacity-as-service-object.yaml":
+    "`Concurrent Call Expansion` is capacity, not a service to list: set `concurrentCalls:` to the TOTAL wanted; entitle buys the difference",
+  "cloud-pbx-extensions.yaml": "too many extensions for a Cloud PBX: it has 5 to 500",
+  "cloud-pbx-extensions-by-id.yaml": "too few extensions for a Cloud PBX: it has 5 to 500",
+  "cloud-pbx-from-defaults.yaml": "too many extensions for a Cloud PBX: it has 5 to 500",
+  "id-pattern.yaml": "not an ID: an ID is 1 to 19 digits, not starting with 0, e.g. `3049040650094403584`",
+  "label-key.yaml":
+    "a label key may hold only letters, digits, `.`, `_` and `-` (at most 63, starting with a letter or digit)",
+  "label-value.yaml": "a label value may not hold control characters (tabs, line breaks)",
+  "monthly-with-term.yaml": MONTHLY,
+  "monthly-and-term-in-defaults.yaml": MONTHLY,
+  "monthly-from-defaults.yaml":
+    "`defaults` sets monthly billing, which has no multi-year term: remove `term`, or set `billingCycle: annually` on this PBX",
+  "monthly-term-in-defaults.yaml":
+    "a PBX billed monthly takes this term, and monthly billing has no multi-year term: remove `term`, or give that PBX its own `term: 1`",
+  "no-product.yaml":
+    "this PBX names no product: add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`",
+  "plan-and-plan-id.yaml": "`plan` and `planId` are two ways to say the same thing; give only one",
+  "product-and-product-id.yaml": "`product` and `productId` are two ways to say the same thing; give only one",
+  "renew-before-a-number.yaml": RENEW_BEFORE,
+  "renew-before-over-a-year.yaml": RENEW_BEFORE,
+  "renew-before-without-unit.yaml": RENEW_BEFORE,
+  "service-name-and-id.yaml":
+    "this service gives both `name` and `id`; give only one: write it as its name, `{name: ...}` or `{id: ...}`",
+  "sn-pattern.yaml":
+    "an SN is letters and digits only (at most 64): write the serial number as the PBX shows it, e.g. `3651D3296882`",
+};
+// The editor's own words for a pattern or a `not`, which say nothing a user can act on.
+const CRYPTIC = [/does not match the pattern/, /Matches a schema that is not allowed/, /more properties than limit/];
 
 const require = createRequire(import.meta.url);
 const server = join(dirname(require.resolve("yaml-language-server/package.json")), "bin/yaml-language-server");
@@ -206,15 +249,24 @@ try {
       ...problems.map((p) => `entitle validate: ${p.line}:${p.column}: ${p.message}`),
       ...diagnostics.map((d) => `editor: ${show(d)}`),
     ];
+    const cryptic = diagnostics.filter((d) => CRYPTIC.some((c) => c.test(d.message)));
+    const want = MESSAGES[name];
     if (code !== 1 || problems.length !== 1) {
       fail(`${rel(file)}: entitle validate names one problem (exit 1)`, [`exit code ${code}`, ...details]);
     } else if (onLine(problems[0].line).length === 0) {
       fail(`${rel(file)}: a diagnostic on line ${problems[0].line}`, details);
+    } else if (cryptic.length > 0) {
+      fail(`${rel(file)}: no diagnostic in an editor's words for a pattern or a \`not\``, details);
+    } else if (want !== undefined && !diagnostics.every((d) => d.message === want)) {
+      fail(`${rel(file)}:${problems[0].line}: the editor says ${JSON.stringify(want)}, and nothing else`, details);
     } else {
       const d = onLine(problems[0].line)[0];
       ok(`${rel(file)}:${problems[0].line}: ${JSON.stringify(d.message)}`);
     }
   }
+
+  const unused = Object.keys(MESSAGES).filter((f) => !readdirSync(join(editorDir, "invalid")).includes(f));
+  if (unused.length > 0) fail("every fixture with an intended message exists", unused);
 
   // (c) Hover: a field's markdown description, an enum value's own description.
   {

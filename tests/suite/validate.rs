@@ -426,7 +426,18 @@ fn sarif_for_code_scanning() {
                 assert_eq!(loc["region"]["startLine"], p["line"]);
                 assert_eq!(loc["region"]["startColumn"], p["column"]);
             }
-            None => assert!(r.get("locations").is_none(), "{r}"),
+            // A problem without a place (`no/such/dir`) is located at the path it is about:
+            // GitHub refuses a whole upload when a result has no location.
+            None => {
+                let locations = r["locations"].as_array().unwrap();
+                assert_eq!(locations.len(), 1, "{r}");
+                let loc = &locations[0]["physicalLocation"];
+                assert!(text.contains(&format!(
+                    "`{}`",
+                    loc["artifactLocation"]["uri"].as_str().unwrap()
+                )));
+                assert_eq!(loc["region"]["startLine"], 1);
+            }
         }
     }
     // One rule per code that occurs, each with its meaning.
@@ -444,6 +455,56 @@ fn sarif_for_code_scanning() {
             .unwrap();
         assert_eq!(rule["shortDescription"]["text"], code.summary());
     }
+}
+
+#[test]
+fn sarif_locates_every_problem_without_a_place_at_the_path_it_is_about() {
+    // GitHub code scanning refuses the whole upload when one result has no location ("expected
+    // at least one location"): a path that cannot be read, a directory without manifests and a
+    // file too large to read have no line, but a file or directory.
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    fs::File::create(dir.path().join("big.yaml"))
+        .unwrap()
+        .set_len(9 * 1024 * 1024)
+        .unwrap();
+    let out = entitle()
+        .args([
+            "validate",
+            "--format",
+            "sarif",
+            "missing.yaml",
+            "empty",
+            "big.yaml",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut located: Vec<(String, serde_json::Value)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let locations = r["locations"].as_array().unwrap();
+            assert_eq!(locations.len(), 1, "{r}");
+            (
+                r["ruleId"].as_str().unwrap().to_owned(),
+                locations[0]["physicalLocation"]["artifactLocation"].clone(),
+            )
+        })
+        .collect();
+    located.sort_by(|a, b| a.0.cmp(&b.0));
+    let relative = |uri: &str| serde_json::json!({"uri": uri, "uriBaseId": "%SRCROOT%"});
+    assert_eq!(
+        located,
+        [
+            ("file-too-large".to_owned(), relative("big.yaml")),
+            ("no-manifests".to_owned(), relative("empty")),
+            ("unreadable".to_owned(), relative("missing.yaml")),
+        ]
+    );
 }
 
 #[test]
