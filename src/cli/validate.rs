@@ -70,7 +70,12 @@ fn write_github(problems: &[Diagnostic], out: &mut impl Write) -> std::io::Resul
                 at.line,
                 at.column
             ),
-            None => String::new(),
+            // A problem without a place is shown on the file it is about, when there is one.
+            None => p
+                .path
+                .as_ref()
+                .map(|path| format!("file={},", gh_property(path)))
+                .unwrap_or_default(),
         };
         writeln!(
             out,

@@ -361,6 +361,13 @@ fn json_and_github_annotations_for_ci() {
         stderr.contains("error: tests/fixtures/manifests/misspelt-key/acme.yaml:7:5"),
         "{stderr}"
     );
+    // A problem without a line is shown on the path it is about.
+    let (code, stdout, _) = validate(&["no/such/dir", "--format", "github"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.starts_with("::error file=no/such/dir,title=unreadable::cannot read `no/such/dir`"),
+        "{stdout}"
+    );
 }
 
 #[test]
