@@ -77,7 +77,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     let price = args.scope.price || (!args.auto_approve && args.scope.wants_price(text));
 
     let clock = args.scope.clock();
-    let backend = args.scope.backend()?;
+    let backend = args.scope.journal.backend()?;
     let lock_wait = args.scope.lock_wait()?;
 
     let source = match saved_plan(&args.paths) {
@@ -113,7 +113,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         let started = std::time::Instant::now();
         let (mut workspace, waited) = Workspace::open(
             &backend,
-            &args.scope.journal,
+            &args.scope.journal.path,
             conn.client.account_key(),
             clock,
             lock_wait,

@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use super::{Exit, GlobalArgs, NetworkArgs, config, scope};
+use super::{Exit, GlobalArgs, JournalArgs, NetworkArgs, config, scope};
 use crate::apply::EntryState;
 use crate::clock::Clock;
 use crate::doctor::{self, DoctorRequest, Report, Status};
+use crate::pipeline;
 
 pub(super) const LONG_ABOUT: &str = "\
 Check a real account against every assumption entitle makes about the Partner API, read-only.
@@ -42,22 +43,10 @@ pub struct DoctorArgs {
     /// Write the raw answers, redacted, into this directory.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub save_samples: Option<PathBuf>,
-    /// The apply journal, to see whether the vendor echoes its poNumbers.
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = ".entitle/journal.jsonl",
-        value_hint = clap::ValueHint::FilePath
-    )]
-    pub journal: PathBuf,
-    /// The shared backend holding the journal instead (a postgres:// URL).
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "ENTITLE_BACKEND",
-        hide_env_values = true
-    )]
-    pub backend: Option<String>,
+    /// The journal whose placed orders are looked for, to see whether the vendor echoes their
+    /// poNumbers (on the shared backend when one is set, as `apply` writes it).
+    #[command(flatten)]
+    pub journal: JournalArgs,
     #[command(flatten)]
     pub network: NetworkArgs,
 }
@@ -82,12 +71,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
             .map(|p| (p.product.value, p.sn.clone()))
             .collect();
     }
-    let entries = crate::apply::journal::read(&args.journal)?;
-    req.placed = crate::apply::journal::latest(&entries)
-        .into_iter()
-        .filter(|(_, e)| matches!(e.state, EntryState::Done | EntryState::Pending))
-        .map(|(po, _)| po.to_owned())
-        .collect();
+    let backend = args.journal.backend()?;
     if args.price {
         eprintln!(
             "doctor will ask the calculator (pricing/calculate) for one price; a calculation changes nothing"
@@ -95,6 +79,15 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
     }
     let (base_url, report) = config::runtime()?.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
+        // Read without the lock: doctor only looks, and may run beside an apply.
+        let entries =
+            pipeline::entries_unlocked(&backend, &args.journal.path, conn.client.account_key())
+                .await?;
+        req.placed = crate::apply::journal::latest(&entries)
+            .into_iter()
+            .filter(|(_, e)| matches!(e.state, EntryState::Done | EntryState::Pending))
+            .map(|(po, _)| po.to_owned())
+            .collect();
         let report = doctor::run(&conn.client, &req).await;
         anyhow::Ok((conn.client.base_url().to_owned(), report))
     })?;

@@ -93,6 +93,36 @@ pub struct NetworkArgs {
     pub parallelism: usize,
 }
 
+/// Where apply keeps its journal and its lock: the commands that read or take them take these.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// The apply journal (order intents and outcomes); its lock file sits beside it.
+    #[arg(
+        long = "journal",
+        value_name = "PATH",
+        default_value = ".entitle/journal.jsonl",
+        value_hint = clap::ValueHint::FilePath
+    )]
+    pub path: PathBuf,
+    /// Where the journal and the lock live: unset, the workspace (`--journal`); or a shared
+    /// `postgres://` database, whose lock serializes every apply of the vendor account. The
+    /// password is never shown.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ENTITLE_BACKEND",
+        hide_env_values = true
+    )]
+    pub backend: Option<String>,
+}
+
+impl JournalArgs {
+    /// `--backend`, checked.
+    pub(crate) fn backend(&self) -> anyhow::Result<crate::backend::Backend> {
+        Ok(crate::backend::Backend::parse(self.backend.as_deref())?)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

@@ -146,12 +146,12 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
         let settle_ms = args.scope.settle_ms()?;
-        let backend = args.scope.backend()?;
+        let backend = args.scope.journal.backend()?;
         let account = conn.client.account_key().to_owned();
         // The lock is held only while leftovers are resolved.
         let opened = Workspace::open(
             &backend,
-            &args.scope.journal,
+            &args.scope.journal.path,
             &account,
             clock,
             std::time::Duration::ZERO,
@@ -169,7 +169,8 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
                     "warning: {e}; the orders it has not settled yet count as in doubt in this plan"
                 );
                 let entries =
-                    pipeline::entries_unlocked(&backend, &args.scope.journal, &account).await?;
+                    pipeline::entries_unlocked(&backend, &args.scope.journal.path, &account)
+                        .await?;
                 pipeline::leftovers_in_progress(&entries, settle_ms)
             }
             Err(e) => return Err(e.into()),

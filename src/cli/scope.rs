@@ -48,27 +48,11 @@ pub struct ScopeArgs {
         env = "ENTITLE_SETTLE_PERIOD"
     )]
     pub settle_period: String,
-    /// Where the journal and the lock live: unset, the workspace (`--journal`); or a shared
-    /// `postgres://` database, whose lock serializes every apply of the vendor account. The
-    /// password is never shown.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "ENTITLE_BACKEND",
-        hide_env_values = true
-    )]
-    pub backend: Option<String>,
+    #[command(flatten)]
+    pub journal: super::JournalArgs,
     /// How long to wait for the lock held by another apply (e.g. 5m); default: do not wait.
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: String,
-    /// The apply journal (order intents and outcomes); its lock file sits beside it.
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = ".entitle/journal.jsonl",
-        value_hint = clap::ValueHint::FilePath
-    )]
-    pub journal: PathBuf,
     /// Ask the vendor's calculator for each order's price (default for text and markdown).
     #[arg(long, overrides_with = "no_price")]
     pub price: bool,
@@ -90,11 +74,6 @@ impl ScopeArgs {
                 self.pending_window
             )
         })
-    }
-
-    /// `--backend`.
-    pub(crate) fn backend(&self) -> anyhow::Result<crate::backend::Backend> {
-        Ok(crate::backend::Backend::parse(self.backend.as_deref())?)
     }
 
     /// `--lock-timeout`.

@@ -229,3 +229,28 @@ fn migration_copies_the_workspace_journal_once() {
     assert_eq!(env.plan_detailed(&examples).status.code(), Some(0));
     let _ = SETTLE_MS;
 }
+
+/// `doctor` looks for the orders of the journal where apply wrote them: on the database.
+#[test]
+fn doctor_reads_the_journal_on_the_backend() {
+    let url = database();
+    let env = Env::new().var("ENTITLE_BACKEND", &url);
+    let examples = Env::examples_arg();
+    assert_eq!(env.apply(&examples).status.code(), Some(0));
+    assert!(!env.path().join(".entitle/journal.jsonl").exists());
+    let out = env.run(&["doctor", &examples]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report
+            .lines()
+            .any(|l| l.trim_start().starts_with("confirmed")
+                && l.contains("`customReferenceNo` echoes the poNumber")),
+        "{report}"
+    );
+    assert!(
+        report.contains("4 of this workspace's orders found by poNumber"),
+        "{report}"
+    );
+    assert!(!report.contains(&url) && !stderr(&out).contains(&url));
+}
