@@ -134,17 +134,10 @@ pub(crate) fn leftovers_in_progress(entries: &[Entry], settle_ms: i64) -> Resolu
     let mut res = Resolution::default();
     for e in apply::journal::latest(entries).values() {
         if e.state.is_unresolved() {
-            res.in_doubt.push((
-                crate::model::ProductId(e.product),
-                e.sn.clone(),
-                crate::model::Doubt {
-                    po_number: Some(e.po_number.clone()),
-                    order_no: e.order_no.clone(),
-                    operation_type: e.operation.clone(),
-                    since_ms: e.at_ms,
-                    until_ms: e.at_ms.saturating_add(settle_ms),
-                    reason: "another apply in this workspace is sending it".to_owned(),
-                },
+            res.in_doubt.push(e.doubt(
+                e.at_ms,
+                e.at_ms.saturating_add(settle_ms),
+                "another apply in this workspace is sending it".to_owned(),
             ));
         }
     }

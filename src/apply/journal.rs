@@ -64,6 +64,30 @@ pub(crate) struct Entry {
     pub fingerprint: Option<String>,
 }
 
+impl Entry {
+    /// This entry's order as a doubt about its PBX, from `since_ms` to `until_ms`, for `reason`.
+    pub(crate) fn doubt(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        reason: String,
+    ) -> (crate::model::ProductId, String, crate::model::Doubt) {
+        let doubt = crate::model::Doubt {
+            po_number: Some(self.po_number.clone()),
+            order_no: self.order_no.clone(),
+            operation_type: self.operation.clone(),
+            since_ms,
+            until_ms,
+            reason,
+        };
+        (
+            crate::model::ProductId(self.product),
+            self.sn.clone(),
+            doubt,
+        )
+    }
+}
+
 /// Why the journal could not be used. Without it nothing is sent.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum JournalError {

@@ -94,25 +94,15 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
                 .copied()
                 .unwrap_or(e.at_ms);
             if sent >= now - settle_ms {
-                res.own_recent.push((
-                    ProductId(e.product),
-                    e.sn.clone(),
-                    Doubt {
-                        po_number: Some(e.po_number.clone()),
-                        order_no: e.order_no.clone(),
-                        operation_type: e.operation.clone(),
-                        since_ms: sent,
-                        until_ms: sent.saturating_add(settle_ms),
-                        reason: format!(
-                            "it was placed{} moments ago and its effect does not show yet",
-                            e.order_no
-                                .as_ref()
-                                .map(|n| format!(" as {n}"))
-                                .unwrap_or_default()
-                        ),
-                    },
-                    fp.clone(),
-                ));
+                let reason = format!(
+                    "it was placed{} moments ago and its effect does not show yet",
+                    e.order_no
+                        .as_ref()
+                        .map(|n| format!(" as {n}"))
+                        .unwrap_or_default()
+                );
+                let (product, sn, doubt) = e.doubt(sent, sent.saturating_add(settle_ms), reason);
+                res.own_recent.push((product, sn, doubt, fp.clone()));
             }
         }
     }
@@ -218,18 +208,7 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
                 Some(no) => format!("the vendor no longer knows order {no}"),
                 None => "its outcome is unknown and it is not in the order list yet".to_owned(),
             };
-            res.in_doubt.push((
-                ProductId(e.product),
-                e.sn.clone(),
-                Doubt {
-                    po_number: Some(e.po_number.clone()),
-                    order_no: e.order_no.clone(),
-                    operation_type: e.operation.clone(),
-                    since_ms: l.intent_ms,
-                    until_ms,
-                    reason,
-                },
-            ));
+            res.in_doubt.push(e.doubt(l.intent_ms, until_ms, reason));
         }
     }
     Ok(res)
