@@ -13,6 +13,22 @@ pub(crate) struct Cluster {
     bin: PathBuf,
 }
 
+impl Cluster {
+    /// A client tool (`createdb`, `psql`) connected to the cluster as its superuser.
+    fn client(&self, tool: &str) -> Command {
+        let mut c = Command::new(self.bin.join(tool));
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "entitle",
+        ]);
+        c
+    }
+}
+
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
@@ -35,14 +51,17 @@ fn bin_dir() -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
-/// Runs a server binary, as the `postgres` user when this process is root (the server refuses
-/// to run as root).
-fn server_cmd(bin: &Path, tool: &str) -> Command {
-    let root = Command::new("id")
+/// Whether this process runs as root, which the server refuses to run as.
+fn is_root() -> bool {
+    Command::new("id")
         .arg("-u")
         .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if root {
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Runs a server binary, as the `postgres` user when this process is root.
+fn server_cmd(bin: &Path, tool: &str) -> Command {
+    if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(bin.join(tool));
         c
@@ -102,11 +121,7 @@ fn start() -> Cluster {
         dir.join("log").display()
     );
     // Stops the cluster once this test process is gone.
-    let pg_ctl = if Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-    {
+    let pg_ctl = if is_root() {
         format!("runuser -u postgres -- {}", bin.join("pg_ctl").display())
     } else {
         bin.join("pg_ctl").display().to_string()
@@ -133,18 +148,7 @@ fn start() -> Cluster {
 pub(crate) fn database() -> String {
     let c = CLUSTER.get_or_init(start);
     let name = format!("t{}", DATABASES.fetch_add(1, Ordering::SeqCst));
-    let ok = Command::new(c.bin.join("createdb"))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &c.port.to_string(),
-            "-U",
-            "entitle",
-            &name,
-        ])
-        .status()
-        .unwrap();
+    let ok = c.client("createdb").arg(&name).status().unwrap();
     assert!(ok.success(), "createdb {name} failed");
     format!("postgres://entitle:pw@127.0.0.1:{}/{name}", c.port)
 }
@@ -153,18 +157,9 @@ pub(crate) fn database() -> String {
 pub(crate) fn sql(url: &str, query: &str) -> String {
     let c = CLUSTER.get().expect("no cluster");
     let db = url.rsplit('/').next().unwrap();
-    let out = Command::new(c.bin.join("psql"))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &c.port.to_string(),
-            "-U",
-            "entitle",
-            "-d",
-            db,
-        ])
-        .args(["-At", "-c", query])
+    let out = c
+        .client("psql")
+        .args(["-d", db, "-At", "-c", query])
         .output()
         .unwrap();
     assert!(
