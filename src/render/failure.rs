@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
-use super::markdown::{Linker, MarkdownOptions, esc};
+use super::markdown::{Linker, MarkdownOptions, esc, fill};
 use crate::manifest::Diagnostic;
 
 /// Why there is no plan: a message, and the located problems when the manifests (or the
@@ -48,28 +48,29 @@ pub(crate) fn write_failure_markdown(
         // A comment past GitHub's limit is refused and the last one stays up: list what fits,
         // and count the rest (the job log and the annotations have them all).
         let room = opts.max_chars.saturating_sub(foot.len() + 200);
-        for (i, p) in f.problems.iter().enumerate() {
-            let at =
-                p.at.as_ref()
-                    .map(|a| format!("{}: ", link.at(a)))
+        let items: Vec<String> = f
+            .problems
+            .iter()
+            .map(|p| {
+                let at =
+                    p.at.as_ref()
+                        .map(|a| format!("{}: ", link.at(a)))
+                        .unwrap_or_default();
+                let help = p
+                    .help
+                    .as_ref()
+                    .map(|h| format!(" — help: {}", esc(h)))
                     .unwrap_or_default();
-            let help = p
-                .help
-                .as_ref()
-                .map(|h| format!(" — help: {}", esc(h)))
-                .unwrap_or_default();
-            let item = format!("- {at}{}{help}\n", esc(&p.message));
-            if doc.chars().count() + item.chars().count() > room {
-                let more = f.problems.len() - i;
-                let _ = writeln!(
-                    doc,
-                    "- … and {more} more {}: the job log lists every one",
-                    if more == 1 { "problem" } else { "problems" }
-                );
-                break;
-            }
-            doc.push_str(&item);
-        }
+                format!("- {at}{}{help}\n", esc(&p.message))
+            })
+            .collect();
+        fill(&mut doc, &items, room, |i| {
+            let more = items.len() - i;
+            format!(
+                "- … and {more} more {}: the job log lists every one\n",
+                if more == 1 { "problem" } else { "problems" }
+            )
+        });
     }
     doc.push_str(foot);
     w.write_all(doc.as_bytes())

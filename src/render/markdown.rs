@@ -12,7 +12,9 @@ use std::io::{self, Write};
 use super::{money, plural, totals};
 use crate::manifest::Loc;
 use crate::model::{Catalog, Price};
-use crate::plan::{Action, Effective, PbxPlan, Plan, RecordedCatalog, field_at, money::sum};
+use crate::plan::{
+    Action, Effective, PbxPlan, Plan, RecordedCatalog, Summary, field_at, money::sum,
+};
 
 /// GitHub's limit is 65,536 characters; what the workflow adds around the plan needs room.
 pub(crate) const DEFAULT_MAX_CHARS: usize = 60_000;
@@ -289,12 +291,13 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
     let budget = opts.max_chars;
     let fixed = chars(&head) + chars(&foot) + NOTE_RESERVE;
     // The attention list keeps some room whatever the table's length, but only what it needs.
-    let wanted = chars(&attention(plan, &opts.group_by, &link, priced, usize::MAX)?);
+    let needs = attention_items(plan, &opts.group_by, &link, priced)?;
+    let wanted = chars(&attention(&needs, usize::MAX)?);
     let floor = wanted.min(ATTENTION_FLOOR).min(budget / 4);
     if !shown.is_empty() {
         writeln!(head)?;
         let room = budget.saturating_sub(fixed + floor);
-        head.push_str(&table(&shown, plan, &opts.group_by, priced, room)?);
+        head.push_str(&table(&shown, plan, &s, &opts.group_by, priced, room)?);
         let quiet = groups.len() - shown.len();
         if quiet > 0 {
             writeln!(
@@ -306,57 +309,60 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         }
     }
     let room = budget.saturating_sub(chars(&head) + chars(&foot) + NOTE_RESERVE);
-    head.push_str(&attention(plan, &opts.group_by, &link, priced, room)?);
+    head.push_str(&attention(&needs, room)?);
 
     let sections: Vec<String> = shown
         .iter()
         .map(|g| section(g, priced, &link))
         .collect::<Result<_, _>>()?;
     let mut doc = head;
-    let room = budget.saturating_sub(chars(&doc) + chars(&foot) + NOTE_RESERVE);
-    let mut used = 0;
-    let mut kept = 0;
-    for sec in &sections {
-        let n = chars(sec);
-        if used + n > room {
-            break;
-        }
-        used += n;
-        kept += 1;
-    }
-    if kept == sections.len() {
-        sections.iter().for_each(|sec| doc.push_str(sec));
-    } else {
-        sections[..kept].iter().for_each(|sec| doc.push_str(sec));
-        let left: Vec<&&Group> = shown[kept..].iter().collect();
+    let room = budget.saturating_sub(chars(&foot) + NOTE_RESERVE);
+    fill(&mut doc, &sections, room, |kept| {
+        let left = &shown[kept..];
         let pbxs: usize = left.iter().map(|g| g.changing()).sum();
         let orders: usize = left.iter().map(|g| g.orders().count()).sum();
-        writeln!(doc)?;
-        write!(
-            doc,
-            "> **Shortened to fit a pull-request comment:** the details of {} ({}, {}) are left out; the table above and the total count them.",
+        let whole = match &opts.saved_as {
+            Some(path) => format!(
+                "Every order is in the saved plan: `entitle show {}`.",
+                esc(path)
+            ),
+            None => "Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`).".to_owned(),
+        };
+        format!(
+            "\n> **Shortened to fit a pull-request comment:** the details of {} ({}, {}) are left out; the table above and the total count them. {whole}\n",
             plural(left.len(), "group", "groups"),
             plural(pbxs, "changing PBX", "changing PBXs"),
             plural(orders, "order", "orders"),
-        )?;
-        match &opts.saved_as {
-            Some(path) => writeln!(
-                doc,
-                " Every order is in the saved plan: `entitle show {}`.",
-                esc(path)
-            )?,
-            None => writeln!(
-                doc,
-                " Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`)."
-            )?,
-        }
-    }
+        )
+    });
     doc.push_str(&foot);
     Ok(doc)
 }
 
 fn chars(s: &str) -> usize {
     s.chars().count()
+}
+
+/// Appends `items` to `out` while `out` stays within `budget` characters. At the first item
+/// that would not fit, appends `more(i)` instead (`i`: how many fitted) and stops. Returns how
+/// many items were appended.
+pub(super) fn fill(
+    out: &mut String,
+    items: &[String],
+    budget: usize,
+    more: impl FnOnce(usize) -> String,
+) -> usize {
+    let mut len = chars(out);
+    for (i, item) in items.iter().enumerate() {
+        let n = chars(item);
+        if len + n > budget {
+            out.push_str(&more(i));
+            return i;
+        }
+        len += n;
+        out.push_str(item);
+    }
+    items.len()
 }
 
 fn group_name(p: &PbxPlan, label: &str) -> String {
@@ -375,6 +381,7 @@ fn group_name(p: &PbxPlan, label: &str) -> String {
 fn table(
     shown: &[&Group],
     plan: &Plan,
+    s: &Summary,
     label: &str,
     priced: bool,
     budget: usize,
@@ -382,34 +389,31 @@ fn table(
     let mut t = String::new();
     writeln!(t, "| {} | PBXs | changing | orders | cost |", esc(label))?;
     writeln!(t, "|---|---:|---:|---:|---:|")?;
-    for (i, g) in shown.iter().enumerate() {
-        let mut row = String::new();
-        writeln!(
-            row,
-            "| {} | {} | {} | {} | {} |",
-            esc(&g.name),
-            g.pbxs.len(),
-            g.changing(),
-            g.orders().count(),
-            cost(g.orders(), priced)
-        )?;
-        if chars(&t) + chars(&row) > budget {
-            let rest = &shown[i..];
-            writeln!(
-                t,
-                "| *{} more {}* | {} | {} | {} | {} |",
-                rest.len(),
-                if rest.len() == 1 { "group" } else { "groups" },
-                rest.iter().map(|g| g.pbxs.len()).sum::<usize>(),
-                rest.iter().map(|g| g.changing()).sum::<usize>(),
-                rest.iter().map(|g| g.orders().count()).sum::<usize>(),
-                cost(rest.iter().flat_map(|g| g.orders()), priced)
-            )?;
-            break;
-        }
-        t.push_str(&row);
-    }
-    let s = plan.summary();
+    let rows: Vec<String> = shown
+        .iter()
+        .map(|g| {
+            format!(
+                "| {} | {} | {} | {} | {} |\n",
+                esc(&g.name),
+                g.pbxs.len(),
+                g.changing(),
+                g.orders().count(),
+                cost(g.orders(), priced)
+            )
+        })
+        .collect();
+    fill(&mut t, &rows, budget, |i| {
+        let rest = &shown[i..];
+        format!(
+            "| *{} more {}* | {} | {} | {} | {} |\n",
+            rest.len(),
+            if rest.len() == 1 { "group" } else { "groups" },
+            rest.iter().map(|g| g.pbxs.len()).sum::<usize>(),
+            rest.iter().map(|g| g.changing()).sum::<usize>(),
+            rest.iter().map(|g| g.orders().count()).sum::<usize>(),
+            cost(rest.iter().flat_map(|g| g.orders()), priced)
+        )
+    });
     let all_orders = plan.actions().filter(|a| a.order.is_some());
     writeln!(
         t,
@@ -423,14 +427,13 @@ fn table(
 }
 
 /// What a person must look at, never collapsed: errors, PBXs in doubt, manual items, and
-/// orders without a price (grouped by reason). Past `budget` characters the rest is counted.
-fn attention(
+/// orders without a price (grouped by reason); one list item each.
+fn attention_items(
     plan: &Plan,
     label: &str,
     link: &Linker,
     priced: bool,
-    budget: usize,
-) -> Result<String, std::fmt::Error> {
+) -> Result<Vec<String>, std::fmt::Error> {
     let mut items: Vec<String> = Vec::new();
     for p in plan.pbxs.iter().filter(|p| needs_attention(p)) {
         let who = format!(
@@ -493,6 +496,11 @@ fn attention(
             esc(why)
         ));
     }
+    Ok(items.into_iter().map(|i| format!("- {i}\n")).collect())
+}
+
+/// The attention list under its heading; past `budget` characters the rest is counted.
+fn attention(items: &[String], budget: usize) -> Result<String, std::fmt::Error> {
     let mut out = String::new();
     if items.is_empty() {
         return Ok(out);
@@ -500,17 +508,12 @@ fn attention(
     writeln!(out)?;
     writeln!(out, "#### Needs attention")?;
     writeln!(out)?;
-    for (i, item) in items.iter().enumerate() {
-        if chars(&out) + chars(item) > budget {
-            writeln!(
-                out,
-                "- … and {} more: see the full plan",
-                plural(items.len() - i, "item", "items")
-            )?;
-            break;
-        }
-        writeln!(out, "- {item}")?;
-    }
+    fill(&mut out, items, budget, |i| {
+        format!(
+            "- … and {} more: see the full plan\n",
+            plural(items.len() - i, "item", "items")
+        )
+    });
     Ok(out)
 }
 
