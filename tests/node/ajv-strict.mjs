@@ -11,17 +11,11 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 // The `yaml` package yaml-language-server parses with (pinned through package-lock.json).
 import YAML from "yaml";
+import { fail, ok, verdict } from "./checks.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const schema = JSON.parse(readFileSync(join(root, "schema/manifest.schema.json"), "utf8"));
 
-let failures = 0;
-const ok = (what) => console.log(`ok   ${what}`);
-const fail = (what, details = []) => {
-  failures += 1;
-  console.log(`FAIL ${what}`);
-  for (const d of details) console.log(`       ${d}`);
-};
 
 const warnings = [];
 const ajv = new Ajv({
@@ -87,8 +81,4 @@ for (const [label, doc] of snippets) {
   else fail(`the \`${label}\` snippet: valid`, [JSON.stringify(doc), ...errors()]);
 }
 
-if (failures > 0) {
-  console.log(`ajv: ${failures} check(s) failed`);
-  process.exit(1);
-}
-console.log("ajv: the schema compiles in strict mode and agrees with the fixtures");
+verdict("ajv", "the schema compiles in strict mode and agrees with the fixtures");

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { LspClient } from "./lsp.mjs";
+import { fail, ok, verdict } from "./checks.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const entitle = resolve(root, process.argv[2] ?? "target/debug/entitle");
@@ -92,13 +93,6 @@ const timer = setTimeout(() => {
   process.exit(1);
 }, TIMEOUT_MS);
 
-let failures = 0;
-const ok = (what) => console.log(`ok   ${what}`);
-const fail = (what, details = []) => {
-  failures += 1;
-  console.log(`FAIL ${what}`);
-  for (const d of details) console.log(`       ${d}`);
-};
 const show = (d) =>
   `${d.range.start.line + 1}:${d.range.start.character + 1}-${d.range.end.line + 1}:${d.range.end.character + 1} ${d.message}`;
 const yamlFiles = (dir) =>
@@ -339,8 +333,4 @@ try {
   client.kill();
   fail(`the language server shuts down: ${e.message}`);
 }
-if (failures > 0) {
-  console.log(`yaml-language-server: ${failures} check(s) failed`);
-  process.exit(1);
-}
-console.log("yaml-language-server: the editor and entitle validate agree");
+verdict("yaml-language-server", "the editor and entitle validate agree");
