@@ -120,6 +120,9 @@ pub(crate) struct Journal {
     sink: Sink,
     /// Where entries' times come from.
     clock: Clock,
+    /// The entries, once read, with every entry written since: a journal is opened under its
+    /// lock, so what it writes is all that changes it, and it is read once per run.
+    known: std::sync::OnceLock<Vec<Entry>>,
 }
 
 #[derive(Debug)]
@@ -148,6 +151,7 @@ impl Journal {
             path: path.to_owned(),
             sink: Sink::File(file),
             clock,
+            known: std::sync::OnceLock::new(),
         })
     }
 
@@ -157,6 +161,7 @@ impl Journal {
             path: PathBuf::from(db.shown()),
             sink: Sink::Db(db),
             clock,
+            known: std::sync::OnceLock::new(),
         }
     }
 
@@ -167,16 +172,20 @@ impl Journal {
 
     /// Every entry so far.
     pub(crate) fn entries(&self) -> Result<Vec<Entry>, JournalError> {
-        match &self.sink {
-            Sink::File(_) => read(&self.path),
+        if let Some(known) = self.known.get() {
+            return Ok(known.clone());
+        }
+        let entries = match &self.sink {
+            Sink::File(_) => read(&self.path)?,
             Sink::Db(db) => {
                 let lines = db.lines().map_err(|e| JournalError::Read {
                     path: self.path.clone(),
                     source: std::io::Error::other(e.to_string()),
                 })?;
-                parse_lines(&self.path, &lines, false)
+                parse_lines(&self.path, &lines, false)?
             }
-        }
+        };
+        Ok(self.known.get_or_init(|| entries).clone())
     }
 
     pub(crate) fn clock(&self) -> Clock {
@@ -219,15 +228,19 @@ impl Journal {
         match &mut self.sink {
             Sink::File(file) => {
                 line.push(b'\n');
-                file.write_all(&line).map_err(err)
+                file.write_all(&line).map_err(err)?;
             }
             // A committed INSERT: durable when it returns.
             Sink::Db(db) => {
                 let text = String::from_utf8_lossy(&line).into_owned();
                 db.append(text)
-                    .map_err(|e| err(std::io::Error::other(e.to_string())))
+                    .map_err(|e| err(std::io::Error::other(e.to_string())))?;
             }
         }
+        if let Some(known) = self.known.get_mut() {
+            known.push(entry.clone());
+        }
+        Ok(())
     }
 }
 
@@ -398,5 +411,38 @@ mod tests {
             .append(&entry("ent-b", EntryState::Done))
             .unwrap();
         assert_eq!(read(&path).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn entries_are_read_once_and_kept_with_what_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let clock = Clock::stopped(1_795_338_000_000);
+        let good = serde_json::to_string(&entry("ent-a", EntryState::Sending)).unwrap();
+        std::fs::write(&path, format!("{good}\n")).unwrap();
+        let mut j = Journal::open(&path, clock).unwrap();
+        assert_eq!(j.entries().unwrap().len(), 1);
+        j.append(&entry("ent-a", EntryState::Done)).unwrap();
+        j.append_unsynced(&entry("ent-b", EntryState::Sending))
+            .unwrap();
+        let kept = j.entries().unwrap();
+        assert_eq!(
+            kept,
+            read(&path).unwrap(),
+            "the same as reading the file again"
+        );
+        assert_eq!(
+            kept.iter()
+                .map(|e| (e.po_number.as_str(), e.state))
+                .collect::<Vec<_>>(),
+            [
+                ("ent-a", EntryState::Sending),
+                ("ent-a", EntryState::Done),
+                ("ent-b", EntryState::Sending)
+            ]
+        );
+        // Read once: the holder of the lock is the journal's only writer.
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(j.entries().unwrap(), kept);
     }
 }
