@@ -1,7 +1,7 @@
 //! `apply` end to end against the sandbox: faults at the moment of the order, pending orders,
 //! saved plans (stale, applied once), the workspace lock, and secrets kept out of everything.
 
-use crate::support::{Env, stderr, stdout};
+use crate::support::{Backend, Env, stderr, stdout};
 use indoc::indoc;
 use serde_json::json;
 
@@ -34,8 +34,8 @@ fn plan_exit(env: &Env, m: &str) -> Option<i32> {
 
 /// An order committed by the vendor whose answer is lost: the first apply cannot tell (exit 5),
 /// the second finds it by its poNumber and sends nothing, and the account converges.
-fn bought_once_when_the_answer_is_lost(fault: &str) {
-    let env = Env::new();
+pub(crate) fn bought_once_when_the_answer_is_lost(backend: Backend, fault: &str) {
+    let env = Env::new().on(backend);
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
     env.faults(json!({"nextOrderSaves": [fault]}));
@@ -71,17 +71,21 @@ fn bought_once_when_the_answer_is_lost(fault: &str) {
 
 #[test]
 fn commit_then_dropped_connection_is_bought_once_and_converges() {
-    bought_once_when_the_answer_is_lost("commit_then_drop");
+    bought_once_when_the_answer_is_lost(Backend::Workspace, "commit_then_drop");
 }
 
 #[test]
 fn commit_then_500_is_bought_once_and_converges() {
-    bought_once_when_the_answer_is_lost("commit_then_500");
+    bought_once_when_the_answer_is_lost(Backend::Workspace, "commit_then_500");
 }
 
 #[test]
 fn failure_before_commit_is_proven_absent_and_planned_again() {
-    let env = Env::new();
+    failure_before_commit(Backend::Workspace);
+}
+
+pub(crate) fn failure_before_commit(backend: Backend) {
+    let env = Env::new().on(backend);
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
     env.faults(json!({"nextOrderSaves": ["fail_before_commit"]}));
@@ -110,7 +114,11 @@ fn failure_before_commit_is_proven_absent_and_planned_again() {
 
 #[test]
 fn a_pending_order_blocks_reordering_until_paid() {
-    let env = Env::new();
+    pending_until_paid(Backend::Workspace);
+}
+
+pub(crate) fn pending_until_paid(backend: Backend) {
+    let env = Env::new().on(backend);
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
     env.faults(json!({"orderStatus": "pending"}));
@@ -429,7 +437,11 @@ fn a_second_workspace_applying_meanwhile_buys_nothing_twice() {
 
 #[test]
 fn a_journaled_pending_order_blocks_reordering_beyond_the_order_window() {
-    let env = Env::new();
+    journaled_pending_beyond_the_window(Backend::Workspace);
+}
+
+pub(crate) fn journaled_pending_beyond_the_window(backend: Backend) {
+    let env = Env::new().on(backend);
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
     env.faults(json!({"orderStatus": "pending"}));
@@ -482,7 +494,7 @@ fn a_journaled_pending_order_blocks_reordering_beyond_the_order_window() {
         "--detailed-exitcode",
     ]);
     assert_eq!(settled.status.code(), Some(0), "{}", stdout(&settled));
-    let journal = std::fs::read_to_string(env.path().join(".entitle/journal.jsonl")).unwrap();
+    let journal = serde_json::to_string(&env.journal()).unwrap();
     assert!(
         journal.contains(&format!("order {order_no} is now succeed")),
         "{journal}"

@@ -9,23 +9,16 @@
 
 use serde_json::json;
 
-use crate::support::{Env, stdout};
-
-/// Order intents (`sending`) in the workspace's journal so far.
-fn intents(env: &Env) -> usize {
-    std::fs::read_to_string(env.path().join(".entitle/journal.jsonl"))
-        .map(|s| s.matches("\"state\":\"sending\"").count())
-        .unwrap_or(0)
-}
+use crate::support::{Backend, Env, stdout};
 
 /// Kills an apply (one order at a time) while its order number `k` (from 0) is held at `phase`,
-/// then re-runs it until it converges.
-fn kill_then_converge(k: u64, phase: &str) {
-    let env = Env::new();
+/// then re-runs it until it converges. `backend_pg` runs it on the database's journal too.
+pub(crate) fn kill_then_converge(backend: Backend, k: u64, phase: &str) {
+    let env = Env::new().on(backend);
     let examples = Env::examples_arg();
     let child = env.apply_held_at(&examples, k, phase);
-    // The kill point is reached: order k is in the vendor's hands, its intent on disk.
-    assert_eq!(intents(&env), k as usize + 1, "kill point {k} {phase}");
+    // The kill point is reached: order k is in the vendor's hands, its intent committed.
+    assert_eq!(env.intents(), k as usize + 1, "kill point {k} {phase}");
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), k);
     env.kill_held(child); // SIGKILL
 
@@ -35,13 +28,13 @@ fn kill_then_converge(k: u64, phase: &str) {
     assert_eq!(
         last,
         Some(0),
-        "apply did not converge after a kill at order {k} {phase}"
+        "apply did not converge after a kill at order {k} {phase} ({backend:?})"
     );
     let per_op = env.orders_per_operation();
     assert_eq!(per_op.len(), 4, "{per_op:?}");
     assert!(
         per_op.values().all(|n| *n == 1),
-        "duplicate orders after a kill at order {k} {phase}: {per_op:?}"
+        "duplicate orders after a kill at order {k} {phase} ({backend:?}): {per_op:?}"
     );
     let plan = env.plan_detailed(&examples);
     assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
@@ -50,27 +43,31 @@ fn kill_then_converge(k: u64, phase: &str) {
 #[test]
 fn killed_while_an_order_is_received_but_not_stored() {
     for k in 0..4 {
-        kill_then_converge(k, "before_commit");
+        kill_then_converge(Backend::Workspace, k, "before_commit");
     }
 }
 
 #[test]
 fn killed_while_a_stored_order_is_not_yet_answered() {
     for k in 0..4 {
-        kill_then_converge(k, "after_commit");
+        kill_then_converge(Backend::Workspace, k, "after_commit");
     }
 }
 
 #[test]
 fn killed_mid_order_with_the_other_pbxs_in_flight() {
-    // Default parallelism: the other PBXs' orders are wherever they are when order 1 is held.
-    let env = Env::new();
+    killed_mid_order(Backend::Workspace);
+}
+
+/// Default parallelism: the other PBXs' orders are wherever they are when order 1 is held.
+pub(crate) fn killed_mid_order(backend: Backend) {
+    let env = Env::new().on(backend);
     env.faults(json!({"holdOrderSave": {"skip": 1, "phase": "after_commit"}}));
     let examples = Env::examples_arg();
     let args = env.apply_args(&examples);
     let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
     env.wait_held(1);
-    assert!(intents(&env) >= 2);
+    assert!(env.intents() >= 2);
     child.kill().unwrap();
     child.wait().unwrap();
     env.release_and_settle();

@@ -103,6 +103,17 @@ pub(crate) struct Env {
     http: reqwest::Client,
     /// More environment for every command (e.g. `ENTITLE_BACKEND`).
     vars: Vec<(String, String)>,
+    /// The `postgres://` backend every command uses, when not the workspace directory.
+    database: Option<String>,
+}
+
+/// Where an [`Env`]'s journal and lock live: the property tests run on both.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Backend {
+    /// The workspace directory, the default with no setup.
+    Workspace,
+    /// A database of its own on the suite's PostgreSQL cluster ([`postgres::database`]).
+    Postgres,
 }
 
 impl Env {
@@ -129,7 +140,47 @@ impl Env {
             dir: tempfile::tempdir().unwrap(),
             http: reqwest::Client::new(),
             vars: Vec::new(),
+            database: None,
         }
+    }
+
+    /// This environment with its journal and lock on `backend`.
+    pub(crate) fn on(self, backend: Backend) -> Env {
+        match backend {
+            Backend::Workspace => self,
+            Backend::Postgres => {
+                let url = postgres::database();
+                let mut env = self.var("ENTITLE_BACKEND", &url);
+                env.database = Some(url);
+                env
+            }
+        }
+    }
+
+    /// The `postgres://` URL of this environment's backend, if it has one.
+    pub(crate) fn database(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
+    /// The journal's entries so far, as JSON, wherever the backend keeps them.
+    pub(crate) fn journal(&self) -> Vec<Value> {
+        let text = match &self.database {
+            Some(url) => postgres::sql(url, "SELECT entry FROM entitle_journal ORDER BY seq"),
+            None => std::fs::read_to_string(self.path().join(".entitle/journal.jsonl"))
+                .unwrap_or_default(),
+        };
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Order intents (`sending`) in the journal so far.
+    pub(crate) fn intents(&self) -> usize {
+        self.journal()
+            .iter()
+            .filter(|e| e["state"] == "sending")
+            .count()
     }
 
     /// The workspace directory the binary runs in (journal, saved plans).
