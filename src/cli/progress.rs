@@ -4,7 +4,7 @@
 //! it ends. `--quiet` silences both. The library only reports counts ([`Progress`]).
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::observe::{Progress, Silent};
@@ -84,39 +84,75 @@ impl Progress for Bar {
     }
 }
 
-/// Plain lines off a terminal, written by `out`.
+/// Plain lines off a terminal, written by `out` from a ticker thread: a line every
+/// [`LINE_EVERY`] whether or not a step completed in between, so a run waiting out a throttle or
+/// a slow answer still shows it is alive.
 pub(super) struct Lines<F> {
+    shared: Arc<Shared<F>>,
+    ticker: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+struct Shared<F> {
     phase: Phase,
     out: F,
+    every: Duration,
     state: Mutex<LineState>,
+    /// Wakes the ticker when the phase ends.
+    ended: Condvar,
 }
 
 struct LineState {
     started: Instant,
-    last: Instant,
     total: u64,
     done: u64,
     wrote: bool,
+    running: bool,
 }
 
-impl<F: Fn(String) + Send + Sync> Lines<F> {
+impl<F: Fn(String) + Send + Sync + 'static> Lines<F> {
     pub(super) fn new(phase: Phase, out: F) -> Lines<F> {
-        let now = Instant::now();
+        Lines::every(phase, LINE_EVERY, out)
+    }
+
+    /// Lines every `every` (tests use a short one and wait for the lines, never for time).
+    fn every(phase: Phase, every: Duration, out: F) -> Lines<F> {
         Lines {
-            phase,
-            out,
-            state: Mutex::new(LineState {
-                started: now,
-                last: now,
-                total: 0,
-                done: 0,
-                wrote: false,
+            shared: Arc::new(Shared {
+                phase,
+                out,
+                every,
+                state: Mutex::new(LineState {
+                    started: Instant::now(),
+                    total: 0,
+                    done: 0,
+                    wrote: false,
+                    running: false,
+                }),
+                ended: Condvar::new(),
             }),
+            ticker: Mutex::new(None),
         }
     }
 
-    fn line(&self, st: &LineState, now: Instant) -> String {
-        let secs = now.duration_since(st.started).as_secs_f64();
+    fn stop_ticker(&self) {
+        {
+            let mut st = self.shared.lock();
+            st.running = false;
+        }
+        self.shared.ended.notify_all();
+        if let Some(t) = self.ticker.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl<F: Fn(String)> Shared<F> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LineState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn line(&self, st: &LineState) -> String {
+        let secs = st.started.elapsed().as_secs_f64();
         let rate = if secs > 0.0 {
             st.done as f64 / secs
         } else {
@@ -127,85 +163,124 @@ impl<F: Fn(String) + Send + Sync> Lines<F> {
             self.phase.verb, st.done, st.total, self.phase.unit, secs, rate
         )
     }
+
+    /// Writes a line every `every` until the phase ends.
+    fn tick(&self) {
+        let mut st = self.lock();
+        loop {
+            let (next, timeout) = self
+                .ended
+                .wait_timeout_while(st, self.every, |st| st.running)
+                .unwrap_or_else(|p| p.into_inner());
+            st = next;
+            if !timeout.timed_out() || !st.running {
+                return;
+            }
+            st.wrote = true;
+            (self.out)(self.line(&st));
+        }
+    }
 }
 
-impl<F: Fn(String) + Send + Sync> Progress for Lines<F> {
+impl<F: Fn(String) + Send + Sync + 'static> Progress for Lines<F> {
     fn start(&self, total: u64) {
-        let now = Instant::now();
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        *st = LineState {
-            started: now,
-            last: now,
+        self.stop_ticker();
+        *self.shared.lock() = LineState {
+            started: Instant::now(),
             total,
             done: 0,
             wrote: false,
+            running: true,
         };
+        let shared = Arc::clone(&self.shared);
+        // Without a thread there is no line until the phase ends: better than no run at all.
+        if let Ok(t) = std::thread::Builder::new()
+            .name("progress".into())
+            .spawn(move || shared.tick())
+        {
+            *self.ticker.lock().unwrap_or_else(|p| p.into_inner()) = Some(t);
+        }
     }
     fn advance(&self) {
-        let now = Instant::now();
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.done += 1;
-        if now.duration_since(st.last) >= LINE_EVERY {
-            st.last = now;
-            st.wrote = true;
-            (self.out)(self.line(&st, now));
-        }
+        self.shared.lock().done += 1;
     }
     fn finish(&self) {
-        let now = Instant::now();
-        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        self.stop_ticker();
+        let st = self.shared.lock();
         if st.wrote {
-            (self.out)(self.line(&st, now));
+            (self.shared.out)(self.shared.line(&st));
         }
+    }
+}
+
+impl<F> Drop for Lines<F> {
+    fn drop(&mut self) {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .running = false;
+        self.shared.ended.notify_all();
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use std::sync::mpsc;
 
     use super::*;
 
     #[test]
-    fn off_a_terminal_a_line_every_ten_seconds_with_counts_and_rate_then_a_last_one() {
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        let p = Lines::new(READING, move |l| sink.lock().unwrap().push(l));
+    fn off_a_terminal_a_line_every_period_while_nothing_completes_then_a_last_one() {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let p = Lines::every(READING, Duration::from_millis(5), move |l| {
+            tx.lock().unwrap().send(l).unwrap();
+        });
         p.start(2000);
-        p.advance();
-        assert!(lines.lock().unwrap().is_empty(), "nothing before 10 s");
-        // Ten seconds pass.
-        {
-            let mut st = p.state.lock().unwrap();
-            st.started -= Duration::from_secs(10);
-            st.last -= Duration::from_secs(10);
+        for _ in 0..3 {
+            p.advance();
         }
-        for _ in 0..999 {
+        // No step completes from here on; the lines still come, two in a row at 3 (a line
+        // may come before the third step on a busy machine). The deadline is only for a
+        // broken ticker, which would otherwise hang the test.
+        let next = || rx.recv_timeout(Duration::from_secs(60)).expect("no line");
+        let mut quiet = 0;
+        while quiet < 2 {
+            let line = next();
+            assert!(
+                line.starts_with("reading: ") && line.ends_with("/s)"),
+                "{line}"
+            );
+            if line.starts_with("reading: 3/2000 PBXs in ") {
+                quiet += 1;
+            }
+        }
+        for _ in 0..997 {
             p.advance();
         }
         p.finish();
-        let lines = lines.lock().unwrap();
-        assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(
-            lines[0].starts_with("reading: 2/2000 PBXs in 10s ("),
-            "{lines:?}"
-        );
-        assert!(
-            lines[1].starts_with("reading: 1000/2000 PBXs in 10s (100.0/s)"),
-            "{lines:?}"
-        );
+        let rest: Vec<String> = rx.try_iter().collect();
+        let last = rest.last().expect("a last line");
+        assert!(last.starts_with("reading: 1000/2000 PBXs in "), "{rest:?}");
+        // The ticker has stopped: nothing more is written.
+        drop(p);
+        assert!(rx.recv().is_err(), "a line after the phase ended");
     }
 
     #[test]
-    fn a_short_phase_writes_nothing() {
-        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink = lines.clone();
-        let p = Lines::new(PRICING, move |l| sink.lock().unwrap().push(l));
+    fn a_phase_shorter_than_the_period_writes_nothing() {
+        let (tx, rx) = mpsc::channel::<String>();
+        let tx = Mutex::new(tx);
+        let p = Lines::every(PRICING, Duration::from_secs(3600), move |l| {
+            tx.lock().unwrap().send(l).unwrap();
+        });
         p.start(5);
         for _ in 0..5 {
             p.advance();
         }
         p.finish();
-        assert!(lines.lock().unwrap().is_empty());
+        drop(p);
+        assert!(rx.recv().is_err(), "a line from a short phase");
     }
 }
