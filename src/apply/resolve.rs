@@ -49,6 +49,56 @@ pub(crate) struct Resolution {
     pub own_recent: Vec<(ProductId, String, Doubt, String)>,
 }
 
+impl Resolution {
+    /// Why a saved plan may not be applied now: for each PBX it would change, an order of
+    /// this workspace that the plan cannot have accounted for — of unknown outcome with no
+    /// evidence yet, awaiting payment, or sent within the settle period from the very state
+    /// the plan was made from (its effect may not show yet). Ordering for such a PBX could
+    /// buy the same thing twice. Each item: the PBX, why, and until when (`None`: until the
+    /// order settles).
+    pub(crate) fn blocking(&self, plan: &crate::plan::Plan) -> Vec<(String, String, Option<i64>)> {
+        let mut out = Vec::new();
+        for p in plan.pbxs.iter().filter(|p| p.has_changes()) {
+            let here = |product: &ProductId, sn: &str| *product == p.product && sn == p.sn;
+            for (product, sn, d) in &self.in_doubt {
+                if here(product, sn) {
+                    out.push((p.key(), doubt_text(d), Some(d.until_ms)));
+                }
+            }
+            for (product, sn, d, planned_from) in &self.own_recent {
+                if here(product, sn) && *planned_from == p.fingerprint {
+                    out.push((
+                        p.key(),
+                        format!(
+                            "{} was sent at {} from the state this plan was made from, and may not show yet",
+                            d.po_number.as_deref().unwrap_or("an order"),
+                            Timestamp(d.since_ms)
+                        ),
+                        Some(d.until_ms),
+                    ));
+                }
+            }
+            for o in self.pending.iter().filter(|o| here(&o.product, &o.sn)) {
+                out.push((
+                    p.key(),
+                    format!("order {} is {}", o.order_no, o.status.as_str()),
+                    None,
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn doubt_text(d: &Doubt) -> String {
+    format!(
+        "order {} sent at {}: {}",
+        d.po_number.as_deref().unwrap_or("?"),
+        Timestamp(d.since_ms),
+        d.reason
+    )
+}
+
 /// Why leftovers could not be resolved: then no order may be sent.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ResolveError<E: std::error::Error + 'static> {

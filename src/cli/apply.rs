@@ -63,6 +63,34 @@ fn confirm(plan: &Plan, color: bool) -> anyhow::Result<bool> {
     Ok(line.trim() == "yes")
 }
 
+/// Whether a saved plan may be applied now, given the leftovers of this workspace: not while
+/// it orders for a PBX with an order of this workspace the plan cannot have accounted for (of
+/// unknown outcome, awaiting payment, or sent moments ago from the same state). Says why and
+/// when to re-run when not.
+fn may_apply_now(plan: &Plan, leftovers: &crate::apply::Resolution) -> bool {
+    let blocking = leftovers.blocking(plan);
+    if blocking.is_empty() {
+        return true;
+    }
+    for (pbx, why, _) in &blocking {
+        eprintln!("in doubt: {pbx}: {why}");
+    }
+    let pbxs: std::collections::BTreeSet<&String> = blocking.iter().map(|b| &b.0).collect();
+    eprintln!(
+        "error: refusing to apply plan {} now: it orders for {} with an order of this workspace not settled yet; nothing was sent",
+        plan.plan_id,
+        plural(pbxs.len(), "PBX", "PBXs")
+    );
+    match blocking.iter().filter_map(|b| b.2).max() {
+        Some(until) => eprintln!(
+            "re-run after {}: the plan applies then if nothing moved, or is refused as stale if the order showed",
+            crate::clock::Timestamp(until)
+        ),
+        None => eprintln!("re-run once the order is paid or cancelled"),
+    }
+    false
+}
+
 pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     let color_err = config::use_color(global, std::io::stderr().is_terminal());
     let color_out = config::use_color(global, std::io::stdout().is_terminal());
@@ -159,6 +187,9 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     .await?
                 {
                     SavedCheck::Fresh => {
+                        if !may_apply_now(&plan, &leftovers) {
+                            return Ok(Exit::InDoubt);
+                        }
                         read_at_ms = clock.now_ms();
                         plan
                     }

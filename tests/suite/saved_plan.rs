@@ -171,3 +171,79 @@ fn the_untouched_plan_applies_once_then_a_replay_is_refused() {
     );
     assert_eq!(env.count(SAVES), 2);
 }
+
+/// A plan saved before an order of this workspace whose outcome is not known yet: applying it
+/// now could buy the same thing again (the vendor may store the first order any moment). It is
+/// refused in doubt (exit 6), nothing sent, until the order shows — then the plan is stale —
+/// or the settle period passes with no trace.
+#[test]
+fn a_saved_plan_waits_while_an_order_of_this_workspace_is_in_doubt() {
+    let (env, _) = saved();
+    let now = env.now();
+    let apply_saved = || {
+        env.run(&[
+            "apply",
+            "plan.json",
+            "--auto-approve",
+            "--no-price",
+            "--now",
+            &env.now(),
+        ])
+    };
+    // Meanwhile, another change to Acme is sent, and the vendor stores it only after the
+    // client gave up.
+    let m = env.manifest(
+        "m400.yaml",
+        indoc! {"
+            version: 1
+            defaults:
+              billingContact: billing@example.com
+            pbxs:
+              - sn: 3651D3296882
+                product: software-edition
+                extensions: 400
+        "},
+    );
+    env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "before_commit"}}));
+    let first = env
+        .cmd()
+        .args(["apply", m.to_str().unwrap(), "--auto-approve", "--no-price"])
+        .args(["--now", &now])
+        .env("ENTITLE_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(5), "{}", stderr(&first));
+
+    // Not stored yet: the saved plan still matches the PBX, but may not be applied.
+    let out = apply_saved();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(
+        err.contains("in doubt: 3651D3296882 (software-edition): order ent-"),
+        "{err}"
+    );
+    assert!(err.contains("refusing to apply plan plan-"), "{err}");
+    assert!(err.contains("1 PBX with an order"), "{err}");
+    assert!(
+        err.contains("nothing was sent") && err.contains("re-run after "),
+        "{err}"
+    );
+    assert_eq!(
+        env.order_bodies().len(),
+        0,
+        "the held order is not stored yet"
+    );
+    assert_eq!(env.count(SAVES), 0, "only the held save reached the vendor");
+
+    // The vendor stores it: Acme moved, so the saved plan is stale, and still nothing more
+    // is bought.
+    env.release_and_settle();
+    let out = apply_saved();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stale"), "{}", stderr(&out));
+    assert_eq!(env.order_bodies().len(), 1);
+    env.settle();
+    let out = apply_saved();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(env.order_bodies().len(), 1);
+}
