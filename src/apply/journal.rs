@@ -123,6 +123,10 @@ pub(crate) struct Journal {
     /// The entries, once read, with every entry written since: a journal is opened under its
     /// lock, so what it writes is all that changes it, and it is read once per run.
     known: std::sync::OnceLock<Vec<Entry>>,
+    /// A failed write that could not be taken back: the file may end in part of a line, so
+    /// nothing more is written in this run (no order without its record); the next run's
+    /// open cuts the torn tail off.
+    poisoned: bool,
 }
 
 #[derive(Debug)]
@@ -152,7 +156,22 @@ impl Journal {
             sink: Sink::File(file),
             clock,
             known: std::sync::OnceLock::new(),
+            poisoned: false,
         })
+    }
+
+    /// A journal on a full disk: every write fails with ENOSPC, as the kernel reports it
+    /// (`/dev/full`), and cannot be cut back (a device has no length).
+    #[cfg(all(test, target_os = "linux"))]
+    pub(crate) fn on_full_disk(clock: Clock) -> Journal {
+        let file = OpenOptions::new().append(true).open("/dev/full").unwrap();
+        Journal {
+            path: PathBuf::from("/dev/full"),
+            sink: Sink::File(file),
+            clock,
+            known: std::sync::OnceLock::from(Vec::new()),
+            poisoned: false,
+        }
     }
 
     /// The journal of the shared backend; its entries are stamped by `clock`.
@@ -162,6 +181,7 @@ impl Journal {
             sink: Sink::Db(db),
             clock,
             known: std::sync::OnceLock::new(),
+            poisoned: false,
         }
     }
 
@@ -225,10 +245,23 @@ impl Journal {
             path: self.path.clone(),
             source,
         };
+        if self.poisoned {
+            return Err(err(std::io::Error::other(
+                "an earlier write failed part-way and could not be taken back",
+            )));
+        }
         match &mut self.sink {
             Sink::File(file) => {
                 line.push(b'\n');
-                file.write_all(&line).map_err(err)?;
+                // A full disk may take part of the line: cut the file back to where it was,
+                // so the next entry starts on a clean line rather than on a torn one.
+                let before = file.metadata().map_err(err)?.len();
+                if let Err(e) = file.write_all(&line) {
+                    if file.set_len(before).is_err() {
+                        self.poisoned = true;
+                    }
+                    return Err(err(e));
+                }
             }
             // A committed INSERT: durable when it returns.
             Sink::Db(db) => {
@@ -411,6 +444,27 @@ mod tests {
             .append(&entry("ent-b", EntryState::Done))
             .unwrap();
         assert_eq!(read(&path).unwrap().len(), 2);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_fails_the_write_and_every_later_one_of_the_run() {
+        let mut j = Journal::on_full_disk(Clock::stopped(1_795_338_000_000));
+        let first = j.append(&entry("ent-a", EntryState::Sending)).unwrap_err();
+        assert!(
+            first.to_string().contains("No space left on device"),
+            "{first}"
+        );
+        // The failed line could not be cut back: nothing more is written this run, even if
+        // space comes back, so no entry lands on a torn line.
+        let later = j
+            .append_unsynced(&entry("ent-a", EntryState::Done))
+            .unwrap_err();
+        assert!(
+            later.to_string().contains("could not be taken back"),
+            "{later}"
+        );
+        assert!(j.entries().unwrap().is_empty());
     }
 
     #[test]

@@ -483,3 +483,40 @@ fn a_saved_plan_is_held_by_this_workspaces_unsettled_orders_on_its_pbxs_only() {
     };
     assert!(r.blocking(&quiet).is_empty());
 }
+
+/// A full disk before the send: the intent cannot be written, so the order is not sent, and
+/// no other PBX's order starts.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_full_disk_before_the_send_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fake(dir.path(), vec![placed("succeed"), placed("succeed")]);
+    let p = plan(vec![
+        action(ActionKind::SwitchPlan, "ent-1"),
+        action(ActionKind::PurchaseService, "ent-2"),
+    ]);
+    let j = Arc::new(Mutex::new(Journal::on_full_disk(clock())));
+    let r = execute(
+        &f,
+        &p,
+        j,
+        4,
+        Arc::new(Interrupt::default()),
+        Guard {
+            settle_ms: SETTLE,
+            ..Guard::default()
+        },
+        &crate::observe::Silent,
+    )
+    .await;
+    assert!(
+        f.sent.lock().unwrap().is_empty(),
+        "an order without its intent"
+    );
+    assert_eq!(
+        r.orders.iter().map(|o| o.outcome).collect::<Vec<_>>(),
+        vec![Outcome::Skipped, Outcome::Skipped]
+    );
+    let why = r.orders[0].message.as_deref().unwrap_or_default();
+    assert!(why.contains("No space left on device"), "{why}");
+}
