@@ -74,19 +74,12 @@ impl Workspace {
         use crate::backend::{Backend, DbJournal, PgLock};
         match backend {
             Backend::Files => {
-                let started = tokio::time::Instant::now();
-                let mut waited = false;
-                loop {
-                    match Workspace::lock(journal, clock) {
-                        Err(WorkspaceError::Lock(LockError::Busy { .. }))
-                            if started.elapsed() < wait =>
-                        {
-                            waited = true;
-                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                        }
-                        other => return other.map(|w| (w, waited)),
-                    }
-                }
+                waiting(
+                    wait,
+                    || Workspace::lock(journal, clock),
+                    |e| matches!(e, WorkspaceError::Lock(LockError::Busy { .. })),
+                )
+                .await
             }
             Backend::Postgres(url) => {
                 let (lock, waited) = PgLock::acquire(url, account, wait).await?;
@@ -99,6 +92,41 @@ impl Workspace {
                     waited,
                 ))
             }
+        }
+    }
+}
+
+/// Takes this machine's lock of the vendor account (`key`, see `Client::account_key`),
+/// waiting up to `wait` for another apply of the account to finish. Returns whether it waited.
+pub(crate) async fn account_lock(
+    key: &str,
+    base_url: &str,
+    wait: std::time::Duration,
+) -> Result<(apply::WorkspaceLock, bool), LockError> {
+    waiting(
+        wait,
+        || apply::WorkspaceLock::try_acquire_account(key, base_url),
+        |e| matches!(e, LockError::Busy { .. }),
+    )
+    .await
+}
+
+/// Runs `take` until it succeeds or fails otherwise than `busy`, for at most `wait`, every
+/// 200 ms. Returns whether it had to wait.
+async fn waiting<T, E>(
+    wait: std::time::Duration,
+    mut take: impl FnMut() -> Result<T, E>,
+    busy: impl Fn(&E) -> bool,
+) -> Result<(T, bool), E> {
+    let started = tokio::time::Instant::now();
+    let mut waited = false;
+    loop {
+        match take() {
+            Err(e) if busy(&e) && started.elapsed() < wait => {
+                waited = true;
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => return other.map(|t| (t, waited)),
         }
     }
 }

@@ -131,14 +131,16 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         // Before anything is read, so two applies can never interleave: the workspace's lock
         // and, on this machine, the vendor account's; or the account's lock in the shared
         // backend, wherever the other apply runs.
-        let _account = match backend {
-            crate::backend::Backend::Files => Some(crate::apply::WorkspaceLock::try_acquire_account(
-                conn.client.account_key(),
-                conn.client.base_url(),
-            )?),
-            crate::backend::Backend::Postgres(_) => None,
-        };
         let started = std::time::Instant::now();
+        let (_account, waited_account) = match backend {
+            crate::backend::Backend::Files => {
+                let (lock, waited) =
+                    pipeline::account_lock(conn.client.account_key(), conn.client.base_url(), lock_wait)
+                        .await?;
+                (Some(lock), waited)
+            }
+            crate::backend::Backend::Postgres(_) => (None, false),
+        };
         let (mut workspace, waited) = Workspace::open(
             &backend,
             &args.scope.journal.path,
@@ -147,7 +149,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             lock_wait,
         )
         .await?;
-        if waited {
+        if waited || waited_account {
             eprintln!(
                 "waited {:.1}s for another apply of this account to finish",
                 started.elapsed().as_secs_f64()
