@@ -213,6 +213,13 @@ fn slow_commits_and_a_lagging_list_on_the_database() {
 }
 
 #[test]
+fn faults_at_the_order_across_the_32_vendors_on_the_database() {
+    for (i, v) in crate::vendor_variants::variants().iter().enumerate() {
+        crate::vendor_variants::fault_case(Backend::Postgres, i, v);
+    }
+}
+
+#[test]
 fn faults_at_the_order_on_the_database() {
     for fault in ["commit_then_drop", "commit_then_500"] {
         crate::apply_e2e::bought_once_when_the_answer_is_lost(Backend::Postgres, fault);

@@ -5,6 +5,8 @@
 //!
 //! - **kill**: SIGKILL an apply at one of the 8 kill points (order k of 4, before or after its
 //!   commit; a different point per variant), then re-run until it converges;
+//! - **fault**: the first order's answer is lost after its commit (a dropped connection, a
+//!   500) or the order fails before it (a 500), a different fault per variant in turn;
 //! - **race**: two applies of the same manifests from two workspaces started together;
 //! - **slow commit**: the vendor stores an order after the client gave up waiting.
 //!
@@ -121,6 +123,52 @@ fn kills_across_vendors_that_do_not_echo_references() {
     }
 }
 
+/// The faults at the moment of an order, served to the first order save of an apply.
+const ORDER_FAULTS: [&str; 3] = ["commit_then_drop", "commit_then_500", "fail_before_commit"];
+
+/// Variant `i` of the matrix with fault `i % 3` on the first order save of an apply of the
+/// examples: the apply cannot tell whether that order was stored (exit 5), re-runs resolve it
+/// by evidence, and the account converges with every order bought once.
+pub(crate) fn fault_case(backend: Backend, i: usize, variant: &Value) {
+    let fault = ORDER_FAULTS[i % ORDER_FAULTS.len()];
+    let case = format!("variant {variant}, {fault}, {backend:?}");
+    let env = Env::new().on(backend);
+    env.faults(variant.clone());
+    env.faults(json!({"nextOrderSaves": [fault]}));
+    let examples = Env::examples_arg();
+    let first = env.apply(&examples);
+    assert_eq!(first.status.code(), Some(5), "({case}) {}", stderr(&first));
+    assert_eq!(env.faults_served(), json!({ fault: 1 }), "({case})");
+    let codes = env.converge(&examples, 6);
+    assert_eq!(codes.last(), Some(&Some(0)), "({case}) exits {codes:?}");
+    // An order placed again by the last run (one proven never placed) may not show on its
+    // PBX yet: the plan is checked once the vendor settled.
+    env.settle();
+    bought_once_and_converged(&env, &examples, &case);
+}
+
+#[test]
+fn faults_at_the_order_across_vendors_that_echo_references() {
+    for (i, v) in variants()
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v["echoReference"] == true)
+    {
+        fault_case(Backend::Workspace, i, v);
+    }
+}
+
+#[test]
+fn faults_at_the_order_across_vendors_that_do_not_echo_references() {
+    for (i, v) in variants()
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v["echoReference"] == false)
+    {
+        fault_case(Backend::Workspace, i, v);
+    }
+}
+
 /// The 24 vendors that show an order at once in their list or on the PBX.
 fn race_variants() -> impl Iterator<Item = Value> {
     variants()
@@ -169,13 +217,21 @@ pub(crate) fn slow_commit(backend: Backend, variant: Value, delay: Option<u64>) 
         .output()
         .unwrap();
     assert_eq!(first.status.code(), Some(5), "({case}) {}", stderr(&first));
+    // A run that ended before the delayed commit landed saw no trace of the order: in doubt.
+    // (With a real delay the commit may land during a run on a slow machine; that run may
+    // then find it. Either way nothing more is sent.)
+    let stored = || !env.order_bodies().is_empty();
     for _ in 0..2 {
         let again = env.apply(m);
-        assert_eq!(again.status.code(), Some(6), "({case}) {}", stderr(&again));
-        assert!(stderr(&again).contains("in doubt"), "{}", stderr(&again));
+        if !stored() {
+            assert_eq!(again.status.code(), Some(6), "({case}) {}", stderr(&again));
+            assert!(stderr(&again).contains("in doubt"), "{}", stderr(&again));
+        }
         let plan = env.plan_detailed(m);
-        assert_eq!(plan.status.code(), Some(6), "({case}) {}", stdout(&plan));
-        assert!(stdout(&plan).contains("In doubt"), "{}", stdout(&plan));
+        if !stored() {
+            assert_eq!(plan.status.code(), Some(6), "({case}) {}", stdout(&plan));
+            assert!(stdout(&plan).contains("In doubt"), "{}", stdout(&plan));
+        }
         // The held save is logged only once answered; the order log shows what was stored.
         assert!(env.count(SAVES) <= 1, "({case}) a re-run sent an order");
         assert!(
