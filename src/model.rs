@@ -162,6 +162,10 @@ pub struct CatalogService {
     pub kind: ServiceKind,
     /// Plans under which it may be bought; empty = any plan.
     pub requires_plan_ids: Vec<Id>,
+    /// A plan (a word of its name) the table of vendor facts says it needs, which this
+    /// catalog does not list: it cannot be bought here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_missing_plan: Option<String>,
     pub cycles: Vec<Cycle>,
     /// What the vendor's calculator (L9) prices this service by.
     #[serde(default, skip_serializing_if = "Option::is_none")]

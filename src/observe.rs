@@ -22,6 +22,11 @@ pub trait Source: Clone + Send + Sync + 'static {
 
     /// Is this error "the SN is not in the account under that product"?
     fn is_not_found(err: &Self::Error) -> bool;
+    /// Is this error "the answer about this one PBX cannot be read"? Then that PBX is set
+    /// aside (no order for it) and the rest of the plan goes ahead.
+    fn is_unreadable(_err: &Self::Error) -> bool {
+        false
+    }
     fn instance(
         &self,
         product: ProductId,
@@ -160,6 +165,7 @@ pub async fn observe<S: Source>(
     progress.finish();
 
     let mut pbxs = BTreeMap::new();
+    let mut unreadable = BTreeMap::new();
     let mut not_found = Vec::new();
     for (i, r) in results {
         let d = &desired[i];
@@ -168,6 +174,9 @@ pub async fn observe<S: Source>(
                 pbxs.insert((d.product.value, d.sn.clone()), o);
             }
             Err(e) if S::is_not_found(&e) => not_found.push((d.at.clone(), d.key())),
+            Err(e) if S::is_unreadable(&e) => {
+                unreadable.insert((d.product.value, d.sn.clone()), e.to_string());
+            }
             Err(e) => return Err(ObserveError::Api(e)),
         }
     }
@@ -237,6 +246,7 @@ pub async fn observe<S: Source>(
             in_doubt,
             unsettled,
             recent,
+            unreadable,
             observed_at_ms: settings.now_ms,
         },
         catalogs,

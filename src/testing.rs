@@ -132,6 +132,7 @@ pub(crate) fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
         in_doubt: vec![],
         seen_orders: vec![],
         blocked: vec![],
+        unreadable: None,
         actions,
         manual: vec![],
         notes: vec![],

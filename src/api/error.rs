@@ -221,6 +221,23 @@ impl ApiError {
         self.code() == Some(codes::NOT_FOUND)
     }
 
+    /// The vendor answered with success, but what it said about the one thing asked (a PBX's
+    /// detail) cannot be read into the model: a field missing, of the wrong type, or a value
+    /// the contract does not allow. Not a transport or account-wide failure, so the caller
+    /// can set that one thing aside and go on with the rest.
+    pub fn is_unreadable_answer(&self) -> bool {
+        match self {
+            ApiError::Mapping { .. } => true,
+            // A result that does not deserialize (it came in a success envelope).
+            ApiError::Unexpected {
+                status: Some(status),
+                request_id: Some(_),
+                ..
+            } => (200..300).contains(status),
+            _ => false,
+        }
+    }
+
     /// 403 `forbidden`: the product or SN is not owned by this account.
     pub fn is_forbidden(&self) -> bool {
         self.code() == Some(codes::FORBIDDEN)

@@ -12,8 +12,8 @@
 //!   `ObservedPbx::unreported`, never read as 0 or "none": the planner refuses to plan what
 //!   depends on it for that PBX. `planId: null` is "no active plan".
 //! - Catalog facts the vendor leaves unsaid (a service's kind, a plan's rank, the plans a
-//!   service needs) come from [`VENDOR_FACTS`] and [`PLAN_RANKS`], each with its source; what
-//!   neither says stays unknown, and the action that needs it is refused.
+//!   service needs, a name) come from the one table [`VENDOR_FACTS`], each with its source;
+//!   what neither says stays unknown, and the action that needs it is refused.
 //! - Empty strings are "absent" for optional dates and for `customReferenceNo`.
 //! - A contact's display name is "first last", or the company when both are empty.
 //!
@@ -206,97 +206,175 @@ pub fn observed_pbx(
     })
 }
 
-/// A fact about a catalog service the vendor's catalog may leave unsaid (partner-api section 8:
-/// only `serviceId`, a pricing ID and `purchaseType` are confirmed).
+/// What the table knows about one catalog entry the vendor's catalog may leave unsaid
+/// (partner-api section 8: only `offeringId`, `planId`, `serviceId`, `purchaseType` and a
+/// pricing ID are confirmed).
 #[derive(Debug, Clone, Copy)]
-pub struct ServiceFact {
-    /// The service's name, as the vendor's tutorials write it (matched case-insensitively).
+pub enum Fact {
+    /// A service: what buying it does, and the plan (by a word of its name, lowercase) it
+    /// may only be bought under.
+    Service {
+        kind: ServiceKind,
+        requires_plan: Option<&'static str>,
+    },
+    /// A plan: how it ranks against the product's other plans (higher is better), for telling
+    /// an upgrade from a downgrade.
+    Plan { rank: u32 },
+}
+
+/// One vendor fact: the entry's name as the vendor's tutorials write it, its ID where a seed
+/// shows one, what is known of it, and where that comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct VendorFact {
+    /// Matched case-insensitively: a service by its whole name, a plan by a word its name
+    /// contains (`Enterprise` in "Enterprise Plan").
     pub name: &'static str,
-    /// Its ID where a seed tutorial shows one (matched first).
-    pub id: Option<u64>,
-    pub kind: ServiceKind,
-    /// The plan (by name) it may only be bought under.
-    pub requires_plan: Option<&'static str>,
-    /// Where the fact comes from.
+    /// Matched first, when a seed tutorial shows the ID.
+    pub ids: &'static [u64],
+    pub fact: Fact,
     pub source: &'static str,
 }
 
-/// Every vendor fact about services that entitle relies on when the catalog does not say.
-/// A `kind`, or a `requiresPlanIds`, in the vendor's answer wins over this table.
-pub const VENDOR_FACTS: &[ServiceFact] = &[
-    ServiceFact {
+/// Every vendor fact entitle relies on when the catalog does not say, in one table. What the
+/// vendor's answer says (`kind`, `tier`, `requiresPlanIds`) wins over it; what neither says
+/// stays unknown, and the action that needs it is refused.
+pub const VENDOR_FACTS: &[VendorFact] = &[
+    VendorFact {
         name: "Extension Expansion",
-        id: Some(3_049_060_579_827_040_256),
-        kind: ServiceKind::Extensions,
-        requires_plan: None,
+        ids: &[3_049_060_579_827_040_256],
+        fact: Fact::Service {
+            kind: ServiceKind::Extensions,
+            requires_plan: None,
+        },
         source: "seed 001 (grow by 200 extensions: quantity 200 of Extension Expansion)",
     },
-    ServiceFact {
+    VendorFact {
         name: "Hotel PMS Integration",
-        id: Some(3_115_983_610_256_539_648),
-        kind: ServiceKind::Feature,
-        requires_plan: None,
+        ids: &[3_115_983_610_256_539_648],
+        fact: Fact::Service {
+            kind: ServiceKind::Feature,
+            requires_plan: None,
+        },
         source: "seed 000 (subscribed with no quantity)",
     },
-    ServiceFact {
+    VendorFact {
         name: "High Availability",
-        id: Some(3_048_573_935_752_720_384),
-        kind: ServiceKind::PerExtension,
-        requires_plan: None,
+        ids: &[3_048_573_935_752_720_384],
+        fact: Fact::Service {
+            kind: ServiceKind::PerExtension,
+            requires_plan: None,
+        },
         source: "seed 004 (renewed with the plan; the vendor prices it per extension)",
     },
-    ServiceFact {
+    VendorFact {
         name: "Concurrent Call Expansion",
-        id: None,
-        kind: ServiceKind::ConcurrentCalls,
-        requires_plan: None,
+        ids: &[],
+        fact: Fact::Service {
+            kind: ServiceKind::ConcurrentCalls,
+            requires_plan: None,
+        },
         source: "vendor guide: capacity add-on named in the tutorials",
     },
-    ServiceFact {
+    VendorFact {
         name: "Recording Minutes",
-        id: None,
-        kind: ServiceKind::RecordingMinutes,
-        requires_plan: None,
+        ids: &[],
+        fact: Fact::Service {
+            kind: ServiceKind::RecordingMinutes,
+            requires_plan: None,
+        },
         source: "vendor guide: capacity add-on named in the tutorials",
     },
-    ServiceFact {
+    VendorFact {
         name: "Disaster Recovery",
-        id: None,
-        kind: ServiceKind::Feature,
-        requires_plan: Some("Ultimate Plan"),
-        source: "partner-api section 8: Disaster Recovery needs Ultimate Plan",
+        ids: &[],
+        fact: Fact::Service {
+            kind: ServiceKind::Feature,
+            requires_plan: Some("ultimate"),
+        },
+        source: "seed 002 note and partner-api section 8: Disaster Recovery is only supported on Ultimate Plan",
     },
-];
-
-/// How plans rank by name when the catalog gives no `tier` (higher is better), from the
-/// vendor's plan names: Standard < Enterprise < Ultimate; Linkus Cloud Service < its Pro.
-pub const PLAN_RANKS: &[(&str, u32)] = &[
-    ("linkus cloud service pro", 2),
-    ("linkus cloud service", 1),
-    ("standard", 1),
-    ("enterprise", 2),
-    ("ultimate", 3),
+    // Plans, by a word of their name. `Linkus Cloud Service Pro` comes before `Linkus Cloud
+    // Service`, which its name contains.
+    VendorFact {
+        name: "linkus cloud service pro",
+        ids: &[],
+        fact: Fact::Plan { rank: 2 },
+        source: "vendor plan names: Pro above the plain Linkus Cloud Service",
+    },
+    VendorFact {
+        name: "linkus cloud service",
+        ids: &[3_048_918_321_840_570_368],
+        fact: Fact::Plan { rank: 1 },
+        source: "seed 003 (Linkus Cloud Service, plan ID 3048918321840570368)",
+    },
+    VendorFact {
+        name: "standard",
+        ids: &[],
+        fact: Fact::Plan { rank: 1 },
+        source: "vendor plan names: Standard < Enterprise < Ultimate",
+    },
+    VendorFact {
+        name: "enterprise",
+        ids: &[3_049_040_650_094_403_584, 3_048_571_730_026_938_368],
+        fact: Fact::Plan { rank: 2 },
+        source: "seeds 000 and 001 (Enterprise Plan of the Software Edition, 3049040650094403584), seed 004 (of the Cloud PBX, 3048571730026938368); Standard < Enterprise < Ultimate",
+    },
+    VendorFact {
+        name: "ultimate",
+        ids: &[3_048_560_606_464_323_584],
+        fact: Fact::Plan { rank: 3 },
+        source: "seed 002 (Ultimate Plan of the Appliance, 3048560606464323584); Standard < Enterprise < Ultimate",
+    },
 ];
 
 /// The table's fact about a service: by ID first, then by name.
-pub fn service_fact(id: Id, name: &str) -> Option<&'static ServiceFact> {
+pub fn service_fact(id: Id, name: &str) -> Option<(ServiceKind, Option<&'static str>)> {
+    let service = |f: &VendorFact| match f.fact {
+        Fact::Service {
+            kind,
+            requires_plan,
+        } => Some((kind, requires_plan)),
+        Fact::Plan { .. } => None,
+    };
+    let name = name.trim();
     VENDOR_FACTS
         .iter()
-        .find(|f| f.id == Some(id.0))
+        .filter(|f| f.ids.contains(&id.0))
+        .find_map(service)
         .or_else(|| {
             VENDOR_FACTS
                 .iter()
-                .find(|f| f.name.eq_ignore_ascii_case(name.trim()))
+                .filter(|f| !name.is_empty() && f.name.eq_ignore_ascii_case(name))
+                .find_map(service)
         })
 }
 
-/// A plan's rank from its name, when the name says.
-pub fn plan_rank(name: &str) -> Option<u32> {
+/// The table's rank of a plan: by ID first, then by a word of its name.
+pub fn plan_rank(id: Id, name: &str) -> Option<u32> {
+    let rank = |f: &VendorFact| match f.fact {
+        Fact::Plan { rank } => Some(rank),
+        Fact::Service { .. } => None,
+    };
     let name = name.trim().to_ascii_lowercase();
-    PLAN_RANKS
+    VENDOR_FACTS
         .iter()
-        .find(|(word, _)| name.contains(word))
-        .map(|(_, rank)| *rank)
+        .filter(|f| f.ids.contains(&id.0))
+        .find_map(rank)
+        .or_else(|| {
+            VENDOR_FACTS
+                .iter()
+                .filter(|f| !name.is_empty() && name.contains(f.name))
+                .find_map(rank)
+        })
+}
+
+/// Whether the table's plan `word` (a [`VendorFact`] name) is `p`: by the IDs the table knows
+/// for it, or by its name containing the word.
+fn plan_is(p: &CatalogPlan, word: &str) -> bool {
+    p.name.to_ascii_lowercase().contains(word)
+        || VENDOR_FACTS
+            .iter()
+            .any(|f| f.name == word && f.ids.contains(&p.id.0))
 }
 
 /// L4: what can be bought for `product`.
@@ -331,7 +409,7 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
                 tier: if p.tier > 0 {
                     p.tier
                 } else {
-                    plan_rank(&p.plan_name).unwrap_or(0)
+                    plan_rank(p.plan_id, &p.plan_name).unwrap_or(0)
                 },
                 cycles: cycles(format!("planList[{i}].billingCycles"), &p.billing_cycles)?,
                 pricing_id: p.pricing_id,
@@ -345,7 +423,7 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
         .map(|(i, svc)| {
             let fact = service_fact(svc.service_id, &svc.service_name);
             let kind = match svc.kind.trim() {
-                "" => fact.map_or(ServiceKind::Unknown, |f| f.kind),
+                "" => fact.map_or(ServiceKind::Unknown, |f| f.0),
                 k => ServiceKind::parse(k).ok_or_else(|| {
                     err(
                         s,
@@ -359,24 +437,38 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
                     )
                 })?,
             };
-            let requires_plan_ids = if svc.requires_plan_ids.is_empty() {
-                fact.and_then(|f| f.requires_plan)
-                    .map(|wanted| {
-                        plans
+            // The vendor's list, when it gives one (an empty list: any plan), wins; else the
+            // table's plan, found among this catalog's plans by ID or by a word of its name.
+            // A plan the table requires that the catalog does not list leaves the service
+            // unbuyable here, never buyable under any plan.
+            let (requires_plan_ids, requires_missing_plan) = match &svc.requires_plan_ids {
+                Some(ids) => (ids.clone(), None),
+                None => match fact.and_then(|f| f.1) {
+                    None => (Vec::new(), None),
+                    Some(word) => {
+                        let ids: Vec<Id> = plans
                             .iter()
-                            .filter(|p| p.name.eq_ignore_ascii_case(wanted))
+                            .filter(|p| plan_is(p, word))
                             .map(|p| p.id)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            } else {
-                svc.requires_plan_ids.clone()
+                            .collect();
+                        let missing = ids.is_empty().then(|| word.to_owned());
+                        (ids, missing)
+                    }
+                },
             };
             Ok(CatalogService {
                 id: svc.service_id,
-                name: svc.service_name.clone(),
+                name: if svc.service_name.trim().is_empty() {
+                    VENDOR_FACTS
+                        .iter()
+                        .find(|f| f.ids.contains(&svc.service_id.0))
+                        .map_or_else(String::new, |f| f.name.to_owned())
+                } else {
+                    svc.service_name.clone()
+                },
                 kind,
                 requires_plan_ids,
+                requires_missing_plan,
                 cycles: cycles(
                     format!("serviceList[{i}].billingCycles"),
                     &svc.billing_cycles,
@@ -757,8 +849,69 @@ mod tests {
         );
         assert_eq!(cat.services[2].requires_plan_ids, [Id(3049040650094409999)]);
         assert_eq!(cat.services[4].requires_plan_ids, [Id(1)]);
-        assert_eq!(plan_rank("Linkus Cloud Service Pro"), Some(2));
-        assert_eq!(plan_rank("Linkus Cloud Service"), Some(1));
-        assert_eq!(plan_rank("Gold"), None);
+        assert_eq!(plan_rank(Id(1), "Linkus Cloud Service Pro"), Some(2));
+        assert_eq!(plan_rank(Id(1), "Linkus Cloud Service"), Some(1));
+        assert_eq!(plan_rank(Id(1), "Gold"), None);
+        // By a seed's plan ID, whatever the name (or none).
+        assert_eq!(plan_rank(Id(3_048_560_606_464_323_584), ""), Some(3));
+        assert_eq!(plan_rank(Id(3_048_571_730_026_938_368), "Plan B"), Some(2));
+    }
+
+    #[test]
+    fn what_the_vendor_says_wins_over_the_table() {
+        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+            "planList": [
+                {"planId": "3049040650094403584", "planName": "Enterprise Plan", "tier": 9},
+                {"planId": 2, "planName": "Ultimate Plan", "tier": 1}],
+            "serviceList": [
+                // The table says extensions; the vendor says feature.
+                {"serviceId": 3049060579827040256u64, "serviceName": "Extension Expansion", "kind": "feature"},
+                // The table says Ultimate only; the vendor says any plan.
+                {"serviceId": 6, "serviceName": "Disaster Recovery", "requiresPlanIds": []},
+                // The vendor names the plan; the table would say Ultimate.
+                {"serviceId": 7, "serviceName": "Disaster Recovery", "requiresPlanIds": ["3049040650094403584"]}]
+        }))
+        .unwrap();
+        let cat = catalog(c, ProductId(12)).unwrap();
+        assert_eq!(cat.plans.iter().map(|p| p.tier).collect::<Vec<_>>(), [9, 1]);
+        assert_eq!(cat.services[0].kind, ServiceKind::Feature);
+        assert!(cat.services[1].requires_plan_ids.is_empty());
+        assert_eq!(cat.services[1].requires_missing_plan, None);
+        assert_eq!(cat.services[2].requires_plan_ids, [Id(3049040650094403584)]);
+    }
+
+    #[test]
+    fn a_catalog_without_names_or_the_plan_a_service_needs_is_never_guessed() {
+        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+            "planList": [{"planId": "3048560606464323584"}, {"planId": 77}],
+            "serviceList": [
+                {"serviceId": "3115983610256539648"},
+                {"serviceId": 6, "serviceName": "Disaster Recovery"}]
+        }))
+        .unwrap();
+        let cat = catalog(c, ProductId(12)).unwrap();
+        // Names are not confirmed fields: absent, the seeds' IDs still rank and name them.
+        assert_eq!(cat.plans[0].tier, 3);
+        assert_eq!(
+            cat.plans[1].tier, 0,
+            "unranked: a switch needing it is refused"
+        );
+        assert_eq!(cat.services[0].name, "Hotel PMS Integration");
+        assert_eq!(cat.services[0].kind, ServiceKind::Feature);
+        // Disaster Recovery needs Ultimate: found by the seed's ID, though unnamed.
+        assert_eq!(cat.services[1].requires_plan_ids, [Id(3048560606464323584)]);
+
+        // A catalog without Ultimate: Disaster Recovery cannot be bought under any plan.
+        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+            "planList": [{"planId": 77, "planName": "Enterprise Plan"}],
+            "serviceList": [{"serviceId": 6, "serviceName": "Disaster Recovery"}]
+        }))
+        .unwrap();
+        let cat = catalog(c, ProductId(12)).unwrap();
+        assert!(cat.services[0].requires_plan_ids.is_empty());
+        assert_eq!(
+            cat.services[0].requires_missing_plan.as_deref(),
+            Some("ultimate")
+        );
     }
 }

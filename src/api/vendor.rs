@@ -13,6 +13,9 @@ impl Source for Client {
     fn is_not_found(err: &ApiError) -> bool {
         err.is_not_found()
     }
+    fn is_unreadable(err: &ApiError) -> bool {
+        err.is_unreadable_answer()
+    }
     async fn instance(&self, product: ProductId, sn: &str) -> Result<ObservedPbx, ApiError> {
         Client::instance(self, product, sn).await
     }

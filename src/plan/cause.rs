@@ -74,6 +74,7 @@ mod tests {
                 name: "Disaster Recovery".into(),
                 kind: crate::model::ServiceKind::Feature,
                 requires_plan_ids: vec![],
+                requires_missing_plan: None,
                 cycles: vec![],
                 pricing_id: None,
             }],

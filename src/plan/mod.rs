@@ -101,6 +101,9 @@ pub struct Observed {
     /// Every order of the PBX seen within the settle period: apply treats any other order
     /// placed since the observation as someone else acting.
     pub recent: BTreeMap<PbxKey, Vec<String>>,
+    /// PBXs whose detail the vendor answered in a form that cannot be read, and why: each is
+    /// set aside with that reason (no order for it), and the rest of the plan goes ahead.
+    pub unreadable: BTreeMap<PbxKey, String>,
     /// When the state was read (epoch ms).
     pub observed_at_ms: i64,
 }
@@ -152,6 +155,10 @@ pub fn plan(
     let mut errors = Vec::new();
     for d in desired {
         let key = (d.product.value, d.sn.clone());
+        if let Some(why) = observed.unreadable.get(&key) {
+            pbxs.push(pbx::unreadable(d, why));
+            continue;
+        }
         let Some(o) = observed.pbxs.get(&key) else {
             errors.push(PlanError::new(
                 Code::InternalError,

@@ -87,6 +87,10 @@ pub struct PbxPlan {
     /// not give. It gets no order; the rest of the plan goes ahead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocked: Vec<String>,
+    /// Why the vendor's answer about this PBX could not be read, when it could not: then
+    /// `observed` holds nothing read, and it is blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
     pub actions: Vec<Action>,
     pub manual: Vec<ManualItem>,
     /// Facts worth showing that need nothing (e.g. a downgrade already pending).

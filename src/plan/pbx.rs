@@ -116,10 +116,52 @@ pub(crate) fn plan_pbx(
         in_doubt,
         seen_orders: recent,
         blocked: p.blocked,
+        unreadable: None,
         actions,
         manual: p.manual,
         notes: p.notes,
     })
+}
+
+/// The plan of a PBX whose detail the vendor answered in a form that cannot be read (`why`):
+/// nothing is known of it, so nothing is ordered for it; the rest of the plan goes ahead.
+pub(crate) fn unreadable(d: &DesiredPbx, why: &str) -> PbxPlan {
+    let observed = ObservedPbx {
+        sn: d.sn.clone(),
+        product: d.product.value,
+        product_name: String::new(),
+        activation_status: String::new(),
+        comment: String::new(),
+        plan: None,
+        pending_switch: None,
+        extensions: 0,
+        concurrent_calls: 0,
+        recording_minutes: 0,
+        services: Vec::new(),
+        auto_renew: None,
+        unreported: Vec::new(),
+    };
+    PbxPlan {
+        sn: d.sn.clone(),
+        product: d.product.value,
+        source: d.at.to_string(),
+        desired: Some(d.clone()),
+        labels: d.labels.clone(),
+        fingerprint: super::keys::fingerprint(&observed),
+        observed,
+        in_flight: Vec::new(),
+        in_doubt: Vec::new(),
+        seen_orders: Vec::new(),
+        blocked: vec![format!(
+            "{}: the vendor's answer about {} cannot be read, so nothing is planned for it: {why}",
+            d.at,
+            d.key()
+        )],
+        unreadable: Some(why.to_owned()),
+        actions: Vec::new(),
+        manual: Vec::new(),
+        notes: Vec::new(),
+    }
 }
 
 /// Why nothing is planned for a PBX in doubt, and when to try again.

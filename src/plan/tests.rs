@@ -50,6 +50,7 @@ fn svc(id: Id, name: &str, kind: ServiceKind, requires: &[Id]) -> CatalogService
         name: name.into(),
         kind,
         requires_plan_ids: requires.to_vec(),
+        requires_missing_plan: None,
         cycles: vec![Cycle::Annually],
         pricing_id: Some(Id(id.0 + 1)),
     }
@@ -912,4 +913,75 @@ fn a_service_of_unknown_kind_or_an_unranked_plan_is_never_guessed() {
 
 fn kinds_of(p: &PbxPlan) -> Vec<ActionKind> {
     p.actions.iter().map(|a| a.kind).collect()
+}
+
+/// What the vendor leaves unsaid blocks only the PBX that needs it: beside it, another PBX is
+/// planned as usual.
+#[test]
+fn an_unknown_fact_blocks_its_pbx_and_the_others_go_ahead() {
+    // Acme wants Disaster Recovery, which the table says needs an Ultimate plan that this
+    // catalog does not list; Globex switches to Ultimate on another product.
+    let mut cats = catalogs();
+    for c in cats.by_product.values_mut() {
+        for s in &mut c.services {
+            if s.name == "Disaster Recovery" {
+                s.requires_plan_ids.clear();
+                s.requires_missing_plan = Some("ultimate".into());
+            }
+        }
+    }
+    let mut acme = desired("3651D3296882", 12);
+    acme.services = Some(vec![name("Disaster Recovery", 9).unwrap()]);
+    let mut globex = desired("3631E0997265", 11);
+    globex.plan = name("Ultimate Plan", 20);
+    let obs = Observed {
+        pbxs: [
+            ((ProductId(12), "3651D3296882".into()), demo("3651D3296882")),
+            ((ProductId(11), "3631E0997265".into()), demo("3631E0997265")),
+        ]
+        .into(),
+        contacts: Some(contacts()),
+        ..Observed::default()
+    };
+    let p = plan(&[acme, globex], &obs, &cats, &ctx()).unwrap();
+    assert!(p.pbxs[0].actions.is_empty());
+    assert_eq!(
+        p.pbxs[0].blocked,
+        [
+            "manifests/acme.yaml:9:5: entitle's table of vendor facts says `Disaster Recovery` is only sold with the `ultimate` plan, which the vendor's catalog for this product does not list: cannot plan `services`"
+        ]
+    );
+    assert_eq!(kinds_of(&p.pbxs[1]), [ActionKind::SwitchPlan]);
+    assert!(p.pbxs[1].blocked.is_empty());
+    assert_eq!(p.summary().blocked, 1);
+}
+
+/// A PBX whose detail could not be read is set aside with the reason; a saved plan of it
+/// still verifies.
+#[test]
+fn an_unreadable_pbx_is_set_aside_and_the_plan_verifies() {
+    let mut globex = desired("3631E0997265", 11);
+    globex.plan = name("Ultimate Plan", 20);
+    let obs = Observed {
+        pbxs: [((ProductId(11), "3631E0997265".into()), demo("3631E0997265"))].into(),
+        unreadable: [(
+            (ProductId(12), "3651D3296882".into()),
+            "field `multiCycle`: missing".to_owned(),
+        )]
+        .into(),
+        contacts: Some(contacts()),
+        ..Observed::default()
+    };
+    let acme = desired("3651D3296882", 12);
+    let p = plan(&[acme, globex], &obs, &catalogs(), &ctx()).unwrap();
+    assert!(p.pbxs[0].actions.is_empty());
+    assert!(
+        p.pbxs[0].blocked[0].ends_with(
+            "the vendor's answer about 3651D3296882 (software-edition) cannot be read, so nothing is planned for it: field `multiCycle`: missing"
+        ),
+        "{:?}",
+        p.pbxs[0].blocked
+    );
+    assert_eq!(kinds_of(&p.pbxs[1]), [ActionKind::SwitchPlan]);
+    assert!(verify(&p).is_empty(), "{:?}", verify(&p));
 }

@@ -58,6 +58,11 @@ pub fn verify(saved: &Plan) -> Vec<String> {
         if orders.iter().collect::<BTreeSet<_>>().len() != orders.len() {
             diffs.push(format!("{}: a poNumber is repeated", p.key()));
         }
+        if let Some(why) = &p.unreadable {
+            observed.unreadable.insert(key, why.clone());
+            desired.push(d.clone());
+            continue;
+        }
         observed.pbxs.insert(key.clone(), p.observed.clone());
         observed.in_flight.insert(key.clone(), p.in_flight.clone());
         observed.in_doubt.insert(key.clone(), p.in_doubt.clone());

@@ -180,6 +180,7 @@ struct FaultPatch {
     read_fault_every: Option<Option<EveryNth>>,
     order_status: Option<OrderStatusMode>,
     renewal_requires_all_services: Option<bool>,
+    unreadable_detail: Option<Vec<String>>,
     variant: Option<Variant>,
 }
 
@@ -227,6 +228,10 @@ impl FaultPatch {
                         })?)
                     });
                 }
+                "unreadableDetail" => {
+                    p.unreadable_detail =
+                        Some(serde_json::from_value(value).map_err(|_| bad("an array of SNs"))?);
+                }
                 "renewalRequiresAllServices" => {
                     p.renewal_requires_all_services =
                         Some(value.as_bool().ok_or_else(|| bad("true or false"))?);
@@ -240,7 +245,7 @@ impl FaultPatch {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, holdOrderSave, readFaultEvery, orderStatus, renewalRequiresAllServices, stallSecs, latencyMs, tokenLifetimeSecs, {}",
+                        "unknown switch `{key}`; known: failRate, retryAfterSecs, nextOrderSaves, holdOrderSave, readFaultEvery, orderStatus, renewalRequiresAllServices, unreadableDetail, stallSecs, latencyMs, tokenLifetimeSecs, {}",
                         variant::SWITCHES
                     ));
                 }
@@ -274,6 +279,9 @@ impl FaultPatch {
         }
         if let Some(m) = self.order_status {
             f.order_status = m;
+        }
+        if let Some(sns) = self.unreadable_detail {
+            f.unreadable_detail = sns;
         }
         if let Some(all) = self.renewal_requires_all_services {
             f.policy.renewal_requires_all_services = all;

@@ -100,6 +100,9 @@ pub(super) struct Faults {
     pub order_status: OrderStatusMode,
     pub latency: Duration,
     pub hold_order_save: Option<Hold>,
+    /// SNs whose detail (L3) comes back in a form no client can read (`serviceList` a string):
+    /// a vendor's answer about one PBX that is broken while the rest are fine.
+    pub unreadable_detail: Vec<String>,
     /// How the simulated vendor applies rules the real one may apply otherwise.
     pub policy: Policy,
     /// Faults served so far, by name (`rate_limit`, `commit_then_500`, ...).
@@ -127,6 +130,7 @@ impl Faults {
             order_status,
             latency,
             hold_order_save: None,
+            unreadable_detail: Vec::new(),
             policy: Policy::default(),
             served: BTreeMap::new(),
             reads: 0,

@@ -306,7 +306,17 @@ fn instance_detail(app: &App, q: &Form) -> Result<Value, ApiError> {
         .world
         .find(p.id, sn)
         .ok_or_else(|| sn_not_found(sn, p))?;
-    to_value(&views::detail(&inner.world.pbxs[idx], p))
+    let mut detail = to_value(&views::detail(&inner.world.pbxs[idx], p))?;
+    if inner
+        .faults
+        .unreadable_detail
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(sn))
+    {
+        detail["serviceList"] = Value::from("unavailable");
+        *inner.faults.served.entry("unreadable_detail").or_default() += 1;
+    }
+    Ok(detail)
 }
 
 fn catalog_info(app: &App, q: &Form) -> Result<Value, ApiError> {

@@ -115,7 +115,7 @@ pub(super) fn catalog(product: &Product, minimal: bool) -> wire::Catalog {
             .into_iter()
             .map(|s| wire::CatalogService {
                 kind: String::new(),
-                requires_plan_ids: Vec::new(),
+                requires_plan_ids: None,
                 billing_cycles: Vec::new(),
                 ..s
             })
@@ -150,7 +150,7 @@ fn catalog_in_full(product: &Product) -> wire::Catalog {
                 service_name: s.name.to_owned(),
                 pricing_id: Some(Id(s.id.0 + 1)),
                 kind: s.kind.as_str().to_owned(),
-                requires_plan_ids: s.requires_plan_ids.clone(),
+                requires_plan_ids: Some(s.requires_plan_ids.clone()),
                 billing_cycles: cycles(s.cycles),
                 purchase_type: "purchase".to_owned(),
             })

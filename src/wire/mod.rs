@@ -189,6 +189,8 @@ pub struct Catalog {
 #[serde(rename_all = "camelCase")]
 pub struct CatalogPlan {
     pub plan_id: Id,
+    /// Not among the confirmed fields (partner-api section 8): absent is "not said".
+    #[serde(default)]
     pub plan_name: String,
     #[serde(default)]
     pub pricing_id: Option<Id>,
@@ -204,14 +206,17 @@ pub struct CatalogPlan {
 #[serde(rename_all = "camelCase")]
 pub struct CatalogService {
     pub service_id: Id,
+    /// Not among the confirmed fields (partner-api section 8): absent is "not said".
+    #[serde(default)]
     pub service_name: String,
     #[serde(default)]
     pub pricing_id: Option<Id>,
     /// `feature`, `extensions`, `concurrent_calls`, `recording_minutes`, `per_extension`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub requires_plan_ids: Vec<Id>,
+    /// Absent is "not said"; an empty list is "any plan".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_plan_ids: Option<Vec<Id>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub billing_cycles: Vec<String>,
     #[serde(default)]

@@ -583,3 +583,61 @@ fn a_thousand_order_plan_fits_a_pull_request_comment() {
     assert!(md.contains("— [`fleet.yaml:"), "changes are linked");
     assert!(md.contains("Every order is in the saved plan: `entitle show plan.json`."));
 }
+
+/// The vendor answers one PBX's detail in a form no client can read: that PBX is set aside
+/// with the reason, on its manifest line, and nothing is ordered for it; the other three are
+/// planned, applied (exit 4: not everything could be done) and saved plans of it still verify.
+#[test]
+fn a_pbx_whose_detail_cannot_be_read_is_set_aside_and_the_rest_go_ahead() {
+    let env = Env::new();
+    let m = with_examples(&env);
+    env.faults(serde_json::json!({"unreadableDetail": ["3651D3296882"]}));
+    let set_aside = "error: manifests/examples/acme.yaml:14:5: the vendor's answer about \
+                     3651D3296882 (software-edition) cannot be read, so nothing is planned for \
+                     it: GET /product/openapi/instance_product/v1/detail?productId=12&productNo=3651D3296882: \
+                     200 unexpected response: the result does not have the contract's shape";
+
+    let plan = env.run(&[
+        "plan",
+        m,
+        "--now",
+        &env.now(),
+        "--no-price",
+        "-o",
+        "plan.json",
+    ]);
+    assert_eq!(plan.status.code(), Some(1), "{}", stderr(&plan));
+    assert!(stderr(&plan).contains(set_aside), "{}", stderr(&plan));
+    let text = stdout(&plan);
+    assert!(
+        text.starts_with("Plan: 3 orders and 1 auto-renew switch for 3 of 4 PBXs in scope."),
+        "{text}"
+    );
+    assert!(!text.contains("+ purchase_service"), "{text}");
+
+    // The saved plan verifies (the set-aside PBX is recorded as such) and orders the rest.
+    let saved = env.run(&[
+        "apply",
+        "plan.json",
+        "--auto-approve",
+        "--no-price",
+        "--now",
+        &env.now(),
+    ]);
+    assert_eq!(saved.status.code(), Some(4), "{}", stderr(&saved));
+    assert!(stderr(&saved).contains(set_aside), "{}", stderr(&saved));
+    let bodies = env.order_bodies();
+    assert_eq!(bodies.len(), 3, "{bodies:?}");
+    assert!(
+        bodies.iter().all(|b| b["productNo"] != "3651D3296882"),
+        "{bodies:?}"
+    );
+    // Read by the plan; the saved plan's check re-reads only the PBXs it orders for.
+    assert_eq!(env.faults_served()["unreadable_detail"], 1);
+
+    // Once the vendor answers again, Acme is planned like any PBX.
+    env.faults(serde_json::json!({"unreadableDetail": []}));
+    let apply = env.apply(m);
+    assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
+    assert_eq!(env.order_bodies().len(), 4);
+}

@@ -189,6 +189,16 @@ impl<'a> Planner<'a> {
         plan: &PlanRef,
         at: &Loc,
     ) -> bool {
+        if let Some(word) = &svc.requires_missing_plan {
+            self.block(
+                at,
+                format!(
+                    "entitle's table of vendor facts says `{}` is only sold with the `{word}` plan, which the vendor's catalog for this product does not list: cannot plan `services`",
+                    svc.name
+                ),
+            );
+            return false;
+        }
         if svc.requires_plan_ids.is_empty() || svc.requires_plan_ids.contains(&plan.id) {
             return true;
         }
