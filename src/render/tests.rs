@@ -429,6 +429,52 @@ fn a_total_says_which_orders_it_leaves_out() {
 }
 
 #[test]
+fn every_format_says_which_orders_got_no_price_and_why() {
+    let mut plan = sample();
+    plan.pbxs[1].actions[0].price = None;
+    plan.pbxs[1].actions[0].price_error =
+        Some("the vendor's calculator answered 500 internal_error".into());
+    let t = text(&plan, false);
+    assert!(
+        t.starts_with("Plan: 2 orders and 1 auto-renew switch for 2 of 5 PBXs in scope, total USD 1,234.50 without 1 order that got no price (the vendor's calculator answered 500 internal_error)."),
+        "{t}"
+    );
+    assert!(
+        t.contains("price unknown: the vendor's calculator answered 500 internal_error"),
+        "{t}"
+    );
+
+    // None priced: no total, and why.
+    plan.pbxs[0].actions[0].price = None;
+    plan.pbxs[0].actions[0].price_error = Some("no pricingId for plan 3048560606464323584".into());
+    let t = text(&plan, false);
+    assert!(
+        t.starts_with("Plan: 2 orders and 1 auto-renew switch for 2 of 5 PBXs in scope, no total: none of its 2 orders got a price (2 reasons, each shown on its order as \"price unknown\")."),
+        "{t}"
+    );
+    assert!(
+        t.contains("price unknown: no pricingId for plan 3048560606464323584"),
+        "{t}"
+    );
+
+    // JSON: the reason on the action, and the count left out of the (empty) total.
+    let mut out = Vec::new();
+    write_plan_json(&plan, &mut out).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v["pbxs"][1]["actions"][0]["price_error"],
+        "the vendor's calculator answered 500 internal_error"
+    );
+    assert!(
+        v["pbxs"][1]["actions"][0]
+            .get("price")
+            .is_none_or(|p| p.is_null())
+    );
+    assert_eq!(v["summary"]["unpriced"], 2);
+    assert_eq!(v["summary"]["totals"], serde_json::json!([]));
+}
+
+#[test]
 fn a_failure_with_thousands_of_problems_still_fits_a_comment() {
     let problems: Vec<crate::manifest::Diagnostic> = (1..=2_000)
         .map(|line| {

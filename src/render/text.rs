@@ -203,6 +203,7 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
             s.changed,
             plural(s.pbxs, "PBX", "PBXs"),
         )?;
+        let why = unpriced_why(plan);
         match totals(&s.totals) {
             Some(t) if s.unpriced > 0 => writeln!(
                 w,
@@ -210,17 +211,44 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
                 Style::Bold.paint(&t, c),
                 Style::Warn.paint(
                     &format!(
-                        "without {} that got no price",
+                        "without {} that got no price{why}",
                         plural(s.unpriced, "order", "orders")
                     ),
                     c
                 )
             )?,
             Some(t) => writeln!(w, ", total {}.", Style::Bold.paint(&t, c))?,
+            // Prices were asked for and none came: say so, rather than no total at all.
+            None if !why.is_empty() => writeln!(
+                w,
+                ", {}.",
+                Style::Warn.paint(
+                    &format!(
+                        "no total: none of its {} got a price{why}",
+                        plural(s.orders, "order", "orders")
+                    ),
+                    c
+                )
+            )?,
             None => writeln!(w, ".")?,
         }
     }
     Ok(())
+}
+
+/// Why orders have no price, for the total: the one reason, or how many there are (each is
+/// shown on its order as "price unknown: …"). Empty when no price was asked for.
+fn unpriced_why(plan: &Plan) -> String {
+    let reasons: std::collections::BTreeSet<&str> = plan
+        .actions()
+        .filter(|a| a.price.is_none())
+        .filter_map(|a| a.price_error.as_deref())
+        .collect();
+    match reasons.len() {
+        0 => String::new(),
+        1 => format!(" ({})", reasons.into_iter().next().unwrap_or_default()),
+        n => format!(" ({n} reasons, each shown on its order as \"price unknown\")"),
+    }
 }
 
 fn write_pbx(p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
