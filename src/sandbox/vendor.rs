@@ -289,7 +289,13 @@ fn instance_list(app: &App, q: &Form) -> Result<Value, ApiError> {
         .pbxs
         .iter()
         .filter(|s| wanted.is_none_or(|p| p == s.product_id))
-        .filter_map(|s| Some(views::instance(s, app.catalog.product(s.product_id)?)))
+        .filter_map(|s| {
+            Some(views::instance(
+                s,
+                app.catalog.product(s.product_id)?,
+                &inner.variant,
+            ))
+        })
         .collect();
     to_value(&paging.page(items.into_iter()))
 }
@@ -306,7 +312,7 @@ fn instance_detail(app: &App, q: &Form) -> Result<Value, ApiError> {
         .world
         .find(p.id, sn)
         .ok_or_else(|| sn_not_found(sn, p))?;
-    let mut detail = to_value(&views::detail(&inner.world.pbxs[idx], p))?;
+    let mut detail = to_value(&views::detail(&inner.world.pbxs[idx], p, &inner.variant))?;
     if inner
         .faults
         .unreadable_detail

@@ -22,7 +22,7 @@ pub(super) fn product_list(catalog: &Catalog) -> Vec<wire::Product> {
         .collect()
 }
 
-pub(super) fn instance(sub: &Subscription, product: &Product) -> wire::Instance {
+pub(super) fn instance(sub: &Subscription, product: &Product, variant: &Variant) -> wire::Instance {
     wire::Instance {
         product_no: sub.sn.clone(),
         product_id: sub.product_id,
@@ -30,7 +30,7 @@ pub(super) fn instance(sub: &Subscription, product: &Product) -> wire::Instance 
         activation_code: sub.activation_code.clone(),
         activation_status: sub.activation_status.clone(),
         comment: sub.comment.clone(),
-        create_time: sub.create_time,
+        create_time: variant.wire_time(sub.create_time),
     }
 }
 
@@ -43,8 +43,12 @@ fn plan_name(product: &Product, id: Id) -> String {
 /// L3: while a switch is pending, `planId`/`planName`/`billingCycle`/`multiCycle` describe the
 /// plan switched TO and `currentPlan` (the ID in decimal) the one in force until
 /// `currentPlanExpireDate`.
-pub(super) fn detail(sub: &Subscription, product: &Product) -> wire::InstanceDetail {
-    let base = instance(sub, product);
+pub(super) fn detail(
+    sub: &Subscription,
+    product: &Product,
+    variant: &Variant,
+) -> wire::InstanceDetail {
+    let base = instance(sub, product, variant);
     let mut d = wire::InstanceDetail {
         product_no: base.product_no,
         product_id: base.product_id,
