@@ -271,15 +271,21 @@ pub(crate) async fn read_recent<S: PageSource>(
     Ok((orders, read))
 }
 
-/// Items in a full page: the page size the server says it used (never more than asked for);
-/// when it does not say, what page 1 held if there are more pages; else what was asked.
+/// Items in a full page, as the server pages. When more pages follow page 1, page 1 is full,
+/// so what it held is the server's page size whatever `pageSize` says (a server may echo the
+/// size asked for and use a smaller one); otherwise the size it says it used, never more than
+/// asked for, or what was asked.
 fn server_page_size(first: &ListPage) -> u64 {
     let asked = u64::from(PAGE_SIZE);
-    let held = first.orders.len() as u64;
-    match first.page_size {
-        0 if held > 0 && (first.total_page > 1 || first.total > held) => held.min(asked),
+    let said = match first.page_size {
         0 => asked,
         n => n.min(asked),
+    };
+    let held = first.orders.len() as u64;
+    if held > 0 && (first.total_page > 1 || first.total > held) {
+        held.min(said)
+    } else {
+        said
     }
 }
 
@@ -500,6 +506,10 @@ mod tests {
         newest_first: bool,
         size: usize,
         report_total: bool,
+        /// `totalPage` is left out.
+        hide_total_page: bool,
+        /// The `pageSize` said, whatever was used.
+        says_size: Option<u64>,
         insert_after: Mutex<Vec<(usize, i64)>>,
         served: Mutex<usize>,
     }
@@ -526,6 +536,8 @@ mod tests {
                 newest_first,
                 size,
                 report_total: true,
+                hide_total_page: false,
+                says_size: None,
                 insert_after: Mutex::new(Vec::new()),
                 served: Mutex::new(0),
             }
@@ -564,8 +576,12 @@ mod tests {
             Ok(ListPage {
                 orders,
                 total: if self.report_total { total as u64 } else { 0 },
-                total_page: total.div_ceil(self.size) as u64,
-                page_size: self.size as u64,
+                total_page: if self.hide_total_page {
+                    0
+                } else {
+                    total.div_ceil(self.size) as u64
+                },
+                page_size: self.says_size.unwrap_or(self.size as u64),
             })
         }
     }
@@ -636,6 +652,34 @@ mod tests {
         want.push(1000);
         assert_eq!(ids(&found), want);
         assert_eq!(read.pages, [1, 20, 21, 19, 20, 19, 20, 21]);
+    }
+
+    #[tokio::test]
+    async fn the_last_page_is_counted_in_the_pages_the_server_used() {
+        // Pages of 50 while `pageSize` echoes the 100 asked for, and no `totalPage`: the last
+        // page is `total` counted in fifties, page 20, not page 10.
+        let mut list = Memory::new(history(1000), false, 50);
+        list.hide_total_page = true;
+        list.says_size = Some(100);
+        let since = (1_000 + 970) * 1000;
+        let (found, read) = read_recent(&list, since).await.unwrap();
+        assert_eq!(ids(&found), (970..1000).collect::<Vec<_>>());
+        assert_eq!(read.pages, [1, 20]);
+        assert_eq!(read.total_pages, 20);
+    }
+
+    #[tokio::test]
+    async fn without_any_count_an_oldest_first_list_is_read_whole_and_said_so() {
+        let mut list = Memory::new(history(120), false, 50);
+        list.hide_total_page = true;
+        list.report_total = false;
+        let (found, read) = read_recent(&list, (1_000 + 110) * 1000).await.unwrap();
+        assert_eq!(ids(&found), (110..120).collect::<Vec<_>>());
+        assert_eq!(read.pages, [1, 2, 3]);
+        assert_eq!(
+            (read.order, read.whole),
+            (ListOrder::OldestFirst, Some(WholeRead::NoPageCount))
+        );
     }
 
     #[tokio::test]
