@@ -757,8 +757,13 @@ async fn orders(client: &Client, req: &DoctorRequest, r: &mut Report) {
             },
             if sorted {
                 "the first page is newest first".to_owned()
+            } else if list
+                .windows(2)
+                .all(|w| w[0].1.created_ms <= w[1].1.created_ms)
+            {
+                "the list ignores sort, oldest first: entitle reads from its last page back to the window".to_owned()
             } else {
-                "the list ignores sort: entitle reads every page to find recent orders".to_owned()
+                "the list ignores sort, in no order: entitle reads every page to find recent orders".to_owned()
             },
         );
     }

@@ -2,7 +2,7 @@
 //! every task; its configuration; and the outcome of an order save.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -11,6 +11,7 @@ use super::Credentials;
 use super::auth::Auth;
 use super::error::ApiError;
 use super::mapping;
+use super::order_list::{OrderListCost, OrderListRead};
 use super::transport::{Answer, Request, Transport, TransportConfig};
 use crate::model::OrderStatus;
 use crate::wire::{self, codes, paths};
@@ -108,6 +109,8 @@ struct Inner {
     auth: Auth,
     /// See [`Client::account_key`].
     account: String,
+    /// See [`Client::order_list_cost`].
+    order_list: Mutex<OrderListCost>,
 }
 
 impl fmt::Debug for Client {
@@ -154,6 +157,7 @@ impl Client {
                 )[..16]
                     .to_owned(),
                 auth: Auth::new(cfg.credentials),
+                order_list: Mutex::new(OrderListCost::default()),
             }),
         })
     }
@@ -171,6 +175,24 @@ impl Client {
 
     pub fn stats(&self) -> RequestStats {
         self.inner.transport.stats.snapshot()
+    }
+
+    /// What reading the recent orders has cost so far, every read by every clone together: a
+    /// command says it once, at its end, when the list had to be read whole.
+    pub fn order_list_cost(&self) -> OrderListCost {
+        self.order_list_lock().clone()
+    }
+
+    pub(crate) fn record_order_list_read(&self, read: &OrderListRead) {
+        self.order_list_lock().record(read);
+    }
+
+    fn order_list_lock(&self) -> std::sync::MutexGuard<'_, OrderListCost> {
+        // A tally: one poisoned by a panic elsewhere is still worth reading.
+        self.inner
+            .order_list
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Sends a safe request with the bearer token: retried on transient failures, and once

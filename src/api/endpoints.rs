@@ -1,4 +1,5 @@
-//! The typed endpoints L1–L9 and the two writes besides the order save, with pagination.
+//! The typed endpoints L1–L9 and the two writes besides the order save, with pagination (the
+//! order list's paging is `order_list`'s).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -7,14 +8,12 @@ use tokio::task::JoinSet;
 use super::client::{Client, Reply};
 use super::error::{ApiError, MappingError};
 use super::mapping;
+use super::order_list::{
+    self, ListOrder, ListPage, MAX_PAGES, OrderListRead, PAGE_SIZE, PageSource,
+};
 use super::transport::Request;
 use crate::model::{Catalog, Contact, Id, ObservedPbx, Order, Price, ProductId};
 use crate::wire::{self, paths};
-
-/// Pages requested per call: the API's maximum.
-const PAGE_SIZE: u32 = paths::MAX_PAGE_SIZE;
-/// More pages than this (a million PBXs or orders) means the answer is wrong, not the fleet.
-const MAX_PAGES: u64 = 10_000;
 
 fn mapped<T>(req: &Request, request_id: &str, r: Result<T, MappingError>) -> Result<T, ApiError> {
     r.map_err(|source| ApiError::Mapping {
@@ -173,73 +172,59 @@ impl Client {
         Ok(r.result.into_iter().map(mapping::contact).collect())
     }
 
-    /// L6, one page, newest first; also returns `totalPage`.
-    pub async fn orders_page(
-        &self,
-        page_no: u32,
-        page_size: u32,
-    ) -> Result<(Vec<Order>, u64, u64), ApiError> {
+    /// L6, one page, asked newest first (the vendor may not oblige: see `order_list`).
+    pub(crate) async fn orders_page(&self, page_no: u32) -> Result<ListPage, ApiError> {
         let req = Request::get(
             paths::ORDER_PAGE,
             vec![
                 ("pageNo", page_no.to_string()),
-                ("pageSize", page_size.to_string()),
+                ("pageSize", PAGE_SIZE.to_string()),
                 ("sort", "-createTime".to_owned()),
             ],
         );
         let r: Reply<wire::Page<wire::OrderInfo>> = self.call(&req).await?;
-        Ok((
-            r.result.results.into_iter().map(mapping::order).collect(),
-            r.result.total_page,
-            r.result.page_size,
-        ))
+        Ok(ListPage {
+            orders: r.result.results.into_iter().map(mapping::order).collect(),
+            total: r.result.total,
+            total_page: r.result.total_page,
+            page_size: r.result.page_size,
+        })
     }
 
-    /// L6 from the newest order back to `since_ms` (epoch ms, inclusive), newest first, each
-    /// order once. Stops at the first page that reaches an older order — but only on pages that
-    /// really are newest-first, and never before the last page while pages come back full, so
-    /// that a server ignoring `sort` or omitting `totalPage` cannot hide an order (this lookup
-    /// is what proves an order was not placed).
+    /// L6: the orders created at or after `since_ms` (epoch ms, inclusive), newest first, each
+    /// order once. How many pages that takes depends on the order the vendor lists them in
+    /// (see the `order_list` module); the cost is added to [`Client::order_list_cost`].
     pub async fn recent_orders(&self, since_ms: i64) -> Result<Vec<Order>, ApiError> {
-        let mut out: Vec<Order> = Vec::new();
-        let mut seen = HashSet::new();
-        let mut page: u32 = 1;
-        let mut unsorted = false;
-        loop {
-            let (orders, total_page, page_size) = self.orders_page(page, PAGE_SIZE).await?;
-            let count = orders.len();
-            let sorted = orders
-                .windows(2)
-                .all(|w| w[0].created_ms >= w[1].created_ms);
-            if !sorted && !unsorted {
-                unsorted = true;
-                tracing::warn!(
-                    page,
-                    "the order list ignores `sort` (not newest-first): every page is read, at a cost that grows with the account's history"
-                );
-            }
-            let mut reached_older = false;
-            for o in orders {
-                if o.created_ms < since_ms {
-                    reached_older = true;
-                } else if seen.insert(o.id) {
-                    out.push(o);
-                }
-            }
-            let last_page = count < full_page(page_size) && u64::from(page) >= total_page;
-            if count == 0 || (reached_older && sorted) || last_page || u64::from(page) >= MAX_PAGES
-            {
-                if unsorted {
-                    tracing::warn!(
-                        pages = page,
-                        recent = out.len(),
-                        "read the whole order list to find the recent orders"
-                    );
-                }
-                return Ok(out);
-            }
-            page += 1;
+        Ok(self.read_recent_orders(since_ms).await?.0)
+    }
+
+    /// [`Client::recent_orders`], with what the read did.
+    pub async fn read_recent_orders(
+        &self,
+        since_ms: i64,
+    ) -> Result<(Vec<Order>, OrderListRead), ApiError> {
+        let (orders, read) = order_list::read_recent(self, since_ms).await?;
+        let pages = read.page_ranges();
+        match read.whole {
+            Some(_) => tracing::debug!(
+                "the order list is {}: read all of it, pages {pages}, to find {} recent orders",
+                read.order,
+                orders.len()
+            ),
+            None if read.order == ListOrder::OldestFirst => tracing::debug!(
+                "the order list is oldest first (`sort` ignored): read from its last page back to the window, pages {pages} of {}, {} recent orders",
+                read.total_pages,
+                orders.len()
+            ),
+            None => tracing::debug!(
+                "the order list is {}: read pages {pages} of {}, {} recent orders",
+                read.order,
+                read.total_pages,
+                orders.len()
+            ),
         }
+        self.record_order_list_read(&read);
+        Ok((orders, read))
     }
 
     /// L7: one order by id or order number.
@@ -296,6 +281,12 @@ impl Client {
             request_id: Some(answer.request_id),
             reason,
         })
+    }
+}
+
+impl PageSource for Client {
+    async fn page(&self, page_no: u32) -> Result<ListPage, ApiError> {
+        self.orders_page(page_no).await
     }
 }
 

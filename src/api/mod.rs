@@ -15,6 +15,7 @@ mod credentials;
 mod endpoints;
 mod error;
 pub mod mapping;
+mod order_list;
 mod ratelimit;
 mod secret;
 mod transport;
@@ -24,6 +25,7 @@ pub use credentials::{
     ConfigError, Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_CREDENTIALS_FILE,
 };
 pub use error::{ApiError, Endpoint, MappingError};
+pub use order_list::{ListOrder, OrderListCost, OrderListRead, WholeRead};
 pub use secret::Secret;
 pub(crate) use transport::Request;
 pub use transport::USER_AGENT;

@@ -119,9 +119,11 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         }
     };
 
+    let mut note = scope::OrderListNote::default();
     let rt = config::runtime()?;
     rt.block_on(async {
         let conn = config::connect(&args.network, clock).await?;
+        note.watch(&conn.client);
         if args.scope.now.is_some() && !conn.is_local() {
             bail!(
                 "--now is refused when applying to {}: orders are placed at the vendor's real time, so the checks for orders in flight must count from it; --now is for plans, the sandbox and tests",

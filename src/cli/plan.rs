@@ -140,9 +140,11 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     let desired = scope::select(&manifests, &args.scope)?;
     let price = args.scope.wants_price(args.format != Format::Json);
     let clock = args.scope.clock();
+    let mut note = scope::OrderListNote::default();
     let rt = config::runtime()?;
     let planned = rt.block_on(async {
         let conn = config::connect(&args.network, clock).await?;
+        note.watch(&conn.client);
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
         let settle_ms = args.scope.settle_ms()?;

@@ -220,6 +220,29 @@ pub(super) async fn resolve_leftovers(
     Ok(res)
 }
 
+/// Says once, as a command ends, what finding the recent orders cost when the order list had
+/// to be read whole: a cost that grows with the account's history, not with the window, so the
+/// user should know (a list read backwards, at the window's cost, shows only with `-v`). A
+/// guard, so that every way out of the command says it, errors included; a command keeps it
+/// until its output is written, so the note comes last.
+#[derive(Default)]
+pub(super) struct OrderListNote(Option<crate::api::Client>);
+
+impl OrderListNote {
+    /// The client whose reads are told of (its clones share the tally).
+    pub(super) fn watch(&mut self, client: &crate::api::Client) {
+        self.0 = Some(client.clone());
+    }
+}
+
+impl Drop for OrderListNote {
+    fn drop(&mut self) {
+        if let Some(note) = self.0.as_ref().and_then(|c| c.order_list_cost().note()) {
+            eprintln!("note: {note}");
+        }
+    }
+}
+
 /// What a plan is made from, besides the connection and the scope options.
 pub(super) struct PlanInputs<'a> {
     pub manifests: &'a LoadedManifests,

@@ -113,14 +113,23 @@ async fn orders_come_oldest_first_in_pages_of_50_with_times_in_seconds() {
         .start()
         .await;
     let c = client(&fx.base_url);
-    // The 20 newest are on the last page of an oldest-first list: still found.
+    // The 20 newest are on the last page of an oldest-first list: still found, by reading
+    // page 1, then the last page, then the one before it, which reaches older orders.
     let since_ms = (T0_SECS + 100) * 1000;
     let recent = c.recent_orders(since_ms).await.unwrap();
-    assert_eq!(recent.len(), 20);
-    assert!(
-        recent
-            .iter()
-            .all(|o| o.created_ms >= since_ms && o.reference.is_none())
+    let ids: Vec<String> = recent.iter().map(|o| o.order_no.clone()).collect();
+    assert_eq!(
+        ids,
+        (100..120)
+            .rev()
+            .map(|n| format!("UO{n}"))
+            .collect::<Vec<_>>()
     );
-    assert_eq!(fx.requests_to(ORDERS).len(), 3);
+    assert!(recent.iter().all(|o| o.reference.is_none()));
+    let pages: Vec<String> = fx
+        .requests_to(ORDERS)
+        .iter()
+        .map(|r| r.query_pairs()[0].1.clone())
+        .collect();
+    assert_eq!(pages, ["1", "3", "2"]);
 }

@@ -117,6 +117,13 @@ fn the_documented_only_sandbox_is_told_apart_and_still_works() {
         "contradicted",
         "`sort=-createTime` lists newest first",
     );
+    // Oldest first, so read backwards at the window's cost, not whole.
+    assert!(
+        report.contains(
+            "the list ignores sort, oldest first: entitle reads from its last page back to the window"
+        ),
+        "{report}"
+    );
     line(&report, "contradicted", "`createTime` is in milliseconds");
     line(
         &report,

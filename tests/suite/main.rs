@@ -19,6 +19,7 @@ mod crash_e2e;
 mod diagnostics;
 mod doctor;
 mod export_e2e;
+mod order_list;
 mod plan_e2e;
 mod renewal;
 mod sandbox_api;
