@@ -57,6 +57,11 @@ fn escape_segment(s: &str) -> String {
     out
 }
 
+/// L7's path for an order id or number, escaped.
+pub(crate) fn order_path(id_or_no: &str) -> String {
+    format!("{}/{}", paths::ORDER_GET, escape_segment(id_or_no))
+}
+
 impl Client {
     /// L1: the products the account can buy.
     pub async fn products(&self) -> Result<Vec<(ProductId, String)>, ApiError> {
@@ -179,6 +184,20 @@ impl Client {
         page_no: u32,
         page_size: u32,
     ) -> Result<(Vec<Order>, u64, u64), ApiError> {
+        let page = self.order_infos_page(page_no, page_size).await?;
+        Ok((
+            page.results.into_iter().map(mapping::order).collect(),
+            page.total_page,
+            page.page_size,
+        ))
+    }
+
+    /// L6, one page, as the vendor wrote it.
+    async fn order_infos_page(
+        &self,
+        page_no: u32,
+        page_size: u32,
+    ) -> Result<wire::Page<wire::OrderInfo>, ApiError> {
         let req = Request::get(
             paths::ORDER_PAGE,
             vec![
@@ -188,11 +207,7 @@ impl Client {
             ],
         );
         let r: Reply<wire::Page<wire::OrderInfo>> = self.call(&req).await?;
-        Ok((
-            r.result.results.into_iter().map(mapping::order).collect(),
-            r.result.total_page,
-            r.result.page_size,
-        ))
+        Ok(r.result)
     }
 
     /// L6 from the newest order back to `since_ms` (epoch ms, inclusive), newest first, each
@@ -201,16 +216,35 @@ impl Client {
     /// that a server ignoring `sort` or omitting `totalPage` cannot hide an order (this lookup
     /// is what proves an order was not placed).
     pub async fn recent_orders(&self, since_ms: i64) -> Result<Vec<Order>, ApiError> {
-        let mut out: Vec<Order> = Vec::new();
+        Ok(self
+            .recent_order_infos(since_ms)
+            .await?
+            .into_iter()
+            .map(mapping::order)
+            .collect())
+    }
+
+    /// [`Client::recent_orders`] as the vendor wrote them (times in its unit), for
+    /// `entitle doctor`, which judges the vendor on the same orders apply reads.
+    pub(crate) async fn recent_order_infos(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<wire::OrderInfo>, ApiError> {
+        let mut out: Vec<wire::OrderInfo> = Vec::new();
         let mut seen = HashSet::new();
         let mut page: u32 = 1;
         let mut unsorted = false;
         loop {
-            let (orders, total_page, page_size) = self.orders_page(page, PAGE_SIZE).await?;
+            let wire::Page {
+                results: orders,
+                total_page,
+                page_size,
+                ..
+            } = self.order_infos_page(page, PAGE_SIZE).await?;
             let count = orders.len();
-            let sorted = orders
-                .windows(2)
-                .all(|w| w[0].created_ms >= w[1].created_ms);
+            let sorted = orders.windows(2).all(|w| {
+                mapping::epoch_ms(w[0].create_time) >= mapping::epoch_ms(w[1].create_time)
+            });
             if !sorted && !unsorted {
                 unsorted = true;
                 tracing::warn!(
@@ -220,7 +254,7 @@ impl Client {
             }
             let mut reached_older = false;
             for o in orders {
-                if o.created_ms < since_ms {
+                if mapping::epoch_ms(o.create_time) < since_ms {
                     reached_older = true;
                 } else if seen.insert(o.id) {
                     out.push(o);
@@ -250,10 +284,7 @@ impl Client {
                 "an order lookup needs an order id or number".to_owned(),
             ));
         }
-        let req = Request::get(
-            format!("{}/{}", paths::ORDER_GET, escape_segment(id)),
-            Vec::new(),
-        );
+        let req = Request::get(order_path(id), Vec::new());
         let r: Reply<wire::OrderDetail> = self.call(&req).await?;
         Ok(mapping::order(r.result.order_information))
     }
