@@ -4,13 +4,19 @@
 //! contradicted or unseen, with the evidence; every field the vendor sent that entitle ignores,
 //! and every field entitle expects that did not come, is listed; the raw answers can be saved,
 //! redacted, to become test fixtures.
+//!
+//! It reads what `plan` and `apply` read: the PBX list of every product in play, the detail and
+//! catalog of each PBX, an auto-renew status per product, the billing contacts, the order list
+//! back to this workspace's oldest order (as apply reads it to find its orders) and the detail
+//! of the newest order.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use crate::api::mapping;
-use crate::api::{ApiError, Client, Request};
+use crate::api::{Answer, ApiError, Client, Request};
+use crate::apply::CLOCK_SKEW_MS;
 use crate::model::{Catalog, ObservedPbx, OrderStatus, ProductId};
 use crate::wire::{self, paths};
 
@@ -41,7 +47,7 @@ pub(crate) struct Report {
     pub ignored: BTreeMap<&'static str, BTreeSet<String>>,
     /// Per answer kind: fields entitle expects that the vendor did not send.
     pub missing: BTreeMap<&'static str, BTreeSet<String>>,
-    /// Raw answers, redacted: `(file name, JSON)`.
+    /// Raw answers, redacted: `(file name, the whole envelope)`.
     pub samples: Vec<(String, Value)>,
 }
 
@@ -81,7 +87,20 @@ impl Report {
         });
     }
 
+    /// Keeps an answer, redacted, as the file `name`. Names carry SNs and order numbers the
+    /// vendor sent, so anything but letters, digits, `-`, `_` and `.` becomes `_`: a sample
+    /// cannot be written outside the samples directory.
     fn sample(&mut self, name: String, v: &Value) {
+        let name = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         self.samples.push((name, redact(v.clone())));
     }
 
@@ -182,6 +201,8 @@ const ORDER: &[&str] = &[
     "operationType",
     "totalAmount",
 ];
+/// L7: the order detail around the list's `OrderInfo`.
+const ORDER_DETAIL: &[&str] = &["basicInformation", "orderInformation"];
 const PAGE: &[&str] = &[
     "count",
     "pageNo",
@@ -200,18 +221,18 @@ pub(crate) struct DoctorRequest {
     pub price: bool,
     /// poNumbers this workspace's journal holds as placed, to see whether they are echoed.
     pub placed: Vec<String>,
+    /// When the oldest of `placed` was journaled (epoch ms): the order list is read back to
+    /// there, as apply reads it to find its orders.
+    pub placed_since_ms: Option<i64>,
 }
 
-/// A GET's raw `result`, or the error.
+/// A GET's answer, or the error.
 async fn get(
     client: &Client,
     path: &str,
     query: Vec<(&'static str, String)>,
-) -> Result<Value, ApiError> {
-    client
-        .call_raw(&Request::get(path, query))
-        .await
-        .map(|a| a.result)
+) -> Result<Answer, ApiError> {
+    client.call_raw(&Request::get(path, query)).await
 }
 
 /// A read entitle cannot work without: its answer, kept as the sample `name`; when it fails,
@@ -224,9 +245,9 @@ async fn fetch(
     name: String,
 ) -> Option<Value> {
     match get(client, path, query).await {
-        Ok(v) => {
-            r.sample(name, &v);
-            Some(v)
+        Ok(a) => {
+            r.sample(name, &a.whole());
+            Some(a.result)
         }
         Err(e) => {
             r.block(topic, what, e.to_string());
@@ -243,14 +264,26 @@ pub(crate) async fn run(client: &Client, req: &DoctorRequest) -> Report {
         return r;
     };
     let mut targets = req.targets.clone();
-    if targets.is_empty() {
-        for p in &products {
-            if let Some(sn) = sample_pbx(client, *p, &mut r).await {
-                targets.push((*p, sn));
-            }
+    // The PBX list of every product in play: the manifests' products, or (none given) every
+    // product of the account, each then sampled by its first PBX.
+    let listed: Vec<ProductId> = if targets.is_empty() {
+        products
+    } else {
+        let mut seen = BTreeSet::new();
+        targets
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| seen.insert(*p))
+            .collect()
+    };
+    let mut pages = PageSizes::default();
+    for p in &listed {
+        let first = sample_pbx(client, *p, &mut pages, &mut r).await;
+        if req.targets.is_empty()
+            && let Some(sn) = first
+        {
+            targets.push((*p, sn));
         }
-    } else if let Some((p, _)) = targets.first() {
-        sample_pbx(client, *p, &mut r).await;
     }
     let mut priced = !req.price;
     let mut seen_catalogs = BTreeSet::new();
@@ -273,11 +306,33 @@ pub(crate) async fn run(client: &Client, req: &DoctorRequest) -> Report {
             "no PBX with a plan and a catalog to price a renewal of",
         );
     }
-    if let Some((product, sn)) = targets.first() {
-        auto_renew(client, *product, sn, &mut r).await;
+    // One status per product: the endpoint takes the product, and may answer per product.
+    let mut renew_read = BTreeSet::new();
+    for (product, sn) in &targets {
+        if renew_read.insert(*product) {
+            auto_renew(client, *product, sn, &mut r).await;
+        }
+    }
+    if renew_read.is_empty() {
+        r.note(
+            "L8 auto-renew",
+            "the auto-renew status is {\"autoRenew\": bool}",
+            Status::Unseen,
+            "no PBX to read the status of",
+        );
     }
     contacts(client, &mut r).await;
-    orders(client, req, &mut r).await;
+    let newest = orders(client, req, &mut pages, &mut r).await;
+    pages.note(&mut r);
+    match newest {
+        Some(order_no) => order_detail(client, &order_no, &mut r).await,
+        None => r.note(
+            "L7 order",
+            "the order detail is {basicInformation, orderInformation} as listed",
+            Status::Unseen,
+            "no order to read the detail of",
+        ),
+    }
     error_shapes(client, &mut r).await;
     r
 }
@@ -352,8 +407,73 @@ async fn product_list(client: &Client, r: &mut Report) -> Option<Vec<ProductId>>
     }
 }
 
-/// Reads the first page of a product's PBXs (checking the page size) and returns one SN.
-async fn sample_pbx(client: &Client, product: ProductId, r: &mut Report) -> Option<String> {
+/// What the first pages read showed of the page size (partner-api section 8: not stated for
+/// this API; the sibling API caps it at 50), judged once over every list read.
+#[derive(Debug, Default)]
+struct PageSizes {
+    /// Pages that held the size asked for.
+    full: Vec<String>,
+    /// Pages that held fewer though more items exist.
+    capped: Vec<String>,
+    /// Pages that held everything there was, in fewer items than a page: no evidence.
+    short: Vec<String>,
+}
+
+impl PageSizes {
+    /// Files what page 1 of `list` showed, asked for `asked` items per page.
+    fn saw(&mut self, list: String, page: &wire::Page<Value>, asked: u64) {
+        let got = page.results.len() as u64;
+        if page.page_size > 0 && page.page_size < asked || (got < asked && page.total_page > 1) {
+            self.capped.push(format!(
+                "{list}: {got} items on page 1 of {} (pageSize {})",
+                page.total_page, page.page_size
+            ));
+        } else if got == asked {
+            self.full.push(format!("{list}: {got} items on page 1"));
+        } else {
+            self.short.push(format!("{list}: {got}"));
+        }
+    }
+
+    fn note(&self, r: &mut Report) {
+        let assumption = format!("a page holds the {} items asked for", paths::MAX_PAGE_SIZE);
+        if !self.capped.is_empty() {
+            r.note(
+                "paging",
+                assumption,
+                Status::Contradicted,
+                format!("{}; entitle follows totalPage", self.capped.join("; ")),
+            );
+        } else if !self.full.is_empty() {
+            r.note(
+                "paging",
+                assumption,
+                Status::Confirmed,
+                self.full.join("; "),
+            );
+        } else if !self.short.is_empty() {
+            r.note(
+                "paging",
+                assumption,
+                Status::Unseen,
+                format!(
+                    "no list is longer than a page ({}); entitle follows totalPage whatever a page holds",
+                    self.short.join(", ")
+                ),
+            );
+        } else {
+            r.note("paging", assumption, Status::Unseen, "no list was read");
+        }
+    }
+}
+
+/// Reads the first page of a product's PBXs (the page size goes to `pages`) and returns one SN.
+async fn sample_pbx(
+    client: &Client,
+    product: ProductId,
+    pages: &mut PageSizes,
+    r: &mut Report,
+) -> Option<String> {
     let query = vec![
         ("productId", product.0.to_string()),
         ("pageNo", "1".to_owned()),
@@ -379,26 +499,11 @@ async fn sample_pbx(client: &Client, product: ProductId, r: &mut Report) -> Opti
         total: 0,
         total_page: 0,
     });
-    let asked = u64::from(paths::MAX_PAGE_SIZE);
-    let got = page.results.len() as u64;
-    if page.page_size > 0 && page.page_size < asked || (got < asked && page.total_page > 1) {
-        r.note(
-            "paging",
-            format!("a page holds the {asked} items asked for"),
-            Status::Contradicted,
-            format!(
-                "product {}: {got} items on page 1 of {} (pageSize {}); entitle follows totalPage",
-                product.0, page.total_page, page.page_size
-            ),
-        );
-    } else if got == asked {
-        r.note(
-            "paging",
-            format!("a page holds the {asked} items asked for"),
-            Status::Confirmed,
-            format!("product {}: {got} items on page 1", product.0),
-        );
-    }
+    pages.saw(
+        format!("the PBXs of product {}", product.0),
+        &page,
+        u64::from(paths::MAX_PAGE_SIZE),
+    );
     if let Some(first) = page.results.first() {
         r.fields("instance", INSTANCE, first);
     }
@@ -650,8 +755,9 @@ async fn auto_renew(client: &Client, product: ProductId, sn: &str, r: &mut Repor
         ("productId", product.0.to_string()),
     ];
     match get(client, paths::AUTO_RENEW_STATUS, query).await {
-        Ok(v) => {
-            r.sample(format!("L8-auto_renew-{sn}.json"), &v);
+        Ok(a) => {
+            r.sample(format!("L8-auto_renew-{}-{sn}.json", product.0), &a.whole());
+            let v = a.result;
             let ok = v.get("autoRenew").is_some_and(Value::is_boolean);
             r.note(
                 "L8 auto-renew",
@@ -661,14 +767,17 @@ async fn auto_renew(client: &Client, product: ProductId, sn: &str, r: &mut Repor
                 } else {
                     Status::Contradicted
                 },
-                v.to_string(),
+                format!("product {}, {sn}: {v}", product.0),
             );
         }
         Err(e) => r.note(
             "L8 auto-renew",
             "the auto-renew status reads",
             Status::Contradicted,
-            format!("{e}; manifests with autoRenew cannot be planned"),
+            format!(
+                "product {}, {sn}: {e}; manifests with autoRenew cannot be planned",
+                product.0
+            ),
         ),
     }
 }
@@ -699,44 +808,56 @@ async fn contacts(client: &Client, r: &mut Report) {
     }
 }
 
-async fn orders(client: &Client, req: &DoctorRequest, r: &mut Report) {
+/// L6: page 1 (its shape, its order, the page size), then the orders apply would read to find
+/// this workspace's orders. The echo, the statuses and the time unit are judged on every order
+/// read, so a list that comes oldest first cannot hide the workspace's orders behind older ones.
+/// Returns the newest order's number, for L7.
+async fn orders(
+    client: &Client,
+    req: &DoctorRequest,
+    pages: &mut PageSizes,
+    r: &mut Report,
+) -> Option<String> {
     let query = vec![
         ("pageNo", "1".to_owned()),
         ("pageSize", paths::MAX_PAGE_SIZE.to_string()),
         ("sort", "-createTime".to_owned()),
     ];
-    let Some(v) = fetch(
+    let v = fetch(
         client,
         r,
         ("L6 orders", "the order list reads".to_owned()),
         (paths::ORDER_PAGE, query),
         "L6-order_page.json".into(),
     )
-    .await
-    else {
-        return;
-    };
+    .await?;
+    r.fields("page", PAGE, &v);
     let page: wire::Page<Value> = match serde_json::from_value(v) {
         Ok(p) => p,
         Err(e) => {
             r.block("L6 orders", "the order list reads", e.to_string());
-            return;
+            return None;
         }
     };
+    pages.saw(
+        "the orders".to_owned(),
+        &page,
+        u64::from(paths::MAX_PAGE_SIZE),
+    );
     if let Some(first) = page.results.first() {
         r.fields("order", ORDER, first);
     }
-    let mut list = Vec::new();
+    let mut first_page = Vec::new();
     for o in &page.results {
         match serde_json::from_value::<wire::OrderInfo>(o.clone()) {
-            Ok(info) => list.push((info.create_time, mapping::order(info))),
+            Ok(info) => first_page.push(info),
             Err(e) => {
                 r.block("L6 orders", "every order of the list reads", e.to_string());
-                return;
+                return None;
             }
         }
     }
-    if list.len() < 2 {
+    if first_page.len() < 2 {
         r.note(
             "L6 orders",
             "`sort=-createTime` lists newest first",
@@ -744,9 +865,9 @@ async fn orders(client: &Client, req: &DoctorRequest, r: &mut Report) {
             "fewer than two orders",
         );
     } else {
-        let sorted = list
+        let sorted = first_page
             .windows(2)
-            .all(|w| w[0].1.created_ms >= w[1].1.created_ms);
+            .all(|w| mapping::epoch_ms(w[0].create_time) >= mapping::epoch_ms(w[1].create_time));
         r.note(
             "L6 orders",
             "`sort=-createTime` lists newest first",
@@ -757,59 +878,98 @@ async fn orders(client: &Client, req: &DoctorRequest, r: &mut Report) {
             },
             if sorted {
                 "the first page is newest first".to_owned()
-            } else if list
-                .windows(2)
-                .all(|w| w[0].1.created_ms <= w[1].1.created_ms)
-            {
+            } else if first_page.windows(2).all(|w| {
+                mapping::epoch_ms(w[0].create_time) <= mapping::epoch_ms(w[1].create_time)
+            }) {
                 "the list ignores sort, oldest first: entitle reads from its last page back to the window".to_owned()
             } else {
                 "the list ignores sort, in no order: entitle reads every page to find recent orders".to_owned()
             },
         );
     }
-    match list.first() {
-        None => r.note(
+    // Every order read: the first page, and the recent orders as apply reads them.
+    let mut read: Vec<crate::model::Order> =
+        first_page.iter().cloned().map(mapping::order).collect();
+    if let Some(since) = req.placed_since_ms {
+        // As apply reads the list to find its orders (resolve.rs): back to the oldest intent,
+        // less the clock skew it allows.
+        match client.recent_orders(since - CLOCK_SKEW_MS).await {
+            Ok(recent) => read.extend(recent),
+            Err(e) => {
+                r.block(
+                    "L6 orders",
+                    "the order list reads back to this workspace's oldest order",
+                    e.to_string(),
+                );
+                return None;
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    read.retain(|o| seen.insert(o.id));
+    judge_orders(req, &first_page, &read, r);
+    read.iter()
+        .max_by_key(|o| o.created_ms)
+        .map(|o| o.order_no.clone())
+        .filter(|no| !no.is_empty())
+}
+
+/// The time unit (from the answers as the vendor wrote them), the statuses and the
+/// `poNumber` echo (over every order read).
+fn judge_orders(
+    req: &DoctorRequest,
+    raw: &[wire::OrderInfo],
+    list: &[crate::model::Order],
+    r: &mut Report,
+) {
+    if raw.is_empty() {
+        r.note(
             "L6 orders",
             "`createTime` is in milliseconds",
             Status::Unseen,
             "no order",
-        ),
-        Some(_) => {
-            let seconds = list.iter().all(|(raw, _)| *raw < 100_000_000_000);
-            r.note(
-                "L6 orders",
-                "`createTime` is in milliseconds",
-                if seconds {
-                    Status::Contradicted
-                } else {
-                    Status::Confirmed
-                },
-                if seconds {
-                    "epoch seconds: entitle reads them as such"
-                } else {
-                    "epoch milliseconds"
-                },
-            );
-        }
+        );
+    } else {
+        let seconds = raw.iter().all(|o| o.create_time < 100_000_000_000);
+        r.note(
+            "L6 orders",
+            "`createTime` is in milliseconds",
+            if seconds {
+                Status::Contradicted
+            } else {
+                Status::Confirmed
+            },
+            if seconds {
+                "epoch seconds: entitle reads them as such"
+            } else {
+                "epoch milliseconds"
+            },
+        );
     }
-    let statuses: BTreeSet<String> = list.iter().map(|(_, o)| o.status.to_string()).collect();
+    let statuses: BTreeSet<String> = list.iter().map(|o| o.status.to_string()).collect();
     let unknown: Vec<&String> = statuses
         .iter()
         .filter(|s| matches!(OrderStatus::parse(s), OrderStatus::Other(_)))
         .collect();
     r.note("L6 orders", "order statuses are among succeed, pending, failed, invalid, cancelled, refunded, confirming",
         if list.is_empty() { Status::Unseen } else if unknown.is_empty() { Status::Confirmed } else { Status::Contradicted },
-        if unknown.is_empty() { format!("seen: {}", statuses.iter().cloned().collect::<Vec<_>>().join(", ")) }
+        if list.is_empty() { "no order".to_owned() }
+        else if unknown.is_empty() { format!("seen: {}", statuses.iter().cloned().collect::<Vec<_>>().join(", ")) }
         else { format!("not in the list, so counted as in flight: {}", unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")) });
     let echoed = req
         .placed
         .iter()
         .filter(|po| {
             list.iter()
-                .any(|(_, o)| o.reference.as_deref() == Some(po.as_str()))
+                .any(|o| o.reference.as_deref() == Some(po.as_str()))
         })
         .count();
     let assumption = "`customReferenceNo` echoes the poNumber";
+    let among = format!(
+        "of this workspace's {} found by poNumber among {}",
+        crate::words::plural(req.placed.len(), "order", "orders"),
+        crate::words::plural(list.len(), "order read", "orders read")
+    );
     if req.placed.is_empty() || list.is_empty() {
         r.note(
             "L6 orders",
@@ -822,10 +982,78 @@ async fn orders(client: &Client, req: &DoctorRequest, r: &mut Report) {
             "L6 orders",
             assumption,
             Status::Confirmed,
-            format!("{echoed} of this workspace's orders found by poNumber"),
+            format!("{echoed} {among}"),
         );
     } else {
-        r.note("L6 orders", assumption, Status::Contradicted, "none of this workspace's poNumbers is echoed: orders of unknown outcome are found by PBX, operation and time instead");
+        r.note("L6 orders", assumption, Status::Contradicted, format!("none {among}: orders of unknown outcome are found by PBX, operation and time instead"));
+    }
+}
+
+/// L7: the detail of one order, by its number as apply asks for it.
+async fn order_detail(client: &Client, order_no: &str, r: &mut Report) {
+    let Some(v) = fetch(
+        client,
+        r,
+        ("L7 order", format!("the detail of order {order_no} reads")),
+        (&crate::api::order_path(order_no), Vec::new()),
+        format!("L7-order-{order_no}.json"),
+    )
+    .await
+    else {
+        return;
+    };
+    judge_order_detail(order_no, &v, r);
+}
+
+/// The shape of an order detail: `{basicInformation, orderInformation: OrderInfo}` naming the
+/// order asked for. `basicInformation.productId` is documented as a string (partner-api section
+/// 8); entitle reads only `orderInformation`, whose IDs it takes as numbers or strings.
+fn judge_order_detail(order_no: &str, v: &Value, r: &mut Report) {
+    r.fields("order detail", ORDER_DETAIL, v);
+    if let Some(info) = v.get("orderInformation") {
+        r.fields("order detail information", ORDER, info);
+    }
+    let assumption = "the order detail is {basicInformation, orderInformation} as listed";
+    match serde_json::from_value::<wire::OrderDetail>(v.clone()) {
+        Ok(d) if d.order_information.order_no == order_no => {
+            r.note(
+                "L7 order",
+                assumption,
+                Status::Confirmed,
+                format!("order {order_no} read by its number"),
+            );
+        }
+        Ok(d) => r.block(
+            "L7 order",
+            assumption,
+            format!(
+                "asked for order {order_no}, the answer names `{}`: orders whose outcome is unknown cannot be followed",
+                d.order_information.order_no
+            ),
+        ),
+        Err(e) => r.block("L7 order", format!("the detail of order {order_no} maps"), e.to_string()),
+    }
+    let product_id = v.get("basicInformation").and_then(|b| b.get("productId"));
+    let assumption = "`basicInformation.productId` is a string";
+    match product_id {
+        Some(Value::String(s)) => r.note(
+            "L7 order",
+            assumption,
+            Status::Confirmed,
+            format!("\"{s}\" (entitle reads IDs as numbers or strings)"),
+        ),
+        Some(other) => r.note(
+            "L7 order",
+            assumption,
+            Status::Contradicted,
+            format!("{other}: entitle reads IDs as numbers or strings, so nothing changes"),
+        ),
+        None => r.note(
+            "L7 order",
+            assumption,
+            Status::Unseen,
+            "basicInformation has no productId",
+        ),
     }
 }
 
@@ -879,39 +1107,80 @@ async fn error_shapes(client: &Client, r: &mut Report) {
     }
 }
 
-/// Keys whose values are personal or secret.
+/// Keys whose values are secret or personal: tokens and credentials; every field of a billing
+/// contact but its ID and country (the person, company, phone, address, tax number, remark);
+/// a PBX's licence key (`activationCode`) and its free-text label (`comment`, often the
+/// customer's name).
 const REDACTED_KEYS: &[&str] = &[
     "token",
     "refreshtoken",
     "accesstoken",
     "secret",
     "clientsecret",
+    "password",
     "emailaddress",
     "email",
     "firstname",
     "lastname",
+    "company",
     "phonenumber",
     "phone",
     "street",
     "city",
     "zipcode",
-    "taxnum",
-    "company",
-    "address",
     "stateprovince",
+    "taxnum",
     "remark",
-    "contactname",
-    "name",
+    "address",
+    "activationcode",
+    "comment",
 ];
 
-/// A copy of `v` with secrets, tokens, e-mail addresses, names and addresses replaced.
+/// Names that are catalog facts, kept (`name` alone is the product list's product name). Any
+/// other key ending in `name` (`contactName`, `userName`, `pbxName`...) names a person or a
+/// customer and is redacted.
+const CATALOG_NAMES: &[&str] = &[
+    "name",
+    "productname",
+    "planname",
+    "servicename",
+    "offeringname",
+];
+
+/// Whether the value under `key` (lowercase, no `_`) is withheld from a sample.
+fn withheld(key: &str, v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        // An empty value tells a fixture the field came empty, and nothing else.
+        Value::String(s) if s.is_empty() => false,
+        // A partner may type any remark here in the portal; entitle's own poNumbers are
+        // digests, and they are what shows whether the vendor echoes them.
+        Value::String(s) if key == "customreferenceno" => !is_po_number(s),
+        _ => {
+            REDACTED_KEYS.contains(&key) || (key.ends_with("name") && !CATALOG_NAMES.contains(&key))
+        }
+    }
+}
+
+/// An entitle `poNumber`: `ent-` and 16 lowercase hex digits (`plan::keys::po_number`).
+fn is_po_number(s: &str) -> bool {
+    s.strip_prefix("ent-").is_some_and(|h| {
+        h.len() == 16
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// A copy of `v` with secrets, tokens, e-mail addresses, contacts' names and addresses,
+/// licence keys and customer labels replaced; catalog facts (product, plan and service names)
+/// kept.
 pub(crate) fn redact(v: Value) -> Value {
     match v {
         Value::Object(o) => Value::Object(
             o.into_iter()
                 .map(|(k, v)| {
                     let key = k.to_ascii_lowercase().replace('_', "");
-                    if REDACTED_KEYS.contains(&key.as_str()) && !v.is_null() {
+                    if withheld(&key, &v) {
                         (k, Value::String("<redacted>".into()))
                     } else {
                         (k, redact(v))
@@ -949,5 +1218,132 @@ mod tests {
             assert!(!r.contains(gone), "{r}");
         }
         assert!(r.contains("Enterprise Plan") && r.contains("7200"), "{r}");
+    }
+
+    #[test]
+    fn every_personal_field_of_a_contact_goes_and_its_id_and_country_stay() {
+        let contact = wire::Contact {
+            billing_contact_id: wire::Id(3_197_218_168_379_846_218),
+            email_address: "billing@example.com".into(),
+            first_name: "Bill".into(),
+            last_name: "Payer".into(),
+            company: "Example Partner Ltd".into(),
+            phone_number: "+1 555 0100".into(),
+            country: "US".into(),
+            state_province: "Oregon".into(),
+            city: "Springfield".into(),
+            street: "1 Main Street".into(),
+            zip_code: "97477".into(),
+            tax_num: "US-123".into(),
+            remark: "pays late".into(),
+        };
+        let redacted = redact(serde_json::to_value(&contact).unwrap());
+        let expected: Value = serde_json::from_str(
+            r#"{"billingContactId": "3197218168379846218", "emailAddress": "<redacted>",
+                "firstName": "<redacted>", "lastName": "<redacted>", "company": "<redacted>",
+                "phoneNumber": "<redacted>", "country": "US", "stateProvince": "<redacted>",
+                "city": "<redacted>", "street": "<redacted>", "zipCode": "<redacted>",
+                "taxNum": "<redacted>", "remark": "<redacted>"}"#,
+        )
+        .unwrap();
+        assert_eq!(redacted, expected);
+    }
+
+    #[test]
+    fn licence_keys_and_labels_go_catalog_names_and_po_numbers_stay() {
+        let v = serde_json::json!({
+            "productId": 12, "name": "P-Series Software Edition",
+            "productName": "P-Series Software Edition", "planName": "Enterprise Plan",
+            "serviceList": [{"serviceName": "Hotel PMS Integration"}],
+            "activationCode": "ABCD-EFGH", "comment": "Acme HQ", "pbxName": "acme-hq",
+            "contactName": "Ann Smith", "currentPlan": "",
+            "orders": [{"customReferenceNo": "ent-3f9c0a7d1b2e4c55"},
+                       {"customReferenceNo": "for Acme, call Ann"},
+                       {"customReferenceNo": ""}]
+        });
+        let expected = serde_json::json!({
+            "productId": 12, "name": "P-Series Software Edition",
+            "productName": "P-Series Software Edition", "planName": "Enterprise Plan",
+            "serviceList": [{"serviceName": "Hotel PMS Integration"}],
+            "activationCode": "<redacted>", "comment": "<redacted>", "pbxName": "<redacted>",
+            "contactName": "<redacted>", "currentPlan": "",
+            "orders": [{"customReferenceNo": "ent-3f9c0a7d1b2e4c55"},
+                       {"customReferenceNo": "<redacted>"},
+                       {"customReferenceNo": ""}]
+        });
+        assert_eq!(redact(v), expected);
+    }
+
+    #[test]
+    fn sample_names_stay_in_the_samples_directory() {
+        let mut r = Report::default();
+        r.sample("L7-order-../../etc/x y.json".into(), &Value::Null);
+        assert_eq!(r.samples[0].0, "L7-order-.._.._etc_x_y.json");
+    }
+
+    fn status_of(r: &Report, assumption: &str) -> Option<Status> {
+        r.findings
+            .iter()
+            .find(|f| f.assumption.contains(assumption))
+            .map(|f| f.status)
+    }
+
+    #[test]
+    fn an_order_detail_as_documented_reads_with_its_string_product_id() {
+        // partner-api section 8: `basicInformation.productId` is a string; so may be the IDs
+        // of `orderInformation`, which the wire type reads either way.
+        let v = serde_json::json!({
+            "basicInformation": {"productId": "12", "orderNo": "UO1"},
+            "orderInformation": {"id": "3206271046934061056", "orderNo": "UO1",
+                                 "orderStatus": "succeed", "createTime": "1763800000",
+                                 "productId": "12", "productNo": "3651D3296882"}
+        });
+        let mut r = Report::default();
+        judge_order_detail("UO1", &v, &mut r);
+        assert_eq!(r.blockers().count(), 0, "{:?}", r.findings);
+        assert_eq!(
+            status_of(&r, "the order detail is"),
+            Some(Status::Confirmed)
+        );
+        assert_eq!(
+            status_of(&r, "`basicInformation.productId` is a string"),
+            Some(Status::Confirmed)
+        );
+        let info: wire::OrderDetail = serde_json::from_value(v).unwrap();
+        assert_eq!(info.order_information.product_id, 12);
+        assert_eq!(
+            r.missing["order detail information"],
+            [
+                "currencyCode",
+                "customReferenceNo",
+                "invoiceNo",
+                "operationType",
+                "totalAmount"
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
+        );
+    }
+
+    #[test]
+    fn an_order_detail_of_another_order_or_a_number_product_id_is_told() {
+        let v = serde_json::json!({
+            "basicInformation": {"productId": 12},
+            "orderInformation": {"id": 1, "orderNo": "UO2"}
+        });
+        let mut r = Report::default();
+        judge_order_detail("UO1", &v, &mut r);
+        let blocked: Vec<&str> = r.blockers().map(|f| f.evidence.as_str()).collect();
+        assert_eq!(
+            blocked,
+            [
+                "asked for order UO1, the answer names `UO2`: orders whose outcome is unknown cannot be followed"
+            ]
+        );
+        assert_eq!(
+            status_of(&r, "`basicInformation.productId` is a string"),
+            Some(Status::Contradicted)
+        );
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::error::ApiError;
-use super::transport::{Request, RequestBody, Transport};
+use super::transport::{Answer, Request, RequestBody, Transport};
 use super::{Credentials, Secret};
 use crate::wire::{self, paths};
 
@@ -145,7 +145,8 @@ impl Auth {
             ("client_secret", self.credentials.client_secret.clone()),
             ("grant_type", Secret::new("pp_credentials")),
         ];
-        let first = token_request(transport, form).await?;
+        let answer = token_request(transport, form).await?;
+        let first = answer.result.clone();
         let field = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or_default();
         let expires_in = field(&first, "expiresIn");
         let refresh = field(&first, "refreshToken")
@@ -163,7 +164,14 @@ impl Auth {
                 .as_str()
                 .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())),
             refresh: None,
-            sample: redact_token_answer(first),
+            sample: {
+                // The whole envelope, tokens out, so the sample can be served again as it came.
+                let mut whole = answer.whole();
+                if let Some(result) = whole.get_mut("result") {
+                    *result = redact_token_answer(result.take());
+                }
+                whole
+            },
         };
         if let Some(old) = refresh {
             let form = vec![
@@ -171,7 +179,7 @@ impl Auth {
                 ("refresh_token", Secret::new(old.clone())),
             ];
             probe.refresh = Some(match token_request(transport, form).await {
-                Ok(v) => Ok(field(&v, "refreshToken")
+                Ok(a) => Ok(field(&a.result, "refreshToken")
                     .as_str()
                     .is_some_and(|new| !new.is_empty() && new != old)),
                 Err(e) => Err(e.to_string()),
@@ -270,21 +278,21 @@ pub(crate) struct TokenProbe {
     pub expires_in_is_string_seconds: bool,
     /// The refresh: `Ok(rotated)` when it worked, `Err(why)` when it did not.
     pub refresh: Option<Result<bool, String>>,
-    /// The first answer, tokens redacted.
+    /// The first answer, the whole envelope, tokens redacted.
     pub sample: serde_json::Value,
 }
 
 async fn token_request(
     transport: &Transport,
     form: Vec<(&'static str, Secret)>,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Answer, ApiError> {
     let req = Request {
         method: reqwest::Method::POST,
         path: paths::TOKEN.to_owned(),
         query: Vec::new(),
         body: RequestBody::Form(form),
     };
-    Ok(transport.send_retrying(&req, None).await?.result)
+    transport.send_retrying(&req, None).await
 }
 
 /// A token answer with every token replaced.

@@ -56,6 +56,11 @@ fn escape_segment(s: &str) -> String {
     out
 }
 
+/// L7's path for an order id or number, escaped.
+pub(crate) fn order_path(id_or_no: &str) -> String {
+    format!("{}/{}", paths::ORDER_GET, escape_segment(id_or_no))
+}
+
 impl Client {
     /// L1: the products the account can buy.
     pub async fn products(&self) -> Result<Vec<(ProductId, String)>, ApiError> {
@@ -235,10 +240,7 @@ impl Client {
                 "an order lookup needs an order id or number".to_owned(),
             ));
         }
-        let req = Request::get(
-            format!("{}/{}", paths::ORDER_GET, escape_segment(id)),
-            Vec::new(),
-        );
+        let req = Request::get(order_path(id), Vec::new());
         let r: Reply<wire::OrderDetail> = self.call(&req).await?;
         Ok(mapping::order(r.result.order_information))
     }

@@ -24,9 +24,10 @@ pub use client::{Client, ClientConfig, DEFAULT_BASE_URL, RequestStats, SaveOutco
 pub use credentials::{
     ConfigError, Credentials, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_CREDENTIALS_FILE,
 };
+pub(crate) use endpoints::order_path;
 pub use error::{ApiError, Endpoint, MappingError};
 pub use order_list::{ListOrder, OrderListCost, OrderListRead, WholeRead};
 pub use secret::Secret;
-pub(crate) use transport::Request;
 pub use transport::USER_AGENT;
+pub(crate) use transport::{Answer, Request};
 mod vendor;

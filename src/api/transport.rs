@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, Url};
+use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -98,6 +99,19 @@ pub(crate) struct Answer {
     pub status: u16,
     pub request_id: String,
     pub result: serde_json::Value,
+    /// Every other field of the envelope as the vendor sent it (`code`, `requestId`,
+    /// `detailMessage`, `status`, and any the contract does not name), so `entitle doctor` can
+    /// save the answer whole, fit to be served again by a test fixture.
+    pub envelope: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Answer {
+    /// The envelope as it came, `result` in place.
+    pub(crate) fn whole(&self) -> serde_json::Value {
+        let mut o = self.envelope.clone();
+        o.insert("result".to_owned(), self.result.clone());
+        serde_json::Value::Object(o)
+    }
 }
 
 /// A failed exchange, with the server's `Retry-After` when it sent one.
@@ -330,8 +344,21 @@ impl Transport {
                 ),
             }));
         }
-        let envelope: wire::Envelope<serde_json::Value> = match serde_json::from_slice(&bytes) {
-            Ok(env) => env,
+        // Read as JSON first so the fields the contract does not name are kept (`Answer::envelope`);
+        // `result` is taken out before the typed read, so it is not copied.
+        let parsed = serde_json::from_slice::<serde_json::Value>(&bytes).and_then(|v| match v {
+            serde_json::Value::Object(mut rest) => {
+                let result = rest.remove("result");
+                wire::Envelope::<serde_json::Value>::deserialize(&serde_json::Value::Object(
+                    rest.clone(),
+                ))
+                .map(|env| (env, result, rest))
+            }
+            other => wire::Envelope::<serde_json::Value>::deserialize(&other)
+                .map(|env| (env, None, serde_json::Map::new())),
+        });
+        let (envelope, result, rest) = match parsed {
+            Ok(parts) => parts,
             Err(e) => {
                 // A token response may hold a token even when malformed: never quote it.
                 let reason = if is_token {
@@ -351,7 +378,7 @@ impl Transport {
             }
         };
         if envelope.code != CODE_SUCCESS {
-            let field = envelope.result.as_ref().and_then(|r| {
+            let field = result.as_ref().and_then(|r| {
                 let field = r.get("field")?.as_str()?.to_owned();
                 let reason = r
                     .get("reason")
@@ -380,7 +407,8 @@ impl Transport {
         Ok(Answer {
             status,
             request_id: envelope.request_id,
-            result: envelope.result.unwrap_or(serde_json::Value::Null),
+            result: result.unwrap_or(serde_json::Value::Null),
+            envelope: rest,
         })
     }
 

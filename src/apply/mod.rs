@@ -15,7 +15,7 @@ pub(crate) use execute::{
 };
 pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
 pub(crate) use lock::{LockError, WorkspaceLock};
-pub(crate) use resolve::{Resolution, ResolveError, resolve_leftovers};
+pub(crate) use resolve::{CLOCK_SKEW_MS, Resolution, ResolveError, resolve_leftovers};
 
 use crate::model::{Id, Order, OrderStatus, ProductId};
 use crate::observe::Source;

@@ -141,6 +141,7 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
         client_secret: client_secret.clone(),
         rng_seed: 0,
         variant: sandbox::Variant::default(),
+        past_orders: 0,
     })
     .await
     .context("cannot start the embedded sandbox")?;

@@ -17,17 +17,20 @@ use crate::pipeline;
 pub(super) const LONG_ABOUT: &str = "\
 Check a real account against every assumption entitle makes about the Partner API, read-only.
 
-Doctor asks for a token (and renews it), lists the products, reads one page of PBXs per
-product, the detail and catalog of each PBX of the given manifests (or one sample PBX per
-product), the billing contacts, the first page of orders and an auto-renew status, and sends
-two requests meant to fail (a made-up token, a made-up SN). It never sends an order or turns
-auto-renewal on; with --price it also asks the calculator for one price (which changes
+Doctor asks for a token (and renews it), lists the products, reads one page of PBXs of every
+product of the given manifests (or, without manifests, of every product), the detail and
+catalog of each PBX of the manifests (or of one sample PBX per product), one auto-renew status
+per product, the billing contacts, the order list (its first page, and back to the oldest
+order of this workspace's journal, as apply reads it) and the detail of the newest order, and
+sends two requests meant to fail (a made-up token, a made-up SN). It never sends an order or
+turns auto-renewal on; with --price it also asks the calculator for one price (which changes
 nothing), and says so first.
 
 Each assumption is reported confirmed, contradicted or unseen, with the evidence; then every
 field the vendor sent that entitle ignores and every field it expects that did not come.
---save-samples writes the raw answers with secrets, tokens, e-mail addresses, names and
-addresses redacted: send them to us to turn into test fixtures.";
+--save-samples writes each answer whole (the envelope with its result) with secrets, tokens,
+e-mail addresses, contacts' names, company, phone and address, activation codes and PBX
+comments redacted: send them to us to turn into test fixtures.";
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -88,6 +91,12 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
             .filter(|(_, e)| matches!(e.state, EntryState::Done | EntryState::Pending))
             .map(|(po, _)| po.to_owned())
             .collect();
+        // From the intent, journaled before the order was sent: its order is no older.
+        req.placed_since_ms = entries
+            .iter()
+            .filter(|e| req.placed.contains(&e.po_number))
+            .map(|e| e.at_ms)
+            .min();
         let report = doctor::run(&conn.client, &req).await;
         anyhow::Ok((conn.client.base_url().to_owned(), report))
     })?;
@@ -104,7 +113,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
         }
         writeln!(
             out,
-            "\nSamples: {} written to {} (secrets, tokens, e-mail addresses, names and addresses redacted).",
+            "\nSamples: {} written to {} (secrets, tokens, e-mail addresses, contacts' names, company, phone and address, activation codes and PBX comments redacted).",
             crate::words::plural(report.samples.len(), "file", "files"),
             dir.display()
         )?;

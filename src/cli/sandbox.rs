@@ -188,6 +188,7 @@ pub fn run(_global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<Exit> {
         client_secret,
         rng_seed: args.rng_seed,
         variant: variant(&args),
+        past_orders: 0,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

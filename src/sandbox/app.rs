@@ -19,7 +19,7 @@ use super::faults::Faults;
 use super::rules::{self, Checked};
 use super::variant::Variant;
 use super::world::World;
-use super::{SandboxConfig, persist, seed};
+use super::{SandboxConfig, persist};
 
 /// One vendor request as the admin log shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -265,7 +265,7 @@ impl App {
 
     /// Back to the seed: account, log and fault switches (tokens stay valid).
     pub(super) fn reset(&self) -> Result<(), String> {
-        let world = seed::build(&self.config.seed, &self.catalog, self.today());
+        let world = super::seeded(&self.config, &self.catalog, self.today());
         let mut inner = self.lock();
         inner.world = world;
         inner.log = RequestLog::default();

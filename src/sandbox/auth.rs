@@ -2,7 +2,7 @@
 //! never reach the state file; a restarted sandbox answers old tokens with `token_invalid` and a
 //! client authenticates again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -13,6 +13,9 @@ use super::envelope::ApiError;
 pub(super) const ACCESS_LIFETIME: Duration = Duration::from_secs(1800);
 /// Refresh tokens last 15 days.
 pub(super) const REFRESH_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
+/// Tokens remembered after issue (see [`Tokens::issued`]): a test's run needs a handful; the
+/// bound keeps a long-running sandbox from growing.
+const ISSUED_KEPT: usize = 256;
 
 #[derive(Debug)]
 pub(super) struct Tokens {
@@ -20,6 +23,9 @@ pub(super) struct Tokens {
     refresh: HashMap<String, Instant>,
     pub access_lifetime: Duration,
     rng: fastrand::Rng,
+    /// The latest tokens issued, access and refresh, spent or not: tests check that none
+    /// reached a client's output.
+    issued: VecDeque<String>,
 }
 
 /// A freshly issued pair.
@@ -38,7 +44,13 @@ impl Tokens {
             access_lifetime: ACCESS_LIFETIME,
             // Seeded from the OS: tokens must not repeat across sandboxes or restarts.
             rng: fastrand::Rng::new(),
+            issued: VecDeque::new(),
         }
+    }
+
+    /// The latest tokens issued (at most [`ISSUED_KEPT`]), oldest first.
+    pub(super) fn issued(&self) -> Vec<String> {
+        self.issued.iter().cloned().collect()
     }
 
     fn random(&mut self, prefix: &str) -> String {
@@ -60,6 +72,12 @@ impl Tokens {
             .insert(token.clone(), now + self.access_lifetime);
         self.refresh
             .insert(refresh_token.clone(), now + REFRESH_LIFETIME);
+        for t in [&token, &refresh_token] {
+            if self.issued.len() == ISSUED_KEPT {
+                self.issued.pop_front();
+            }
+            self.issued.push_back(t.clone());
+        }
         Issued {
             token,
             refresh_token,
@@ -133,6 +151,10 @@ mod tests {
         t.expire_all();
         assert_eq!(t.verify(Some(&header)).unwrap_err().code, "token_expired");
         let b = t.refresh(&a.refresh_token).unwrap();
+        assert_eq!(
+            t.issued(),
+            [&a.token, &a.refresh_token, &b.token, &b.refresh_token].map(String::clone)
+        );
         assert!(t.verify(Some(&format!("bearer {}", b.token))).is_ok());
         // A refresh token is spent once used.
         assert_eq!(

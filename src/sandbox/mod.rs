@@ -144,6 +144,10 @@ pub struct SandboxConfig {
     pub rng_seed: u64,
     /// How the vendor behaves where the real one's behaviour is unknown.
     pub variant: Variant,
+    /// Orders the seeded account placed before today: renewals of its PBXs on a plan, in the
+    /// portal (no `poNumber`), an hour apart from 400 days back, so the order list has a
+    /// history older than anything a client orders (0: none). Unused when a state file loads.
+    pub past_orders: usize,
 }
 
 impl Default for SandboxConfig {
@@ -162,6 +166,7 @@ impl Default for SandboxConfig {
             client_secret: DEFAULT_CREDENTIAL.to_owned(),
             rng_seed: 0,
             variant: Variant::default(),
+            past_orders: 0,
         }
     }
 }
@@ -185,6 +190,7 @@ impl fmt::Debug for SandboxConfig {
             .field("client_secret", &"<redacted>")
             .field("rng_seed", &self.rng_seed)
             .field("variant", &self.variant)
+            .field("past_orders", &self.past_orders)
             .finish()
     }
 }
@@ -240,6 +246,13 @@ impl RunningSandbox {
         let _ = holds.wait_for(|reached| *reached >= n).await;
     }
 
+    /// The latest access and refresh tokens this sandbox issued (up to 256), spent or not, for
+    /// tests that prove no token reached an output. In process only: no admin endpoint shows
+    /// them.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.app.lock().tokens.issued()
+    }
+
     /// Lets every held request go on (as `POST /_sandbox/release`).
     pub fn release(&self) {
         self.app.release();
@@ -275,12 +288,23 @@ impl Drop for RunningSandbox {
     }
 }
 
+/// The account a new sandbox starts from: the seed, and the history asked for.
+fn seeded(
+    config: &SandboxConfig,
+    catalog: &catalog::Catalog,
+    today: crate::date::Date,
+) -> world::World {
+    let mut world = seed::build(&config.seed, catalog, today);
+    seed::history(&mut world, catalog, config.past_orders, today);
+    world
+}
+
 /// Starts a sandbox on the current tokio runtime.
 pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
     let catalog = catalog::standard();
     let today = config.clock.today();
     let world = match &config.state_file {
-        None => seed::build(&config.seed, &catalog, today),
+        None => seeded(&config, &catalog, today),
         Some(path) => {
             let state_err = |reason: String| SandboxError::State {
                 path: path.clone(),
@@ -289,7 +313,7 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
             match persist::load(path).map_err(state_err)? {
                 Some(world) => world,
                 None => {
-                    let world = seed::build(&config.seed, &catalog, today);
+                    let world = seeded(&config, &catalog, today);
                     persist::save(path, &world)
                         .map_err(|e| state_err(format!("cannot write it: {e}")))?;
                     world

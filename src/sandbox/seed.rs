@@ -1,5 +1,6 @@
 //! Initial accounts: `demo` (exactly partner-api section 7), `fleet:N` (N generated PBXs,
-//! deterministic) and `empty` (the billing contact only).
+//! deterministic) and `empty` (the billing contact only); and, on request, a history of orders
+//! placed long before today ([`history`]).
 //!
 //! Every date and time of a seed is an offset from the sandbox's today, so the demo shows the
 //! same scenarios whatever day it runs: section 7's table is the demo on its today, 2026-11-22.
@@ -10,7 +11,7 @@ use crate::wire::Id;
 
 use super::Seed;
 use super::catalog::Catalog;
-use super::world::{ContactRecord, ServiceSub, Subscription, Term, World};
+use super::world::{ContactRecord, OrderRecord, ServiceSub, Subscription, Term, World};
 
 /// The account's only billing contact.
 pub const BILLING_CONTACT: u64 = 3_197_218_168_379_846_218;
@@ -34,6 +35,10 @@ pub(super) fn build(seed: &Seed, catalog: &Catalog, today: Date) -> World {
         last_name: "Payer".to_owned(),
         company: "Example Partner Ltd".to_owned(),
         country: "US".to_owned(),
+        phone: "+1 555 0100".to_owned(),
+        street: "1 Example Way".to_owned(),
+        city: "Springfield".to_owned(),
+        zip_code: "97477".to_owned(),
     }];
     let pbxs = match seed {
         Seed::Demo => demo(today),
@@ -41,6 +46,56 @@ pub(super) fn build(seed: &Seed, catalog: &Catalog, today: Date) -> World {
         Seed::Empty => Vec::new(),
     };
     World::new(contacts, pbxs)
+}
+
+/// The history begins this many days before today, an order an hour...
+const HISTORY_DAYS_AGO: i64 = 400;
+const HISTORY_STEP_MS: i64 = 3_600_000;
+
+/// Adds `n` orders placed before today, as a partner's history: renewals of the seeded PBXs
+/// that have a plan, in turn, placed in the portal (no `poNumber`), all succeeded, with no
+/// effect left to apply (the seeded state already holds them). Without a PBX on a plan or a
+/// billing contact there is nothing to renew, and none is added.
+pub(super) fn history(world: &mut World, catalog: &Catalog, n: usize, today: Date) {
+    let renewable: Vec<(u32, String, Term)> = world
+        .pbxs
+        .iter()
+        .filter_map(|s| Some((s.product_id, s.sn.clone(), s.plan.clone()?)))
+        .collect();
+    let Some(billing_id) = world.contacts.first().map(|c| c.id) else {
+        return;
+    };
+    let start = today.add_days(-HISTORY_DAYS_AGO).to_days() * 86_400_000;
+    for (i, (product_id, sn, term)) in renewable.iter().cycle().take(n).enumerate() {
+        let id = world.take_order_id();
+        let create_time = start + i as i64 * HISTORY_STEP_MS;
+        let cents = catalog
+            .product(*product_id)
+            .and_then(|p| p.plan(term.plan_id))
+            .map_or(0, |p| p.price.period(term.cycle));
+        world.last_create_time = world.last_create_time.max(create_time);
+        world.orders.push(OrderRecord {
+            id,
+            order_no: format!("UO{id}"),
+            transaction_no: format!("DA{}", id.0 + 1),
+            status: "succeed".to_owned(),
+            po_number: None,
+            product_id: *product_id,
+            product_no: sn.clone(),
+            operation_type: "renew_plan".to_owned(),
+            create_time,
+            currency_code: "USD".to_owned(),
+            total_amount: super::catalog::format_cents(cents),
+            billing_id,
+            body: serde_json::json!({
+                "operationType": "renew_plan", "productId": product_id, "productNo": sn,
+                "billingId": billing_id,
+                "serviceList": [{"serviceType": "plan", "serviceId": term.plan_id,
+                                 "purchaseType": "renew", "billingModel": "recurring",
+                                 "billingCycle": term.cycle.as_str(), "multiCycle": 0}]
+            }),
+        });
+    }
 }
 
 fn bare(sn: &str, product_id: u32, comment: &str, create_time: i64) -> Subscription {
@@ -287,6 +342,36 @@ mod tests {
             );
             assert!(w.pbxs[0].create_time < today.to_days() * 86_400_000);
         }
+    }
+
+    #[test]
+    fn a_history_renews_the_pbxs_on_a_plan_an_hour_apart_from_400_days_ago() {
+        let today = date("2026-11-22");
+        let mut w = build(&Seed::Demo, &cat(), today);
+        history(&mut w, &cat(), 5, today);
+        let sns: Vec<&str> = w.orders.iter().map(|o| o.product_no.as_str()).collect();
+        // The Linkus PBX has no plan: nothing to renew.
+        assert_eq!(
+            sns,
+            [
+                "3651D3296882",
+                "3631E0997265",
+                "3658B431119665QJ",
+                "3651D3296882",
+                "3631E0997265"
+            ]
+        );
+        let start = today.add_days(-400).to_days() * 86_400_000;
+        let times: Vec<i64> = w.orders.iter().map(|o| o.create_time - start).collect();
+        assert_eq!(times, [0, 3_600_000, 7_200_000, 10_800_000, 14_400_000]);
+        assert_eq!(w.last_create_time, start + 14_400_000);
+        assert!(w.orders.iter().all(|o| o.status == "succeed"
+            && o.po_number.is_none()
+            && o.operation_type == "renew_plan"));
+        assert_eq!(w.next_order_seq, 6);
+        let mut none = build(&Seed::Empty, &cat(), today);
+        history(&mut none, &cat(), 5, today);
+        assert!(none.orders.is_empty());
     }
 
     #[test]

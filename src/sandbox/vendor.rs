@@ -20,9 +20,6 @@ use super::{OrderStatusMode, catalog, effects, order_body, views};
 
 /// Largest request body read.
 const MAX_BODY: usize = 1 << 20;
-/// Order IDs are this plus a multiple of the order sequence: always 19 digits.
-const ORDER_ID_BASE: u64 = 3_206_300_000_000_000_000;
-const ORDER_ID_STEP: u64 = 4_099;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
@@ -545,9 +542,7 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         OrderStatusMode::Pending => "pending",
     };
     let world = &mut inner.world;
-    let seq = world.next_order_seq;
-    world.next_order_seq += 1;
-    let id = Id(ORDER_ID_BASE + seq * ORDER_ID_STEP);
+    let id = world.take_order_id();
     let create_time = clock_ms(app).max(world.last_create_time + 1_000);
     world.last_create_time = create_time;
     let record = OrderRecord {

@@ -170,6 +170,10 @@ pub(super) fn contact(c: &ContactRecord) -> wire::Contact {
         last_name: c.last_name.clone(),
         company: c.company.clone(),
         country: c.country.clone(),
+        phone_number: c.phone.clone(),
+        street: c.street.clone(),
+        city: c.city.clone(),
+        zip_code: c.zip_code.clone(),
         ..Default::default()
     }
 }
@@ -208,6 +212,8 @@ fn reference(o: &OrderRecord, variant: &Variant) -> String {
 pub(super) fn order_detail(o: &OrderRecord, variant: &Variant) -> Value {
     json!({
         "basicInformation": {
+            // A string here, as documented (partner-api section 8); a number in the list.
+            "productId": o.product_id.to_string(),
             "orderNo": o.order_no,
             "orderStatus": o.status,
             "createTime": variant.wire_time(o.create_time),

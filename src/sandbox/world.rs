@@ -13,6 +13,10 @@ use crate::wire::Id;
 /// Bumped when the persisted shape changes incompatibly.
 pub(super) const FORMAT: u32 = 1;
 
+/// Order IDs are this plus a multiple of the order sequence: always 19 digits.
+const ORDER_ID_BASE: u64 = 3_206_300_000_000_000_000;
+const ORDER_ID_STEP: u64 = 4_099;
+
 /// The whole persisted account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,6 +43,16 @@ pub(super) struct ContactRecord {
     pub last_name: String,
     pub company: String,
     pub country: String,
+    /// The address and phone, as the contract's `Contact` has them (absent from state files
+    /// written before they were kept).
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub zip_code: String,
 }
 
 /// The state of one SN under one product.
@@ -164,6 +178,13 @@ impl World {
 
     pub(super) fn find(&self, product_id: u32, sn: &str) -> Option<usize> {
         self.index.get(&(product_id, sn.to_owned())).copied()
+    }
+
+    /// Takes the next order's ID from the sequence.
+    pub(super) fn take_order_id(&mut self) -> Id {
+        let seq = self.next_order_seq;
+        self.next_order_seq += 1;
+        Id(ORDER_ID_BASE + seq * ORDER_ID_STEP)
     }
 
     pub(super) fn is_contact(&self, id: Id) -> bool {

@@ -281,7 +281,7 @@ fn doctor_reads_the_journal_on_the_backend() {
         "{report}"
     );
     assert!(
-        report.contains("4 of this workspace's orders found by poNumber"),
+        report.contains("4 of this workspace's 4 orders found by poNumber among 4 orders read"),
         "{report}"
     );
     let url = env.database().unwrap();

@@ -1,19 +1,36 @@
 //! `entitle doctor` against the sandbox, as the obliging vendor and as the vendor documented
-//! and no more: exit 0, no write request, every assumption named with what was seen, and a
-//! samples directory with no secret, token or e-mail address.
+//! and no more: exit 0, no write request, every assumption named with what was seen, every
+//! list and status read that plan and apply read, and a samples directory of whole envelopes
+//! with no secret, token, e-mail address, contact, licence key or PBX label, which a scripted
+//! fixture serves as they are.
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::support::scripted::{Fixture, Reply, client};
 use crate::support::{Env, SECRET, stderr, stdout};
+
+const INSTANCE_LIST: &str = "/product/openapi/instance_product/v1/client/instance_product_list";
+const AUTO_RENEW: &str = "/order/openapi/order/v1/check/existed_auto_renew";
+const ORDER_GET: &str = "/order/openapi/order/v1/get/";
 
 const WRITES: [&str; 2] = [
     "POST /order/openapi/order/v1/save",
     "POST /product/openapi/instance_subscription/v1/active",
 ];
 
-/// Applies the examples (so there are orders and a journal), then runs doctor; returns its
-/// output and the samples' text.
-fn doctor(env: &Env) -> (String, Vec<(String, String)>) {
+/// What a doctor run printed, saved and asked.
+struct Run {
+    report: String,
+    /// `(file name, text)`, by name.
+    samples: Vec<(String, String)>,
+    /// The sandbox's log of the requests doctor sent (the apply's left out).
+    requests: Vec<Value>,
+}
+
+/// Applies the examples (so there are orders and a journal), then runs doctor.
+fn doctor(env: &Env) -> Run {
     let examples = Env::examples_arg();
     let applied = env.apply(&examples);
     assert!(
@@ -22,6 +39,10 @@ fn doctor(env: &Env) -> (String, Vec<(String, String)>) {
         stderr(&applied)
     );
     let writes: Vec<u64> = WRITES.iter().map(|w| env.count(w)).collect();
+    let before = env.get("/_sandbox/requests")["log"]
+        .as_array()
+        .unwrap()
+        .len();
     let out = env.run(&["doctor", &examples, "--price", "--save-samples", "samples"]);
     assert_eq!(
         out.status.code(),
@@ -48,7 +69,12 @@ fn doctor(env: &Env) -> (String, Vec<(String, String)>) {
         samples.push((e.file_name().to_string_lossy().into_owned(), text));
     }
     samples.sort();
-    (stdout(&out), samples)
+    let requests = env.get("/_sandbox/requests")["log"].as_array().unwrap()[before..].to_vec();
+    Run {
+        report: stdout(&out),
+        samples,
+        requests,
+    }
 }
 
 #[track_caller]
@@ -61,27 +87,108 @@ fn line(report: &str, status: &str, assumption: &str) {
     );
 }
 
+/// The evidence line under the finding for `assumption`.
 #[track_caller]
-fn no_secrets(samples: &[(String, String)]) {
+fn evidence<'a>(report: &'a str, assumption: &str) -> &'a str {
+    let mut lines = report.lines();
+    lines
+        .by_ref()
+        .find(|l| l.contains(assumption))
+        .unwrap_or_else(|| panic!("no `{assumption}` in:\n{report}"));
+    lines.next().unwrap().trim()
+}
+
+/// What must never reach a sample, read from the sandbox itself: the billing contacts' names,
+/// company, phone and address, and the PBXs' activation codes and comments.
+fn private_values(env: &Env) -> Vec<String> {
+    let state = env.get("/_sandbox/state");
+    let mut private = Vec::new();
+    for c in state["world"]["contacts"].as_array().unwrap() {
+        for key in [
+            "firstName",
+            "lastName",
+            "company",
+            "phone",
+            "street",
+            "city",
+            "zipCode",
+        ] {
+            private.push(c[key].as_str().unwrap().to_owned());
+        }
+    }
+    for p in state["world"]["pbxs"].as_array().unwrap() {
+        for key in ["activationCode", "comment"] {
+            private.push(p[key].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(
+        private.iter().all(|v| !v.is_empty()),
+        "the demo account has every private field filled in: {private:?}"
+    );
+    private
+}
+
+#[track_caller]
+fn no_secrets(env: &Env, samples: &[(String, String)]) {
     assert!(
         samples.len() >= 10,
         "{:?}",
         samples.iter().map(|s| &s.0).collect::<Vec<_>>()
     );
+    let tokens = env.sandbox.issued_tokens();
+    // Each a pair (access, refresh): apply's, doctor's probe and its renewal, doctor's own.
+    assert_eq!(tokens.len(), 8);
+    let private = private_values(env);
     for (name, text) in samples {
-        assert!(!text.contains(SECRET), "{name}");
+        assert!(!text.contains(SECRET), "the client secret in {name}");
+        for t in &tokens {
+            assert!(!text.contains(t.as_str()), "a token in {name}");
+        }
         assert!(!text.contains('@'), "an e-mail address in {name}: {text}");
+        for p in &private {
+            assert!(!text.contains(p.as_str()), "`{p}` in {name}: {text}");
+        }
+        // The whole envelope, as a fixture serves it.
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(v["code"], "success", "{name}");
+        assert_eq!(v["status"], 200, "{name}");
+        assert_eq!(v["requestId"].as_str().map(str::len), Some(32), "{name}");
+        assert!(v.get("result").is_some(), "{name}");
     }
     let token = &samples.iter().find(|(n, _)| n == "token.json").unwrap().1;
     let token: Value = serde_json::from_str(token).unwrap();
-    assert_eq!(token["token"], "<redacted>");
-    assert_eq!(token["refreshToken"], "<redacted>");
+    assert_eq!(token["result"]["token"], "<redacted>");
+    assert_eq!(token["result"]["refreshToken"], "<redacted>");
+    // Catalog facts are not personal: product names stay.
+    let products = &samples
+        .iter()
+        .find(|(n, _)| n == "L1-product_list.json")
+        .unwrap()
+        .1;
+    let products: Value = serde_json::from_str(products).unwrap();
+    let names: Vec<&str> = products["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Linkus Cloud Service",
+            "P-Series Appliance Edition",
+            "P-Series Software Edition",
+            "P-Series Cloud PBX (PCE Instance)"
+        ]
+    );
 }
 
 #[test]
 fn the_obliging_sandbox_confirms_every_assumption() {
     let env = Env::new();
-    let (report, samples) = doctor(&env);
+    let Run {
+        report, samples, ..
+    } = doctor(&env);
     line(&report, "confirmed", "`expiresIn` is a string of seconds");
     line(
         &report,
@@ -101,17 +208,171 @@ fn the_obliging_sandbox_confirms_every_assumption() {
     );
     line(&report, "confirmed", "an unknown SN is 404 not_found");
     line(&report, "confirmed", "a bad token is refused with 401");
+    line(
+        &report,
+        "confirmed",
+        "the order detail is {basicInformation, orderInformation} as listed",
+    );
+    line(
+        &report,
+        "confirmed",
+        "`basicInformation.productId` is a string",
+    );
+    // One PBX per product: no list is long enough to show the page size.
+    line(&report, "unseen", "a page holds the 100 items asked for");
+    assert_eq!(
+        evidence(&report, "a page holds the 100 items asked for"),
+        "no list is longer than a page (the PBXs of product 12: 1, the PBXs of product 11: 1, \
+         the PBXs of product 9: 1, the PBXs of product 13: 1, the orders: 4); entitle follows \
+         totalPage whatever a page holds"
+    );
     assert!(
         report.contains("OK: entitle can work with this account as it is."),
         "{report}"
     );
-    no_secrets(&samples);
+    no_secrets(&env, &samples);
+}
+
+/// Every product of the manifests has its PBX list read and one auto-renew status, and the
+/// newest order its detail: what plan and apply read, not the first PBX's product only.
+#[test]
+fn every_product_of_the_manifests_is_listed_and_the_newest_order_read() {
+    let env = Env::new();
+    let Run {
+        report,
+        samples,
+        requests: log,
+    } = doctor(&env);
+    let queried = |path: &str| -> Vec<String> {
+        log.iter()
+            .filter(|r| r["path"] == path)
+            .map(|r| r["query"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let products_listed: BTreeSet<String> = queried(INSTANCE_LIST)
+        .iter()
+        .filter_map(|q| {
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("productId="))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        products_listed,
+        ["11", "12", "13", "9"].map(str::to_owned).into()
+    );
+    assert_eq!(
+        queried(AUTO_RENEW)
+            .iter()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
+        [
+            "productNo=3631E0997265&productId=11",
+            "productNo=3651D3296882&productId=12",
+            "productNo=3658B431119665QJ&productId=13",
+            "productNo=369471667338&productId=9"
+        ]
+        .into()
+    );
+    let orders = env.get("/_sandbox/orders");
+    let newest = orders.as_array().unwrap().last().unwrap()["orderNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let details: Vec<String> = log
+        .iter()
+        .filter_map(|r| {
+            r["path"]
+                .as_str()?
+                .strip_prefix(ORDER_GET)
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(details, std::slice::from_ref(&newest));
+    let names: Vec<&str> = samples.iter().map(|(n, _)| n.as_str()).collect();
+    let order_sample = format!("L7-order-{newest}.json");
+    let mut expected = vec![
+        "L1-product_list.json",
+        "L2-instance_list-11.json",
+        "L2-instance_list-12.json",
+        "L2-instance_list-13.json",
+        "L2-instance_list-9.json",
+        "L3-detail-11-3631E0997265.json",
+        "L3-detail-12-3651D3296882.json",
+        "L3-detail-13-3658B431119665QJ.json",
+        "L3-detail-9-369471667338.json",
+        "L4-catalog-11.json",
+        "L4-catalog-12.json",
+        "L4-catalog-13.json",
+        "L4-catalog-9.json",
+        "L5-billing_contacts.json",
+        "L6-order_page.json",
+        order_sample.as_str(),
+        "L8-auto_renew-11-3631E0997265.json",
+        "L8-auto_renew-12-3651D3296882.json",
+        "L8-auto_renew-13-3658B431119665QJ.json",
+        "L8-auto_renew-9-369471667338.json",
+        "token.json",
+    ];
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+    // The order detail's fields are reported as the others' are.
+    assert!(report.contains("  order detail: serviceList\n"), "{report}");
+}
+
+/// A saved sample is the whole envelope: a scripted fixture serves it as it is, and the
+/// client reads from it what the sandbox said.
+#[test]
+fn samples_are_served_as_they_are_by_a_fixture() {
+    let env = Env::new();
+    let Run { samples, .. } = doctor(&env);
+    let text = |name: &str| {
+        samples
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no sample {name}"))
+            .1
+            .clone()
+    };
+    let detail = text("L3-detail-13-3658B431119665QJ.json");
+    let contacts = text("L5-billing_contacts.json");
+    env.rt.block_on(async {
+        let fx = Fixture::builder()
+            .on(
+                "/product/openapi/instance_product/v1/detail",
+                vec![Reply::raw(200, detail)],
+            )
+            .on(
+                "/user/openapi/user/v1/client/billing_contact_list",
+                vec![Reply::raw(200, contacts)],
+            )
+            .start()
+            .await;
+        let c = client(&fx.base_url);
+        let pbx = c
+            .instance(entitle::model::ProductId(13), "3658B431119665QJ")
+            .await
+            .unwrap();
+        assert_eq!(pbx.extensions, 100);
+        assert_eq!(pbx.comment, "<redacted>");
+        assert_eq!(
+            pbx.plan.as_ref().map(|p| p.name.as_str()),
+            Some("Enterprise Plan")
+        );
+        let contacts = c.billing_contacts().await.unwrap();
+        assert_eq!(
+            contacts.iter().map(|c| c.id.0).collect::<Vec<_>>(),
+            [crate::support::CONTACT]
+        );
+    });
 }
 
 #[test]
 fn the_documented_only_sandbox_is_told_apart_and_still_works() {
     let env = Env::with(|c| c.variant = entitle::sandbox::Variant::documented_only());
-    let (report, samples) = doctor(&env);
+    let Run {
+        report, samples, ..
+    } = doctor(&env);
     line(
         &report,
         "contradicted",
@@ -148,6 +409,11 @@ fn the_documented_only_sandbox_is_told_apart_and_still_works() {
         "{report}"
     );
     line(&report, "contradicted", "product 12: plans rank");
+    line(
+        &report,
+        "contradicted",
+        "a page holds the 100 items asked for",
+    );
     assert!(
         report.contains("every plan ranks (said, or from its name)"),
         "{report}"
@@ -160,7 +426,58 @@ fn the_documented_only_sandbox_is_told_apart_and_still_works() {
         report.contains("OK: entitle can work with this account as it is."),
         "{report}"
     );
-    no_secrets(&samples);
+    no_secrets(&env, &samples);
+}
+
+/// A vendor that lists orders oldest first, 50 to a page, and does echo the poNumber: the
+/// workspace's orders are behind 60 older ones, past page 1. The echo is judged on the orders
+/// apply reads to find them, so it is confirmed.
+#[test]
+fn an_echo_behind_a_page_of_older_orders_is_confirmed() {
+    let env = Env::with(|c| {
+        c.variant = entitle::sandbox::Variant {
+            echo_reference: true,
+            ..entitle::sandbox::Variant::documented_only()
+        };
+        c.past_orders = 60;
+    });
+    let Run {
+        report, samples, ..
+    } = doctor(&env);
+    // Page 1 holds none of the workspace's orders: only the history.
+    let page: Value = serde_json::from_str(
+        &samples
+            .iter()
+            .find(|(n, _)| n == "L6-order_page.json")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    let first_page = page["result"]["results"].as_array().unwrap();
+    assert_eq!(first_page.len(), 50);
+    assert!(
+        first_page.iter().all(|o| o["customReferenceNo"] == ""),
+        "{page}"
+    );
+    line(
+        &report,
+        "confirmed",
+        "`customReferenceNo` echoes the poNumber",
+    );
+    // Page 1 and the orders since the workspace's first intent: the history's newest ten are
+    // on neither.
+    assert_eq!(env.order_bodies().len(), 64);
+    assert_eq!(
+        evidence(&report, "`customReferenceNo` echoes the poNumber"),
+        "4 of this workspace's 4 orders found by poNumber among 54 orders read"
+    );
+    line(
+        &report,
+        "contradicted",
+        "`sort=-createTime` lists newest first",
+    );
+    line(&report, "contradicted", "`createTime` is in milliseconds");
+    no_secrets(&env, &samples);
 }
 
 #[test]
