@@ -1,6 +1,7 @@
 //! The client against raw answers shaped as the vendor documents them and no more (partner-api
 //! section 8): only confirmed fields, IDs as strings, times in seconds, no `customReferenceNo`
-//! echo, pages capped at 50 and `sort` ignored. Written from the contract, not the sandbox.
+//! echo, pages capped at 50 and `sort` ignored: the detail, the catalog, the PBX list, the
+//! contacts, the order list and an order's detail. Written from the contract, not the sandbox.
 
 use crate::support::scripted::{Fixture, Reply, client};
 use entitle::model::{Id, ProductId, ServiceKind};
@@ -132,4 +133,83 @@ async fn orders_come_oldest_first_in_pages_of_50_with_times_in_seconds() {
         .map(|r| r.query_pairs()[0].1.clone())
         .collect();
     assert_eq!(pages, ["1", "3", "2"]);
+}
+
+const INSTANCES: &str = "/product/openapi/instance_product/v1/client/instance_product_list";
+const CONTACTS: &str = "/user/openapi/user/v1/client/billing_contact_list";
+
+/// The page number a request asked for.
+fn page_no(req: &crate::support::scripted::Recorded) -> i64 {
+    req.query_pairs()
+        .iter()
+        .find(|(k, _)| k == "pageNo")
+        .map_or(1, |(_, v)| v.parse().unwrap())
+}
+
+#[tokio::test]
+async fn the_pbx_list_in_pages_of_50_with_string_ids_is_read_whole() {
+    // 120 PBXs, 50 to a page whatever `pageSize` asks, product IDs and times as strings.
+    let fx = Fixture::builder()
+        .on_fn(INSTANCES, |req, _| {
+            let n = page_no(req);
+            let results: Vec<Value> = ((n - 1) * 50..(n * 50).min(120))
+                .map(|i| {
+                    json!({"productNo": format!("SN{i:04}"), "productId": "12",
+                           "activationCode": "X", "activationStatus": "activated",
+                           "comment": "", "createTime": (T0_SECS + i).to_string()})
+                })
+                .collect();
+            Reply::ok(json!({"count": results.len(), "pageNo": n, "pageSize": 50,
+                             "results": results, "total": 120, "totalPage": 3}))
+        })
+        .start()
+        .await;
+    let list = client(&fx.base_url).instances(ProductId(12)).await.unwrap();
+    assert_eq!(list.len(), 120);
+    assert_eq!(list[119].product_no, "SN0119");
+    assert!(list.iter().all(|i| i.product_id == 12));
+    let mut pages: Vec<i64> = fx.requests_to(INSTANCES).iter().map(page_no).collect();
+    pages.sort_unstable();
+    assert_eq!(pages, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn contacts_with_string_ids_keep_every_digit() {
+    let fx = Fixture::builder()
+        .on(
+            CONTACTS,
+            vec![Reply::ok(json!([
+                {"billingContactId": "3197218168379846218", "emailAddress": "billing@example.com"}
+            ]))],
+        )
+        .start()
+        .await;
+    let contacts = client(&fx.base_url).billing_contacts().await.unwrap();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].id, Id(3_197_218_168_379_846_218));
+    assert_eq!(contacts[0].email, "billing@example.com");
+}
+
+#[tokio::test]
+async fn an_order_detail_as_documented_string_ids_and_seconds() {
+    let fx = Fixture::builder()
+        .on(
+            "/order/openapi/order/v1/get/UO3206271046934061056",
+            vec![Reply::ok(json!({
+                "basicInformation": {"productId": "12", "productNo": "3651D3296882"},
+                "orderInformation": {
+                    "id": "3206271046934061056", "orderNo": "UO3206271046934061056",
+                    "orderStatus": "succeed", "createTime": T0_SECS, "productId": "12",
+                    "productNo": "3651D3296882", "operationType": "purchase_service"}}))],
+        )
+        .start()
+        .await;
+    let o = client(&fx.base_url)
+        .order("UO3206271046934061056")
+        .await
+        .unwrap();
+    assert_eq!(o.id, Id(3_206_271_046_934_061_056));
+    assert_eq!(o.product, ProductId(12));
+    assert_eq!(o.created_ms, T0_SECS * 1000);
+    assert_eq!(o.reference, None, "no echo");
 }
