@@ -13,7 +13,9 @@
 //! - the 429s the sandbox served, the longest gap between progress lines on stderr, and the
 //!   binary's peak RSS;
 //! - the tutorial-style client: the vendor's tutorials' sequence (detail, catalog, contacts,
-//!   order) one PBX at a time, timed on a sample and extrapolated.
+//!   order) one PBX at a time, timed on a sample and extrapolated;
+//! - `flood`: the binary's peak RSS against answers that never end (3 GB declared, endless
+//!   chunked), which it must refuse at its cap.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -369,6 +371,59 @@ fn print(
     .unwrap();
 }
 
+/// A server whose every answer never ends: `declared` bytes announced by Content-Length (or,
+/// with `None`, an endless chunked body), streamed until the client hangs up.
+fn flood_server(declared: Option<u64>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = std::io::Read::read(&mut conn, &mut buf);
+                let head = match declared {
+                    Some(n) => format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {n}\r\n\r\n"
+                    ),
+                    None => "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_owned(),
+                };
+                if conn.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let block = vec![b' '; 64 * 1024];
+                let chunk = [
+                    format!("{:x}\r\n", block.len()).into_bytes(),
+                    block.clone(),
+                    b"\r\n".to_vec(),
+                ]
+                .concat();
+                let piece = if declared.is_some() { &block } else { &chunk };
+                while conn.write_all(piece).is_ok() {}
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Peak RSS of the binary against answers that never end (a 3 GB Content-Length, an endless
+/// chunked body): the client must stop reading at its cap, with memory bounded.
+fn flood() {
+    let dir = tempfile::tempdir().unwrap();
+    for (what, declared) in [
+        ("3 GB declared", Some(3_000_000_000u64)),
+        ("endless chunked", None),
+    ] {
+        let base = flood_server(declared);
+        let (wall, exit, peak_kib, _) = measure(dir.path(), &base, &["catalog"]);
+        println!(
+            "flood  {what:<16}: exit {exit:?} after {:.1}s; peak RSS {} MiB (target: under 300 MiB)",
+            wall.as_secs_f64(),
+            peak_kib / 1024
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -382,6 +437,7 @@ fn main() {
             num(2).unwrap_or(20),
             num(3).unwrap_or(0) as u32,
         ),
+        Some("flood") => flood(),
         Some("apply") => run(
             Job::Apply,
             num(1).unwrap_or(500) as usize,
@@ -395,6 +451,7 @@ fn main() {
             run(Job::Apply, 500, 20, 0);
             run(Job::Apply, 1_000, 20, 0);
             run(Job::Plan, 2_000, 20, 100);
+            flood();
         }
     }
 }

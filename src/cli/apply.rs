@@ -148,7 +148,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             &args.scope.journal.path,
             conn.client.account_key(),
             clock,
-            lock_wait,
+            // What is left of the wait after this machine's account lock.
+            lock_wait.saturating_sub(started.elapsed()),
         )
         .await?;
         if waited || waited_account {
