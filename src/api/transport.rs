@@ -32,6 +32,8 @@ const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
 /// A `Retry-After` longer than this is not waited for: the error is returned instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Retries of a safe request answered 429, besides `max_retries` for other transient failures.
+pub(crate) const MAX_THROTTLED_RETRIES: u32 = 16;
 /// How long everyone waits after a 429 that gave no `Retry-After`.
 const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 
@@ -412,33 +414,44 @@ impl Transport {
         })
     }
 
-    /// Sends a request that is safe to repeat, retrying transient failures (no answer, 429,
-    /// 5xx) with exponential backoff and jitter, or after the server's `Retry-After`, at most
-    /// `max_retries` times.
+    /// Sends a request that is safe to repeat, retrying transient failures (no answer, 5xx)
+    /// with exponential backoff and jitter, or after the server's `Retry-After`, at most
+    /// `max_retries` times. A 429 is the vendor pacing the client, not a failure: it is
+    /// retried up to [`MAX_THROTTLED_RETRIES`] times besides, so a read that meets the limit
+    /// again and again while other requests go through is not reported as failed.
     pub(crate) async fn send_retrying(
         &self,
         req: &Request,
         authorization: Option<&Secret>,
     ) -> Result<Answer, ApiError> {
         let mut attempt = 1;
+        let (mut failed, mut throttled) = (0, 0);
         loop {
             let failure = match self.send_once(req, authorization, attempt).await {
                 Ok(answer) => return Ok(answer),
                 Err(f) => f,
             };
-            if attempt > self.max_retries || !failure.error.is_transient() {
+            if !failure.error.is_transient() {
+                return Err(failure.error);
+            }
+            let (spent, budget) = if failure.error.is_rate_limited() {
+                throttled += 1;
+                (throttled, MAX_THROTTLED_RETRIES)
+            } else {
+                failed += 1;
+                (failed, self.max_retries)
+            };
+            if spent > budget {
                 return Err(failure.error);
             }
             let delay = match failure.retry_after {
                 Some(d) if d > MAX_RETRY_AFTER => return Err(failure.error),
                 Some(d) => d,
-                None => backoff(attempt),
+                None => backoff(spent),
             };
             tracing::info!(
-                "retrying in {:.1}s (attempt {} of {}): {}",
+                "retrying in {:.1}s (retry {spent} of {budget} for this kind of failure): {}",
                 delay.as_secs_f64(),
-                attempt + 1,
-                self.max_retries + 1,
                 failure.error
             );
             tokio::time::sleep(delay).await;

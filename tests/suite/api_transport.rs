@@ -260,6 +260,31 @@ async fn a_429_pauses_for_retry_after_then_succeeds() {
     assert_eq!((s.throttled, s.retried), (1, 1));
 }
 
+/// A 429 is the vendor pacing the client, not a failure: a read answered 429 again and again
+/// (while other requests go through) is retried 16 times besides the retries for failures,
+/// and only then reported.
+#[tokio::test(start_paused = true)]
+async fn a_read_throttled_again_and_again_is_retried_until_its_own_budget_ends() {
+    let throttled =
+        || Reply::error(429, "too_many_requests", "slow down").header("retry-after", "0");
+    let mut replies = vec![throttled(); 16];
+    replies.push(products_reply());
+    let fx = Fixture::builder().on(PRODUCTS, replies).start().await;
+    let c = client(&fx.base_url);
+    c.products().await.unwrap();
+    assert_eq!(fx.requests_to(PRODUCTS).len(), 17);
+    assert_eq!(c.stats().throttled, 16);
+
+    let fx = Fixture::builder()
+        .on(PRODUCTS, vec![throttled()])
+        .start()
+        .await;
+    let c = client(&fx.base_url);
+    let err = c.products().await.unwrap_err();
+    assert!(err.is_rate_limited(), "{err}");
+    assert_eq!(fx.requests_to(PRODUCTS).len(), 17);
+}
+
 // tokio's paused clock: timers fire in virtual time, exactly, without real waiting.
 #[tokio::test(start_paused = true)]
 async fn reads_are_retried_on_server_faults_and_timeouts() {
