@@ -225,15 +225,26 @@ impl ApiError {
     /// detail) cannot be read into the model: a field missing, of the wrong type, or a value
     /// the contract does not allow. Not a transport or account-wide failure, so the caller
     /// can set that one thing aside and go on with the rest.
+    ///
+    /// Only answers of the per-PBX reads count: a token answer that cannot be read fails every
+    /// later request, and must fail the run rather than set every PBX aside.
     pub fn is_unreadable_answer(&self) -> bool {
+        let about_one_pbx = |request: &Endpoint| {
+            [
+                crate::wire::paths::INSTANCE_DETAIL,
+                crate::wire::paths::AUTO_RENEW_STATUS,
+            ]
+            .contains(&request.path.as_str())
+        };
         match self {
-            ApiError::Mapping { .. } => true,
+            ApiError::Mapping { request, .. } => about_one_pbx(request),
             // A result that does not deserialize (it came in a success envelope).
             ApiError::Unexpected {
+                request,
                 status: Some(status),
                 request_id: Some(_),
                 ..
-            } => (200..300).contains(status),
+            } => (200..300).contains(status) && about_one_pbx(request),
             _ => false,
         }
     }
@@ -295,6 +306,30 @@ mod tests {
             path: path.to_owned(),
             query: query.to_owned(),
         })
+    }
+
+    #[test]
+    fn only_a_pbxs_own_answer_can_be_unreadable_for_that_pbx_alone() {
+        let unreadable = |path: &str| ApiError::Unexpected {
+            request: ep("GET", path, ""),
+            status: Some(200),
+            request_id: Some("r".into()),
+            reason: "the result does not have the contract's shape".into(),
+        };
+        assert!(unreadable("/product/openapi/instance_product/v1/detail").is_unreadable_answer());
+        assert!(
+            unreadable("/order/openapi/order/v1/check/existed_auto_renew").is_unreadable_answer()
+        );
+        // The token's answer fails the whole run, whichever read it was renewed for.
+        assert!(!unreadable("/auth/openapi/v1/oauth/token").is_unreadable_answer());
+        assert!(!unreadable("/order/openapi/order/v1/page").is_unreadable_answer());
+        let server = ApiError::Unexpected {
+            request: ep("GET", "/product/openapi/instance_product/v1/detail", ""),
+            status: Some(502),
+            request_id: Some("r".into()),
+            reason: "HTTP 502 with a success envelope".into(),
+        };
+        assert!(!server.is_unreadable_answer());
     }
 
     #[test]
