@@ -80,6 +80,9 @@ pub enum WholeRead {
     /// The list comes oldest first but reports neither `totalPage` nor `total`, so its last
     /// page can only be found by reading up to it.
     NoPageCount,
+    /// The list shrank while it was read (an order left it): pages may have shifted past
+    /// each other, so it was read again, whole, forward.
+    Shrank,
 }
 
 impl WholeRead {
@@ -90,6 +93,7 @@ impl WholeRead {
                 "shows no order on its first page (its orders share one creation time)"
             }
             WholeRead::NoPageCount => "comes oldest first without a page count",
+            WholeRead::Shrank => "shrank while it was read (an order left it)",
         }
     }
 }
@@ -224,6 +228,8 @@ pub(crate) async fn read_recent<S: PageSource>(
         pages: Vec::new(),
         found: HashMap::new(),
         total_pages: 0,
+        first_total: 0,
+        shrank: false,
     };
     let first = r.read(1).await?;
     r.size = server_page_size(&first);
@@ -255,6 +261,22 @@ pub(crate) async fn read_recent<S: PageSource>(
                 (ListOrder::Unsorted, Some(WholeRead::Unsorted))
             }
         }
+    };
+    // Reading forward misses nothing an insertion moves, but a removal moves the orders after
+    // it back one place: read again, whole and forward; a list that shrinks again is refused
+    // rather than trusted (this read is what proves an order was never placed).
+    let (order, whole) = if r.shrank {
+        tracing::debug!("the order list shrank while it was read; reading it again, whole");
+        r.shrank = false;
+        r.forward(1).await?;
+        if r.shrank {
+            return Err(beyond(
+                "the order list shrank while it was read, twice; re-run later".to_owned(),
+            ));
+        }
+        (order, Some(WholeRead::Shrank))
+    } else {
+        (order, whole)
     };
     let mut orders: Vec<Order> = r.found.into_values().collect();
     orders.sort_by(|a, b| {
@@ -301,6 +323,12 @@ struct Reader<'s, S> {
     found: HashMap<Id, Order>,
     /// The list's last page as last reported.
     total_pages: u64,
+    /// `total` as page 1 reported it (0: not reported).
+    first_total: u64,
+    /// A later page reported fewer orders than page 1: an order left the list while it was
+    /// read, and the orders after it moved one place towards page 1 — maybe off a page not
+    /// read yet onto one already read.
+    shrank: bool,
 }
 
 impl<S: PageSource> Reader<'_, S> {
@@ -312,6 +340,11 @@ impl<S: PageSource> Reader<'_, S> {
         }
         let page = self.source.page(page_no).await?;
         self.pages.push(page_no);
+        if page_no == 1 {
+            self.first_total = page.total;
+        } else if self.first_total > 0 && page.total > 0 && page.total < self.first_total {
+            self.shrank = true;
+        }
         if page_no == 1 && page.total_page > MAX_PAGES {
             return Err(beyond(format!(
                 "totalPage {} is beyond the {MAX_PAGES} pages expected",
@@ -339,9 +372,9 @@ impl<S: PageSource> Reader<'_, S> {
         }
     }
 
-    /// Does page `n` end the list? An empty page does; so does the last page counted, unless
-    /// it is full and `total` does not confirm that nothing follows (then the next is read: a
-    /// stale or missing count must not hide orders); without a count, a page not full does.
+    /// Does page `n` end the list? An empty page does; so does the last page counted unless it
+    /// is full (then the next is read: a count that lags the pages must not hide the newest
+    /// orders, even when `total` agrees with it); without a count, a page not full does.
     fn ends(&self, n: u32, page: &ListPage) -> bool {
         let n = u64::from(n);
         if page.orders.is_empty() {
@@ -349,7 +382,7 @@ impl<S: PageSource> Reader<'_, S> {
         }
         let full = page.orders.len() as u64 >= self.size;
         match self.last_page(page) {
-            Some(last) if n >= last => !full || (page.total > 0 && page.total <= n * self.size),
+            Some(last) if n >= last => !full,
             Some(_) => false,
             None => !full,
         }
@@ -511,6 +544,11 @@ mod tests {
         /// The `pageSize` said, whatever was used.
         says_size: Option<u64>,
         insert_after: Mutex<Vec<(usize, i64)>>,
+        /// After the k-th page served, the order with this id leaves the list.
+        remove_after: Vec<(usize, u64)>,
+        removed: Mutex<Vec<u64>>,
+        /// The counts (`total`, `totalPage`) leave out this many of the newest orders.
+        count_lag: usize,
         served: Mutex<usize>,
     }
 
@@ -539,6 +577,9 @@ mod tests {
                 hide_total_page: false,
                 says_size: None,
                 insert_after: Mutex::new(Vec::new()),
+                remove_after: Vec::new(),
+                removed: Mutex::new(Vec::new()),
+                count_lag: 0,
                 served: Mutex::new(0),
             }
         }
@@ -548,10 +589,12 @@ mod tests {
         async fn page(&self, page_no: u32) -> Result<ListPage, ApiError> {
             let mut list: Vec<Order> = {
                 let times = self.times.lock().unwrap();
+                let removed = self.removed.lock().unwrap();
                 times
                     .iter()
                     .enumerate()
                     .map(|(i, t)| order(i as u64, *t))
+                    .filter(|o| !removed.contains(&o.id.0))
                     .collect()
             };
             // Stable: equal times keep commit order.
@@ -559,7 +602,7 @@ mod tests {
             if self.newest_first {
                 list.reverse();
             }
-            let total = list.len();
+            let counted = list.len() - self.count_lag;
             let start = (page_no as usize - 1) * self.size;
             let orders: Vec<Order> = list.into_iter().skip(start).take(self.size).collect();
             let mut served = self.served.lock().unwrap();
@@ -572,14 +615,17 @@ mod tests {
             {
                 self.times.lock().unwrap().push(*t);
             }
+            for (_, id) in self.remove_after.iter().filter(|(k, _)| *k == *served) {
+                self.removed.lock().unwrap().push(*id);
+            }
             *served += 1;
             Ok(ListPage {
                 orders,
-                total: if self.report_total { total as u64 } else { 0 },
+                total: if self.report_total { counted as u64 } else { 0 },
                 total_page: if self.hide_total_page {
                     0
                 } else {
-                    total.div_ceil(self.size) as u64
+                    counted.div_ceil(self.size) as u64
                 },
                 page_size: self.says_size.unwrap_or(self.size as u64),
             })
@@ -604,12 +650,13 @@ mod tests {
         let since = (1_000 + 880) * 1000;
         let (found, read) = read_recent(&list, since).await.unwrap();
         assert_eq!(ids(&found), (880..1000).collect::<Vec<_>>());
-        assert_eq!(read.pages, [1, 20, 19, 18]);
+        // Page 20 is full: page 21 is read too, in case the count lags the pages.
+        assert_eq!(read.pages, [1, 20, 21, 19, 18]);
         assert_eq!(
             (read.order, read.whole, read.total_pages),
             (ListOrder::OldestFirst, None, 20)
         );
-        assert_eq!(read.page_ranges(), "1, 18-20");
+        assert_eq!(read.page_ranges(), "1, 18-21");
     }
 
     #[tokio::test]
@@ -627,7 +674,7 @@ mod tests {
         let mut want: Vec<u64> = (880..1000).collect();
         want.push(1000);
         assert_eq!(ids(&found), want);
-        assert_eq!(read.pages, [1, 20, 19, 18, 18, 19, 20, 21]);
+        assert_eq!(read.pages, [1, 20, 21, 19, 18, 18, 19, 20, 21]);
     }
 
     #[tokio::test]
@@ -655,6 +702,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_count_that_lags_the_pages_does_not_hide_the_newest_orders() {
+        // 1010 orders oldest first, but the counts say 1000 (20 full pages): the newest ten
+        // are on page 21, which the counts do not mention.
+        let mut list = Memory::new(history(1010), false, 50);
+        list.count_lag = 10;
+        let since = (1_000 + 980) * 1000;
+        let (found, read) = read_recent(&list, since).await.unwrap();
+        assert_eq!(ids(&found), (980..1010).collect::<Vec<_>>());
+        assert_eq!(read.pages, [1, 20, 21]);
+    }
+
+    #[tokio::test]
+    async fn an_order_leaving_the_list_while_read_forward_hides_no_other() {
+        // 200 orders newest first; the window holds the newest 120 (ids 80-199). Once page 1
+        // (199-150) is read, order 195 leaves the list: 149 moves onto page 1, already read,
+        // and page 2 starts at 148. The count shrank, so the list is read again, whole.
+        let mut list = Memory::new(history(200), true, 50);
+        list.remove_after = vec![(0, 195)];
+        let since = (1_000 + 80) * 1000;
+        let (found, read) = read_recent(&list, since).await.unwrap();
+        assert_eq!(ids(&found), (80..200).collect::<Vec<_>>());
+        assert_eq!(read.whole, Some(WholeRead::Shrank));
+        assert_eq!(read.pages, [1, 2, 3, 1, 2, 3, 4]);
+
+        // Shrinking again while read again: refused, never trusted.
+        let mut list = Memory::new(history(200), true, 50);
+        list.remove_after = vec![(0, 195), (4, 190)];
+        let err = read_recent(&list, since).await.unwrap_err();
+        assert!(
+            err.to_string().contains("shrank while it was read, twice"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
     async fn the_last_page_is_counted_in_the_pages_the_server_used() {
         // Pages of 50 while `pageSize` echoes the 100 asked for, and no `totalPage`: the last
         // page is `total` counted in fifties, page 20, not page 10.
@@ -664,7 +746,8 @@ mod tests {
         let since = (1_000 + 970) * 1000;
         let (found, read) = read_recent(&list, since).await.unwrap();
         assert_eq!(ids(&found), (970..1000).collect::<Vec<_>>());
-        assert_eq!(read.pages, [1, 20]);
+        // Page 20 is full: page 21 (empty) is read in case the count lags the pages.
+        assert_eq!(read.pages, [1, 20, 21]);
         assert_eq!(read.total_pages, 20);
     }
 
