@@ -20,6 +20,7 @@
 //! Anything that cannot be read is a [`MappingError`] naming the subject (SN, product, order),
 //! the wire field and the value — never a guess.
 
+use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use super::error::MappingError;
@@ -356,16 +357,34 @@ pub fn plan_rank(id: Id, name: &str) -> Option<u32> {
         Fact::Service { .. } => None,
     };
     let name = name.trim().to_ascii_lowercase();
-    VENDOR_FACTS
+    if let Some(r) = VENDOR_FACTS
         .iter()
         .filter(|f| f.ids.contains(&id.0))
         .find_map(rank)
-        .or_else(|| {
-            VENDOR_FACTS
+    {
+        return Some(r);
+    }
+    // Words the name contains, less those inside a longer one that matched ("linkus cloud
+    // service" inside "linkus cloud service pro"). Words of different ranks ("Enterprise
+    // Standard") leave the plan unranked: a switch that needs the rank is refused, never
+    // guessed as an upgrade.
+    let words: Vec<&VendorFact> = VENDOR_FACTS
+        .iter()
+        .filter(|f| rank(f).is_some() && !name.is_empty() && name.contains(f.name))
+        .collect();
+    let ranks: BTreeSet<u32> = words
+        .iter()
+        .filter(|f| {
+            !words
                 .iter()
-                .filter(|f| !name.is_empty() && name.contains(f.name))
-                .find_map(rank)
+                .any(|g| g.name != f.name && g.name.contains(f.name))
         })
+        .filter_map(|f| rank(f))
+        .collect();
+    match ranks.len() {
+        1 => ranks.into_iter().next(),
+        _ => None,
+    }
 }
 
 /// Whether the table's plan `word` (a [`VendorFact`] name) is `p`: by the IDs the table knows
@@ -437,13 +456,18 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
                     )
                 })?,
             };
-            // The vendor's list, when it gives one (an empty list: any plan), wins; else the
-            // table's plan, found among this catalog's plans by ID or by a word of its name.
+            // The vendor's list, when it gives one, wins (an empty one: any plan, unless the
+            // table knows better); else the table's plan, found among this catalog's plans
+            // by ID or by a word of its name.
             // A plan the table requires that the catalog does not list leaves the service
             // unbuyable here, never buyable under any plan.
+            // An empty list does not lift a requirement the table knows: a serializer that
+            // writes [] for "not said" must not make Disaster Recovery buyable under any plan.
             let (requires_plan_ids, requires_missing_plan) = match &svc.requires_plan_ids {
-                Some(ids) => (ids.clone(), None),
-                None => match fact.and_then(|f| f.1) {
+                Some(ids) if !ids.is_empty() || fact.and_then(|f| f.1).is_none() => {
+                    (ids.clone(), None)
+                }
+                _ => match fact.and_then(|f| f.1) {
                     None => (Vec::new(), None),
                     Some(word) => {
                         let ids: Vec<Id> = plans
@@ -852,6 +876,9 @@ mod tests {
         assert_eq!(plan_rank(Id(1), "Linkus Cloud Service Pro"), Some(2));
         assert_eq!(plan_rank(Id(1), "Linkus Cloud Service"), Some(1));
         assert_eq!(plan_rank(Id(1), "Gold"), None);
+        // Two words of different ranks: unranked, never a guess.
+        assert_eq!(plan_rank(Id(1), "Enterprise Standard"), None);
+        assert_eq!(plan_rank(Id(1), "Ultimate Plan (Enterprise)"), None);
         // By a seed's plan ID, whatever the name (or none).
         assert_eq!(plan_rank(Id(3_048_560_606_464_323_584), ""), Some(3));
         assert_eq!(plan_rank(Id(3_048_571_730_026_938_368), "Plan B"), Some(2));
@@ -866,7 +893,7 @@ mod tests {
             "serviceList": [
                 // The table says extensions; the vendor says feature.
                 {"serviceId": 3049060579827040256u64, "serviceName": "Extension Expansion", "kind": "feature"},
-                // The table says Ultimate only; the vendor says any plan.
+                // The table says Ultimate only; an empty list does not lift it.
                 {"serviceId": 6, "serviceName": "Disaster Recovery", "requiresPlanIds": []},
                 // The vendor names the plan; the table would say Ultimate.
                 {"serviceId": 7, "serviceName": "Disaster Recovery", "requiresPlanIds": ["3049040650094403584"]}]
@@ -875,7 +902,7 @@ mod tests {
         let cat = catalog(c, ProductId(12)).unwrap();
         assert_eq!(cat.plans.iter().map(|p| p.tier).collect::<Vec<_>>(), [9, 1]);
         assert_eq!(cat.services[0].kind, ServiceKind::Feature);
-        assert!(cat.services[1].requires_plan_ids.is_empty());
+        assert_eq!(cat.services[1].requires_plan_ids, [Id(2)]);
         assert_eq!(cat.services[1].requires_missing_plan, None);
         assert_eq!(cat.services[2].requires_plan_ids, [Id(3049040650094403584)]);
     }

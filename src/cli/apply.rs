@@ -81,12 +81,14 @@ fn may_apply_now(plan: &Plan, leftovers: &crate::apply::Resolution) -> bool {
         plan.plan_id,
         plural(pbxs.len(), "PBX", "PBXs")
     );
-    match blocking.iter().filter_map(|b| b.2).max() {
-        Some(until) => eprintln!(
+    // An order awaiting payment holds the plan until it settles, whatever the others' times.
+    if blocking.iter().any(|b| b.2.is_none()) {
+        eprintln!("re-run once the order awaiting payment is paid or cancelled");
+    } else if let Some(until) = blocking.iter().filter_map(|b| b.2).max() {
+        eprintln!(
             "re-run after {}: the plan applies then if nothing moved, or is refused as stale if the order showed",
             crate::clock::Timestamp(until)
-        ),
-        None => eprintln!("re-run once the order is paid or cancelled"),
+        );
     }
     false
 }

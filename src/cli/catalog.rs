@@ -109,6 +109,20 @@ fn requirement_names(cat: &Catalog, ids: &[crate::model::Id]) -> Vec<String> {
         .collect()
 }
 
+/// The plans a service may be bought under, for people: "any plan", their names, or the plan
+/// the table of vendor facts says it needs when this catalog does not list it.
+fn requirement_text(cat: &Catalog, s: &crate::model::CatalogService) -> String {
+    if let Some(word) = &s.requires_missing_plan {
+        return format!("the `{word}` plan, which this catalog does not list: not buyable here");
+    }
+    let req = requirement_names(cat, &s.requires_plan_ids);
+    if req.is_empty() {
+        "any plan".to_owned()
+    } else {
+        req.join(", ")
+    }
+}
+
 fn cycles_text(c: &[crate::model::Cycle]) -> String {
     c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
 }
@@ -213,16 +227,11 @@ pub(crate) fn render_text(
                 .services
                 .iter()
                 .map(|s| {
-                    let req = requirement_names(cat, &s.requires_plan_ids);
                     vec![
                         s.name.clone(),
                         s.id.to_string(),
                         s.kind.as_str().to_owned(),
-                        if req.is_empty() {
-                            "any plan".to_owned()
-                        } else {
-                            req.join(", ")
-                        },
+                        requirement_text(cat, s),
                     ]
                 })
                 .collect();
@@ -293,8 +302,12 @@ struct JsonService<'a> {
     name: &'a str,
     kind: &'static str,
     cycles: Vec<&'static str>,
-    /// Empty = any plan.
+    /// Empty = any plan, unless `requires_missing_plan` says otherwise.
     requires_plans: Vec<JsonPlanRef>,
+    /// The plan (a word of its name) the table of vendor facts says the service needs, which
+    /// this catalog does not list: the service cannot be bought here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requires_missing_plan: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -345,6 +358,7 @@ pub(crate) fn render_json(report: &CatalogReport, w: &mut impl Write) -> std::io
                                         name: cat.plan(*id).map(|p| p.name.clone()),
                                     })
                                     .collect(),
+                                requires_missing_plan: s.requires_missing_plan.as_deref(),
                             })
                             .collect(),
                     ),
@@ -410,18 +424,13 @@ pub(crate) fn render_markdown(report: &CatalogReport, w: &mut impl Write) -> std
         if !cat.services.is_empty() {
             writeln!(w, "| Service | ID | Kind | Requires |\n|---|---|---|---|")?;
             for s in &cat.services {
-                let req = requirement_names(cat, &s.requires_plan_ids);
                 writeln!(
                     w,
                     "| {} | `{}` | {} | {} |",
                     md(&s.name),
                     s.id,
                     s.kind.as_str(),
-                    if req.is_empty() {
-                        "any plan".to_owned()
-                    } else {
-                        md(&req.join(", "))
-                    }
+                    md(&requirement_text(cat, s))
                 )?;
             }
             writeln!(w)?;
@@ -442,6 +451,41 @@ pub(crate) fn render_markdown(report: &CatalogReport, w: &mut impl Write) -> std
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_is_shown_with_the_plans_it_may_be_bought_under() {
+        use crate::model::{CatalogPlan, CatalogService, Id, ServiceKind};
+        let svc = |requires: Vec<Id>, missing: Option<&str>| CatalogService {
+            id: Id(6),
+            name: "Disaster Recovery".into(),
+            kind: ServiceKind::Feature,
+            requires_plan_ids: requires,
+            requires_missing_plan: missing.map(str::to_owned),
+            cycles: vec![],
+            pricing_id: None,
+        };
+        let cat = Catalog {
+            product: ProductId(12),
+            product_name: String::new(),
+            plans: vec![CatalogPlan {
+                id: Id(2),
+                name: "Ultimate Plan".into(),
+                tier: 3,
+                cycles: vec![],
+                pricing_id: None,
+            }],
+            services: vec![],
+        };
+        assert_eq!(requirement_text(&cat, &svc(vec![], None)), "any plan");
+        assert_eq!(
+            requirement_text(&cat, &svc(vec![Id(2)], None)),
+            "Ultimate Plan"
+        );
+        assert_eq!(
+            requirement_text(&cat, &svc(vec![], Some("ultimate"))),
+            "the `ultimate` plan, which this catalog does not list: not buyable here"
+        );
+    }
 
     #[test]
     fn product_aliases_and_numbers() {
