@@ -423,10 +423,12 @@ impl PageSizes {
     /// Files what page 1 of `list` showed, asked for `asked` items per page.
     fn saw(&mut self, list: String, page: &wire::Page<Value>, asked: u64) {
         let got = page.results.len() as u64;
-        if page.page_size > 0 && page.page_size < asked || (got < asked && page.total_page > 1) {
+        // Fewer than asked while more exist, by `totalPage` or by `total`.
+        let more = page.total_page > 1 || page.total > got;
+        if page.page_size > 0 && page.page_size < asked || (got < asked && more) {
             self.capped.push(format!(
-                "{list}: {got} items on page 1 of {} (pageSize {})",
-                page.total_page, page.page_size
+                "{list}: {got} items on page 1 of {} (pageSize {}, total {})",
+                page.total_page, page.page_size, page.total
             ));
         } else if got == asked {
             self.full.push(format!("{list}: {got} items on page 1"));
@@ -1107,33 +1109,34 @@ async fn error_shapes(client: &Client, r: &mut Report) {
     }
 }
 
-/// Keys whose values are secret or personal: tokens and credentials; every field of a billing
-/// contact but its ID and country (the person, company, phone, address, tax number, remark);
-/// a PBX's licence key (`activationCode`) and its free-text label (`comment`, often the
-/// customer's name).
-const REDACTED_KEYS: &[&str] = &[
+/// Parts of keys (lowercase, no `_`) whose values are secret or personal, wherever they occur
+/// in a key (`contactPhone`, `billingAddress`, `idToken`, `postalCode` as well as `phone`):
+/// tokens and credentials; every field of a billing contact but its ID and country (the
+/// person, company, phone, address, tax number, remark); a PBX's licence key
+/// (`activationCode`) and its free-text label (`comment`, often the customer's name).
+const REDACTED_FRAGMENTS: &[&str] = &[
     "token",
-    "refreshtoken",
-    "accesstoken",
     "secret",
-    "clientsecret",
     "password",
-    "emailaddress",
     "email",
     "firstname",
     "lastname",
     "company",
-    "phonenumber",
     "phone",
+    "mobile",
+    "fax",
     "street",
-    "city",
-    "zipcode",
-    "stateprovince",
-    "taxnum",
-    "remark",
     "address",
-    "activationcode",
+    "city",
+    "zip",
+    "postal",
+    "province",
+    "tax",
+    "remark",
     "comment",
+    "activationcode",
+    "licence",
+    "license",
 ];
 
 /// Names that are catalog facts, kept (`name` alone is the product list's product name). Any
@@ -1157,7 +1160,8 @@ fn withheld(key: &str, v: &Value) -> bool {
         // digests, and they are what shows whether the vendor echoes them.
         Value::String(s) if key == "customreferenceno" => !is_po_number(s),
         _ => {
-            REDACTED_KEYS.contains(&key) || (key.ends_with("name") && !CATALOG_NAMES.contains(&key))
+            REDACTED_FRAGMENTS.iter().any(|f| key.contains(f))
+                || (key.ends_with("name") && !CATALOG_NAMES.contains(&key))
         }
     }
 }
@@ -1218,6 +1222,49 @@ mod tests {
             assert!(!r.contains(gone), "{r}");
         }
         assert!(r.contains("Enterprise Plan") && r.contains("7200"), "{r}");
+    }
+
+    #[test]
+    fn a_page_capped_below_the_size_asked_is_told_by_total_alone() {
+        let page = |got: usize, total: u64| wire::Page::<Value> {
+            count: got as u64,
+            page_no: 1,
+            page_size: 0,
+            results: vec![Value::Null; got],
+            total,
+            total_page: 0,
+        };
+        let mut sizes = PageSizes::default();
+        sizes.saw("the orders".into(), &page(50, 120), 100);
+        assert_eq!(sizes.capped.len(), 1, "{sizes:?}");
+        let mut sizes = PageSizes::default();
+        sizes.saw("the orders".into(), &page(50, 50), 100);
+        assert_eq!((sizes.capped.len(), sizes.short.len()), (0, 1), "{sizes:?}");
+    }
+
+    #[test]
+    fn keys_are_matched_by_their_parts_not_only_whole() {
+        let v = serde_json::json!({
+            "contactPhone": "+1 555", "mobile": "+1 556", "billingAddress": "1 Road",
+            "address_line1": "2 Road", "postalCode": "97477", "licenseKey": "LK-1",
+            "licenceKey": "LK-2", "idToken": "jwt", "tokenHead": "Bearer",
+            "productName": "P-Series Software Edition", "country": "US",
+            "billingContactId": "3197218168379846218", "activationStatus": "activated"
+        });
+        let r = redact(v).to_string();
+        for gone in [
+            "+1 555", "+1 556", "1 Road", "2 Road", "97477", "LK-1", "LK-2", "jwt",
+        ] {
+            assert!(!r.contains(gone), "{gone} in {r}");
+        }
+        for kept in [
+            "P-Series Software Edition",
+            "US",
+            "3197218168379846218",
+            "activated",
+        ] {
+            assert!(r.contains(kept), "{kept} not in {r}");
+        }
     }
 
     #[test]
