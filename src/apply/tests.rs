@@ -491,10 +491,23 @@ fn a_saved_plan_is_held_by_this_workspaces_unsettled_orders_on_its_pbxs_only() {
 async fn a_full_disk_before_the_send_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let f = fake(dir.path(), vec![placed("succeed"), placed("succeed")]);
-    let p = plan(vec![
+    let mut p = plan(vec![
         action(ActionKind::SwitchPlan, "ent-1"),
         action(ActionKind::PurchaseService, "ent-2"),
     ]);
+    // A second PBX: its order must not start either.
+    p.pbxs.push(testing::pbx_plan(
+        testing::observed("SN2", 12),
+        vec![testing::action(
+            ActionKind::PurchaseService,
+            Some(testing::order_body(
+                ActionKind::PurchaseService,
+                12,
+                "SN2",
+                "ent-3",
+            )),
+        )],
+    ));
     let j = Arc::new(Mutex::new(Journal::on_full_disk(clock())));
     let r = execute(
         &f,
@@ -513,10 +526,18 @@ async fn a_full_disk_before_the_send_sends_nothing() {
         f.sent.lock().unwrap().is_empty(),
         "an order without its intent"
     );
-    assert_eq!(
-        r.orders.iter().map(|o| o.outcome).collect::<Vec<_>>(),
-        vec![Outcome::Skipped, Outcome::Skipped]
+    assert_eq!(r.orders.len(), 3, "{:?}", r.orders);
+    assert!(
+        r.orders.iter().all(|o| o.outcome == Outcome::Skipped),
+        "{:?}",
+        r.orders
     );
-    let why = r.orders[0].message.as_deref().unwrap_or_default();
-    assert!(why.contains("No space left on device"), "{why}");
+    assert!(
+        r.orders.iter().any(|o| o
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("No space left on device"))),
+        "{:?}",
+        r.orders
+    );
 }

@@ -169,8 +169,15 @@ impl Env {
             None => std::fs::read_to_string(self.path().join(".entitle/journal.jsonl"))
                 .unwrap_or_default(),
         };
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
+        // A file journal read while an apply appends to it may end in part of a line.
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let whole = if text.ends_with('\n') || self.database.is_some() {
+            lines.len()
+        } else {
+            lines.len().saturating_sub(1)
+        };
+        lines[..whole]
+            .iter()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
