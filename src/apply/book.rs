@@ -4,7 +4,8 @@
 //!
 //! One read of the list serves many PBXs. The book keeps what it read and reads again when the
 //! read is older than [`MAX_AGE`], or older than [`MIN_AGE`] once this run has placed an order
-//! since (so a run slowed down by its own orders never checks against an old list). The task
+//! since (so a run slowed down by its own orders never checks against an old list), or at
+//! every check once another apply was seen acting on this run's PBXs ([`OrderBook::contended`]). The task
 //! that finds the book stale reads it and waits for the answer; tasks arriving meanwhile use
 //! the last read rather than queue behind it. A read asks only for orders created since the
 //! newest one already known (by the vendor's own clock, less [`OVERLAP_MS`]), so its cost
@@ -34,6 +35,10 @@ struct Read {
     newest_ms: Option<i64>,
     /// This run placed an order since the last read.
     own_since: bool,
+    /// Another apply was seen acting on this run's PBXs: from then on every check reads the
+    /// list afresh (and waits for its own read), since the other's next orders may land on
+    /// PBXs this run is about to order for.
+    contended: bool,
     /// A read is under way.
     reading: bool,
 }
@@ -67,6 +72,13 @@ impl<V: Vendor> OrderBook<V> {
         self.lock().own_since = true;
     }
 
+    /// Someone else placed an order on one of this run's PBXs since the plan: another apply
+    /// is running. Every later check reads the list afresh: it costs a read per PBX, and only
+    /// while two applies race, which it narrows to the orders the other has in flight.
+    pub(crate) fn contended(&self) {
+        self.lock().contended = true;
+    }
+
     /// The orders, read recently enough.
     pub(crate) async fn orders(&self) -> Result<Arc<Vec<Order>>, V::Error> {
         if self.lock().at.is_none() {
@@ -78,8 +90,8 @@ impl<V: Vendor> OrderBook<V> {
         {
             let last = self.lock();
             let age = last.at.map_or(MAX_AGE, |at| at.elapsed());
-            let stale = age >= MAX_AGE || (last.own_since && age >= MIN_AGE);
-            if !stale || last.reading {
+            let stale = age >= MAX_AGE || (last.own_since && age >= MIN_AGE) || last.contended;
+            if !stale || (last.reading && !last.contended) {
                 return Ok(last.orders.clone());
             }
         }

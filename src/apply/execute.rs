@@ -336,6 +336,9 @@ async fn acted_on<V: Vendor>(p: &PbxPlan, book: &OrderBook<V>, guard: &Guard) ->
             && (o.status.may_have_effect()
                 || o.reference.as_deref().is_some_and(|r| ours.contains(r)))
     });
+    if other.is_some() {
+        book.contended();
+    }
     other.map(|o| {
         format!(
             "someone else acted: order {} ({}, {}) was placed at {} since the plan; nothing sent, re-run `entitle plan`",

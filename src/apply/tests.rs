@@ -25,6 +25,8 @@ struct Fake {
     /// For each save: the body and the journal's last state for its poNumber at that moment.
     sent: Arc<Mutex<Vec<Sent>>>,
     orders: Vec<Order>,
+    /// Reads of the order list so far.
+    list_reads: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl crate::observe::Source for Fake {
@@ -45,6 +47,8 @@ impl crate::observe::Source for Fake {
         Ok(vec![])
     }
     async fn recent_orders(&self, _: i64) -> Result<Vec<Order>, FakeError> {
+        self.list_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(self.orders.clone())
     }
 }
@@ -176,6 +180,7 @@ fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome<FakeError>>) -> Fake {
         outcomes: Arc::new(Mutex::new(outcomes)),
         sent: Arc::default(),
         orders: vec![],
+        list_reads: Arc::default(),
     }
 }
 
@@ -540,4 +545,76 @@ async fn a_full_disk_before_the_send_sends_nothing() {
         "{:?}",
         r.orders
     );
+}
+
+/// One read of the order list serves the checks of many PBXs, until another apply is seen
+/// acting on this run's PBXs: from then on each check reads the list afresh.
+#[tokio::test(start_paused = true)]
+async fn once_another_apply_is_seen_every_check_reads_the_list_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fake(dir.path(), vec![]);
+    let reads = || f.list_reads.load(std::sync::atomic::Ordering::SeqCst);
+    let book = super::book::OrderBook::new(f.clone(), 0);
+    for _ in 0..3 {
+        book.orders().await.unwrap();
+    }
+    assert_eq!(reads(), 1, "one read serves checks within its age");
+    book.contended();
+    for _ in 0..3 {
+        book.orders().await.unwrap();
+    }
+    assert_eq!(reads(), 4, "each check reads afresh once contended");
+}
+
+/// The executor marks the book contended when it finds someone else's order on a PBX: every
+/// later check reads the list afresh (here every PBX has one, so each check after the first
+/// reads again, whatever order the PBXs are taken in).
+#[tokio::test(start_paused = true)]
+async fn an_order_placed_elsewhere_makes_later_checks_read_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fake(dir.path(), vec![]);
+    let mut p = plan(vec![action(ActionKind::SwitchPlan, "ent-1")]);
+    f.orders = vec![order_of_sn1("UO9", OrderStatus::Succeed, "")];
+    for (i, sn) in ["SN2", "SN3"].into_iter().enumerate() {
+        p.pbxs.push(testing::pbx_plan(
+            testing::observed(sn, 12),
+            vec![testing::action(
+                ActionKind::PurchaseService,
+                Some(testing::order_body(
+                    ActionKind::PurchaseService,
+                    12,
+                    sn,
+                    &format!("ent-{sn}"),
+                )),
+            )],
+        ));
+        f.orders.push(Order {
+            order_no: format!("UO1{i}"),
+            sn: sn.into(),
+            ..order_of_sn1("UO0", OrderStatus::Succeed, "")
+        });
+    }
+    let j = Arc::new(Mutex::new(Journal::open(&f.journal_path, clock()).unwrap()));
+    // One PBX at a time, so each check follows the one before.
+    let r = execute(
+        &f,
+        &p,
+        j,
+        1,
+        Arc::new(Interrupt::default()),
+        Guard {
+            settle_ms: SETTLE,
+            ..Guard::default()
+        },
+        &crate::observe::Silent,
+    )
+    .await;
+    assert!(
+        r.orders.iter().all(|o| o.outcome == Outcome::Skipped),
+        "{:?}",
+        r.orders
+    );
+    assert!(f.sent.lock().unwrap().is_empty());
+    // The clock is paused: without contention one read would have served all three checks.
+    assert_eq!(f.list_reads.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
