@@ -248,6 +248,27 @@ pub struct ObservedPbx {
     pub unreported: Vec<String>,
 }
 
+impl ObservedPbx {
+    /// A PBX of which nothing was read: no plan, no capacity, no services, nothing reported.
+    pub fn unread(sn: &str, product: ProductId) -> ObservedPbx {
+        ObservedPbx {
+            sn: sn.to_owned(),
+            product,
+            product_name: String::new(),
+            activation_status: String::new(),
+            comment: String::new(),
+            plan: None,
+            pending_switch: None,
+            extensions: 0,
+            concurrent_calls: 0,
+            recording_minutes: 0,
+            services: Vec::new(),
+            auto_renew: None,
+            unreported: Vec::new(),
+        }
+    }
+}
+
 /// A billing contact of the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {

@@ -31,19 +31,8 @@ pub(crate) fn at<T>(value: T, line: usize) -> Located<T> {
 /// An activated PBX with no plan, no capacity, no services.
 pub(crate) fn observed(sn: &str, product: u32) -> ObservedPbx {
     ObservedPbx {
-        sn: sn.into(),
-        product: ProductId(product),
-        product_name: String::new(),
         activation_status: "activated".into(),
-        comment: String::new(),
-        plan: None,
-        pending_switch: None,
-        extensions: 0,
-        concurrent_calls: 0,
-        recording_minutes: 0,
-        services: vec![],
-        auto_renew: None,
-        unreported: vec![],
+        ..ObservedPbx::unread(sn, ProductId(product))
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::model::*;
-use crate::plan::{Action, ActionKind, Plan, Selection};
+use crate::plan::{Action, ActionKind, PbxPlan, Plan, Selection};
 use crate::testing;
 use crate::wire::OrderBody;
 
@@ -182,6 +182,34 @@ fn fake(dir: &std::path::Path, outcomes: Vec<SendOutcome<FakeError>>) -> Fake {
         orders: vec![],
         list_reads: Arc::default(),
     }
+}
+
+/// A PBX of product 12 buying a service, under `po`.
+fn buying(sn: &str, po: &str) -> PbxPlan {
+    testing::pbx_plan(
+        testing::observed(sn, 12),
+        vec![testing::action(
+            ActionKind::PurchaseService,
+            Some(testing::order_body(ActionKind::PurchaseService, 12, sn, po)),
+        )],
+    )
+}
+
+/// Executes `p` with `journal`, `parallelism` PBXs at a time, nothing re-read.
+async fn execute_with(f: &Fake, p: &Plan, journal: Journal, parallelism: usize) -> ApplyReport {
+    execute(
+        f,
+        p,
+        Arc::new(Mutex::new(journal)),
+        parallelism,
+        Arc::new(Interrupt::default()),
+        Guard {
+            settle_ms: SETTLE,
+            ..Guard::default()
+        },
+        &crate::observe::Silent,
+    )
+    .await
 }
 
 async fn run(f: &Fake, p: &Plan) -> ApplyReport {
@@ -501,32 +529,8 @@ async fn a_full_disk_before_the_send_sends_nothing() {
         action(ActionKind::PurchaseService, "ent-2"),
     ]);
     // A second PBX: its order must not start either.
-    p.pbxs.push(testing::pbx_plan(
-        testing::observed("SN2", 12),
-        vec![testing::action(
-            ActionKind::PurchaseService,
-            Some(testing::order_body(
-                ActionKind::PurchaseService,
-                12,
-                "SN2",
-                "ent-3",
-            )),
-        )],
-    ));
-    let j = Arc::new(Mutex::new(Journal::on_full_disk(clock())));
-    let r = execute(
-        &f,
-        &p,
-        j,
-        4,
-        Arc::new(Interrupt::default()),
-        Guard {
-            settle_ms: SETTLE,
-            ..Guard::default()
-        },
-        &crate::observe::Silent,
-    )
-    .await;
+    p.pbxs.push(buying("SN2", "ent-3"));
+    let r = execute_with(&f, &p, Journal::on_full_disk(clock()), 4).await;
     assert!(
         f.sent.lock().unwrap().is_empty(),
         "an order without its intent"
@@ -576,39 +580,16 @@ async fn an_order_placed_elsewhere_makes_later_checks_read_afresh() {
     let mut p = plan(vec![action(ActionKind::SwitchPlan, "ent-1")]);
     f.orders = vec![order_of_sn1("UO9", OrderStatus::Succeed, "")];
     for (i, sn) in ["SN2", "SN3"].into_iter().enumerate() {
-        p.pbxs.push(testing::pbx_plan(
-            testing::observed(sn, 12),
-            vec![testing::action(
-                ActionKind::PurchaseService,
-                Some(testing::order_body(
-                    ActionKind::PurchaseService,
-                    12,
-                    sn,
-                    &format!("ent-{sn}"),
-                )),
-            )],
-        ));
+        p.pbxs.push(buying(sn, &format!("ent-{sn}")));
         f.orders.push(Order {
             order_no: format!("UO1{i}"),
             sn: sn.into(),
             ..order_of_sn1("UO0", OrderStatus::Succeed, "")
         });
     }
-    let j = Arc::new(Mutex::new(Journal::open(&f.journal_path, clock()).unwrap()));
     // One PBX at a time, so each check follows the one before.
-    let r = execute(
-        &f,
-        &p,
-        j,
-        1,
-        Arc::new(Interrupt::default()),
-        Guard {
-            settle_ms: SETTLE,
-            ..Guard::default()
-        },
-        &crate::observe::Silent,
-    )
-    .await;
+    let journal = Journal::open(&f.journal_path, clock()).unwrap();
+    let r = execute_with(&f, &p, journal, 1).await;
     assert!(
         r.orders.iter().all(|o| o.outcome == Outcome::Skipped),
         "{:?}",

@@ -126,21 +126,7 @@ pub(crate) fn plan_pbx(
 /// The plan of a PBX whose detail the vendor answered in a form that cannot be read (`why`):
 /// nothing is known of it, so nothing is ordered for it; the rest of the plan goes ahead.
 pub(crate) fn unreadable(d: &DesiredPbx, why: &str) -> PbxPlan {
-    let observed = ObservedPbx {
-        sn: d.sn.clone(),
-        product: d.product.value,
-        product_name: String::new(),
-        activation_status: String::new(),
-        comment: String::new(),
-        plan: None,
-        pending_switch: None,
-        extensions: 0,
-        concurrent_calls: 0,
-        recording_minutes: 0,
-        services: Vec::new(),
-        auto_renew: None,
-        unreported: Vec::new(),
-    };
+    let observed = ObservedPbx::unread(&d.sn, d.product.value);
     PbxPlan {
         sn: d.sn.clone(),
         product: d.product.value,

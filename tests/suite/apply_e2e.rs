@@ -150,15 +150,7 @@ fn a_saved_plan_applies_once() {
     let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    let saved = env.run(&[
-        "plan",
-        m,
-        "--now",
-        &env.now(),
-        "--no-price",
-        "-o",
-        "plan.json",
-    ]);
+    let saved = env.save_plan(m);
     assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
     let show = env.run(&["show", "plan.json"]);
     assert!(stdout(&show).contains("purchase_service"));
@@ -184,15 +176,7 @@ fn a_stale_saved_plan_is_refused_and_shows_what_moved() {
     let env = Env::new();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    env.run(&[
-        "plan",
-        m,
-        "--now",
-        &env.now(),
-        "--no-price",
-        "-o",
-        "plan.json",
-    ]);
+    env.save_plan(m);
     // Someone else (another workspace) changes the PBX in between.
     let other = env.manifest("other.yaml", HOTEL);
     let moved = env

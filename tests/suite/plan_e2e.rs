@@ -618,15 +618,7 @@ fn a_pbx_whose_detail_cannot_be_read_is_set_aside_and_the_rest_go_ahead() {
                      it: GET /product/openapi/instance_product/v1/detail?productId=12&productNo=3651D3296882: \
                      200 unexpected response: the result does not have the contract's shape";
 
-    let plan = env.run(&[
-        "plan",
-        m,
-        "--now",
-        &env.now(),
-        "--no-price",
-        "-o",
-        "plan.json",
-    ]);
+    let plan = env.save_plan(m);
     assert_eq!(plan.status.code(), Some(1), "{}", stderr(&plan));
     assert!(stderr(&plan).contains(set_aside), "{}", stderr(&plan));
     let text = stdout(&plan);
@@ -637,14 +629,7 @@ fn a_pbx_whose_detail_cannot_be_read_is_set_aside_and_the_rest_go_ahead() {
     assert!(!text.contains("+ purchase_service"), "{text}");
 
     // The saved plan verifies (the set-aside PBX is recorded as such) and orders the rest.
-    let saved = env.run(&[
-        "apply",
-        "plan.json",
-        "--auto-approve",
-        "--no-price",
-        "--now",
-        &env.now(),
-    ]);
+    let saved = env.apply_saved();
     assert_eq!(saved.status.code(), Some(4), "{}", stderr(&saved));
     assert!(stderr(&saved).contains(set_aside), "{}", stderr(&saved));
     let bodies = env.order_bodies();

@@ -32,15 +32,7 @@ const SAVES: &str = "POST /order/openapi/order/v1/save";
 fn saved() -> (Env, Value) {
     let env = Env::new();
     let m = env.manifest("m.yaml", MANIFEST);
-    let out = env.run(&[
-        "plan",
-        m.to_str().unwrap(),
-        "--now",
-        &env.now(),
-        "--no-price",
-        "-o",
-        "plan.json",
-    ]);
+    let out = env.save_plan(m.to_str().unwrap());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = std::fs::read_to_string(env.path().join("plan.json")).unwrap();
     (env, serde_json::from_str(&text).unwrap())
@@ -180,16 +172,6 @@ fn the_untouched_plan_applies_once_then_a_replay_is_refused() {
 fn a_saved_plan_waits_while_an_order_of_this_workspace_is_in_doubt() {
     let (env, _) = saved();
     let now = env.now();
-    let apply_saved = || {
-        env.run(&[
-            "apply",
-            "plan.json",
-            "--auto-approve",
-            "--no-price",
-            "--now",
-            &env.now(),
-        ])
-    };
     // Meanwhile, another change to Acme is sent, and the vendor stores it only after the
     // client gave up.
     let m = env.manifest(
@@ -215,7 +197,7 @@ fn a_saved_plan_waits_while_an_order_of_this_workspace_is_in_doubt() {
     assert_eq!(first.status.code(), Some(5), "{}", stderr(&first));
 
     // Not stored yet: the saved plan still matches the PBX, but may not be applied.
-    let out = apply_saved();
+    let out = env.apply_saved();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(6), "{err}");
     assert!(
@@ -238,12 +220,12 @@ fn a_saved_plan_waits_while_an_order_of_this_workspace_is_in_doubt() {
     // The vendor stores it: Acme moved, so the saved plan is stale, and still nothing more
     // is bought.
     env.release_and_settle();
-    let out = apply_saved();
+    let out = env.apply_saved();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("stale"), "{}", stderr(&out));
     assert_eq!(env.order_bodies().len(), 1);
     env.settle();
-    let out = apply_saved();
+    let out = env.apply_saved();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(env.order_bodies().len(), 1);
 }

@@ -276,6 +276,25 @@ impl Env {
         .to_vec()
     }
 
+    /// `plan M -o plan.json` at the sandbox's time, without quotes: a saved plan to apply.
+    pub(crate) fn save_plan(&self, m: &str) -> Output {
+        let now = self.now();
+        self.run(&["plan", m, "--now", &now, "--no-price", "-o", "plan.json"])
+    }
+
+    /// `apply plan.json` at the sandbox's time, unattended, without quotes.
+    pub(crate) fn apply_saved(&self) -> Output {
+        let now = self.now();
+        self.run(&[
+            "apply",
+            "plan.json",
+            "--auto-approve",
+            "--no-price",
+            "--now",
+            &now,
+        ])
+    }
+
     /// `plan M --detailed-exitcode` at the sandbox's time, without quotes (exit 0: converged).
     pub(crate) fn plan_detailed(&self, m: &str) -> Output {
         let now = self.now();
