@@ -61,10 +61,15 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
         price: args.price,
         ..DoctorRequest::default()
     };
+    if args.paths.is_empty() && !args.sns.is_empty() {
+        anyhow::bail!("--sn picks PBXs of the manifests: give the manifests' paths too");
+    }
     if !args.paths.is_empty() {
         let Some(loaded) = scope::load(&args.paths, color)? else {
             return Ok(Exit::Error);
         };
+        // A mistyped SN would otherwise leave nothing to read, and doctor sample instead.
+        scope::known_sns(&loaded, &args.sns)?;
         req.targets = loaded
             .pbxs
             .iter()

@@ -153,6 +153,19 @@ pub(super) fn load_or_problems(
     }
 }
 
+/// Every `--sn` names a PBX of the manifests, or it is an error naming the closest SN.
+pub(super) fn known_sns(m: &LoadedManifests, sns: &[String]) -> anyhow::Result<()> {
+    for sn in sns {
+        if !m.pbxs.iter().any(|p| p.sn.eq_ignore_ascii_case(sn)) {
+            let hint = manifest::suggest(sn, m.pbxs.iter().map(|p| p.sn.as_str()))
+                .map(|s| format!("; did you mean {s}?"))
+                .unwrap_or_default();
+            bail!("--sn {sn}: no PBX with this SN in the manifests{hint}");
+        }
+    }
+    Ok(())
+}
+
 /// The PBXs selected by `--sn` and `--selector`; a selector that matches nothing is an error.
 pub(super) fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<Vec<DesiredPbx>> {
     // `a=b,c=d` means a=b AND c=d, as kubectl reads it; so do repeated --selector options.
@@ -163,14 +176,7 @@ pub(super) fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<V
         };
         selectors.push((k.trim(), v.trim()));
     }
-    for sn in &scope.sns {
-        if !m.pbxs.iter().any(|p| p.sn.eq_ignore_ascii_case(sn)) {
-            let hint = manifest::suggest(sn, m.pbxs.iter().map(|p| p.sn.as_str()))
-                .map(|s| format!("; did you mean {s}?"))
-                .unwrap_or_default();
-            bail!("--sn {sn}: no PBX with this SN in the manifests{hint}");
-        }
-    }
+    known_sns(m, &scope.sns)?;
     let chosen: Vec<DesiredPbx> = m
         .pbxs
         .iter()

@@ -498,6 +498,32 @@ fn wrong_credentials_block_with_exit_1() {
     );
 }
 
+/// A mistyped `--sn` is named with the closest SN, before any request; `--sn` without
+/// manifests is refused rather than ignored.
+#[test]
+fn a_mistyped_sn_is_named_not_sampled_around() {
+    let env = Env::new();
+    let examples = Env::examples_arg();
+    let out = env.run(&["doctor", &examples, "--sn", "3651D329688"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(
+            "--sn 3651D329688: no PBX with this SN in the manifests; did you mean 3651D3296882?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["doctor", "--sn", "3651D3296882"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--sn picks PBXs of the manifests: give the manifests' paths too"),
+        "{}",
+        stderr(&out)
+    );
+    let log = env.get("/_sandbox/requests");
+    assert_eq!(log["log"].as_array().map(Vec::len), Some(0), "{log}");
+}
+
 /// Every vendor the sandbox can play: doctor passes (exit 0) and writes nothing.
 #[test]
 fn doctor_passes_against_every_vendor_variant() {
