@@ -11,13 +11,6 @@ use serde_json::{Value, json};
 use crate::support::postgres::{database, sql};
 use crate::support::{Backend, Env, stderr};
 
-#[track_caller]
-fn bought_once(env: &Env, ops: usize) {
-    let per_op = env.orders_per_operation();
-    assert!(per_op.values().all(|n| *n == 1), "duplicates: {per_op:?}");
-    assert_eq!(per_op.len(), ops, "{per_op:?}");
-}
-
 #[test]
 fn two_applies_of_100_pbxs_from_two_directories_on_one_backend_buy_once() {
     let env = Env::with(|c| c.seed = entitle::sandbox::Seed::Fleet(500)).on(Backend::Postgres);
@@ -62,7 +55,7 @@ fn two_applies_of_100_pbxs_from_two_directories_on_one_backend_buy_once() {
         stderr(&a),
         stderr(&b)
     );
-    bought_once(&env, 100);
+    env.bought_once(100, "on the database");
     // Both journals are the one in the database; no workspace journal was written.
     assert!(
         !env.path().join("a/journal.jsonl").exists()
@@ -125,7 +118,7 @@ fn a_killed_holder_frees_the_lock_and_its_journal_resolves_the_leftovers() {
         env.converge(&examples, 5).last().copied().flatten(),
         Some(0)
     );
-    bought_once(&env, 4);
+    env.bought_once(4, "on the database");
     assert!(!env.path().join(".entitle/journal.jsonl").exists());
 }
 
@@ -162,7 +155,7 @@ fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
         env.converge(&examples, 5).last().copied().flatten(),
         Some(0)
     );
-    bought_once(&env, 4);
+    env.bought_once(4, "on the database");
 }
 
 // The kill and fault property tests of the workspace backend, again on the database's

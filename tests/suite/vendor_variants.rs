@@ -39,12 +39,7 @@ pub(crate) fn variants() -> Vec<Value> {
 /// nothing left to do.
 #[track_caller]
 fn bought_once_and_converged(env: &Env, manifests: &str, case: &str) {
-    let per_op = env.orders_per_operation();
-    assert!(
-        per_op.values().all(|n| *n == 1),
-        "duplicate orders ({case}): {per_op:?}"
-    );
-    assert_eq!(per_op.len(), 4, "({case}): {per_op:?}");
+    env.bought_once(4, case);
     let plan = env.plan_detailed(manifests);
     assert_eq!(plan.status.code(), Some(0), "({case}): {}", stdout(&plan));
 }

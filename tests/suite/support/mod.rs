@@ -374,6 +374,18 @@ impl Env {
         per_op
     }
 
+    /// Asserts that `operations` distinct (PBX, operation) pairs were ordered, each exactly
+    /// once: any more is a duplicate order. `case` names the run in the failure.
+    #[track_caller]
+    pub(crate) fn bought_once(&self, operations: usize, case: &str) {
+        let per_op = self.orders_per_operation();
+        assert!(
+            per_op.values().all(|n| *n == 1),
+            "duplicate orders ({case}): {per_op:?}"
+        );
+        assert_eq!(per_op.len(), operations, "({case}): {per_op:?}");
+    }
+
     /// The HTTP status of every request to `path`, in order (from the sandbox's request log).
     pub(crate) fn statuses(&self, path: &str) -> Vec<u64> {
         self.get("/_sandbox/requests")["log"]
