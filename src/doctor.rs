@@ -493,14 +493,7 @@ async fn sample_pbx(
     )
     .await?;
     r.fields("page", PAGE, &v);
-    let page: wire::Page<Value> = serde_json::from_value(v).unwrap_or(wire::Page {
-        count: 0,
-        page_no: 0,
-        page_size: 0,
-        results: Vec::new(),
-        total: 0,
-        total_page: 0,
-    });
+    let page: wire::Page<Value> = serde_json::from_value(v).unwrap_or_default();
     pages.saw(
         format!("the PBXs of product {}", product.0),
         &page,
@@ -541,7 +534,7 @@ async fn detail(
     match parsed {
         Ok(o) => {
             // Capacity counts matter only for products that have capacity.
-            let counted = matches!(product, ProductId::SOFTWARE_EDITION | ProductId::CLOUD_PBX);
+            let counted = product.has_capacity();
             let unreported: Vec<&String> = o
                 .unreported
                 .iter()
@@ -1227,12 +1220,9 @@ mod tests {
     #[test]
     fn a_page_capped_below_the_size_asked_is_told_by_total_alone() {
         let page = |got: usize, total: u64| wire::Page::<Value> {
-            count: got as u64,
-            page_no: 1,
-            page_size: 0,
             results: vec![Value::Null; got],
             total,
-            total_page: 0,
+            ..wire::Page::default()
         };
         let mut sizes = PageSizes::default();
         sizes.saw("the orders".into(), &page(50, 120), 100);

@@ -30,6 +30,12 @@ impl ProductId {
         ("cloud-pbx", ProductId::CLOUD_PBX),
     ];
 
+    /// Whether the product has extension and call capacity, which the vendor's detail then
+    /// counts: the P-Series Software Edition and Cloud PBX.
+    pub fn has_capacity(self) -> bool {
+        matches!(self, ProductId::SOFTWARE_EDITION | ProductId::CLOUD_PBX)
+    }
+
     /// The manifest alias of a known product.
     pub fn alias(self) -> Option<&'static str> {
         Self::ALIASES

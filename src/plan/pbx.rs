@@ -6,7 +6,7 @@
 use crate::clock::Timestamp;
 use crate::date::Date;
 use crate::manifest::{Code, DesiredPbx, Loc};
-use crate::model::{Catalog, Contact, Doubt, Id, ObservedPbx, Order, ProductId};
+use crate::model::{Catalog, Contact, Doubt, Id, ObservedPbx, Order};
 use crate::wire::{OrderBody, OrderLine};
 
 use super::error::PlanError;
@@ -215,13 +215,9 @@ impl<'a> Planner<'a> {
             .push(PlanError::new(code, self.d, at, rule, message, help));
     }
 
-    /// Whether the product has extension and call capacity (the vendor's detail then counts
-    /// them): the P-Series Software Edition and Cloud PBX.
+    /// Whether this PBX's product has capacity ([`crate::model::ProductId::has_capacity`]).
     pub(crate) fn counts_extensions(&self) -> bool {
-        matches!(
-            self.d.product.value,
-            ProductId::SOFTWARE_EDITION | ProductId::CLOUD_PBX
-        )
+        self.d.product.value.has_capacity()
     }
 
     /// Refuses to plan this PBX: `what` needs a fact the vendor did not give (`why`).

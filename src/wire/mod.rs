@@ -84,6 +84,20 @@ pub struct Page<T> {
     pub total_page: u64,
 }
 
+/// An empty page (no items, nothing counted), whatever `T` is.
+impl<T> Default for Page<T> {
+    fn default() -> Page<T> {
+        Page {
+            count: 0,
+            page_no: 0,
+            page_size: 0,
+            results: Vec::new(),
+            total: 0,
+            total_page: 0,
+        }
+    }
+}
+
 /// L2 item: one PBX (SN) known to the account under a product.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
