@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::api::mapping;
-use crate::api::{Answer, ApiError, Client, Request};
+use crate::api::{Answer, ApiError, Client, Request, Shape};
 use crate::apply::CLOCK_SKEW_MS;
 use crate::model::{Catalog, ObservedPbx, OrderStatus, ProductId};
 use crate::wire::{self, paths};
@@ -852,39 +852,34 @@ async fn orders(
             }
         }
     }
-    if first_page.len() < 2 {
+    // Every order read: the first page, and the recent orders as apply reads them.
+    let mut read: Vec<crate::model::Order> =
+        first_page.iter().cloned().map(mapping::order).collect();
+    let assumption = "`sort=-createTime` lists newest first";
+    if read.len() < 2 {
         r.note(
             "L6 orders",
-            "`sort=-createTime` lists newest first",
+            assumption,
             Status::Unseen,
             "fewer than two orders",
         );
     } else {
-        let sorted = first_page
-            .windows(2)
-            .all(|w| mapping::epoch_ms(w[0].create_time) >= mapping::epoch_ms(w[1].create_time));
-        r.note(
-            "L6 orders",
-            "`sort=-createTime` lists newest first",
-            if sorted {
-                Status::Confirmed
-            } else {
-                Status::Contradicted
-            },
-            if sorted {
-                "the first page is newest first".to_owned()
-            } else if first_page.windows(2).all(|w| {
-                mapping::epoch_ms(w[0].create_time) <= mapping::epoch_ms(w[1].create_time)
-            }) {
-                "the list ignores sort, oldest first: entitle reads from its last page back to the window".to_owned()
-            } else {
-                "the list ignores sort, in no order: entitle reads every page to find recent orders".to_owned()
-            },
-        );
+        // As the order-list reader tells them apart; one time for all counts as sorted.
+        let (status, evidence) = match crate::api::shape(&read) {
+            Shape::Descending | Shape::Flat => {
+                (Status::Confirmed, "the first page is newest first")
+            }
+            Shape::Ascending => (
+                Status::Contradicted,
+                "the list ignores sort, oldest first: entitle reads from its last page back to the window",
+            ),
+            Shape::Mixed => (
+                Status::Contradicted,
+                "the list ignores sort, in no order: entitle reads every page to find recent orders",
+            ),
+        };
+        r.note("L6 orders", assumption, status, evidence);
     }
-    // Every order read: the first page, and the recent orders as apply reads them.
-    let mut read: Vec<crate::model::Order> =
-        first_page.iter().cloned().map(mapping::order).collect();
     if let Some(since) = req.placed_since_ms {
         // As apply reads the list to find its orders (resolve.rs): back to the oldest intent,
         // less the clock skew it allows.

@@ -528,7 +528,7 @@ pub fn contact(c: wire::Contact) -> Contact {
 /// `createTime` in epoch milliseconds. [ASSUMED] The unit is not documented (Yeastar's sibling
 /// API uses seconds), so a value below 10^11 is read as seconds: 10^11 ms is 1973, and 10^11 s is
 /// the year 5138, so no real time in either unit is misread.
-pub(crate) fn epoch_ms(t: i64) -> i64 {
+fn epoch_ms(t: i64) -> i64 {
     if t.abs() < 100_000_000_000 {
         t.saturating_mul(1000)
     } else {

@@ -27,6 +27,7 @@ pub use credentials::{
 pub(crate) use endpoints::order_path;
 pub use error::{ApiError, Endpoint, MappingError};
 pub use order_list::{ListOrder, OrderListCost, OrderListRead, WholeRead};
+pub(crate) use order_list::{Shape, shape};
 pub use secret::Secret;
 pub use transport::USER_AGENT;
 pub(crate) use transport::{Answer, Request};

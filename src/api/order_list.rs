@@ -190,7 +190,7 @@ impl OrderListCost {
 
 /// How the times of a page run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub(crate) enum Shape {
     /// Never older than the one before, and not all equal.
     Descending,
     /// Never newer than the one before, and not all equal.
@@ -200,7 +200,7 @@ enum Shape {
     Mixed,
 }
 
-fn shape(orders: &[Order]) -> Shape {
+pub(crate) fn shape(orders: &[Order]) -> Shape {
     let down = orders
         .windows(2)
         .all(|w| w[0].created_ms >= w[1].created_ms);

@@ -69,13 +69,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Error);
         };
         // A mistyped SN would otherwise leave nothing to read, and doctor sample instead.
-        scope::known_sns(&loaded, &args.sns)?;
-        req.targets = loaded
-            .pbxs
-            .iter()
-            .filter(|p| {
-                args.sns.is_empty() || args.sns.iter().any(|s| s.eq_ignore_ascii_case(&p.sn))
-            })
+        req.targets = scope::by_sn(&loaded, &args.sns)?
             .map(|p| (p.product.value, p.sn.clone()))
             .collect();
     }
@@ -91,15 +85,21 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
         let entries =
             pipeline::entries_unlocked(&backend, &args.journal.path, conn.client.account_key())
                 .await?;
-        req.placed = crate::apply::journal::latest(&entries)
-            .into_iter()
-            .filter(|(_, e)| matches!(e.state, EntryState::Done | EntryState::Pending))
-            .map(|(po, _)| po.to_owned())
+        let latest = crate::apply::journal::latest(&entries);
+        let placed = |po: &str| {
+            latest
+                .get(po)
+                .is_some_and(|e| matches!(e.state, EntryState::Done | EntryState::Pending))
+        };
+        req.placed = latest
+            .keys()
+            .filter(|po| placed(po))
+            .map(|po| (*po).to_owned())
             .collect();
         // From the intent, journaled before the order was sent: its order is no older.
         req.placed_since_ms = entries
             .iter()
-            .filter(|e| req.placed.contains(&e.po_number))
+            .filter(|e| placed(&e.po_number))
             .map(|e| e.at_ms)
             .min();
         let report = doctor::run(&conn.client, &req).await;

@@ -153,8 +153,12 @@ pub(super) fn load_or_problems(
     }
 }
 
-/// Every `--sn` names a PBX of the manifests, or it is an error naming the closest SN.
-pub(super) fn known_sns(m: &LoadedManifests, sns: &[String]) -> anyhow::Result<()> {
+/// The PBXs of the manifests that `--sn` picks (all of them without `--sn`); an SN that names
+/// no PBX is an error naming the closest SN.
+pub(super) fn by_sn<'m>(
+    m: &'m LoadedManifests,
+    sns: &'m [String],
+) -> anyhow::Result<impl Iterator<Item = &'m DesiredPbx>> {
     for sn in sns {
         if !m.pbxs.iter().any(|p| p.sn.eq_ignore_ascii_case(sn)) {
             let hint = manifest::suggest(sn, m.pbxs.iter().map(|p| p.sn.as_str()))
@@ -163,7 +167,9 @@ pub(super) fn known_sns(m: &LoadedManifests, sns: &[String]) -> anyhow::Result<(
             bail!("--sn {sn}: no PBX with this SN in the manifests{hint}");
         }
     }
-    Ok(())
+    Ok(m.pbxs
+        .iter()
+        .filter(move |p| sns.is_empty() || sns.iter().any(|s| s.eq_ignore_ascii_case(&p.sn))))
 }
 
 /// The PBXs selected by `--sn` and `--selector`; a selector that matches nothing is an error.
@@ -176,11 +182,7 @@ pub(super) fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<V
         };
         selectors.push((k.trim(), v.trim()));
     }
-    known_sns(m, &scope.sns)?;
-    let chosen: Vec<DesiredPbx> = m
-        .pbxs
-        .iter()
-        .filter(|p| scope.sns.is_empty() || scope.sns.iter().any(|s| s.eq_ignore_ascii_case(&p.sn)))
+    let chosen: Vec<DesiredPbx> = by_sn(m, &scope.sns)?
         .filter(|p| {
             selectors
                 .iter()
