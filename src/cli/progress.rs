@@ -135,22 +135,26 @@ impl<F: Fn(String) + Send + Sync + 'static> Lines<F> {
     }
 
     fn stop_ticker(&self) {
-        {
-            let mut st = self.shared.lock();
-            st.running = false;
-        }
-        self.shared.ended.notify_all();
+        self.shared.end();
         if let Some(t) = self.ticker.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = t.join();
         }
     }
 }
 
-impl<F: Fn(String)> Shared<F> {
+impl<F> Shared<F> {
     fn lock(&self) -> std::sync::MutexGuard<'_, LineState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Ends the phase: the ticker wakes and returns.
+    fn end(&self) {
+        self.lock().running = false;
+        self.ended.notify_all();
+    }
+}
+
+impl<F: Fn(String)> Shared<F> {
     fn line(&self, st: &LineState) -> String {
         let secs = st.started.elapsed().as_secs_f64();
         let rate = if secs > 0.0 {
@@ -215,12 +219,7 @@ impl<F: Fn(String) + Send + Sync + 'static> Progress for Lines<F> {
 
 impl<F> Drop for Lines<F> {
     fn drop(&mut self) {
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .running = false;
-        self.shared.ended.notify_all();
+        self.shared.end();
     }
 }
 
