@@ -26,5 +26,6 @@ pub(crate) mod render;
 pub mod sandbox;
 #[cfg(test)]
 mod testing;
+pub(crate) mod uri;
 pub mod wire;
 pub(crate) mod words;

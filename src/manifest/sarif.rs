@@ -131,13 +131,7 @@ fn uri_path(p: &Path) -> String {
                 if !out.is_empty() || p.has_root() {
                     out.push('/');
                 }
-                for b in c.as_os_str().to_string_lossy().bytes() {
-                    if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                        out.push(b as char);
-                    } else {
-                        out.push_str(&format!("%{b:02X}"));
-                    }
-                }
+                out.push_str(&crate::uri::segment(&c.as_os_str().to_string_lossy()));
             }
         }
     }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::markdown::{Linker, MarkdownOptions, esc, fill};
 use crate::manifest::Diagnostic;
+use crate::words::plural;
 
 /// Why there is no plan: a message, and the located problems when the manifests (or the
 /// plan's rules) were refused.
@@ -67,8 +68,8 @@ pub(crate) fn write_failure_markdown(
         fill(&mut doc, &items, room, |i| {
             let more = items.len() - i;
             format!(
-                "- … and {more} more {}: the job log lists every one\n",
-                if more == 1 { "problem" } else { "problems" }
+                "- … and {}: the job log lists every one\n",
+                plural(more, "more problem", "more problems")
             )
         });
     }

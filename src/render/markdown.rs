@@ -74,18 +74,12 @@ fn code(s: &str) -> String {
     format!("`{}`", s.replace('`', "'"))
 }
 
-/// A manifest path as a URL path: everything but unreserved characters and `/` encoded.
+/// A manifest path as a URL path: each segment between `/` encoded ([`crate::uri::segment`]).
 fn url_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(char::from(b))
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    path.split('/')
+        .map(crate::uri::segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The PBXs of one group, and what they cost.
@@ -405,9 +399,8 @@ fn table(
     fill(&mut t, &rows, budget, |i| {
         let rest = &shown[i..];
         format!(
-            "| *{} more {}* | {} | {} | {} | {} |\n",
-            rest.len(),
-            if rest.len() == 1 { "group" } else { "groups" },
+            "| *{}* | {} | {} | {} | {} |\n",
+            plural(rest.len(), "more group", "more groups"),
             rest.iter().map(|g| g.pbxs.len()).sum::<usize>(),
             rest.iter().map(|g| g.changing()).sum::<usize>(),
             rest.iter().map(|g| g.orders().count()).sum::<usize>(),
