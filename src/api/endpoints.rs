@@ -9,7 +9,8 @@ use super::client::{Client, Reply};
 use super::error::{ApiError, MappingError};
 use super::mapping;
 use super::order_list::{
-    self, ListOrder, ListPage, MAX_PAGES, OrderListRead, PAGE_SIZE, PageSource,
+    self, ListOrder, ListPage, MAX_PAGES, OrderListRead, PAGE_SIZE, PageSource, check_pages,
+    full_page,
 };
 use super::transport::Request;
 use crate::model::{Catalog, Contact, Id, ObservedPbx, Order, Price, ProductId};
@@ -21,26 +22,6 @@ fn mapped<T>(req: &Request, request_id: &str, r: Result<T, MappingError>) -> Res
         request_id: Some(request_id.to_owned()),
         source: Box::new(source),
     })
-}
-
-fn check_pages(req: &Request, request_id: &str, total_page: u64) -> Result<u64, ApiError> {
-    if total_page > MAX_PAGES {
-        return Err(ApiError::Unexpected {
-            request: req.endpoint(),
-            status: Some(200),
-            request_id: Some(request_id.to_owned()),
-            reason: format!("totalPage {total_page} is beyond the {MAX_PAGES} pages expected"),
-        });
-    }
-    Ok(total_page)
-}
-
-/// How many results make a page "full": the page size the server says it used, or ours.
-fn full_page(server_page_size: u64) -> usize {
-    match server_page_size {
-        0 => PAGE_SIZE as usize,
-        n => n.min(u64::from(PAGE_SIZE)) as usize,
-    }
 }
 
 /// Path segments are escaped, so an order number cannot reach another path.
@@ -100,8 +81,8 @@ impl Client {
             vec![("productId", product.0.to_string())],
         );
         let first = self.instances_page(product, 1, PAGE_SIZE).await?;
-        let total_page = check_pages(&probe, "", first.total_page)?;
-        let full = full_page(first.page_size);
+        let total_page = check_pages(&probe, Some(""), first.total_page)?;
+        let full = full_page(first.page_size) as usize;
         let mut pages: BTreeMap<u64, Vec<wire::Instance>> = BTreeMap::new();
         let first_empty = first.results.is_empty();
         pages.insert(1, first.results);

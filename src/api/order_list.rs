@@ -298,11 +298,7 @@ pub(crate) async fn read_recent<S: PageSource>(
 /// size asked for and use a smaller one); otherwise the size it says it used, never more than
 /// asked for, or what was asked.
 fn server_page_size(first: &ListPage) -> u64 {
-    let asked = u64::from(PAGE_SIZE);
-    let said = match first.page_size {
-        0 => asked,
-        n => n.min(asked),
-    };
+    let said = full_page(first.page_size);
     let held = first.orders.len() as u64;
     if held > 0 && (first.total_page > 1 || first.total > held) {
         held.min(said)
@@ -345,11 +341,8 @@ impl<S: PageSource> Reader<'_, S> {
         } else if self.first_total > 0 && page.total > 0 && page.total < self.first_total {
             self.shrank = true;
         }
-        if page_no == 1 && page.total_page > MAX_PAGES {
-            return Err(beyond(format!(
-                "totalPage {} is beyond the {MAX_PAGES} pages expected",
-                page.total_page
-            )));
+        if page_no == 1 {
+            check_pages(&order_page(), None, page.total_page)?;
         }
         if let Some(last) = self.last_page(&page) {
             self.total_pages = last;
@@ -515,12 +508,43 @@ impl<S: PageSource> Reader<'_, S> {
     }
 }
 
+fn order_page() -> Request {
+    Request::get(paths::ORDER_PAGE, Vec::new())
+}
+
 fn beyond(reason: String) -> ApiError {
     ApiError::Unexpected {
-        request: Request::get(paths::ORDER_PAGE, Vec::new()).endpoint(),
+        request: order_page().endpoint(),
         status: Some(200),
         request_id: None,
         reason,
+    }
+}
+
+/// `totalPage` of a paged list, refused beyond [`MAX_PAGES`]: then the answer is wrong, not
+/// the account.
+pub(super) fn check_pages(
+    req: &Request,
+    request_id: Option<&str>,
+    total_page: u64,
+) -> Result<u64, ApiError> {
+    if total_page > MAX_PAGES {
+        return Err(ApiError::Unexpected {
+            request: req.endpoint(),
+            status: Some(200),
+            request_id: request_id.map(str::to_owned),
+            reason: format!("totalPage {total_page} is beyond the {MAX_PAGES} pages expected"),
+        });
+    }
+    Ok(total_page)
+}
+
+/// How many results make a page full: the page size the server says it used, never more
+/// than asked for ([`PAGE_SIZE`]), or what was asked when it says none.
+pub(super) fn full_page(server_page_size: u64) -> u64 {
+    match server_page_size {
+        0 => u64::from(PAGE_SIZE),
+        n => n.min(u64::from(PAGE_SIZE)),
     }
 }
 
