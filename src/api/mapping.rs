@@ -328,25 +328,32 @@ pub const VENDOR_FACTS: &[VendorFact] = &[
     },
 ];
 
+impl VendorFact {
+    /// What a service fact says: its kind, and the plan (a word of its name) it needs.
+    fn service(&self) -> Option<(ServiceKind, Option<&'static str>)> {
+        match self.fact {
+            Fact::Service {
+                kind,
+                requires_plan,
+            } => Some((kind, requires_plan)),
+            Fact::Plan { .. } => None,
+        }
+    }
+}
+
 /// The table's fact about a service: by ID first, then by name.
-pub fn service_fact(id: Id, name: &str) -> Option<(ServiceKind, Option<&'static str>)> {
-    let service = |f: &VendorFact| match f.fact {
-        Fact::Service {
-            kind,
-            requires_plan,
-        } => Some((kind, requires_plan)),
-        Fact::Plan { .. } => None,
-    };
+pub fn service_fact(id: Id, name: &str) -> Option<&'static VendorFact> {
     let name = name.trim();
+    let is_service = |f: &&VendorFact| f.service().is_some();
     VENDOR_FACTS
         .iter()
-        .filter(|f| f.ids.contains(&id.0))
-        .find_map(service)
+        .filter(is_service)
+        .find(|f| f.ids.contains(&id.0))
         .or_else(|| {
             VENDOR_FACTS
                 .iter()
-                .filter(|f| !name.is_empty() && f.name.eq_ignore_ascii_case(name))
-                .find_map(service)
+                .filter(is_service)
+                .find(|f| !name.is_empty() && f.name.eq_ignore_ascii_case(name))
         })
 }
 
@@ -441,8 +448,11 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
         .enumerate()
         .map(|(i, svc)| {
             let fact = service_fact(svc.service_id, &svc.service_name);
+            let (table_kind, table_plan) = fact
+                .and_then(VendorFact::service)
+                .unwrap_or((ServiceKind::Unknown, None));
             let kind = match svc.kind.trim() {
-                "" => fact.map_or(ServiceKind::Unknown, |f| f.0),
+                "" => table_kind,
                 k => ServiceKind::parse(k).ok_or_else(|| {
                     err(
                         s,
@@ -456,20 +466,15 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
                     )
                 })?,
             };
-            // The vendor's list, when it gives one, wins (an empty one: any plan, unless the
-            // table knows better); else the table's plan, found among this catalog's plans
-            // by ID or by a word of its name.
-            // A plan the table requires that the catalog does not list leaves the service
-            // unbuyable here, never buyable under any plan.
-            // An empty list does not lift a requirement the table knows: a serializer that
-            // writes [] for "not said" must not make Disaster Recovery buyable under any plan.
-            let (requires_plan_ids, requires_missing_plan) = match &svc.requires_plan_ids {
-                Some(ids) if !ids.is_empty() || fact.and_then(|f| f.1).is_none() => {
-                    (ids.clone(), None)
-                }
-                _ => match fact.and_then(|f| f.1) {
-                    None => (Vec::new(), None),
-                    Some(word) => {
+            // The vendor's list wins when it names plans. An empty or absent one does not lift
+            // a requirement the table knows (a serializer that writes [] for "not said" must
+            // not make Disaster Recovery buyable under any plan): the table's plan is found
+            // among this catalog's plans by ID or by a word of its name, and when the catalog
+            // lists none the service is unbuyable here, never buyable under any plan.
+            let (requires_plan_ids, requires_missing_plan) =
+                match (&svc.requires_plan_ids, table_plan) {
+                    (Some(ids), _) if !ids.is_empty() => (ids.clone(), None),
+                    (_, Some(word)) => {
                         let ids: Vec<Id> = plans
                             .iter()
                             .filter(|p| plan_is(p, word))
@@ -478,17 +483,15 @@ pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingE
                         let missing = ids.is_empty().then(|| word.to_owned());
                         (ids, missing)
                     }
-                },
-            };
+                    (ids, None) => (ids.clone().unwrap_or_default(), None),
+                };
             Ok(CatalogService {
                 id: svc.service_id,
-                name: if svc.service_name.trim().is_empty() {
-                    VENDOR_FACTS
-                        .iter()
-                        .find(|f| f.ids.contains(&svc.service_id.0))
-                        .map_or_else(String::new, |f| f.name.to_owned())
-                } else {
-                    svc.service_name.clone()
+                name: match (svc.service_name.trim(), fact) {
+                    // Not a confirmed field: the table names a service it knows by ID.
+                    ("", Some(f)) => f.name.to_owned(),
+                    ("", None) => String::new(),
+                    _ => svc.service_name.clone(),
                 },
                 kind,
                 requires_plan_ids,
