@@ -195,8 +195,15 @@ fn buying(sn: &str, po: &str) -> PbxPlan {
     )
 }
 
-/// Executes `p` with `journal`, `parallelism` PBXs at a time, nothing re-read.
-async fn execute_with(f: &Fake, p: &Plan, journal: Journal, parallelism: usize) -> ApplyReport {
+/// Executes `p` with `journal`, `parallelism` PBXs at a time, each PBX read again before its
+/// first order when `reread`.
+async fn execute_with(
+    f: &Fake,
+    p: &Plan,
+    journal: Journal,
+    parallelism: usize,
+    reread: bool,
+) -> ApplyReport {
     execute(
         f,
         p,
@@ -205,6 +212,7 @@ async fn execute_with(f: &Fake, p: &Plan, journal: Journal, parallelism: usize) 
         Arc::new(Interrupt::default()),
         Guard {
             settle_ms: SETTLE,
+            reread,
             ..Guard::default()
         },
         &crate::observe::Silent,
@@ -212,22 +220,10 @@ async fn execute_with(f: &Fake, p: &Plan, journal: Journal, parallelism: usize) 
     .await
 }
 
+/// Executes `p` on `f`'s journal, 4 PBXs at a time, each read again before its first order.
 async fn run(f: &Fake, p: &Plan) -> ApplyReport {
-    let j = Arc::new(Mutex::new(Journal::open(&f.journal_path, clock()).unwrap()));
-    execute(
-        f,
-        p,
-        j,
-        4,
-        Arc::new(Interrupt::default()),
-        Guard {
-            settle_ms: SETTLE,
-            reread: true,
-            ..Guard::default()
-        },
-        &crate::observe::Silent,
-    )
-    .await
+    let journal = Journal::open(&f.journal_path, clock()).unwrap();
+    execute_with(f, p, journal, 4, true).await
 }
 
 fn placed(status: &str) -> SendOutcome<FakeError> {
@@ -530,7 +526,7 @@ async fn a_full_disk_before_the_send_sends_nothing() {
     ]);
     // A second PBX: its order must not start either.
     p.pbxs.push(buying("SN2", "ent-3"));
-    let r = execute_with(&f, &p, Journal::on_full_disk(clock()), 4).await;
+    let r = execute_with(&f, &p, Journal::on_full_disk(clock()), 4, false).await;
     assert!(
         f.sent.lock().unwrap().is_empty(),
         "an order without its intent"
@@ -589,7 +585,7 @@ async fn an_order_placed_elsewhere_makes_later_checks_read_afresh() {
     }
     // One PBX at a time, so each check follows the one before.
     let journal = Journal::open(&f.journal_path, clock()).unwrap();
-    let r = execute_with(&f, &p, journal, 1).await;
+    let r = execute_with(&f, &p, journal, 1, false).await;
     assert!(
         r.orders.iter().all(|o| o.outcome == Outcome::Skipped),
         "{:?}",
