@@ -96,14 +96,7 @@ async fn orders_come_oldest_first_in_pages_of_50_with_times_in_seconds() {
     // 120 orders, oldest first whatever `sort` asks, 50 to a page.
     let fx = Fixture::builder()
         .on_fn(ORDERS, |req, _| {
-            let page_no: i64 = req
-                .query_pairs()
-                .iter()
-                .find(|(k, _)| k == "pageNo")
-                .unwrap()
-                .1
-                .parse()
-                .unwrap();
+            let page_no = req.page_no().unwrap() as i64;
             let start = (page_no - 1) * 50;
             let results: Vec<Value> = (start..(start + 50).min(120)).map(order).collect();
             Reply::ok(
@@ -127,31 +120,23 @@ async fn orders_come_oldest_first_in_pages_of_50_with_times_in_seconds() {
             .collect::<Vec<_>>()
     );
     assert!(recent.iter().all(|o| o.reference.is_none()));
-    let pages: Vec<String> = fx
+    let pages: Vec<u64> = fx
         .requests_to(ORDERS)
         .iter()
-        .map(|r| r.query_pairs()[0].1.clone())
+        .map(|r| r.page_no().unwrap())
         .collect();
-    assert_eq!(pages, ["1", "3", "2"]);
+    assert_eq!(pages, [1, 3, 2]);
 }
 
 const INSTANCES: &str = "/product/openapi/instance_product/v1/client/instance_product_list";
 const CONTACTS: &str = "/user/openapi/user/v1/client/billing_contact_list";
-
-/// The page number a request asked for.
-fn page_no(req: &crate::support::scripted::Recorded) -> i64 {
-    req.query_pairs()
-        .iter()
-        .find(|(k, _)| k == "pageNo")
-        .map_or(1, |(_, v)| v.parse().unwrap())
-}
 
 #[tokio::test]
 async fn the_pbx_list_in_pages_of_50_with_string_ids_is_read_whole() {
     // 120 PBXs, 50 to a page whatever `pageSize` asks, product IDs and times as strings.
     let fx = Fixture::builder()
         .on_fn(INSTANCES, |req, _| {
-            let n = page_no(req);
+            let n = req.page_no().unwrap_or(1) as i64;
             let results: Vec<Value> = ((n - 1) * 50..(n * 50).min(120))
                 .map(|i| {
                     json!({"productNo": format!("SN{i:04}"), "productId": "12",
@@ -168,7 +153,11 @@ async fn the_pbx_list_in_pages_of_50_with_string_ids_is_read_whole() {
     assert_eq!(list.len(), 120);
     assert_eq!(list[119].product_no, "SN0119");
     assert!(list.iter().all(|i| i.product_id == 12));
-    let mut pages: Vec<i64> = fx.requests_to(INSTANCES).iter().map(page_no).collect();
+    let mut pages: Vec<u64> = fx
+        .requests_to(INSTANCES)
+        .iter()
+        .map(|r| r.page_no().unwrap())
+        .collect();
     pages.sort_unstable();
     assert_eq!(pages, [1, 2, 3]);
 }

@@ -44,14 +44,7 @@ fn instance(n: u64) -> Value {
 async fn instances_pages_through_every_page_of_100_in_order() {
     let fx = Fixture::builder()
         .on_fn(INSTANCES, |req, _| {
-            let page_no: u64 = req
-                .query_pairs()
-                .iter()
-                .find(|(k, _)| k == "pageNo")
-                .unwrap()
-                .1
-                .parse()
-                .unwrap();
+            let page_no = req.page_no().unwrap();
             let start = (page_no - 1) * 100;
             let end = (start + 100).min(250);
             page((start..end).map(instance).collect(), page_no, 250)
@@ -261,13 +254,10 @@ async fn contacts_orders_auto_renew_and_price() {
                 "city": "", "street": "", "zipCode": "", "taxNum": "", "remark": ""}]),
             )],
         )
-        .on_fn(ORDERS, move |req, _| {
-            let page_no = req.query_pairs()[0].1.clone();
-            match page_no.as_str() {
-                "1" => page(vec![order(1, 5000), order(2, 4000)], 1, 500),
-                "2" => page(vec![order(3, 3000), order(4, 1000)], 2, 500),
-                _ => panic!("paged past the first older order"),
-            }
+        .on_fn(ORDERS, move |req, _| match req.page_no().unwrap() {
+            1 => page(vec![order(1, 5000), order(2, 4000)], 1, 500),
+            2 => page(vec![order(3, 3000), order(4, 1000)], 2, 500),
+            _ => panic!("paged past the first older order"),
         })
         .on(AUTO_RENEW, vec![Reply::ok(json!({"autoRenew": true}))])
         .on(
@@ -427,22 +417,12 @@ async fn an_error_code_under_http_200_is_still_an_error() {
     );
 }
 
-fn page_no(req: &crate::support::scripted::Recorded) -> u64 {
-    req.query_pairs()
-        .iter()
-        .find(|(k, _)| k == "pageNo")
-        .unwrap()
-        .1
-        .parse()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn instances_keeps_paging_while_pages_are_full_even_without_a_page_count() {
     // No totalPage, and a server that caps pages at 50: 50 + 50 + 10 PBXs.
     let fx = Fixture::builder()
         .on_fn(INSTANCES, |req, _| {
-            let n = page_no(req);
+            let n = req.page_no().unwrap();
             let start = (n - 1) * 50;
             let end = (start + 50).min(110);
             let results: Vec<Value> = (start..end).map(instance).collect();
@@ -452,7 +432,11 @@ async fn instances_keeps_paging_while_pages_are_full_even_without_a_page_count()
         .await;
     let list = client(&fx.base_url).instances(ProductId(12)).await.unwrap();
     assert_eq!(list.len(), 110);
-    let pages: Vec<u64> = fx.requests_to(INSTANCES).iter().map(page_no).collect();
+    let pages: Vec<u64> = fx
+        .requests_to(INSTANCES)
+        .iter()
+        .map(|r| r.page_no().unwrap())
+        .collect();
     assert_eq!(pages, [1, 2, 3]);
 }
 
@@ -464,7 +448,7 @@ async fn recent_orders_does_not_trust_an_unsorted_page_to_stop() {
                "customReferenceNo": format!("ent-{id}")})
     };
     let fx = Fixture::builder()
-        .on_fn(ORDERS, move |req, _| match page_no(req) {
+        .on_fn(ORDERS, move |req, _| match req.page_no().unwrap() {
             // Oldest first: the server ignored `sort`.
             1 => Reply::ok(json!({"results": [order(1, 1000), order(2, 5000)], "totalPage": 2})),
             _ => Reply::ok(json!({"results": [order(3, 6000)], "totalPage": 2})),
@@ -475,6 +459,10 @@ async fn recent_orders_does_not_trust_an_unsorted_page_to_stop() {
     // Newest first, whatever order the list came in.
     let ids: Vec<Id> = recent.iter().map(|o| o.id).collect();
     assert_eq!(ids, [Id(3), Id(2)]);
-    let pages: Vec<u64> = fx.requests_to(ORDERS).iter().map(page_no).collect();
+    let pages: Vec<u64> = fx
+        .requests_to(ORDERS)
+        .iter()
+        .map(|r| r.page_no().unwrap())
+        .collect();
     assert_eq!(pages, [1, 2]);
 }

@@ -37,16 +37,6 @@ fn order(n: u64, secs: i64) -> Value {
            "totalAmount": "10.00"})
 }
 
-fn page_no(req: &Recorded) -> usize {
-    req.query_pairs()
-        .iter()
-        .find(|(k, _)| k == "pageNo")
-        .unwrap()
-        .1
-        .parse()
-        .unwrap()
-}
-
 /// The answer to `req` for a list of `(n, createTime)` orders listed as `listed`, in pages of
 /// [`CAP`], with `pageSize`, `total` and `totalPage` as the server used them.
 fn answer(orders: &[(u64, i64)], listed: Listed, req: &Recorded) -> Reply {
@@ -56,7 +46,7 @@ fn answer(orders: &[(u64, i64)], listed: Listed, req: &Recorded) -> Reply {
         Listed::NewestFirst => list.sort_by_key(|(_, t)| std::cmp::Reverse(*t)),
         Listed::Shuffled => list.sort_by_key(|(n, _)| (n * 389) % 1009),
     }
-    let n = page_no(req);
+    let n = req.page_no().unwrap() as usize;
     let results: Vec<Value> = list
         .iter()
         .skip((n - 1) * CAP)
@@ -94,7 +84,10 @@ async fn vendor(orders: Vec<(u64, i64)>, listed: Listed) -> Fixture {
 }
 
 fn pages(fx: &Fixture) -> Vec<usize> {
-    fx.requests_to(ORDERS).iter().map(page_no).collect()
+    fx.requests_to(ORDERS)
+        .iter()
+        .map(|r| r.page_no().unwrap() as usize)
+        .collect()
 }
 
 fn numbers(orders: &[entitle::model::Order]) -> Vec<String> {

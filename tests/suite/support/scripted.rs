@@ -52,6 +52,13 @@ impl Recorded {
     pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
         Self::pairs(&self.query)
     }
+    /// The page a paged request asked for (`pageNo`), if it named one.
+    pub(crate) fn page_no(&self) -> Option<u64> {
+        self.query_pairs()
+            .into_iter()
+            .find(|(k, _)| k == "pageNo")
+            .map(|(_, v)| v.parse().expect("pageNo is a number"))
+    }
     pub(crate) fn form(&self) -> Vec<(String, String)> {
         Self::pairs(&self.body)
     }
