@@ -269,12 +269,8 @@ fn no_secret_or_token_in_any_output_or_file_even_verbose() {
 fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
     let env = Env::new();
     // The first order is held by the vendor until the interrupt has been taken.
-    env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "before_commit"}}));
     let examples = Env::examples_arg();
-    let mut args = env.apply_args(&examples);
-    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    env.wait_held(1);
+    let mut child = env.apply_held_at(&examples, 0, "before_commit");
     let pid = child.id().to_string();
     assert!(
         std::process::Command::new("kill")
@@ -333,19 +329,15 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
 fn a_second_workspace_applying_meanwhile_buys_nothing_twice() {
     let env = Env::new();
     let examples = Env::examples_arg();
-    // The first workspace orders one PBX at a time; its first order is stored and its answer
-    // held, so it stands still with three PBXs still to go.
-    env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "after_commit"}}));
     // Once a run has placed an order it trusts its last read of the order list for 100 ms
     // (apply/book.rs, MIN_AGE): an order placed by another machine within that window is not
     // seen, and only the shared backend's lock closes it. The vendor answers each request after
     // 150 ms here, so the first run's read is older than that when it resumes, however fast
     // the second run is: what is tested is the check, not a race against the window.
     env.faults(json!({"latencyMs": 150}));
-    let mut args = env.apply_args(&examples);
-    args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-    let first = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    env.wait_held(1);
+    // The first workspace orders one PBX at a time; its first order is stored and its answer
+    // held, so it stands still with three PBXs still to go.
+    let first = env.apply_held_at(&examples, 0, "after_commit");
     // Meanwhile a second workspace on this machine is refused: one apply per account here.
     let here = env
         .cmd()
@@ -526,12 +518,7 @@ fn unlock_removes_only_the_lock_files_no_process_holds() {
     // A running apply's locks are kept, and it says who holds them.
     env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "after_commit"}}));
     let other = env.manifest("other.yaml", HOTEL);
-    let mut child = env.spawn(
-        &env.apply_args(other.to_str().unwrap())
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let mut child = env.spawn(env.apply_args(other.to_str().unwrap()));
     env.wait_held(1);
     let out = env.run(&["unlock"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));

@@ -61,12 +61,7 @@ fn two_applies_of_100_pbxs_from_two_directories_on_one_backend_buy_once() {
         !env.path().join("a/journal.jsonl").exists()
             && !env.path().join("b/journal.jsonl").exists()
     );
-    let intents = env
-        .journal()
-        .iter()
-        .filter(|e| e["state"] == "sending")
-        .count();
-    assert_eq!(intents, 100);
+    assert_eq!(env.intents(), 100);
 }
 
 #[test]
@@ -74,12 +69,7 @@ fn a_second_apply_is_refused_at_once_naming_the_holder_without_the_password() {
     let env = Env::new().on(Backend::Postgres);
     env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "after_commit"}}));
     let examples = Env::examples_arg();
-    let mut first = env.spawn(
-        &env.apply_args(&examples)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let mut first = env.spawn(env.apply_args(&examples));
     env.wait_held(1);
     let mut c = env.std_cmd();
     c.args(env.apply_args(&examples))

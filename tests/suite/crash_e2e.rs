@@ -60,12 +60,10 @@ pub(crate) fn killed_mid_order(backend: Backend) {
     env.faults(json!({"holdOrderSave": {"skip": 1, "phase": "after_commit"}}));
     let examples = Env::examples_arg();
     let args = env.apply_args(&examples);
-    let mut child = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let child = env.spawn(&args);
     env.wait_held(1);
     assert!(env.intents() >= 2);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    env.release_and_settle();
+    env.kill_held(child);
     assert_eq!(env.converge(&examples, 4).last(), Some(&Some(0)));
     env.bought_once(4, &format!("a kill with other PBXs in flight, {backend:?}"));
     assert_eq!(env.plan_detailed(&examples).status.code(), Some(0));

@@ -82,8 +82,8 @@ pub(crate) fn race_case(backend: Backend, variant: &Value) {
     args.extend(["--lock-timeout".to_owned(), "60s".to_owned()]);
     let mut other = args.clone();
     other.extend(["--journal".to_owned(), "other/journal.jsonl".to_owned()]);
-    let a = env.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let b = env.spawn(&other.iter().map(String::as_str).collect::<Vec<_>>());
+    let a = env.spawn(&args);
+    let b = env.spawn(&other);
     for child in [a, b] {
         let out = child.wait_with_output().unwrap();
         // Done, or a PBX left in doubt (the other's order not showing yet).
@@ -284,16 +284,9 @@ pub(crate) fn lagging_list_and_kill(backend: Backend) {
     env.faults(json!({"holdOrderSave": {"skip": 0, "phase": "after_commit"}}));
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
-    let mut child = env.spawn(
-        &env.apply_args(m)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let child = env.spawn(env.apply_args(m));
     env.wait_held(1);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    env.release_and_settle();
+    env.kill_held(child);
     // The killed client's save is logged only when its answer was written before the
     // connection was seen closed: count from here rather than assume either way.
     let saves = env.count(SAVES);

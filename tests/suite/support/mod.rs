@@ -248,7 +248,10 @@ impl Env {
     }
 
     /// The binary started in the background (for kill and interrupt tests).
-    pub(crate) fn spawn(&self, args: &[&str]) -> std::process::Child {
+    pub(crate) fn spawn(
+        &self,
+        args: impl IntoIterator<Item = impl AsRef<std::ffi::OsStr>>,
+    ) -> std::process::Child {
         self.std_cmd().args(args).spawn().unwrap()
     }
 
@@ -438,7 +441,7 @@ impl Env {
         self.faults(serde_json::json!({"holdOrderSave": {"skip": k, "phase": phase}}));
         let mut args = self.apply_args(manifests);
         args.extend(["--parallelism".to_owned(), "1".to_owned()]);
-        let child = self.spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let child = self.spawn(&args);
         self.wait_held(1);
         child
     }
