@@ -292,17 +292,7 @@ fn code_of(e: &ValidationError<'_>) -> Code {
             Code::InvalidLength
         }
         ValidationErrorKind::Pattern { .. } => Code::InvalidFormat,
-        ValidationErrorKind::MinProperties { .. } | ValidationErrorKind::MaxProperties { .. } => {
-            Code::InvalidService
-        }
-        ValidationErrorKind::Not { schema }
-            if schema
-                .get("required")
-                .and_then(Value::as_array)
-                .is_some_and(|r| r.len() == 2) =>
-        {
-            Code::ConflictingFields
-        }
+        ValidationErrorKind::MinProperties { .. } => Code::InvalidService,
         ValidationErrorKind::PropertyNames { .. } => Code::InvalidLabelKey,
         _ => Code::SchemaViolation,
     }
@@ -914,11 +904,6 @@ impl Translator<'_> {
         let subj = subject(pointer);
         // A contact fits neither of its text forms (e-mail, ID): say so, whichever was tried.
         let contact = field_name(pointer) == "billingContact";
-        // A well-formed duration that is only too long: the pattern is how the schema says
-        // "at most a year".
-        if pattern == v1::DURATION_PATTERN && v1::RenewBefore::parse(&v).is_some() {
-            self.code = Code::OutOfRange;
-        }
         let (message, help) = match pattern {
             _ if contact => (
                 format!("billing contact `{v}` is neither an e-mail address nor a numeric ID"),
@@ -933,13 +918,18 @@ impl Translator<'_> {
                 None,
             ),
             v1::DURATION_PATTERN => match v1::RenewBefore::parse(&v) {
-                Some(rb) => (
-                    format!("{subj} `{v}` is {} days, longer than a year", rb.days()),
-                    Some(format!(
-                        "renewal windows are at most {}d (52w)",
-                        v1::MAX_RENEW_BEFORE_DAYS
-                    )),
-                ),
+                // A well-formed duration that is only too long: the pattern is how the schema
+                // says "at most a year".
+                Some(rb) => {
+                    self.code = Code::OutOfRange;
+                    (
+                        format!("{subj} `{v}` is {} days, longer than a year", rb.days()),
+                        Some(format!(
+                            "renewal windows are at most {}d (52w)",
+                            v1::MAX_RENEW_BEFORE_DAYS
+                        )),
+                    )
+                }
                 None => (
                     format!("{subj} `{v}` is not a duration"),
                     Some(if v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
