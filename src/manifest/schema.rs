@@ -511,7 +511,7 @@ impl Translator<'_> {
                     &pointer,
                     at,
                     format!("{} names no product", self.pbx_name(&pointer)),
-                    Some("add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`".to_owned()),
+                    Some(v1::ADD_PRODUCT.to_owned()),
                 );
             }
             ValidationErrorKind::Required { property } => {
@@ -715,7 +715,7 @@ impl Translator<'_> {
                 self.push(
                     &member,
                     key_at,
-                    format!("label key `{}` may hold only letters, digits, `.`, `_` and `-` (at most 63, starting with a letter or digit)", short(&key)),
+                    format!("label key `{}` {}", short(&key), v1::LABEL_KEY_RULE),
                     None,
                 );
             }
@@ -871,7 +871,7 @@ impl Translator<'_> {
             pointer,
             at,
             message,
-            Some("monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`".to_owned()),
+            Some(v1::MONTHLY_TERM.to_owned()),
         );
     }
 

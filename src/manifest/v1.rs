@@ -249,7 +249,7 @@ fn cloud_pbx_extensions() -> Value {
 
 /// What monthly billing's `term` rule says where the cycle and the term are written in the
 /// same mapping.
-const MONTHLY_TERM: &str =
+pub(crate) const MONTHLY_TERM: &str =
     "monthly billing has no multi-year term: remove `term`, or set `billingCycle: annually`";
 
 /// `term` under monthly billing: at most [`MAX_MONTHLY_TERM`], `message` saying why.
@@ -353,7 +353,8 @@ fn defaults_rules(schema: &mut Schema) {
 }
 
 /// What an editor says of a PBX entry that names no product, here or in `defaults`.
-const NO_PRODUCT: &str = "this PBX names no product: add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`";
+/// What to write when a PBX names no product, in the loader's and the editor's words alike.
+pub(crate) const ADD_PRODUCT: &str = "add `product: linkus | appliance | software-edition | cloud-pbx` (or `productId: N`), here or in `defaults`";
 
 /// The rules between `defaults` and the PBX entries that inherit from them.
 fn manifest_rules(schema: &mut Schema) {
@@ -372,6 +373,7 @@ fn manifest_rules(schema: &mut Schema) {
             "then": {"type": "object", "properties": {field: rule}},
         }}}})
     };
+    let no_product = format!("this PBX names no product: {ADD_PRODUCT}");
     free_keys_and(
         schema,
         json!([
@@ -409,8 +411,8 @@ fn manifest_rules(schema: &mut Schema) {
                 "then": {"properties": {"pbxs": {"type": "array", "items": {
                     "if": {"type": "object"},
                     "then": {"type": "object", "anyOf": [
-                        {"properties": {"product": true}, "required": ["product"], "errorMessage": NO_PRODUCT},
-                        {"properties": {"productId": true}, "required": ["productId"], "errorMessage": NO_PRODUCT},
+                        {"properties": {"product": true}, "required": ["product"], "errorMessage": no_product},
+                        {"properties": {"productId": true}, "required": ["productId"], "errorMessage": no_product},
                     ]},
                 }}}},
             },
@@ -839,6 +841,10 @@ impl JsonSchema for RenewBefore {
 #[serde(transparent)]
 pub struct Labels(pub BTreeMap<String, String>);
 
+/// What a label key may hold, in the loader's and the editor's words alike.
+pub(crate) const LABEL_KEY_RULE: &str =
+    "may hold only letters, digits, `.`, `_` and `-` (at most 63, starting with a letter or digit)";
+
 impl JsonSchema for Labels {
     fn schema_name() -> Cow<'static, str> {
         "Labels".into()
@@ -850,7 +856,7 @@ impl JsonSchema for Labels {
             "type": "object",
             "propertyNames": {
                 "pattern": LABEL_KEY_PATTERN,
-                "patternErrorMessage": "a label key may hold only letters, digits, `.`, `_` and `-` (at most 63, starting with a letter or digit)",
+                "patternErrorMessage": format!("a label key {LABEL_KEY_RULE}"),
             },
             "additionalProperties": {
                 "type": "string",
