@@ -242,9 +242,7 @@ fn literal_checks(
         Kind::Map(entries) => {
             // What a free `x-` key holds is the author's; only what is merged from it into a
             // field is checked, there.
-            let free_keys_here = pointer.is_empty()
-                || pointer == "/defaults"
-                || (pointer.starts_with("/pbxs/") && pointer.matches('/').count() == 2);
+            let free_keys_here = v1::takes_free_keys(pointer);
             for e in entries {
                 if free_keys_here && is_free_key(&e.key) {
                     continue;

@@ -358,19 +358,16 @@ fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
 fn object_fields(pointer: &str) -> Option<(&'static str, &'static [&'static str], bool)> {
     let segs: Vec<String> = segments(pointer).collect();
     let index = |s: &String| s.parse::<usize>().is_ok();
-    Some(match segs.as_slice() {
-        [] => ("top-level fields", fields_of::<v1::Manifest>(), true),
-        [d] if d == "defaults" => ("fields of `defaults`", fields_of::<v1::Defaults>(), true),
-        [p, i] if p == "pbxs" && index(i) => {
-            ("fields of a PBX entry", fields_of::<v1::PbxEntry>(), true)
+    let (what, fields) = match segs.as_slice() {
+        [] => ("top-level fields", fields_of::<v1::Manifest>()),
+        [d] if d == "defaults" => ("fields of `defaults`", fields_of::<v1::Defaults>()),
+        [p, i] if p == "pbxs" && index(i) => ("fields of a PBX entry", fields_of::<v1::PbxEntry>()),
+        [p, i, s, j] if p == "pbxs" && index(i) && s == "services" && index(j) => {
+            ("fields of a service", fields_of::<v1::ServiceObject>())
         }
-        [p, i, s, j] if p == "pbxs" && index(i) && s == "services" && index(j) => (
-            "fields of a service",
-            fields_of::<v1::ServiceObject>(),
-            false,
-        ),
         _ => return None,
-    })
+    };
+    Some((what, fields, v1::takes_free_keys(pointer)))
 }
 
 /// What a pointer names, for messages: `term`, label `site`, item 2 of `services`.

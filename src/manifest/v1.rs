@@ -43,6 +43,13 @@ pub(crate) const FREE_KEY_PREFIX: &str = "x-";
 pub(crate) fn is_free_key(key: &str) -> bool {
     key.starts_with(FREE_KEY_PREFIX)
 }
+/// Whether the mapping at `pointer` takes free `x-` keys: the top level, `defaults` and each
+/// PBX entry.
+pub(crate) fn takes_free_keys(pointer: &str) -> bool {
+    pointer.is_empty()
+        || pointer == "/defaults"
+        || (pointer.starts_with("/pbxs/") && pointer.matches('/').count() == 2)
+}
 
 /// Longest term under monthly billing: a month has no multi-year term.
 pub(crate) const MAX_MONTHLY_TERM: u32 = 1;
