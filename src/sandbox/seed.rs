@@ -67,7 +67,7 @@ pub(super) fn history(world: &mut World, catalog: &Catalog, n: usize, today: Dat
     };
     let start = today.add_days(-HISTORY_DAYS_AGO).to_days() * 86_400_000;
     for (i, (product_id, sn, term)) in renewable.iter().cycle().take(n).enumerate() {
-        let id = world.take_order_id();
+        let (id, order_no, transaction_no) = world.take_order_numbers();
         let create_time = start + i as i64 * HISTORY_STEP_MS;
         let cents = catalog
             .product(*product_id)
@@ -76,8 +76,8 @@ pub(super) fn history(world: &mut World, catalog: &Catalog, n: usize, today: Dat
         world.last_create_time = world.last_create_time.max(create_time);
         world.orders.push(OrderRecord {
             id,
-            order_no: format!("UO{id}"),
-            transaction_no: format!("DA{}", id.0 + 1),
+            order_no,
+            transaction_no,
             status: "succeed".to_owned(),
             po_number: None,
             product_id: *product_id,

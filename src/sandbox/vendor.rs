@@ -542,13 +542,13 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         OrderStatusMode::Pending => "pending",
     };
     let world = &mut inner.world;
-    let id = world.take_order_id();
+    let (id, order_no, transaction_no) = world.take_order_numbers();
     let create_time = clock_ms(app).max(world.last_create_time + 1_000);
     world.last_create_time = create_time;
     let record = OrderRecord {
         id,
-        order_no: format!("UO{id}"),
-        transaction_no: format!("DA{}", id.0 + 1),
+        order_no,
+        transaction_no,
         status: status.to_owned(),
         po_number: order.po_number.clone(),
         product_id: order.product_id,

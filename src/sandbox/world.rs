@@ -180,11 +180,13 @@ impl World {
         self.index.get(&(product_id, sn.to_owned())).copied()
     }
 
-    /// Takes the next order's ID from the sequence.
-    pub(super) fn take_order_id(&mut self) -> Id {
+    /// Takes the next order's numbers from the sequence: its ID, its order number (`UO` and
+    /// the ID) and its transaction number (`DA` and the ID after it).
+    pub(super) fn take_order_numbers(&mut self) -> (Id, String, String) {
         let seq = self.next_order_seq;
         self.next_order_seq += 1;
-        Id(ORDER_ID_BASE + seq * ORDER_ID_STEP)
+        let id = Id(ORDER_ID_BASE + seq * ORDER_ID_STEP);
+        (id, format!("UO{id}"), format!("DA{}", id.0 + 1))
     }
 
     pub(super) fn is_contact(&self, id: Id) -> bool {
