@@ -351,10 +351,8 @@ impl Transport {
         let parsed = serde_json::from_slice::<serde_json::Value>(&bytes).and_then(|v| match v {
             serde_json::Value::Object(mut rest) => {
                 let result = rest.remove("result");
-                wire::Envelope::<serde_json::Value>::deserialize(&serde_json::Value::Object(
-                    rest.clone(),
-                ))
-                .map(|env| (env, result, rest))
+                wire::Envelope::<serde_json::Value>::deserialize(&rest)
+                    .map(|env| (env, result, rest))
             }
             other => wire::Envelope::<serde_json::Value>::deserialize(&other)
                 .map(|env| (env, None, serde_json::Map::new())),
