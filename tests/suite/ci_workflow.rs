@@ -15,8 +15,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::postgres::database;
-use crate::support::{CLIENT_ID, Env, SECRET};
+use crate::support::{Backend, CLIENT_ID, Env, SECRET};
 
 /// The workflow's steps by job and name.
 struct Workflow {
@@ -302,6 +301,14 @@ impl<'a> Runner<'a> {
             })
             .collect()
     }
+
+    /// The comments that tell the pull request how its apply went.
+    fn apply_comments(&self) -> Vec<String> {
+        self.comments()
+            .into_values()
+            .filter(|c| c.starts_with("### entitle apply"))
+            .collect()
+    }
 }
 
 fn demo_on_the_system_clock() -> Env {
@@ -334,8 +341,8 @@ fn sent_orders(env: &Env) -> Vec<String> {
 
 #[test]
 fn the_plan_commented_on_the_pull_request_is_the_plan_applied_on_merge() {
-    let env = demo_on_the_system_clock();
-    let mut runner = Runner::new(&env, &database());
+    let env = demo_on_the_system_clock().on(Backend::Postgres);
+    let mut runner = Runner::new(&env, env.database().unwrap());
 
     // Two pushes: one comment, updated in place.
     for _ in 0..2 {
@@ -373,11 +380,7 @@ fn the_plan_commented_on_the_pull_request_is_the_plan_applied_on_merge() {
     let apply = runner.apply_job();
     assert_eq!(apply.outputs["exit"], "0", "{}", apply.log);
     assert_eq!(sent_orders(&env), reviewed);
-    let told = runner.comments();
-    let told: Vec<&String> = told
-        .values()
-        .filter(|c| c.starts_with("### entitle apply"))
-        .collect();
+    let told = runner.apply_comments();
     assert_eq!(told.len(), 1);
     assert!(
         told[0].starts_with("### entitle apply: exit 0, applied the reviewed plan\n"),
@@ -389,8 +392,8 @@ fn the_plan_commented_on_the_pull_request_is_the_plan_applied_on_merge() {
 
 #[test]
 fn a_stale_plan_buys_nothing_and_the_pull_request_is_told() {
-    let env = demo_on_the_system_clock();
-    let mut runner = Runner::new(&env, &database());
+    let env = demo_on_the_system_clock().on(Backend::Postgres);
+    let mut runner = Runner::new(&env, env.database().unwrap());
     let plan = runner.plan_job();
     assert_eq!(plan.outputs["exit"], "2", "{}", plan.log);
     // Someone changes a PBX of the plan before the merge (here, a plain apply of one PBX).
@@ -398,10 +401,6 @@ fn a_stale_plan_buys_nothing_and_the_pull_request_is_told() {
     let out = env
         .cmd()
         .args(["apply", acme.to_str().unwrap(), "--auto-approve"])
-        .env(
-            "ENTITLE_BACKEND",
-            runner.ctx["secrets.ENTITLE_BACKEND"].as_str(),
-        )
         .output()
         .unwrap();
     assert_eq!(
@@ -415,11 +414,8 @@ fn a_stale_plan_buys_nothing_and_the_pull_request_is_told() {
     let apply = runner.apply_job();
     assert_eq!(apply.outputs["exit"], "3", "{}", apply.log);
     assert_eq!(sent_orders(&env), before, "a stale plan bought something");
-    let comments = runner.comments();
-    let told = comments
-        .values()
-        .find(|c| c.starts_with("### entitle apply"))
-        .expect("the pull request is told");
+    let told = runner.apply_comments();
+    let told = told.first().expect("the pull request is told");
     assert!(
         told.starts_with("### entitle apply: exit 3, did not apply: the reviewed plan is stale"),
         "{told}"
@@ -428,8 +424,8 @@ fn a_stale_plan_buys_nothing_and_the_pull_request_is_told() {
 
 #[test]
 fn an_invalid_push_replaces_the_plan_comment_and_a_missing_plan_is_reported() {
-    let env = demo_on_the_system_clock();
-    let mut runner = Runner::new(&env, &database());
+    let env = demo_on_the_system_clock().on(Backend::Postgres);
+    let mut runner = Runner::new(&env, env.database().unwrap());
     assert_eq!(runner.plan_job().outputs["exit"], "2");
     // The next push breaks a manifest: the comment now says why there is no plan.
     let acme = runner.checkout.join("manifests/acme.yaml");
@@ -460,11 +456,8 @@ fn an_invalid_push_replaces_the_plan_comment_and_a_missing_plan_is_reported() {
     let fetch = runner.apply_job();
     assert_eq!(fetch.code, 1, "{}", fetch.log);
     assert_eq!(sent_orders(&env), Vec::<String>::new());
-    let told = runner.comments();
-    let told = told
-        .values()
-        .find(|c| c.starts_with("### entitle apply"))
-        .expect("the pull request is told");
+    let told = runner.apply_comments();
+    let told = told.first().expect("the pull request is told");
     assert!(
         told.starts_with("### entitle apply: did not apply: no reviewed plan was found"),
         "{told}"
