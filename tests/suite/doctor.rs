@@ -29,6 +29,17 @@ struct Run {
     requests: Vec<Value>,
 }
 
+/// The text of the sample `name`.
+#[track_caller]
+fn sample<'a>(samples: &'a [(String, String)], name: &str) -> &'a str {
+    samples
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no sample {name}"))
+        .1
+        .as_str()
+}
+
 /// Applies the examples (so there are orders and a journal), then runs doctor.
 fn doctor(env: &Env) -> Run {
     let examples = Env::examples_arg();
@@ -155,17 +166,11 @@ fn no_secrets(env: &Env, samples: &[(String, String)]) {
         assert_eq!(v["requestId"].as_str().map(str::len), Some(32), "{name}");
         assert!(v.get("result").is_some(), "{name}");
     }
-    let token = &samples.iter().find(|(n, _)| n == "token.json").unwrap().1;
-    let token: Value = serde_json::from_str(token).unwrap();
+    let token: Value = serde_json::from_str(sample(samples, "token.json")).unwrap();
     assert_eq!(token["result"]["token"], "<redacted>");
     assert_eq!(token["result"]["refreshToken"], "<redacted>");
     // Catalog facts are not personal: product names stay.
-    let products = &samples
-        .iter()
-        .find(|(n, _)| n == "L1-product_list.json")
-        .unwrap()
-        .1;
-    let products: Value = serde_json::from_str(products).unwrap();
+    let products: Value = serde_json::from_str(sample(samples, "L1-product_list.json")).unwrap();
     let names: Vec<&str> = products["result"]
         .as_array()
         .unwrap()
@@ -326,16 +331,8 @@ fn every_product_of_the_manifests_is_listed_and_the_newest_order_read() {
 fn samples_are_served_as_they_are_by_a_fixture() {
     let env = Env::new();
     let Run { samples, .. } = doctor(&env);
-    let text = |name: &str| {
-        samples
-            .iter()
-            .find(|(n, _)| n == name)
-            .unwrap_or_else(|| panic!("no sample {name}"))
-            .1
-            .clone()
-    };
-    let detail = text("L3-detail-13-3658B431119665QJ.json");
-    let contacts = text("L5-billing_contacts.json");
+    let detail = sample(&samples, "L3-detail-13-3658B431119665QJ.json").to_owned();
+    let contacts = sample(&samples, "L5-billing_contacts.json").to_owned();
     env.rt.block_on(async {
         let fx = Fixture::builder()
             .on(
@@ -445,14 +442,7 @@ fn an_echo_behind_a_page_of_older_orders_is_confirmed() {
         report, samples, ..
     } = doctor(&env);
     // Page 1 holds none of the workspace's orders: only the history.
-    let page: Value = serde_json::from_str(
-        &samples
-            .iter()
-            .find(|(n, _)| n == "L6-order_page.json")
-            .unwrap()
-            .1,
-    )
-    .unwrap();
+    let page: Value = serde_json::from_str(sample(&samples, "L6-order_page.json")).unwrap();
     let first_page = page["result"]["results"].as_array().unwrap();
     assert_eq!(first_page.len(), 50);
     assert!(
