@@ -446,7 +446,11 @@ pub(crate) async fn apply_plan(
         .filter(|(_, e)| {
             matches!(
                 e.state,
-                EntryState::Sending | EntryState::Unknown | EntryState::Done | EntryState::Pending
+                EntryState::Sending
+                    | EntryState::Unknown
+                    | EntryState::Refused
+                    | EntryState::Done
+                    | EntryState::Pending
             )
         })
         .map(|(po, e)| {

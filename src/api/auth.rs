@@ -20,6 +20,9 @@ const REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600 - 36
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
 /// Assumed lifetime when `expiresIn` is not a number of seconds.
 const FALLBACK_LIFETIME: Duration = Duration::from_secs(60);
+/// The longest lifetime believed: a vendor number is an input, and `expiresIn` near 2^63
+/// would overflow the renewal time (a panic in whichever task asked for the token).
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// After a token request failed (retries included), tasks that were waiting for it get the same
 /// error for this long instead of each starting over: a thousand lookups must not each spend
@@ -239,7 +242,7 @@ impl Auth {
             return Err(unexpected("the token response has an empty token"));
         }
         let lifetime = match resp.expires_in.trim().parse::<u64>() {
-            Ok(secs) => Duration::from_secs(secs),
+            Ok(secs) => Duration::from_secs(secs).min(MAX_LIFETIME),
             Err(_) => {
                 tracing::debug!(
                     expires_in = %resp.expires_in,
@@ -262,8 +265,12 @@ impl Auth {
             authorization: Secret::new(format!("{head} {}", resp.token)),
             refresh: (!resp.refresh_token.is_empty()).then(|| Secret::new(resp.refresh_token)),
             // Counted from before the request was sent, so never later than the server's clock.
-            renew_at: started + lifetime.saturating_sub(margin),
-            refresh_valid_until: started + REFRESH_TOKEN_LIFETIME,
+            renew_at: started
+                .checked_add(lifetime.saturating_sub(margin))
+                .unwrap_or(started),
+            refresh_valid_until: started
+                .checked_add(REFRESH_TOKEN_LIFETIME)
+                .unwrap_or(started),
             generation,
         })
     }

@@ -71,8 +71,8 @@ pub struct RequestStats {
     pub throttled: u64,
 }
 
-/// What became of an order save. The save is sent once; only the caller, after looking the
-/// order up by its `poNumber`, may decide to send it again.
+/// What became of an order save. The save is sent once, ever; only the caller, after looking
+/// the order up by evidence, may decide to send it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveOutcome {
     /// A success envelope: the order exists.
@@ -81,13 +81,17 @@ pub enum SaveOutcome {
         status: OrderStatus,
         request_id: String,
     },
-    /// Definitely not placed: the vendor refused it with an error code before doing anything
-    /// (4xx: rule violation, validation, forbidden, 429 rate limit...), or it never left this
-    /// machine (no token, connection refused). A 429 is final here: the transport never
-    /// re-sends a save, the caller may re-plan.
-    Rejected(ApiError),
-    /// May or may not have been placed: timeout, connection dropped, 5xx, an unreadable answer.
-    /// Look the order up (L6 `customReferenceNo`) before anything else.
+    /// Provably never left this machine (no token, connection refused, a body that cannot be
+    /// encoded): nothing can have been bought.
+    NotSent(ApiError),
+    /// The vendor answered with one of the contract's refusal codes (a rule violation, a
+    /// validation failure, forbidden, not found). Most likely nothing was bought, but a vendor
+    /// may answer an error after it committed: the order is looked up by evidence before its
+    /// PBX is ordered for again.
+    Refused(ApiError),
+    /// May or may not have been placed: timeout, connection dropped, 5xx, 401, 408, 429, an
+    /// unreadable or ambiguous answer. Look the order up (L6 `customReferenceNo`) before
+    /// anything else.
     Unknown(ApiError),
 }
 
@@ -243,9 +247,10 @@ impl Client {
         }
     }
 
-    /// `POST /order/openapi/order/v1/save`, sent ONCE. The only re-send is after a 401
-    /// `token_expired`/`token_invalid`, which the contract defines as refused before any
-    /// processing.
+    /// `POST /order/openapi/order/v1/save`, sent ONCE, ever. Not even a 401
+    /// `token_expired` is re-sent: a vendor may answer it after the order committed, so the
+    /// outcome is unknown and resolved by evidence. The token is renewed before the save when
+    /// it is due, so that answer is rare.
     pub async fn save_order(&self, body: &wire::OrderBody) -> SaveOutcome {
         let Inner {
             transport, auth, ..
@@ -253,34 +258,29 @@ impl Client {
         let bytes = match serde_json::to_vec(body) {
             Ok(b) => b,
             Err(e) => {
-                return SaveOutcome::Rejected(ApiError::InvalidConfig(format!(
+                return SaveOutcome::NotSent(ApiError::InvalidConfig(format!(
                     "cannot encode the order body: {e}"
                 )));
             }
         };
         let req = Request::post_json(paths::ORDER_SAVE, bytes);
-        let mut renewed = false;
-        loop {
-            // Without a token nothing is sent: a definite failure.
-            let bearer = match auth.bearer(transport).await {
-                Ok(b) => b,
-                Err(e) => return SaveOutcome::Rejected(e),
-            };
-            let failure = match transport
-                .send_once(&req, Some(&bearer.authorization), 1)
-                .await
-            {
-                Ok(answer) => return placed(&req, answer),
-                Err(f) => f,
-            };
-            if failure.error.is_token_refused() && !renewed {
-                renewed = true;
-                auth.invalidate(bearer.generation).await;
-                transport.stats.count_retry();
-                continue;
-            }
-            return classify_save_failure(failure.error);
+        // Without a token nothing is sent: a definite failure.
+        let bearer = match auth.bearer(transport).await {
+            Ok(b) => b,
+            Err(e) => return SaveOutcome::NotSent(e),
+        };
+        let failure = match transport
+            .send_once(&req, Some(&bearer.authorization), 1)
+            .await
+        {
+            Ok(answer) => return placed(&req, answer),
+            Err(f) => f,
+        };
+        if failure.error.is_token_refused() {
+            // The next request gets a new token; this save is not re-sent.
+            auth.invalidate(bearer.generation).await;
         }
+        classify_save_failure(failure.error)
     }
 }
 
@@ -328,38 +328,34 @@ fn placed(req: &Request, answer: Answer) -> SaveOutcome {
     }
 }
 
-/// Definite only when nothing can have happened: the request never left (connect failure), or
-/// the vendor refused it with an error envelope — any code under a 4xx except `internal_error`,
-/// or one of the contract's refusal codes under a 2xx (some gateways answer 200 with the error
-/// in the envelope). Everything else — timeouts, dropped connections, 5xx, unreadable answers,
-/// unknown codes under a 2xx — is unknown.
+/// Not sent only when the request provably never left (a connect failure, a bad
+/// configuration). Refused when the vendor answered one of the contract's refusal codes under
+/// a 4xx or a 2xx (some gateways answer 200 with the error in the envelope). Everything else —
+/// timeouts, dropped connections, 5xx, 401 and `token_*`, 408, 429, unreadable or ambiguous
+/// answers, unknown codes — is unknown.
 fn classify_save_failure(e: ApiError) -> SaveOutcome {
-    const REFUSALS: [&str; 8] = [
+    const REFUSALS: [&str; 5] = [
         codes::PARAMETER_VALIDATION_FAILED,
         codes::BUSINESS_RULE_VIOLATION,
-        codes::TOKEN_INVALID,
-        codes::TOKEN_EXPIRED,
         codes::INVALID_CLIENT,
         codes::FORBIDDEN,
         codes::NOT_FOUND,
-        codes::TOO_MANY_REQUESTS,
     ];
-    let definite = match &e {
+    match &e {
         ApiError::Connect { .. }
         | ApiError::InvalidConfig(_)
         | ApiError::InvalidBaseUrl { .. }
         | ApiError::InsecureBaseUrl { .. }
-        | ApiError::Setup(_) => true,
-        ApiError::Vendor { status, code, .. } => match status {
-            400..=499 => code != codes::INTERNAL_ERROR,
-            200..=299 => REFUSALS.contains(&code.as_str()),
-            _ => false,
-        },
-        _ => false,
-    };
-    if definite {
-        SaveOutcome::Rejected(e)
-    } else {
-        SaveOutcome::Unknown(e)
+        | ApiError::Setup(_) => SaveOutcome::NotSent(e),
+        ApiError::Vendor { status, code, .. }
+            if matches!(status, 200..=299 | 400..=499)
+                && *status != 401
+                && *status != 408
+                && *status != 429
+                && REFUSALS.contains(&code.as_str()) =>
+        {
+            SaveOutcome::Refused(e)
+        }
+        _ => SaveOutcome::Unknown(e),
     }
 }

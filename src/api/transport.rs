@@ -357,6 +357,18 @@ impl Transport {
             other => wire::Envelope::<serde_json::Value>::deserialize(&other)
                 .map(|env| (env, None, serde_json::Map::new())),
         });
+        let parsed = parsed.and_then(|parts| {
+            // A JSON map keeps the last of a repeated key: `{"code":"success",…,"code":"…"}`
+            // would be read as whichever came last. An envelope that says two things is
+            // neither: for a save, its outcome is unknown.
+            if repeats_code(&bytes) {
+                Err(serde::de::Error::custom(
+                    "the envelope repeats its `code` key",
+                ))
+            } else {
+                Ok(parts)
+            }
+        });
         let (envelope, result, rest) = match parsed {
             Ok(parts) => parts,
             Err(e) => {
@@ -540,6 +552,29 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     half + half.mul_f64(fastrand::f64())
 }
 
+/// Whether the body's top-level object names `code` more than once.
+fn repeats_code(bytes: &[u8]) -> bool {
+    struct Count;
+    impl<'de> serde::de::Visitor<'de> for Count {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+            let mut codes = 0;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "code" {
+                    codes += 1;
+                }
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+            Ok(codes)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut de, Count).is_ok_and(|n| n > 1)
+}
+
 fn parse_retry_after(v: &str) -> Option<Duration> {
     let secs: f64 = v.trim().parse().ok()?;
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
@@ -682,6 +717,15 @@ mod tests {
                 .min(BACKOFF_CAP);
             assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
         }
+    }
+
+    #[test]
+    fn a_repeated_code_key_is_seen() {
+        assert!(repeats_code(
+            br#"{"code":"business_rule_violation","result":{},"code":"success"}"#
+        ));
+        assert!(!repeats_code(br#"{"code":"success","result":{"code":1}}"#));
+        assert!(!repeats_code(b"[1,2]"));
     }
 
     #[test]

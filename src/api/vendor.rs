@@ -39,7 +39,8 @@ impl Vendor for Client {
             SaveOutcome::Placed {
                 order_no, status, ..
             } => SendOutcome::Placed { order_no, status },
-            SaveOutcome::Rejected(e) => SendOutcome::Rejected(e),
+            SaveOutcome::NotSent(e) => SendOutcome::NotSent(e),
+            SaveOutcome::Refused(e) => SendOutcome::Refused(e),
             SaveOutcome::Unknown(e) => SendOutcome::Unknown(e),
         }
     }

@@ -6,7 +6,7 @@
 //! when an earlier one did not complete; an interrupt stops new orders from starting.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -56,7 +56,51 @@ pub(crate) struct ApplyReport {
     pub format_version: String,
     pub plan_id: String,
     pub orders: Vec<OrderReport>,
+    /// Stopped before every order started, by a signal or by the journal.
     pub interrupted: bool,
+    /// What stopped it, when something did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<Stop>,
+}
+
+/// What stops new orders from starting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Stop {
+    /// Ctrl-C.
+    Sigint,
+    /// What a CI runner or a service manager sends to cancel.
+    Sigterm,
+    /// The terminal went away.
+    Sighup,
+    /// The journal (a file, or the shared backend) could not be written: no order without its
+    /// record.
+    Journal,
+    /// The shared backend's lock was lost: another apply may hold it now.
+    LockLost,
+}
+
+impl Stop {
+    fn code(self) -> u8 {
+        match self {
+            Stop::Sigint => 1,
+            Stop::Sigterm => 2,
+            Stop::Sighup => 3,
+            Stop::Journal => 4,
+            Stop::LockLost => 5,
+        }
+    }
+
+    fn from_code(c: u8) -> Option<Stop> {
+        Some(match c {
+            1 => Stop::Sigint,
+            2 => Stop::Sigterm,
+            3 => Stop::Sighup,
+            4 => Stop::Journal,
+            5 => Stop::LockLost,
+            _ => return None,
+        })
+    }
 }
 
 impl ApplyReport {
@@ -182,15 +226,26 @@ fn skip_all(p: &PbxPlan, message: &str) -> Vec<OrderReport> {
 #[derive(Debug, Default)]
 pub(crate) struct Interrupt {
     set: AtomicBool,
+    /// The first [`Stop`] (its code), 0 until then.
+    cause: AtomicU8,
     /// Orders between their start check and their journaled outcome.
     sending: AtomicUsize,
 }
 
 impl Interrupt {
-    /// Stops new orders. Returns how many orders are being sent right now (to wait for).
-    pub(crate) fn trigger(&self) -> usize {
+    /// Stops new orders for `why`; the first cause is kept. Returns how many orders are being
+    /// sent right now.
+    pub(crate) fn stop(&self, why: Stop) -> usize {
+        let _ = self
+            .cause
+            .compare_exchange(0, why.code(), Ordering::SeqCst, Ordering::SeqCst);
         self.set.store(true, Ordering::SeqCst);
         self.sending.load(Ordering::SeqCst)
+    }
+
+    /// What stopped new orders, if anything did.
+    pub(crate) fn cause(&self) -> Option<Stop> {
+        Stop::from_code(self.cause.load(Ordering::SeqCst))
     }
 
     pub(crate) fn is_triggered(&self) -> bool {
@@ -251,6 +306,7 @@ pub(crate) async fn execute<V: Vendor>(
     let guard = Arc::new(guard);
     let permits = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = JoinSet::new();
+    let mut task_pbx = BTreeMap::new();
     let mut by_pbx = BTreeMap::new();
     // Two applies started together must not walk the fleet in lockstep, each reaching a PBX
     // just as the other orders for it: each run takes the PBXs in its own random order.
@@ -272,7 +328,7 @@ pub(crate) async fn execute<V: Vendor>(
         let book = book.clone();
         let guard = guard.clone();
         let plan_id = plan.plan_id.clone();
-        tasks.spawn(async move {
+        let handle = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.ok();
             let ctx = PbxRun {
                 plan_id: &plan_id,
@@ -284,11 +340,28 @@ pub(crate) async fn execute<V: Vendor>(
             };
             (i, run_pbx(&vendor, &p, ctx).await)
         });
+        task_pbx.insert(handle.id(), i);
     }
-    while let Some(joined) = tasks.join_next().await {
+    while let Some(joined) = tasks.join_next_with_id().await {
         progress.advance();
-        if let Ok((i, reports)) = joined {
-            by_pbx.insert(i, reports);
+        match joined {
+            Ok((_, (i, reports))) => {
+                by_pbx.insert(i, reports);
+            }
+            // A task that panicked (or was cancelled) may have sent an order: what its PBX's
+            // journal says decides, and an order left `sending` is an unknown outcome, never
+            // a silent gap in the summary.
+            Err(e) => {
+                let Some(&i) = task_pbx.get(&e.id()) else {
+                    continue;
+                };
+                let why = if e.is_panic() {
+                    "the task ordering for this PBX stopped (a panic)"
+                } else {
+                    "the task ordering for this PBX was cancelled"
+                };
+                by_pbx.insert(i, stopped_pbx(&plan.pbxs[i], &journal, why));
+            }
         }
     }
     progress.finish();
@@ -297,7 +370,52 @@ pub(crate) async fn execute<V: Vendor>(
         plan_id: plan.plan_id.clone(),
         orders: by_pbx.into_values().flatten().collect(),
         interrupted: interrupt.is_triggered(),
+        stopped_by: interrupt.cause(),
     }
+}
+
+/// The reports of a PBX whose task stopped before it reported, from its journal: an order
+/// whose last entry is its intent was (or may have been) sent, so it is unknown and journaled
+/// as such; one never started is skipped; one with an outcome keeps it.
+fn stopped_pbx(p: &PbxPlan, journal: &Mutex<Journal>, why: &str) -> Vec<OrderReport> {
+    let mut journal = journal
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let entries = journal.entries().unwrap_or_default();
+    let latest = super::journal::latest(&entries);
+    let mut out = Vec::with_capacity(p.actions.len());
+    for a in &p.actions {
+        let last = a.po_number().and_then(|po| latest.get(po)).copied();
+        let r = match last {
+            Some(e) if e.state == EntryState::Sending => {
+                let detail = format!("{why}: its outcome is unknown");
+                let at_ms = journal.now_ms();
+                let _ = journal.append(&Entry {
+                    at_ms,
+                    state: EntryState::Unknown,
+                    detail: Some(detail.clone()),
+                    ..e.clone()
+                });
+                report(p, a, Outcome::Unknown, Some(detail))
+            }
+            Some(e) => match e.state {
+                EntryState::Done => report(p, a, Outcome::Done, None),
+                EntryState::Pending => report(p, a, Outcome::Pending, None),
+                EntryState::Failed | EntryState::Refused => {
+                    report(p, a, Outcome::Failed, Some(why.to_owned()))
+                }
+                _ => report(p, a, Outcome::Unknown, Some(why.to_owned())),
+            },
+            None => report(
+                p,
+                a,
+                Outcome::Skipped,
+                Some(format!("{why} before this order started")),
+            ),
+        };
+        out.push(r);
+    }
+    out
 }
 
 /// What every PBX's run shares.
@@ -422,7 +540,7 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                 if let Err(e) = intent {
                     // A journal that cannot be written stops every PBX: no order without its
                     // record.
-                    interrupt.trigger();
+                    interrupt.stop(Stop::Journal);
                     interrupt.done_sending();
                     out.push(report(p, a, Outcome::Skipped, Some(e)));
                     blocked = Some("the journal could not be written".into());
@@ -430,6 +548,7 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                 }
                 let sent = vendor.save_order(body).await;
                 book.placed();
+                let mut refused = false;
                 let (outcome, order_no, status, message) = match sent {
                     SendOutcome::Placed { order_no, status } => {
                         let outcome = match &status {
@@ -439,7 +558,11 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                         };
                         (outcome, Some(order_no), Some(status.to_string()), None)
                     }
-                    SendOutcome::Rejected(e) => {
+                    SendOutcome::NotSent(e) => {
+                        (Outcome::Failed, None, None, Some(format!("not sent: {e}")))
+                    }
+                    SendOutcome::Refused(e) => {
+                        refused = true;
                         // A renewal that leaves a service out may be refused for it: say how
                         // to keep the service or end it.
                         let help = crate::plan::renewal_refusal_help(&p.observed, a)
@@ -452,6 +575,9 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                 let state = match outcome {
                     Outcome::Done => EntryState::Done,
                     Outcome::Pending => EntryState::Pending,
+                    // Refused after it was sent: the next run looks for it before ordering
+                    // for this PBX again.
+                    Outcome::Failed if refused => EntryState::Refused,
                     Outcome::Failed | Outcome::Skipped => EntryState::Failed,
                     Outcome::Unknown => EntryState::Unknown,
                 };

@@ -26,8 +26,11 @@ pub(crate) enum EntryState {
     Pending,
     /// Refused or failed definitively; nothing was bought.
     Failed,
-    /// Sent, outcome unknown (timeout, 5xx, dropped connection).
+    /// Sent, outcome unknown (timeout, 5xx, 401, 429, dropped connection).
     Unknown,
+    /// Sent and answered with a refusal code: most likely not placed, but proven only by
+    /// evidence, like an unknown outcome (a vendor may refuse after it committed).
+    Refused,
     /// Looked up after an unknown outcome and proven not placed.
     Absent,
 }
@@ -35,7 +38,10 @@ pub(crate) enum EntryState {
 impl EntryState {
     /// Sent, but whether an order exists is not known yet.
     pub(crate) fn is_unresolved(self) -> bool {
-        matches!(self, EntryState::Sending | EntryState::Unknown)
+        matches!(
+            self,
+            EntryState::Sending | EntryState::Unknown | EntryState::Refused
+        )
     }
 }
 

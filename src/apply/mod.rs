@@ -11,7 +11,7 @@ mod resolve;
 use std::future::Future;
 
 pub(crate) use execute::{
-    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, execute, stale_pbxs,
+    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, Stop, execute, stale_pbxs,
 };
 pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
 pub(crate) use lock::{LockError, WorkspaceLock};
@@ -29,9 +29,13 @@ pub(crate) enum SendOutcome<E> {
         order_no: String,
         status: OrderStatus,
     },
-    /// Refused before anything was bought (a 4xx with the vendor's code).
-    Rejected(E),
-    /// Timeout, 5xx, dropped connection: it may or may not exist.
+    /// Provably never left this machine: nothing bought.
+    NotSent(E),
+    /// The vendor answered a refusal code: most likely nothing bought, but proven only by
+    /// evidence (a vendor may answer an error after it committed).
+    Refused(E),
+    /// Timeout, 5xx, 401, 429, dropped connection, an unreadable answer: it may or may not
+    /// exist.
     Unknown(E),
 }
 

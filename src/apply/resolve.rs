@@ -254,9 +254,15 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
                 ..e.clone()
             })?;
         } else {
-            let reason = match &e.order_no {
-                Some(no) => format!("the vendor no longer knows order {no}"),
-                None => "its outcome is unknown and it is not in the order list yet".to_owned(),
+            let reason = match (&e.order_no, e.state) {
+                (Some(no), _) => format!("the vendor no longer knows order {no}"),
+                (None, EntryState::Refused) => format!(
+                    "the vendor answered a refusal ({}), which proves nothing was bought only once the order list still shows no such order after the settle period",
+                    e.detail.as_deref().unwrap_or("no detail")
+                ),
+                (None, _) => {
+                    "its outcome is unknown and it is not in the order list yet".to_owned()
+                }
             };
             res.in_doubt.push(e.doubt(l.intent_ms, until_ms, reason));
         }

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
-use crate::apply::{Interrupt, Outcome};
+use crate::apply::{Interrupt, Outcome, Stop};
 use crate::manifest::{DesiredPbx, LoadedManifests};
 use crate::pipeline::{self, SavedCheck, Workspace};
 use crate::plan::Plan;
@@ -247,14 +247,15 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         };
 
         if text {
-            render::write_plan_text(
+            // A closed stdout (`| head`) hides the plan but changes nothing about it.
+            let _ = render::write_plan_text(
                 &plan,
                 TextOptions {
                     color: color_out,
                     show_bodies: false,
                 },
-                &mut std::io::stdout().lock(),
-            )?;
+                &mut Output::stdout(),
+            );
         }
         let in_doubt = plan.doubt_until_ms().is_some();
         let blocked: Vec<&String> = plan.pbxs.iter().flat_map(|p| &p.blocked).collect();
@@ -264,7 +265,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         let blocked = !blocked.is_empty();
         if !plan.has_changes() {
             if !text {
-                render::write_plan_json(&plan, &mut std::io::stdout().lock())?;
+                let _ = render::write_plan_json(&plan, &mut Output::stdout());
             }
             return Ok(if blocked {
                 Exit::Partial
@@ -280,29 +281,9 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         }
 
         let interrupt = Arc::new(Interrupt::default());
-        // Registered now, before the first order: from here on Ctrl-C stops new orders
-        // instead of killing the process outright.
-        #[cfg(unix)]
-        let mut sigint =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-        let watcher = {
-            let interrupt = interrupt.clone();
-            tokio::spawn(async move {
-                #[cfg(unix)]
-                let interrupted = sigint.recv().await.is_some();
-                #[cfg(not(unix))]
-                let interrupted = tokio::signal::ctrl_c().await.is_ok();
-                if interrupted {
-                    match interrupt.trigger() {
-                        0 => eprintln!("\ninterrupt: no new order starts"),
-                        n => eprintln!(
-                            "\ninterrupt: no new order starts; waiting for the {} already sent",
-                            plural(n, "order", "orders")
-                        ),
-                    }
-                }
-            })
-        };
+        // Registered now, before the first order: from here on Ctrl-C, SIGTERM (a CI runner's
+        // cancel) and SIGHUP stop new orders instead of killing the process mid-save.
+        let watcher = watch_signals(interrupt.clone())?;
         let report = pipeline::apply_plan(
             &conn.client,
             workspace,
@@ -318,26 +299,127 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         .await?;
         watcher.abort();
 
-        let mut out = std::io::stdout().lock();
+        // Decided before anything is written: a closed pipe cannot change what happened.
+        let exit = apply_exit(&report, blocked, in_doubt);
+        let mut out = Output::stdout();
         if text {
-            writeln!(out)?;
-            render::write_apply_text(&report, color_out, &mut out)?;
+            let _ = writeln!(out);
+            let _ = render::write_apply_text(&report, color_out, &mut out);
         } else {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
+            let _ = serde_json::to_writer_pretty(&mut out, &report);
+            let _ = writeln!(out);
         }
-        Ok(if report.count(Outcome::Unknown) > 0 {
-            Exit::Unknown
-        } else if report.count(Outcome::Failed) > 0 || blocked {
-            Exit::Partial
-        } else if report.interrupted {
-            Exit::Interrupted
-        } else if in_doubt {
-            Exit::InDoubt
-        } else if report.count(Outcome::Skipped) > 0 {
-            Exit::Partial
-        } else {
-            Exit::Success
-        })
+        if let Some(e) = out.failed() {
+            eprintln!("warning: cannot write the result to stdout ({e}); the exit code says what happened");
+        }
+        Ok(exit)
     })
+}
+
+/// The exit code of an apply that ran: the worst of what happened to its orders.
+fn apply_exit(report: &crate::apply::ApplyReport, blocked: bool, in_doubt: bool) -> Exit {
+    let placed = report.count(Outcome::Done) + report.count(Outcome::Pending) > 0;
+    if report.count(Outcome::Unknown) > 0 {
+        Exit::Unknown
+    } else if report.count(Outcome::Failed) > 0 || blocked {
+        Exit::Partial
+    } else if let Some(stop) = report.stopped_by {
+        match stop {
+            Stop::Sigint => Exit::Interrupted,
+            Stop::Sigterm => Exit::Terminated,
+            Stop::Sighup => Exit::HungUp,
+            // The run's own records failed: an error, never an interrupt; partial when some
+            // orders went through before it.
+            Stop::Journal | Stop::LockLost if placed => Exit::Partial,
+            Stop::Journal | Stop::LockLost => Exit::Error,
+        }
+    } else if in_doubt {
+        Exit::InDoubt
+    } else if report.count(Outcome::Skipped) > 0 {
+        Exit::Partial
+    } else {
+        Exit::Success
+    }
+}
+
+/// Watches for SIGINT, SIGTERM and SIGHUP: each stops new orders; the orders already sent
+/// finish and are journaled.
+fn watch_signals(interrupt: Arc<Interrupt>) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        Ok(tokio::spawn(async move {
+            loop {
+                let (stop, name) = tokio::select! {
+                    Some(()) = int.recv() => (Stop::Sigint, "interrupt"),
+                    Some(()) = term.recv() => (Stop::Sigterm, "SIGTERM"),
+                    Some(()) = hup.recv() => (Stop::Sighup, "SIGHUP"),
+                    else => return,
+                };
+                match interrupt.stop(stop) {
+                    0 => eprintln!("\n{name}: no new order starts"),
+                    n => eprintln!(
+                        "\n{name}: no new order starts; waiting for the {} already sent",
+                        plural(n, "order", "orders")
+                    ),
+                }
+            }
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupt.stop(Stop::Sigint);
+                eprintln!("\ninterrupt: no new order starts");
+            }
+        }))
+    }
+}
+
+/// Standard output for apply: a write that fails (a closed pipe) is remembered, not
+/// returned, so the output can never decide the exit code of orders already placed.
+struct Output {
+    out: std::io::Stdout,
+    failed: Option<std::io::Error>,
+}
+
+impl Output {
+    fn stdout() -> Output {
+        Output {
+            out: std::io::stdout(),
+            failed: None,
+        }
+    }
+
+    fn failed(self) -> Option<std::io::Error> {
+        self.failed
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed.is_some() {
+            return Ok(buf.len());
+        }
+        match self.out.write(buf) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                self.failed = Some(e);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e);
+        }
+        Ok(())
+    }
 }

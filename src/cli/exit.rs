@@ -18,9 +18,14 @@ pub enum Exit {
     /// 6: a PBX is in doubt: an earlier order's outcome or effect is not known yet, so nothing
     /// was ordered for it; re-run after the time shown.
     InDoubt = 6,
+    /// 129 (128 + SIGHUP): as [`Exit::Interrupted`], for the terminal going away.
+    HungUp = 129,
     /// 130 (128 + SIGINT, as shells report it): apply was interrupted; the orders already sent
     /// finished and are journaled, the rest were not started, none failed.
     Interrupted = 130,
+    /// 143 (128 + SIGTERM): as [`Exit::Interrupted`], for a CI runner's or a service manager's
+    /// cancel.
+    Terminated = 143,
 }
 
 impl Exit {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Style, money, plural};
-use crate::apply::{ApplyReport, Outcome};
+use crate::apply::{ApplyReport, Outcome, Stop};
 
 pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write) -> io::Result<()> {
     let c = color;
@@ -48,11 +48,29 @@ pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write)
             writeln!(w, "      {m}")?;
         }
     }
-    if r.interrupted {
-        writeln!(
+    match r.stopped_by {
+        Some(Stop::Journal) => writeln!(
+            w,
+            "Stopped: the journal could not be written, and no order is sent without its record; orders not started were skipped. Fix the journal's disk or backend, then re-run `entitle apply`."
+        )?,
+        Some(Stop::LockLost) => writeln!(
+            w,
+            "Stopped: this apply lost its lock on the shared backend (its database session ended), so another apply may be running; orders not started were skipped. Re-run `entitle apply`."
+        )?,
+        Some(s) => writeln!(
+            w,
+            "Interrupted ({}): orders not started were skipped; re-run `entitle apply` to continue.",
+            match s {
+                Stop::Sigterm => "SIGTERM",
+                Stop::Sighup => "SIGHUP",
+                _ => "Ctrl-C",
+            }
+        )?,
+        None if r.interrupted => writeln!(
             w,
             "Interrupted: orders not started were skipped; re-run `entitle apply` to continue."
-        )?;
+        )?,
+        None => {}
     }
     let unknown = r.count(Outcome::Unknown);
     if unknown > 0 {

@@ -207,7 +207,7 @@ impl FaultPatch {
                 }
                 "nextOrderSaves" => {
                     p.next_order_saves = Some(serde_json::from_value(value).map_err(|_| {
-                        bad("an array of fail_before_commit, commit_then_500, commit_then_drop")
+                        bad("an array of fail_before_commit, commit_then_500, commit_then_drop, commit_then_token_expired, commit_then_429, commit_then_408, commit_then_refused, commit_then_repeated_code")
                     })?);
                 }
                 "holdOrderSave" => {

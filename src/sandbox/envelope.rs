@@ -84,6 +84,12 @@ impl ApiError {
         )
     }
 
+    /// An error answered with HTTP `status` whatever its code says (a gateway answering 200
+    /// with the error in the envelope, a 408).
+    pub(super) fn with_status(status: StatusCode, code: &'static str, message: &str) -> ApiError {
+        ApiError::new(status, code, message)
+    }
+
     pub(super) fn too_many_requests() -> ApiError {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -1,6 +1,7 @@
 //! Fault injection: rate limits, server errors and stalls on reads; on order saves, failures
-//! before the commit, and commits followed by a 500 or by a dropped connection (the outcomes a
-//! client cannot tell apart and must resolve through the order list). Random faults come from a
+//! before the commit, and commits followed by a 500, a dropped connection, or an error answer
+//! (401 `token_expired`, 429, 408, a refusal under 200, an envelope that says `code` twice):
+//! the outcomes a client cannot tell apart and must resolve through the order list. Random faults come from a
 //! seeded RNG so a run can be replayed; scripted ones from the admin endpoint. Every fault
 //! served is counted, so a test can prove its faults fired.
 //!
@@ -41,6 +42,21 @@ pub(super) enum SaveFault {
     CommitThen500,
     /// The order is committed, then the connection is dropped without an answer.
     CommitThenDrop,
+    /// The order is committed, then the answer is 401 `token_expired` (a vendor that checks
+    /// the token late).
+    CommitThenTokenExpired,
+    /// The order is committed, then the answer is 429 `too_many_requests`.
+    #[serde(rename = "commit_then_429")]
+    CommitThen429,
+    /// The order is committed, then the answer is 408.
+    #[serde(rename = "commit_then_408")]
+    CommitThen408,
+    /// The order is committed, then the answer is 200 with `business_rule_violation` in the
+    /// envelope.
+    CommitThenRefused,
+    /// The order is committed, then the answer's envelope says `code` twice: `success`, then
+    /// `business_rule_violation`.
+    CommitThenRepeatedCode,
 }
 
 impl ReadFault {
@@ -59,6 +75,11 @@ impl SaveFault {
             SaveFault::FailBeforeCommit => "fail_before_commit",
             SaveFault::CommitThen500 => "commit_then_500",
             SaveFault::CommitThenDrop => "commit_then_drop",
+            SaveFault::CommitThenTokenExpired => "commit_then_token_expired",
+            SaveFault::CommitThen429 => "commit_then_429",
+            SaveFault::CommitThen408 => "commit_then_408",
+            SaveFault::CommitThenRefused => "commit_then_refused",
+            SaveFault::CommitThenRepeatedCode => "commit_then_repeated_code",
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::wire::{self, Id, paths};
@@ -76,8 +76,12 @@ fn order_ref(path: &str) -> Option<&str> {
 enum Reply {
     Ok(Value),
     Err(ApiError),
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     Dropped,
+    /// A body written by hand (an envelope no serializer would write).
+    Raw(u16, String),
 }
 
 impl From<Result<Value, ApiError>> for Reply {
@@ -127,6 +131,16 @@ pub(super) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             (e.status.as_u16(), r)
         }
         Reply::Dropped => (0, Response::new(faults::dropped_body())),
+        Reply::Raw(status, body) => {
+            let status = axum::http::StatusCode::from_u16(status)
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = (status, body).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            (status.as_u16(), r)
+        }
     };
     app.lock().log.record(LogEntry {
         method: method.to_string(),
@@ -525,6 +539,28 @@ async fn save_detached(app: &App, body: &[u8]) -> Reply {
             "sandbox fault: server error after the order was stored",
         )),
         (Ok(_), Some(SaveFault::CommitThenDrop)) => Reply::Dropped,
+        (Ok(_), Some(SaveFault::CommitThenTokenExpired)) => Reply::Err(ApiError::token_expired(
+            "sandbox fault: the access token expired (after the order was stored)",
+        )),
+        (Ok(_), Some(SaveFault::CommitThen429)) => Reply::RateLimited {
+            retry_after_secs: 1,
+        },
+        (Ok(_), Some(SaveFault::CommitThen408)) => Reply::Err(ApiError::with_status(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "sandbox fault: request timeout (after the order was stored)",
+        )),
+        (Ok(_), Some(SaveFault::CommitThenRefused)) => Reply::Err(ApiError::with_status(
+            axum::http::StatusCode::OK,
+            crate::wire::codes::BUSINESS_RULE_VIOLATION,
+            "sandbox fault: refused (after the order was stored)",
+        )),
+        (Ok(v), Some(SaveFault::CommitThenRepeatedCode)) => Reply::Raw(
+            200,
+            format!(
+                r#"{{"code":"success","detailMessage":"","requestId":"sandbox-repeated","result":{v},"status":200,"code":"business_rule_violation"}}"#
+            ),
+        ),
         (Ok(v), _) => Reply::Ok(v),
     }
 }

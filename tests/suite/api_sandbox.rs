@@ -119,7 +119,7 @@ fn an_order_save_is_never_sent_twice_by_the_transport() {
     let mut bad = body.clone();
     bad.service_list[0].connection_plan_id = Some(Id(3049040650094409999));
     match env.rt.block_on(c.save_order(&bad)) {
-        SaveOutcome::Rejected(e) => {
+        SaveOutcome::Refused(e) => {
             assert_eq!(e.code(), Some("business_rule_violation"));
             assert_eq!(e.request_id().map(str::len), Some(32));
         }

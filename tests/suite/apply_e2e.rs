@@ -530,3 +530,81 @@ fn unlock_removes_only_the_lock_files_no_process_holds() {
     env.release_and_settle();
     child.wait().unwrap();
 }
+
+/// An error answered after the vendor committed: whatever the answer says (a 401
+/// `token_expired`, a 429, a 408, a refusal under 200, an envelope with `code` twice), the save
+/// is sent once, the first apply says it failed or is unknown (never done), and the immediate
+/// re-run finds the order by evidence instead of buying it again.
+#[test]
+fn an_error_answered_after_the_commit_is_never_bought_again() {
+    for (fault, first_exit) in [
+        ("commit_then_token_expired", 5),
+        ("commit_then_429", 5),
+        ("commit_then_408", 5),
+        ("commit_then_refused", 4),
+        ("commit_then_repeated_code", 5),
+    ] {
+        let env = Env::new();
+        let m = env.manifest("m.yaml", EXT_300);
+        let m = m.to_str().unwrap();
+        env.faults(json!({"nextOrderSaves": [fault]}));
+        let first = apply(&env, m);
+        assert_eq!(env.faults_served(), json!({ fault: 1 }), "{fault}");
+        assert_eq!(
+            first.status.code(),
+            Some(first_exit),
+            "{fault}\n{}\n{}",
+            stdout(&first),
+            stderr(&first)
+        );
+        assert_eq!(
+            env.count("POST /order/openapi/order/v1/save"),
+            1,
+            "{fault}: sent once"
+        );
+        let second = apply(&env, m);
+        assert_eq!(
+            second.status.code(),
+            Some(0),
+            "{fault}\n{}\n{}",
+            stdout(&second),
+            stderr(&second)
+        );
+        assert!(
+            stderr(&second).contains("exists as"),
+            "{fault}: {}",
+            stderr(&second)
+        );
+        env.bought_once(1, fault);
+        assert_eq!(plan_exit(&env, m), Some(0), "{fault}");
+    }
+}
+
+/// Refused after the commit, on a vendor that neither echoes the poNumber nor lists the order
+/// yet: the re-run holds the PBX in doubt (exit 6) instead of buying again, and once the order
+/// shows it is found.
+#[test]
+fn a_refusal_after_the_commit_holds_the_pbx_until_the_evidence_shows() {
+    let env = Env::with(|c| {
+        c.variant.echo_reference = false;
+        c.variant.list_lag_ms = 90_000;
+        c.variant.effect_lag_ms = 90_000;
+    });
+    let m = env.manifest("m.yaml", EXT_300);
+    let m = m.to_str().unwrap();
+    env.faults(json!({"nextOrderSaves": ["commit_then_refused"]}));
+    assert_eq!(apply(&env, m).status.code(), Some(4));
+    let second = apply(&env, m);
+    assert_eq!(second.status.code(), Some(6), "{}", stderr(&second));
+    assert!(stderr(&second).contains("refusal"), "{}", stderr(&second));
+    env.sandbox.advance(120_000);
+    let third = apply(&env, m);
+    assert_eq!(
+        third.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&third),
+        stderr(&third)
+    );
+    env.bought_once(1, "commit_then_refused, no echo, lag");
+}
