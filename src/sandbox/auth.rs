@@ -68,8 +68,12 @@ impl Tokens {
         self.refresh.retain(|_, exp| *exp > now);
         let token = self.random("sbx-access");
         let refresh_token = self.random("sbx-refresh");
-        self.access
-            .insert(token.clone(), now + self.access_lifetime);
+        // A test may ask for a lifetime near 2^63 seconds (the client must survive it): the
+        // sandbox's own expiry is capped where the clock could not hold it.
+        let expires = now
+            .checked_add(self.access_lifetime)
+            .unwrap_or(now + Duration::from_secs(365 * 86_400));
+        self.access.insert(token.clone(), expires);
         self.refresh
             .insert(refresh_token.clone(), now + REFRESH_LIFETIME);
         for t in [&token, &refresh_token] {

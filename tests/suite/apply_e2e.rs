@@ -267,6 +267,23 @@ fn no_secret_or_token_in_any_output_or_file_even_verbose() {
 
 #[test]
 fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
+    stopped_by_signal("INT", "interrupt", 130);
+}
+
+/// What a CI runner sends when a job is cancelled: handled like Ctrl-C, with its own exit code.
+#[test]
+fn sigterm_lets_the_order_in_flight_finish_and_starts_no_new_one() {
+    stopped_by_signal("TERM", "SIGTERM", 143);
+}
+
+#[test]
+fn sighup_lets_the_order_in_flight_finish_and_starts_no_new_one() {
+    stopped_by_signal("HUP", "SIGHUP", 129);
+}
+
+/// `kill -<signal>` mid-save: the order in flight finishes and is journaled, no other starts,
+/// and the exit code is `code`.
+fn stopped_by_signal(signal: &str, said: &str, code: i32) {
     let env = Env::new();
     // The first order is held by the vendor until the interrupt has been taken.
     let examples = Env::examples_arg();
@@ -274,7 +291,7 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
     let pid = child.id().to_string();
     assert!(
         std::process::Command::new("kill")
-            .args(["-INT", &pid])
+            .args([format!("-{signal}").as_str(), &pid])
             .status()
             .unwrap()
             .success()
@@ -287,20 +304,22 @@ fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
         let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
         assert!(n > 0, "apply ended without taking the interrupt: {seen}");
         seen.push_str(&line);
-        if line.starts_with("interrupt:") {
+        if line.starts_with(&format!("{said}:")) {
             break;
         }
     }
     env.release_and_settle();
     assert!(
-        seen.contains("interrupt: no new order starts; waiting for the 1 order already sent"),
+        seen.contains(&format!(
+            "{said}: no new order starts; waiting for the 1 order already sent"
+        )),
         "{seen}"
     );
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
-        Some(130),
-        "interrupted, nothing failed: {}\n{seen}",
+        Some(code),
+        "{signal}: interrupted, nothing failed: {}\n{seen}",
         stdout(&out)
     );
     assert!(stdout(&out).contains("Interrupted"), "{}", stdout(&out));
@@ -607,4 +626,47 @@ fn a_refusal_after_the_commit_holds_the_pbx_until_the_evidence_shows() {
         stderr(&third)
     );
     env.bought_once(1, "commit_then_refused, no echo, lag");
+}
+
+/// A vendor number is an input: a token lifetime near 2^63 seconds must not overflow the
+/// client's renewal time (it panicked the order tasks, and the apply reported 4 of 40 orders
+/// and exited 0).
+#[test]
+fn a_token_lifetime_near_two_to_the_63_is_survived() {
+    let env = Env::new();
+    env.faults(json!({"tokenLifetimeSecs": 9_223_372_036_854_775_000u64}));
+    let out = env.apply(&Env::examples_arg());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("5 done, 0 pending, 0 failed, 0 unknown"),
+        "{}",
+        stdout(&out)
+    );
+    env.bought_once(4, "huge expiresIn");
+}
+
+/// `entitle apply … | head -n 3`: the pipe closes, and the exit code still says what happened
+/// to the orders (here: unknown, 5), never 0.
+#[test]
+fn a_closed_stdout_never_turns_an_unknown_outcome_into_success() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", EXT_300);
+    env.faults(json!({"nextOrderSaves": ["commit_then_500"]}));
+    let mut child = env.spawn(env.apply_args(m.to_str().unwrap()));
+    // The reader goes away before anything is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(env.faults_served(), json!({"commit_then_500": 1}));
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the result"),
+        "{}",
+        stderr(&out)
+    );
 }
