@@ -281,7 +281,7 @@ fn unsettled(
         let shows = settings
             .own
             .get(&o.order_no)
-            .is_some_and(|before| *before != plan::fingerprint(observed));
+            .is_some_and(|before| !plan::fingerprint_matches(observed, before));
         let journaled = settings
             .own_recent
             .iter()
@@ -304,7 +304,7 @@ fn unsettled(
     for (product, sn, doubt, before) in &settings.own_recent {
         let key = (*product, sn.clone());
         if let Some(observed) = pbxs.get(&key)
-            && plan::fingerprint(observed) == *before
+            && plan::fingerprint_matches(observed, before)
         {
             unsettled.entry(key).or_default().push(doubt.clone());
         }

@@ -51,13 +51,17 @@ pub(crate) enum WorkspaceError {
 }
 
 impl Workspace {
-    /// Takes the lock beside `journal` (never waiting), then opens the journal; its entries are
-    /// stamped by `clock`.
-    pub(crate) fn lock(journal: &Path, clock: Clock) -> Result<Workspace, WorkspaceError> {
+    /// Takes the lock beside `journal` (never waiting), then opens the journal as the vendor
+    /// `account`'s; its entries are stamped by `clock`.
+    pub(crate) fn lock(
+        journal: &Path,
+        account: &str,
+        clock: Clock,
+    ) -> Result<Workspace, WorkspaceError> {
         let lock = WorkspaceLock::try_acquire(journal)?;
         Ok(Workspace {
             _lock: Held::File(lock),
-            journal: Journal::open(journal, clock)?,
+            journal: Journal::open(journal, clock)?.for_account(account),
         })
     }
 
@@ -76,7 +80,7 @@ impl Workspace {
             Backend::Files => {
                 waiting(
                     wait,
-                    || Workspace::lock(journal, clock),
+                    || Workspace::lock(journal, account, clock),
                     |e| matches!(e, WorkspaceError::Lock(LockError::Busy { .. })),
                 )
                 .await
@@ -87,7 +91,7 @@ impl Workspace {
                 Ok((
                     Workspace {
                         _lock: Held::Db(lock),
-                        journal: Journal::on_backend(db, clock),
+                        journal: Journal::on_backend(db, clock).for_account(account),
                     },
                     waited,
                 ))
@@ -147,7 +151,10 @@ pub(crate) async fn entries_unlocked(
     account: &str,
 ) -> Result<Vec<Entry>, WorkspaceError> {
     match backend {
-        crate::backend::Backend::Files => Ok(apply::journal::read(journal)?),
+        crate::backend::Backend::Files => Ok(apply::journal::read(journal)?
+            .into_iter()
+            .filter(|e| e.account.as_deref().is_none_or(|a| a == account))
+            .collect()),
         crate::backend::Backend::Postgres(url) => {
             let db = crate::backend::DbJournal::open(url, account)?;
             let j = Journal::on_backend(db, Clock::system());
@@ -230,6 +237,7 @@ pub(crate) async fn make_plan(
         selection: req.selection,
         // Two plans of the same state differ: a plan applies once, and its ID is in the journal.
         nonce: format!("{}-{}", std::process::id(), req.clock.now_ms()),
+        account: client.account_key().to_owned(),
     };
     let mut plan = match plan::plan(req.desired, &obs.observed, &obs.catalogs, &ctx) {
         Ok(p) => p,
@@ -478,6 +486,8 @@ pub(crate) async fn apply_plan(
         order_no: None,
         detail: None,
         fingerprint: None,
+        keys: crate::plan::KEYS_VERSION,
+        account: None,
     })?;
     let journal = Arc::new(Mutex::new(journal));
     Ok(apply::execute(

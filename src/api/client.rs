@@ -140,6 +140,13 @@ impl Client {
                 "the client id and secret must not be empty".to_owned(),
             ));
         }
+        if cfg.credentials.client_id.chars().any(char::is_control)
+            || cfg.credentials.client_id.trim() != cfg.credentials.client_id
+        {
+            return Err(ApiError::InvalidConfig(
+                "the client id has surrounding whitespace or a control character (a pasted newline?); remove it".to_owned(),
+            ));
+        }
         let transport = Transport::new(TransportConfig {
             base_url: &cfg.base_url,
             concurrency: cfg.concurrency,
@@ -148,18 +155,11 @@ impl Client {
             connect_timeout: cfg.connect_timeout,
             max_retries: cfg.max_retries,
         })?;
+        let account = account_key(transport.base_url(), &cfg.credentials.client_id);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
-                account: crate::plan::sha256_hex(
-                    format!(
-                        "{}\n{}",
-                        cfg.base_url.trim_end_matches('/'),
-                        cfg.credentials.client_id
-                    )
-                    .as_bytes(),
-                )[..16]
-                    .to_owned(),
+                account,
                 auth: Auth::new(cfg.credentials),
                 order_list: Mutex::new(OrderListCost::default()),
             }),
@@ -282,6 +282,15 @@ impl Client {
         }
         classify_save_failure(failure.error)
     }
+}
+
+/// The account key of a canonical base URL (see `validate_base_url`: scheme and host in lower
+/// case, IPv4 in dotted decimal, no default port, no trailing slash) and a client ID: however
+/// the URL was spelled, one account has one key, so every workspace and machine applying to it
+/// takes the same lock and reads the same journal.
+pub(crate) fn account_key(canonical_base_url: &str, client_id: &str) -> String {
+    crate::plan::sha256_hex(format!("{canonical_base_url}\n{client_id}").as_bytes())[..16]
+        .to_owned()
 }
 
 fn decode<T: DeserializeOwned>(req: &Request, answer: Answer) -> Result<Reply<T>, ApiError> {

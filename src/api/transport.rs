@@ -610,6 +610,13 @@ pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
         url: raw.to_owned(),
         reason: reason.to_owned(),
     };
+    // A CI secret pasted with a newline, a stray space: the URL parser would drop them, but a
+    // value that is not what it looks like is refused rather than trimmed in silence.
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid(
+            "it contains whitespace or a control character (a newline pasted with it?); remove it",
+        ));
+    }
     // `openapi.partner.yeastar.com` or `localhost:8787`: a host without a scheme (which `Url`
     // would misread, or call relative).
     if !raw.contains("://") {
@@ -651,6 +658,8 @@ pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
     if url.host().is_none() {
         return Err(invalid("no host"));
     }
+    // `Url` gives the canonical form: scheme and host in lower case, IPv4 in dotted decimal
+    // (`127.1` is `127.0.0.1`), the default port dropped. The account key is built from it.
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
@@ -704,6 +713,49 @@ mod tests {
             assert!(
                 matches!(validate_base_url(bad), Err(ApiError::InvalidBaseUrl { .. })),
                 "{bad}"
+            );
+        }
+    }
+
+    /// One account, one spelling: every way to write the same URL gives the same canonical
+    /// form, so the account key (and with it the lock and the journal) is the same.
+    #[test]
+    fn every_spelling_of_one_url_is_one_canonical_url() {
+        for same in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "HTTP://127.0.0.1:8080",
+            "http://127.1:8080",
+            "http://0x7f.0.0.1:8080//",
+        ] {
+            assert_eq!(
+                validate_base_url(same).unwrap().trim_end_matches('/'),
+                "http://127.0.0.1:8080",
+                "{same}"
+            );
+        }
+        for same in [
+            "https://Openapi.Partner.Yeastar.com",
+            "https://openapi.partner.yeastar.com:443/",
+            "HTTPS://OPENAPI.PARTNER.YEASTAR.COM",
+        ] {
+            assert_eq!(
+                validate_base_url(same).unwrap(),
+                "https://openapi.partner.yeastar.com",
+                "{same}"
+            );
+        }
+        // Whitespace or a control character is refused, never trimmed in silence.
+        for bad in [
+            "https://openapi.partner.yeastar.com\n",
+            " https://openapi.partner.yeastar.com",
+            "https://openapi.partner.yeastar.com\t",
+            "https://openapi.partner\u{7f}.yeastar.com",
+        ] {
+            let e = validate_base_url(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("whitespace or a control character"),
+                "{bad:?}: {e}"
             );
         }
     }

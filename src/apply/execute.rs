@@ -188,7 +188,7 @@ pub(crate) async fn stale_pbxs<V: Vendor>(
     while let Some(joined) = tasks.join_next().await {
         let Ok((i, p, now)) = joined else { continue };
         let now = now?;
-        if fingerprint(&now) != p.fingerprint {
+        if !crate::plan::fingerprint_matches(&now, &p.fingerprint) {
             stale.insert(i, (p.key(), moved(&p.observed, &now)));
         }
     }
@@ -486,7 +486,7 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
     // Someone else (another workspace, the portal) may have changed it since it was read.
     if guard.reread {
         match vendor.instance(p.product, &p.sn).await {
-            Ok(now) if fingerprint(&now) != p.fingerprint => {
+            Ok(now) if !crate::plan::fingerprint_matches(&now, &p.fingerprint) => {
                 let what = moved(&p.observed, &now).join("; ");
                 return skip_all(
                     p,
@@ -528,6 +528,8 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                     order_no,
                     detail,
                     fingerprint: Some(p.fingerprint.clone()),
+                    keys: crate::plan::KEYS_VERSION,
+                    account: None,
                 };
                 // The intent is on disk before the order leaves; if this fails, nothing is sent.
                 let intent = journal

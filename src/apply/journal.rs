@@ -68,6 +68,18 @@ pub(crate) struct Entry {
     /// the order (or someone) took effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// The keys version (`crate::plan::KEYS_VERSION`) its poNumber and fingerprint were
+    /// computed under; 1 for entries written before versions were recorded.
+    #[serde(default = "keys_v1")]
+    pub keys: u32,
+    /// The vendor account (`Client::account_key`) it belongs to; stamped by the journal when
+    /// written. Entries of other accounts are not this run's to resolve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+fn keys_v1() -> u32 {
+    1
 }
 
 impl Entry {
@@ -133,6 +145,9 @@ pub(crate) struct Journal {
     /// nothing more is written in this run (no order without its record); the next run's
     /// open cuts the torn tail off.
     poisoned: bool,
+    /// The vendor account this run applies to: stamped on every entry written, and entries
+    /// of another account are left out of [`Journal::entries`].
+    account: Option<String>,
 }
 
 #[derive(Debug)]
@@ -163,6 +178,7 @@ impl Journal {
             clock,
             known: std::sync::OnceLock::new(),
             poisoned: false,
+            account: None,
         })
     }
 
@@ -177,6 +193,7 @@ impl Journal {
             clock,
             known: std::sync::OnceLock::from(Vec::new()),
             poisoned: false,
+            account: None,
         }
     }
 
@@ -188,7 +205,17 @@ impl Journal {
             clock,
             known: std::sync::OnceLock::new(),
             poisoned: false,
+            account: None,
         }
+    }
+
+    /// This journal as the one of the vendor `account` (`Client::account_key`): what it
+    /// writes is stamped with it, and what it reads is that account's (and what was written
+    /// before accounts were recorded). A workspace pointed at another account does not take
+    /// the first account's orders for its own.
+    pub(crate) fn for_account(mut self, account: &str) -> Journal {
+        self.account = Some(account.to_owned());
+        self
     }
 
     /// The file, or the backend (for messages).
@@ -210,6 +237,13 @@ impl Journal {
                 })?;
                 parse_lines(&self.path, &lines, false)?
             }
+        };
+        let entries = match &self.account {
+            Some(mine) => entries
+                .into_iter()
+                .filter(|e| e.account.as_ref().is_none_or(|a| a == mine))
+                .collect(),
+            None => entries,
         };
         Ok(self.known.get_or_init(|| entries).clone())
     }
@@ -243,6 +277,17 @@ impl Journal {
     }
 
     fn write(&mut self, entry: &Entry) -> Result<(), JournalError> {
+        let stamped;
+        let entry = match (&self.account, &entry.account) {
+            (Some(mine), None) => {
+                stamped = Entry {
+                    account: Some(mine.clone()),
+                    ..entry.clone()
+                };
+                &stamped
+            }
+            _ => entry,
+        };
         let mut line = serde_json::to_vec(entry).map_err(|e| JournalError::Write {
             path: self.path.clone(),
             source: std::io::Error::other(e),
@@ -387,6 +432,8 @@ mod tests {
             order_no: None,
             detail: None,
             fingerprint: None,
+            keys: crate::plan::KEYS_VERSION,
+            account: None,
         }
     }
 

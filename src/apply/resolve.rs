@@ -19,7 +19,6 @@ use super::Vendor;
 use super::journal::{self, Entry, EntryState, Journal, JournalError};
 use crate::clock::Timestamp;
 use crate::model::{Doubt, Order, OrderStatus, ProductId};
-use crate::plan::fingerprint;
 
 /// How far the vendor's clock may be behind ours when an order is matched to an intent by
 /// its time: an order stamped up to this long before the intent still counts.
@@ -66,7 +65,8 @@ impl Resolution {
                 }
             }
             for (product, sn, d, planned_from) in &self.own_recent {
-                if here(product, sn) && *planned_from == p.fingerprint {
+                if here(product, sn) && crate::plan::fingerprint_matches(&p.observed, planned_from)
+                {
                     out.push((
                         p.key(),
                         format!(
@@ -307,7 +307,7 @@ async fn moved_since<V: Vendor>(vendor: &V, e: &Entry) -> bool {
         return false;
     };
     match vendor.instance(ProductId(e.product), &e.sn).await {
-        Ok(now) => &fingerprint(&now) != before,
+        Ok(now) => !crate::plan::fingerprint_matches(&now, before),
         Err(err) => {
             tracing::warn!(sn = %e.sn, error = %err, "cannot re-read the PBX of an order of unknown outcome");
             false

@@ -95,6 +95,7 @@ fn plan(actions: Vec<Action>) -> Plan {
         selection: Selection::default(),
         observed_at_ms: 0,
         nonce: String::new(),
+        account: String::new(),
         catalogs: vec![],
         contacts: None,
         pbxs: vec![testing::pbx_plan(observed(), actions)],
@@ -148,6 +149,8 @@ fn entry(po: &str, state: EntryState, at_ms: i64) -> Entry {
         order_no: None,
         detail: None,
         fingerprint: Some(crate::plan::fingerprint(&observed())),
+        keys: crate::plan::KEYS_VERSION,
+        account: None,
     }
 }
 

@@ -190,6 +190,20 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     eprintln!("run `entitle plan -o` again and review the new plan");
                     return Ok(Exit::Stale);
                 }
+                if plan.account != conn.client.account_key() {
+                    eprintln!(
+                        "error: refusing plan {}: it was made for {}, not for the account this run applies to ({} with this client ID); nothing was sent",
+                        plan.plan_id,
+                        if plan.account.is_empty() {
+                            "an account it does not record (it was saved by an older entitle)".to_owned()
+                        } else {
+                            format!("another vendor account (key {})", plan.account)
+                        },
+                        conn.client.base_url(),
+                    );
+                    eprintln!("run `entitle plan -o` against this account and review the new plan");
+                    return Ok(Exit::Stale);
+                }
                 match pipeline::check_saved(&conn.client, &workspace, &plan, args.network.parallelism)
                     .await?
                 {

@@ -57,6 +57,21 @@ pub fn run(_global: &GlobalArgs, args: BackendArgs) -> anyhow::Result<Exit> {
     config::runtime()?.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
         let account = conn.client.account_key().to_owned();
+        // A journal holds the orders of the account it was written for: filed under another,
+        // its orders in flight would be unknown to every later apply of its own account.
+        let foreign: std::collections::BTreeSet<&str> = entries
+            .iter()
+            .filter_map(|e| e.account.as_deref())
+            .filter(|a| *a != account)
+            .collect();
+        if !foreign.is_empty() {
+            bail!(
+                "{} holds entries of another vendor account ({}), not of the one at {} with this client ID (key {account}); nothing was copied: run `entitle backend migrate` with that account's ENTITLE_BASE_URL and ENTITLE_CLIENT_ID",
+                args.journal.display(),
+                foreign.into_iter().map(|a| format!("key {a}")).collect::<Vec<_>>().join(", "),
+                conn.client.base_url()
+            );
+        }
         let (_lock, _) = PgLock::acquire(&url, &account, std::time::Duration::ZERO).await?;
         let mut db = PgJournal::open(&url, &account).await?;
         let there = db.lines().await?.len();

@@ -29,27 +29,116 @@ fn digest(parts: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Fingerprint of what was observed of a PBX. The auto-renew flag is left out: it is read only
-/// when declared, and enabling it twice is harmless.
+/// The version of the safety keys ([`fingerprint`], [`po_number`]) this entitle computes; the
+/// journal records it with each order. Keys of every older version are still recognised
+/// ([`fingerprint_matches`]), so an order sent just before an upgrade is known as ours just after it.
+pub const KEYS_VERSION: u32 = 2;
+
+/// Fingerprint of what was observed of a PBX (keys version [`KEYS_VERSION`]): a hash of named
+/// fields of its subscription state, so adding a field to [`ObservedPbx`] changes no key. The
+/// auto-renew flag is left out (read only when declared; enabling it twice is harmless), and
+/// so are the product's display name and the PBX's comment (no order changes them).
 pub fn fingerprint(o: &ObservedPbx) -> String {
+    let text = |s: &str| s.as_bytes().to_vec();
+    let num = |n: u64| n.to_string().into_bytes();
+    let mut parts: Vec<Vec<u8>> = vec![
+        text("entitle fingerprint v2"),
+        text("sn"),
+        text(&o.sn),
+        text("product"),
+        num(u64::from(o.product.0)),
+        text("activation"),
+        text(&o.activation_status),
+        text("extensions"),
+        num(u64::from(o.extensions)),
+        text("concurrentCalls"),
+        num(u64::from(o.concurrent_calls)),
+        text("recordingMinutes"),
+        num(u64::from(o.recording_minutes)),
+    ];
+    match &o.plan {
+        Some(p) => parts.extend([
+            text("plan"),
+            num(p.id.0),
+            text(&p.name),
+            text(p.cycle.as_str()),
+            num(u64::from(p.multi_cycle)),
+            text(&p.expires.to_string()),
+        ]),
+        None => parts.push(text("no plan")),
+    }
+    match &o.pending_switch {
+        Some(s) => parts.extend([
+            text("pending switch"),
+            text(&s.in_force_id.map(|i| i.0.to_string()).unwrap_or_default()),
+            text(&s.in_force),
+            text(&s.until.map(|d| d.to_string()).unwrap_or_default()),
+        ]),
+        None => parts.push(text("no pending switch")),
+    }
+    let mut services: Vec<_> = o.services.iter().collect();
+    services.sort_by(|a, b| (a.id, &a.name).cmp(&(b.id, &b.name)));
+    for sv in services {
+        parts.extend([
+            text("service"),
+            num(sv.id.0),
+            text(&sv.name),
+            num(u64::from(sv.quantity)),
+            text(&sv.expires.map(|d| d.to_string()).unwrap_or_default()),
+        ]);
+    }
+    let mut unreported = o.unreported.clone();
+    unreported.sort();
+    for u in &unreported {
+        parts.extend([text("unreported"), text(u)]);
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    hex(&digest(&refs), 16)
+}
+
+/// The fingerprint of keys version 1 (entitle before the keys were versioned): a hash of the
+/// whole [`ObservedPbx`] as JSON, as its fields were then. Kept only to recognise the orders
+/// such a version journaled.
+fn fingerprint_v1(o: &ObservedPbx) -> String {
     let mut o = o.clone();
     o.auto_renew = None;
     let json = serde_json::to_vec(&o).unwrap_or_default();
     hex(&digest(&[&json]), 16)
 }
 
+/// Whether `recorded` (a fingerprint of any keys version, from a journal or a saved plan) is
+/// the fingerprint of `o`: the PBX has not moved since it was recorded.
+pub fn fingerprint_matches(o: &ObservedPbx, recorded: &str) -> bool {
+    fingerprint(o) == recorded || fingerprint_v1(o) == recorded
+}
+
 /// The `poNumber` of an order: the same for the same observed state (`fingerprint`), PBX,
-/// operation and lines, whichever run plans it.
+/// operation and lines, whichever run plans it. Hashes named fields of each line (keys
+/// version [`KEYS_VERSION`]), so a field added to the body changes no poNumber.
 pub fn po_number(fingerprint: &str, body: &OrderBody) -> String {
-    let lines = serde_json::to_vec(&body.service_list).unwrap_or_default();
-    let d = digest(&[
-        fingerprint.as_bytes(),
-        body.product_no.as_bytes(),
-        body.product_id.to_string().as_bytes(),
-        body.operation_type.as_bytes(),
-        &lines,
-    ]);
-    format!("ent-{}", hex(&d, 16))
+    let mut parts: Vec<Vec<u8>> = vec![
+        b"entitle poNumber v2".to_vec(),
+        fingerprint.as_bytes().to_vec(),
+        body.product_no.as_bytes().to_vec(),
+        body.product_id.to_string().into_bytes(),
+        body.operation_type.as_bytes().to_vec(),
+    ];
+    let opt = |v: Option<String>| v.unwrap_or_default().into_bytes();
+    for l in &body.service_list {
+        parts.extend([
+            b"line".to_vec(),
+            opt(l.connection_plan_id.map(|i| i.0.to_string())),
+            l.service_type.as_bytes().to_vec(),
+            l.service_id.0.to_string().into_bytes(),
+            opt(l.quantity.map(|q| q.to_string())),
+            l.purchase_type.as_bytes().to_vec(),
+            opt(l.billing_model.clone()),
+            opt(l.billing_cycle.clone()),
+            opt(l.multi_cycle.map(|m| m.to_string())),
+        ]);
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    format!("ent-{}", hex(&digest(&refs), 16))
 }
 
 /// A plan ID from everything the plan depends on — the manifests' hash, the date, a digest of
@@ -110,5 +199,67 @@ mod tests {
         assert!(a.starts_with("ent-") && a.len() == 20);
         assert_ne!(a, po_number("plan-2", &body(200)));
         assert_ne!(a, po_number("plan-1", &body(201)));
+    }
+
+    fn pbx() -> ObservedPbx {
+        use crate::model::{Cycle, ObservedPlan, ObservedService, ProductId};
+        ObservedPbx {
+            sn: "3651D3296882".into(),
+            product: ProductId(12),
+            product_name: "Software Edition".into(),
+            activation_status: "activated".into(),
+            comment: "Acme HQ".into(),
+            plan: Some(ObservedPlan {
+                id: Id(3049040650094409734),
+                name: "Enterprise Plan".into(),
+                cycle: Cycle::Annually,
+                multi_cycle: 1,
+                expires: "2027-03-01".parse().unwrap(),
+            }),
+            pending_switch: None,
+            extensions: 100,
+            concurrent_calls: 30,
+            recording_minutes: 0,
+            services: vec![ObservedService {
+                id: Id(3049040650094409800),
+                name: "Hotel PMS Integration".into(),
+                quantity: 1,
+                expires: None,
+            }],
+            auto_renew: Some(true),
+            unreported: Vec::new(),
+        }
+    }
+
+    /// Golden vectors: a change here changes every key after an upgrade, so an order sent
+    /// just before it would no longer be known as ours. Bump [`KEYS_VERSION`] instead, and
+    /// keep the old computation in [`fingerprint_matches`].
+    #[test]
+    fn keys_are_pinned_by_golden_vectors() {
+        let o = pbx();
+        assert_eq!(fingerprint(&o), "50ebd8ea60656185");
+        assert_eq!(fingerprint_v1(&o), "53a8443077c397f6");
+        assert_eq!(
+            po_number(&fingerprint(&o), &body(200)),
+            "ent-4ac5640fe249ec96"
+        );
+        assert_eq!(KEYS_VERSION, 2);
+    }
+
+    #[test]
+    fn a_key_of_the_older_version_is_still_recognised() {
+        let o = pbx();
+        assert!(fingerprint_matches(&o, &fingerprint(&o)));
+        assert!(fingerprint_matches(&o, &fingerprint_v1(&o)));
+        let mut moved = o.clone();
+        moved.extensions = 300;
+        assert!(!fingerprint_matches(&moved, &fingerprint(&o)));
+        assert!(!fingerprint_matches(&moved, &fingerprint_v1(&o)));
+        // What no order changes is not a move: the comment, the display name, auto-renewal.
+        let mut cosmetic = o.clone();
+        cosmetic.comment = "renamed".into();
+        cosmetic.product_name = "Renamed".into();
+        cosmetic.auto_renew = Some(false);
+        assert_eq!(fingerprint(&cosmetic), fingerprint(&o));
     }
 }

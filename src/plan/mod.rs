@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 pub use cause::field_at;
 pub use error::{PlanError, PlanErrors};
-pub use keys::{fingerprint, plan_id, po_number, sha256_hex};
+pub use keys::{KEYS_VERSION, fingerprint, fingerprint_matches, plan_id, po_number, sha256_hex};
 pub use model::*;
 pub use requirements::{Requirements, requirements};
 pub use rule::Rule;
@@ -118,6 +118,9 @@ pub struct PlanContext {
     /// Makes two plans of the same state differ (a plan applies once, by its ID): the caller
     /// gives something of this run, such as its process and time.
     pub nonce: String,
+    /// The vendor account the plan reads and orders from (`Client::account_key`): recorded in
+    /// the plan, so a plan made for one account is never applied to another.
+    pub account: String,
 }
 
 /// The list of one PBX in a per-PBX map.
@@ -149,7 +152,7 @@ pub fn plan(
             .values()
             .map(String::as_str)
             .collect::<Vec<_>>(),
-        &ctx.nonce,
+        &format!("{}\n{}", ctx.nonce, ctx.account),
     );
     let mut pbxs = Vec::with_capacity(desired.len());
     let mut errors = Vec::new();
@@ -197,6 +200,7 @@ pub fn plan(
         selection: ctx.selection.clone(),
         observed_at_ms: observed.observed_at_ms,
         nonce: ctx.nonce.clone(),
+        account: ctx.account.clone(),
         catalogs: recorded,
         contacts: observed.contacts.clone(),
         pbxs,

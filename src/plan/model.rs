@@ -31,6 +31,10 @@ pub struct Plan {
     /// [`PlanContext`]: crate::plan::PlanContext
     #[serde(default)]
     pub nonce: String,
+    /// The vendor account it was made for (`Client::account_key`); empty in plans saved
+    /// before accounts were recorded, which are refused.
+    #[serde(default)]
+    pub account: String,
     /// The catalogs the plan was computed with, so a saved plan can be re-derived.
     #[serde(default)]
     pub catalogs: Vec<RecordedCatalog>,

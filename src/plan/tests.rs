@@ -217,6 +217,7 @@ fn contacts() -> Vec<Contact> {
 
 fn ctx() -> PlanContext {
     PlanContext {
+        account: "0123456789abcdef".into(),
         today: today(),
         manifest_hash: "hash".into(),
         selection: Selection::default(),

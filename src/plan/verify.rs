@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Catalogs, Observed, Plan, PlanContext, fingerprint, plan};
+use super::{Catalogs, Observed, Plan, PlanContext, plan};
 
 /// At most this many differences are listed.
 const MAX_SHOWN: usize = 10;
@@ -48,7 +48,7 @@ pub fn verify(saved: &Plan) -> Vec<String> {
                 d.key()
             ));
         }
-        if fingerprint(&p.observed) != p.fingerprint {
+        if !crate::plan::fingerprint_matches(&p.observed, &p.fingerprint) {
             diffs.push(format!(
                 "{}: the recorded observed state does not match its fingerprint",
                 p.key()
@@ -77,6 +77,7 @@ pub fn verify(saved: &Plan) -> Vec<String> {
         manifest_hash: saved.manifest_hash.clone(),
         selection: saved.selection.clone(),
         nonce: saved.nonce.clone(),
+        account: saved.account.clone(),
     };
     let derived = match plan(
         &desired,

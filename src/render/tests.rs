@@ -134,6 +134,7 @@ fn sample() -> Plan {
         selection: Selection::default(),
         observed_at_ms: 0,
         nonce: String::new(),
+        account: String::new(),
         catalogs: vec![],
         contacts: None,
         pbxs: vec![up, down, manual, flying, same],

@@ -490,6 +490,7 @@ pub(crate) fn redact(s: &str) -> String {
         (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
         (r#""observed_at_ms": \d+"#, r#""observed_at_ms": [MS]"#),
         (r#""nonce": "[0-9-]+""#, r#""nonce": "[NONCE]""#),
+        (r#""account": "[0-9a-f]{16}""#, r#""account": "[ACCOUNT]""#),
         (
             r#""manifest_hash": "[0-9a-f]+""#,
             r#""manifest_hash": "[HASH]""#,
