@@ -20,6 +20,7 @@ mod diagnostics;
 mod doctor;
 mod export_e2e;
 mod order_list;
+mod ordinary;
 mod plan_e2e;
 mod renewal;
 mod sandbox_api;

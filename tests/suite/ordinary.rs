@@ -1,0 +1,141 @@
+//! Never buy twice in ordinary operation: what every team meets without any vendor fault —
+//! one account's URL spelled two ways, a plan saved in one checkout and applied from another
+//! or against another account, a journal migrated under another URL. Each test makes the
+//! condition happen for real (the sandbox counts what it committed) and asserts that nothing
+//! was bought twice and that the exit code says what happened.
+
+use crate::support::{Backend, Env, stderr, stdout};
+
+/// A vendor that neither echoes the poNumber nor lists an order, nor shows its effect, until
+/// 90 s after it committed: only the journal knows the order is ours.
+fn slow_vendor() -> Env {
+    Env::with(|c| {
+        c.variant.echo_reference = false;
+        c.variant.list_lag_ms = 90_000;
+        c.variant.effect_lag_ms = 90_000;
+    })
+}
+
+/// Every spelling of one account's URL is one account: one lock and one journal on the shared
+/// backend. An apply killed after the vendor committed its first order leaves that order in
+/// the journal; a second apply from another directory and machine, with the URL spelled
+/// otherwise, holds that PBX in doubt instead of buying it again.
+#[test]
+fn one_account_spelled_three_ways_is_one_journal_on_the_shared_backend() {
+    for spell in [
+        |u: &str| u.replacen("http://", "HTTP://", 1),
+        |u: &str| u.replacen("127.0.0.1", "127.1", 1),
+        |u: &str| format!("{u}/"),
+    ] {
+        let env = slow_vendor().on(Backend::Postgres);
+        let examples = Env::examples_arg();
+        let first = env.apply_held_at(&examples, 0, "after_commit");
+        env.kill_held(first);
+        assert_eq!(env.order_bodies().len(), 1);
+        let spelled = spell(&env.base_url);
+        assert_ne!(spelled, env.base_url);
+        let second = env
+            .std_cmd()
+            .args(env.apply_args(&examples))
+            .args(["--journal", "other/journal.jsonl"])
+            .env("ENTITLE_BASE_URL", &spelled)
+            .env("ENTITLE_LOCK_DIR", env.path().join("other/locks"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            second.status.code(),
+            Some(6),
+            "{spelled}: the killed order's PBX is in doubt\n{}\n{}",
+            stdout(&second),
+            stderr(&second)
+        );
+        // The three other PBXs were ordered; the killed one was not ordered again.
+        env.bought_once(4, &spelled);
+    }
+}
+
+/// A base URL pasted with a newline (a CI secret) is refused before anything is sent, rather
+/// than trimmed into another account key.
+#[test]
+fn a_base_url_with_a_trailing_newline_is_refused() {
+    let env = Env::new();
+    let out = env
+        .std_cmd()
+        .args(env.apply_args(&Env::examples_arg()))
+        .env("ENTITLE_BASE_URL", format!("{}\n", env.base_url))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("whitespace or a control character"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        env.get("/_sandbox/requests")["log"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+/// A plan saved against one account is refused against another (exit 3): the plan records
+/// the account it was made for.
+#[test]
+fn a_plan_made_for_another_account_is_refused() {
+    let env = Env::new();
+    let examples = Env::examples_arg();
+    assert_eq!(env.save_plan(&examples).status.code(), Some(0));
+    let out = env
+        .std_cmd()
+        .args([
+            "apply",
+            "plan.json",
+            "--auto-approve",
+            "--no-price",
+            "--now",
+            &env.now(),
+        ])
+        .env("ENTITLE_CLIENT_ID", "another-client")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("made for another vendor account"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.order_bodies().is_empty());
+}
+
+/// `backend migrate` under another account (another URL or client ID) would file the journal's
+/// orders in flight where no apply of their own account looks: refused, nothing copied.
+#[test]
+fn backend_migrate_refuses_a_journal_of_another_account() {
+    let env = slow_vendor();
+    let examples = Env::examples_arg();
+    let first = env.apply_held_at(&examples, 0, "after_commit");
+    env.kill_held(first);
+    let url = crate::support::postgres::database();
+    let out = env
+        .std_cmd()
+        .args(["backend", "migrate", "--to", &url])
+        .env("ENTITLE_CLIENT_ID", "another-client")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("holds entries of another vendor account"),
+        "{}",
+        stderr(&out)
+    );
+    // Under its own account it is copied, the order in flight with it.
+    let ok = env.run(&["backend", "migrate", "--to", &url]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let sending = crate::support::postgres::sql(
+        &url,
+        "SELECT count(*) FROM entitle_journal WHERE entry LIKE '%\"state\":\"sending\"%'",
+    );
+    assert_eq!(sending.trim(), "1", "the killed order's intent was copied");
+}
