@@ -76,6 +76,12 @@ impl Clock {
         Date::from_days(self.now_ms().div_euclid(DAY_MS))
     }
 
+    /// The system clock moved by `offset_ms`: the vendor's clock, once its offset from this
+    /// machine's is measured (see `Client::vendor_clock`).
+    pub fn shifted(offset_ms: i64) -> Clock {
+        Clock(Kind::Shifted { offset_ms })
+    }
+
     /// Whether this is the real time (not moved by `--now` or a test).
     pub fn is_system(&self) -> bool {
         matches!(self.0, Kind::Shifted { offset_ms: 0 })
@@ -151,6 +157,57 @@ fn parse_instant(s: &str) -> Option<i64> {
     Some(date.to_days() * DAY_MS + ((h * 60 + m) * 60 + sec) * 1000 + ms)
 }
 
+/// The system clock now, epoch milliseconds: only to measure another clock's offset from it.
+pub(crate) fn system_now_ms() -> i64 {
+    system_ms()
+}
+
+const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Epoch milliseconds as an HTTP date (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`),
+/// the `Date` header a server sends.
+pub fn http_date(ms: i64) -> String {
+    let days = ms.div_euclid(DAY_MS);
+    let secs = ms.rem_euclid(DAY_MS) / 1000;
+    let d = Date::from_days(days);
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        d.day(),
+        MONTHS[usize::from(d.month().saturating_sub(1)).min(11)],
+        d.year(),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// An HTTP `Date` header (IMF-fixdate) as epoch milliseconds; `None` for any other form.
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (_, rest) = s.split_once(", ")?;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| m == month)? as u8 + 1;
+    let date = Date::new(year.parse().ok()?, month, day.parse().ok()?)?;
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h, m, sec] = hms.as_slice() else {
+        return None;
+    };
+    if *h > 23 || *m > 59 || *sec > 60 {
+        return None;
+    }
+    Some(date.to_days() * DAY_MS + ((h * 60 + m) * 60 + sec) * 1000)
+}
+
 /// Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.fffZ`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamp(pub i64);
@@ -171,6 +228,27 @@ impl fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_round_trip() {
+        // RFC 9110's own example.
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000)
+        );
+        assert_eq!(http_date(784_111_777_000), "Sun, 06 Nov 1994 08:49:37 GMT");
+        let t = 1_795_338_000_000;
+        assert_eq!(http_date(t), "Sun, 22 Nov 2026 09:00:00 GMT");
+        assert_eq!(parse_http_date(&http_date(t + 999)), Some(t));
+        for bad in [
+            "",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
 
     fn date(s: &str) -> Date {
         s.parse().unwrap()

@@ -8,6 +8,21 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// A billing term: `monthly`, or `annually, 1 year` (a multi-year term in years).
+/// A span of milliseconds in words: `11m 0s`, `1d 0h 0m`, `45s`.
+pub(crate) fn span(ms: u64) -> String {
+    let s = ms / 1000;
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h}h {m}m")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {sec}s")
+    } else {
+        format!("{sec}s")
+    }
+}
+
 pub(crate) fn term(cycle: Cycle, years: u32) -> String {
     match cycle {
         Cycle::Monthly => "monthly".into(),
@@ -21,6 +36,14 @@ pub(crate) fn term(cycle: Cycle, years: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans() {
+        assert_eq!(span(660_000), "11m 0s");
+        assert_eq!(span(86_400_000), "1d 0h 0m");
+        assert_eq!(span(45_999), "45s");
+        assert_eq!(span(3_700_000), "1h 1m");
+    }
 
     #[test]
     fn numbers_and_terms() {

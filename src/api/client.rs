@@ -177,6 +177,23 @@ impl Client {
         self.inner.transport.base_url()
     }
 
+    /// The vendor's clock, for every window that decides whether an order may be in flight
+    /// (settle, in doubt, pending): the offset its answers' `Date` headers show from this
+    /// machine's clock, so a clock that is off here never shortens a wait. Sends one request
+    /// (the token) when no answer has come yet. `None` when the vendor sends no `Date`.
+    pub async fn vendor_clock(&self) -> Result<Option<crate::clock::Clock>, ApiError> {
+        let Inner {
+            transport, auth, ..
+        } = &*self.inner;
+        if transport.vendor_time.offset_ms().is_none() {
+            auth.bearer(transport).await?;
+        }
+        Ok(transport
+            .vendor_time
+            .offset_ms()
+            .map(crate::clock::Clock::shifted))
+    }
+
     pub fn stats(&self) -> RequestStats {
         self.inner.transport.stats.snapshot()
     }

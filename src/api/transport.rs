@@ -145,6 +145,31 @@ impl Stats {
     }
 }
 
+/// The vendor's clock as its answers' `Date` headers tell it: the offset from this machine's
+/// system clock of the latest one (second resolution, so a lower bound).
+#[derive(Debug, Default)]
+pub(crate) struct VendorTime {
+    offset_ms: std::sync::atomic::AtomicI64,
+    seen: std::sync::atomic::AtomicBool,
+}
+
+impl VendorTime {
+    fn record(&self, date: &str) {
+        if let Some(ms) = crate::clock::parse_http_date(date) {
+            self.offset_ms
+                .store(ms - crate::clock::system_now_ms(), Ordering::SeqCst);
+            self.seen.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The vendor's offset from the system clock, once an answer carried a `Date`.
+    pub(crate) fn offset_ms(&self) -> Option<i64> {
+        self.seen
+            .load(Ordering::SeqCst)
+            .then(|| self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
 pub(crate) struct Transport {
     http: reqwest::Client,
     /// Validated, without a trailing slash.
@@ -154,6 +179,7 @@ pub(crate) struct Transport {
     max_retries: u32,
     timeout: Duration,
     pub(crate) stats: Stats,
+    pub(crate) vendor_time: VendorTime,
 }
 
 /// The settings the transport needs (a subset of `ClientConfig`).
@@ -204,6 +230,7 @@ impl Transport {
             max_retries: cfg.max_retries,
             timeout: cfg.timeout,
             stats: Stats::default(),
+            vendor_time: VendorTime::default(),
         })
     }
 
@@ -317,6 +344,13 @@ impl Transport {
             retry_after: None,
         })?;
         let status = resp.status().as_u16();
+        if let Some(date) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+        {
+            self.vendor_time.record(date);
+        }
         let retry_after = resp
             .headers()
             .get(RETRY_AFTER)

@@ -132,6 +132,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 conn.client.base_url()
             );
         }
+        let clock = scope::run_clock(&conn, &args.scope, clock).await?;
         // Before anything is read, so two applies can never interleave: the workspace's lock
         // and, on this machine, the vendor account's; or the account's lock in the shared
         // backend, wherever the other apply runs.

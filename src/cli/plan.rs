@@ -145,6 +145,7 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     let planned = rt.block_on(async {
         let conn = config::connect(&args.network, clock).await?;
         note.watch(&conn.client);
+        let clock = scope::run_clock(&conn, &args.scope, clock).await?;
         // Orders of unknown outcome from earlier applies are resolved first — unless an apply
         // is running right now, whose journal entries are not leftovers.
         let settle_ms = args.scope.settle_ms()?;

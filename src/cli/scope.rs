@@ -251,6 +251,38 @@ impl Drop for OrderListNote {
     }
 }
 
+/// A clock this far from the vendor's is named in the output.
+const SKEW_SAID_MS: i64 = 60_000;
+
+/// The clock of a run that reads the account: `--now` when given (plans, the sandbox, tests);
+/// otherwise the vendor's, as its `Date` headers tell it, so a clock that is off on this
+/// machine neither moves "today" nor shortens a settle or in-doubt window. A skew beyond a
+/// minute is named. Without a `Date` from the vendor, this machine's clock, said with `-v`.
+pub(super) async fn run_clock(
+    conn: &Connection,
+    scope: &ScopeArgs,
+    local: Clock,
+) -> anyhow::Result<Clock> {
+    if scope.now.is_some() {
+        return Ok(local);
+    }
+    let Some(vendor) = conn.client.vendor_clock().await? else {
+        tracing::info!(
+            "the vendor's answers carry no Date header: windows are counted on this machine's clock"
+        );
+        return Ok(local);
+    };
+    let skew = local.now_ms() - vendor.now_ms();
+    if skew.abs() > SKEW_SAID_MS {
+        eprintln!(
+            "warning: this machine's clock is {} {} the vendor's (its Date header); today's date and every settle and in-doubt window are taken from the vendor's clock",
+            crate::words::span(skew.unsigned_abs()),
+            if skew > 0 { "ahead of" } else { "behind" }
+        );
+    }
+    Ok(vendor)
+}
+
 /// What a plan is made from, besides the connection and the scope options.
 pub(super) struct PlanInputs<'a> {
     pub manifests: &'a LoadedManifests,

@@ -148,6 +148,12 @@ pub(super) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
         query,
         status,
     });
+    // The vendor's clock, as every HTTP server tells it: the sandbox's own time, which may be
+    // far from the client's (a clock that is off, or a demo's day).
+    let mut response = response;
+    if let Ok(date) = HeaderValue::from_str(&crate::clock::http_date(app.now_ms())) {
+        response.headers_mut().insert(header::DATE, date);
+    }
     response
 }
 

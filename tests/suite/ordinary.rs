@@ -139,3 +139,101 @@ fn backend_migrate_refuses_a_journal_of_another_account() {
     );
     assert_eq!(sending.trim(), "1", "the killed order's intent was copied");
 }
+
+/// libfaketime, which moves one process's clock (installed by `.ci/run`: `faketime`).
+fn libfaketime() -> std::path::PathBuf {
+    let found = std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|d| d.path().join("faketime/libfaketime.so.1"))
+        .chain([std::path::PathBuf::from(
+            "/usr/lib/faketime/libfaketime.so.1",
+        )])
+        .find(|p| p.exists());
+    found.expect("the clock-skew tests need libfaketime: apt-get install faketime")
+}
+
+/// `apply M` without `--now`, its clock (only the client's, not the sandbox's) set `ahead_ms`
+/// ahead of the sandbox's time and running; `extra` arguments and environment after.
+fn skewed_apply(
+    env: &Env,
+    m: &str,
+    ahead_ms: i64,
+    extra: &[&str],
+    vars: &[(&str, String)],
+) -> std::process::Output {
+    let at = entitle::clock::Timestamp(env.sandbox.now_ms() + ahead_ms).to_string();
+    // `2026-11-22T09:11:00.000Z` as libfaketime's absolute start, `@2026-11-22 09:11:00`.
+    let start = format!("@{} {}", &at[..10], &at[11..19]);
+    let mut c = env.std_cmd();
+    c.args(["apply", m, "--auto-approve", "--no-price"])
+        .args(extra)
+        .env("LD_PRELOAD", libfaketime())
+        .env("FAKETIME", start)
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .env("TZ", "UTC");
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// An apply killed after the vendor committed, on a vendor that lists the order 90 s late and
+/// echoes no poNumber; the re-run's clock is `ahead_ms` ahead of the vendor's. The settle
+/// period is counted on the vendor's clock: the re-run holds the PBX in doubt (exit 6) rather
+/// than conclude "never placed" and buy again, says how far off its clock is, and once the
+/// order shows, finds it.
+fn killed_then_rerun_with_a_clock_ahead(backend: Backend, ahead_ms: i64, elsewhere: bool) {
+    let env = slow_vendor().on(backend);
+    let examples = Env::examples_arg();
+    let first = env.apply_held_at(&examples, 0, "after_commit");
+    env.kill_held(first);
+    assert_eq!(env.order_bodies().len(), 1);
+    let (extra, vars): (Vec<&str>, Vec<(&str, String)>) = if elsewhere {
+        (
+            vec!["--journal", "other/journal.jsonl"],
+            vec![(
+                "ENTITLE_LOCK_DIR",
+                env.path().join("other/locks").display().to_string(),
+            )],
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let second = skewed_apply(&env, &examples, ahead_ms, &extra, &vars);
+    assert_eq!(
+        second.status.code(),
+        Some(6),
+        "clock {ahead_ms} ms ahead: the killed order's PBX is in doubt\n{}\n{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    assert!(
+        stderr(&second).contains("ahead of the vendor's"),
+        "{}",
+        stderr(&second)
+    );
+    env.bought_once(4, "the re-run with a clock ahead");
+    // The order shows 90 s after it was committed: then it is found, not bought again.
+    env.sandbox.advance(120_000);
+    let third = skewed_apply(&env, &examples, ahead_ms, &extra, &vars);
+    assert_eq!(
+        third.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&third),
+        stderr(&third)
+    );
+    env.bought_once(4, "once the order showed");
+}
+
+#[test]
+fn a_clock_a_day_ahead_never_concludes_never_placed_early() {
+    killed_then_rerun_with_a_clock_ahead(Backend::Workspace, 86_400_000, false);
+}
+
+#[test]
+fn a_clock_eleven_minutes_ahead_on_the_shared_backend_from_another_directory() {
+    killed_then_rerun_with_a_clock_ahead(Backend::Postgres, 11 * 60_000, true);
+}
