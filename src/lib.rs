@@ -22,6 +22,7 @@ pub mod model;
 pub mod observe;
 pub(crate) mod pipeline;
 pub mod plan;
+pub(crate) mod redact;
 pub(crate) mod render;
 pub mod sandbox;
 #[cfg(test)]

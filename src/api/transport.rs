@@ -365,8 +365,11 @@ impl Transport {
             .read_capped(resp, endpoint, status)
             .await
             .map_err(|error| Failure { error, retry_after })?;
+        // Redacted as a doctor sample is: answers carry licence keys, contacts' names and
+        // e-mail addresses. The token answer is not logged at all: it is nothing but
+        // credentials.
         if !is_token {
-            tracing::trace!(path = %endpoint.path, status, body = %snippet(&bytes, 4096), "api response");
+            tracing::trace!(path = %endpoint.path, status, body = %crate::redact::for_log(&bytes, 4096), "api response");
         }
         let fail = |error| Failure { error, retry_after };
         if (300..400).contains(&status) {

@@ -1,6 +1,8 @@
 //! Finding and reading manifest files: paths given on the command line (files, or directories
 //! searched recursively for `*.yaml`/`*.yml`), sorted and de-duplicated, each read under a size
-//! limit and checked to be UTF-8 text before any YAML parser sees it.
+//! limit and checked to be UTF-8 text before any YAML parser sees it. Only regular files are
+//! opened: a FIFO, socket or device is refused from its metadata first, since opening a FIFO
+//! for reading waits for a writer, forever if none comes.
 
 use std::collections::HashSet;
 use std::fs;
@@ -63,7 +65,9 @@ pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
                 continue;
             }
         };
-        if meta.is_dir() {
+        if let Some(kind) = special_kind(&meta) {
+            problems.push(not_a_file(&display_of(root), kind));
+        } else if meta.is_dir() {
             let before = found.len();
             walk(root, &mut found, &mut problems);
             if found.len() == before {
@@ -148,10 +152,52 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
                     display: display_of(&p),
                     path: p,
                 }),
+                // Named as a manifest but never opened: refused, not silently left out.
+                Ok(m) if is_manifest_name(&p) => {
+                    if let Some(kind) = special_kind(&m) {
+                        problems.push(not_a_file(&display_of(&p), kind));
+                    }
+                }
                 _ => {}
             }
         }
     }
+}
+
+/// What a path that is neither a regular file nor a directory is, for the message refusing it;
+/// `None` for a regular file or a directory (links are followed: `meta` is `fs::metadata`'s).
+fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
+    if meta.is_file() || meta.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    Some("neither a file nor a directory")
+}
+
+fn not_a_file(display: &Arc<str>, kind: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::NotAFile,
+        None,
+        format!("`{display}` is not a regular file: it is {kind}"),
+    )
+    .with_path(display.clone())
+    .with_help("manifests are `*.yaml`/`*.yml` files, or directories holding them")
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -196,6 +242,7 @@ fn too_large(display: &Arc<str>, size: Option<u64>) -> Diagnostic {
 
 /// Reads a file's bytes, refusing before reading anything that is not a regular file or is
 /// larger than [`MAX_FILE_BYTES`]; reading stops at the limit even if the file grows meanwhile.
+/// What is not a regular file is refused before it is opened.
 pub(crate) fn read(f: &Found) -> Result<Vec<u8>, Diagnostic> {
     let cannot = |e: std::io::Error| {
         Diagnostic::new(
@@ -205,15 +252,25 @@ pub(crate) fn read(f: &Found) -> Result<Vec<u8>, Diagnostic> {
         )
         .with_path(f.display.clone())
     };
-    let file = fs::File::open(&f.path).map_err(cannot)?;
+    if let Some(kind) = special_kind(&fs::metadata(&f.path).map_err(cannot)?) {
+        return Err(not_a_file(&f.display, kind));
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Should the path become a FIFO between the look above and this open, the open still
+        // returns at once, and the check below refuses it. A regular file ignores the flag.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(&f.path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err(Diagnostic::new(
-            Code::NotAFile,
-            None,
-            format!("`{}` is not a regular file", f.display),
-        )
-        .with_path(f.display.clone()));
+        return Err(not_a_file(
+            &f.display,
+            special_kind(&meta).unwrap_or("a directory"),
+        ));
     }
     if meta.len() > MAX_FILE_BYTES as u64 {
         return Err(too_large(&f.display, Some(meta.len())));
@@ -336,6 +393,89 @@ mod tests {
             problems[1].message.contains("no manifest files"),
             "{}",
             problems[1].message
+        );
+    }
+
+    #[cfg(unix)]
+    fn mkfifo(p: &Path) {
+        let ok = std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mkfifo {}", p.display());
+    }
+
+    /// Runs `f` on a thread, failing (not hanging) if it takes more than 30 seconds: opening a
+    /// FIFO for reading waits for a writer.
+    #[cfg(unix)]
+    fn within_30s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()).unwrap());
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("blocked: a FIFO was opened")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_given_or_found_is_refused_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_path_buf();
+        fs::create_dir(d.join("m")).unwrap();
+        fs::write(d.join("m/a.yaml"), "x: 1\n").unwrap();
+        mkfifo(&d.join("given.fifo"));
+        mkfifo(&d.join("m/pipe.yaml"));
+        mkfifo(&d.join("m/pipe.log"));
+        let (found, problems) = within_30s({
+            let d = d.clone();
+            move || discover(&[d.join("given.fifo"), d.join("m")])
+        });
+        let found: Vec<&Path> = found
+            .iter()
+            .map(|f| f.path.strip_prefix(&d).unwrap())
+            .collect();
+        assert_eq!(found, [Path::new("m/a.yaml")]);
+        let said: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        assert_eq!(
+            said,
+            [
+                format!(
+                    "`{}` is not a regular file: it is a FIFO (named pipe)",
+                    d.join("given.fifo").display()
+                ),
+                // One named as a manifest is refused; `pipe.log` is no manifest, left out.
+                format!(
+                    "`{}` is not a regular file: it is a FIFO (named pipe)",
+                    d.join("m/pipe.yaml").display()
+                ),
+            ]
+        );
+        assert!(problems.iter().all(|p| p.code == Code::NotAFile));
+        // Read directly (as if it had become a FIFO after discovery): refused, not waited on.
+        let e = within_30s(move || {
+            let p = d.join("given.fifo");
+            read(&Found {
+                display: display_of(&p),
+                path: p,
+            })
+        })
+        .unwrap_err();
+        assert!(
+            e.message
+                .ends_with("is not a regular file: it is a FIFO (named pipe)"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_refused_by_its_kind() {
+        let (found, problems) = discover(&[PathBuf::from("/dev/null")]);
+        assert!(found.is_empty());
+        assert_eq!(
+            problems[0].message,
+            "`/dev/null` is not a regular file: it is a character device"
         );
     }
 

@@ -17,6 +17,8 @@ use serde_json::json;
 const PRODUCTS: &str = "/pricing/openapi/purchase/v1/product_list";
 const SAVE: &str = "/order/openapi/order/v1/save";
 const AUTO_RENEW_ON: &str = "/product/openapi/instance_subscription/v1/active";
+const DETAIL: &str = "/product/openapi/instance_product/v1/detail";
+const CONTACTS: &str = "/user/openapi/user/v1/client/billing_contact_list";
 
 fn products_reply() -> Reply {
     Reply::ok(json!([{"productId": 12, "name": "P-Series Software Edition"}]))
@@ -666,24 +668,48 @@ impl std::io::Write for Captured {
     }
 }
 
+/// Everything logged on this thread, at every level, until [`TraceCapture::finish`].
+struct TraceCapture {
+    buf: Captured,
+    _anchor: tracing::Dispatch,
+    guard: tracing::dispatcher::DefaultGuard,
+}
+
+impl TraceCapture {
+    fn start() -> TraceCapture {
+        let buf = Captured(Arc::new(Mutex::new(Vec::new())));
+        let writer = buf.clone();
+        let capture = tracing::Dispatch::new(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish(),
+        );
+        // tracing caches each callsite's interest process-wide. With one registered dispatcher
+        // it asks the thread that first hits the callsite: a sibling test with no subscriber
+        // would cache `never`, and this capture would miss the event. A second registered
+        // dispatcher makes tracing ask every registered one, this capture included.
+        let anchor = tracing::Dispatch::new(tracing_subscriber::registry());
+        tracing::callsite::rebuild_interest_cache();
+        let guard = tracing::dispatcher::set_default(&capture);
+        TraceCapture {
+            buf,
+            _anchor: anchor,
+            guard,
+        }
+    }
+
+    /// Stops capturing; returns what was logged.
+    fn finish(self) -> String {
+        drop(self.guard);
+        String::from_utf8(self.buf.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 #[tokio::test]
 async fn secrets_and_tokens_never_reach_logs_errors_or_debug_output() {
-    let buf = Captured(Arc::new(Mutex::new(Vec::new())));
-    let writer = buf.clone();
-    let capture = tracing::Dispatch::new(
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish(),
-    );
-    // tracing caches each callsite's interest process-wide. With one registered dispatcher it
-    // asks the thread that first hits the callsite: a sibling test with no subscriber would
-    // cache `never`, and this capture would miss the event. A second registered dispatcher
-    // makes tracing ask every registered one, this capture included.
-    let _anchor = tracing::Dispatch::new(tracing_subscriber::registry());
-    tracing::callsite::rebuild_interest_cache();
-    let _guard = tracing::dispatcher::set_default(&capture);
+    let capture = TraceCapture::start();
 
     let fx = Fixture::builder()
         .on(
@@ -722,9 +748,7 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug_output() {
             SaveOutcome::Placed { .. } => String::new(),
         }
     );
-    drop(_guard);
-
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.finish();
     // The capture works: every request is logged with its path and status.
     assert!(logs.contains("api request"), "{logs}");
     assert!(logs.contains(PRODUCTS), "{logs}");
@@ -738,6 +762,58 @@ async fn secrets_and_tokens_never_reach_logs_errors_or_debug_output() {
     // Every request that reached the server carried the secret only where it belongs.
     let reqs: Vec<Recorded> = fx.requests();
     assert!(reqs.iter().any(|r| r.body.contains(SECRET)));
+}
+
+#[tokio::test]
+async fn answers_logged_at_trace_level_are_redacted() {
+    let capture = TraceCapture::start();
+    let fx = Fixture::builder()
+        .on(
+            DETAIL,
+            vec![Reply::ok(json!({
+                "activationCode": "QWER-TYUI", "activationStatus": "activated",
+                "comment": "Hooli HQ", "createTime": "1739250000",
+                "currentPlan": "Enterprise Plan", "currentPlanExpireDate": ""
+            }))],
+        )
+        .on(
+            CONTACTS,
+            vec![Reply::ok(json!([{
+                "billingContactId": "3197218168379846218",
+                "emailAddress": "gavin@hooli.example", "firstName": "Gavin",
+                "phoneNumber": "+1 555 0199", "country": "US"
+            }]))],
+        )
+        .start()
+        .await;
+    let c = client(&fx.base_url);
+    c.instance(ProductId(12), "3651D3296882").await.unwrap();
+    c.billing_contacts().await.unwrap();
+    let logs = capture.finish();
+    // Both answers are logged, with what is no one's secret kept.
+    for logged in [
+        "api response",
+        DETAIL,
+        CONTACTS,
+        r#""activationCode":"<redacted>""#,
+        r#""emailAddress":"<redacted>""#,
+        "Enterprise Plan",
+        "3197218168379846218",
+    ] {
+        assert!(logs.contains(logged), "no `{logged}` in:\n{logs}");
+    }
+    for private in [
+        "QWER-TYUI",
+        "Hooli HQ",
+        "gavin@hooli.example",
+        "Gavin",
+        "+1 555 0199",
+        SECRET,
+        "tok-1",
+        "ref-1",
+    ] {
+        assert!(!logs.contains(private), "`{private}` in:\n{logs}");
+    }
 }
 
 #[tokio::test]

@@ -266,6 +266,28 @@ fn no_secret_or_token_in_any_output_or_file_even_verbose() {
 }
 
 #[test]
+fn verbose_logs_show_the_accounts_answers_redacted() {
+    let env = Env::new();
+    let plan = env.run(&["-vv", "plan", &Env::examples_arg(), "--now", &env.now()]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let logs = stderr(&plan);
+    // `-vv` logs every answer, the PBXs' details and the billing contacts among them.
+    for logged in [
+        "api response path=/product/openapi/instance_product/v1/detail",
+        "api response path=/user/openapi/user/v1/client/billing_contact_list",
+        r#""activationCode":"<redacted>""#,
+        r#""emailAddress":"<redacted>""#,
+    ] {
+        assert!(logs.contains(logged), "no `{logged}` in:\n{logs}");
+    }
+    let mut private = env.private_values();
+    private.extend([crate::support::SECRET, "sbx-access", "sbx-refresh"].map(str::to_owned));
+    for value in private {
+        assert!(!logs.contains(&value), "`{value}` in:\n{logs}");
+    }
+}
+
+#[test]
 fn ctrl_c_lets_the_order_in_flight_finish_and_starts_no_new_one() {
     stopped_by_signal("INT", "interrupt", 130);
 }

@@ -109,36 +109,6 @@ fn evidence<'a>(report: &'a str, assumption: &str) -> &'a str {
     lines.next().unwrap().trim()
 }
 
-/// What must never reach a sample, read from the sandbox itself: the billing contacts' names,
-/// company, phone and address, and the PBXs' activation codes and comments.
-fn private_values(env: &Env) -> Vec<String> {
-    let state = env.get("/_sandbox/state");
-    let mut private = Vec::new();
-    for c in state["world"]["contacts"].as_array().unwrap() {
-        for key in [
-            "firstName",
-            "lastName",
-            "company",
-            "phone",
-            "street",
-            "city",
-            "zipCode",
-        ] {
-            private.push(c[key].as_str().unwrap().to_owned());
-        }
-    }
-    for p in state["world"]["pbxs"].as_array().unwrap() {
-        for key in ["activationCode", "comment"] {
-            private.push(p[key].as_str().unwrap().to_owned());
-        }
-    }
-    assert!(
-        private.iter().all(|v| !v.is_empty()),
-        "the demo account has every private field filled in: {private:?}"
-    );
-    private
-}
-
 #[track_caller]
 fn no_secrets(env: &Env, samples: &[(String, String)]) {
     assert!(
@@ -149,7 +119,7 @@ fn no_secrets(env: &Env, samples: &[(String, String)]) {
     let tokens = env.sandbox.issued_tokens();
     // Each a pair (access, refresh): apply's, doctor's probe and its renewal, doctor's own.
     assert_eq!(tokens.len(), 8);
-    let private = private_values(env);
+    let private = env.private_values();
     for (name, text) in samples {
         assert!(!text.contains(SECRET), "the client secret in {name}");
         for t in &tokens {

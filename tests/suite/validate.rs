@@ -149,6 +149,61 @@ fn colour_can_be_forced_on_a_pipe() {
     }
 }
 
+/// Opening a FIFO for reading waits for a writer: validate must refuse it from its metadata,
+/// given or found in a directory, and exit at once. A hang fails here after 30 seconds.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_at_once_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("manifests")).unwrap();
+    fs::copy(
+        "manifests/examples/acme.yaml",
+        dir.path().join("manifests/acme.yaml"),
+    )
+    .unwrap();
+    for fifo in ["some.fifo", "manifests/pipe.yaml"] {
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join(fifo))
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo {fifo}");
+    }
+    let run = |args: &[&str]| {
+        let out = entitle()
+            .arg("validate")
+            .args(args)
+            .current_dir(dir.path())
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .expect("validate ran");
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, stdout, stderr) = run(&["some.fifo"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(1), ""),
+        "killed after 30 s means it blocked on the FIFO: {stderr}"
+    );
+    assert!(
+        stderr.starts_with(
+            "error: `some.fifo` is not a regular file: it is a FIFO (named pipe) [not-a-file]\n"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["manifests"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: `manifests/pipe.yaml` is not a regular file: it is a FIFO (named pipe) [not-a-file]\n"
+        ),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn missing_paths_and_the_default_directory() {
     let (code, _, stderr) = validate(&["no/such/dir"]);

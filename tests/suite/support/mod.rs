@@ -469,6 +469,38 @@ impl Env {
         }
         codes
     }
+
+    /// What must never leave entitle unredacted (a doctor sample, a `-vv` log), read from the
+    /// sandbox itself: the billing contacts' e-mail, names, company, phone and address, and the
+    /// PBXs' activation codes and comments.
+    pub(crate) fn private_values(&self) -> Vec<String> {
+        let state = self.get("/_sandbox/state");
+        let mut private = Vec::new();
+        for c in state["world"]["contacts"].as_array().unwrap() {
+            for key in [
+                "email",
+                "firstName",
+                "lastName",
+                "company",
+                "phone",
+                "street",
+                "city",
+                "zipCode",
+            ] {
+                private.push(c[key].as_str().unwrap().to_owned());
+            }
+        }
+        for p in state["world"]["pbxs"].as_array().unwrap() {
+            for key in ["activationCode", "comment"] {
+                private.push(p[key].as_str().unwrap().to_owned());
+            }
+        }
+        assert!(
+            private.iter().all(|v| !v.is_empty()),
+            "the demo account has every private field filled in: {private:?}"
+        );
+        private
+    }
 }
 
 pub(crate) fn stdout(o: &Output) -> String {
