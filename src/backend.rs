@@ -8,6 +8,14 @@
 //!   so every workspace applying to one account serializes, whatever directory or machine it
 //!   runs from; a crashed holder releases it with its connection; who holds it is kept in a
 //!   table for the message of whoever waits;
+//! - the lock is fenced: whoever takes it bumps the account's fencing token
+//!   (`entitle_lock_fence`), and every journal write checks, in its own transaction, that the
+//!   token is still the one its apply took. An apply whose lock session ended (terminated, an
+//!   `idle_session_timeout`, a restart) and whose lock another apply then took can write no
+//!   intent, so it sends no order; one whose lock nobody took goes on safely, because a taker
+//!   bumps the token (waiting for any write in progress) before it reads the journal;
+//! - connections ping the server at half its `idle_session_timeout`, so a short one does not
+//!   end them between phases; a journal whose connection ended reconnects once;
 //! - the schema is created on first use and versioned (`entitle_schema`);
 //! - the connection string is never shown with its password; TLS is required except to a
 //!   loopback address.
@@ -20,7 +28,7 @@ use tokio_postgres::NoTls;
 use crate::api::Secret;
 
 /// The schema version this entitle writes and reads.
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
 
 /// Serializes schema creation between processes (an arbitrary constant).
 const SCHEMA_LOCK: i64 = 0x656E_7469_746C_6501;
@@ -56,6 +64,10 @@ pub(crate) enum BackendError {
     NotPostgres(String),
     #[error("cannot connect to the backend {url}: {reason}")]
     Connect { url: String, reason: String },
+    #[error(
+        "this apply lost the account's lock on the backend {url} (its database session ended) and another apply holds it now; no more orders are sent by this run: re-run `entitle apply` once the other has finished"
+    )]
+    LockLost { url: String },
     #[error("the backend {url} answered an error: {reason}")]
     Query { url: String, reason: String },
     #[error(
@@ -111,16 +123,20 @@ pub(crate) fn redact(raw: &str) -> String {
 }
 
 /// A connection to the backend (TLS unless to this machine), its driver running in the
-/// background until the client is dropped.
-pub(crate) async fn connect(url: &PgUrl) -> Result<tokio_postgres::Client, BackendError> {
+/// background until the client is dropped. `role` names it to the server
+/// (`application_name`: `entitle lock`, `entitle journal`), so an operator sees who is who.
+pub(crate) async fn connect(
+    url: &PgUrl,
+    role: &str,
+) -> Result<tokio_postgres::Client, BackendError> {
     let err = |e: tokio_postgres::Error| BackendError::Connect {
         url: url.shown.clone(),
-        reason: e.to_string(),
+        reason: connect_reason(&e),
     };
+    let mut cfg: tokio_postgres::Config = url.url.expose().parse().map_err(err)?;
+    cfg.application_name(role);
     if url.loopback {
-        let (client, conn) = tokio_postgres::connect(url.url.expose(), NoTls)
-            .await
-            .map_err(err)?;
+        let (client, conn) = cfg.connect(NoTls).await.map_err(err)?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -134,7 +150,6 @@ pub(crate) async fn connect(url: &PgUrl) -> Result<tokio_postgres::Client, Backe
             })?;
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
         // TLS is required: a server without it is refused, never used in clear.
-        let mut cfg: tokio_postgres::Config = url.url.expose().parse().map_err(err)?;
         cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
         let (client, conn) = cfg.connect(tls).await.map_err(err)?;
         tokio::spawn(async move {
@@ -142,6 +157,43 @@ pub(crate) async fn connect(url: &PgUrl) -> Result<tokio_postgres::Client, Backe
         });
         Ok(client)
     }
+}
+
+/// Why a connection failed, in the server's words ("database \"x\" does not exist") rather
+/// than the driver's "db error", with the next step where one is known.
+fn connect_reason(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) if *d.code() == tokio_postgres::error::SqlState::INVALID_CATALOG_NAME => format!(
+            "{}; create it (`createdb`) or correct the database name in ENTITLE_BACKEND",
+            d.message()
+        ),
+        Some(d) => d.message().to_owned(),
+        None => {
+            let mut last: &dyn std::error::Error = e;
+            while let Some(next) = last.source() {
+                last = next;
+            }
+            if std::ptr::addr_eq(last, e) {
+                e.to_string()
+            } else {
+                format!("{e}: {last}")
+            }
+        }
+    }
+}
+
+/// How often a connection pings the server: at half its `idle_session_timeout`, or never when
+/// it has none (or is older than the setting).
+async fn ping_interval(client: &tokio_postgres::Client) -> Option<Duration> {
+    let row = client
+        .query_opt(
+            "SELECT setting FROM pg_settings WHERE name = 'idle_session_timeout'",
+            &[],
+        )
+        .await
+        .ok()??;
+    let ms: u64 = row.get::<_, String>(0).parse().ok()?;
+    (ms > 0).then(|| Duration::from_millis((ms / 2).max(50)))
 }
 
 fn query_err(url: &PgUrl) -> impl Fn(tokio_postgres::Error) -> BackendError + '_ {
@@ -175,7 +227,10 @@ pub(crate) async fn ensure_schema(
          CREATE TABLE IF NOT EXISTS entitle_lock_holders (
              account text PRIMARY KEY,
              holder text NOT NULL,
-             since timestamptz NOT NULL DEFAULT now());",
+             since timestamptz NOT NULL DEFAULT now());
+         CREATE TABLE IF NOT EXISTS entitle_lock_fence (
+             account text PRIMARY KEY,
+             token bigint NOT NULL);",
     )
     .await
     .map_err(&q)?;
@@ -199,6 +254,16 @@ pub(crate) async fn ensure_schema(
                 found: v,
             });
         }
+        // Version 1 had no fencing table: it is created above; from now on an entitle that
+        // does not fence refuses the database.
+        Some(v) if v < SCHEMA_VERSION => {
+            tx.execute(
+                "INSERT INTO entitle_schema (version) VALUES ($1)",
+                &[&SCHEMA_VERSION],
+            )
+            .await
+            .map_err(&q)?;
+        }
         Some(_) => {}
     }
     tx.commit().await.map_err(&q)
@@ -209,6 +274,9 @@ pub(crate) struct PgJournal {
     client: tokio_postgres::Client,
     url: PgUrl,
     account: String,
+    /// The fencing token of the lock this journal writes under (`None`: no lock, e.g. a
+    /// migration that holds it some other way, or a read-only look).
+    fence: Option<i64>,
 }
 
 impl std::fmt::Debug for PgJournal {
@@ -220,17 +288,19 @@ impl std::fmt::Debug for PgJournal {
 impl PgJournal {
     /// Connects, creating the schema on first use.
     pub(crate) async fn open(url: &PgUrl, account: &str) -> Result<PgJournal, BackendError> {
-        let mut client = connect(url).await?;
+        let mut client = connect(url, "entitle journal").await?;
         ensure_schema(&mut client, url).await?;
         Ok(PgJournal {
             client,
             url: url.clone(),
             account: account.to_owned(),
+            fence: None,
         })
     }
 
     /// Every entry of the account, in order, as the JSON lines of a file journal.
-    pub(crate) async fn lines(&self) -> Result<Vec<String>, BackendError> {
+    pub(crate) async fn lines(&mut self) -> Result<Vec<String>, BackendError> {
+        self.reconnect_if_closed().await?;
         let rows = self
             .client
             .query(
@@ -242,16 +312,46 @@ impl PgJournal {
         Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
-    /// Appends one entry; returns once its transaction has committed.
-    pub(crate) async fn append(&self, line: &str) -> Result<(), BackendError> {
-        self.client
-            .execute(
-                "INSERT INTO entitle_journal (account, entry) VALUES ($1, $2)",
-                &[&self.account, &line],
-            )
-            .await
-            .map(|_| ())
-            .map_err(query_err(&self.url))
+    /// Appends one entry; returns once its transaction has committed. Under a lock, the
+    /// transaction first checks (holding the fencing row shared, so no taker can bump it
+    /// meanwhile) that the lock is still this apply's.
+    pub(crate) async fn append(&mut self, line: &str) -> Result<(), BackendError> {
+        self.reconnect_if_closed().await?;
+        let q = query_err(&self.url);
+        let tx = self.client.transaction().await.map_err(&q)?;
+        if let Some(mine) = self.fence {
+            let now: Option<i64> = tx
+                .query_opt(
+                    "SELECT token FROM entitle_lock_fence WHERE account = $1 FOR SHARE",
+                    &[&self.account],
+                )
+                .await
+                .map_err(&q)?
+                .map(|r| r.get(0));
+            if now != Some(mine) {
+                return Err(BackendError::LockLost {
+                    url: self.url.shown.clone(),
+                });
+            }
+        }
+        tx.execute(
+            "INSERT INTO entitle_journal (account, entry) VALUES ($1, $2)",
+            &[&self.account, &line],
+        )
+        .await
+        .map_err(&q)?;
+        tx.commit().await.map_err(&q)
+    }
+
+    /// A connection the server ended (a restart, `pg_terminate_backend`, an idle timeout) is
+    /// opened again: what this journal does next needs no session state but the fence, which
+    /// lives in a table.
+    async fn reconnect_if_closed(&mut self) -> Result<(), BackendError> {
+        if self.client.is_closed() {
+            tracing::info!(backend = %self.url.shown, "the journal's connection ended; reconnecting");
+            self.client = connect(&self.url, "entitle journal").await?;
+        }
+        Ok(())
     }
 
     /// Appends many entries in one transaction (migration).
@@ -298,11 +398,17 @@ fn gone(url: &str) -> BackendError {
 }
 
 impl DbJournal {
-    /// Connects (creating the schema on first use) on a thread of its own.
-    pub(crate) fn open(url: &PgUrl, account: &str) -> Result<DbJournal, BackendError> {
+    /// Connects (creating the schema on first use) on a thread of its own. With `lock`, every
+    /// write is fenced by it (see [`PgJournal::append`]).
+    pub(crate) fn open(
+        url: &PgUrl,
+        account: &str,
+        lock: Option<&PgLock>,
+    ) -> Result<DbJournal, BackendError> {
         let (asks, inbox) = std::sync::mpsc::channel::<Ask>();
         let (ready, opened) = std::sync::mpsc::channel();
         let (url2, account) = (url.clone(), account.to_owned());
+        let fence = lock.map(|l| l.token);
         std::thread::spawn(move || {
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -318,8 +424,9 @@ impl DbJournal {
                 }
             };
             rt.block_on(async move {
-                let db = match PgJournal::open(&url2, &account).await {
-                    Ok(db) => {
+                let mut db = match PgJournal::open(&url2, &account).await {
+                    Ok(mut db) => {
+                        db.fence = fence;
                         let _ = ready.send(Ok(()));
                         db
                     }
@@ -328,7 +435,23 @@ impl DbJournal {
                         return;
                     }
                 };
-                while let Ok(ask) = inbox.recv() {
+                let ping = ping_interval(&db.client).await;
+                loop {
+                    let ask = match ping {
+                        Some(every) => match inbox.recv_timeout(every) {
+                            Ok(ask) => ask,
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                                // Keeps the session from an `idle_session_timeout`.
+                                let _ = db.client.simple_query("SELECT 1").await;
+                                continue;
+                            }
+                            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                        },
+                        None => match inbox.recv() {
+                            Ok(ask) => ask,
+                            Err(_) => return,
+                        },
+                    };
                     match ask {
                         Ask::Append(line, reply) => {
                             let _ = reply.send(db.append(&line).await);
@@ -370,14 +493,27 @@ impl DbJournal {
     }
 }
 
-/// The advisory lock of one vendor account, held by a connection of its own until dropped.
+/// The advisory lock of one vendor account, held by a connection of its own until dropped,
+/// and the fencing token it was taken with.
 pub(crate) struct PgLock {
-    _client: tokio_postgres::Client,
+    _client: std::sync::Arc<tokio_postgres::Client>,
+    /// Bumped by every taker; see [`PgJournal::append`].
+    token: i64,
+    /// Pings the lock's session while it is held (see [`ping_interval`]).
+    keepalive: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for PgLock {
+    fn drop(&mut self) {
+        if let Some(k) = self.keepalive.take() {
+            k.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for PgLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PgLock")
+        write!(f, "PgLock(token {})", self.token)
     }
 }
 
@@ -403,14 +539,15 @@ pub(crate) fn who() -> String {
 }
 
 impl PgLock {
-    /// Takes the account's lock, waiting up to `wait` (zero: not at all). Returns whether it
-    /// had to wait.
+    /// Takes the account's lock, waiting up to `wait` (zero: not at all), and bumps the
+    /// account's fencing token: from then on, writes under an earlier holder's token fail.
+    /// Returns whether it had to wait.
     pub(crate) async fn acquire(
         url: &PgUrl,
         account: &str,
         wait: Duration,
     ) -> Result<(PgLock, bool), BackendError> {
-        let mut client = connect(url).await?;
+        let mut client = connect(url, "entitle lock").await?;
         ensure_schema(&mut client, url).await?;
         let q = query_err(url);
         let key = lock_key(account);
@@ -431,7 +568,38 @@ impl PgLock {
                     )
                     .await
                     .map_err(&q)?;
-                return Ok((PgLock { _client: client }, waited));
+                // Waits for any write of an earlier holder in progress (it holds the row
+                // shared), so everything that holder wrote is in the journal read next.
+                let token: i64 = client
+                    .query_one(
+                        "INSERT INTO entitle_lock_fence (account, token) VALUES ($1, 1)
+                         ON CONFLICT (account) DO UPDATE SET token = entitle_lock_fence.token + 1
+                         RETURNING token",
+                        &[&account],
+                    )
+                    .await
+                    .map_err(&q)?
+                    .get(0);
+                let client = std::sync::Arc::new(client);
+                let keepalive = ping_interval(&client).await.map(|every| {
+                    let client = client.clone();
+                    tokio::spawn(async move {
+                        loop {
+                            tokio::time::sleep(every).await;
+                            if client.simple_query("SELECT 1").await.is_err() {
+                                return;
+                            }
+                        }
+                    })
+                });
+                return Ok((
+                    PgLock {
+                        _client: client,
+                        token,
+                        keepalive,
+                    },
+                    waited,
+                ));
             }
             if started.elapsed() >= wait {
                 let holder = client

@@ -87,7 +87,7 @@ impl Workspace {
             }
             Backend::Postgres(url) => {
                 let (lock, waited) = PgLock::acquire(url, account, wait).await?;
-                let db = DbJournal::open(url, account)?;
+                let db = DbJournal::open(url, account, Some(&lock))?;
                 Ok((
                     Workspace {
                         _lock: Held::Db(lock),
@@ -156,7 +156,7 @@ pub(crate) async fn entries_unlocked(
             .filter(|e| e.account.as_deref().is_none_or(|a| a == account))
             .collect()),
         crate::backend::Backend::Postgres(url) => {
-            let db = crate::backend::DbJournal::open(url, account)?;
+            let db = crate::backend::DbJournal::open(url, account, None)?;
             let j = Journal::on_backend(db, Clock::system());
             Ok(j.entries()?)
         }

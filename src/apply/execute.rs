@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::book::OrderBook;
-use super::journal::{Entry, EntryState, Journal};
+use super::journal::{Entry, EntryState, Journal, JournalError};
 use super::resolve::CLOCK_SKEW_MS;
 use super::{SendOutcome, Vendor};
 use crate::clock::{Clock, Timestamp};
@@ -534,15 +534,18 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                 // The intent is on disk before the order leaves; if this fails, nothing is sent.
                 let intent = journal
                     .lock()
-                    .map_err(|_| "journal lock poisoned".to_owned())
+                    .map_err(|_| (Stop::Journal, "journal lock poisoned".to_owned()))
                     .and_then(|mut j| {
                         j.append(&entry(EntryState::Sending, None, None))
-                            .map_err(|e| e.to_string())
+                            .map_err(|e| match e {
+                                JournalError::LockLost(_) => (Stop::LockLost, e.to_string()),
+                                e => (Stop::Journal, e.to_string()),
+                            })
                     });
-                if let Err(e) = intent {
+                if let Err((stop, e)) = intent {
                     // A journal that cannot be written stops every PBX: no order without its
-                    // record.
-                    interrupt.stop(Stop::Journal);
+                    // record; a lock another apply took, likewise.
+                    interrupt.stop(stop);
                     interrupt.done_sending();
                     out.push(report(p, a, Outcome::Skipped, Some(e)));
                     blocked = Some("the journal could not be written".into());

@@ -119,6 +119,10 @@ pub(crate) enum JournalError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The shared backend's lock was taken by another apply: this run writes (and sends)
+    /// nothing more.
+    #[error("{0}")]
+    LockLost(String),
     #[error(
         "{path}:{line}: journal entry is not valid ({reason}); fix or move the file, it records orders already sent"
     )]
@@ -317,8 +321,12 @@ impl Journal {
             // A committed INSERT: durable when it returns.
             Sink::Db(db) => {
                 let text = String::from_utf8_lossy(&line).into_owned();
-                db.append(text)
-                    .map_err(|e| err(std::io::Error::other(e.to_string())))?;
+                db.append(text).map_err(|e| match e {
+                    crate::backend::BackendError::LockLost { .. } => {
+                        JournalError::LockLost(e.to_string())
+                    }
+                    e => err(std::io::Error::other(e.to_string())),
+                })?;
             }
         }
         if let Some(known) = self.known.get_mut() {

@@ -270,3 +270,92 @@ fn doctor_reads_the_journal_on_the_backend() {
     let url = env.database().unwrap();
     assert!(!report.contains(url) && !stderr(&out).contains(url));
 }
+
+/// The lock's database session ends mid-apply (`pg_terminate_backend`, as an operator, an
+/// `idle_session_timeout` or a restart would end it) and a second apply takes the lock: the
+/// first sends no order after that — its next intent fails the fencing check — and says so;
+/// nothing is bought twice, though the vendor lists orders too late for either to see the
+/// other's.
+#[test]
+fn an_apply_that_lost_its_lock_sends_no_more_orders() {
+    let env = Env::with(|c| {
+        c.variant.echo_reference = false;
+        c.variant.list_lag_ms = 90_000;
+        c.variant.effect_lag_ms = 90_000;
+    })
+    .on(Backend::Postgres);
+    let url = env.database().unwrap().to_owned();
+    let examples = Env::examples_arg();
+    // The first apply's second order is held by the vendor, committed but not answered.
+    let first = env.apply_held_at(&examples, 1, "after_commit");
+    let ended = sql(
+        &url,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'entitle lock'",
+    );
+    assert_eq!(ended, "1", "the lock's session was ended");
+    // A second apply, from another directory, takes the free lock and orders the rest.
+    let second = env
+        .std_cmd()
+        .args(env.apply_args(&examples))
+        .args(["--journal", "other/journal.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        second.status.code(),
+        Some(6),
+        "the first's two orders are in doubt for the second\n{}",
+        stderr(&second)
+    );
+    assert_eq!(env.order_bodies().len(), 4);
+    // The first goes on: its order in flight finishes, and it starts no other.
+    env.release_and_settle();
+    let first = first.wait_with_output().unwrap();
+    let out = crate::support::stdout(&first);
+    assert_eq!(first.status.code(), Some(4), "{out}\n{}", stderr(&first));
+    assert!(out.contains("lost its lock"), "{out}");
+    env.bought_once(4, "a lost lock");
+}
+
+/// A server that ends idle sessions sooner than the plan phase takes: the lock's and the
+/// journal's sessions are kept alive, and the apply goes through.
+#[test]
+fn a_short_idle_session_timeout_does_not_fail_the_apply() {
+    let env = Env::with(|c| c.latency_ms = 700).on(Backend::Postgres);
+    let url = env.database().unwrap().to_owned();
+    sql(
+        &url,
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET idle_session_timeout = ''1s''', current_database()); END $$",
+    );
+    assert_eq!(sql(&url, "SHOW idle_session_timeout"), "1s");
+    let out = env.apply(&Env::examples_arg());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        crate::support::stdout(&out),
+        stderr(&out)
+    );
+    env.bought_once(4, "idle_session_timeout 1s");
+}
+
+/// A backend database that does not exist is named as such, not as "db error".
+#[test]
+fn a_missing_database_is_named() {
+    let env = Env::new();
+    let url = database();
+    let missing = format!("{}/no_such_db", url.rsplit_once('/').unwrap().0);
+    let out = env
+        .std_cmd()
+        .args(env.apply_args(&Env::examples_arg()))
+        .env("ENTITLE_BACKEND", &missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("database \"no_such_db\" does not exist; create it"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.order_bodies().is_empty());
+}
