@@ -370,11 +370,16 @@ pub(crate) async fn price(
 /// Whether a saved plan may be applied.
 #[derive(Debug)]
 pub(crate) enum SavedCheck {
-    Fresh,
-    /// Its ID is in the journal: plans apply once.
-    AlreadyApplied {
-        journal: PathBuf,
+    /// Nothing moved and nothing shows it applied; with the order list as read for the check
+    /// (see [`ApplySettings::orders`]).
+    Fresh {
+        orders: Arc<Vec<crate::model::Order>>,
     },
+    /// The order list shows it applied elsewhere (another checkout, another machine), or
+    /// someone ordered for its PBXs since it was made: `(PBX, the order)`.
+    Replayed(Vec<(String, String)>),
+    /// Its ID is in the journal: plans apply once.
+    AlreadyApplied { journal: PathBuf },
     /// These PBXs changed since it was made: `(PBX, what moved)`.
     Stale(Vec<(String, Vec<String>)>),
 }
@@ -388,12 +393,16 @@ pub(crate) enum CheckError {
     Api(#[from] ApiError),
 }
 
-/// Step 3 for a saved plan: refused if it was applied before, or if any PBX it touches moved.
+/// Step 3 for a saved plan: refused if it was applied before (this journal says so, or the
+/// vendor's order list shows its poNumbers or orders on its PBXs placed since it was made),
+/// or if any PBX it touches moved. The order list is the one read apply's first checks use,
+/// so the replay check costs no read of its own.
 pub(crate) async fn check_saved(
     client: &Client,
     workspace: &Workspace,
     plan: &Plan,
     parallelism: usize,
+    settle_ms: i64,
 ) -> Result<SavedCheck, CheckError> {
     let path = workspace.journal.path();
     let entries = workspace.journal.entries()?;
@@ -403,10 +412,19 @@ pub(crate) async fn check_saved(
         });
     }
     let stale = apply::stale_pbxs(client, plan, parallelism).await?;
-    Ok(if stale.is_empty() {
-        SavedCheck::Fresh
+    if !stale.is_empty() {
+        return Ok(SavedCheck::Stale(stale));
+    }
+    let orders = Arc::new(
+        client
+            .recent_orders(apply::book_since(plan, settle_ms))
+            .await?,
+    );
+    let replayed = apply::ledger::replay_evidence(plan, &orders);
+    Ok(if replayed.is_empty() {
+        SavedCheck::Fresh { orders }
     } else {
-        SavedCheck::Stale(stale)
+        SavedCheck::Replayed(replayed)
     })
 }
 
@@ -420,6 +438,9 @@ pub(crate) struct ApplySettings {
     /// When the plan's PBXs were last read (epoch ms).
     pub read_at_ms: i64,
 }
+
+/// The order list a saved plan's check read, handed to the executor's first checks.
+pub(crate) type ReadOrders = Option<Arc<Vec<crate::model::Order>>>;
 
 /// How long the journal's record of a sent order keeps the same order from being sent again
 /// by a plan made before its effect showed (beyond the settle period, for a vendor slower than
@@ -437,6 +458,7 @@ pub(crate) async fn apply_plan(
     workspace: Workspace,
     plan: &Plan,
     how: ApplySettings,
+    orders: ReadOrders,
     interrupt: Arc<Interrupt>,
     progress: &dyn Progress,
 ) -> Result<ApplyReport, JournalError> {
@@ -474,6 +496,7 @@ pub(crate) async fn apply_plan(
         settle_ms,
         sent,
         reread,
+        orders,
     };
     journal.append(&Entry {
         at_ms: journal.now_ms(),

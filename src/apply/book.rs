@@ -63,6 +63,23 @@ impl<V: Vendor> OrderBook<V> {
         }
     }
 
+    /// A book that starts from `orders`, read just now by the caller (the saved plan's check),
+    /// so the first PBX's check costs no second read.
+    pub(crate) fn seeded(vendor: V, since_ms: i64, orders: Arc<Vec<Order>>) -> OrderBook<V> {
+        let newest_ms = orders.iter().map(|o| o.created_ms).max();
+        OrderBook {
+            vendor,
+            since_ms,
+            last: Mutex::new(Read {
+                at: Some(Instant::now()),
+                orders,
+                newest_ms,
+                ..Read::default()
+            }),
+            first: tokio::sync::Mutex::new(()),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Read> {
         self.last.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -280,6 +280,16 @@ pub(crate) struct Guard {
     /// Whether a PBX is read again just before its first order: when its state was read
     /// longer ago than [`REREAD_AFTER_MS`] (a confirmation prompt, an old saved plan).
     pub reread: bool,
+    /// The order list since [`book_since`], when the caller has just read it (a saved plan's
+    /// replay check): the first checks use it instead of reading it again.
+    pub orders: Option<Arc<Vec<crate::model::Order>>>,
+}
+
+/// Since when the order list is read for orders placed on a plan's PBXs that the plan did not
+/// see: its observation, less the settle period (an order placed just before may not have
+/// shown) or the clock skew allowed, whichever is longer.
+pub(crate) fn book_since(plan: &Plan, settle_ms: i64) -> i64 {
+    plan.observed_at_ms - settle_ms.max(CLOCK_SKEW_MS)
 }
 
 /// A PBX read longer ago than this is read again just before its first order: 30 seconds.
@@ -299,10 +309,11 @@ pub(crate) async fn execute<V: Vendor>(
     progress: &dyn crate::observe::Progress,
 ) -> ApplyReport {
     let clock = journal.lock().unwrap_or_else(|p| p.into_inner()).clock();
-    let book = Arc::new(OrderBook::new(
-        vendor.clone(),
-        plan.observed_at_ms - guard.settle_ms.max(CLOCK_SKEW_MS),
-    ));
+    let since = book_since(plan, guard.settle_ms);
+    let book = Arc::new(match &guard.orders {
+        Some(orders) => OrderBook::seeded(vendor.clone(), since, orders.clone()),
+        None => OrderBook::new(vendor.clone(), since),
+    });
     let guard = Arc::new(guard);
     let permits = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = JoinSet::new();

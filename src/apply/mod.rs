@@ -5,13 +5,14 @@
 mod book;
 mod execute;
 pub(crate) mod journal;
+pub(crate) mod ledger;
 pub(crate) mod lock;
 mod resolve;
 
 use std::future::Future;
 
 pub(crate) use execute::{
-    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, Stop, execute, stale_pbxs,
+    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, Stop, book_since, execute, stale_pbxs,
 };
 pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
 pub(crate) use lock::{LockError, WorkspaceLock};

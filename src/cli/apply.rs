@@ -166,6 +166,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
 
         // When the plan's PBXs were last read: its observation, or the saved plan's check.
         let read_at_ms;
+        let mut read_orders: pipeline::ReadOrders = None;
         let plan: Plan = match &source {
             Source::Saved(path) => {
                 let plan = match super::show::read_plan(path) {
@@ -205,15 +206,33 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     eprintln!("run `entitle plan -o` against this account and review the new plan");
                     return Ok(Exit::Stale);
                 }
-                match pipeline::check_saved(&conn.client, &workspace, &plan, args.network.parallelism)
-                    .await?
+                match pipeline::check_saved(
+                    &conn.client,
+                    &workspace,
+                    &plan,
+                    args.network.parallelism,
+                    settle_ms,
+                )
+                .await?
                 {
-                    SavedCheck::Fresh => {
+                    SavedCheck::Fresh { orders } => {
                         if !may_apply_now(&plan, &leftovers) {
                             return Ok(Exit::InDoubt);
                         }
                         read_at_ms = clock.now_ms();
+                        read_orders = Some(orders);
                         plan
+                    }
+                    SavedCheck::Replayed(evidence) => {
+                        eprintln!(
+                            "error: refusing plan {}: the vendor's order list shows it applied, or its PBXs ordered for, since it was made (from another checkout or machine?); nothing was sent",
+                            plan.plan_id
+                        );
+                        for (pbx, what) in &evidence {
+                            eprintln!("  ~ {pbx}: {what}");
+                        }
+                        eprintln!("run `entitle plan -o` again and review the new plan");
+                        return Ok(Exit::Stale);
                     }
                     SavedCheck::AlreadyApplied { journal } => {
                         eprintln!(
@@ -308,6 +327,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 settle_ms,
                 read_at_ms,
             },
+            read_orders,
             interrupt,
             super::progress::display(super::progress::ORDERING, global.quiet).as_ref(),
         )

@@ -229,3 +229,61 @@ fn a_saved_plan_waits_while_an_order_of_this_workspace_is_in_doubt() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(env.order_bodies().len(), 1);
 }
+
+/// The same `plan.json` applied from a second checkout (another workspace journal), on a
+/// vendor that lists orders 20 s late and shows their effect later still: once the first
+/// apply's orders show in the list — by poNumber, or, where the vendor echoes none, as orders
+/// on the plan's PBXs placed since it was made — the replay is refused with exit 3, before
+/// anything is sent. The check reads the order list once, and the executor would have read it
+/// anyway: no extra request.
+#[test]
+fn a_saved_plan_applied_again_from_a_second_checkout_is_refused() {
+    for echo in [true, false] {
+        let env = Env::with(|c| {
+            c.variant.echo_reference = echo;
+            c.variant.list_lag_ms = 20_000;
+            c.variant.effect_lag_ms = 90_000;
+        });
+        let m = env.manifest("m.yaml", MANIFEST);
+        assert_eq!(env.save_plan(m.to_str().unwrap()).status.code(), Some(0));
+        let second = env.path().join("second-checkout");
+        std::fs::create_dir_all(&second).unwrap();
+        std::fs::copy(env.path().join("plan.json"), second.join("plan.json")).unwrap();
+        let lists_before = env.count("GET /order/openapi/order/v1/list");
+        let first = env.apply_saved();
+        assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+        assert_eq!(env.count(SAVES), 2);
+        // One read of the order list served the check and the executor's first checks.
+        let lists = env.count("GET /order/openapi/order/v1/list") - lists_before;
+        env.sandbox.advance(25_000);
+        let again = env
+            .std_cmd()
+            .current_dir(&second)
+            .args([
+                "apply",
+                "plan.json",
+                "--auto-approve",
+                "--no-price",
+                "--now",
+                &env.now(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            again.status.code(),
+            Some(3),
+            "echo {echo}: {}",
+            stderr(&again)
+        );
+        assert!(
+            stderr(&again).contains("shows it applied"),
+            "{}",
+            stderr(&again)
+        );
+        assert_eq!(env.count(SAVES), 2, "echo {echo}: nothing sent again");
+        assert!(
+            lists <= 2,
+            "echo {echo}: {lists} order-list reads for the first apply"
+        );
+    }
+}
