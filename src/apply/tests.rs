@@ -534,6 +534,8 @@ async fn a_full_disk_before_the_send_sends_nothing() {
         f.sent.lock().unwrap().is_empty(),
         "an order without its intent"
     );
+    // A failure of the run's own records, never taken for an interrupt.
+    assert_eq!(r.stopped_by, Some(Stop::Journal));
     assert_eq!(r.orders.len(), 3, "{:?}", r.orders);
     assert!(
         r.orders.iter().all(|o| o.outcome == Outcome::Skipped),
@@ -597,4 +599,33 @@ async fn an_order_placed_elsewhere_makes_later_checks_read_afresh() {
     assert!(f.sent.lock().unwrap().is_empty());
     // The clock is paused: without contention one read would have served all three checks.
     assert_eq!(f.list_reads.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+/// A task that panics mid-save (here the fake vendor has no outcome left to give) is not a
+/// silent gap in the summary: the order it had journaled is reported unknown and journaled as
+/// such, so the apply exits 5 and the next run resolves it; the order after it never started.
+#[tokio::test]
+async fn a_panicked_order_task_is_an_unknown_outcome_journaled_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fake(dir.path(), vec![]);
+    let p = plan(vec![
+        action(ActionKind::SwitchPlan, "ent-1"),
+        action(ActionKind::PurchaseService, "ent-2"),
+    ]);
+    let r = run(&f, &p).await;
+    assert_eq!(f.sent.lock().unwrap().len(), 1, "the first save was sent");
+    let outcomes: Vec<Outcome> = r.orders.iter().map(|o| o.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Unknown, Outcome::Skipped]);
+    assert!(
+        r.orders[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("a panic")),
+        "{:?}",
+        r.orders[0].message
+    );
+    let entries = journal::read(&f.journal_path).unwrap();
+    let last = journal::latest(&entries);
+    assert_eq!(last["ent-1"].state, EntryState::Unknown);
+    assert!(!last.contains_key("ent-2"), "never started");
 }

@@ -458,3 +458,60 @@ impl Write for Output {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::{ApplyReport, OrderReport};
+
+    fn report(outcomes: &[Outcome], stopped_by: Option<Stop>) -> ApplyReport {
+        ApplyReport {
+            format_version: String::new(),
+            plan_id: String::new(),
+            orders: outcomes
+                .iter()
+                .map(|&outcome| OrderReport {
+                    sn: "SN1".into(),
+                    product: crate::model::ProductId(12),
+                    kind: crate::plan::ActionKind::PurchaseService,
+                    po_number: None,
+                    outcome,
+                    order_no: None,
+                    status: None,
+                    price: None,
+                    message: None,
+                })
+                .collect(),
+            interrupted: stopped_by.is_some(),
+            stopped_by,
+        }
+    }
+
+    /// The exit code says the worst of what happened, and a failure of the run's own records
+    /// (the journal, the shared lock) is an error, never an interrupt.
+    #[test]
+    fn exits_say_what_happened() {
+        use Outcome::*;
+        let exit = |o: &[Outcome], s| apply_exit(&report(o, s), false, false);
+        assert_eq!(exit(&[Done, Unknown], Some(Stop::Sigterm)), Exit::Unknown);
+        assert_eq!(
+            exit(&[Done, Skipped], Some(Stop::Sigint)),
+            Exit::Interrupted
+        );
+        assert_eq!(
+            exit(&[Done, Skipped], Some(Stop::Sigterm)),
+            Exit::Terminated
+        );
+        assert_eq!(exit(&[Done, Skipped], Some(Stop::Sighup)), Exit::HungUp);
+        assert_eq!(exit(&[Skipped, Skipped], Some(Stop::Journal)), Exit::Error);
+        assert_eq!(exit(&[Done, Skipped], Some(Stop::Journal)), Exit::Partial);
+        assert_eq!(
+            exit(&[Pending, Skipped], Some(Stop::LockLost)),
+            Exit::Partial
+        );
+        assert_eq!(exit(&[Done, Failed], None), Exit::Partial);
+        assert_eq!(exit(&[Done], None), Exit::Success);
+        assert_eq!(Exit::Terminated.code(), 143);
+        assert_eq!(Exit::HungUp.code(), 129);
+    }
+}

@@ -138,7 +138,11 @@ fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
         .iter()
         .map(|b| b["poNumber"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(sent.len(), 4, "the two orders sent before the cut, and the two after");
+    assert_eq!(
+        sent.len(),
+        4,
+        "the two orders sent before the cut, and the two after"
+    );
     assert!(
         sent.is_subset(&intents),
         "an order without its intent: {sent:?} vs {intents:?}"
