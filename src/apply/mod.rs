@@ -11,9 +11,10 @@ mod resolve;
 
 use std::future::Future;
 
+#[cfg(test)]
+pub(crate) use execute::OrderReport;
 pub(crate) use execute::{
-    ApplyReport, Guard, Interrupt, OrderReport, Outcome, REREAD_AFTER_MS, Stop, book_since,
-    execute, stale_pbxs,
+    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, Stop, book_since, execute, stale_pbxs,
 };
 pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
 pub(crate) use lock::{LockError, WorkspaceLock};
