@@ -17,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub(crate) mod date;
 pub(crate) mod doctor;
+pub(crate) mod ledger;
 pub mod manifest;
 pub mod model;
 pub mod observe;

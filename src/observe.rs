@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::date::Date;
+use crate::ledger;
 use crate::manifest::{DesiredPbx, Loc};
 use crate::model::{Catalog, Contact, Doubt, ObservedPbx, Order, ProductId};
 use crate::plan::{self, Catalogs, Observed, PbxKey};
@@ -188,8 +189,18 @@ pub async fn observe<S: Source>(
         .await
         .map_err(|e| ObserveError::Task(e.to_string()))?
         .map_err(ObserveError::Api)?;
-    let in_flight = in_flight(orders.iter().chain(&settings.awaiting), &pbxs);
-    let (unsettled, recent) = unsettled(&orders, &pbxs, settings);
+    // What the order list shows is the ledger's to judge; observe only reads.
+    let in_flight = ledger::in_flight(orders.iter().chain(&settings.awaiting), &pbxs);
+    let (unsettled, recent) = ledger::unsettled(
+        &orders,
+        &pbxs,
+        ledger::Own {
+            orders: &settings.own,
+            recent: &settings.own_recent,
+        },
+        settings.now_ms,
+        settings.settle_ms,
+    );
     let mut in_doubt: BTreeMap<PbxKey, Vec<Doubt>> = BTreeMap::new();
     for (product, sn, doubt) in &settings.in_doubt {
         let key = (*product, sn.clone());
@@ -251,85 +262,6 @@ pub async fn observe<S: Source>(
         },
         catalogs,
     })
-}
-
-/// Orders of the PBXs in scope placed within the settle period: every one's number (`recent`),
-/// and those whose effect is not proven to show yet (`unsettled`). An order of this workspace
-/// shows once its PBX moved from the fingerprint it was planned from; anyone else's, and a
-/// failed one, is never proven, so it is unsettled until the settle period ends.
-#[allow(clippy::type_complexity)]
-fn unsettled(
-    orders: &[Order],
-    pbxs: &BTreeMap<PbxKey, ObservedPbx>,
-    settings: &Settings,
-) -> (BTreeMap<PbxKey, Vec<Doubt>>, BTreeMap<PbxKey, Vec<String>>) {
-    let mut unsettled: BTreeMap<PbxKey, Vec<Doubt>> = BTreeMap::new();
-    let mut recent: BTreeMap<PbxKey, Vec<String>> = BTreeMap::new();
-    let since = settings.now_ms - settings.settle_ms;
-    for o in orders.iter().filter(|o| o.created_ms >= since) {
-        let key = (o.product, o.sn.clone());
-        let Some(observed) = pbxs.get(&key) else {
-            continue;
-        };
-        recent
-            .entry(key.clone())
-            .or_default()
-            .push(o.order_no.clone());
-        if !o.status.may_have_effect() {
-            continue;
-        }
-        let shows = settings
-            .own
-            .get(&o.order_no)
-            .is_some_and(|before| !plan::fingerprint_matches(observed, before));
-        let journaled = settings
-            .own_recent
-            .iter()
-            .any(|(_, _, d, _)| d.order_no.as_ref() == Some(&o.order_no));
-        if !shows && !journaled {
-            unsettled.entry(key).or_default().push(Doubt {
-                po_number: o.reference.clone().filter(|r| !r.is_empty()),
-                order_no: Some(o.order_no.clone()),
-                operation_type: o.operation_type.clone(),
-                since_ms: o.created_ms,
-                until_ms: o.created_ms.saturating_add(settings.settle_ms),
-                reason: format!(
-                    "order {} ({}, {}) was placed moments ago and its effect may not show yet",
-                    o.order_no, o.operation_type, o.status
-                ),
-            });
-        }
-    }
-    // Our own recent orders, listed or not (a lagging list may not show them yet).
-    for (product, sn, doubt, before) in &settings.own_recent {
-        let key = (*product, sn.clone());
-        if let Some(observed) = pbxs.get(&key)
-            && plan::fingerprint_matches(observed, before)
-        {
-            unsettled.entry(key).or_default().push(doubt.clone());
-        }
-    }
-    (unsettled, recent)
-}
-
-/// Orders still awaiting settlement, for the PBXs in scope; an order listed twice (in the
-/// order list and in the journal) counts once.
-fn in_flight<'o>(
-    orders: impl Iterator<Item = &'o Order>,
-    pbxs: &BTreeMap<PbxKey, ObservedPbx>,
-) -> BTreeMap<PbxKey, Vec<Order>> {
-    let mut map: BTreeMap<PbxKey, Vec<Order>> = BTreeMap::new();
-    for o in orders.filter(|o| o.status.is_in_flight()) {
-        let key = (o.product, o.sn.clone());
-        if !pbxs.contains_key(&key) {
-            continue;
-        }
-        let list = map.entry(key).or_default();
-        if !list.iter().any(|x| x.order_no == o.order_no) {
-            list.push(o.clone());
-        }
-    }
-    map
 }
 
 #[cfg(test)]

@@ -164,19 +164,13 @@ pub(crate) async fn entries_unlocked(
 }
 
 /// While another process applies in this workspace its journal is not ours to resolve: every
-/// order it has not settled yet counts as in doubt, and nothing is written.
+/// order it has not settled yet counts as in doubt (see [`crate::ledger::in_progress`]), and
+/// nothing is written.
 pub(crate) fn leftovers_in_progress(entries: &[Entry], settle_ms: i64) -> Resolution {
-    let mut res = Resolution::default();
-    for e in apply::journal::latest(entries).values() {
-        if e.state.is_unresolved() {
-            res.in_doubt.push(e.doubt(
-                e.at_ms,
-                e.at_ms.saturating_add(settle_ms),
-                "another apply in this workspace is sending it".to_owned(),
-            ));
-        }
+    Resolution {
+        in_doubt: crate::ledger::in_progress(entries, settle_ms),
+        ..Resolution::default()
     }
-    res
 }
 
 /// What a plan is made from.
@@ -420,7 +414,7 @@ pub(crate) async fn check_saved(
             .recent_orders(apply::book_since(plan, settle_ms))
             .await?,
     );
-    let replayed = apply::ledger::replay_evidence(plan, &orders);
+    let replayed = crate::ledger::replay_evidence(plan, &orders);
     Ok(if replayed.is_empty() {
         SavedCheck::Fresh { orders }
     } else {
@@ -441,11 +435,6 @@ pub(crate) struct ApplySettings {
 
 /// The order list a saved plan's check read, handed to the executor's first checks.
 pub(crate) type ReadOrders = Option<Arc<Vec<crate::model::Order>>>;
-
-/// How long the journal's record of a sent order keeps the same order from being sent again
-/// by a plan made before its effect showed (beyond the settle period, for a vendor slower than
-/// that).
-const RESEND_GUARD_MS: i64 = 86_400_000;
 
 /// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
 /// `interrupt` is triggered from outside (Ctrl-C): no new order starts once it is.
@@ -469,28 +458,7 @@ pub(crate) async fn apply_plan(
     } = how;
     let Workspace { _lock, mut journal } = workspace;
     let entries = journal.entries()?;
-    let recent = journal.now_ms() - RESEND_GUARD_MS.max(settle_ms);
-    let sent = apply::journal::latest(&entries)
-        .into_iter()
-        .filter(|(_, e)| e.at_ms >= recent)
-        .filter(|(_, e)| {
-            matches!(
-                e.state,
-                EntryState::Sending
-                    | EntryState::Unknown
-                    | EntryState::Refused
-                    | EntryState::Done
-                    | EntryState::Pending
-            )
-        })
-        .map(|(po, e)| {
-            let what = match (&e.order_no, e.state) {
-                (Some(no), _) => format!("order {no}, {:?}", e.state).to_lowercase(),
-                (None, _) => format!("{:?}", e.state).to_lowercase(),
-            };
-            (po.to_owned(), what)
-        })
-        .collect();
+    let sent = crate::ledger::sent_before(&entries, journal.now_ms(), settle_ms);
     let reread = journal.now_ms() - read_at_ms > apply::REREAD_AFTER_MS;
     let guard = apply::Guard {
         settle_ms,

@@ -5,7 +5,7 @@
 //! journaled and fsynced before it is sent, exactly once; a PBX's later actions are skipped
 //! when an earlier one did not complete; an interrupt stops new orders from starting.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +17,7 @@ use super::book::OrderBook;
 use super::journal::{Entry, EntryState, Journal, JournalError};
 use super::resolve::CLOCK_SKEW_MS;
 use super::{SendOutcome, Vendor};
-use crate::clock::{Clock, Timestamp};
+use crate::clock::Clock;
 use crate::model::{ObservedPbx, OrderStatus, Price, ProductId};
 use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
 
@@ -439,44 +439,27 @@ struct PbxRun<'a, V> {
     guard: &'a Guard,
 }
 
-/// Why a PBX's orders must not be sent, if they must not: one of them was sent before, or an
-/// order the plan did not see was placed on it since.
+/// Why a PBX's orders must not be sent, if they must not (the ledger decides, see
+/// [`crate::ledger::acted_on`]): one of them was sent before, or an order the plan did not see
+/// was placed on it since. Reads the order list (the book's cached read).
 async fn acted_on<V: Vendor>(p: &PbxPlan, book: &OrderBook<V>, guard: &Guard) -> Option<String> {
-    for po in p.actions.iter().filter_map(|a| a.po_number()) {
-        if let Some(what) = guard.sent.get(po) {
-            return Some(format!(
-                "order {po} was sent before ({what}); nothing sent again, re-run `entitle plan`"
-            ));
-        }
-    }
     let orders = match book.orders().await {
         Ok(o) => o,
         Err(e) => {
+            // Unless the journal already holds it: that says more.
+            if let Some(hold) = crate::ledger::acted_on(p, &[], &guard.sent) {
+                return Some(hold.describe());
+            }
             return Some(format!(
                 "could not check the order list for orders placed since the plan: {e}"
             ));
         }
     };
-    let ours: BTreeSet<&str> = p.actions.iter().filter_map(|a| a.po_number()).collect();
-    let other = orders.iter().find(|o| {
-        o.product == p.product
-            && o.sn == p.sn
-            && !p.seen_orders.contains(&o.order_no)
-            && (o.status.may_have_effect()
-                || o.reference.as_deref().is_some_and(|r| ours.contains(r)))
-    });
-    if other.is_some() {
+    let hold = crate::ledger::acted_on(p, &orders, &guard.sent)?;
+    if matches!(hold, crate::ledger::Hold::OtherApply(_)) {
         book.contended();
     }
-    other.map(|o| {
-        format!(
-            "someone else acted: order {} ({}, {}) was placed at {} since the plan; nothing sent, re-run `entitle plan`",
-            o.order_no,
-            o.operation_type,
-            o.status,
-            Timestamp(o.created_ms)
-        )
-    })
+    Some(hold.describe())
 }
 
 async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<OrderReport> {

@@ -5,7 +5,6 @@
 mod book;
 mod execute;
 pub(crate) mod journal;
-pub(crate) mod ledger;
 pub(crate) mod lock;
 mod resolve;
 

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Vendor;
 use super::journal::{self, Entry, EntryState, Journal, JournalError};
 use crate::clock::Timestamp;
+use crate::ledger::{self, Verdict};
 use crate::model::{Doubt, Order, OrderStatus, ProductId};
 
 /// How far the vendor's clock may be behind ours when an order is matched to an intent by
@@ -46,57 +47,6 @@ pub(crate) struct Resolution {
     /// PBX each was planned from: while the PBX still has it, the effect may not show yet
     /// (and a lagging order list may not show the order either).
     pub own_recent: Vec<(ProductId, String, Doubt, String)>,
-}
-
-impl Resolution {
-    /// Why a saved plan may not be applied now: for each PBX it would change, an order of
-    /// this workspace that the plan cannot have accounted for — of unknown outcome with no
-    /// evidence yet, awaiting payment, or sent within the settle period from the very state
-    /// the plan was made from (its effect may not show yet). Ordering for such a PBX could
-    /// buy the same thing twice. Each item: the PBX, why, and until when (`None`: until the
-    /// order settles).
-    pub(crate) fn blocking(&self, plan: &crate::plan::Plan) -> Vec<(String, String, Option<i64>)> {
-        let mut out = Vec::new();
-        for p in plan.pbxs.iter().filter(|p| p.has_changes()) {
-            let here = |product: &ProductId, sn: &str| *product == p.product && sn == p.sn;
-            for (product, sn, d) in &self.in_doubt {
-                if here(product, sn) {
-                    out.push((p.key(), doubt_text(d), Some(d.until_ms)));
-                }
-            }
-            for (product, sn, d, planned_from) in &self.own_recent {
-                if here(product, sn) && crate::plan::fingerprint_matches(&p.observed, planned_from)
-                {
-                    out.push((
-                        p.key(),
-                        format!(
-                            "{} was sent at {} from the state this plan was made from, and may not show yet",
-                            d.po_number.as_deref().unwrap_or("an order"),
-                            Timestamp(d.since_ms)
-                        ),
-                        Some(d.until_ms),
-                    ));
-                }
-            }
-            for o in self.pending.iter().filter(|o| here(&o.product, &o.sn)) {
-                out.push((
-                    p.key(),
-                    format!("order {} is {}", o.order_no, o.status.as_str()),
-                    None,
-                ));
-            }
-        }
-        out
-    }
-}
-
-fn doubt_text(d: &Doubt) -> String {
-    format!(
-        "order {} sent at {}: {}",
-        d.po_number.as_deref().unwrap_or("?"),
-        Timestamp(d.since_ms),
-        d.reason
-    )
 }
 
 /// Why leftovers could not be resolved: then no order may be sent.
@@ -131,31 +81,12 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
 ) -> Result<Resolution, ResolveError<V::Error>> {
     let entries = journal.entries()?;
     let latest = journal::latest(&entries);
-    let mut intent_ms: BTreeMap<&str, i64> = BTreeMap::new();
-    for e in entries.iter().filter(|e| e.state == EntryState::Sending) {
-        intent_ms.insert(&e.po_number, e.at_ms);
-    }
-    let mut res = Resolution::default();
+    let intent_ms = ledger::intents(&entries);
     let now = journal.now_ms();
-    for e in latest.values() {
-        if let (EntryState::Done | EntryState::Pending, Some(fp)) = (e.state, &e.fingerprint) {
-            let sent = intent_ms
-                .get(e.po_number.as_str())
-                .copied()
-                .unwrap_or(e.at_ms);
-            if sent >= now - settle_ms {
-                let reason = format!(
-                    "it was placed{} moments ago and its effect does not show yet",
-                    e.order_no
-                        .as_ref()
-                        .map(|n| format!(" as {n}"))
-                        .unwrap_or_default()
-                );
-                let (product, sn, doubt) = e.doubt(sent, sent.saturating_add(settle_ms), reason);
-                res.own_recent.push((product, sn, doubt, fp.clone()));
-            }
-        }
-    }
+    let mut res = Resolution {
+        own_recent: ledger::own_recent(&entries, now, settle_ms),
+        ..Resolution::default()
+    };
     for e in &entries {
         if let (Some(no), Some(fp)) = (&e.order_no, &e.fingerprint) {
             res.own.insert(no.clone(), fp.clone());
@@ -197,74 +128,69 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
     let mut claimed: BTreeSet<String> = entries.iter().filter_map(|e| e.order_no.clone()).collect();
     for l in leftovers {
         let e = &l.entry;
-        if let Some(o) = find(&orders, &l, &claimed) {
-            claimed.insert(o.order_no.clone());
-            let state = match o.status {
-                OrderStatus::Succeed => EntryState::Done,
-                ref s if s.is_in_flight() => EntryState::Pending,
-                _ => EntryState::Failed,
-            };
-            if let Some(fp) = &e.fingerprint {
-                res.own.insert(o.order_no.clone(), fp.clone());
-            }
-            if state == EntryState::Pending {
-                res.pending.push(o.clone());
-            }
-            res.found.push((
-                e.po_number.clone(),
-                o.order_no.clone(),
-                o.status.to_string(),
-            ));
-            journal.append(&Entry {
-                at_ms: now,
-                state,
-                order_no: Some(o.order_no.clone()),
-                detail: Some(format!(
-                    "found in the order list as {} ({})",
-                    o.order_no, o.status
-                )),
-                ..e.clone()
-            })?;
-            continue;
-        }
-        if moved_since(vendor, e).await {
-            res.took_effect.push((e.po_number.clone(), e.sn.clone()));
-            journal.append(&Entry {
-                at_ms: now,
-                state: EntryState::Done,
-                detail: Some(format!(
-                    "not in the order list, but {} changed since the order was sent: taken as placed, and planned again from what it has now",
-                    e.sn
-                )),
-                ..e.clone()
-            })?;
-            continue;
-        }
-        let until_ms = e.at_ms.max(l.intent_ms).saturating_add(settle_ms);
-        if now >= until_ms {
-            res.absent.push(e.po_number.clone());
-            journal.append(&Entry {
-                at_ms: now,
-                state: EntryState::Absent,
-                order_no: None,
-                detail: Some(format!(
-                    "no trace in the order list or on the PBX since {}: never placed",
-                    Timestamp(l.intent_ms)
-                )),
-                ..e.clone()
-            })?;
-        } else {
-            let reason = match (&e.order_no, e.state) {
-                (Some(no), _) => format!("the vendor no longer knows order {no}"),
-                (None, EntryState::Refused) => format!(
-                    "the vendor answered a refusal ({}), which proves nothing was bought only once the order list still shows no such order after the settle period",
-                    e.detail.as_deref().unwrap_or("no detail")
-                ),
-                (None, _) => {
-                    "its outcome is unknown and it is not in the order list yet".to_owned()
+        let listed = find(&orders, &l, &claimed);
+        // The PBX is read again only when the list has no trace of the order.
+        let moved = listed.is_none() && moved_since(vendor, e).await;
+        match ledger::verdict(e, l.intent_ms, listed.is_some(), moved, now, settle_ms) {
+            Verdict::Found => {
+                let Some(o) = listed else { continue };
+                claimed.insert(o.order_no.clone());
+                let state = match o.status {
+                    OrderStatus::Succeed => EntryState::Done,
+                    ref s if s.is_in_flight() => EntryState::Pending,
+                    _ => EntryState::Failed,
+                };
+                if let Some(fp) = &e.fingerprint {
+                    res.own.insert(o.order_no.clone(), fp.clone());
                 }
-            };
-            res.in_doubt.push(e.doubt(l.intent_ms, until_ms, reason));
+                if state == EntryState::Pending {
+                    res.pending.push(o.clone());
+                }
+                res.found.push((
+                    e.po_number.clone(),
+                    o.order_no.clone(),
+                    o.status.to_string(),
+                ));
+                journal.append(&Entry {
+                    at_ms: now,
+                    state,
+                    order_no: Some(o.order_no.clone()),
+                    detail: Some(format!(
+                        "found in the order list as {} ({})",
+                        o.order_no, o.status
+                    )),
+                    ..e.clone()
+                })?;
+            }
+            Verdict::TookEffect => {
+                res.took_effect.push((e.po_number.clone(), e.sn.clone()));
+                journal.append(&Entry {
+                    at_ms: now,
+                    state: EntryState::Done,
+                    detail: Some(format!(
+                        "not in the order list, but {} changed since the order was sent: taken as placed, and planned again from what it has now",
+                        e.sn
+                    )),
+                    ..e.clone()
+                })?;
+            }
+            Verdict::Absent => {
+                res.absent.push(e.po_number.clone());
+                journal.append(&Entry {
+                    at_ms: now,
+                    state: EntryState::Absent,
+                    order_no: None,
+                    detail: Some(format!(
+                        "no trace in the order list or on the PBX since {}: never placed",
+                        Timestamp(l.intent_ms)
+                    )),
+                    ..e.clone()
+                })?;
+            }
+            Verdict::InDoubt { until_ms } => {
+                res.in_doubt
+                    .push(e.doubt(l.intent_ms, until_ms, ledger::doubt_reason(e)));
+            }
         }
     }
     Ok(res)

@@ -456,66 +456,6 @@ async fn journaled_pending_orders_are_followed_until_they_settle() {
     assert_eq!(journal::latest(&entries)["ent-p"].state, EntryState::Done);
 }
 
-#[test]
-fn a_saved_plan_is_held_by_this_workspaces_unsettled_orders_on_its_pbxs_only() {
-    let p = plan(vec![action(ActionKind::PurchaseService, "po-new")]);
-    let doubt = Doubt {
-        po_number: Some("po-old".into()),
-        order_no: None,
-        operation_type: "purchase_service".into(),
-        since_ms: NOW,
-        until_ms: NOW + SETTLE,
-        reason: "its outcome is unknown".into(),
-    };
-    let at = |r: &Resolution| r.blocking(&p);
-    assert!(at(&Resolution::default()).is_empty());
-
-    // Of unknown outcome on SN1: held until its settle period ends; on another PBX: not.
-    let mut r = Resolution {
-        in_doubt: vec![(ProductId(12), "SN1".into(), doubt.clone())],
-        ..Resolution::default()
-    };
-    assert_eq!(at(&r)[0].0, "SN1 (software-edition)");
-    assert_eq!(at(&r)[0].2, Some(NOW + SETTLE));
-    r.in_doubt[0].1 = "SN2".into();
-    assert!(at(&r).is_empty());
-
-    // Sent moments ago from the state the plan was made from: held. From another state (the
-    // plan already shows its effect): not.
-    let fp = p.pbxs[0].fingerprint.clone();
-    let mut r = Resolution {
-        own_recent: vec![(ProductId(12), "SN1".into(), doubt.clone(), fp)],
-        ..Resolution::default()
-    };
-    assert_eq!(at(&r).len(), 1);
-    assert!(
-        at(&r)[0]
-            .1
-            .contains("po-old was sent at 2026-11-22T09:00:00"),
-        "{:?}",
-        at(&r)
-    );
-    r.own_recent[0].3 = "another state".into();
-    assert!(at(&r).is_empty());
-
-    // Awaiting payment: held with no end.
-    let r = Resolution {
-        pending: vec![order_of_sn1("UO1", OrderStatus::Pending, "po-old")],
-        ..Resolution::default()
-    };
-    assert_eq!(at(&r)[0].1, "order UO1 is pending");
-    assert_eq!(at(&r)[0].2, None);
-
-    // A plan with nothing to do for SN1 is never held.
-    let mut quiet = p.clone();
-    quiet.pbxs[0].actions.clear();
-    let r = Resolution {
-        pending: vec![order_of_sn1("UO1", OrderStatus::Pending, "po-old")],
-        ..Resolution::default()
-    };
-    assert!(r.blocking(&quiet).is_empty());
-}
-
 /// A full disk before the send: the intent cannot be written, so the order is not sent, and
 /// no other PBX's order starts.
 #[cfg(target_os = "linux")]

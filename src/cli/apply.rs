@@ -63,28 +63,27 @@ fn confirm(plan: &Plan, color: bool) -> anyhow::Result<bool> {
     Ok(line.trim() == "yes")
 }
 
-/// Whether a saved plan may be applied now, given the leftovers of this workspace: not while
-/// it orders for a PBX with an order of this workspace the plan cannot have accounted for (of
-/// unknown outcome, awaiting payment, or sent moments ago from the same state). Says why and
-/// when to re-run when not.
+/// Whether a saved plan may be applied now, given the leftovers of this workspace (the
+/// ledger's holds, see `crate::ledger::saved_plan_holds`). Says why and when to re-run when
+/// not.
 fn may_apply_now(plan: &Plan, leftovers: &crate::apply::Resolution) -> bool {
-    let blocking = leftovers.blocking(plan);
-    if blocking.is_empty() {
+    let holds = crate::ledger::saved_plan_holds(plan, leftovers);
+    if holds.is_empty() {
         return true;
     }
-    for (pbx, why, _) in &blocking {
-        eprintln!("in doubt: {pbx}: {why}");
+    for (pbx, hold) in &holds {
+        eprintln!("in doubt: {pbx}: {}", hold.reason());
     }
-    let pbxs: std::collections::BTreeSet<&String> = blocking.iter().map(|b| &b.0).collect();
+    let pbxs: std::collections::BTreeSet<&String> = holds.iter().map(|h| &h.0).collect();
     eprintln!(
         "error: refusing to apply plan {} now: it orders for {} with an order of this workspace not settled yet; nothing was sent",
         plan.plan_id,
         plural(pbxs.len(), "PBX", "PBXs")
     );
     // An order awaiting payment holds the plan until it settles, whatever the others' times.
-    if blocking.iter().any(|b| b.2.is_none()) {
+    if holds.iter().any(|h| h.1.until_ms().is_none()) {
         eprintln!("re-run once the order awaiting payment is paid or cancelled");
-    } else if let Some(until) = blocking.iter().filter_map(|b| b.2).max() {
+    } else if let Some(until) = holds.iter().filter_map(|h| h.1.until_ms()).max() {
         eprintln!(
             "re-run after {}: the plan applies then if nothing moved, or is refused as stale if the order showed",
             crate::clock::Timestamp(until)

@@ -3,7 +3,6 @@
 //! steps themselves are in [`super::steps`]), and what every order gets once all are known: the
 //! billing contact and a `poNumber`.
 
-use crate::clock::Timestamp;
 use crate::date::Date;
 use crate::manifest::{Code, DesiredPbx, Loc};
 use crate::model::{Catalog, Contact, Doubt, Id, ObservedPbx, Order};
@@ -70,23 +69,19 @@ pub(crate) fn plan_pbx(
         notes: Vec::new(),
         blocked: Vec::new(),
     };
-    let mut actions = if !in_flight.is_empty() {
-        p.notes.push(awaiting_settlement(&in_flight));
-        Vec::new()
-    } else if !in_doubt.is_empty() {
-        p.notes.push(doubtful(&in_doubt));
-        Vec::new()
-    } else {
-        p.run()
+    let mut actions = match crate::ledger::hold_before_planning(&in_flight, &in_doubt) {
+        Some(hold) => {
+            p.notes.push(hold.describe());
+            Vec::new()
+        }
+        None => p.run(),
     };
     // A fact the vendor did not give is never guessed: the PBX gets nothing.
     if !p.blocked.is_empty() {
         actions.clear();
     }
-    // An order placed moments ago may not show on the PBX yet: ordering again now could buy
-    // the same thing twice. A PBX with nothing to order is not held up by it.
-    if !actions.is_empty() && !unsettled.is_empty() {
-        p.notes.push(doubtful(&unsettled));
+    if let Some(hold) = crate::ledger::hold_after_planning(&unsettled, !actions.is_empty()) {
+        p.notes.push(hold.describe());
         in_doubt = unsettled;
         actions.clear();
     }
@@ -148,41 +143,6 @@ pub(crate) fn unreadable(d: &DesiredPbx, why: &str) -> PbxPlan {
         manual: Vec::new(),
         notes: Vec::new(),
     }
-}
-
-/// Why nothing is planned for a PBX in doubt, and when to try again.
-fn doubtful(doubts: &[Doubt]) -> String {
-    let until = doubts.iter().map(|d| d.until_ms).max().unwrap_or(0);
-    format!(
-        "in doubt: {}; nothing more is ordered for it until the order shows, re-run after {}",
-        doubts
-            .iter()
-            .map(|d| match &d.po_number {
-                Some(po) => format!(
-                    "{} {po} sent at {}: {}",
-                    d.operation_type,
-                    Timestamp(d.since_ms),
-                    d.reason
-                ),
-                None => d.reason.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Timestamp(until)
-    )
-}
-
-/// Why nothing is planned for a PBX with orders still settling.
-fn awaiting_settlement(in_flight: &[Order]) -> String {
-    format!(
-        "{} awaiting settlement ({}); nothing more is ordered until they resolve",
-        crate::words::plural(in_flight.len(), "order", "orders"),
-        in_flight
-            .iter()
-            .map(|o| format!("{} {} {}", o.order_no, o.operation_type, o.status))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
 }
 
 impl<'a> Planner<'a> {
