@@ -312,14 +312,35 @@ impl PgJournal {
         Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
-    /// Appends one entry; returns once its transaction has committed. Under a lock, the
-    /// transaction first checks (holding the fencing row shared, so no taker can bump it
-    /// meanwhile) that the lock is still this apply's.
-    pub(crate) async fn append(&mut self, line: &str) -> Result<(), BackendError> {
+    /// Whether the lock this journal writes under is still this apply's (no other apply has
+    /// taken it since); true without a lock.
+    pub(crate) async fn fence_holds(&mut self) -> Result<bool, BackendError> {
+        let Some(mine) = self.fence else {
+            return Ok(true);
+        };
+        self.reconnect_if_closed().await?;
+        let now: Option<i64> = self
+            .client
+            .query_opt(
+                "SELECT token FROM entitle_lock_fence WHERE account = $1",
+                &[&self.account],
+            )
+            .await
+            .map_err(query_err(&self.url))?
+            .map(|r| r.get(0));
+        Ok(now == Some(mine))
+    }
+
+    /// Appends one entry; returns once its transaction has committed. A `fenced` write under
+    /// a lock (an intent, a plan's start, a resolution) first checks, in the same transaction
+    /// and holding the fencing row shared so no taker can bump it meanwhile, that the lock is
+    /// still this apply's. The outcome of an order already sent is a fact worth keeping
+    /// whoever holds the lock now: it is written unfenced.
+    pub(crate) async fn append(&mut self, line: &str, fenced: bool) -> Result<(), BackendError> {
         self.reconnect_if_closed().await?;
         let q = query_err(&self.url);
         let tx = self.client.transaction().await.map_err(&q)?;
-        if let Some(mine) = self.fence {
+        if let Some(mine) = self.fence.filter(|_| fenced) {
             let now: Option<i64> = tx
                 .query_opt(
                     "SELECT token FROM entitle_lock_fence WHERE account = $1 FOR SHARE",
@@ -372,7 +393,12 @@ impl PgJournal {
 
 /// What the journal's thread is asked.
 enum Ask {
-    Append(String, std::sync::mpsc::Sender<Result<(), BackendError>>),
+    Append(
+        String,
+        bool,
+        std::sync::mpsc::Sender<Result<(), BackendError>>,
+    ),
+    Fence(std::sync::mpsc::Sender<Result<bool, BackendError>>),
     Lines(std::sync::mpsc::Sender<Result<Vec<String>, BackendError>>),
 }
 
@@ -453,8 +479,11 @@ impl DbJournal {
                         },
                     };
                     match ask {
-                        Ask::Append(line, reply) => {
-                            let _ = reply.send(db.append(&line).await);
+                        Ask::Append(line, fenced, reply) => {
+                            let _ = reply.send(db.append(&line, fenced).await);
+                        }
+                        Ask::Fence(reply) => {
+                            let _ = reply.send(db.fence_holds().await);
                         }
                         Ask::Lines(reply) => {
                             let _ = reply.send(db.lines().await);
@@ -474,11 +503,21 @@ impl DbJournal {
         &self.shown
     }
 
-    /// Appends one entry; returns once its transaction has committed.
-    pub(crate) fn append(&self, line: String) -> Result<(), BackendError> {
+    /// Appends one entry, `fenced` or not (see [`PgJournal::append`]); returns once its
+    /// transaction has committed.
+    pub(crate) fn append(&self, line: String, fenced: bool) -> Result<(), BackendError> {
         let (tx, rx) = std::sync::mpsc::channel();
         self.asks
-            .send(Ask::Append(line, tx))
+            .send(Ask::Append(line, fenced, tx))
+            .map_err(|_| gone(&self.shown))?;
+        rx.recv().map_err(|_| gone(&self.shown))?
+    }
+
+    /// Whether the lock is still this apply's (see [`PgJournal::fence_holds`]).
+    pub(crate) fn fence_holds(&self) -> Result<bool, BackendError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.asks
+            .send(Ask::Fence(tx))
             .map_err(|_| gone(&self.shown))?;
         rx.recv().map_err(|_| gone(&self.shown))?
     }

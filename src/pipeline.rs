@@ -481,14 +481,26 @@ pub(crate) async fn apply_plan(
         account: None,
     })?;
     let journal = Arc::new(Mutex::new(journal));
-    Ok(apply::execute(
+    let mut report = apply::execute(
         client,
         plan,
-        journal,
+        journal.clone(),
         parallelism,
         interrupt,
         guard,
         progress,
     )
-    .await)
+    .await;
+    // A lock lost after the last order still means another apply may have run meanwhile:
+    // said, and never an exit 0.
+    if report.stopped_by.is_none()
+        && journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .lock_lost()
+    {
+        report.stopped_by = Some(apply::Stop::LockLost);
+        report.interrupted = true;
+    }
+    Ok(report)
 }

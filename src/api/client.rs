@@ -305,9 +305,20 @@ impl Client {
 /// case, IPv4 in dotted decimal, no default port, no trailing slash) and a client ID: however
 /// the URL was spelled, one account has one key, so every workspace and machine applying to it
 /// takes the same lock and reads the same journal.
+///
+/// This machine's loopback names (`localhost`, `127.0.0.0/8`, `[::1]`) are one host here: when
+/// in doubt two spellings are taken for one account, since sharing a lock and a journal costs a
+/// wait, and splitting them can buy twice. Other aliases of one host (another DNS name, its
+/// address) cannot be told apart: use one spelling of the vendor's URL everywhere.
 pub(crate) fn account_key(canonical_base_url: &str, client_id: &str) -> String {
-    crate::plan::sha256_hex(format!("{canonical_base_url}\n{client_id}").as_bytes())[..16]
-        .to_owned()
+    let url = match reqwest::Url::parse(canonical_base_url) {
+        Ok(mut u) if u.host_str().is_some_and(super::transport::is_loopback_host) => {
+            let _ = u.set_host(Some("127.0.0.1"));
+            u.as_str().trim_end_matches('/').to_owned()
+        }
+        _ => canonical_base_url.to_owned(),
+    };
+    crate::plan::sha256_hex(format!("{url}\n{client_id}").as_bytes())[..16].to_owned()
 }
 
 fn decode<T: DeserializeOwned>(req: &Request, answer: Answer) -> Result<Reply<T>, ApiError> {
@@ -383,5 +394,44 @@ fn classify_save_failure(e: ApiError) -> SaveOutcome {
             SaveOutcome::Refused(e)
         }
         _ => SaveOutcome::Unknown(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_key;
+    use crate::api::transport::validate_base_url;
+
+    /// One account, one key: however its URL is spelled, the lock and the journal are one.
+    #[test]
+    fn one_account_has_one_key_however_its_url_is_spelled() {
+        let key = |u: &str| account_key(&validate_base_url(u).unwrap(), "id");
+        let k = key("http://127.0.0.1:8080");
+        for same in [
+            "HTTP://127.1:8080/",
+            "http://localhost:8080",
+            "http://LOCALHOST:8080//",
+            "http://[::1]:8080",
+            "http://0x7f.0.0.1:8080",
+        ] {
+            assert_eq!(key(same), k, "{same}");
+        }
+        assert_ne!(
+            key("http://127.0.0.1:8081"),
+            k,
+            "another port, another vendor"
+        );
+        assert_ne!(
+            account_key(
+                &validate_base_url("http://127.0.0.1:8080").unwrap(),
+                "other"
+            ),
+            k,
+            "another client ID"
+        );
+        assert_eq!(
+            key("https://openapi.partner.yeastar.com"),
+            key("HTTPS://Openapi.Partner.Yeastar.com:443/")
+        );
     }
 }

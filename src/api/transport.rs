@@ -701,7 +701,7 @@ pub(crate) fn validate_base_url(raw: &str) -> Result<String, ApiError> {
 }
 
 /// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets).
-fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare

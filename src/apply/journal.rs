@@ -263,7 +263,7 @@ impl Journal {
 
     /// Appends one entry and waits until it is on disk.
     pub(crate) fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
-        self.write(entry)?;
+        self.write(entry, true)?;
         match &self.sink {
             Sink::File(file) => file.sync_data().map_err(|source| JournalError::Write {
                 path: self.path.clone(),
@@ -277,10 +277,22 @@ impl Journal {
     /// crash only leaves its intent, resolved by evidence like any unknown outcome. The next
     /// synced append (the next intent) puts it on disk too.
     pub(crate) fn append_unsynced(&mut self, entry: &Entry) -> Result<(), JournalError> {
-        self.write(entry)
+        self.write(entry, false)
     }
 
-    fn write(&mut self, entry: &Entry) -> Result<(), JournalError> {
+    /// Whether this run still holds the shared backend's lock (another apply took it since,
+    /// when not); always true for a file journal, whose lock the OS holds until the process
+    /// ends. A backend that cannot be asked is taken as lost: that is what is known.
+    pub(crate) fn lock_lost(&self) -> bool {
+        match &self.sink {
+            Sink::File(_) => false,
+            Sink::Db(db) => !db.fence_holds().unwrap_or(false),
+        }
+    }
+
+    /// Writes one entry; on the shared backend, `fenced` writes prove the lock is still held
+    /// (an intent), the others (an outcome already decided by the vendor) do not.
+    fn write(&mut self, entry: &Entry, fenced: bool) -> Result<(), JournalError> {
         let stamped;
         let entry = match (&self.account, &entry.account) {
             (Some(mine), None) => {
@@ -321,7 +333,7 @@ impl Journal {
             // A committed INSERT: durable when it returns.
             Sink::Db(db) => {
                 let text = String::from_utf8_lossy(&line).into_owned();
-                db.append(text).map_err(|e| match e {
+                db.append(text, fenced).map_err(|e| match e {
                     crate::backend::BackendError::LockLost { .. } => {
                         JournalError::LockLost(e.to_string())
                     }

@@ -55,7 +55,7 @@ pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write)
         )?,
         Some(Stop::LockLost) => writeln!(
             w,
-            "Stopped: this apply lost its lock on the shared backend (its database session ended), so another apply may be running; orders not started were skipped. Re-run `entitle apply`."
+            "Stopped: this apply lost its lock on the shared backend (its database session ended) and another apply took it; any order not started was skipped. Re-run `entitle apply` once the other has finished."
         )?,
         Some(s) => writeln!(
             w,

@@ -57,6 +57,12 @@ pbxs:
     extensions: 100
 """
 EXPECTED_KEYS = [(PBX_A, "purchase_service"), (PBX_B, "purchase_service")]
+PBX_C = "3651D3290777"   # grows 20 -> 40 extensions (only in the 3-PBX manifest)
+MANIFEST3 = MANIFEST + f"""  - sn: {PBX_C}
+    product: software-edition
+    extensions: 40
+"""
+EXPECTED_KEYS3 = EXPECTED_KEYS + [(PBX_C, "purchase_service")]
 
 OPTS = None
 WORK = None
@@ -194,6 +200,8 @@ class Postgres:
         if self.ok:
             self.as_nobody(f"{PG_BIN}/pg_ctl -D {self.dir}/data -m fast -w stop >/dev/null 2>&1")
             self.ok = False
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _group_exists(name):
@@ -246,11 +254,11 @@ class Cond:
         os.chmod(d, 0o700)
         return d
 
-    def workspace(self, name):
+    def workspace(self, name, manifest=MANIFEST):
         d = os.path.join(self.dir, name)
         os.makedirs(os.path.join(d, "m"), exist_ok=True)
         with open(os.path.join(d, "m", "test.yaml"), "w") as f:
-            f.write(MANIFEST)
+            f.write(manifest)
         return d
 
     def note(self, msg):
@@ -495,17 +503,30 @@ def c2b(c):
     c.snapshot("convergence", exact=1)
 
 
-def c2x(c):
-    """Extra (informational): `localhost` for 127.0.0.1, another directory, PostgreSQL."""
+SPELLINGS_X = [
+    ("localhost", "http://localhost:{p}"),
+    ("hex", "http://0x7f.1:{p}"),
+    ("octal", "http://0177.0.0.1:{p}"),
+    ("port0", "http://127.0.0.1:0{p}"),
+    ("ipdot", "http://127.0.0.1.:{p}"),
+    ("dotseg", "http://127.0.0.1:{p}/."),
+    ("dslash", "http://127.0.0.1:{p}//"),
+]
+
+
+def spelling_x(c, label, template):
+    """Extra: another spelling of the base URL, from another directory, PostgreSQL backend,
+    while the first apply's order is in doubt (lag, no echo)."""
     need_pg()
-    db = PG.createdb(c.name)
+    db = PG.createdb(c.name.replace("-", "_"))
     c.vendor = Vendor(c, OPTS.lag, OPTS.lag, echo=False)
+    url = template.format(p=c.vendor.port)
     ws = c.workspace("dirA")
     kill_at_first_commit(c, ws, backend=db)
-    d = c.workspace("dir-localhost")
-    rc, out, err = c.run("apply[localhost]", apply_args(), d, url=f"http://localhost:{c.vendor.port}", backend=db)
-    c.expect_rc("apply[localhost]", rc, 6)
-    c.snapshot("apply[localhost]")
+    d = c.workspace("dir-" + label)
+    rc, out, err = c.run(f"apply[{url}]", apply_args(), d, url=url, backend=db)
+    c.check(rc in (1, 6), f"apply[{url}]: exit {rc}, expected 6 (same account) or 1 (refused)")
+    c.snapshot(f"apply[{url}]")
 
 
 def terminated_lock(c, phase):
@@ -532,9 +553,54 @@ def terminated_lock(c, phase):
     c.check(re.search(r"lock", out_a + err_a, re.I) is not None,
             "apply-A did not say it lost its lock")
     c.snapshot("apply-A ended")
+    c.note("entitle_journal:\n" + PG.sql(dbname, "SELECT * FROM entitle_journal ORDER BY 1"))
     rc, _, _ = c.run("apply-B-again", apply_args(), wb, backend=db)
     c.expect_rc("apply-B-again", rc, 0)
     c.snapshot("convergence", exact=1)
+
+
+def terminated_lock3(c, lag):
+    """Three PBXs, the first apply one request at a time (--parallelism 1): its 2nd save is held
+    after the commit, its lock session terminated, a second apply runs to completion; released,
+    the first must not order for the 3rd PBX."""
+    need_pg()
+    db = PG.createdb(c.name)
+    c.vendor = Vendor(c, lag, lag, echo=not lag)
+    wa, wb = c.workspace("dirA", MANIFEST3), c.workspace("dirB", MANIFEST3)
+    c.vendor.hold("after_commit", 1)
+    pa = c.start("apply-A", apply_args("--parallelism", "1"), wa, backend=db)
+    c.vendor.wait_held()
+    q = "FROM pg_stat_activity WHERE application_name='entitle lock'"
+    c.check(PG.sql(c.name, f"SELECT count(*) {q}") not in ("", "0"), "no 'entitle lock' session found")
+    PG.sql(c.name, f"SELECT pg_terminate_backend(pid) {q}")
+    time.sleep(0.5)
+    rc_b, _, _ = c.run("apply-B", apply_args(), wb, backend=db, timeout=120)
+    c.expect_rc("apply-B", rc_b, 6 if lag else 0)
+    c.snapshot("apply-B", keys=EXPECTED_KEYS3)
+    c.vendor.release()
+    rc_a, out_a, err_a = c.finish(pa)
+    c.check(rc_a not in (0, "TIMEOUT"), f"apply-A exited {rc_a} after losing its lock; expected non-zero")
+    said = re.search(r"lost (its|the account's) lock", out_a + err_a, re.I)
+    if not said and re.search(r"someone else acted", out_a):
+        c.info("apply-A did not say it lost its lock; it skipped the PBX B ordered for as "
+               "'someone else acted' (seen in the order list) and exited " + str(rc_a))
+    else:
+        c.check(said is not None, "apply-A did not say it lost its lock")
+    c.snapshot("apply-A ended", keys=EXPECTED_KEYS3)
+    c.note("entitle_journal:\n" + PG.sql(c.name, "SELECT * FROM entitle_journal ORDER BY 1"))
+    if lag:
+        c.vendor.wait_lag()
+    rc, _, _ = c.run("apply-B-again", apply_args(), wb, backend=db)
+    c.expect_rc("apply-B-again", rc, 0)
+    c.snapshot("convergence", exact=1, keys=EXPECTED_KEYS3)
+
+
+def c3c(c):
+    terminated_lock3(c, 0)
+
+
+def c3d(c):
+    terminated_lock3(c, OPTS.lag)
 
 
 def c3a(c):
@@ -783,12 +849,14 @@ CONDITIONS = [
      "6 for HTTP://, 127.1, trailing /; 1 for trailing newline; 0 after lag; one order each"),
     ("c2b", c2b, "URL spellings, same dir, file backend (lag, no echo)",
      "6 for each spelling; 1 for trailing newline; 0 after lag; one order each"),
-    ("c2x", c2x, "extra: localhost for 127.0.0.1 from another dir, PostgreSQL (lag, no echo)",
-     "6, no duplicate"),
     ("c3a", c3a, "PostgreSQL lock session terminated, 2nd save held after commit",
      "B 0; A non-zero saying it lost its lock; one order each"),
     ("c3b", c3b, "PostgreSQL lock session terminated, 2nd save held before commit",
      "B 6; A non-zero saying it lost its lock; B again 0; one order each"),
+    ("c3c", c3c, "PostgreSQL lock terminated, 3 PBXs, A one request at a time, 2nd save held after commit",
+     "B 0; A sends nothing more, non-zero, says it lost its lock; one order each"),
+    ("c3d", c3d, "as c3c on a lagging vendor without echo",
+     "B 6; A sends nothing more, non-zero, says it lost its lock; after lag 0; one order each"),
     ("c4a", c4a, "401 token_expired after commit (echo, no lag)", "5, then 0; one order each"),
     ("c4b", c4b, "429 after commit (no echo, lag)", "5, then 6, after lag 0; one order each"),
     ("c4c", c4c, "401 token_expired after commit (no echo, lag)", "5, then 6, after lag 0; one order each"),
@@ -804,11 +872,16 @@ CONDITIONS = [
     ("c9b", c9b, "symlink planted at .entitle/journal.jsonl.lock", "1, victim unchanged, no order"),
     ("c9c", c9c, "symlink planted at the account lock in ENTITLE_LOCK_DIR", "1, victim unchanged, no order"),
     ("c10", c10, "FIFO (and /dev/zero) as a manifest", "1 promptly (timeout 20)"),
+] + [
+    (f"x-{label}", (lambda c, l=label, t=tpl: spelling_x(c, l, t)),
+     f"extra: base URL {tpl.format(p='PORT')} from another dir while in doubt, PostgreSQL",
+     "6 (same account) or 1 (refused); no duplicate")
+    for label, tpl in SPELLINGS_X
 ]
 
 
 def fmt_counts(c):
-    short = {PBX_A: "A", PBX_B: "B"}
+    short = {PBX_A: "A", PBX_B: "B", PBX_C: "C"}
     if not c:
         return "none"
     return ", ".join(f"{short.get(sn, sn)}/{op}={n}" for (sn, op), n in sorted(c.items()))
@@ -833,7 +906,15 @@ def main():
     selected = [x for x in CONDITIONS if not OPTS.only or x[0] in OPTS.only.split(",")]
     WORK = tempfile.mkdtemp(prefix="entitle-indep-")
     print(f"work dir and logs: {WORK}", flush=True)
-    if any(n in ("c2", "c2x", "c3a", "c3b") for n, *_ in selected):
+    # Test a private copy: another build in the repository must not swap the binary mid-run.
+    snap = os.path.join(WORK, "entitle")
+    shutil.copy2(OPTS.bin, snap)
+    import hashlib
+    digest = hashlib.sha256(open(snap, "rb").read()).hexdigest()[:16]
+    built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.stat(OPTS.bin).st_mtime))
+    print(f"binary {OPTS.bin} (built {built}, sha256 {digest}...), copied to {snap}", flush=True)
+    OPTS.bin = snap
+    if any(n in ("c2", "c3a", "c3b", "c3c", "c3d") or n.startswith("x-") for n, *_ in selected):
         if PG.start():
             print(f"PostgreSQL on port {PG.port} ({PG.dir})", flush=True)
         else:
@@ -870,7 +951,8 @@ def main():
     finally:
         PG.stop()
     print()
-    print("A = 3651D3296882 (100 -> 300 extensions + Hotel PMS), B = 3651D3290001 (50 -> 100 extensions)")
+    print(f"A = {PBX_A} (100 -> 300 extensions + Hotel PMS), B = {PBX_B} (50 -> 100 extensions), "
+          f"C = {PBX_C} (20 -> 40 extensions, 3-PBX conditions only)")
     print()
     w = max(len(r[0]) for r in rows)
     print(f"{'cond':{w}}  {'verdict':18}  {'orders per (PBX, operation)':34}  exit codes")

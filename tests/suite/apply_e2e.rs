@@ -626,11 +626,7 @@ fn an_error_answered_after_the_commit_is_never_bought_again() {
 /// shows it is found.
 #[test]
 fn a_refusal_after_the_commit_holds_the_pbx_until_the_evidence_shows() {
-    let env = Env::with(|c| {
-        c.variant.echo_reference = false;
-        c.variant.list_lag_ms = 90_000;
-        c.variant.effect_lag_ms = 90_000;
-    });
+    let env = Env::blind_vendor();
     let m = env.manifest("m.yaml", EXT_300);
     let m = m.to_str().unwrap();
     env.faults(json!({"nextOrderSaves": ["commit_then_refused"]}));

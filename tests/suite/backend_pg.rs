@@ -284,23 +284,31 @@ fn doctor_reads_the_journal_on_the_backend() {
 /// other's.
 #[test]
 fn an_apply_that_lost_its_lock_sends_no_more_orders() {
-    let env = Env::with(|c| {
-        c.variant.echo_reference = false;
-        c.variant.list_lag_ms = 90_000;
-        c.variant.effect_lag_ms = 90_000;
-    })
-    .on(Backend::Postgres);
+    lost_lock_at(1);
+}
+
+/// The lock lost while the last order is in flight: no order is left to stop, but the apply
+/// still says it lost its lock (never exit 0), and the order's outcome — a fact the vendor
+/// decided — is journaled for whoever holds the lock now.
+#[test]
+fn an_apply_that_lost_its_lock_at_its_last_order_says_so_and_journals_the_outcome() {
+    lost_lock_at(3);
+}
+
+/// The first apply's order `k` (of the examples' 4) held by the vendor, committed but not
+/// answered, while its lock's session is ended and a second apply, from another directory,
+/// takes the lock and orders the rest.
+fn lost_lock_at(k: u64) {
+    let env = Env::blind_vendor().on(Backend::Postgres);
     let url = env.database().unwrap().to_owned();
     let examples = Env::examples_arg();
-    // The first apply's second order is held by the vendor, committed but not answered.
-    let first = env.apply_held_at(&examples, 1, "after_commit");
+    let first = env.apply_held_at(&examples, k, "after_commit");
     let ended = sql(
         &url,
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
          WHERE datname = current_database() AND application_name = 'entitle lock'",
     );
     assert_eq!(ended, "1", "the lock's session was ended");
-    // A second apply, from another directory, takes the free lock and orders the rest.
     let second = env
         .std_cmd()
         .args(env.apply_args(&examples))
@@ -310,7 +318,7 @@ fn an_apply_that_lost_its_lock_sends_no_more_orders() {
     assert_eq!(
         second.status.code(),
         Some(6),
-        "the first's two orders are in doubt for the second\n{}",
+        "the first's orders are in doubt for the second\n{}",
         stderr(&second)
     );
     assert_eq!(env.order_bodies().len(), 4);
@@ -321,6 +329,15 @@ fn an_apply_that_lost_its_lock_sends_no_more_orders() {
     assert_eq!(first.status.code(), Some(4), "{out}\n{}", stderr(&first));
     assert!(out.contains("lost its lock"), "{out}");
     env.bought_once(4, "a lost lock");
+    // The held order's outcome reached the shared journal (the first plan's entries: the
+    // journal's first entry is the first apply's start).
+    let journal = env.journal();
+    let done = journal
+        .iter()
+        .filter(|e| e["plan_id"] == journal[0]["plan_id"])
+        .filter(|e| e["state"] == "done" && e["order_no"].is_string())
+        .count();
+    assert_eq!(done, usize::try_from(k).unwrap() + 1, "{journal:?}");
 }
 
 /// A server that ends idle sessions sooner than the plan phase takes: the lock's and the

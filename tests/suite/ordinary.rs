@@ -6,28 +6,19 @@
 
 use crate::support::{Backend, Env, stderr, stdout};
 
-/// A vendor that neither echoes the poNumber nor lists an order, nor shows its effect, until
-/// 90 s after it committed: only the journal knows the order is ours.
-fn slow_vendor() -> Env {
-    Env::with(|c| {
-        c.variant.echo_reference = false;
-        c.variant.list_lag_ms = 90_000;
-        c.variant.effect_lag_ms = 90_000;
-    })
-}
-
 /// Every spelling of one account's URL is one account: one lock and one journal on the shared
 /// backend. An apply killed after the vendor committed its first order leaves that order in
 /// the journal; a second apply from another directory and machine, with the URL spelled
 /// otherwise, holds that PBX in doubt instead of buying it again.
 #[test]
-fn one_account_spelled_three_ways_is_one_journal_on_the_shared_backend() {
+fn one_account_spelled_four_ways_is_one_journal_on_the_shared_backend() {
     for spell in [
         |u: &str| u.replacen("http://", "HTTP://", 1),
         |u: &str| u.replacen("127.0.0.1", "127.1", 1),
         |u: &str| format!("{u}/"),
+        |u: &str| u.replacen("127.0.0.1", "localhost", 1),
     ] {
-        let env = slow_vendor().on(Backend::Postgres);
+        let env = Env::blind_vendor().on(Backend::Postgres);
         let examples = Env::examples_arg();
         let first = env.apply_held_at(&examples, 0, "after_commit");
         env.kill_held(first);
@@ -89,14 +80,7 @@ fn a_plan_made_for_another_account_is_refused() {
     assert_eq!(env.save_plan(&examples).status.code(), Some(0));
     let out = env
         .std_cmd()
-        .args([
-            "apply",
-            "plan.json",
-            "--auto-approve",
-            "--no-price",
-            "--now",
-            &env.now(),
-        ])
+        .args(env.apply_saved_args())
         .env("ENTITLE_CLIENT_ID", "another-client")
         .output()
         .unwrap();
@@ -113,7 +97,7 @@ fn a_plan_made_for_another_account_is_refused() {
 /// orders in flight where no apply of their own account looks: refused, nothing copied.
 #[test]
 fn backend_migrate_refuses_a_journal_of_another_account() {
-    let env = slow_vendor();
+    let env = Env::blind_vendor();
     let examples = Env::examples_arg();
     let first = env.apply_held_at(&examples, 0, "after_commit");
     env.kill_held(first);
@@ -185,7 +169,7 @@ fn skewed_apply(
 /// than conclude "never placed" and buy again, says how far off its clock is, and once the
 /// order shows, finds it.
 fn killed_then_rerun_with_a_clock_ahead(backend: Backend, ahead_ms: i64, elsewhere: bool) {
-    let env = slow_vendor().on(backend);
+    let env = Env::blind_vendor().on(backend);
     let examples = Env::examples_arg();
     let first = env.apply_held_at(&examples, 0, "after_commit");
     env.kill_held(first);

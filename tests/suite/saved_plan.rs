@@ -259,14 +259,7 @@ fn a_saved_plan_applied_again_from_a_second_checkout_is_refused() {
         let again = env
             .std_cmd()
             .current_dir(&second)
-            .args([
-                "apply",
-                "plan.json",
-                "--auto-approve",
-                "--no-price",
-                "--now",
-                &env.now(),
-            ])
+            .args(env.apply_saved_args())
             .output()
             .unwrap();
         assert_eq!(

@@ -144,6 +144,16 @@ impl Env {
         }
     }
 
+    /// A vendor that neither echoes the poNumber nor lists an order, nor shows its effect,
+    /// until 90 s after it committed: for that long only the journal knows an order is ours.
+    pub(crate) fn blind_vendor() -> Env {
+        Env::with(|c| {
+            c.variant.echo_reference = false;
+            c.variant.list_lag_ms = 90_000;
+            c.variant.effect_lag_ms = 90_000;
+        })
+    }
+
     /// This environment with its journal and lock on `backend`.
     pub(crate) fn on(self, backend: Backend) -> Env {
         match backend {
@@ -287,15 +297,22 @@ impl Env {
 
     /// `apply plan.json` at the sandbox's time, unattended, without quotes.
     pub(crate) fn apply_saved(&self) -> Output {
-        let now = self.now();
-        self.run(&[
+        self.cmd().args(self.apply_saved_args()).output().unwrap()
+    }
+
+    /// The arguments of [`Env::apply_saved`], for a command run otherwise (another directory,
+    /// another account).
+    pub(crate) fn apply_saved_args(&self) -> Vec<String> {
+        [
             "apply",
             "plan.json",
             "--auto-approve",
             "--no-price",
             "--now",
-            &now,
-        ])
+            &self.now(),
+        ]
+        .map(str::to_owned)
+        .to_vec()
     }
 
     /// `plan M --detailed-exitcode` at the sandbox's time, without quotes (exit 0: converged).
