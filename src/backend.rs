@@ -182,6 +182,22 @@ fn connect_reason(e: &tokio_postgres::Error) -> String {
     }
 }
 
+/// Whether an error says the connection itself ended (the server closed it, or said it is
+/// ending it: an administrator, a shutdown, an idle timeout), so a new one may do better.
+fn connection_gone(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    e.is_closed()
+        || e.code().is_some_and(|c| {
+            [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::IDLE_SESSION_TIMEOUT,
+                SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+            ]
+            .contains(c)
+        })
+}
+
 /// How often a connection pings the server: at half its `idle_session_timeout`, or never when
 /// it has none (or is older than the setting).
 async fn ping_interval(client: &tokio_postgres::Client) -> Option<Duration> {
@@ -300,16 +316,24 @@ impl PgJournal {
 
     /// Every entry of the account, in order, as the JSON lines of a file journal.
     pub(crate) async fn lines(&mut self) -> Result<Vec<String>, BackendError> {
-        self.reconnect_if_closed().await?;
-        let rows = self
-            .client
+        let rows = match self.try_lines().await {
+            Err(e) if connection_gone(&e) => {
+                self.reconnect().await?;
+                self.try_lines().await
+            }
+            other => other,
+        }
+        .map_err(query_err(&self.url))?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+
+    async fn try_lines(&self) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+        self.client
             .query(
                 "SELECT entry FROM entitle_journal WHERE account = $1 ORDER BY seq",
                 &[&self.account],
             )
             .await
-            .map_err(query_err(&self.url))?;
-        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
     }
 
     /// Whether the lock this journal writes under is still this apply's (no other apply has
@@ -318,17 +342,26 @@ impl PgJournal {
         let Some(mine) = self.fence else {
             return Ok(true);
         };
-        self.reconnect_if_closed().await?;
-        let now: Option<i64> = self
+        let now = match self.try_fence().await {
+            Err(e) if connection_gone(&e) => {
+                self.reconnect().await?;
+                self.try_fence().await
+            }
+            other => other,
+        }
+        .map_err(query_err(&self.url))?;
+        Ok(now == Some(mine))
+    }
+
+    async fn try_fence(&self) -> Result<Option<i64>, tokio_postgres::Error> {
+        Ok(self
             .client
             .query_opt(
                 "SELECT token FROM entitle_lock_fence WHERE account = $1",
                 &[&self.account],
             )
-            .await
-            .map_err(query_err(&self.url))?
-            .map(|r| r.get(0));
-        Ok(now == Some(mine))
+            .await?
+            .map(|r| r.get(0)))
     }
 
     /// Appends one entry; returns once its transaction has committed. A `fenced` write under
@@ -336,42 +369,63 @@ impl PgJournal {
     /// and holding the fencing row shared so no taker can bump it meanwhile, that the lock is
     /// still this apply's. The outcome of an order already sent is a fact worth keeping
     /// whoever holds the lock now: it is written unfenced.
+    ///
+    /// A connection the server ended (a restart, `pg_terminate_backend`, an idle timeout) is
+    /// opened again and the write tried once more: nothing of it had committed, or, if the
+    /// commit's answer was what was lost, the entry is written twice, which the journal
+    /// tolerates (the latest entry of a poNumber wins).
     pub(crate) async fn append(&mut self, line: &str, fenced: bool) -> Result<(), BackendError> {
-        self.reconnect_if_closed().await?;
-        let q = query_err(&self.url);
-        let tx = self.client.transaction().await.map_err(&q)?;
-        if let Some(mine) = self.fence.filter(|_| fenced) {
+        let fenced = fenced && self.fence.is_some();
+        let written = match self.try_append(line, fenced).await {
+            Err(e) if connection_gone(&e) => {
+                self.reconnect().await?;
+                self.try_append(line, fenced).await
+            }
+            other => other,
+        }
+        .map_err(query_err(&self.url))?;
+        if written {
+            Ok(())
+        } else {
+            Err(BackendError::LockLost {
+                url: self.url.shown.clone(),
+            })
+        }
+    }
+
+    /// One attempt of [`PgJournal::append`]: `Ok(false)` when the fence no longer holds.
+    async fn try_append(
+        &mut self,
+        line: &str,
+        fenced: bool,
+    ) -> Result<bool, tokio_postgres::Error> {
+        let tx = self.client.transaction().await?;
+        if let (true, Some(mine)) = (fenced, self.fence) {
             let now: Option<i64> = tx
                 .query_opt(
                     "SELECT token FROM entitle_lock_fence WHERE account = $1 FOR SHARE",
                     &[&self.account],
                 )
-                .await
-                .map_err(&q)?
+                .await?
                 .map(|r| r.get(0));
             if now != Some(mine) {
-                return Err(BackendError::LockLost {
-                    url: self.url.shown.clone(),
-                });
+                return Ok(false);
             }
         }
         tx.execute(
             "INSERT INTO entitle_journal (account, entry) VALUES ($1, $2)",
             &[&self.account, &line],
         )
-        .await
-        .map_err(&q)?;
-        tx.commit().await.map_err(&q)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// A connection the server ended (a restart, `pg_terminate_backend`, an idle timeout) is
-    /// opened again: what this journal does next needs no session state but the fence, which
-    /// lives in a table.
-    async fn reconnect_if_closed(&mut self) -> Result<(), BackendError> {
-        if self.client.is_closed() {
-            tracing::info!(backend = %self.url.shown, "the journal's connection ended; reconnecting");
-            self.client = connect(&self.url, "entitle journal").await?;
-        }
+    /// Opens the connection again: what this journal does needs no session state but the
+    /// fence, which lives in a table.
+    async fn reconnect(&mut self) -> Result<(), BackendError> {
+        tracing::info!(backend = %self.url.shown, "the journal's connection ended; reconnecting");
+        self.client = connect(&self.url, "entitle journal").await?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::api::mapping;
 use crate::api::{Answer, ApiError, Client, Request, Shape};
-use crate::apply::CLOCK_SKEW_MS;
+use crate::ledger::CLOCK_SKEW_MS;
 use crate::model::{Catalog, ObservedPbx, OrderStatus, ProductId};
 use crate::redact::redact;
 use crate::wire::{self, paths};

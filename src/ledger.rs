@@ -5,20 +5,25 @@
 //!
 //! Who asks it:
 //! - resolution ([`crate::apply::resolve_leftovers`]) for an order of unknown outcome:
-//!   [`verdict`] and [`own_recent`];
+//!   [`find_order`], [`verdict`] and [`own_recent`];
 //! - observation, which only reads, for what the order list shows: [`in_flight`] and
 //!   [`unsettled`];
 //! - the planner, per PBX: [`hold_before_planning`] and [`hold_after_planning`];
 //! - the saved-plan check: [`saved_plan_holds`] and [`replay_evidence`];
-//! - the executor, just before a PBX's first order: [`sent_before`] and [`acted_on`].
+//! - the executor, just before a PBX's first order: [`sent_before`], [`book_since`] and
+//!   [`acted_on`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::apply::Resolution;
 use crate::apply::journal::{self, Entry, EntryState};
-use crate::apply::{CLOCK_SKEW_MS, Resolution};
 use crate::clock::Timestamp;
 use crate::model::{Doubt, ObservedPbx, Order, ProductId};
 use crate::plan::{PbxKey, PbxPlan, Plan, fingerprint_matches};
+
+/// How far the vendor's clock may be behind ours when an order is matched to an intent by
+/// its time: an order stamped up to this long before the intent still counts.
+pub(crate) const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
 /// Why nothing may be ordered for a PBX now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +165,48 @@ pub(crate) fn doubt_reason(entry: &Entry) -> String {
         ),
         (None, _) => "its outcome is unknown and it is not in the order list yet".to_owned(),
     }
+}
+
+/// The order of the list that is this journal entry's (its latest intent at `intent_ms`): by
+/// reference, by order number, or (when the vendor echoes no reference) the earliest order of
+/// the same PBX, product and operation created since the intent (less [`CLOCK_SKEW_MS`]) that
+/// no other entry has `claimed`.
+pub(crate) fn find_order<'o>(
+    orders: &'o [Order],
+    e: &Entry,
+    intent_ms: i64,
+    claimed: &BTreeSet<String>,
+) -> Option<&'o Order> {
+    let free =
+        |o: &&Order| e.order_no.as_ref() == Some(&o.order_no) || !claimed.contains(&o.order_no);
+    orders
+        .iter()
+        .filter(free)
+        .find(|o| o.reference.as_deref() == Some(e.po_number.as_str()) && !e.po_number.is_empty())
+        .or_else(|| {
+            let no = e.order_no.as_ref()?;
+            orders.iter().find(|o| &o.order_no == no)
+        })
+        .or_else(|| {
+            orders
+                .iter()
+                .filter(free)
+                .filter(|o| o.reference.as_deref().is_none_or(str::is_empty))
+                .filter(|o| {
+                    o.sn == e.sn
+                        && o.product.0 == e.product
+                        && o.operation_type == e.operation
+                        && o.created_ms >= intent_ms - CLOCK_SKEW_MS
+                })
+                .min_by_key(|o| o.created_ms)
+        })
+}
+
+/// Since when the order list is read for orders placed on a plan's PBXs that the plan did not
+/// see: its observation, less the settle period (an order placed just before may not have
+/// shown) or the clock skew allowed, whichever is longer.
+pub(crate) fn book_since(plan: &Plan, settle_ms: i64) -> i64 {
+    plan.observed_at_ms - settle_ms.max(CLOCK_SKEW_MS)
 }
 
 /// When each poNumber's latest intent was journaled.

@@ -411,7 +411,7 @@ pub(crate) async fn check_saved(
     }
     let orders = Arc::new(
         client
-            .recent_orders(apply::book_since(plan, settle_ms))
+            .recent_orders(crate::ledger::book_since(plan, settle_ms))
             .await?,
     );
     let replayed = crate::ledger::replay_evidence(plan, &orders);

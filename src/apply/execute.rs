@@ -15,9 +15,9 @@ use tokio::task::JoinSet;
 
 use super::book::OrderBook;
 use super::journal::{Entry, EntryState, Journal, JournalError};
-use super::resolve::CLOCK_SKEW_MS;
 use super::{SendOutcome, Vendor};
 use crate::clock::Clock;
+use crate::ledger::book_since;
 use crate::model::{ObservedPbx, OrderStatus, Price, ProductId};
 use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
 
@@ -280,16 +280,9 @@ pub(crate) struct Guard {
     /// Whether a PBX is read again just before its first order: when its state was read
     /// longer ago than [`REREAD_AFTER_MS`] (a confirmation prompt, an old saved plan).
     pub reread: bool,
-    /// The order list since [`book_since`], when the caller has just read it (a saved plan's
+    /// The order list since `ledger::book_since`, when the caller has just read it (a saved plan's
     /// replay check): the first checks use it instead of reading it again.
     pub orders: Option<Arc<Vec<crate::model::Order>>>,
-}
-
-/// Since when the order list is read for orders placed on a plan's PBXs that the plan did not
-/// see: its observation, less the settle period (an order placed just before may not have
-/// shown) or the clock skew allowed, whichever is longer.
-pub(crate) fn book_since(plan: &Plan, settle_ms: i64) -> i64 {
-    plan.observed_at_ms - settle_ms.max(CLOCK_SKEW_MS)
 }
 
 /// A PBX read longer ago than this is read again just before its first order: 30 seconds.

@@ -13,11 +13,11 @@ use std::future::Future;
 #[cfg(test)]
 pub(crate) use execute::OrderReport;
 pub(crate) use execute::{
-    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, Stop, book_since, execute, stale_pbxs,
+    ApplyReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, Stop, execute, stale_pbxs,
 };
 pub(crate) use journal::{Entry, EntryState, Journal, JournalError};
 pub(crate) use lock::{LockError, WorkspaceLock};
-pub(crate) use resolve::{CLOCK_SKEW_MS, Resolution, ResolveError, resolve_leftovers};
+pub(crate) use resolve::{Resolution, ResolveError, resolve_leftovers};
 
 use crate::model::{Id, Order, OrderStatus, ProductId};
 use crate::observe::Source;

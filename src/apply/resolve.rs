@@ -18,12 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Vendor;
 use super::journal::{self, Entry, EntryState, Journal, JournalError};
 use crate::clock::Timestamp;
-use crate::ledger::{self, Verdict};
+use crate::ledger::{self, CLOCK_SKEW_MS, Verdict};
 use crate::model::{Doubt, Order, OrderStatus, ProductId};
-
-/// How far the vendor's clock may be behind ours when an order is matched to an intent by
-/// its time: an order stamped up to this long before the intent still counts.
-pub(crate) const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
 /// What the lookup found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -128,7 +124,7 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
     let mut claimed: BTreeSet<String> = entries.iter().filter_map(|e| e.order_no.clone()).collect();
     for l in leftovers {
         let e = &l.entry;
-        let listed = find(&orders, &l, &claimed);
+        let listed = ledger::find_order(&orders, &l.entry, l.intent_ms, &claimed);
         // The PBX is read again only when the list has no trace of the order.
         let moved = listed.is_none() && moved_since(vendor, e).await;
         match ledger::verdict(e, l.intent_ms, listed.is_some(), moved, now, settle_ms) {
@@ -194,36 +190,6 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
         }
     }
     Ok(res)
-}
-
-/// The order of the list that is this leftover: by reference, by order number, or (when the
-/// vendor echoes no reference) the earliest unclaimed order of the same PBX, product and
-/// operation created since the intent.
-fn find<'o>(orders: &'o [Order], l: &Leftover, claimed: &BTreeSet<String>) -> Option<&'o Order> {
-    let e = &l.entry;
-    let free =
-        |o: &&Order| e.order_no.as_ref() == Some(&o.order_no) || !claimed.contains(&o.order_no);
-    orders
-        .iter()
-        .filter(free)
-        .find(|o| o.reference.as_deref() == Some(e.po_number.as_str()) && !e.po_number.is_empty())
-        .or_else(|| {
-            let no = e.order_no.as_ref()?;
-            orders.iter().find(|o| &o.order_no == no)
-        })
-        .or_else(|| {
-            orders
-                .iter()
-                .filter(free)
-                .filter(|o| o.reference.as_deref().is_none_or(str::is_empty))
-                .filter(|o| {
-                    o.sn == e.sn
-                        && o.product.0 == e.product
-                        && o.operation_type == e.operation
-                        && o.created_ms >= l.intent_ms - CLOCK_SKEW_MS
-                })
-                .min_by_key(|o| o.created_ms)
-        })
 }
 
 /// Has the PBX moved from the fingerprint the order was planned from? A failed re-read is no

@@ -351,7 +351,7 @@ async fn without_reference_echo_an_order_is_found_by_pbx_operation_and_time() {
     // Older than the intent beyond the skew: someone's earlier order, not ours. One order
     // created since: it is ent-a's (the earliest intent), and no one else's.
     f.orders = vec![
-        listed("UO1", "", NOW - resolve::CLOCK_SKEW_MS - 1),
+        listed("UO1", "", NOW - crate::ledger::CLOCK_SKEW_MS - 1),
         listed("UO2", "", NOW + 2_000),
     ];
     let res = resolve_at(&f, NOW + 60_000).await;

@@ -1,6 +1,6 @@
 //! Table tests: every hold the ledger can answer, and every way out of it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
 use crate::apply::journal::{Entry, EntryState};
@@ -462,4 +462,50 @@ fn the_executor_skips_a_pbx_sent_for_before_or_acted_on_by_someone_else() {
         acted_on(&seen, &[order("UO9", OrderStatus::Succeed, "", NOW)], &none),
         None
     );
+}
+
+#[test]
+fn an_order_is_found_by_reference_by_number_or_by_pbx_operation_and_time() {
+    let e = entry("ent-1", EntryState::Unknown, NOW);
+    let none = BTreeSet::new();
+    let found = |orders: &[Order], claimed: &BTreeSet<String>| {
+        find_order(orders, &e, NOW, claimed).map(|o| o.order_no.clone())
+    };
+    // By its poNumber, whatever else is listed.
+    let by_ref = [
+        order("UO1", OrderStatus::Succeed, "", NOW + 1),
+        order("UO2", OrderStatus::Succeed, "ent-1", NOW + 2),
+    ];
+    assert_eq!(found(&by_ref, &none).as_deref(), Some("UO2"));
+    // Another's poNumber is never ours.
+    let other = [order("UO3", OrderStatus::Succeed, "ent-9", NOW + 1)];
+    assert_eq!(found(&other, &none), None);
+    // No echo: the earliest order of the PBX and operation since the intent, less the skew
+    // allowed, that no other entry claimed.
+    let unechoed = [
+        order("UO5", OrderStatus::Succeed, "", NOW + 5_000),
+        order("UO4", OrderStatus::Succeed, "", NOW - CLOCK_SKEW_MS + 1),
+        order("UO0", OrderStatus::Succeed, "", NOW - CLOCK_SKEW_MS - 1),
+    ];
+    assert_eq!(found(&unechoed, &none).as_deref(), Some("UO4"));
+    let claimed = BTreeSet::from(["UO4".to_owned()]);
+    assert_eq!(found(&unechoed, &claimed).as_deref(), Some("UO5"));
+    let mut other_op = unechoed[0].clone();
+    other_op.operation_type = "renew_plan".into();
+    assert_eq!(found(&[other_op], &none), None);
+    // By its order number, once known (a pending order the vendor stopped listing under it).
+    let mut known = e.clone();
+    known.order_no = Some("UO7".into());
+    let listed = [order("UO7", OrderStatus::Succeed, "ent-other", NOW)];
+    assert_eq!(
+        find_order(&listed, &known, NOW, &none).map(|o| o.order_no.as_str()),
+        Some("UO7")
+    );
+}
+
+#[test]
+fn the_order_list_is_read_back_past_the_settle_period_or_the_skew() {
+    let p = plan_of(buying("ent-1"));
+    assert_eq!(book_since(&p, SETTLE), NOW - SETTLE);
+    assert_eq!(book_since(&p, 1_000), NOW - CLOCK_SKEW_MS);
 }

@@ -126,7 +126,13 @@ fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
     let out = child.wait_with_output().unwrap();
     // The journal reconnects, and since no other apply took the lock (the fencing token is
     // still this apply's), it goes on.
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        crate::support::stdout(&out),
+        stderr(&out)
+    );
     let intents: BTreeSet<String> = env
         .journal()
         .iter()
