@@ -179,18 +179,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                         return Ok(Exit::Stale);
                     }
                 };
-                let edits = crate::plan::verify(&plan);
-                if !edits.is_empty() {
-                    eprintln!(
-                        "error: refusing an edited plan: {} is not what entitle planned from the state it records; nothing was sent",
-                        path.display()
-                    );
-                    for e in &edits {
-                        eprintln!("  ~ {e}");
-                    }
-                    eprintln!("run `entitle plan -o` again and review the new plan");
-                    return Ok(Exit::Stale);
-                }
+                // First: a plan saved by an older entitle (keys v1, no account) would otherwise
+                // read as edited.
                 if plan.account != conn.client.account_key() {
                     eprintln!(
                         "error: refusing plan {}: it was made for {}, not for the account this run applies to ({} with this client ID); nothing was sent",
@@ -203,6 +193,18 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                         conn.client.base_url(),
                     );
                     eprintln!("run `entitle plan -o` against this account and review the new plan");
+                    return Ok(Exit::Stale);
+                }
+                let edits = crate::plan::verify(&plan);
+                if !edits.is_empty() {
+                    eprintln!(
+                        "error: refusing an edited plan: {} is not what entitle planned from the state it records; nothing was sent",
+                        path.display()
+                    );
+                    for e in &edits {
+                        eprintln!("  ~ {e}");
+                    }
+                    eprintln!("run `entitle plan -o` again and review the new plan");
                     return Ok(Exit::Stale);
                 }
                 match pipeline::check_saved(
