@@ -368,6 +368,7 @@ pub(crate) enum SavedCheck {
     /// (see [`ApplySettings::orders`]).
     Fresh {
         orders: Arc<Vec<crate::model::Order>>,
+        read_at: tokio::time::Instant,
     },
     /// The order list shows it applied elsewhere (another checkout, another machine), or
     /// someone ordered for its PBXs since it was made: `(PBX, the order)`.
@@ -409,6 +410,7 @@ pub(crate) async fn check_saved(
     if !stale.is_empty() {
         return Ok(SavedCheck::Stale(stale));
     }
+    let read_at = tokio::time::Instant::now();
     let orders = Arc::new(
         client
             .recent_orders(crate::ledger::book_since(plan, settle_ms))
@@ -416,7 +418,7 @@ pub(crate) async fn check_saved(
     );
     let replayed = crate::ledger::replay_evidence(plan, &orders);
     Ok(if replayed.is_empty() {
-        SavedCheck::Fresh { orders }
+        SavedCheck::Fresh { orders, read_at }
     } else {
         SavedCheck::Replayed(replayed)
     })
@@ -434,7 +436,7 @@ pub(crate) struct ApplySettings {
 }
 
 /// The order list a saved plan's check read, handed to the executor's first checks.
-pub(crate) type ReadOrders = Option<Arc<Vec<crate::model::Order>>>;
+pub(crate) type ReadOrders = Option<(Arc<Vec<crate::model::Order>>, tokio::time::Instant)>;
 
 /// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
 /// `interrupt` is triggered from outside (Ctrl-C): no new order starts once it is.

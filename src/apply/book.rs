@@ -63,15 +63,21 @@ impl<V: Vendor> OrderBook<V> {
         }
     }
 
-    /// A book that starts from `orders`, read just now by the caller (the saved plan's check),
-    /// so the first PBX's check costs no second read.
-    pub(crate) fn seeded(vendor: V, since_ms: i64, orders: Arc<Vec<Order>>) -> OrderBook<V> {
+    /// A book that starts from `orders`, read by the caller at `read_at` (the saved plan's
+    /// check), so the first PBX's check costs no second read — unless the read is older than
+    /// [`MAX_AGE`] by then (a confirmation prompt ran meanwhile), when it is read again.
+    pub(crate) fn seeded(
+        vendor: V,
+        since_ms: i64,
+        orders: Arc<Vec<Order>>,
+        read_at: Instant,
+    ) -> OrderBook<V> {
         let newest_ms = orders.iter().map(|o| o.created_ms).max();
         OrderBook {
             vendor,
             since_ms,
             last: Mutex::new(Read {
-                at: Some(Instant::now()),
+                at: Some(read_at),
                 orders,
                 newest_ms,
                 ..Read::default()

@@ -282,7 +282,7 @@ pub(crate) struct Guard {
     pub reread: bool,
     /// The order list since `ledger::book_since`, when the caller has just read it (a saved plan's
     /// replay check): the first checks use it instead of reading it again.
-    pub orders: Option<Arc<Vec<crate::model::Order>>>,
+    pub orders: Option<(Arc<Vec<crate::model::Order>>, tokio::time::Instant)>,
 }
 
 /// A PBX read longer ago than this is read again just before its first order: 30 seconds.
@@ -304,7 +304,9 @@ pub(crate) async fn execute<V: Vendor>(
     let clock = journal.lock().unwrap_or_else(|p| p.into_inner()).clock();
     let since = book_since(plan, guard.settle_ms);
     let book = Arc::new(match &guard.orders {
-        Some(orders) => OrderBook::seeded(vendor.clone(), since, orders.clone()),
+        Some((orders, read_at)) => {
+            OrderBook::seeded(vendor.clone(), since, orders.clone(), *read_at)
+        }
         None => OrderBook::new(vendor.clone(), since),
     });
     let guard = Arc::new(guard);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::bail;
 use clap::Args;
 
+use super::output::Output;
 use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
 use crate::apply::{Interrupt, Outcome, Stop};
@@ -216,12 +217,12 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 )
                 .await?
                 {
-                    SavedCheck::Fresh { orders } => {
+                    SavedCheck::Fresh { orders, read_at } => {
                         if !may_apply_now(&plan, &leftovers) {
                             return Ok(Exit::InDoubt);
                         }
                         read_at_ms = clock.now_ms();
-                        read_orders = Some(orders);
+                        read_orders = Some((orders, read_at));
                         plan
                     }
                     SavedCheck::Replayed(evidence) => {
@@ -346,7 +347,10 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             let _ = writeln!(out);
         }
         if let Some(e) = out.failed() {
-            eprintln!("warning: cannot write the result to stdout ({e}); the exit code says what happened");
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: cannot write the result to stdout ({e}); the exit code says what happened"
+            );
         }
         Ok(exit)
     })
@@ -395,13 +399,16 @@ fn watch_signals(interrupt: Arc<Interrupt>) -> std::io::Result<tokio::task::Join
                     Some(()) = hup.recv() => (Stop::Sighup, "SIGHUP"),
                     else => return,
                 };
-                match interrupt.stop(stop) {
-                    0 => eprintln!("\n{name}: no new order starts"),
-                    n => eprintln!(
+                // Never `eprintln!`: after SIGHUP the terminal may be gone, and a panic here
+                // must not be what the run ends on.
+                let _ = match interrupt.stop(stop) {
+                    0 => writeln!(std::io::stderr(), "\n{name}: no new order starts"),
+                    n => writeln!(
+                        std::io::stderr(),
                         "\n{name}: no new order starts; waiting for the {} already sent",
                         plural(n, "order", "orders")
                     ),
-                }
+                };
             }
         }))
     }
@@ -413,50 +420,6 @@ fn watch_signals(interrupt: Arc<Interrupt>) -> std::io::Result<tokio::task::Join
                 eprintln!("\ninterrupt: no new order starts");
             }
         }))
-    }
-}
-
-/// Standard output for apply: a write that fails (a closed pipe) is remembered, not
-/// returned, so the output can never decide the exit code of orders already placed.
-struct Output {
-    out: std::io::Stdout,
-    failed: Option<std::io::Error>,
-}
-
-impl Output {
-    fn stdout() -> Output {
-        Output {
-            out: std::io::stdout(),
-            failed: None,
-        }
-    }
-
-    fn failed(self) -> Option<std::io::Error> {
-        self.failed
-    }
-}
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.failed.is_some() {
-            return Ok(buf.len());
-        }
-        match self.out.write(buf) {
-            Ok(n) => Ok(n),
-            Err(e) => {
-                self.failed = Some(e);
-                Ok(buf.len())
-            }
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if self.failed.is_none()
-            && let Err(e) = self.out.flush()
-        {
-            self.failed = Some(e);
-        }
-        Ok(())
     }
 }
 

@@ -105,7 +105,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
         let report = doctor::run(&conn.client, &req).await;
         anyhow::Ok((conn.client.base_url().to_owned(), report))
     })?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::Output::stdout();
     write_report(&base_url, &report, &mut out)?;
     if let Some(dir) = &args.save_samples {
         std::fs::create_dir_all(dir)

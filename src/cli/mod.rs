@@ -11,6 +11,7 @@ pub mod config;
 pub mod doctor;
 pub mod export;
 pub mod man;
+mod output;
 pub mod plan;
 mod progress;
 pub mod sandbox;

@@ -201,7 +201,8 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
             d,
         )
     })?;
-    let mut out = std::io::stdout().lock();
+    // A closed stdout (`| head`) hides the plan, never its exit code, nor the saved file.
+    let mut out = super::output::Output::stdout();
     render(
         &plan,
         args.format,

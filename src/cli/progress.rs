@@ -3,7 +3,7 @@
 //! [`LINE_EVERY`] with counts and rate, once the phase has run that long, and a last line when
 //! it ends. `--quiet` silences both. The library only reports counts ([`Progress`]).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,11 @@ pub(super) fn display(phase: Phase, quiet: bool) -> Box<dyn Progress> {
             bar: Mutex::new(None),
         })
     } else {
-        Box::new(Lines::new(phase, |line| eprintln!("{line}")))
+        // A closed stderr (`2>&1 | head`, a terminal gone after SIGHUP) must not panic: the
+        // line is lost, the outcome is not.
+        Box::new(Lines::new(phase, |line| {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }))
     }
 }
 

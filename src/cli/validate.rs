@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueHint};
 
+use super::output::Output;
 use super::{Exit, GlobalArgs};
 use crate::manifest::{self, Diagnostic};
 use crate::words::plural;
@@ -118,12 +119,12 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<Exit> {
                 .context("cannot name the files relative to the current directory")?;
             return print_json(&manifest::sarif_log(problems, &cwd)).map(|()| exit);
         }
-        ValidateFormat::Github => write_github(problems, &mut std::io::stdout().lock())?,
+        ValidateFormat::Github => write_github(problems, &mut Output::stdout())?,
         ValidateFormat::Text => {}
     }
     match result {
         Ok(loaded) => {
-            let mut out = std::io::stdout().lock();
+            let mut out = Output::stdout();
             writeln!(
                 out,
                 "{}, {}: valid",
@@ -156,7 +157,7 @@ pub fn run(global: &GlobalArgs, args: ValidateArgs) -> anyhow::Result<Exit> {
 
 /// A JSON document on stdout, pretty-printed, with a final newline.
 fn print_json(doc: &serde_json::Value) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = Output::stdout();
     serde_json::to_writer_pretty(&mut out, doc)?;
     writeln!(out)?;
     out.flush()?;

@@ -221,3 +221,35 @@ fn a_clock_a_day_ahead_never_concludes_never_placed_early() {
 fn a_clock_eleven_minutes_ahead_on_the_shared_backend_from_another_directory() {
     killed_then_rerun_with_a_clock_ahead(Backend::Postgres, 11 * 60_000, true);
 }
+
+/// `entitle plan --detailed-exitcode | head`: the reader goes away, and the exit code still
+/// says there are changes (2), and the plan file is still saved.
+#[test]
+fn a_closed_stdout_never_hides_a_plans_exit_code() {
+    let env = Env::new();
+    let now = env.now();
+    let examples = Env::examples_arg();
+    let mut child = env.spawn([
+        "plan",
+        &examples,
+        "--now",
+        &now,
+        "--no-price",
+        "--detailed-exitcode",
+        "-o",
+        "plan.json",
+    ]);
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(env.path().join("plan.json").exists());
+    // And invalid manifests stay invalid for `validate … | head`.
+    let bad =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests/rules");
+    let mut child = crate::support::command()
+        .args(["validate", bad.to_str().unwrap(), "--format", "json"])
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
