@@ -194,7 +194,9 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
         return None;
     };
     let month = MONTHS.iter().position(|m| m == month)? as u8 + 1;
-    let date = Date::new(year.parse().ok()?, month, day.parse().ok()?)?;
+    // A vendor's header is an input: a year no clock shows is not a time.
+    let year: i32 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    let date = Date::new(year, month, day.parse().ok()?)?;
     let hms: Vec<i64> = time
         .split(':')
         .map(|p| p.parse().ok())
@@ -245,6 +247,8 @@ mod tests {
             "Sunday, 06-Nov-94 08:49:37 GMT",
             "Sun Nov  6 08:49:37 1994",
             "Sun, 06 Nov 1994 25:00:00 GMT",
+            "Sun, 06 Nov 2147483647 08:49:37 GMT",
+            "Sun, 06 Nov -2000 08:49:37 GMT",
         ] {
             assert_eq!(parse_http_date(bad), None, "{bad}");
         }

@@ -266,6 +266,33 @@ pub(crate) fn in_progress(entries: &[Entry], settle_ms: i64) -> Vec<(ProductId, 
         .collect()
 }
 
+/// Orders this workspace's journal holds for another vendor account key (another client ID,
+/// or a URL that is not this one) whose outcome is unknown: not this run's to resolve (its
+/// order list may not be theirs), but if they are the same account after all, ordering for
+/// their PBXs now could buy twice. So they hold their PBXs until the settle period after them
+/// has passed on the vendor's clock (`now_ms`).
+pub(crate) fn other_accounts(
+    entries: &[Entry],
+    now_ms: i64,
+    settle_ms: i64,
+) -> Vec<(ProductId, String, Doubt)> {
+    journal::latest(entries)
+        .values()
+        .filter(|e| e.state.is_unresolved())
+        .filter(|e| e.at_ms.saturating_add(settle_ms) > now_ms)
+        .map(|e| {
+            e.doubt(
+                e.at_ms,
+                e.at_ms.saturating_add(settle_ms),
+                format!(
+                    "it was sent from this workspace under another account key ({}: another client ID or base URL), and its outcome is unknown",
+                    e.account.as_deref().unwrap_or("?")
+                ),
+            )
+        })
+        .collect()
+}
+
 /// Orders still awaiting settlement, for the PBXs in scope; an order listed twice (in the
 /// order list and in the journal) counts once.
 pub(crate) fn in_flight<'o>(

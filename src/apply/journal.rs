@@ -222,6 +222,19 @@ impl Journal {
         self
     }
 
+    /// Entries of this workspace's file journal stamped with another account than this run's
+    /// (see [`crate::ledger::other_accounts`]); none on the shared backend, which keeps each
+    /// account's apart.
+    pub(crate) fn other_accounts_entries(&self) -> Result<Vec<Entry>, JournalError> {
+        let (Sink::File(_), Some(mine)) = (&self.sink, &self.account) else {
+            return Ok(Vec::new());
+        };
+        Ok(read(&self.path)?
+            .into_iter()
+            .filter(|e| e.account.as_ref().is_some_and(|a| a != mine))
+            .collect())
+    }
+
     /// The file, or the backend (for messages).
     pub(crate) fn path(&self) -> &Path {
         &self.path
@@ -538,6 +551,36 @@ mod tests {
             "{later}"
         );
         assert!(j.entries().unwrap().is_empty());
+    }
+
+    /// A workspace used under two account keys: each run reads its own account's entries (and
+    /// those written before accounts were recorded), and sees the other's apart.
+    #[test]
+    fn entries_of_another_account_are_kept_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let clock = Clock::stopped(1_795_338_000_000);
+        Journal::open(&path, clock)
+            .unwrap()
+            .append(&entry("ent-legacy", EntryState::Sending))
+            .unwrap();
+        Journal::open(&path, clock)
+            .unwrap()
+            .for_account("aaaa")
+            .append(&entry("ent-a", EntryState::Sending))
+            .unwrap();
+        let b = Journal::open(&path, clock).unwrap().for_account("bbbb");
+        let pos = |v: Vec<Entry>| v.into_iter().map(|e| e.po_number).collect::<Vec<_>>();
+        assert_eq!(pos(b.entries().unwrap()), ["ent-legacy"]);
+        assert_eq!(pos(b.other_accounts_entries().unwrap()), ["ent-a"]);
+        let a = Journal::open(&path, clock).unwrap().for_account("aaaa");
+        assert_eq!(pos(a.entries().unwrap()), ["ent-legacy", "ent-a"]);
+        assert!(a.other_accounts_entries().unwrap().is_empty());
+        assert_eq!(
+            read(&path).unwrap()[1].account.as_deref(),
+            Some("aaaa"),
+            "stamped"
+        );
     }
 
     #[test]

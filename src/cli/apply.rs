@@ -196,6 +196,18 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     eprintln!("run `entitle plan -o` against this account and review the new plan");
                     return Ok(Exit::Stale);
                 }
+                // Its observation time bounds every "placed since the plan" check: one later
+                // than the vendor's now (a plan made with --now ahead) would blind them.
+                if plan.observed_at_ms > clock.now_ms() + crate::ledger::CLOCK_SKEW_MS {
+                    eprintln!(
+                        "error: refusing plan {}: it says the account was read at {}, later than the vendor's time now ({}); was it made with --now ahead? nothing was sent",
+                        plan.plan_id,
+                        crate::clock::Timestamp(plan.observed_at_ms),
+                        crate::clock::Timestamp(clock.now_ms())
+                    );
+                    eprintln!("run `entitle plan -o` without --now and review the new plan");
+                    return Ok(Exit::Stale);
+                }
                 let edits = crate::plan::verify(&plan);
                 if !edits.is_empty() {
                     eprintln!(

@@ -509,3 +509,20 @@ fn the_order_list_is_read_back_past_the_settle_period_or_the_skew() {
     assert_eq!(book_since(&p, SETTLE), NOW - SETTLE);
     assert_eq!(book_since(&p, 1_000), NOW - CLOCK_SKEW_MS);
 }
+
+#[test]
+fn another_accounts_unknown_orders_in_this_workspace_hold_their_pbxs_for_the_settle_period() {
+    let mut sending = entry("ent-1", EntryState::Sending, NOW);
+    sending.account = Some("feedfacecafebeef".into());
+    let mut done = entry("ent-2", EntryState::Done, NOW);
+    done.account = Some("feedfacecafebeef".into());
+    let held = other_accounts(&[sending.clone(), done], NOW + 1_000, SETTLE);
+    assert_eq!(held.len(), 1, "only the unknown one");
+    assert!(
+        held[0]
+            .2
+            .reason
+            .contains("another account key (feedfacecafebeef")
+    );
+    assert!(other_accounts(&[sending], NOW + SETTLE, SETTLE).is_empty());
+}

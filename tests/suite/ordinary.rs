@@ -253,3 +253,29 @@ fn a_closed_stdout_never_hides_a_plans_exit_code() {
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(1));
 }
+
+/// A plan saved with `--now` a day ahead records an observation the vendor has not reached:
+/// every "ordered since the plan" check would look past the orders placed meanwhile. Refused.
+#[test]
+fn a_plan_observed_in_the_future_is_refused() {
+    let env = Env::new();
+    let ahead = entitle::clock::Timestamp(env.sandbox.now_ms() + 86_400_000).to_string();
+    let saved = env.run(&[
+        "plan",
+        &Env::examples_arg(),
+        "--now",
+        &ahead,
+        "--no-price",
+        "-o",
+        "plan.json",
+    ]);
+    assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
+    let out = env.apply_saved();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("made with --now ahead"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.order_bodies().is_empty());
+}
