@@ -10,8 +10,8 @@
 //!   [`unsettled`];
 //! - the planner, per PBX: [`hold_before_planning`] and [`hold_after_planning`];
 //! - the saved-plan check: [`saved_plan_holds`] and [`replay_evidence`];
-//! - the executor, just before a PBX's first order: [`sent_before`], [`book_since`] and
-//!   [`acted_on`].
+//! - the executor, just before a PBX's first order: [`sent_before`], [`book_since`],
+//!   [`acted_on`] and [`changed_since_plan`] (which the saved-plan check asks too).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,7 +19,7 @@ use crate::apply::Resolution;
 use crate::apply::journal::{self, Entry, EntryState};
 use crate::clock::Timestamp;
 use crate::model::{Doubt, ObservedPbx, Order, ProductId};
-use crate::plan::{PbxKey, PbxPlan, Plan, fingerprint_matches};
+use crate::plan::{PbxKey, PbxPlan, Plan, fingerprint, fingerprint_matches};
 
 /// How far the vendor's clock may be behind ours when an order is matched to an intent by
 /// its time: an order stamped up to this long before the intent still counts.
@@ -40,6 +40,8 @@ pub(crate) enum Hold {
     SentBefore { po_number: String, what: String },
     /// Someone else placed an order on it since the plan was made: another apply, the portal.
     OtherApply(Order),
+    /// Read again, it no longer has the state the plan was made from: what moved.
+    Moved(Vec<String>),
 }
 
 impl Hold {
@@ -70,6 +72,7 @@ impl Hold {
                 .collect::<Vec<_>>()
                 .join("; "),
             Hold::SentBefore { .. } | Hold::OtherApply(_) => self.describe(),
+            Hold::Moved(what) => what.join("; "),
         }
     }
 
@@ -111,6 +114,10 @@ impl Hold {
                 o.operation_type,
                 o.status,
                 Timestamp(o.created_ms)
+            ),
+            Hold::Moved(what) => format!(
+                "changed since the plan ({}); nothing sent, re-run `entitle plan`",
+                what.join("; ")
             ),
         }
     }
@@ -526,6 +533,63 @@ pub(crate) fn sent_before(
             (po.to_owned(), what)
         })
         .collect()
+}
+
+/// Whether a PBX read again (`now`) has moved from the state its plan was made from (a
+/// fingerprint of any keys version), and what moved: someone changed it since the plan.
+pub(crate) fn changed_since_plan(p: &PbxPlan, now: &ObservedPbx) -> Option<Hold> {
+    (!fingerprint_matches(now, &p.fingerprint)).then(|| Hold::Moved(moved(&p.observed, now)))
+}
+
+/// Fields of a PBX that moved between two observations, as `field: before → after`.
+fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
+    let mut out = Vec::new();
+    let plan = |o: &ObservedPbx| {
+        o.plan
+            .as_ref()
+            .map(|p| {
+                format!(
+                    "{} ({}, until {})",
+                    p.name,
+                    crate::words::term(p.cycle, p.multi_cycle),
+                    p.expires
+                )
+            })
+            .unwrap_or_else(|| "none".into())
+    };
+    let mut diff = |field: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{field}: {a} → {b}"));
+        }
+    };
+    diff("plan", plan(before), plan(after));
+    diff(
+        "extensions",
+        before.extensions.to_string(),
+        after.extensions.to_string(),
+    );
+    diff(
+        "concurrentCalls",
+        before.concurrent_calls.to_string(),
+        after.concurrent_calls.to_string(),
+    );
+    let services = |o: &ObservedPbx| {
+        o.services
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    diff("services", services(before), services(after));
+    diff(
+        "pending switch",
+        format!("{:?}", before.pending_switch.as_ref().map(|p| &p.in_force)),
+        format!("{:?}", after.pending_switch.as_ref().map(|p| &p.in_force)),
+    );
+    if out.is_empty() && fingerprint(before) != fingerprint(after) {
+        out.push("other subscription details changed".into());
+    }
+    out
 }
 
 /// The executor's question just before a PBX's first order: was one of its orders sent

@@ -18,8 +18,8 @@ use super::journal::{Entry, EntryState, Journal, JournalError};
 use super::{SendOutcome, Vendor};
 use crate::clock::Clock;
 use crate::ledger::book_since;
-use crate::model::{ObservedPbx, OrderStatus, Price, ProductId};
-use crate::plan::{ActionKind, PbxPlan, Plan, fingerprint};
+use crate::model::{OrderStatus, Price, ProductId};
+use crate::plan::{ActionKind, PbxPlan, Plan};
 
 /// What happened to one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -109,57 +109,6 @@ impl ApplyReport {
     }
 }
 
-/// Fields of a PBX that moved between two observations, as `field: before → after`.
-pub(super) fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
-    let mut out = Vec::new();
-    let plan = |o: &ObservedPbx| {
-        o.plan
-            .as_ref()
-            .map(|p| {
-                format!(
-                    "{} ({}, until {})",
-                    p.name,
-                    crate::words::term(p.cycle, p.multi_cycle),
-                    p.expires
-                )
-            })
-            .unwrap_or_else(|| "none".into())
-    };
-    let mut diff = |field: &str, a: String, b: String| {
-        if a != b {
-            out.push(format!("{field}: {a} → {b}"));
-        }
-    };
-    diff("plan", plan(before), plan(after));
-    diff(
-        "extensions",
-        before.extensions.to_string(),
-        after.extensions.to_string(),
-    );
-    diff(
-        "concurrentCalls",
-        before.concurrent_calls.to_string(),
-        after.concurrent_calls.to_string(),
-    );
-    let services = |o: &ObservedPbx| {
-        o.services
-            .iter()
-            .map(|s| s.name.clone())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    diff("services", services(before), services(after));
-    diff(
-        "pending switch",
-        format!("{:?}", before.pending_switch.as_ref().map(|p| &p.in_force)),
-        format!("{:?}", after.pending_switch.as_ref().map(|p| &p.in_force)),
-    );
-    if out.is_empty() && fingerprint(before) != fingerprint(after) {
-        out.push("other subscription details changed".into());
-    }
-    out
-}
-
 /// For a saved plan: re-reads every PBX with actions and lists those whose fingerprint moved,
 /// with what moved. Reads only; nothing is sent.
 pub(crate) async fn stale_pbxs<V: Vendor>(
@@ -185,14 +134,26 @@ pub(crate) async fn stale_pbxs<V: Vendor>(
         });
     }
     let mut stale = BTreeMap::new();
+    let mut unchecked = 0;
     while let Some(joined) = tasks.join_next().await {
-        let Ok((i, p, now)) = joined else { continue };
-        let now = now?;
-        if !crate::plan::fingerprint_matches(&now, &p.fingerprint) {
-            stale.insert(i, (p.key(), moved(&p.observed, &now)));
+        // A read task that stopped checked nothing: the plan is not taken as fresh for it.
+        let Ok((i, p, now)) = joined else {
+            unchecked += 1;
+            continue;
+        };
+        if let Some(crate::ledger::Hold::Moved(what)) = crate::ledger::changed_since_plan(&p, &now?)
+        {
+            stale.insert(i, (p.key(), what));
         }
     }
-    Ok(stale.into_values().collect())
+    let mut stale: Vec<_> = stale.into_values().collect();
+    if unchecked > 0 {
+        stale.push((
+            crate::words::plural(unchecked, "PBX", "PBXs"),
+            vec!["could not be read again (a read task stopped)".to_owned()],
+        ));
+    }
+    Ok(stale)
 }
 
 fn report(
@@ -475,16 +436,11 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
     // Someone else (another workspace, the portal) may have changed it since it was read.
     if guard.reread {
         match vendor.instance(p.product, &p.sn).await {
-            Ok(now) if !crate::plan::fingerprint_matches(&now, &p.fingerprint) => {
-                let what = moved(&p.observed, &now).join("; ");
-                return skip_all(
-                    p,
-                    &format!(
-                        "changed since the plan ({what}); nothing sent, re-run `entitle plan`"
-                    ),
-                );
+            Ok(now) => {
+                if let Some(hold) = crate::ledger::changed_since_plan(p, &now) {
+                    return skip_all(p, &hold.describe());
+                }
             }
-            Ok(_) => {}
             Err(e) => {
                 return skip_all(p, &format!("could not re-read it before ordering: {e}"));
             }

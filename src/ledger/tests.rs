@@ -526,3 +526,21 @@ fn another_accounts_unknown_orders_in_this_workspace_hold_their_pbxs_for_the_set
     );
     assert!(other_accounts(&[sending], NOW + SETTLE, SETTLE).is_empty());
 }
+
+#[test]
+fn a_pbx_that_moved_since_the_plan_is_held_and_says_what_moved() {
+    let p = buying("ent-1");
+    assert_eq!(changed_since_plan(&p, &p.observed), None);
+    let mut now = p.observed.clone();
+    now.extensions = 300;
+    let hold = changed_since_plan(&p, &now).unwrap();
+    assert_eq!(hold, Hold::Moved(vec!["extensions: 0 → 300".to_owned()]));
+    assert!(
+        hold.describe()
+            .starts_with("changed since the plan (extensions: 0 → 300)")
+    );
+    // What no order changes (the comment) is no move.
+    let mut renamed = p.observed.clone();
+    renamed.comment = "renamed".into();
+    assert_eq!(changed_since_plan(&p, &renamed), None);
+}
