@@ -632,6 +632,12 @@ pub(crate) fn who() -> String {
 }
 
 impl PgLock {
+    /// Whether the lock's session has ended (the advisory lock with it). Safe while the
+    /// fencing token is still this apply's (no one took the lock), but worth saying.
+    pub(crate) fn session_ended(&self) -> bool {
+        self._client.is_closed()
+    }
+
     /// Takes the account's lock, waiting up to `wait` (zero: not at all), and bumps the
     /// account's fencing token: from then on, writes under an earlier holder's token fail.
     /// Returns whether it had to wait.

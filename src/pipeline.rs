@@ -504,5 +504,7 @@ pub(crate) async fn apply_plan(
         report.stopped_by = Some(apply::Stop::LockLost);
         report.interrupted = true;
     }
+    report.lock_session_ended = report.stopped_by != Some(apply::Stop::LockLost)
+        && matches!(&_lock, Held::Db(lock) if lock.session_ended());
     Ok(report)
 }

@@ -61,6 +61,10 @@ pub(crate) struct ApplyReport {
     /// What stopped it, when something did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<Stop>,
+    /// The shared backend's lock session ended during the run, and no other apply took the
+    /// lock (else it is [`Stop::LockLost`]): nothing was at risk, but it is said.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lock_session_ended: bool,
 }
 
 /// What stops new orders from starting.
@@ -338,6 +342,7 @@ pub(crate) async fn execute<V: Vendor>(
         orders: by_pbx.into_values().flatten().collect(),
         interrupted: interrupt.is_triggered(),
         stopped_by: interrupt.cause(),
+        lock_session_ended: false,
     }
 }
 

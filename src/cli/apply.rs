@@ -459,6 +459,7 @@ mod tests {
                 })
                 .collect(),
             interrupted: stopped_by.is_some(),
+            lock_session_ended: false,
             stopped_by,
         }
     }

@@ -72,6 +72,12 @@ pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write)
         )?,
         None => {}
     }
+    if r.lock_session_ended {
+        writeln!(
+            w,
+            "Note: this apply's lock session on the shared backend ended during the run (a restart, an idle timeout, an operator); no other apply took the lock (its fencing token is unchanged), so every order was still fenced. If it recurs, check the server's idle_session_timeout and connection limits."
+        )?;
+    }
     let unknown = r.count(Outcome::Unknown);
     if unknown > 0 {
         writeln!(

@@ -133,6 +133,12 @@ fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
         crate::support::stdout(&out),
         stderr(&out)
     );
+    // Its lock's session ended with the rest, though no one took the lock: said all the same.
+    assert!(
+        crate::support::stdout(&out).contains("lock session on the shared backend ended"),
+        "{}",
+        crate::support::stdout(&out)
+    );
     let intents: BTreeSet<String> = env
         .journal()
         .iter()
