@@ -290,6 +290,9 @@ pub(crate) struct PgJournal {
     client: tokio_postgres::Client,
     url: PgUrl,
     account: String,
+    /// The key an older entitle filed this account's rows under, read too (see
+    /// `Client::legacy_account_key`); rows are written under `account` only.
+    legacy: Option<String>,
     /// The fencing token of the lock this journal writes under (`None`: no lock, e.g. a
     /// migration that holds it some other way, or a read-only look).
     fence: Option<i64>,
@@ -310,6 +313,7 @@ impl PgJournal {
             client,
             url: url.clone(),
             account: account.to_owned(),
+            legacy: None,
             fence: None,
         })
     }
@@ -328,10 +332,11 @@ impl PgJournal {
     }
 
     async fn try_lines(&self) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+        let legacy = self.legacy.as_deref().unwrap_or(&self.account);
         self.client
             .query(
-                "SELECT entry FROM entitle_journal WHERE account = $1 ORDER BY seq",
-                &[&self.account],
+                "SELECT entry FROM entitle_journal WHERE account = $1 OR account = $2 ORDER BY seq",
+                &[&self.account, &legacy],
             )
             .await
     }
@@ -483,12 +488,14 @@ impl DbJournal {
     pub(crate) fn open(
         url: &PgUrl,
         account: &str,
+        legacy: Option<&str>,
         lock: Option<&PgLock>,
     ) -> Result<DbJournal, BackendError> {
         let (asks, inbox) = std::sync::mpsc::channel::<Ask>();
         let (ready, opened) = std::sync::mpsc::channel();
         let (url2, account) = (url.clone(), account.to_owned());
         let fence = lock.map(|l| l.token);
+        let legacy = legacy.map(str::to_owned);
         std::thread::spawn(move || {
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -507,6 +514,7 @@ impl DbJournal {
                 let mut db = match PgJournal::open(&url2, &account).await {
                     Ok(mut db) => {
                         db.fence = fence;
+                        db.legacy = legacy;
                         let _ = ready.send(Ok(()));
                         db
                     }

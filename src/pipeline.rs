@@ -72,6 +72,7 @@ impl Workspace {
         backend: &crate::backend::Backend,
         journal: &Path,
         account: &str,
+        legacy: Option<&str>,
         clock: Clock,
         wait: std::time::Duration,
     ) -> Result<(Workspace, bool), WorkspaceError> {
@@ -87,7 +88,7 @@ impl Workspace {
             }
             Backend::Postgres(url) => {
                 let (lock, waited) = PgLock::acquire(url, account, wait).await?;
-                let db = DbJournal::open(url, account, Some(&lock))?;
+                let db = DbJournal::open(url, account, legacy, Some(&lock))?;
                 Ok((
                     Workspace {
                         _lock: Held::Db(lock),
@@ -149,6 +150,7 @@ pub(crate) async fn entries_unlocked(
     backend: &crate::backend::Backend,
     journal: &Path,
     account: &str,
+    legacy: Option<&str>,
 ) -> Result<Vec<Entry>, WorkspaceError> {
     match backend {
         crate::backend::Backend::Files => Ok(apply::journal::read(journal)?
@@ -156,7 +158,7 @@ pub(crate) async fn entries_unlocked(
             .filter(|e| e.account.as_deref().is_none_or(|a| a == account))
             .collect()),
         crate::backend::Backend::Postgres(url) => {
-            let db = crate::backend::DbJournal::open(url, account, None)?;
+            let db = crate::backend::DbJournal::open(url, account, legacy, None)?;
             let j = Journal::on_backend(db, Clock::system());
             Ok(j.entries()?)
         }

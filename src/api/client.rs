@@ -113,6 +113,8 @@ struct Inner {
     auth: Auth,
     /// See [`Client::account_key`].
     account: String,
+    /// See [`Client::legacy_account_key`].
+    legacy_account: Option<String>,
     /// See [`Client::order_list_cost`].
     order_list: Mutex<OrderListCost>,
 }
@@ -156,10 +158,23 @@ impl Client {
             max_retries: cfg.max_retries,
         })?;
         let account = account_key(transport.base_url(), &cfg.credentials.client_id);
+        // Before keys were built from the canonical URL, they were built from the URL as
+        // written (less a trailing slash).
+        let legacy = crate::plan::sha256_hex(
+            format!(
+                "{}\n{}",
+                cfg.base_url.trim_end_matches('/'),
+                cfg.credentials.client_id
+            )
+            .as_bytes(),
+        )[..16]
+            .to_owned();
+        let legacy_account = (legacy != account).then_some(legacy);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
                 account,
+                legacy_account,
                 auth: Auth::new(cfg.credentials),
                 order_list: Mutex::new(OrderListCost::default()),
             }),
@@ -170,6 +185,13 @@ impl Client {
     /// URL and the client ID, nothing secret): applies to one account serialize on it.
     pub fn account_key(&self) -> &str {
         &self.inner.account
+    }
+
+    /// The key an entitle before canonical account keys gave this account, when it differs
+    /// (the URL is written in a non-canonical way): the shared backend's rows filed under it
+    /// are read too, so an order in flight at the upgrade is still known as ours.
+    pub fn legacy_account_key(&self) -> Option<&str> {
+        self.inner.legacy_account.as_deref()
     }
 
     /// The validated base URL (no trailing slash).

@@ -150,6 +150,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             &backend,
             &args.scope.journal.path,
             conn.client.account_key(),
+            conn.client.legacy_account_key(),
             clock,
             // What is left of the wait after this machine's account lock.
             lock_wait.saturating_sub(started.elapsed()),

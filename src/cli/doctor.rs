@@ -82,9 +82,13 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
     let (base_url, report) = config::runtime()?.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
         // Read without the lock: doctor only looks, and may run beside an apply.
-        let entries =
-            pipeline::entries_unlocked(&backend, &args.journal.path, conn.client.account_key())
-                .await?;
+        let entries = pipeline::entries_unlocked(
+            &backend,
+            &args.journal.path,
+            conn.client.account_key(),
+            conn.client.legacy_account_key(),
+        )
+        .await?;
         let latest = crate::apply::journal::latest(&entries);
         let placed = |po: &str| {
             latest

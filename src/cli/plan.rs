@@ -156,6 +156,7 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
             &backend,
             &args.scope.journal.path,
             &account,
+            conn.client.legacy_account_key(),
             clock,
             std::time::Duration::ZERO,
         )
@@ -171,9 +172,13 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
                 eprintln!(
                     "warning: {e}; the orders it has not settled yet count as in doubt in this plan"
                 );
-                let entries =
-                    pipeline::entries_unlocked(&backend, &args.scope.journal.path, &account)
-                        .await?;
+                let entries = pipeline::entries_unlocked(
+                    &backend,
+                    &args.scope.journal.path,
+                    &account,
+                    conn.client.legacy_account_key(),
+                )
+                .await?;
                 pipeline::leftovers_in_progress(&entries, settle_ms)
             }
             Err(e) => return Err(e.into()),

@@ -394,3 +394,51 @@ fn a_missing_database_is_named() {
     );
     assert!(env.order_bodies().is_empty());
 }
+
+/// An order in flight at the upgrade, filed on the shared backend by an older entitle under
+/// the key of the URL as it was written (`HTTP://…`, before keys were canonical): still read,
+/// so its PBX is in doubt rather than ordered again.
+#[test]
+fn rows_filed_under_an_older_entitles_key_are_still_read() {
+    use sha2::Digest;
+    let env = Env::blind_vendor().on(Backend::Postgres);
+    let url = env.database().unwrap().to_owned();
+    let examples = Env::examples_arg();
+    // A first look creates the schema.
+    assert_eq!(env.plan_detailed(&examples).status.code(), Some(2));
+    let spelled = env.base_url.replacen("http://", "HTTP://", 1);
+    let legacy = format!(
+        "{:x}",
+        sha2::Sha256::digest(format!("{spelled}\n{}", crate::support::CLIENT_ID).as_bytes())
+    );
+    let intent = json!({
+        "at_ms": env.sandbox.now_ms(), "plan_id": "plan-old", "po_number": "ent-0123456789abcdef",
+        "sn": "3651D3296882", "product": 12, "operation": "purchase_service", "state": "sending",
+    });
+    sql(
+        &url,
+        &format!(
+            "INSERT INTO entitle_journal (account, entry) VALUES ('{}', '{intent}')",
+            &legacy[..16]
+        ),
+    );
+    let out = env
+        .std_cmd()
+        .args([
+            "plan",
+            &examples,
+            "--now",
+            &env.now(),
+            "--no-price",
+            "--detailed-exitcode",
+        ])
+        .env("ENTITLE_BASE_URL", &spelled)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(
+        crate::support::stdout(&out).contains("ent-0123456789abcdef"),
+        "{}",
+        crate::support::stdout(&out)
+    );
+}
