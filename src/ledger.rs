@@ -162,6 +162,18 @@ pub(crate) fn verdict(
     }
 }
 
+/// The "now" an entry's window is counted against: the vendor's (`vendor_ms`), except for an
+/// entry of keys version 1, stamped by an entitle that read this machine's clock
+/// (`local_ms`): its window is counted on that clock too, unless the vendor's is behind it, so
+/// a vendor clock ahead of this machine's never shortens it.
+pub(crate) fn window_now(entry: &Entry, vendor_ms: i64, local_ms: i64) -> i64 {
+    if entry.keys < 2 {
+        vendor_ms.min(local_ms)
+    } else {
+        vendor_ms
+    }
+}
+
 /// The reason an order is in doubt, for people.
 pub(crate) fn doubt_reason(entry: &Entry) -> String {
     match (&entry.order_no, entry.state) {

@@ -153,10 +153,10 @@ pub(crate) async fn entries_unlocked(
     legacy: Option<&str>,
 ) -> Result<Vec<Entry>, WorkspaceError> {
     match backend {
-        crate::backend::Backend::Files => Ok(apply::journal::read(journal)?
-            .into_iter()
-            .filter(|e| e.account.as_deref().is_none_or(|a| a == account))
-            .collect()),
+        crate::backend::Backend::Files => Ok(apply::journal::of_account(
+            apply::journal::read(journal)?,
+            account,
+        )),
         crate::backend::Backend::Postgres(url) => {
             let db = crate::backend::DbJournal::open(url, account, legacy, None)?;
             let j = Journal::on_backend(db, Clock::system());
@@ -367,11 +367,8 @@ pub(crate) async fn price(
 #[derive(Debug)]
 pub(crate) enum SavedCheck {
     /// Nothing moved and nothing shows it applied; with the order list as read for the check
-    /// (see [`ApplySettings::orders`]).
-    Fresh {
-        orders: Arc<Vec<crate::model::Order>>,
-        read_at: tokio::time::Instant,
-    },
+    /// (handed to the executor, see `apply::Guard::orders`).
+    Fresh(apply::ListRead),
     /// The order list shows it applied elsewhere (another checkout, another machine), or
     /// someone ordered for its PBXs since it was made: `(PBX, the order)`.
     Replayed(Vec<(String, String)>),
@@ -420,7 +417,7 @@ pub(crate) async fn check_saved(
     );
     let replayed = crate::ledger::replay_evidence(plan, &orders);
     Ok(if replayed.is_empty() {
-        SavedCheck::Fresh { orders, read_at }
+        SavedCheck::Fresh(apply::ListRead { orders, read_at })
     } else {
         SavedCheck::Replayed(replayed)
     })
@@ -437,9 +434,6 @@ pub(crate) struct ApplySettings {
     pub read_at_ms: i64,
 }
 
-/// The order list a saved plan's check read, handed to the executor's first checks.
-pub(crate) type ReadOrders = Option<(Arc<Vec<crate::model::Order>>, tokio::time::Instant)>;
-
 /// Step 4: journals that the plan starts, then places its orders (see [`apply::execute`]).
 /// `interrupt` is triggered from outside (Ctrl-C): no new order starts once it is.
 ///
@@ -451,7 +445,7 @@ pub(crate) async fn apply_plan(
     workspace: Workspace,
     plan: &Plan,
     how: ApplySettings,
-    orders: ReadOrders,
+    orders: Option<apply::ListRead>,
     interrupt: Arc<Interrupt>,
     progress: &dyn Progress,
 ) -> Result<ApplyReport, JournalError> {

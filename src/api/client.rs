@@ -160,15 +160,10 @@ impl Client {
         let account = account_key(transport.base_url(), &cfg.credentials.client_id);
         // Before keys were built from the canonical URL, they were built from the URL as
         // written (less a trailing slash).
-        let legacy = crate::plan::sha256_hex(
-            format!(
-                "{}\n{}",
-                cfg.base_url.trim_end_matches('/'),
-                cfg.credentials.client_id
-            )
-            .as_bytes(),
-        )[..16]
-            .to_owned();
+        let legacy = key_of(
+            cfg.base_url.trim_end_matches('/'),
+            &cfg.credentials.client_id,
+        );
         let legacy_account = (legacy != account).then_some(legacy);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -340,6 +335,11 @@ pub(crate) fn account_key(canonical_base_url: &str, client_id: &str) -> String {
         }
         _ => canonical_base_url.to_owned(),
     };
+    key_of(&url, client_id)
+}
+
+/// The key of a base URL, taken as it is, and a client ID.
+fn key_of(url: &str, client_id: &str) -> String {
     crate::plan::sha256_hex(format!("{url}\n{client_id}").as_bytes())[..16].to_owned()
 }
 

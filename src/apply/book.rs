@@ -43,6 +43,14 @@ struct Read {
     reading: bool,
 }
 
+/// A read of the order list made before the executor started (a saved plan's check), and
+/// when it was made.
+#[derive(Debug, Clone)]
+pub(crate) struct ListRead {
+    pub orders: Arc<Vec<Order>>,
+    pub read_at: Instant,
+}
+
 /// A cached read of the order list since a point in time.
 pub(crate) struct OrderBook<V> {
     vendor: V,
@@ -63,15 +71,11 @@ impl<V: Vendor> OrderBook<V> {
         }
     }
 
-    /// A book that starts from `orders`, read by the caller at `read_at` (the saved plan's
-    /// check), so the first PBX's check costs no second read — unless the read is older than
-    /// [`MAX_AGE`] by then (a confirmation prompt ran meanwhile), when it is read again.
-    pub(crate) fn seeded(
-        vendor: V,
-        since_ms: i64,
-        orders: Arc<Vec<Order>>,
-        read_at: Instant,
-    ) -> OrderBook<V> {
+    /// A book that starts from a read the caller made (the saved plan's check), so the first
+    /// PBX's check costs no second read — unless the read is older than [`MAX_AGE`] by then (a
+    /// confirmation prompt ran meanwhile), when it is read again.
+    pub(crate) fn seeded(vendor: V, since_ms: i64, read: ListRead) -> OrderBook<V> {
+        let ListRead { orders, read_at } = read;
         let newest_ms = orders.iter().map(|o| o.created_ms).max();
         OrderBook {
             vendor,

@@ -6,14 +6,14 @@
 //! when an earlier one did not complete; an interrupt stops new orders from starting.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::book::OrderBook;
+use super::book::{ListRead, OrderBook};
 use super::journal::{Entry, EntryState, Journal, JournalError};
 use super::{SendOutcome, Vendor};
 use crate::clock::Clock;
@@ -190,8 +190,7 @@ fn skip_all(p: &PbxPlan, message: &str) -> Vec<OrderReport> {
 /// the orders already sent finish and are journaled.
 #[derive(Debug, Default)]
 pub(crate) struct Interrupt {
-    set: AtomicBool,
-    /// The first [`Stop`] (its code), 0 until then.
+    /// The first [`Stop`] (its code), 0 until then: set once, it stops every new order.
     cause: AtomicU8,
     /// Orders between their start check and their journaled outcome.
     sending: AtomicUsize,
@@ -204,7 +203,6 @@ impl Interrupt {
         let _ = self
             .cause
             .compare_exchange(0, why.code(), Ordering::SeqCst, Ordering::SeqCst);
-        self.set.store(true, Ordering::SeqCst);
         self.sending.load(Ordering::SeqCst)
     }
 
@@ -214,7 +212,7 @@ impl Interrupt {
     }
 
     pub(crate) fn is_triggered(&self) -> bool {
-        self.set.load(Ordering::SeqCst)
+        self.cause.load(Ordering::SeqCst) != 0
     }
 
     /// Marks an order as being sent, unless the interrupt came first. Counted before the check,
@@ -247,7 +245,7 @@ pub(crate) struct Guard {
     pub reread: bool,
     /// The order list since `ledger::book_since`, when the caller has just read it (a saved plan's
     /// replay check): the first checks use it instead of reading it again.
-    pub orders: Option<(Arc<Vec<crate::model::Order>>, tokio::time::Instant)>,
+    pub orders: Option<ListRead>,
 }
 
 /// A PBX read longer ago than this is read again just before its first order: 30 seconds.
@@ -269,9 +267,7 @@ pub(crate) async fn execute<V: Vendor>(
     let clock = journal.lock().unwrap_or_else(|p| p.into_inner()).clock();
     let since = book_since(plan, guard.settle_ms);
     let book = Arc::new(match &guard.orders {
-        Some((orders, read_at)) => {
-            OrderBook::seeded(vendor.clone(), since, orders.clone(), *read_at)
-        }
+        Some(read) => OrderBook::seeded(vendor.clone(), since, read.clone()),
         None => OrderBook::new(vendor.clone(), since),
     });
     let guard = Arc::new(guard);

@@ -256,10 +256,7 @@ impl Journal {
             }
         };
         let entries = match &self.account {
-            Some(mine) => entries
-                .into_iter()
-                .filter(|e| e.account.as_ref().is_none_or(|a| a == mine))
-                .collect(),
+            Some(mine) => of_account(entries, mine),
             None => entries,
         };
         Ok(self.known.get_or_init(|| entries).clone())
@@ -433,6 +430,15 @@ fn parse_lines(path: &Path, lines: &[String], torn_tail: bool) -> Result<Vec<Ent
         }
     }
     Ok(out)
+}
+
+/// The entries of the vendor `account`: those stamped with it, and those written before
+/// entries were stamped.
+pub(crate) fn of_account(entries: Vec<Entry>, account: &str) -> Vec<Entry> {
+    entries
+        .into_iter()
+        .filter(|e| e.account.as_deref().is_none_or(|a| a == account))
+        .collect()
 }
 
 /// The last entry of every `poNumber`.

@@ -10,6 +10,7 @@ mod resolve;
 
 use std::future::Future;
 
+pub(crate) use book::ListRead;
 #[cfg(test)]
 pub(crate) use execute::OrderReport;
 pub(crate) use execute::{

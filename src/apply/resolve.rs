@@ -132,14 +132,7 @@ pub(crate) async fn resolve_leftovers<V: Vendor>(
         let listed = ledger::find_order(&orders, &l.entry, l.intent_ms, &claimed);
         // The PBX is read again only when the list has no trace of the order.
         let moved = listed.is_none() && moved_since(vendor, e).await;
-        // An entry of keys version 1 was stamped by an entitle that read this machine's clock:
-        // its window is counted on that clock too, unless the vendor's is behind it, so a
-        // vendor clock ahead of this one never shortens it.
-        let now = if e.keys < 2 {
-            now.min(crate::clock::system_now_ms())
-        } else {
-            now
-        };
+        let now = ledger::window_now(e, now, crate::clock::system_now_ms());
         match ledger::verdict(e, l.intent_ms, listed.is_some(), moved, now, settle_ms) {
             Verdict::Found => {
                 let Some(o) = listed else { continue };

@@ -167,7 +167,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
 
         // When the plan's PBXs were last read: its observation, or the saved plan's check.
         let read_at_ms;
-        let mut read_orders: pipeline::ReadOrders = None;
+        let mut read_orders: Option<crate::apply::ListRead> = None;
         let plan: Plan = match &source {
             Source::Saved(path) => {
                 let plan = match super::show::read_plan(path) {
@@ -230,12 +230,12 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                 )
                 .await?
                 {
-                    SavedCheck::Fresh { orders, read_at } => {
+                    SavedCheck::Fresh(read) => {
                         if !may_apply_now(&plan, &leftovers) {
                             return Ok(Exit::InDoubt);
                         }
                         read_at_ms = clock.now_ms();
-                        read_orders = Some((orders, read_at));
+                        read_orders = Some(read);
                         plan
                     }
                     SavedCheck::Replayed(evidence) => {

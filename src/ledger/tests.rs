@@ -544,3 +544,19 @@ fn a_pbx_that_moved_since_the_plan_is_held_and_says_what_moved() {
     renamed.comment = "renamed".into();
     assert_eq!(changed_since_plan(&p, &renamed), None);
 }
+
+#[test]
+fn an_entry_stamped_on_this_machines_clock_is_counted_on_it_unless_the_vendor_is_behind() {
+    let mut legacy = entry("ent-1", EntryState::Unknown, NOW);
+    legacy.keys = 1;
+    let current = entry("ent-1", EntryState::Unknown, NOW);
+    // (entry, vendor now, local now) → the now its window is counted against
+    for (e, vendor, local, want) in [
+        (&legacy, NOW + 60_000, NOW, NOW),
+        (&legacy, NOW, NOW + 60_000, NOW),
+        (&current, NOW + 60_000, NOW, NOW + 60_000),
+        (&current, NOW, NOW + 60_000, NOW),
+    ] {
+        assert_eq!(window_now(e, vendor, local), want, "keys {}", e.keys);
+    }
+}
