@@ -41,24 +41,12 @@ pub(crate) fn bought_once_when_the_answer_is_lost(backend: Backend, fault: &str)
     env.faults(json!({"nextOrderSaves": [fault]}));
     let first = apply(&env, m);
     assert_eq!(env.faults_served(), json!({ fault: 1 }));
-    assert_eq!(
-        first.status.code(),
-        Some(5),
-        "{}\n{}",
-        stdout(&first),
-        stderr(&first)
-    );
+    crate::support::assert_exit(&first, 5);
     assert!(stdout(&first).contains("unknown"), "{}", stdout(&first));
     assert_eq!(env.order_bodies().len(), 1);
 
     let second = apply(&env, m);
-    assert_eq!(
-        second.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&second),
-        stderr(&second)
-    );
+    crate::support::assert_exit(&second, 0);
     assert!(stderr(&second).contains("exists as"), "{}", stderr(&second));
     assert_eq!(
         env.count("POST /order/openapi/order/v1/save"),
@@ -421,13 +409,7 @@ fn a_second_workspace_applying_meanwhile_buys_nothing_twice() {
     // list (or the PBX changed), and skips it.
     env.release_and_settle();
     let first = first.wait_with_output().unwrap();
-    assert_eq!(
-        first.status.code(),
-        Some(4),
-        "{}\n{}",
-        stdout(&first),
-        stderr(&first)
-    );
+    crate::support::assert_exit(&first, 4);
     // Which PBX the first workspace took first is up to the scheduler: one PBX is done, the
     // other three are skipped as changed since its plan.
     let out = stdout(&first);
@@ -636,13 +618,7 @@ fn a_refusal_after_the_commit_holds_the_pbx_until_the_evidence_shows() {
     assert!(stderr(&second).contains("refusal"), "{}", stderr(&second));
     env.sandbox.advance(120_000);
     let third = apply(&env, m);
-    assert_eq!(
-        third.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&third),
-        stderr(&third)
-    );
+    crate::support::assert_exit(&third, 0);
     env.bought_once(1, "commit_then_refused, no echo, lag");
 }
 
@@ -654,13 +630,7 @@ fn a_token_lifetime_near_two_to_the_63_is_survived() {
     let env = Env::new();
     env.faults(json!({"tokenLifetimeSecs": 9_223_372_036_854_775_000u64}));
     let out = env.apply(&Env::examples_arg());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit(&out, 0);
     assert!(
         stdout(&out).contains("5 done, 0 pending, 0 failed, 0 unknown"),
         "{}",

@@ -126,13 +126,7 @@ fn the_database_going_away_mid_apply_lets_no_order_out_without_its_intent() {
     let out = child.wait_with_output().unwrap();
     // The journal reconnects, and since no other apply took the lock (the fencing token is
     // still this apply's), it goes on.
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        crate::support::stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit(&out, 0);
     // Its lock's session ended with the rest, though no one took the lock: said all the same.
     assert!(
         crate::support::stdout(&out).contains("lock session on the shared backend ended"),
@@ -364,13 +358,7 @@ fn a_short_idle_session_timeout_does_not_fail_the_apply() {
     );
     assert_eq!(sql(&url, "SHOW idle_session_timeout"), "1s");
     let out = env.apply(&Env::examples_arg());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        crate::support::stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit(&out, 0);
     env.bought_once(4, "idle_session_timeout 1s");
 }
 

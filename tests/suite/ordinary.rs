@@ -202,13 +202,7 @@ fn killed_then_rerun_with_a_clock_ahead(backend: Backend, ahead_ms: i64, elsewhe
     // The order shows 90 s after it was committed: then it is found, not bought again.
     env.sandbox.advance(120_000);
     let third = skewed_apply(&env, &examples, ahead_ms, &extra, &vars);
-    assert_eq!(
-        third.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&third),
-        stderr(&third)
-    );
+    crate::support::assert_exit(&third, 0);
     env.bought_once(4, "once the order showed");
 }
 

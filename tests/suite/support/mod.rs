@@ -520,6 +520,12 @@ impl Env {
     }
 }
 
+/// Asserts that a run exited with `code`, showing what it printed when not.
+#[track_caller]
+pub(crate) fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "{}\n{}", stdout(o), stderr(o));
+}
+
 pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
