@@ -1,33 +1,25 @@
 //! `entitle`: declarative PBX subscription manifests for Yeastar partners.
 //!
-//! The flow, one module per step: [`manifest`] loads what should be, [`observe`] reads what is
-//! through [`api`], [`plan`] diffs the two (pure), [`render`] shows the plan, [`apply`] places
-//! the orders without ever buying twice. [`sandbox`] simulates the vendor API from [`wire`].
+//! This crate is the binary's: [`cli`] turns arguments into settings and drives the engine's
+//! session; `render` turns results into text, markdown, JSON and the machine formats. The work
+//! is done by the workspace's crates, layered by their dependency edges:
+//! `entitle_wire` (the vendor's types, time) → `entitle_sandbox` (the simulator) and
+//! `entitle_core` (manifests, planner, ledger; pure) → `entitle_engine` (client, apply,
+//! backends). The re-exports below are what the integration tests and benchmarks use.
 #![forbid(unsafe_code)]
-// A dependency the library never uses is dead weight (and a supply-chain risk). Checked for the
-// library as built for users; its test build also links the dev-dependencies of other targets.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
-pub(crate) mod account;
-pub mod api;
-pub(crate) mod apply;
-pub(crate) mod atomic;
-pub(crate) mod backend;
 pub mod cli;
-pub mod clock;
-pub(crate) mod date;
-pub(crate) mod doctor;
-pub(crate) mod ledger;
-pub mod manifest;
-pub mod model;
-pub mod observe;
-pub(crate) mod pipeline;
-pub mod plan;
-pub(crate) mod redact;
 pub(crate) mod render;
-pub mod sandbox;
+
+pub use entitle_core::{manifest, model, plan};
+pub use entitle_engine::api;
+pub use entitle_sandbox as sandbox;
+pub use entitle_wire as wire;
+pub use entitle_wire::clock;
+
+use entitle_core::{ledger, uri, words};
 #[cfg(test)]
-mod testing;
-pub(crate) mod uri;
-pub mod wire;
-pub(crate) mod words;
+use entitle_core::testing;
+use entitle_engine::{account, apply, backend, doctor, observe, pipeline};
+use entitle_wire::atomic;

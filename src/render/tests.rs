@@ -535,3 +535,28 @@ fn text_from_manifests_cannot_break_the_comment_or_mention_anyone() {
         "only the section's own tag: {md}"
     );
 }
+
+/// The demo Cloud PBX renewing with every service dropped and auto-renewal asked for: the
+/// lapse reads on the renewal, in text and in markdown.
+#[test]
+fn the_lapse_reads_on_the_renewal_in_text_and_markdown() {
+    use crate::testing::demo::{demo, desired, name, run_with};
+    const PCE: &str = "3658B431119665QJ";
+    let mut d = desired(PCE, 13);
+    d.plan = name("Enterprise Plan", 6);
+    d.extensions = Some(testing::at(100, 8));
+    d.services = Some(vec![]);
+    d.auto_renew = Some(testing::at(true, 11));
+    let mut o = demo(PCE);
+    o.auto_renew = Some(false);
+    let p = run_with(vec![d], vec![o]).unwrap();
+    let mut out = Vec::new();
+    let opts = TextOptions {
+        color: false,
+        show_bodies: true,
+    };
+    write_plan_text(&p, opts, &mut out).unwrap();
+    out.extend_from_slice(b"\n---\n\n");
+    write_plan_markdown(&p, &Default::default(), &mut out).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}

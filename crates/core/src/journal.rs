@@ -1,0 +1,125 @@
+//! The journal's records: one [`Entry`] per step of an order's life (intent, outcome,
+//! resolution) and of a plan's. Where they are kept — a file in the workspace or the shared
+//! backend — is the engine's; what they mean, read by the ledger, is here.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The state of an order (or a plan) in the journal; the last entry for a `poNumber` wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryState {
+    /// A plan started applying (`po_number` empty).
+    PlanStarted,
+    /// About to send; if this is the last entry, the outcome is unknown.
+    Sending,
+    /// Placed and in force.
+    Done,
+    /// Placed, awaiting payment.
+    Pending,
+    /// Refused or failed definitively; nothing was bought.
+    Failed,
+    /// Sent, outcome unknown (timeout, 5xx, 401, 429, dropped connection).
+    Unknown,
+    /// Sent and answered with a refusal code: most likely not placed, but proven only by
+    /// evidence, like an unknown outcome (a vendor may refuse after it committed).
+    Refused,
+    /// Looked up after an unknown outcome and proven not placed.
+    Absent,
+}
+
+impl EntryState {
+    /// Sent, but whether an order exists is not known yet.
+    pub fn is_unresolved(self) -> bool {
+        matches!(
+            self,
+            EntryState::Sending | EntryState::Unknown | EntryState::Refused
+        )
+    }
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Epoch milliseconds.
+    pub at_ms: i64,
+    pub plan_id: String,
+    #[serde(default)]
+    pub po_number: String,
+    #[serde(default)]
+    pub sn: String,
+    #[serde(default)]
+    pub product: u32,
+    #[serde(default)]
+    pub operation: String,
+    pub state: EntryState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_no: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The fingerprint of the PBX the order was planned from: when the PBX no longer has it,
+    /// the order (or someone) took effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// The keys version (`crate::plan::KEYS_VERSION`) its poNumber and fingerprint were
+    /// computed under; 1 for entries written before versions were recorded.
+    #[serde(default = "keys_v1")]
+    pub keys: u32,
+    /// The vendor account (`Client::account_key`) it belongs to; stamped by the journal when
+    /// written. Entries of other accounts are not this run's to resolve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+fn keys_v1() -> u32 {
+    1
+}
+
+impl Entry {
+    /// This entry's order as a doubt about its PBX, from `since_ms` to `until_ms`, for `reason`.
+    pub fn doubt(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        reason: String,
+    ) -> (crate::model::ProductId, String, crate::model::Doubt) {
+        let doubt = crate::model::Doubt {
+            po_number: Some(self.po_number.clone()),
+            order_no: self.order_no.clone(),
+            operation_type: self.operation.clone(),
+            since_ms,
+            until_ms,
+            reason,
+        };
+        (
+            crate::model::ProductId(self.product),
+            self.sn.clone(),
+            doubt,
+        )
+    }
+}
+
+/// The entries of the vendor `account`: those stamped with it, and those written before
+/// entries were stamped.
+pub fn of_account(entries: Vec<Entry>, account: &str) -> Vec<Entry> {
+    entries
+        .into_iter()
+        .filter(|e| e.account.as_deref().is_none_or(|a| a == account))
+        .collect()
+}
+
+/// The last entry of every `poNumber`.
+pub fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
+    let mut map = BTreeMap::new();
+    for e in entries.iter().filter(|e| !e.po_number.is_empty()) {
+        map.insert(e.po_number.as_str(), e);
+    }
+    map
+}
+
+/// Has this plan started applying before?
+pub fn plan_seen(entries: &[Entry], plan_id: &str) -> bool {
+    entries.iter().any(|e| e.plan_id == plan_id)
+}
+

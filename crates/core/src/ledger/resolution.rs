@@ -1,0 +1,30 @@
+//! What resolving the journal's leftovers found: the evidence the ledger decides holds from.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Doubt, Order, ProductId};
+
+/// What the lookup found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolution {
+    /// `(poNumber, orderNo, status)` of orders found in the order list.
+    pub found: Vec<(String, String, String)>,
+    /// `(poNumber, PBX)` of orders not listed whose PBX shows a change since they were sent.
+    pub took_effect: Vec<(String, String)>,
+    /// poNumbers proven never placed.
+    pub absent: Vec<String>,
+    /// Orders this workspace placed that still await payment: their PBXs are in flight, even
+    /// when the orders are older than the order-list window.
+    pub pending: Vec<Order>,
+    /// PBXs with an order of unknown outcome and no evidence yet: nothing more is ordered for
+    /// them until the evidence comes or the settle period ends.
+    pub in_doubt: Vec<(ProductId, String, Doubt)>,
+    /// Order numbers of this workspace's orders, with the fingerprint of the PBX each was
+    /// planned from: once the PBX has moved from it, the order's effect shows.
+    pub own: BTreeMap<String, String>,
+    /// This workspace's orders placed within the settle period, with the fingerprint of the
+    /// PBX each was planned from: while the PBX still has it, the effect may not show yet
+    /// (and a lagging order list may not show the order either).
+    pub own_recent: Vec<(ProductId, String, Doubt, String)>,
+}
+

@@ -1,0 +1,454 @@
+//! Located problems, their stable codes, and how they are shown: plain one-line-per-problem
+//! text (CI logs, editors and tests parse `file:line:column`), or rustc-style snippets with
+//! colour on a terminal. The table of codes here is the one `docs/diagnostics.md` documents
+//! (a test keeps the two equal) and the one SARIF's rules are made from.
+
+use std::fmt;
+use std::io::Write;
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use super::SourceFile;
+use super::desired::Loc;
+
+/// Defines [`Code`] from one table: variant, the code as printed, and its one-line meaning.
+macro_rules! codes {
+    ($($variant:ident = $id:literal: $summary:literal,)*) => {
+        /// The kind of a problem, not the instance: a stable name that CI filters, SARIF rules
+        /// and `docs/diagnostics.md` key on. Codes are kebab-case words rather than numbers
+        /// (`E0101`) so a log line or an annotation says what is wrong without a lookup, as
+        /// yamllint's and ESLint's rule names do. A code is never renamed or reused for another
+        /// kind of problem; new kinds get new codes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the order `docs/diagnostics.md` lists them.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as printed: `unknown-field`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $id,)*
+                }
+            }
+
+            /// What the code means, in one line (SARIF's `shortDescription`, the doc's table).
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // Finding and reading files.
+    Unreadable = "unreadable": "a path cannot be read: it does not exist, or permission is denied",
+    NoManifests = "no-manifests": "a directory holds no `*.yaml` or `*.yml` file",
+    DirectoryTooDeep = "directory-too-deep": "a directory nested more than 32 levels deep is not searched",
+    NotAFile = "not-a-file": "a path is neither a regular file nor a directory",
+    FileTooLarge = "file-too-large": "a manifest is larger than 8 MiB",
+    NotUtf8 = "not-utf8": "a manifest is not UTF-8 text",
+    // YAML.
+    YamlSyntax = "yaml-syntax": "the file is not valid YAML",
+    YamlLimit = "yaml-limit": "the file exceeds a reading limit (nesting, nodes, anchors, aliases, expanded size)",
+    MultipleDocuments = "multiple-documents": "the file holds more than one YAML document",
+    DuplicateKey = "duplicate-key": "a key appears twice in one mapping",
+    UnknownAlias = "unknown-alias": "an alias (`*name`) refers to no anchor (`&name`) before it",
+    InvalidMerge = "invalid-merge": "a merge key (`<<`) merges something other than a mapping",
+    UnsupportedTag = "unsupported-tag": "a YAML tag other than the core schema's (`!!str`, `!!int`, ...)",
+    ComplexKey = "complex-key": "a mapping key is a list or a mapping",
+    EmptyFile = "empty-file": "the file holds no manifest",
+    // The manifest format (the JSON Schema and the rules it cannot express).
+    UnknownField = "unknown-field": "a field the manifest format does not have",
+    MissingField = "missing-field": "a field that is required here is missing",
+    WrongType = "wrong-type": "a value of the wrong type (text where a number belongs, a list where a mapping belongs, ...)",
+    UnknownValue = "unknown-value": "a value that is not one of the allowed ones",
+    UnsupportedVersion = "unsupported-version": "`version` is not 1",
+    OutOfRange = "out-of-range": "a number or duration outside its allowed range",
+    InvalidLength = "invalid-length": "text that is empty or too long",
+    InvalidFormat = "invalid-format": "text without the required form (SN, ID, e-mail, duration, label value)",
+    InvalidLabelKey = "invalid-label-key": "a label key with characters other than letters, digits, `.`, `_` and `-`",
+    InvalidService = "invalid-service": "a service written as a mapping with both or neither of `name` and `id`",
+    ConflictingFields = "conflicting-fields": "fields that cannot be given together",
+    UnquotedSn = "unquoted-sn": "an unquoted SN that YAML reads as a different value",
+    NotWholeNumber = "not-whole-number": "a decimal number where a whole number or an ID belongs",
+    CapacityAsService = "capacity-as-service": "extension or call capacity listed as a service",
+    DuplicateService = "duplicate-service": "a service listed twice for one PBX",
+    DuplicatePbx = "duplicate-pbx": "an (SN, product) pair declared more than once across the manifests",
+    SchemaViolation = "schema-violation": "another violation of the manifest schema",
+    // Planning against the account (`entitle plan`, `entitle apply`).
+    UnknownPlan = "unknown-plan": "a plan that is not in the product's catalog",
+    UnknownService = "unknown-service": "a service that is not in the product's catalog",
+    UnknownBillingContact = "unknown-billing-contact": "a billing contact that is not one of the account's",
+    CycleNotSold = "cycle-not-sold": "the plan is not sold on the billing cycle asked for",
+    ServiceWithoutPlan = "service-without-plan": "services or capacity asked for a PBX that has no plan and declares none",
+    ServiceNeedsOtherPlan = "service-needs-other-plan": "a service that the plan in force does not allow",
+    TermKeptOnUpgrade = "term-kept-on-upgrade": "an upgrade asks for another term than the current one, which it keeps",
+    CapacityShrinks = "capacity-shrinks": "less capacity than is in force; capacity never shrinks through an order",
+    CapacityNotSold = "capacity-not-sold": "capacity asked for a product that sells no such expansion",
+    CurrentPlanUnknown = "current-plan-unknown": "the plan in force is not in the catalog, so the change cannot be planned",
+    // Neither the input's fault nor the account's.
+    InternalError = "internal-error": "entitle failed on input it accepted: a bug to report",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem: its kind, where (when it has a place), what is wrong, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub at: Option<Loc>,
+    /// For a problem without a place: the file or directory it is about, as named (a path that
+    /// cannot be read, a directory without manifests), where SARIF, whose results need a
+    /// location, puts it.
+    pub path: Option<Arc<str>>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, at: Option<Loc>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            at,
+            path: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// The file or directory a problem without a place is about.
+    pub fn with_path(mut self, path: impl Into<Arc<str>>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The message and the help on one line, for the formats that have one text per problem
+    /// (GitHub annotations, SARIF results).
+    pub fn message_with_help(&self) -> String {
+        match &self.help {
+            Some(h) => format!("{} (help: {h})", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The code last, in brackets, as gcc, ShellCheck and mypy print theirs: the line still
+        // starts `error: FILE:LINE:COLUMN: ` for the parsers that read it.
+        match &self.at {
+            Some(at) => write!(f, "error: {at}: {} [{}]", self.message, self.code)?,
+            None => write!(f, "error: {} [{}]", self.message, self.code)?,
+        }
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The JSON form of a problem, as `validate --format json` prints it (`docs/diagnostics.md`):
+/// `code`, `file`, `line`, `column`, `message`, `help` (the place and the help `null` when
+/// there are none).
+impl Serialize for Diagnostic {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Diagnostic", 6)?;
+        st.serialize_field("code", self.code.as_str())?;
+        st.serialize_field("file", &self.at.as_ref().map(|a| &*a.file))?;
+        st.serialize_field("line", &self.at.as_ref().map(|a| a.line))?;
+        st.serialize_field("column", &self.at.as_ref().map(|a| a.column))?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("help", &self.help)?;
+        st.end()
+    }
+}
+
+/// Every problem of a run (never empty when returned as an error), sorted by place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+impl Diagnostics {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many distinct files the problems are in.
+    pub fn file_count(&self) -> usize {
+        let mut files: Vec<&str> = self
+            .0
+            .iter()
+            .filter_map(|d| d.at.as_ref().map(|a| &*a.file))
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files.len()
+    }
+
+    /// Sorts by file, line and column (problems without a place first) and drops repeats.
+    pub fn sort(&mut self) {
+        self.0.sort_by(|a, b| a.at.cmp(&b.at));
+        self.0.dedup();
+    }
+
+    /// Writes every problem. Without colour: the plain format of `Display` (stable for
+    /// logs and tests). With colour: each problem with its source line underlined, taking the
+    /// text from `files` or, for a file not among them, from disk.
+    pub fn render(
+        &self,
+        files: &[SourceFile],
+        w: &mut impl Write,
+        color: bool,
+    ) -> std::io::Result<()> {
+        if !color {
+            return writeln!(w, "{self}");
+        }
+        let renderer = Renderer::styled();
+        for d in &self.0 {
+            let source = d.at.as_ref().and_then(|at| source_line(files, at));
+            let title = match (&d.at, &source) {
+                (Some(at), None) => format!("{at}: {}", d.message),
+                _ => d.message.clone(),
+            };
+            let mut group = Group::with_title(
+                Level::ERROR
+                    .primary_title(title.as_str())
+                    .id(d.code.as_str()),
+            );
+            if let (Some(at), Some((line, span))) = (&d.at, &source) {
+                group = group.element(
+                    Snippet::source(line.as_str())
+                        .line_start(at.line)
+                        .path(&*at.file)
+                        .annotation(AnnotationKind::Primary.span(span.clone())),
+                );
+            }
+            let mut report = vec![group];
+            if let Some(h) = &d.help {
+                report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
+            }
+            writeln!(w, "{}\n", renderer.render(&report))?;
+        }
+        Ok(())
+    }
+}
+
+/// The line `at` points into, and the byte range of the token that starts there.
+fn source_line(files: &[SourceFile], at: &Loc) -> Option<(String, std::ops::Range<usize>)> {
+    let owned;
+    let text = match files.iter().find(|f| *f.display == *at.file) {
+        Some(f) => f.text.as_str(),
+        None => {
+            owned = read_small(&at.file)?;
+            owned.as_str()
+        }
+    };
+    let line = text.lines().nth(at.line.checked_sub(1)?)?;
+    let start = line
+        .char_indices()
+        .nth(at.column.saturating_sub(1))
+        .map_or(line.len(), |(b, _)| b);
+    Some((line.to_owned(), start..token_end(line, start)))
+}
+
+fn read_small(path: &str) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > super::sources::MAX_FILE_BYTES as u64 {
+        return None;
+    }
+    String::from_utf8(std::fs::read(path).ok()?).ok()
+}
+
+/// Where the token starting at `start` ends: a quoted scalar at its closing quote; otherwise
+/// before `: `, ` #`, the end of the line, or (inside `[...]`/`{...}`) a flow indicator.
+fn token_end(line: &str, start: usize) -> usize {
+    let rest = &line[start..];
+    let mut chars = rest.char_indices().peekable();
+    match rest.chars().next() {
+        None => return start,
+        Some(q @ ('"' | '\'')) => {
+            chars.next();
+            let mut escaped = false;
+            for (i, c) in chars {
+                if q == '"' && c == '\\' && !escaped {
+                    escaped = true;
+                    continue;
+                }
+                if c == q && !escaped {
+                    return start + i + 1;
+                }
+                escaped = false;
+            }
+            return line.len();
+        }
+        _ => {}
+    }
+    let in_flow =
+        line[..start].matches(['[', '{']).count() > line[..start].matches([']', '}']).count();
+    let mut end = rest.len();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|(_, n)| *n);
+        let stop = (c == ':' && matches!(next, None | Some(' ') | Some('\t')))
+            || (c == ' ' && next == Some('#'))
+            || (in_flow && matches!(c, ',' | ']' | '}'));
+        if stop {
+            end = i;
+            break;
+        }
+    }
+    start + rest[..end].trim_end().len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indoc::indoc;
+    use std::sync::Arc;
+
+    fn loc(line: usize, column: usize) -> Loc {
+        Loc {
+            file: Arc::from("m/acme.yaml"),
+            line,
+            column,
+        }
+    }
+
+    #[test]
+    fn plain_format_names_the_place_and_the_help() {
+        let d = Diagnostics(vec![
+            Diagnostic::new(
+                Code::UnknownField,
+                Some(loc(4, 5)),
+                "unknown field `extentions`, did you mean `extensions`?",
+            )
+            .with_help("fields of a PBX entry: sn, product"),
+            Diagnostic::new(
+                Code::Unreadable,
+                None,
+                "cannot read `x`: no such file or directory",
+            ),
+        ]);
+        assert_eq!(
+            d.to_string(),
+            "error: m/acme.yaml:4:5: unknown field `extentions`, did you mean `extensions`? [unknown-field]\n  help: fields of a PBX entry: sn, product\nerror: cannot read `x`: no such file or directory [unreadable]"
+        );
+        let mut out = Vec::new();
+        d.render(&[], &mut out, false).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{d}\n"));
+    }
+
+    #[test]
+    fn json_form_names_the_code_and_the_place() {
+        let d = Diagnostic::new(Code::DuplicateKey, Some(loc(3, 1)), "duplicate key `a`")
+            .with_help("remove one");
+        assert_eq!(
+            serde_json::to_value(&d).unwrap(),
+            serde_json::json!({"code": "duplicate-key", "file": "m/acme.yaml", "line": 3,
+                "column": 1, "message": "duplicate key `a`", "help": "remove one"})
+        );
+        let d = Diagnostic::new(Code::NoManifests, None, "no manifest files under `m`");
+        assert_eq!(
+            serde_json::to_value(&d).unwrap(),
+            serde_json::json!({"code": "no-manifests", "file": null, "line": null,
+                "column": null, "message": "no manifest files under `m`", "help": null})
+        );
+    }
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_summarised() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            let id = c.as_str();
+            assert!(seen.insert(id), "{id} twice");
+            assert!(
+                !id.is_empty()
+                    && id.split('-').all(|w| !w.is_empty()
+                        && w.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+                "{id} is not kebab-case"
+            );
+            assert!(
+                !c.summary().is_empty() && !c.summary().ends_with('.'),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn tokens_are_underlined_whole() {
+        let l = "    extentions: 300  # total";
+        assert_eq!(&l[4..token_end(l, 4)], "extentions");
+        assert_eq!(&l[16..token_end(l, 16)], "300");
+        let l = "labels: {site: hq, customer: \"Acme, Inc.\"}";
+        assert_eq!(&l[15..token_end(l, 15)], "hq");
+        assert_eq!(&l[29..token_end(l, 29)], "\"Acme, Inc.\"");
+        let l = "  plan: Enterprise Plan";
+        assert_eq!(&l[8..token_end(l, 8)], "Enterprise Plan");
+        assert_eq!(token_end(l, l.len()), l.len());
+    }
+
+    #[test]
+    fn colour_rendering_shows_the_source_line() {
+        let files = [SourceFile {
+            path: "m/acme.yaml".into(),
+            display: Arc::from("m/acme.yaml"),
+            text: indoc! {"
+                version: 1
+                pbxs:
+                  - sn: 1
+                    extentions: 3
+            "}
+            .into(),
+        }];
+        let d = Diagnostics(vec![
+            Diagnostic::new(
+                Code::UnknownField,
+                Some(loc(4, 5)),
+                "unknown field `extentions`",
+            )
+            .with_help("did you mean `extensions`?"),
+        ]);
+        let mut out = Vec::new();
+        d.render(&files, &mut out, true).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains("[unknown-field]"), "{s}");
+        assert!(s.contains("extentions: 3"), "{s}");
+        assert!(s.contains("m/acme.yaml:4:5"), "{s}");
+        assert!(s.contains("did you mean `extensions`?"), "{s}");
+        assert!(s.contains('\u{1b}'), "{s}");
+    }
+}
