@@ -18,8 +18,8 @@ pub use entitle_sandbox as sandbox;
 pub use entitle_wire as wire;
 pub use entitle_wire::clock;
 
-use entitle_core::{ledger, uri, words};
+use entitle_core::{uri, words};
 #[cfg(test)]
 use entitle_core::testing;
-use entitle_engine::{account, apply, backend, doctor, observe, pipeline};
+use entitle_engine::{account, apply, backend, doctor, observe, workspace};
 use entitle_wire::atomic;

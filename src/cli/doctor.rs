@@ -12,7 +12,7 @@ use super::{Exit, GlobalArgs, JournalArgs, NetworkArgs, config, scope};
 use crate::apply::EntryState;
 use crate::clock::Clock;
 use crate::doctor::{self, DoctorRequest, Report, Status};
-use crate::pipeline;
+use crate::workspace;
 
 pub(super) const LONG_ABOUT: &str = "\
 Check a real account against every assumption entitle makes about the Partner API, read-only.
@@ -82,7 +82,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
     let (base_url, report) = config::runtime()?.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
         // Read without the lock: doctor only looks, and may run beside an apply.
-        let entries = pipeline::entries_unlocked(
+        let entries = workspace::entries_unlocked(
             &backend,
             &args.journal.path,
             conn.client.account_key(),

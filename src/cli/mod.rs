@@ -1,8 +1,6 @@
 //! The command line: clap arguments, their resolution into validated settings, and one file per
 //! command. Only this module and `main.rs` print; nothing below it knows about clap.
 
-mod exit;
-
 pub mod apply;
 pub mod backend;
 pub mod catalog;
@@ -25,21 +23,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use exit::Exit;
+pub use entitle_engine::exit::Exit;
 
-const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  success; plan --detailed-exitcode: no changes; apply: everything done or nothing to do
-  1  error (invalid manifest, API failure, ...); apply: nothing was sent
-  2  plan --detailed-exitcode: changes present
-  3  apply: the saved plan is stale, edited, corrupt or already applied; nothing sent
-  4  apply: partial, some orders failed or were skipped, the rest are done
-  5  apply: an order's outcome is unknown; the next run resolves it by evidence
-  6  plan, apply: a PBX is in doubt (an earlier order does not show yet); nothing was ordered
-     for it; re-run after the time shown
-129  apply: as 130, on SIGHUP (the terminal went away)
-130  apply: interrupted (Ctrl-C); orders already sent finished, the rest were not started
-143  apply: as 130, on SIGTERM (a CI runner's cancel)";
+/// `--help`'s epilogue: the exit-code table.
+fn exit_codes_help() -> String {
+    format!("Exit codes:\n{}", Exit::table().trim_end())
+}
 
 /// Declarative PBX subscription manifests for Yeastar partners.
 ///
@@ -48,7 +37,7 @@ Exit codes:
 /// buying twice. Credentials come only from ENTITLE_CLIENT_ID / ENTITLE_CLIENT_SECRET or the file
 /// named by ENTITLE_CREDENTIALS_FILE. Try everything without an account with `--sandbox`.
 #[derive(Debug, Parser)]
-#[command(name = "entitle", version, after_long_help = EXIT_CODES_HELP, after_help = EXIT_CODES_HELP)]
+#[command(name = "entitle", version, after_long_help = exit_codes_help(), after_help = exit_codes_help())]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use entitle_engine::session::{self, Mode};
+
+use super::output::Output;
 use super::scope::{self, ScopeArgs};
 use super::{Exit, Format, GlobalArgs, NetworkArgs, config};
 use crate::manifest::Diagnostics;
-use crate::pipeline::{self, Workspace, WorkspaceError};
 use crate::plan::Plan;
 use crate::render::{self, MarkdownOptions, TextOptions};
 
@@ -138,67 +140,21 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     let manifests = scope::load_or_problems(&args.paths, color_err)?
         .map_err(|d| Failed::Problems("the manifests are not valid; nothing was planned", d))?;
     let desired = scope::select(&manifests, &args.scope)?;
-    let price = args.scope.wants_price(args.format != Format::Json);
-    let clock = args.scope.clock();
+    let settings = args.scope.settings(&args.network)?;
     let mut note = scope::OrderListNote::default();
-    let rt = config::runtime()?;
-    let planned = rt.block_on(async {
-        let conn = config::connect(&args.network, clock).await?;
+    let planned = config::runtime()?.block_on(async {
+        let conn = config::connect(&args.network, settings.clock).await?;
         note.watch(&conn.client);
-        let clock = scope::run_clock(&conn, &args.scope, clock).await?;
-        // Orders of unknown outcome from earlier applies are resolved first — unless an apply
-        // is running right now, whose journal entries are not leftovers.
-        let settle_ms = args.scope.settle_ms()?;
-        let backend = args.scope.journal.backend()?;
-        let account = conn.client.account_key().to_owned();
-        // The lock is held only while leftovers are resolved.
-        let opened = Workspace::open(
-            &backend,
-            &args.scope.journal.path,
-            &account,
-            conn.client.legacy_account_key(),
-            clock,
-            std::time::Duration::ZERO,
-        )
-        .await;
-        let leftovers = match opened {
-            Ok((mut workspace, _)) => {
-                scope::resolve_leftovers(&conn, &mut workspace, settle_ms).await?
-            }
-            Err(
-                e @ (WorkspaceError::Lock(_)
-                | WorkspaceError::Backend(crate::backend::BackendError::Busy { .. })),
-            ) => {
-                eprintln!(
-                    "warning: {e}; the orders it has not settled yet count as in doubt in this plan"
-                );
-                let entries = pipeline::entries_unlocked(
-                    &backend,
-                    &args.scope.journal.path,
-                    &account,
-                    conn.client.legacy_account_key(),
-                )
-                .await?;
-                pipeline::leftovers_in_progress(&entries, settle_ms)
-            }
-            Err(e) => return Err(e.into()),
+        let mut session = scope::open(&conn, settings, Mode::Plan).await?;
+        let inputs = scope::PlanInputs {
+            manifests: &manifests,
+            desired: &desired,
+            selection: args.scope.selection(&args.paths),
+            price: args.scope.wants_price(args.format != Format::Json),
+            color: color_err,
+            quiet: global.quiet,
         };
-        scope::make_plan(
-            &conn,
-            &args.scope,
-            clock,
-            args.network.parallelism,
-            scope::PlanInputs {
-                manifests: &manifests,
-                desired: &desired,
-                paths: &args.paths,
-                leftovers,
-                price,
-                color: color_err,
-                quiet: global.quiet,
-            },
-        )
-        .await
+        scope::make_plan(&mut session, inputs).await
     })?;
     let plan = planned.map_err(|d| {
         Failed::Problems(
@@ -207,39 +163,19 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
         )
     })?;
     // A closed stdout (`| head`) hides the plan, never its exit code, nor the saved file.
-    let mut out = super::output::Output::stdout();
-    render(
-        &plan,
-        args.format,
-        TextOptions {
-            color: color_out,
-            show_bodies: args.show_bodies,
-        },
-        &args.markdown.options(args.out.as_deref()),
-        &mut out,
-    )?;
+    let text = TextOptions {
+        color: color_out,
+        show_bodies: args.show_bodies,
+    };
+    let markdown = args.markdown.options(args.out.as_deref());
+    render(&plan, args.format, text, &markdown, &mut Output::stdout())?;
+    let mut err = std::io::stderr().lock();
     if let Some(path) = &args.out {
         let mut doc = Vec::new();
         render::write_plan_json(&plan, &mut doc)?;
         write_atomically(path, &doc)?;
-        eprintln!(
-            "Saved plan {} to {}; apply it with `entitle apply {}`.",
-            plan.plan_id,
-            path.display(),
-            path.display()
-        );
+        render::write_saved(&plan, path, &mut err)?;
     }
-    let blocked: Vec<&String> = plan.pbxs.iter().flat_map(|p| &p.blocked).collect();
-    for b in &blocked {
-        eprintln!("error: {b}");
-    }
-    Ok(if !blocked.is_empty() {
-        Exit::Error
-    } else if plan.doubt_until_ms().is_some() {
-        Exit::InDoubt
-    } else if args.detailed_exitcode && plan.has_changes() {
-        Exit::Changes
-    } else {
-        Exit::Success
-    })
+    render::write_blocked(&plan, &mut err)?;
+    Ok(session::plan_exit(&plan, args.detailed_exitcode))
 }

@@ -1,18 +1,20 @@
 //! What `plan` and `apply` share: which PBXs are in scope (paths, `--sn`, `--selector`), the
 //! clock, and the printing around the library's plan pipeline ([`crate::pipeline`]).
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
+use entitle_engine::session::{Mode, Planned, Session, Settings};
 
+use super::NetworkArgs;
 use super::config::Connection;
-use crate::apply::Resolution;
-use crate::clock::Timestamp;
 use crate::clock::{Clock, Now};
 use crate::manifest::{self, DesiredPbx, Diagnostics, LoadedManifests};
-use crate::pipeline::{self, PlanRequest, Planned, Workspace};
 use crate::plan::{Plan, Selection};
+use crate::render;
+use crate::wire::span::Span;
 
 /// Scope and behaviour options of `plan` and `apply`.
 #[derive(Debug, Args)]
@@ -34,7 +36,7 @@ pub struct ScopeArgs {
     pub now: Option<Now>,
     /// How far back recent orders are checked for ones still pending (e.g. 30d, 4w).
     #[arg(long, value_name = "DURATION", default_value = "30d")]
-    pub pending_window: String,
+    pub pending_window: Span,
     /// How long an order may take to show in the vendor's order list and on its PBX. An order
     /// of unknown outcome with no trace is concluded never placed only after this; until then
     /// its PBX is in doubt and nothing more is ordered for it (e.g. 10m, 90s, 1h).
@@ -47,12 +49,12 @@ pub struct ScopeArgs {
         default_value = "10m",
         env = "ENTITLE_SETTLE_PERIOD"
     )]
-    pub settle_period: String,
+    pub settle_period: Span,
     #[command(flatten)]
     pub journal: super::JournalArgs,
     /// How long to wait for the lock held by another apply (e.g. 5m); default: do not wait.
     #[arg(long, value_name = "DURATION", default_value = "0s")]
-    pub lock_timeout: String,
+    pub lock_timeout: Span,
     /// Ask the vendor's calculator for each order's price (default for text and markdown).
     #[arg(long, overrides_with = "no_price")]
     pub price: bool,
@@ -62,43 +64,10 @@ pub struct ScopeArgs {
 }
 
 impl ScopeArgs {
-    /// The clock of this run: `--now`, or the system clock.
     pub fn clock(&self) -> Clock {
         self.now.map_or_else(Clock::system, Now::clock)
     }
 
-    pub fn pending_window_days(&self) -> anyhow::Result<u32> {
-        parse_days(&self.pending_window).with_context(|| {
-            format!(
-                "--pending-window {}: expected e.g. 30d or 4w",
-                self.pending_window
-            )
-        })
-    }
-
-    /// `--lock-timeout`.
-    pub fn lock_wait(&self) -> anyhow::Result<std::time::Duration> {
-        let ms = parse_span_ms(&self.lock_timeout).with_context(|| {
-            format!(
-                "--lock-timeout {}: expected e.g. 0s, 30s or 5m",
-                self.lock_timeout
-            )
-        })?;
-        Ok(std::time::Duration::from_millis(ms.unsigned_abs()))
-    }
-
-    /// `--settle-period` in milliseconds.
-    pub fn settle_ms(&self) -> anyhow::Result<i64> {
-        parse_span_ms(&self.settle_period).with_context(|| {
-            format!(
-                "--settle-period {}: expected e.g. 10m, 90s or 1h",
-                self.settle_period
-            )
-        })
-    }
-
-    /// Whether to price: `--price`/`--no-price`, else `for_people` (text and Markdown
-    /// output price by default; JSON and unattended runs do not).
     pub fn wants_price(&self, for_people: bool) -> bool {
         if self.no_price {
             false
@@ -106,31 +75,36 @@ impl ScopeArgs {
             self.price || for_people
         }
     }
-}
 
-/// `30d`, `4w` → days.
-pub(super) fn parse_days(s: &str) -> anyhow::Result<u32> {
-    let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 'd')) => (&s[..i], 1),
-        Some((i, 'w')) => (&s[..i], 7),
-        _ => bail!("a duration is a number followed by d (days) or w (weeks)"),
-    };
-    let n: u32 = num.parse().context("not a whole number")?;
-    n.checked_mul(mult).context("too long")
-}
+    /// The session's settings; whether the API is local is known once it is connected.
+    pub fn settings(&self, net: &NetworkArgs) -> anyhow::Result<Settings> {
+        let Some(pending_window_days) = self.pending_window.days() else {
+            bail!(
+                "--pending-window {}: expected a number of days or weeks, e.g. 30d or 4w",
+                self.pending_window
+            );
+        };
+        Ok(Settings {
+            backend: self.journal.backend()?,
+            journal: self.journal.path.clone(),
+            lock_wait: self.lock_timeout.duration(),
+            settle_ms: self.settle_period.ms(),
+            pending_window_days,
+            parallelism: net.parallelism,
+            clock: self.clock(),
+            clock_given: self.now.is_some(),
+            api_is_local: false,
+        })
+    }
 
-/// `90s`, `10m`, `1h` → milliseconds.
-pub(super) fn parse_span_ms(s: &str) -> anyhow::Result<i64> {
-    let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 's')) => (&s[..i], 1_000),
-        Some((i, 'm')) => (&s[..i], 60_000),
-        Some((i, 'h')) => (&s[..i], 3_600_000),
-        _ => bail!("a duration is a number followed by s, m or h"),
-    };
-    let n: u32 = num.parse().context("not a whole number")?;
-    i64::from(n).checked_mul(mult).context("too long")
+    /// How the plan's scope was chosen, as the plan records it.
+    pub fn selection(&self, paths: &[PathBuf]) -> Selection {
+        Selection {
+            paths: paths.iter().map(|p| p.display().to_string()).collect(),
+            sns: self.sns.clone(),
+            selectors: self.selectors.clone(),
+        }
+    }
 }
 
 /// Loads manifests, printing every diagnostic on failure.
@@ -196,38 +170,6 @@ pub(super) fn select(m: &LoadedManifests, scope: &ScopeArgs) -> anyhow::Result<V
     Ok(chosen)
 }
 
-/// Resolves leftovers of earlier applies (orders of unknown outcome) and says what it found.
-pub(super) async fn resolve_leftovers(
-    conn: &Connection,
-    workspace: &mut Workspace,
-    settle_ms: i64,
-) -> anyhow::Result<Resolution> {
-    let res = pipeline::resolve_leftovers(&conn.client, workspace, settle_ms).await?;
-    for (po, order_no, status) in &res.found {
-        eprintln!("resolved: order {po} of an earlier apply exists as {order_no} ({status})");
-    }
-    for (po, sn) in &res.took_effect {
-        eprintln!(
-            "resolved: order {po} of an earlier apply is not listed, but {sn} changed since it was sent; taken as placed"
-        );
-    }
-    for po in &res.absent {
-        eprintln!(
-            "resolved: order {po} of an earlier apply left no trace within the settle period: never placed; planning it again"
-        );
-    }
-    for (_, sn, d) in &res.in_doubt {
-        eprintln!(
-            "in doubt: order {} for {sn} sent at {}: {}; nothing more is ordered for {sn} until it shows or {} passes",
-            d.po_number.as_deref().unwrap_or("?"),
-            Timestamp(d.since_ms),
-            d.reason,
-            Timestamp(d.until_ms)
-        );
-    }
-    Ok(res)
-}
-
 /// Says once, as a command ends, what finding the recent orders cost when the order list had
 /// to be read whole: a cost that grows with the account's history, not with the window, so the
 /// user should know (a list read backwards, at the window's cost, shows only with `-v`). A
@@ -252,125 +194,57 @@ impl Drop for OrderListNote {
 }
 
 /// A clock this far from the vendor's is named in the output.
-const SKEW_SAID_MS: i64 = 60_000;
-
-/// The clock of a run that reads the account: `--now` when given (plans, the sandbox, tests);
-/// otherwise the vendor's, as its `Date` headers tell it, so a clock that is off on this
-/// machine neither moves "today" nor shortens a settle or in-doubt window. A skew beyond a
-/// minute is named. Without a `Date` from the vendor, this machine's clock, said with `-v`.
-pub(super) async fn run_clock(
+/// Opens the session (step 1 of the engine's run) on `conn`, and says what it found.
+pub(super) async fn open(
     conn: &Connection,
-    scope: &ScopeArgs,
-    local: Clock,
-) -> anyhow::Result<Clock> {
-    if scope.now.is_some() {
-        return Ok(local);
-    }
-    let Some(vendor) = conn.client.vendor_clock().await? else {
-        tracing::info!(
-            "the vendor's answers carry no Date header: windows are counted on this machine's clock"
-        );
-        return Ok(local);
-    };
-    let skew = local.now_ms() - vendor.now_ms();
-    if skew.abs() > SKEW_SAID_MS {
-        eprintln!(
-            "warning: this machine's clock is {} {} the vendor's (its Date header); today's date and every settle and in-doubt window are taken from the vendor's clock",
-            crate::words::span(skew.unsigned_abs()),
-            if skew > 0 { "ahead of" } else { "behind" }
-        );
-    }
-    Ok(vendor)
+    mut settings: Settings,
+    mode: Mode,
+) -> anyhow::Result<Session> {
+    settings.api_is_local = conn.is_local();
+    let mut session = Session::open(conn.client.clone(), settings, mode).await?;
+    render::write_notices(&session.take_notices(), &mut std::io::stderr().lock())?;
+    Ok(session)
 }
 
-/// What a plan is made from, besides the connection and the scope options.
+/// What a plan is made of, besides the session.
 pub(super) struct PlanInputs<'a> {
     pub manifests: &'a LoadedManifests,
     pub desired: &'a [DesiredPbx],
-    /// The paths as given, recorded in the plan's selection.
-    pub paths: &'a [PathBuf],
-    /// What the resolution of leftovers found.
-    pub leftovers: Resolution,
+    pub selection: Selection,
     pub price: bool,
     pub color: bool,
-    /// No progress display.
     pub quiet: bool,
 }
 
-/// Runs the plan pipeline for the selected PBXs; prints plan errors (with their places) and
-/// price warnings. `Err`: the plan was refused for these problems, which are printed.
+/// Step 2: the plan, or the manifests' problems (printed here).
 pub(super) async fn make_plan(
-    conn: &Connection,
-    scope: &ScopeArgs,
-    clock: Clock,
-    parallelism: usize,
+    session: &mut Session,
     inputs: PlanInputs<'_>,
 ) -> anyhow::Result<Result<Plan, Diagnostics>> {
     let reading = super::progress::display(super::progress::READING, inputs.quiet);
     let pricing = super::progress::display(super::progress::PRICING, inputs.quiet);
-    let planned = pipeline::make_plan(
-        &conn.client,
-        PlanRequest {
-            manifests: inputs.manifests,
-            desired: inputs.desired,
-            selection: Selection {
-                paths: inputs
-                    .paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect(),
-                sns: scope.sns.clone(),
-                selectors: scope.selectors.clone(),
-            },
-            clock,
-            parallelism,
-            pending_window_days: scope.pending_window_days()?,
-            settle_ms: scope.settle_ms()?,
-            leftovers: inputs.leftovers,
-            price: inputs.price,
-        },
-        reading.as_ref(),
-        pricing.as_ref(),
-    )
-    .await?;
+    let planned = session
+        .plan(
+            inputs.manifests,
+            inputs.desired,
+            inputs.selection,
+            inputs.price,
+            reading.as_ref(),
+            pricing.as_ref(),
+        )
+        .await?;
+    let mut err = std::io::stderr().lock();
+    render::write_notices(&session.take_notices(), &mut err)?;
     match planned {
-        Planned::Plan { plan, warnings } => {
-            for w in warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(Ok(*plan))
-        }
+        Planned::Plan(plan) => Ok(Ok(*plan)),
         Planned::Refused(diags) => {
-            let count = diags.0.len();
-            diags.render(
-                &inputs.manifests.files,
-                &mut std::io::stderr().lock(),
-                inputs.color,
-            )?;
-            eprintln!(
+            diags.render(&inputs.manifests.files, &mut err, inputs.color)?;
+            writeln!(
+                err,
                 "{}; nothing was planned and nothing was sent",
-                crate::words::plural(count, "plan error", "plan errors")
-            );
+                crate::words::plural(diags.0.len(), "plan error", "plan errors")
+            )?;
             Ok(Err(diags))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_days, parse_span_ms};
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_span_ms("10m").unwrap(), 600_000);
-        assert_eq!(parse_span_ms("90s").unwrap(), 90_000);
-        assert_eq!(parse_span_ms("1h").unwrap(), 3_600_000);
-        assert!(parse_span_ms("10").is_err());
-        assert!(parse_span_ms("-1m").is_err());
-        assert_eq!(parse_days("30d").unwrap(), 30);
-        assert_eq!(parse_days("4w").unwrap(), 28);
-        assert!(parse_days("30").is_err());
-        assert!(parse_days("d").is_err());
-        assert!(parse_days("-1d").is_err());
     }
 }

@@ -6,6 +6,12 @@ use std::io::{self, Write};
 use super::{Style, money, plural};
 use crate::apply::{ApplyReport, Outcome, Stop};
 
+/// The report as JSON (`--format json`), with a final newline.
+pub(crate) fn write_apply_json(r: &ApplyReport, w: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, r)?;
+    writeln!(w)
+}
+
 pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write) -> io::Result<()> {
     let c = color;
     writeln!(

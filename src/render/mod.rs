@@ -5,14 +5,16 @@ mod apply;
 mod failure;
 mod json;
 mod markdown;
+mod session;
 mod style;
 mod text;
 
-pub(crate) use apply::write_apply_text;
+pub(crate) use apply::{write_apply_json, write_apply_text};
 pub(crate) use failure::{Failure, write_failure_json, write_failure_markdown};
 pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;
 pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
+pub(crate) use session::{write_blocked, write_notices, write_refusal, write_saved};
 pub(crate) use style::Style;
 pub(crate) use text::{TextOptions, write_plan_text, write_summary};
 

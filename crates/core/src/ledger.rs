@@ -22,7 +22,7 @@ use crate::journal::{self, Entry, EntryState};
 use crate::model::{Doubt, ObservedPbx, Order, ProductId};
 use crate::plan::{PbxKey, PbxPlan, Plan, fingerprint, fingerprint_matches};
 
-pub use resolution::Resolution;
+pub use resolution::{Found, Resolution};
 
 /// How far the vendor's clock may be behind ours when an order is matched to an intent by
 /// its time: an order stamped up to this long before the intent still counts.

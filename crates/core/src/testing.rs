@@ -129,3 +129,20 @@ pub fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
         notes: vec![],
     }
 }
+
+/// A plan of these PBXs, made on 2026-11-22 for no recorded account.
+pub fn plan(pbxs: Vec<PbxPlan>) -> crate::plan::Plan {
+    crate::plan::Plan {
+        format_version: String::new(),
+        plan_id: "plan-1".into(),
+        today: date("2026-11-22"),
+        manifest_hash: String::new(),
+        selection: crate::plan::Selection::default(),
+        observed_at_ms: 0,
+        nonce: String::new(),
+        account: String::new(),
+        catalogs: vec![],
+        contacts: None,
+        pbxs,
+    }
+}

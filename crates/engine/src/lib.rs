@@ -10,10 +10,13 @@ pub mod api;
 pub mod apply;
 pub mod backend;
 pub mod doctor;
+pub mod exit;
 pub mod observe;
-pub mod pipeline;
+mod price;
 pub mod redact;
+pub mod session;
 mod tls;
+pub mod workspace;
 
 // The layers below, under the names the modules use.
 use entitle_core::{ledger, manifest, model, plan, words};

@@ -3,10 +3,10 @@
 //! `api`, `plan` or `apply`, so it cannot share (and hide) a bug of the client.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), entitle::sandbox::SandboxError> {
-//! use entitle::sandbox::{self, SandboxConfig, Seed};
+//! # async fn demo() -> Result<(), entitle_sandbox::SandboxError> {
+//! use entitle_sandbox::{self as sandbox, SandboxConfig, Seed};
 //! let sb = sandbox::start(SandboxConfig {
-//!     clock: entitle::clock::Clock::on("2026-11-22".parse().unwrap()),
+//!     clock: entitle_wire::clock::Clock::on("2026-11-22".parse().unwrap()),
 //!     ..SandboxConfig::default()
 //! })
 //! .await?;

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod date;
 mod id;
 pub mod paths;
+pub mod span;
 
 pub use id::{Id, id_as_string};
 

@@ -7,8 +7,8 @@ use crate::model::{Doubt, Order, ProductId};
 /// What the lookup found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolution {
-    /// `(poNumber, orderNo, status)` of orders found in the order list.
-    pub found: Vec<(String, String, String)>,
+    /// Orders found in the order list.
+    pub found: Vec<Found>,
     /// `(poNumber, PBX)` of orders not listed whose PBX shows a change since they were sent.
     pub took_effect: Vec<(String, String)>,
     /// poNumbers proven never placed.
@@ -28,3 +28,14 @@ pub struct Resolution {
     pub own_recent: Vec<(ProductId, String, Doubt, String)>,
 }
 
+
+/// An order of unknown outcome, found in the vendor's order list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The reference entitle sent it with.
+    pub po_number: String,
+    /// The vendor's order number.
+    pub order_no: String,
+    /// Its status there (`succeed`, `pending`, ...).
+    pub status: String,
+}

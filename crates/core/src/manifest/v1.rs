@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 
 use crate::model::{Cycle, Id, ProductId};
+use crate::wire::span::Span;
 
 /// Pattern of a serial number written as text.
 pub const SN_PATTERN: &str = "^[A-Za-z0-9]{1,64}$";
@@ -762,53 +763,25 @@ impl JsonSchema for BillingContact {
     }
 }
 
-/// A unit of a renewal window.
+/// A renewal window such as `30d` or `4w`: a [`Span`] in days or weeks, of at most 4 digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DurationUnit {
-    Days,
-    Weeks,
-}
-
-/// A renewal window such as `30d` or `4w`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RenewBefore {
-    pub count: u32,
-    pub unit: DurationUnit,
-}
+pub struct RenewBefore(Span);
 
 impl RenewBefore {
     pub fn days(self) -> u32 {
-        match self.unit {
-            DurationUnit::Days => self.count,
-            DurationUnit::Weeks => self.count.saturating_mul(7),
-        }
+        self.0.days().unwrap_or(u32::MAX)
     }
 
     /// Parses `30d` / `4w`.
     pub fn parse(s: &str) -> Option<RenewBefore> {
-        let unit = match s.as_bytes().last()? {
-            b'd' => DurationUnit::Days,
-            b'w' => DurationUnit::Weeks,
-            _ => return None,
-        };
-        let digits = &s[..s.len() - 1];
-        if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some(RenewBefore {
-            count: digits.parse().ok()?,
-            unit,
-        })
+        let span: Span = s.parse().ok()?;
+        (span.days().is_some() && s.len() <= 5).then_some(RenewBefore(span))
     }
 }
 
 impl fmt::Display for RenewBefore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let u = match self.unit {
-            DurationUnit::Days => 'd',
-            DurationUnit::Weeks => 'w',
-        };
-        write!(f, "{}{u}", self.count)
+        self.0.fmt(f)
     }
 }
 

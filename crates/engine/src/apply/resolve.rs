@@ -125,11 +125,11 @@ pub async fn resolve_leftovers<V: Vendor>(
                 if state == EntryState::Pending {
                     res.pending.push(o.clone());
                 }
-                res.found.push((
-                    e.po_number.clone(),
-                    o.order_no.clone(),
-                    o.status.to_string(),
-                ));
+                res.found.push(ledger::Found {
+                    po_number: e.po_number.clone(),
+                    order_no: o.order_no.clone(),
+                    status: o.status.to_string(),
+                });
                 journal.append(&Entry {
                     at_ms: now,
                     state,

@@ -313,7 +313,11 @@ async fn leftovers_are_found_by_reference_and_absent_only_after_the_settle_perio
     let res = resolve_at(&f, NOW + 60_000).await;
     assert_eq!(
         res.found,
-        vec![("ent-found".into(), "UO5".into(), "succeed".into())]
+        vec![crate::ledger::Found {
+            po_number: "ent-found".into(),
+            order_no: "UO5".into(),
+            status: "succeed".into()
+        }]
     );
     // No evidence yet, and the vendor may still show it: in doubt, nothing journaled.
     assert!(res.absent.is_empty());
@@ -357,7 +361,11 @@ async fn without_reference_echo_an_order_is_found_by_pbx_operation_and_time() {
     let res = resolve_at(&f, NOW + 60_000).await;
     assert_eq!(
         res.found,
-        vec![("ent-a".into(), "UO2".into(), "succeed".into())]
+        vec![crate::ledger::Found {
+            po_number: "ent-a".into(),
+            order_no: "UO2".into(),
+            status: "succeed".into()
+        }]
     );
     assert_eq!(
         res.in_doubt

@@ -1,0 +1,731 @@
+//! A run of `plan` or `apply` against one vendor account, as named steps:
+//!
+//! 1. [`Session::open`]: the run's clock (the vendor's, from its `Date` headers, unless one was
+//!    given), the locks, the journal, and the resolution of earlier orders of unknown outcome.
+//!    An apply takes this machine's lock of the account and then the workspace's (or the shared
+//!    backend's), waiting as long as allowed; a plan holds the workspace's only while resolving,
+//!    and when another apply holds it, counts that apply's unsettled orders as in doubt.
+//! 2. [`Session::plan`]: observe the PBXs in scope, plan, price; or [`Session::load_saved`]: a
+//!    plan saved by `plan -o`, or the typed [`Refusal`] that says why it may not be applied now.
+//! 3. [`Session::apply`]: journal the plan's start and place its orders.
+//!
+//! Nothing here prints. What the command line shows comes back as values — [`Notice`]s, a
+//! [`Refusal`], an [`ApplyReport`] — and each outcome knows its [`Exit`] code.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::api::{ApiError, Client};
+use crate::apply::{
+    self, ApplyReport, Entry, EntryState, Interrupt, JournalError, ListRead, LockError, Outcome,
+    Resolution, ResolveError, Stop,
+};
+use crate::backend::{Backend, BackendError};
+use crate::clock::Clock;
+use crate::exit::Exit;
+use crate::ledger::{self, Hold};
+use crate::manifest::{DesiredPbx, Diagnostic, Diagnostics, LoadedManifests};
+use crate::observe::{self, ObserveError, Progress};
+use crate::plan::{self, Plan, PlanContext, PlanErrors, Selection};
+use crate::workspace::{self, Held, Workspace, WorkspaceError};
+
+/// How a session runs: the command line's settings, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the journal and the locks live.
+    pub backend: Backend,
+    /// The workspace journal (`.entitle/journal.jsonl`); its directory holds the lock.
+    pub journal: PathBuf,
+    /// How long an apply waits for another apply of the account (`--lock-timeout`).
+    pub lock_wait: Duration,
+    /// How long an order's effect may take to show (`--settle-period`).
+    pub settle_ms: i64,
+    /// How far back the order list is read for orders awaiting payment (`--pending-window`).
+    pub pending_window_days: u32,
+    /// PBXs read or ordered for at once.
+    pub parallelism: usize,
+    /// This machine's clock, or the one given with `--now`.
+    pub clock: Clock,
+    /// The clock was given (`--now`): used as is, never replaced by the vendor's.
+    pub clock_given: bool,
+    /// The API is on this machine (the sandbox, or plain http to loopback): `--now` may be
+    /// used to apply.
+    pub api_is_local: bool,
+}
+
+/// What the session is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Read and plan: the workspace is locked only while leftovers are resolved.
+    Plan,
+    /// Place orders: the account's and the workspace's locks are held until the end.
+    Apply,
+}
+
+/// Something the run did that the user should hear about, in the order it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// This machine's clock is `skew_ms` ahead of the vendor's (behind when negative), by more
+    /// than a minute: the vendor's is used.
+    ClockSkew { skew_ms: i64 },
+    /// Another apply of this account held the locks for this long first.
+    WaitedForLock { waited: Duration },
+    /// Another apply holds the workspace (`reason`): its unsettled orders are in doubt here.
+    WorkspaceBusy { reason: String },
+    /// What resolving earlier orders of unknown outcome found.
+    Resolved(Resolution),
+    /// An order's price could not be had: the plan's total leaves it out.
+    PriceUnknown(String),
+}
+
+/// Why the session could not go on. Nothing was sent when it stops with one of these before
+/// [`Session::apply`]; an error inside apply is part of its report instead.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(
+        "--now is refused when applying to {base_url}: orders are placed at the vendor's real time, so the checks for orders in flight must count from it; --now is for plans, the sandbox and tests"
+    )]
+    NowRefused { base_url: String },
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Resolve(#[from] ResolveError<ApiError>),
+    #[error(transparent)]
+    Observe(#[from] ObserveError<ApiError>),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+impl SessionError {
+    pub fn exit(&self) -> Exit {
+        Exit::Error
+    }
+}
+
+/// Why a plan file could not be read as a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("cannot read the plan file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a plan file (not JSON): {source}", path.display())]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{} is a plan of format {found}; this entitle reads format {}: re-run `entitle plan -o`",
+        path.display(), plan::FORMAT_VERSION
+    )]
+    Format { path: PathBuf, found: String },
+    #[error("{} is not a plan file (no format_version)", path.display())]
+    NoFormat { path: PathBuf },
+    #[error("{} is not a valid plan file: {source}", path.display())]
+    Invalid {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+/// Reads a plan saved by `entitle plan -o`.
+pub fn read_plan(path: &Path) -> Result<Plan, PlanFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|source| PlanFileError::NotJson {
+            path: path.to_owned(),
+            source,
+        })?;
+    match value.get("format_version").and_then(|v| v.as_str()) {
+        Some(plan::FORMAT_VERSION) => {}
+        Some(found) => {
+            return Err(PlanFileError::Format {
+                path: path.to_owned(),
+                found: found.to_owned(),
+            });
+        }
+        None => {
+            return Err(PlanFileError::NoFormat {
+                path: path.to_owned(),
+            });
+        }
+    }
+    serde_json::from_value(value).map_err(|source| PlanFileError::Invalid {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Why a saved plan is not applied. Nothing was sent.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The file is not a plan this entitle reads.
+    Corrupt(PlanFileError),
+    /// It was made for another vendor account (`plan_account` empty: it does not record one).
+    OtherAccount {
+        plan_id: String,
+        plan_account: String,
+        base_url: String,
+    },
+    /// It says the account was read later than the vendor's time now.
+    FromTheFuture {
+        plan_id: String,
+        observed_at_ms: i64,
+        now_ms: i64,
+    },
+    /// Its orders are not what entitle plans from the state it records.
+    Edited { path: PathBuf, edits: Vec<String> },
+    /// Its ID is in the journal: plans apply once.
+    AlreadyApplied { plan_id: String, journal: PathBuf },
+    /// These PBXs changed since it was made: `(PBX, what moved)`.
+    Stale(Vec<(String, Vec<String>)>),
+    /// The order list shows it applied elsewhere, or orders on its PBXs since it was made:
+    /// `(PBX, the order)`.
+    Replayed {
+        plan_id: String,
+        evidence: Vec<(String, String)>,
+    },
+    /// It orders for PBXs an order of this workspace still holds: `(PBX, the hold)`.
+    NotSettled {
+        plan_id: String,
+        holds: Vec<(String, Hold)>,
+    },
+}
+
+impl Refusal {
+    pub fn exit(&self) -> Exit {
+        match self {
+            Refusal::NotSettled { .. } => Exit::InDoubt,
+            _ => Exit::Stale,
+        }
+    }
+}
+
+/// What planning came to.
+#[derive(Debug)]
+pub enum Planned {
+    /// The plan; any price the calculator could not give is a [`Notice::PriceUnknown`].
+    Plan(Box<Plan>),
+    /// The manifests ask for what the account or the vendor's rules refuse: nothing planned.
+    Refused(Diagnostics),
+}
+
+/// How a plan's exit code reads: a plan that cannot be carried out (a blocked PBX) is an
+/// error, one that waits for an earlier order is in doubt, and `--detailed-exitcode` tells
+/// changes from none.
+pub fn plan_exit(plan: &Plan, detailed: bool) -> Exit {
+    if plan.pbxs.iter().any(|p| !p.blocked.is_empty()) {
+        Exit::Error
+    } else if plan.doubt_until_ms().is_some() {
+        Exit::InDoubt
+    } else if detailed && plan.has_changes() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    }
+}
+
+/// The exit code of an apply with nothing to order: blocked PBXs make it partial.
+pub fn nothing_to_apply_exit(plan: &Plan) -> Exit {
+    if plan.pbxs.iter().any(|p| !p.blocked.is_empty()) {
+        Exit::Partial
+    } else if plan.doubt_until_ms().is_some() {
+        Exit::InDoubt
+    } else {
+        Exit::Success
+    }
+}
+
+/// The exit code of an apply that ran: the worst of what happened to its orders.
+pub fn apply_exit(report: &ApplyReport, plan: &Plan) -> Exit {
+    let blocked = plan.pbxs.iter().any(|p| !p.blocked.is_empty());
+    let in_doubt = plan.doubt_until_ms().is_some();
+    let placed = report.count(Outcome::Done) + report.count(Outcome::Pending) > 0;
+    if report.count(Outcome::Unknown) > 0 {
+        Exit::Unknown
+    } else if report.count(Outcome::Failed) > 0 || blocked {
+        Exit::Partial
+    } else if let Some(stop) = report.stopped_by {
+        match stop {
+            Stop::Sigint => Exit::Interrupted,
+            Stop::Sigterm => Exit::Terminated,
+            Stop::Sighup => Exit::HungUp,
+            // The run's own records failed: an error, never an interrupt; partial when some
+            // orders went through before it.
+            Stop::Journal | Stop::LockLost if placed => Exit::Partial,
+            Stop::Journal | Stop::LockLost => Exit::Error,
+        }
+    } else if in_doubt {
+        Exit::InDoubt
+    } else if report.count(Outcome::Skipped) > 0 {
+        Exit::Partial
+    } else {
+        Exit::Success
+    }
+}
+
+/// How the plan's PBXs were last read, for the executor's freshness checks.
+#[derive(Debug, Default)]
+struct LastRead {
+    /// When (epoch ms): the observation, or the saved plan's check.
+    at_ms: i64,
+    /// The order list as the saved plan's check read it.
+    orders: Option<ListRead>,
+}
+
+/// An open run against one vendor account.
+#[derive(Debug)]
+pub struct Session {
+    client: Client,
+    settings: Settings,
+    clock: Clock,
+    /// Held for an apply; a plan's is released once leftovers are resolved.
+    workspace: Option<Workspace>,
+    /// This machine's lock of the account (apply, on the workspace backend).
+    _account: Option<apply::WorkspaceLock>,
+    leftovers: Resolution,
+    notices: Vec<Notice>,
+    last_read: LastRead,
+}
+
+/// No more than a minute between this machine's clock and the vendor's goes unsaid.
+const SKEW_SAID_MS: i64 = 60_000;
+
+impl Session {
+    /// Step 1: the clock, the locks, the journal, and the leftovers of earlier applies.
+    pub async fn open(client: Client, settings: Settings, mode: Mode) -> Result<Self, SessionError> {
+        let mut notices = Vec::new();
+        if mode == Mode::Apply && settings.clock_given && !settings.api_is_local {
+            return Err(SessionError::NowRefused {
+                base_url: client.base_url().to_owned(),
+            });
+        }
+        let clock = run_clock(&client, &settings, &mut notices).await?;
+        let account = client.account_key().to_owned();
+        let legacy = client.legacy_account_key().map(str::to_owned);
+        let (workspace, account_lock, leftovers) = match mode {
+            Mode::Apply => {
+                // Before anything is read, so two applies can never interleave: this machine's
+                // lock of the account and the workspace's; or the account's lock in the shared
+                // backend, wherever the other apply runs.
+                let started = std::time::Instant::now();
+                let (account_lock, waited_account) = match settings.backend {
+                    Backend::Files => {
+                        let (lock, waited) = workspace::account_lock(
+                            &account,
+                            client.base_url(),
+                            settings.lock_wait,
+                        )
+                        .await?;
+                        (Some(lock), waited)
+                    }
+                    Backend::Postgres(_) => (None, false),
+                };
+                let (mut ws, waited) = Workspace::open(
+                    &settings.backend,
+                    &settings.journal,
+                    &account,
+                    legacy.as_deref(),
+                    clock,
+                    // What is left of the wait after this machine's account lock.
+                    settings.lock_wait.saturating_sub(started.elapsed()),
+                )
+                .await?;
+                if waited || waited_account {
+                    notices.push(Notice::WaitedForLock {
+                        waited: started.elapsed(),
+                    });
+                }
+                let leftovers =
+                    apply::resolve_leftovers(&client, &mut ws.journal, settings.settle_ms).await?;
+                notices.push(Notice::Resolved(leftovers.clone()));
+                (Some(ws), account_lock, leftovers)
+            }
+            Mode::Plan => {
+                // Orders of unknown outcome from earlier applies are resolved first — unless an
+                // apply is running right now, whose journal entries are not leftovers.
+                let opened = Workspace::open(
+                    &settings.backend,
+                    &settings.journal,
+                    &account,
+                    legacy.as_deref(),
+                    clock,
+                    Duration::ZERO,
+                )
+                .await;
+                let leftovers = match opened {
+                    Ok((mut ws, _)) => {
+                        let found =
+                            apply::resolve_leftovers(&client, &mut ws.journal, settings.settle_ms)
+                                .await?;
+                        notices.push(Notice::Resolved(found.clone()));
+                        found
+                    }
+                    Err(
+                        e @ (WorkspaceError::Lock(_)
+                        | WorkspaceError::Backend(BackendError::Busy { .. })),
+                    ) => {
+                        notices.push(Notice::WorkspaceBusy {
+                            reason: e.to_string(),
+                        });
+                        let entries = workspace::entries_unlocked(
+                            &settings.backend,
+                            &settings.journal,
+                            &account,
+                            legacy.as_deref(),
+                        )
+                        .await?;
+                        workspace::leftovers_in_progress(&entries, settings.settle_ms)
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                (None, None, leftovers)
+            }
+        };
+        Ok(Session {
+            client,
+            settings,
+            clock,
+            workspace,
+            _account: account_lock,
+            leftovers,
+            notices,
+            last_read: LastRead::default(),
+        })
+    }
+
+    /// The notices since the last call, in order.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// The run's clock: the vendor's unless one was given.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Step 2: observe the PBXs in scope, plan, and price every order when `price`.
+    pub async fn plan(
+        &mut self,
+        manifests: &LoadedManifests,
+        desired: &[DesiredPbx],
+        selection: Selection,
+        price: bool,
+        reading: &dyn Progress,
+        pricing: &dyn Progress,
+    ) -> Result<Planned, SessionError> {
+        let today = self.clock.today();
+        let leftovers = std::mem::take(&mut self.leftovers);
+        let settings = observe::Settings {
+            today,
+            parallelism: self.settings.parallelism.max(1),
+            pending_window_days: self.settings.pending_window_days,
+            now_ms: self.clock.now_ms(),
+            awaiting: leftovers.pending,
+            settle_ms: self.settings.settle_ms,
+            in_doubt: leftovers.in_doubt,
+            own: leftovers.own,
+            own_recent: leftovers.own_recent,
+        };
+        let obs = observe::observe(&self.client, desired, &settings, reading).await?;
+        let ctx = PlanContext {
+            today,
+            manifest_hash: manifests.hash.clone(),
+            selection,
+            // Two plans of the same state differ: a plan applies once, and its ID is in the
+            // journal.
+            nonce: format!("{}-{}", std::process::id(), self.clock.now_ms()),
+            account: self.client.account_key().to_owned(),
+        };
+        let mut plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
+            Ok(p) => p,
+            Err(errors) => return Ok(Planned::Refused(diagnostics(errors))),
+        };
+        if price {
+            let unknown = crate::price::price(&self.client, &mut plan, pricing).await;
+            self.notices
+                .extend(unknown.into_iter().map(Notice::PriceUnknown));
+        }
+        self.last_read = LastRead {
+            at_ms: plan.observed_at_ms,
+            orders: None,
+        };
+        Ok(Planned::Plan(Box::new(plan)))
+    }
+
+    /// Step 2 for a saved plan: the plan, or why it may not be applied now. Refused when it
+    /// is not a plan, was made for another account or with a clock ahead, was edited, was
+    /// applied before (this journal says so, or the vendor's order list shows its orders),
+    /// when a PBX it touches moved, or while an order of this workspace still holds one.
+    pub async fn load_saved(&mut self, path: &Path) -> Result<Result<Plan, Refusal>, SessionError> {
+        let plan = match read_plan(path) {
+            Ok(plan) => plan,
+            Err(e) => return Ok(Err(Refusal::Corrupt(e))),
+        };
+        // First: a plan saved by an older entitle (keys v1, no account) would otherwise read
+        // as edited.
+        if plan.account != self.client.account_key() {
+            return Ok(Err(Refusal::OtherAccount {
+                plan_id: plan.plan_id,
+                plan_account: plan.account,
+                base_url: self.client.base_url().to_owned(),
+            }));
+        }
+        // Its observation time bounds every "placed since the plan" check: one later than the
+        // vendor's now (a plan made with --now ahead) would blind them.
+        let now_ms = self.clock.now_ms();
+        if plan.observed_at_ms > now_ms + ledger::CLOCK_SKEW_MS {
+            return Ok(Err(Refusal::FromTheFuture {
+                plan_id: plan.plan_id,
+                observed_at_ms: plan.observed_at_ms,
+                now_ms,
+            }));
+        }
+        let edits = plan::verify(&plan);
+        if !edits.is_empty() {
+            return Ok(Err(Refusal::Edited {
+                path: path.to_owned(),
+                edits,
+            }));
+        }
+        let journal = &self
+            .workspace
+            .as_ref()
+            .expect("a saved plan is loaded by an apply session")
+            .journal;
+        let entries = journal.entries()?;
+        if apply::journal::plan_seen(&entries, &plan.plan_id) {
+            return Ok(Err(Refusal::AlreadyApplied {
+                plan_id: plan.plan_id,
+                journal: journal.path().to_owned(),
+            }));
+        }
+        let stale = apply::stale_pbxs(&self.client, &plan, self.settings.parallelism).await?;
+        if !stale.is_empty() {
+            return Ok(Err(Refusal::Stale(stale)));
+        }
+        // The order list as apply's first checks use it, so the replay check costs no read of
+        // its own.
+        let read_at = tokio::time::Instant::now();
+        let orders = Arc::new(
+            self.client
+                .recent_orders(ledger::book_since(&plan, self.settings.settle_ms))
+                .await?,
+        );
+        let evidence = ledger::replay_evidence(&plan, &orders);
+        if !evidence.is_empty() {
+            return Ok(Err(Refusal::Replayed {
+                plan_id: plan.plan_id,
+                evidence,
+            }));
+        }
+        let holds = ledger::saved_plan_holds(&plan, &self.leftovers);
+        if !holds.is_empty() {
+            return Ok(Err(Refusal::NotSettled {
+                plan_id: plan.plan_id,
+                holds,
+            }));
+        }
+        self.last_read = LastRead {
+            at_ms: self.clock.now_ms(),
+            orders: Some(ListRead { orders, read_at }),
+        };
+        Ok(Ok(plan))
+    }
+
+    /// Step 3: journals that the plan starts, then places its orders (see [`apply::execute`]).
+    /// `interrupt` is triggered from outside (a signal): no new order starts once it is.
+    /// PBXs read longer ago than [`apply::REREAD_AFTER_MS`] are read again before their first
+    /// order.
+    pub async fn apply(
+        mut self,
+        plan: &Plan,
+        interrupt: Arc<Interrupt>,
+        progress: &dyn Progress,
+    ) -> Result<ApplyReport, SessionError> {
+        let Workspace { lock, mut journal } = self
+            .workspace
+            .take()
+            .expect("orders are placed by an apply session");
+        let settle_ms = self.settings.settle_ms;
+        let entries = journal.entries()?;
+        let guard = apply::Guard {
+            settle_ms,
+            sent: ledger::sent_before(&entries, journal.now_ms(), settle_ms),
+            reread: journal.now_ms() - self.last_read.at_ms > apply::REREAD_AFTER_MS,
+            orders: self.last_read.orders.take(),
+        };
+        journal.append(&Entry {
+            at_ms: journal.now_ms(),
+            plan_id: plan.plan_id.clone(),
+            po_number: String::new(),
+            sn: String::new(),
+            product: 0,
+            operation: String::new(),
+            state: EntryState::PlanStarted,
+            order_no: None,
+            detail: None,
+            fingerprint: None,
+            keys: plan::KEYS_VERSION,
+            account: None,
+        })?;
+        let journal = Arc::new(Mutex::new(journal));
+        let mut report = apply::execute(
+            &self.client,
+            plan,
+            journal.clone(),
+            self.settings.parallelism,
+            interrupt,
+            guard,
+            progress,
+        )
+        .await;
+        // A lock lost after the last order still means another apply may have run meanwhile:
+        // said, and never an exit 0.
+        if report.stopped_by.is_none()
+            && journal
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .lock_lost()
+        {
+            report.stopped_by = Some(Stop::LockLost);
+            report.interrupted = true;
+        }
+        report.lock_session_ended = report.stopped_by != Some(Stop::LockLost)
+            && matches!(&lock, Held::Db(l) if l.session_ended());
+        Ok(report)
+    }
+}
+
+/// The run's clock: the one given, else the vendor's (from the `Date` of its answers), else
+/// this machine's. A skew beyond a minute is said.
+async fn run_clock(
+    client: &Client,
+    settings: &Settings,
+    notices: &mut Vec<Notice>,
+) -> Result<Clock, ApiError> {
+    let local = settings.clock;
+    if settings.clock_given {
+        return Ok(local);
+    }
+    let Some(vendor) = client.vendor_clock().await? else {
+        tracing::info!(
+            "the vendor's answers carry no Date header: windows are counted on this machine's clock"
+        );
+        return Ok(local);
+    };
+    let skew_ms = local.now_ms() - vendor.now_ms();
+    if skew_ms.abs() > SKEW_SAID_MS {
+        notices.push(Notice::ClockSkew { skew_ms });
+    }
+    Ok(vendor)
+}
+
+/// Plan errors as located diagnostics, each naming the PBX and, where one applies, the rule.
+fn diagnostics(errors: PlanErrors) -> Diagnostics {
+    Diagnostics(
+        errors
+            .0
+            .into_iter()
+            .map(|e| {
+                let rule = e
+                    .rule
+                    .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
+                    .unwrap_or_default();
+                let d = Diagnostic::new(
+                    e.code,
+                    Some(e.at),
+                    format!("{}: {}{rule}", e.pbx, e.message),
+                );
+                match e.help {
+                    Some(h) => d.with_help(h),
+                    None => d,
+                }
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::OrderReport;
+    use crate::testing;
+
+    fn report(outcomes: &[Outcome], stopped_by: Option<Stop>) -> ApplyReport {
+        ApplyReport {
+            format_version: String::new(),
+            plan_id: String::new(),
+            orders: outcomes
+                .iter()
+                .map(|&outcome| OrderReport {
+                    sn: "SN1".into(),
+                    product: crate::model::ProductId(12),
+                    kind: crate::plan::ActionKind::PurchaseService,
+                    po_number: None,
+                    outcome,
+                    order_no: None,
+                    status: None,
+                    price: None,
+                    message: None,
+                })
+                .collect(),
+            interrupted: stopped_by.is_some(),
+            lock_session_ended: false,
+            stopped_by,
+        }
+    }
+
+    /// The exit code says the worst of what happened, and a failure of the run's own records
+    /// (the journal, the shared lock) is an error, never an interrupt.
+    #[test]
+    fn exits_say_what_happened() {
+        use Outcome::*;
+        let plan = testing::plan(vec![]);
+        let exit = |o: &[Outcome], s| apply_exit(&report(o, s), &plan);
+        assert_eq!(exit(&[Done, Unknown], Some(Stop::Sigterm)), Exit::Unknown);
+        assert_eq!(
+            exit(&[Done, Skipped], Some(Stop::Sigint)),
+            Exit::Interrupted
+        );
+        assert_eq!(
+            exit(&[Done, Skipped], Some(Stop::Sigterm)),
+            Exit::Terminated
+        );
+        assert_eq!(exit(&[Done, Skipped], Some(Stop::Sighup)), Exit::HungUp);
+        assert_eq!(exit(&[Skipped, Skipped], Some(Stop::Journal)), Exit::Error);
+        assert_eq!(exit(&[Done, Skipped], Some(Stop::Journal)), Exit::Partial);
+        assert_eq!(
+            exit(&[Pending, Skipped], Some(Stop::LockLost)),
+            Exit::Partial
+        );
+        assert_eq!(exit(&[Done, Failed], None), Exit::Partial);
+        assert_eq!(exit(&[Done], None), Exit::Success);
+        assert_eq!(Exit::Terminated.code(), 143);
+        assert_eq!(Exit::HungUp.code(), 129);
+    }
+
+    #[test]
+    fn refusals_exit_stale_except_an_unsettled_order_which_is_in_doubt() {
+        let r = Refusal::Stale(vec![]);
+        assert_eq!(r.exit(), Exit::Stale);
+        let r = Refusal::NotSettled {
+            plan_id: "p".into(),
+            holds: vec![],
+        };
+        assert_eq!(r.exit(), Exit::InDoubt);
+    }
+}
