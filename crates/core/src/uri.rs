@@ -1,18 +1,18 @@
 //! Percent-encoding for the URIs entitle writes: SARIF artifact locations and links to
 //! manifest lines in pull-request comments.
 
-/// One path segment of a URI: every byte but RFC 3986's unreserved characters
-/// (`A-Z a-z 0-9 - . _ ~`) percent-encoded.
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One path segment of a URI: every byte but the unreserved characters percent-encoded.
 pub fn segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 #[cfg(test)]

@@ -11,24 +11,8 @@ fn norm(s: &str) -> Vec<char> {
 
 /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
 fn distance(a: &[char], b: &[char]) -> usize {
-    let (n, m) = (a.len(), b.len());
-    let mut prev2 = vec![0usize; m + 1];
-    let mut prev: Vec<usize> = (0..=m).collect();
-    let mut cur = vec![0usize; m + 1];
-    for i in 1..=n {
-        cur[0] = i;
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(prev2[j - 2] + 1);
-            }
-            cur[j] = d;
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[m]
+    let (a, b): (String, String) = (a.iter().collect(), b.iter().collect());
+    strsim::osa_distance(&a, &b)
 }
 
 /// The candidate closest to `wanted`, or `None` when nothing is close enough to be a likely
