@@ -6,9 +6,10 @@
 #
 # The hooks' repository is a commit of this working tree, uncommitted changes included.
 # By default the `language: system` hook runs, with target/debug/entitle on PATH (build it
-# first). HOOK=entitle-validate runs the `language: rust` hook instead: pre-commit then builds
-# entitle with `cargo install` (a release build from scratch, several minutes), so CI leaves it
-# out.
+# first). HOOK=local runs instead the `repo: local` hook docs/manifests.md shows (the same
+# entitle on PATH, no hooks' repository). HOOK=entitle-validate runs the `language: rust` hook:
+# pre-commit then builds entitle with `cargo install` (a release build from scratch, several
+# minutes), so CI leaves it out.
 #
 # Usage: tests/pre-commit.sh
 set -euo pipefail
@@ -16,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 version=4.7.0
 hook=${HOOK:-entitle-validate-system}
 
-if [ "$hook" = entitle-validate-system ]; then
+if [ "$hook" != entitle-validate ]; then
   if [ ! -x "$root/target/debug/entitle" ]; then
     echo "tests/pre-commit.sh: build entitle first (cargo build)" >&2
     exit 1
@@ -41,28 +42,43 @@ git config --global user.name "pre-commit test"
 git config --global user.email "test@example.com"
 git config --global init.defaultBranch main
 
-# The hooks' repository: the working tree's files (tracked, and untracked but not ignored).
-hooks="$work/entitle"
-mkdir "$hooks"
-(cd "$root" && git ls-files -z --cached --others --exclude-standard \
-  | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
-  | tar --null -T - -cf -) | tar -C "$hooks" -xf -
-git -C "$hooks" init -q
-git -C "$hooks" add -A
-git -C "$hooks" commit -q -m "entitle, as tested"
-rev=$(git -C "$hooks" rev-parse HEAD)
-
 repo="$work/fleet"
 mkdir -p "$repo/manifests"
-cd "$repo"
-git init -q
-cat > .pre-commit-config.yaml <<EOF
+if [ "$hook" = local ]; then
+  # The configuration docs/manifests.md shows, as written there.
+  cat > "$repo/.pre-commit-config.yaml" <<'EOF'
+repos:
+  - repo: local
+    hooks:
+      - id: entitle-validate
+        name: entitle validate
+        entry: entitle validate
+        language: system            # the entitle on PATH
+        files: \.ya?ml$
+        pass_filenames: false
+        args: [manifests]           # the default; name other files or directories here
+EOF
+else
+  # The hooks' repository: the working tree's files (tracked, and untracked but not ignored).
+  hooks="$work/entitle"
+  mkdir "$hooks"
+  (cd "$root" && git ls-files -z --cached --others --exclude-standard \
+    | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+    | tar --null -T - -cf -) | tar -C "$hooks" -xf -
+  git -C "$hooks" init -q
+  git -C "$hooks" add -A
+  git -C "$hooks" commit -q -m "entitle, as tested"
+  rev=$(git -C "$hooks" rev-parse HEAD)
+  cat > "$repo/.pre-commit-config.yaml" <<EOF
 repos:
   - repo: $hooks
     rev: $rev
     hooks:
       - id: $hook
 EOF
+fi
+cd "$repo"
+git init -q
 pre-commit install >/dev/null
 
 fail() {

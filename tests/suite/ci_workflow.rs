@@ -183,8 +183,8 @@ impl<'a> Runner<'a> {
                 vars.insert(k.clone(), expand(&v, &self.ctx));
             }
         }
-        // The install step is not run: the binary under test is on PATH instead.
-        vars.insert("ENTITLE_SHA256".into(), "not-downloaded".into());
+        // The install step (entitle's action, `action.yml`, checked by tests/node/action.mjs)
+        // is not run: the binary under test is on PATH instead.
         let output = self.checkout.join(".github_output");
         std::fs::write(&output, "").unwrap();
         let bin = assert_cmd::cargo::cargo_bin!("entitle")
@@ -337,6 +337,39 @@ fn sent_orders(env: &Env) -> Vec<String> {
         .collect();
     pos.sort();
     pos
+}
+
+/// Both jobs install entitle with entitle's action, pinned: the action's ref is the version
+/// installed, and the version and checksum are the workflow's one pair (which the release
+/// fills in its copy). `<owner>` names no one: a user must name the repository deliberately.
+#[test]
+fn both_jobs_install_the_pinned_release_with_the_action() {
+    let workflow = Workflow::load();
+    let version = workflow.doc["env"]["ENTITLE_VERSION"].as_str().unwrap();
+    assert_eq!(workflow.doc["env"]["ENTITLE_SHA256"], "");
+    for job in ["plan", "apply"] {
+        let step = workflow.step(job, "Install entitle (pinned release, checksum verified)");
+        assert_eq!(step["uses"], format!("<owner>/entitle@v{version}"), "{job}");
+        assert_eq!(
+            step["with"]["version"], "${{ env.ENTITLE_VERSION }}",
+            "{job}"
+        );
+        assert_eq!(step["with"]["sha256"], "${{ env.ENTITLE_SHA256 }}", "{job}");
+        assert!(
+            step["run"].is_null(),
+            "{job}: the install is the action's, not a script"
+        );
+        // The install comes before any step that runs entitle.
+        assert_eq!(
+            workflow.doc["jobs"][job]["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|s| s == step),
+            Some(if job == "plan" { 1 } else { 0 }),
+            "{job}"
+        );
+    }
 }
 
 #[test]

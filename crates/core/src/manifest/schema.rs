@@ -19,17 +19,16 @@ use super::suggest::suggest;
 use super::v1;
 use crate::model::ProductId;
 
-/// Where the schema of this version of entitle is published: its `$id`, and what `entitle
-/// export` writes in the modeline of the manifests it writes by default. A release build sets
-/// `ENTITLE_SCHEMA_URL` (`.github/workflows/release.yml`) to where that release publishes it;
-/// other builds name the project's repository, whose owner is not known until it is published.
+/// The schema of this version of entitle: its `$id`, and what `entitle export` writes in the
+/// modeline of the manifests it writes by default. A release build sets `ENTITLE_SCHEMA_URL`
+/// (`.github/workflows/release.yml`) to where that release publishes it. Any other build does
+/// not know where (or whether) it is published, and names no host it would have to guess: it
+/// uses a URN naming the schema and the version (`urn:entitle:manifest-schema:0.1.0`), a valid
+/// absolute URI that points at no one's repository. Editors cannot fetch it, so a manifest
+/// exported by such a build names a committed copy instead (`--schema`, docs/manifests.md).
 pub const SCHEMA_URL: &str = match option_env!("ENTITLE_SCHEMA_URL") {
     Some(url) => url,
-    None => concat!(
-        "https://raw.githubusercontent.com/your-org/entitle/v",
-        env!("CARGO_PKG_VERSION"),
-        "/schema/manifest.schema.json"
-    ),
+    None => concat!("urn:entitle:manifest-schema:", env!("CARGO_PKG_VERSION")),
 };
 
 /// Draft-07: the newest draft yaml-language-server, Ajv's strict mode and SchemaStore all take
