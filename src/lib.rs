@@ -13,13 +13,13 @@ pub mod cli;
 pub(crate) mod render;
 
 pub use entitle_core::{manifest, model, plan};
-pub use entitle_engine::api;
+pub use entitle_engine::{api, tls};
 pub use entitle_sandbox as sandbox;
 pub use entitle_wire as wire;
 pub use entitle_wire::clock;
 
-use entitle_core::{uri, words};
 #[cfg(test)]
 use entitle_core::testing;
+use entitle_core::{uri, words};
 use entitle_engine::{account, apply, backend, doctor, observe, workspace};
 use entitle_wire::atomic;

@@ -117,7 +117,10 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
         };
         // A closed stdout (`| head`) hides the plan but changes nothing about it.
         if text {
-            let opts = TextOptions { color: color_out, show_bodies: false };
+            let opts = TextOptions {
+                color: color_out,
+                show_bodies: false,
+            };
             let _ = render::write_plan_text(&plan, opts, &mut Output::stdout());
         }
         render::write_blocked(&plan, &mut std::io::stderr().lock())?;

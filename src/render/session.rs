@@ -72,7 +72,11 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
     const AGAIN: &str = "run `entitle plan -o` again and review the new plan";
     match refusal {
         Refusal::Corrupt(e) => {
-            writeln!(w, "error: refusing a corrupt plan: {}; nothing was sent", chain(e))?;
+            writeln!(
+                w,
+                "error: refusing a corrupt plan: {}; nothing was sent",
+                chain(e)
+            )?;
             writeln!(w, "{AGAIN}")
         }
         Refusal::OtherAccount {
@@ -89,7 +93,10 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
                 w,
                 "error: refusing plan {plan_id}: it was made for {made_for}, not for the account this run applies to ({base_url} with this client ID); nothing was sent"
             )?;
-            writeln!(w, "run `entitle plan -o` against this account and review the new plan")
+            writeln!(
+                w,
+                "run `entitle plan -o` against this account and review the new plan"
+            )
         }
         Refusal::FromTheFuture {
             plan_id,
@@ -102,7 +109,10 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
                 Timestamp(*observed_at_ms),
                 Timestamp(*now_ms)
             )?;
-            writeln!(w, "run `entitle plan -o` without --now and review the new plan")
+            writeln!(
+                w,
+                "run `entitle plan -o` without --now and review the new plan"
+            )
         }
         Refusal::Edited { path, edits } => {
             writeln!(
@@ -154,7 +164,10 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
             // An order awaiting payment holds the plan until it settles, whatever the others'
             // times.
             if holds.iter().any(|h| h.1.until_ms().is_none()) {
-                writeln!(w, "re-run once the order awaiting payment is paid or cancelled")
+                writeln!(
+                    w,
+                    "re-run once the order awaiting payment is paid or cancelled"
+                )
             } else if let Some(until) = holds.iter().filter_map(|h| h.1.until_ms()).max() {
                 writeln!(
                     w,

@@ -136,3 +136,32 @@ fn the_confirmation_prompt_repeats_the_summary_with_the_total() {
     );
     assert_eq!(env.order_bodies().len(), 0);
 }
+
+/// The README's table of exit codes is the binary's: the same text `entitle --help` ends with.
+#[test]
+fn the_readme_exit_code_table_is_the_binarys() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("\n## Exit codes\n")
+        .nth(1)
+        .expect("README has an `## Exit codes` section");
+    let block = section
+        .split("```")
+        .nth(1)
+        .expect("the section opens with a code block")
+        .trim_start_matches('\n');
+    assert_eq!(block, entitle::cli::Exit::table());
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_entitle"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains(&format!(
+            "Exit codes:\n{}",
+            entitle::cli::Exit::table().trim_end()
+        )),
+        "{help}"
+    );
+}

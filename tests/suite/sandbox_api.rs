@@ -180,7 +180,7 @@ async fn wrong_credentials_are_invalid_client() {
     })
     .await
     .unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let url = format!("{}/auth/openapi/v1/oauth/token", sandbox.base_url());
     let ok = http
         .post(&url)

@@ -65,7 +65,7 @@ async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> (u
 #[tokio::test]
 async fn prints_its_address_and_serves_the_demo_account() {
     let running = spawn(&[], &[]);
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let (status, body) = token(&http, &running.base, "sandbox", "sandbox").await;
     assert_eq!(status, 200);
     let t = body["result"]["token"].as_str().unwrap();
@@ -106,7 +106,7 @@ async fn credentials_come_from_the_environment_and_are_never_printed() {
             ("ENTITLE_CLIENT_SECRET", "very-secret-value"),
         ],
     );
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     assert_eq!(
         token(&http, &running.base, "sandbox", "sandbox").await.0,
         401

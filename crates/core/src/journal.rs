@@ -122,4 +122,3 @@ pub fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
 pub fn plan_seen(entries: &[Entry], plan_id: &str) -> bool {
     entries.iter().any(|e| e.plan_id == plan_id)
 }
-

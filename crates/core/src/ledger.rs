@@ -521,11 +521,7 @@ const RESEND_GUARD_MS: i64 = 86_400_000;
 /// poNumbers the journal holds as sent recently (placed, pending, refused, or of unknown
 /// outcome), with what became of them: such an order is never sent again by a plan made
 /// before it showed.
-pub fn sent_before(
-    entries: &[Entry],
-    now_ms: i64,
-    settle_ms: i64,
-) -> BTreeMap<String, String> {
+pub fn sent_before(entries: &[Entry], now_ms: i64, settle_ms: i64) -> BTreeMap<String, String> {
     let recent = now_ms - RESEND_GUARD_MS.max(settle_ms);
     journal::latest(entries)
         .into_iter()
@@ -610,11 +606,7 @@ fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
 /// The executor's question just before a PBX's first order: was one of its orders sent
 /// before (`sent`, see [`sent_before`]), or has someone placed an order on it since the plan
 /// that the plan did not see (`orders`, the order list since the plan's observation)?
-pub fn acted_on(
-    p: &PbxPlan,
-    orders: &[Order],
-    sent: &BTreeMap<String, String>,
-) -> Option<Hold> {
+pub fn acted_on(p: &PbxPlan, orders: &[Order], sent: &BTreeMap<String, String>) -> Option<Hold> {
     for po in p.actions.iter().filter_map(|a| a.po_number()) {
         if let Some(what) = sent.get(po) {
             return Some(Hold::SentBefore {

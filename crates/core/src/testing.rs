@@ -38,13 +38,7 @@ pub fn observed(sn: &str, product: u32) -> ObservedPbx {
     }
 }
 
-pub fn observed_plan(
-    id: Id,
-    name: &str,
-    cycle: Cycle,
-    multi: u32,
-    expires: &str,
-) -> ObservedPlan {
+pub fn observed_plan(id: Id, name: &str, cycle: Cycle, multi: u32, expires: &str) -> ObservedPlan {
     ObservedPlan {
         id,
         name: name.into(),

@@ -125,10 +125,7 @@ pub fn redact(raw: &str) -> String {
 /// A connection to the backend (TLS unless to this machine), its driver running in the
 /// background until the client is dropped. `role` names it to the server
 /// (`application_name`: `entitle lock`, `entitle journal`), so an operator sees who is who.
-pub async fn connect(
-    url: &PgUrl,
-    role: &str,
-) -> Result<tokio_postgres::Client, BackendError> {
+pub async fn connect(url: &PgUrl, role: &str) -> Result<tokio_postgres::Client, BackendError> {
     let err = |e: tokio_postgres::Error| BackendError::Connect {
         url: url.shown.clone(),
         reason: connect_reason(&e),

@@ -113,7 +113,10 @@ mod tests {
         assert_eq!(codes, sorted);
         let table = Exit::table();
         assert!(table.starts_with("  0  success;"), "{table}");
-        assert!(table.contains("\n143  apply: as 130, on SIGTERM"), "{table}");
+        assert!(
+            table.contains("\n143  apply: as 130, on SIGTERM"),
+            "{table}"
+        );
         assert!(table.lines().all(|l| l.len() <= 95), "{table}");
     }
 }

@@ -15,12 +15,12 @@ pub mod observe;
 mod price;
 pub mod redact;
 pub mod session;
-mod tls;
+pub mod tls;
 pub mod workspace;
 
 // The layers below, under the names the modules use.
-use entitle_core::{ledger, manifest, model, plan, words};
 #[cfg(test)]
 use entitle_core::testing;
+use entitle_core::{ledger, manifest, model, plan, words};
 use entitle_wire as wire;
 use entitle_wire::{clock, date};

@@ -93,4 +93,3 @@ pub(crate) async fn price(
         })
         .collect()
 }
-

@@ -302,7 +302,11 @@ const SKEW_SAID_MS: i64 = 60_000;
 
 impl Session {
     /// Step 1: the clock, the locks, the journal, and the leftovers of earlier applies.
-    pub async fn open(client: Client, settings: Settings, mode: Mode) -> Result<Self, SessionError> {
+    pub async fn open(
+        client: Client,
+        settings: Settings,
+        mode: Mode,
+    ) -> Result<Self, SessionError> {
         let mut notices = Vec::new();
         if mode == Mode::Apply && settings.clock_given && !settings.api_is_local {
             return Err(SessionError::NowRefused {

@@ -37,11 +37,7 @@ pub enum WorkspaceError {
 impl Workspace {
     /// Takes the lock beside `journal` (never waiting), then opens the journal as the vendor
     /// `account`'s; its entries are stamped by `clock`.
-    pub fn lock(
-        journal: &Path,
-        account: &str,
-        clock: Clock,
-    ) -> Result<Workspace, WorkspaceError> {
+    pub fn lock(journal: &Path, account: &str, clock: Clock) -> Result<Workspace, WorkspaceError> {
         let lock = WorkspaceLock::try_acquire(journal)?;
         Ok(Workspace {
             lock: Held::File(lock),
@@ -149,4 +145,3 @@ pub(crate) fn leftovers_in_progress(entries: &[Entry], settle_ms: i64) -> Resolu
         ..Resolution::default()
     }
 }
-

@@ -47,7 +47,9 @@ pub struct Span {
 
 /// Why a text is not a [`Span`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not a duration: expected a whole number and a unit, s, m, h, d or w (e.g. 90s, 10m, 30d, 4w)")]
+#[error(
+    "`{text}` is not a duration: expected a whole number and a unit, s, m, h, d or w (e.g. 90s, 10m, 30d, 4w)"
+)]
 pub struct SpanError {
     pub text: String,
 }
@@ -114,7 +116,17 @@ mod tests {
         assert_eq!("30d".parse::<Span>().unwrap().days(), Some(30));
         assert_eq!("4w".parse::<Span>().unwrap().days(), Some(28));
         assert_eq!("10m".parse::<Span>().unwrap().days(), None);
-        for bad in ["10", "m", "-1m", "1.5h", "10 m", " 10m", "10M", "", "99999999999s"] {
+        for bad in [
+            "10",
+            "m",
+            "-1m",
+            "1.5h",
+            "10 m",
+            " 10m",
+            "10M",
+            "",
+            "99999999999s",
+        ] {
             assert!(bad.parse::<Span>().is_err(), "{bad}");
         }
         assert_eq!("4w".parse::<Span>().unwrap().to_string(), "4w");

@@ -138,7 +138,7 @@ impl Env {
             sandbox,
             base_url,
             dir: tempfile::tempdir().unwrap(),
-            http: reqwest::Client::new(),
+            http: crate::support::http_client(),
             vars: Vec::new(),
             database: None,
         }
@@ -584,4 +584,10 @@ pub(crate) fn without_po(mut v: Value) -> Value {
         o.remove("poNumber");
     }
     v
+}
+
+/// A plain HTTP client for talking to a sandbox directly, with TLS on ring as the binary's.
+pub fn http_client() -> reqwest::Client {
+    entitle::tls::use_ring();
+    reqwest::Client::new()
 }

@@ -71,6 +71,7 @@ impl Sb {
     pub(crate) async fn with(config: SandboxConfig) -> Sb {
         let sandbox = sandbox::start(config).await.expect("sandbox starts");
         let base = sandbox.base_url();
+        entitle::tls::use_ring();
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
             .build()

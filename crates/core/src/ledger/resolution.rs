@@ -28,7 +28,6 @@ pub struct Resolution {
     pub own_recent: Vec<(ProductId, String, Doubt, String)>,
 }
 
-
 /// An order of unknown outcome, found in the vendor's order list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {

@@ -126,7 +126,13 @@ pub fn catalogs() -> Catalogs {
     c
 }
 
-pub fn pbx(sn: &str, product: u32, plan: Option<ObservedPlan>, ext: u32, calls: u32) -> ObservedPbx {
+pub fn pbx(
+    sn: &str,
+    product: u32,
+    plan: Option<ObservedPlan>,
+    ext: u32,
+    calls: u32,
+) -> ObservedPbx {
     ObservedPbx {
         plan,
         extensions: ext,
@@ -237,4 +243,3 @@ pub fn run(d: DesiredPbx) -> Result<Plan, PlanErrors> {
     let o = demo(&d.sn);
     run_with(vec![d], vec![o])
 }
-

@@ -235,10 +235,7 @@ impl Client {
 
     /// Sends a safe request with the bearer token: retried on transient failures, and once
     /// more with a renewed token after a 401 `token_expired`/`token_invalid`.
-    pub async fn call<T: DeserializeOwned>(
-        &self,
-        req: &Request,
-    ) -> Result<Reply<T>, ApiError> {
+    pub async fn call<T: DeserializeOwned>(&self, req: &Request) -> Result<Reply<T>, ApiError> {
         let answer = self.call_raw(req).await?;
         decode(req, answer)
     }

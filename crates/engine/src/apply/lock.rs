@@ -101,10 +101,7 @@ impl WorkspaceLock {
     /// so two applies from two directories cannot order for the same PBXs at once. It lives in
     /// the user's private lock directory ([`WorkspaceLock::account_dir`]), so it serializes
     /// one user's applies; applies by several users or machines need a shared backend.
-    pub fn try_acquire_account(
-        key: &str,
-        base_url: &str,
-    ) -> Result<WorkspaceLock, LockError> {
+    pub fn try_acquire_account(key: &str, base_url: &str) -> Result<WorkspaceLock, LockError> {
         let dir = Self::account_dir()?;
         Self::acquire_account_in(&dir, current_owner(&dir)?, key, base_url)
     }

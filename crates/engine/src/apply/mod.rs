@@ -12,7 +12,7 @@ use std::future::Future;
 
 pub use book::ListRead;
 pub use execute::{
-    ApplyReport, OrderReport, Guard, Interrupt, Outcome, REREAD_AFTER_MS, Stop, execute, stale_pbxs,
+    ApplyReport, Guard, Interrupt, OrderReport, Outcome, REREAD_AFTER_MS, Stop, execute, stale_pbxs,
 };
 pub use journal::{Entry, EntryState, Journal, JournalError};
 pub use lock::{LockError, WorkspaceLock};
