@@ -587,7 +587,7 @@ pub(crate) fn without_po(mut v: Value) -> Value {
 }
 
 /// A plain HTTP client for talking to a sandbox directly, with TLS on ring as the binary's.
-pub fn http_client() -> reqwest::Client {
+pub(crate) fn http_client() -> reqwest::Client {
     entitle::tls::use_ring();
     reqwest::Client::new()
 }
