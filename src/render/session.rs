@@ -8,6 +8,7 @@ use std::path::Path;
 use entitle_engine::session::{Notice, Refusal};
 
 use crate::clock::Timestamp;
+use crate::model::PbxDoubt;
 use crate::plan::Plan;
 use crate::words::{plural, span};
 
@@ -38,10 +39,11 @@ pub(crate) fn write_notices(notices: &[Notice], w: &mut impl Write) -> io::Resul
                         found.po_number, found.order_no, found.status
                     )?;
                 }
-                for (po, sn) in &res.took_effect {
+                for took in &res.took_effect {
                     writeln!(
                         w,
-                        "resolved: order {po} of an earlier apply is not listed, but {sn} changed since it was sent; taken as placed"
+                        "resolved: order {} of an earlier apply is not listed, but {} changed since it was sent; taken as placed",
+                        took.po_number, took.sn
                     )?;
                 }
                 for po in &res.absent {
@@ -50,7 +52,7 @@ pub(crate) fn write_notices(notices: &[Notice], w: &mut impl Write) -> io::Resul
                         "resolved: order {po} of an earlier apply left no trace within the settle period: never placed; planning it again"
                     )?;
                 }
-                for (_, sn, d) in &res.in_doubt {
+                for PbxDoubt { sn, doubt: d, .. } in &res.in_doubt {
                     writeln!(
                         w,
                         "in doubt: order {} for {sn} sent at {}: {}; nothing more is ordered for {sn} until it shows or {} passes",
@@ -136,8 +138,8 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
                 "error: the saved plan is stale: {} changed since it was made; nothing was sent",
                 stale.len()
             )?;
-            for (pbx, what) in stale {
-                writeln!(w, "  ~ {pbx}: {}", what.join("; "))?;
+            for moved in stale {
+                writeln!(w, "  ~ {}: {}", moved.pbx, moved.changes.join("; "))?;
             }
             writeln!(w, "{AGAIN}")
         }
@@ -146,16 +148,16 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
                 w,
                 "error: refusing plan {plan_id}: the vendor's order list shows it applied, or its PBXs ordered for, since it was made (from another checkout or machine?); nothing was sent"
             )?;
-            for (pbx, what) in evidence {
-                writeln!(w, "  ~ {pbx}: {what}")?;
+            for e in evidence {
+                writeln!(w, "  ~ {}: {}", e.pbx, e.order)?;
             }
             writeln!(w, "{AGAIN}")
         }
         Refusal::NotSettled { plan_id, holds } => {
-            for (pbx, hold) in holds {
-                writeln!(w, "in doubt: {pbx}: {}", hold.reason())?;
+            for h in holds {
+                writeln!(w, "in doubt: {}: {}", h.pbx, h.hold.reason())?;
             }
-            let pbxs: BTreeSet<&String> = holds.iter().map(|h| &h.0).collect();
+            let pbxs: BTreeSet<&String> = holds.iter().map(|h| &h.pbx).collect();
             writeln!(
                 w,
                 "error: refusing to apply plan {plan_id} now: it orders for {} with an order of this workspace not settled yet; nothing was sent",
@@ -163,12 +165,12 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
             )?;
             // An order awaiting payment holds the plan until it settles, whatever the others'
             // times.
-            if holds.iter().any(|h| h.1.until_ms().is_none()) {
+            if holds.iter().any(|h| h.hold.until_ms().is_none()) {
                 writeln!(
                     w,
                     "re-run once the order awaiting payment is paid or cancelled"
                 )
-            } else if let Some(until) = holds.iter().filter_map(|h| h.1.until_ms()).max() {
+            } else if let Some(until) = holds.iter().filter_map(|h| h.hold.until_ms()).max() {
                 writeln!(
                     w,
                     "re-run after {}: the plan applies then if nothing moved, or is refused as stale if the order showed",

@@ -78,12 +78,7 @@ fn keys_v1() -> u32 {
 
 impl Entry {
     /// This entry's order as a doubt about its PBX, from `since_ms` to `until_ms`, for `reason`.
-    pub fn doubt(
-        &self,
-        since_ms: i64,
-        until_ms: i64,
-        reason: String,
-    ) -> (crate::model::ProductId, String, crate::model::Doubt) {
+    pub fn doubt(&self, since_ms: i64, until_ms: i64, reason: String) -> crate::model::PbxDoubt {
         let doubt = crate::model::Doubt {
             po_number: Some(self.po_number.clone()),
             order_no: self.order_no.clone(),
@@ -92,11 +87,11 @@ impl Entry {
             until_ms,
             reason,
         };
-        (
-            crate::model::ProductId(self.product),
-            self.sn.clone(),
+        crate::model::PbxDoubt {
+            product: crate::model::ProductId(self.product),
+            sn: self.sn.clone(),
             doubt,
-        )
+        }
     }
 }
 

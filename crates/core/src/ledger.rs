@@ -19,10 +19,25 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::clock::Timestamp;
 use crate::journal::{self, Entry, EntryState};
-use crate::model::{Doubt, ObservedPbx, Order, ProductId};
+use crate::model::{Doubt, ObservedPbx, Order, PbxDoubt, ProductId, RecentOrder};
 use crate::plan::{PbxKey, PbxPlan, Plan, fingerprint, fingerprint_matches};
 
-pub use resolution::{Found, Resolution};
+pub use resolution::{Found, Resolution, TookEffect};
+
+/// A hold on one PBX of a saved plan (its key, `SN (product)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PbxHold {
+    pub pbx: String,
+    pub hold: Hold,
+}
+
+/// An order the vendor's order list shows on one PBX of a saved plan, which the plan cannot
+/// have accounted for: said as the order and why it counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub pbx: String,
+    pub order: String,
+}
 
 /// How far the vendor's clock may be behind ours when an order is matched to an intent by
 /// its time: an order stamped up to this long before the intent still counts.
@@ -243,11 +258,7 @@ pub fn intents(entries: &[Entry]) -> BTreeMap<&str, i64> {
 /// This workspace's orders placed (done or awaiting payment) within the settle period before
 /// `now_ms`, each with the fingerprint of the PBX it was planned from: while the PBX still has
 /// it, the order's effect may not show yet.
-pub fn own_recent(
-    entries: &[Entry],
-    now_ms: i64,
-    settle_ms: i64,
-) -> Vec<(ProductId, String, Doubt, String)> {
+pub fn own_recent(entries: &[Entry], now_ms: i64, settle_ms: i64) -> Vec<RecentOrder> {
     let intent_ms = intents(entries);
     let mut out = Vec::new();
     for e in journal::latest(entries).values() {
@@ -264,8 +275,14 @@ pub fn own_recent(
                         .map(|n| format!(" as {n}"))
                         .unwrap_or_default()
                 );
-                let (product, sn, doubt) = e.doubt(sent, sent.saturating_add(settle_ms), reason);
-                out.push((product, sn, doubt, fp.clone()));
+                let PbxDoubt { product, sn, doubt } =
+                    e.doubt(sent, sent.saturating_add(settle_ms), reason);
+                out.push(RecentOrder {
+                    product,
+                    sn,
+                    doubt,
+                    fingerprint: fp.clone(),
+                });
             }
         }
     }
@@ -274,7 +291,7 @@ pub fn own_recent(
 
 /// While another process applies with this journal, its orders are not ours to resolve:
 /// every one it has not settled yet counts as in doubt.
-pub fn in_progress(entries: &[Entry], settle_ms: i64) -> Vec<(ProductId, String, Doubt)> {
+pub fn in_progress(entries: &[Entry], settle_ms: i64) -> Vec<PbxDoubt> {
     journal::latest(entries)
         .values()
         .filter(|e| e.state.is_unresolved())
@@ -293,11 +310,7 @@ pub fn in_progress(entries: &[Entry], settle_ms: i64) -> Vec<(ProductId, String,
 /// order list may not be theirs), but if they are the same account after all, ordering for
 /// their PBXs now could buy twice. So they hold their PBXs until the settle period after them
 /// has passed on the vendor's clock (`now_ms`).
-pub fn other_accounts(
-    entries: &[Entry],
-    now_ms: i64,
-    settle_ms: i64,
-) -> Vec<(ProductId, String, Doubt)> {
+pub fn other_accounts(entries: &[Entry], now_ms: i64, settle_ms: i64) -> Vec<PbxDoubt> {
     journal::latest(entries)
         .values()
         .filter(|e| e.state.is_unresolved())
@@ -341,7 +354,7 @@ pub struct Own<'a> {
     /// Order number → fingerprint of the PBX it was planned from.
     pub orders: &'a BTreeMap<String, String>,
     /// See [`own_recent`].
-    pub recent: &'a [(ProductId, String, Doubt, String)],
+    pub recent: &'a [RecentOrder],
 }
 
 /// Orders of the PBXs in scope placed within the settle period before `now_ms`: every one's
@@ -379,7 +392,7 @@ pub fn unsettled(
         let journaled = own
             .recent
             .iter()
-            .any(|(_, _, d, _)| d.order_no.as_ref() == Some(&o.order_no));
+            .any(|r| r.doubt.order_no.as_ref() == Some(&o.order_no));
         if !shows && !journaled {
             unsettled.entry(key).or_default().push(Doubt {
                 po_number: o.reference.clone().filter(|r| !r.is_empty()),
@@ -395,12 +408,12 @@ pub fn unsettled(
         }
     }
     // Our own recent orders, listed or not (a lagging list may not show them yet).
-    for (product, sn, doubt, before) in own.recent {
-        let key = (*product, sn.clone());
+    for recent in own.recent {
+        let key = (recent.product, recent.sn.clone());
         if let Some(observed) = pbxs.get(&key)
-            && fingerprint_matches(observed, before)
+            && fingerprint_matches(observed, &recent.fingerprint)
         {
-            unsettled.entry(key).or_default().push(doubt.clone());
+            unsettled.entry(key).or_default().push(recent.doubt.clone());
         }
     }
     (unsettled, recent)
@@ -429,27 +442,36 @@ pub fn hold_after_planning(unsettled: &[Doubt], needs_orders: bool) -> Option<Ho
 /// workspace that the plan cannot have accounted for — of unknown outcome with no evidence
 /// yet, awaiting payment, or sent within the settle period from the very state the plan was
 /// made from (its effect may not show yet). Each item: the PBX, and the hold.
-pub fn saved_plan_holds(plan: &Plan, leftovers: &Resolution) -> Vec<(String, Hold)> {
+pub fn saved_plan_holds(plan: &Plan, leftovers: &Resolution) -> Vec<PbxHold> {
     let mut out = Vec::new();
     for p in plan.pbxs.iter().filter(|p| p.has_changes()) {
         let here = |product: &ProductId, sn: &str| *product == p.product && sn == p.sn;
-        for (product, sn, d) in &leftovers.in_doubt {
+        for PbxDoubt { product, sn, doubt } in &leftovers.in_doubt {
             if here(product, sn) {
-                out.push((p.key(), Hold::InDoubt(vec![d.clone()])));
+                out.push(PbxHold {
+                    pbx: p.key(),
+                    hold: Hold::InDoubt(vec![doubt.clone()]),
+                });
             }
         }
-        for (product, sn, d, planned_from) in &leftovers.own_recent {
+        for RecentOrder {
+            product,
+            sn,
+            doubt: d,
+            fingerprint: planned_from,
+        } in &leftovers.own_recent
+        {
             if here(product, sn) && fingerprint_matches(&p.observed, planned_from) {
-                out.push((
-                    p.key(),
-                    Hold::Unsettled(vec![Doubt {
+                out.push(PbxHold {
+                    pbx: p.key(),
+                    hold: Hold::Unsettled(vec![Doubt {
                         reason: format!(
                             "it was sent from the state this plan was made from, and {}",
                             d.reason
                         ),
                         ..d.clone()
                     }]),
-                ));
+                });
             }
         }
         let pending: Vec<Order> = leftovers
@@ -459,7 +481,10 @@ pub fn saved_plan_holds(plan: &Plan, leftovers: &Resolution) -> Vec<(String, Hol
             .cloned()
             .collect();
         if !pending.is_empty() {
-            out.push((p.key(), Hold::AwaitingPayment(pending)));
+            out.push(PbxHold {
+                pbx: p.key(),
+                hold: Hold::AwaitingPayment(pending),
+            });
         }
     }
     out
@@ -469,7 +494,7 @@ pub fn saved_plan_holds(plan: &Plan, leftovers: &Resolution) -> Vec<(String, Hol
 /// (one of its poNumbers, sent from another checkout or machine), or shows an order on one of
 /// its PBXs placed since it was made, which the plan cannot have accounted for (a vendor that
 /// does not echo poNumbers shows a replay only this way). Each item: the PBX, and the order.
-pub fn replay_evidence(plan: &Plan, orders: &[Order]) -> Vec<(String, String)> {
+pub fn replay_evidence(plan: &Plan, orders: &[Order]) -> Vec<Evidence> {
     let ours: BTreeSet<&str> = plan
         .pbxs
         .iter()
@@ -486,27 +511,27 @@ pub fn replay_evidence(plan: &Plan, orders: &[Order]) -> Vec<(String, String)> {
                 && o.created_ms >= plan.observed_at_ms - CLOCK_SKEW_MS
                 && o.status.may_have_effect();
             if echoed {
-                out.push((
-                    p.key(),
-                    format!(
+                out.push(Evidence {
+                    pbx: p.key(),
+                    order: format!(
                         "order {} ({}, {}) carries this plan's poNumber {}: the plan was applied already",
                         o.order_no,
                         o.operation_type,
                         o.status,
                         o.reference.as_deref().unwrap_or_default()
                     ),
-                ));
+                });
             } else if since {
-                out.push((
-                    p.key(),
-                    format!(
+                out.push(Evidence {
+                    pbx: p.key(),
+                    order: format!(
                         "order {} ({}, {}) was placed at {}, after the plan was made",
                         o.order_no,
                         o.operation_type,
                         o.status,
                         Timestamp(o.created_ms)
                     ),
-                ));
+                });
             }
         }
     }

@@ -390,3 +390,21 @@ pub struct Doubt {
     /// Why the outcome is not known, for people.
     pub reason: String,
 }
+
+/// An order in doubt, and the PBX it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PbxDoubt {
+    pub product: ProductId,
+    pub sn: String,
+    pub doubt: Doubt,
+}
+
+/// An order of this workspace placed within the settle period, and the fingerprint of the PBX
+/// it was planned from: while the PBX still has it, the order's effect may not show yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentOrder {
+    pub product: ProductId,
+    pub sn: String,
+    pub doubt: Doubt,
+    pub fingerprint: String,
+}

@@ -603,7 +603,7 @@ async fn catalog(client: &Client, product: ProductId, sn: &str, r: &mut Report) 
     {
         r.fields("catalog service", CATALOG_SERVICE, s);
     }
-    let parsed = serde_json::from_value::<wire::Catalog>(v)
+    let parsed = serde_json::from_value::<wire::Offering>(v)
         .map_err(|e| e.to_string())
         .and_then(|c| mapping::catalog(c, product).map_err(|e| e.to_string()));
     match parsed {

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use crate::date::Date;
 use crate::ledger;
 use crate::manifest::{DesiredPbx, Loc};
-use crate::model::{Catalog, Contact, Doubt, ObservedPbx, Order, ProductId};
+use crate::model::{Catalog, Contact, Doubt, ObservedPbx, Order, PbxDoubt, ProductId, RecentOrder};
 use crate::plan::{self, Catalogs, Observed, PbxKey};
 
 /// Where observed state comes from: the Partner API client, or a fake in tests.
@@ -81,12 +81,12 @@ pub struct Settings {
     /// to appear), in milliseconds.
     pub settle_ms: i64,
     /// This workspace's orders of unknown outcome still without evidence.
-    pub in_doubt: Vec<(ProductId, String, Doubt)>,
+    pub in_doubt: Vec<PbxDoubt>,
     /// This workspace's orders (order number → fingerprint of the PBX they were planned from).
     pub own: BTreeMap<String, String>,
     /// This workspace's orders placed within the settle period: `(product, SN, what, the
     /// fingerprint of the PBX it was planned from)`.
-    pub own_recent: Vec<(ProductId, String, Doubt, String)>,
+    pub own_recent: Vec<RecentOrder>,
 }
 
 /// Why observing failed.
@@ -202,7 +202,7 @@ pub async fn observe<S: Source>(
         settings.settle_ms,
     );
     let mut in_doubt: BTreeMap<PbxKey, Vec<Doubt>> = BTreeMap::new();
-    for (product, sn, doubt) in &settings.in_doubt {
+    for PbxDoubt { product, sn, doubt } in &settings.in_doubt {
         let key = (*product, sn.clone());
         if pbxs.contains_key(&key) {
             in_doubt.entry(key).or_default().push(doubt.clone());

@@ -24,7 +24,7 @@ use crate::apply::{
 use crate::backend::{Backend, BackendError};
 use crate::clock::Clock;
 use crate::exit::Exit;
-use crate::ledger::{self, Hold};
+use crate::ledger;
 use crate::manifest::{DesiredPbx, Diagnostic, Diagnostics, LoadedManifests};
 use crate::observe::{self, ObserveError, Progress};
 use crate::plan::{self, Plan, PlanContext, PlanErrors, Selection};
@@ -186,18 +186,17 @@ pub enum Refusal {
     Edited { path: PathBuf, edits: Vec<String> },
     /// Its ID is in the journal: plans apply once.
     AlreadyApplied { plan_id: String, journal: PathBuf },
-    /// These PBXs changed since it was made: `(PBX, what moved)`.
-    Stale(Vec<(String, Vec<String>)>),
-    /// The order list shows it applied elsewhere, or orders on its PBXs since it was made:
-    /// `(PBX, the order)`.
+    /// These PBXs changed since it was made.
+    Stale(Vec<apply::MovedPbx>),
+    /// The order list shows it applied elsewhere, or orders on its PBXs since it was made.
     Replayed {
         plan_id: String,
-        evidence: Vec<(String, String)>,
+        evidence: Vec<ledger::Evidence>,
     },
-    /// It orders for PBXs an order of this workspace still holds: `(PBX, the hold)`.
+    /// It orders for PBXs an order of this workspace still holds.
     NotSettled {
         plan_id: String,
-        holds: Vec<(String, Hold)>,
+        holds: Vec<ledger::PbxHold>,
     },
 }
 

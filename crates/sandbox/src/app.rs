@@ -13,8 +13,8 @@ use crate::date::Date;
 use crate::wire::OrderBody;
 
 use super::auth::Tokens;
-use super::catalog::Catalog;
-use super::envelope::ApiError;
+use super::catalog::ProductCatalog;
+use super::envelope::ErrorReply;
 use super::faults::Faults;
 use super::rules::{self, Checked};
 use super::variant::Variant;
@@ -69,7 +69,7 @@ pub(super) struct Inner {
 #[derive(Debug)]
 pub(super) struct App {
     pub config: SandboxConfig,
-    pub catalog: Catalog,
+    pub catalog: ProductCatalog,
     inner: Mutex<Inner>,
     request_seq: AtomicU64,
     /// Added to the configured clock by `POST /_sandbox/advance`, so lags and settle periods
@@ -97,7 +97,7 @@ impl Drop for InProgress<'_> {
 impl App {
     pub(super) fn new(
         config: SandboxConfig,
-        catalog: Catalog,
+        catalog: ProductCatalog,
         world: World,
         shutdown: watch::Receiver<bool>,
     ) -> App {
@@ -143,7 +143,7 @@ impl App {
         inner: &Inner,
         order: &OrderBody,
         today: Date,
-    ) -> Result<Checked, ApiError> {
+    ) -> Result<Checked, ErrorReply> {
         rules::check(
             &inner.world,
             &self.catalog,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::envelope::ApiError;
+use super::envelope::ErrorReply;
 
 /// Access tokens last 30 minutes unless an admin call changes it.
 pub(super) const ACCESS_LIFETIME: Duration = Duration::from_secs(1800);
@@ -90,12 +90,12 @@ impl Tokens {
     }
 
     /// Trades a refresh token for a new pair; the old refresh token is spent.
-    pub(super) fn refresh(&mut self, refresh_token: &str) -> Result<Issued, ApiError> {
+    pub(super) fn refresh(&mut self, refresh_token: &str) -> Result<Issued, ErrorReply> {
         match self.refresh.remove(refresh_token) {
-            None => Err(ApiError::token_invalid(
+            None => Err(ErrorReply::token_invalid(
                 "refresh_token is not valid; request a new token with grant_type=pp_credentials",
             )),
-            Some(exp) if exp <= Instant::now() => Err(ApiError::token_expired(
+            Some(exp) if exp <= Instant::now() => Err(ErrorReply::token_expired(
                 "refresh_token has expired; request a new token with grant_type=pp_credentials",
             )),
             Some(_) => Ok(self.issue()),
@@ -103,9 +103,9 @@ impl Tokens {
     }
 
     /// Checks an `Authorization` header value.
-    pub(super) fn verify(&self, authorization: Option<&str>) -> Result<(), ApiError> {
+    pub(super) fn verify(&self, authorization: Option<&str>) -> Result<(), ErrorReply> {
         let Some(value) = authorization else {
-            return Err(ApiError::token_invalid(
+            return Err(ErrorReply::token_invalid(
                 "missing Authorization: Bearer <token>; get a token from the token endpoint",
             ));
         };
@@ -113,12 +113,12 @@ impl Tokens {
             .split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
-            .ok_or_else(|| ApiError::token_invalid("Authorization is not `Bearer <token>`"))?;
+            .ok_or_else(|| ErrorReply::token_invalid("Authorization is not `Bearer <token>`"))?;
         match self.access.get(token) {
-            None => Err(ApiError::token_invalid(
+            None => Err(ErrorReply::token_invalid(
                 "access token is not valid; get a new one from the token endpoint",
             )),
-            Some(exp) if *exp <= Instant::now() => Err(ApiError::token_expired(
+            Some(exp) if *exp <= Instant::now() => Err(ErrorReply::token_expired(
                 "access token has expired; refresh it",
             )),
             Some(_) => Ok(()),

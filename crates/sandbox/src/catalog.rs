@@ -2,7 +2,7 @@
 //! tiers, kinds and billing cycles, plus the sandbox's deterministic USD price list (used by both
 //! the order log's `totalAmount` and the L9 calculator).
 
-use super::vocab::{Cycle, ServiceKind};
+use super::vocab::{BillingCycle, ServiceKind};
 use crate::wire::Id;
 
 /// Ultimate Plan of the Software Edition: the sandbox's own ID (the vendor's is unpublished).
@@ -16,8 +16,8 @@ pub const PSE_DISASTER_RECOVERY: u64 = 3_049_060_579_827_043_333;
 /// Outbound Call Center of the Software Edition: the sandbox's own ID.
 pub const PSE_OUTBOUND_CALL_CENTER: u64 = 3_049_060_579_827_044_444;
 
-const ANNUAL: &[Cycle] = &[Cycle::Annually];
-const BOTH: &[Cycle] = &[Cycle::Monthly, Cycle::Annually];
+const ANNUAL: &[BillingCycle] = &[BillingCycle::Annually];
+const BOTH: &[BillingCycle] = &[BillingCycle::Monthly, BillingCycle::Annually];
 
 /// How a price scales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,10 +54,10 @@ impl Price {
         }
     }
     /// The price of one period of `cycle`.
-    pub fn period(self, cycle: Cycle) -> u64 {
+    pub fn period(self, cycle: BillingCycle) -> u64 {
         match cycle {
-            Cycle::Monthly => self.monthly_cents,
-            Cycle::Annually => self.annual_cents,
+            BillingCycle::Monthly => self.monthly_cents,
+            BillingCycle::Annually => self.annual_cents,
         }
     }
 }
@@ -67,7 +67,7 @@ pub struct Plan {
     pub id: Id,
     pub name: &'static str,
     pub tier: u32,
-    pub cycles: &'static [Cycle],
+    pub cycles: &'static [BillingCycle],
     pub price: Price,
 }
 
@@ -77,7 +77,7 @@ pub struct Service {
     pub name: &'static str,
     pub kind: ServiceKind,
     pub requires_plan_ids: Vec<Id>,
-    pub cycles: &'static [Cycle],
+    pub cycles: &'static [BillingCycle],
     pub price: Price,
 }
 
@@ -117,17 +117,23 @@ impl Product {
 
 /// The whole catalog of the account.
 #[derive(Debug, Clone)]
-pub struct Catalog {
+pub struct ProductCatalog {
     pub products: Vec<Product>,
 }
 
-impl Catalog {
+impl ProductCatalog {
     pub fn product(&self, id: u32) -> Option<&Product> {
         self.products.iter().find(|p| p.id == id)
     }
 }
 
-fn plan(id: u64, name: &'static str, tier: u32, cycles: &'static [Cycle], price: Price) -> Plan {
+fn plan(
+    id: u64,
+    name: &'static str,
+    tier: u32,
+    cycles: &'static [BillingCycle],
+    price: Price,
+) -> Plan {
     Plan {
         id: Id(id),
         name,
@@ -142,7 +148,7 @@ fn service(
     name: &'static str,
     kind: ServiceKind,
     requires: &[u64],
-    cycles: &'static [Cycle],
+    cycles: &'static [BillingCycle],
     price: Price,
 ) -> Service {
     Service {
@@ -156,7 +162,7 @@ fn service(
 }
 
 /// The catalog of partner-api section 7.
-pub fn standard() -> Catalog {
+pub fn standard() -> ProductCatalog {
     use ServiceKind as K;
     use Unit::{PerExtension, PerUnit};
     let linkus = Product {
@@ -346,7 +352,7 @@ pub fn standard() -> Catalog {
         extension_bounds: Some((5, 500)),
         catalog_needs_sn: false,
     };
-    Catalog {
+    ProductCatalog {
         products: vec![linkus, appliance, software, cloud],
     }
 }

@@ -2,12 +2,12 @@
 
 use super::vocab::ServiceKind;
 
-use super::catalog::Catalog;
+use super::catalog::ProductCatalog;
 use super::rules::{Checked, Effect};
 use super::world::World;
 
 /// Applies an order that passed [`super::rules::check`] against this same state.
-pub(super) fn apply(world: &mut World, catalog: &Catalog, checked: &Checked) {
+pub(super) fn apply(world: &mut World, catalog: &ProductCatalog, checked: &Checked) {
     let Some(sub) = world.pbxs.get_mut(checked.pbx) else {
         return;
     };

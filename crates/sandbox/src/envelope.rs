@@ -9,7 +9,7 @@ use crate::wire::{CODE_SUCCESS, codes};
 
 /// A refusal, rendered as an error envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ApiError {
+pub(super) struct ErrorReply {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
@@ -17,9 +17,9 @@ pub(super) struct ApiError {
     pub field: Option<(String, String)>,
 }
 
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
+impl ErrorReply {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ErrorReply {
+        ErrorReply {
             status,
             code,
             message: message.into(),
@@ -28,9 +28,9 @@ impl ApiError {
     }
 
     /// 400 `parameter_validation_failed` naming the field.
-    pub(super) fn param(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
+    pub(super) fn param(field: impl Into<String>, reason: impl Into<String>) -> ErrorReply {
         let (field, reason) = (field.into(), reason.into());
-        ApiError {
+        ErrorReply {
             status: StatusCode::BAD_REQUEST,
             code: codes::PARAMETER_VALIDATION_FAILED,
             message: format!("{field}: {reason}"),
@@ -39,8 +39,8 @@ impl ApiError {
     }
 
     /// 400 `business_rule_violation` of rule `n` of partner-api section 5.
-    pub(super) fn rule(n: u8, message: impl AsRef<str>) -> ApiError {
-        ApiError::new(
+    pub(super) fn rule(n: u8, message: impl AsRef<str>) -> ErrorReply {
+        ErrorReply::new(
             StatusCode::BAD_REQUEST,
             codes::BUSINESS_RULE_VIOLATION,
             format!("rule {n}: {}", message.as_ref()),
@@ -48,36 +48,36 @@ impl ApiError {
     }
 
     /// 400 `business_rule_violation` of a catalog constraint outside the numbered rules.
-    pub(super) fn business(message: impl Into<String>) -> ApiError {
-        ApiError::new(
+    pub(super) fn business(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(
             StatusCode::BAD_REQUEST,
             codes::BUSINESS_RULE_VIOLATION,
             message,
         )
     }
 
-    pub(super) fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
+    pub(super) fn not_found(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
     }
 
-    pub(super) fn token_invalid(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, codes::TOKEN_INVALID, message)
+    pub(super) fn token_invalid(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(StatusCode::UNAUTHORIZED, codes::TOKEN_INVALID, message)
     }
 
-    pub(super) fn token_expired(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, codes::TOKEN_EXPIRED, message)
+    pub(super) fn token_expired(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(StatusCode::UNAUTHORIZED, codes::TOKEN_EXPIRED, message)
     }
 
-    pub(super) fn invalid_client() -> ApiError {
-        ApiError::new(
+    pub(super) fn invalid_client() -> ErrorReply {
+        ErrorReply::new(
             StatusCode::UNAUTHORIZED,
             codes::INVALID_CLIENT,
             "client_id or client_secret is wrong",
         )
     }
 
-    pub(super) fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(
+    pub(super) fn internal(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             codes::INTERNAL_ERROR,
             message,
@@ -86,12 +86,12 @@ impl ApiError {
 
     /// An error answered with HTTP `status` whatever its code says (a gateway answering 200
     /// with the error in the envelope, a 408).
-    pub(super) fn with_status(status: StatusCode, code: &'static str, message: &str) -> ApiError {
-        ApiError::new(status, code, message)
+    pub(super) fn with_status(status: StatusCode, code: &'static str, message: &str) -> ErrorReply {
+        ErrorReply::new(status, code, message)
     }
 
-    pub(super) fn too_many_requests() -> ApiError {
-        ApiError::new(
+    pub(super) fn too_many_requests() -> ErrorReply {
+        ErrorReply::new(
             StatusCode::TOO_MANY_REQUESTS,
             codes::TOO_MANY_REQUESTS,
             "rate limit exceeded; retry after the Retry-After delay",
@@ -114,7 +114,7 @@ pub(super) fn success(request_id: &str, result: Value) -> Response {
 }
 
 /// An error envelope.
-pub(super) fn failure(request_id: &str, err: &ApiError) -> Response {
+pub(super) fn failure(request_id: &str, err: &ErrorReply) -> Response {
     let result = match &err.field {
         Some((field, reason)) => json!({"field": field, "reason": reason}),
         None => Value::Null,
@@ -168,31 +168,31 @@ impl Form {
     }
 
     /// A required field.
-    pub(super) fn require(&self, key: &str) -> Result<&str, ApiError> {
+    pub(super) fn require(&self, key: &str) -> Result<&str, ErrorReply> {
         self.get(key)
-            .ok_or_else(|| ApiError::param(key, "is required"))
+            .ok_or_else(|| ErrorReply::param(key, "is required"))
     }
 
     /// An optional unsigned number.
-    pub(super) fn number(&self, key: &str) -> Result<Option<u64>, ApiError> {
+    pub(super) fn number(&self, key: &str) -> Result<Option<u64>, ErrorReply> {
         self.get(key)
             .map(|v| {
                 if v.bytes().all(|b| b.is_ascii_digit()) {
                     v.parse::<u64>()
-                        .map_err(|_| ApiError::param(key, "is too large"))
+                        .map_err(|_| ErrorReply::param(key, "is too large"))
                 } else {
-                    Err(ApiError::param(key, format!("`{v}` is not a number")))
+                    Err(ErrorReply::param(key, format!("`{v}` is not a number")))
                 }
             })
             .transpose()
     }
 
     /// A required product ID.
-    pub(super) fn product_id(&self) -> Result<u32, ApiError> {
+    pub(super) fn product_id(&self) -> Result<u32, ErrorReply> {
         match self.number("productId")? {
             Some(n) => u32::try_from(n)
-                .map_err(|_| ApiError::not_found(format!("product {n} does not exist"))),
-            None => Err(ApiError::param("productId", "is required")),
+                .map_err(|_| ErrorReply::not_found(format!("product {n} does not exist"))),
+            None => Err(ErrorReply::param("productId", "is required")),
         }
     }
 }

@@ -295,7 +295,7 @@ impl Drop for RunningSandbox {
 /// The account a new sandbox starts from: the seed, and the history asked for.
 fn seeded(
     config: &SandboxConfig,
-    catalog: &catalog::Catalog,
+    catalog: &catalog::ProductCatalog,
     today: crate::date::Date,
 ) -> world::World {
     let mut world = seed::build(&config.seed, catalog, today);

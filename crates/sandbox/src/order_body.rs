@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::wire::{Id, OrderBody};
 
-use super::envelope::ApiError;
+use super::envelope::ErrorReply;
 
 const TOP_REQUIRED: [&str; 5] = [
     "operationType",
@@ -20,20 +20,20 @@ const LINE_REQUIRED: [&str; 3] = ["serviceType", "serviceId", "purchaseType"];
 
 /// Parses raw bytes into the JSON value kept in the order log and the typed body checked by the
 /// rules.
-pub(super) fn parse(raw: &[u8]) -> Result<(Value, OrderBody), ApiError> {
+pub(super) fn parse(raw: &[u8]) -> Result<(Value, OrderBody), ErrorReply> {
     let value: Value = serde_json::from_slice(raw)
-        .map_err(|e| ApiError::param("body", format!("is not valid JSON: {e}")))?;
+        .map_err(|e| ErrorReply::param("body", format!("is not valid JSON: {e}")))?;
     let body = typed(&value)?;
     Ok((value, body))
 }
 
-fn typed(value: &Value) -> Result<OrderBody, ApiError> {
+fn typed(value: &Value) -> Result<OrderBody, ErrorReply> {
     let obj = value
         .as_object()
-        .ok_or_else(|| ApiError::param("body", "must be a JSON object"))?;
+        .ok_or_else(|| ErrorReply::param("body", "must be a JSON object"))?;
     for key in TOP_REQUIRED {
         if obj.get(key).is_none_or(Value::is_null) {
-            return Err(ApiError::param(key, "is required"));
+            return Err(ErrorReply::param(key, "is required"));
         }
     }
     field::<String>(obj, "operationType", "operationType", "a string")?;
@@ -43,9 +43,9 @@ fn typed(value: &Value) -> Result<OrderBody, ApiError> {
     field::<Option<String>>(obj, "poNumber", "poNumber", "a string")?;
     let lines = obj["serviceList"]
         .as_array()
-        .ok_or_else(|| ApiError::param("serviceList", "must be an array of lines"))?;
+        .ok_or_else(|| ErrorReply::param("serviceList", "must be an array of lines"))?;
     if lines.is_empty() {
-        return Err(ApiError::param(
+        return Err(ErrorReply::param(
             "serviceList",
             "must hold at least one line",
         ));
@@ -54,10 +54,10 @@ fn typed(value: &Value) -> Result<OrderBody, ApiError> {
         let at = |k: &str| format!("serviceList[{i}].{k}");
         let line = line
             .as_object()
-            .ok_or_else(|| ApiError::param(format!("serviceList[{i}]"), "must be an object"))?;
+            .ok_or_else(|| ErrorReply::param(format!("serviceList[{i}]"), "must be an object"))?;
         for key in LINE_REQUIRED {
             if line.get(key).is_none_or(Value::is_null) {
-                return Err(ApiError::param(at(key), "is required"));
+                return Err(ErrorReply::param(at(key), "is required"));
             }
         }
         field::<String>(line, "serviceType", &at("serviceType"), "a string")?;
@@ -79,7 +79,7 @@ fn typed(value: &Value) -> Result<OrderBody, ApiError> {
             "a non-negative integer",
         )?;
     }
-    serde_json::from_value(value.clone()).map_err(|e| ApiError::param("body", e.to_string()))
+    serde_json::from_value(value.clone()).map_err(|e| ErrorReply::param("body", e.to_string()))
 }
 
 /// Checks that `obj[key]`, when present, reads as `T`.
@@ -88,12 +88,12 @@ fn field<T: DeserializeOwned>(
     key: &str,
     path: &str,
     what: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ErrorReply> {
     match obj.get(key) {
         None => Ok(()),
         Some(v) => serde_json::from_value::<T>(v.clone())
             .map(drop)
-            .map_err(|_| ApiError::param(path, format!("must be {what} (got {v})"))),
+            .map_err(|_| ErrorReply::param(path, format!("must be {what} (got {v})"))),
     }
 }
 

@@ -6,12 +6,12 @@
 
 use std::collections::HashSet;
 
-use super::vocab::{Cycle, ServiceKind};
+use super::vocab::{BillingCycle, ServiceKind};
 use crate::date::Date;
 use crate::wire::{Id, OrderBody, OrderLine};
 
-use super::catalog::{Catalog, Plan, Price, Product, Service, Unit};
-use super::envelope::ApiError;
+use super::catalog::{Plan, Price, Product, ProductCatalog, Service, Unit};
+use super::envelope::ErrorReply;
 use super::world::{PendingSwitch, ServiceSub, Subscription, Term, World, term_end};
 
 /// What an accepted order does once it succeeds.
@@ -90,14 +90,14 @@ impl Default for Policy {
 /// Checks `body` against the account as it is now.
 pub(super) fn check(
     world: &World,
-    catalog: &Catalog,
+    catalog: &ProductCatalog,
     body: &OrderBody,
     today: Date,
     policy: Policy,
-) -> Result<Checked, ApiError> {
+) -> Result<Checked, ErrorReply> {
     let op = body.operation_type.as_str();
     if OUT_OF_SCOPE.contains(&op) {
-        return Err(ApiError::param(
+        return Err(ErrorReply::param(
             "operationType",
             format!(
                 "`{op}` is not simulated by the sandbox; it handles {}",
@@ -106,7 +106,7 @@ pub(super) fn check(
         ));
     }
     if !SIMULATED.contains(&op) {
-        return Err(ApiError::param(
+        return Err(ErrorReply::param(
             "operationType",
             format!(
                 "unknown operation type `{op}`; expected one of {}",
@@ -115,10 +115,10 @@ pub(super) fn check(
         ));
     }
     let product = catalog.product(body.product_id).ok_or_else(|| {
-        ApiError::not_found(format!("product {} does not exist", body.product_id))
+        ErrorReply::not_found(format!("product {} does not exist", body.product_id))
     })?;
     if body.product_no.is_empty() || !body.product_no.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::param(
+        return Err(ErrorReply::param(
             "productNo",
             format!(
                 "`{}` is not a serial number (letters and digits)",
@@ -127,13 +127,13 @@ pub(super) fn check(
         ));
     }
     let pbx = world.find(product.id, &body.product_no).ok_or_else(|| {
-        ApiError::not_found(format!(
+        ErrorReply::not_found(format!(
             "productNo {} is not under product {} ({}) in this account",
             body.product_no, product.id, product.name
         ))
     })?;
     if !world.is_contact(body.billing_id) {
-        return Err(ApiError::rule(
+        return Err(ErrorReply::rule(
             8,
             format!(
                 "billingId {} is not a billing contact of this account (see the billing contact list)",
@@ -150,13 +150,13 @@ pub(super) fn check(
     for (i, line) in body.service_list.iter().enumerate() {
         let at = |k: &str| format!("serviceList[{i}].{k}");
         if line.service_type != "plan" && line.service_type != "service" {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 at("serviceType"),
                 format!("`{}` is neither `plan` nor `service`", line.service_type),
             ));
         }
         if line.purchase_type != expected_purchase {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 at("purchaseType"),
                 format!(
                     "must be `{expected_purchase}` for {op} (got `{}`)",
@@ -167,15 +167,15 @@ pub(super) fn check(
         if let Some(model) = &line.billing_model
             && model != "recurring"
         {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 at("billingModel"),
                 format!("must be `recurring` (got `{model}`)"),
             ));
         }
         if let Some(c) = &line.billing_cycle
-            && Cycle::parse(c).is_none()
+            && BillingCycle::parse(c).is_none()
         {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 at("billingCycle"),
                 format!("must be `monthly` or `annually` (got `{c}`)"),
             ));
@@ -185,7 +185,7 @@ pub(super) fn check(
             _ => product.service(line.service_id).is_some(),
         };
         if !known {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 at("serviceId"),
                 format!(
                     "{} is not a {} of product {} ({})",
@@ -194,7 +194,7 @@ pub(super) fn check(
             ));
         }
         if !seen.insert(line.service_id) {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 at("serviceId"),
                 format!("{} appears on more than one line", line.service_id),
             ));
@@ -216,7 +216,7 @@ pub(super) fn check(
     Ok(Checked { pbx, effect, items })
 }
 
-type Outcome = Result<(Effect, Vec<(Id, u64)>), ApiError>;
+type Outcome = Result<(Effect, Vec<(Id, u64)>), ErrorReply>;
 
 struct Ctx<'a> {
     product: &'a Product,
@@ -227,11 +227,11 @@ struct Ctx<'a> {
 }
 
 /// The cycle of a line already known to be valid or absent.
-fn cycle_of(line: &OrderLine) -> Option<Cycle> {
-    line.billing_cycle.as_deref().and_then(Cycle::parse)
+fn cycle_of(line: &OrderLine) -> Option<BillingCycle> {
+    line.billing_cycle.as_deref().and_then(BillingCycle::parse)
 }
 
-fn cycles_text(cycles: &[Cycle]) -> String {
+fn cycles_text(cycles: &[BillingCycle]) -> String {
     cycles
         .iter()
         .map(|c| c.as_str())
@@ -240,15 +240,15 @@ fn cycles_text(cycles: &[Cycle]) -> String {
 }
 
 /// How many periods of `cycle` a term of `multi_cycle` lasts (a month, or k years).
-fn periods(cycle: Cycle, multi_cycle: u32) -> u64 {
+fn periods(cycle: BillingCycle, multi_cycle: u32) -> u64 {
     match cycle {
-        Cycle::Monthly => 1,
-        Cycle::Annually => u64::from(multi_cycle.max(1)),
+        BillingCycle::Monthly => 1,
+        BillingCycle::Annually => u64::from(multi_cycle.max(1)),
     }
 }
 
 /// The price of `periods` periods of `cycle` for a line of `quantity`, with `extensions` in force.
-fn price(p: Price, cycle: Cycle, periods: u64, quantity: u32, extensions: u32) -> u64 {
+fn price(p: Price, cycle: BillingCycle, periods: u64, quantity: u32, extensions: u32) -> u64 {
     let units = match p.unit {
         Unit::Flat => 1,
         Unit::PerUnit => u64::from(quantity),
@@ -269,16 +269,16 @@ impl Ctx<'_> {
     }
 
     /// The single plan line of purchase_plan / switch_plan.
-    fn single_plan_line(&self) -> Result<(&OrderLine, &Plan), ApiError> {
+    fn single_plan_line(&self) -> Result<(&OrderLine, &Plan), ErrorReply> {
         let op = &self.body.operation_type;
         match self.body.service_list.as_slice() {
             [line] if line.service_type == "plan" => {
                 let plan = self.product.plan(line.service_id).ok_or_else(|| {
-                    ApiError::param("serviceList[0].serviceId", "is not a plan of the product")
+                    ErrorReply::param("serviceList[0].serviceId", "is not a plan of the product")
                 })?;
                 Ok((line, plan))
             }
-            _ => Err(ApiError::param(
+            _ => Err(ErrorReply::param(
                 "serviceList",
                 format!("{op} takes exactly one line, of serviceType `plan`"),
             )),
@@ -287,12 +287,12 @@ impl Ctx<'_> {
 
     /// Rule 3 for the plan line of purchase_plan / switch_plan: the cycle is offered, monthly
     /// takes multiCycle 0, annual takes 1..5 years.
-    fn plan_term(&self, line: &OrderLine, plan: &Plan) -> Result<(Cycle, u32), ApiError> {
+    fn plan_term(&self, line: &OrderLine, plan: &Plan) -> Result<(BillingCycle, u32), ErrorReply> {
         let cycle = cycle_of(line).ok_or_else(|| {
-            ApiError::param("serviceList[0].billingCycle", "is required on plan lines")
+            ErrorReply::param("serviceList[0].billingCycle", "is required on plan lines")
         })?;
         if !plan.cycles.contains(&cycle) {
-            return Err(ApiError::rule(
+            return Err(ErrorReply::rule(
                 3,
                 format!(
                     "{} of {} is billed {} only; `{cycle}` is not offered",
@@ -303,17 +303,17 @@ impl Ctx<'_> {
             ));
         }
         let multi = match (cycle, line.multi_cycle) {
-            (Cycle::Monthly, None | Some(0)) => 0,
-            (Cycle::Monthly, Some(k)) => {
-                return Err(ApiError::rule(
+            (BillingCycle::Monthly, None | Some(0)) => 0,
+            (BillingCycle::Monthly, Some(k)) => {
+                return Err(ErrorReply::rule(
                     3,
                     format!("monthly billing takes multiCycle 0 (got {k})"),
                 ));
             }
-            (Cycle::Annually, Some(k @ 1..=5)) => k,
-            (Cycle::Annually, k) => {
+            (BillingCycle::Annually, Some(k @ 1..=5)) => k,
+            (BillingCycle::Annually, k) => {
                 let got = k.map_or_else(|| "none".to_owned(), |k| k.to_string());
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     3,
                     format!(
                         "an annual {} takes multiCycle 1..5 years (got {got})",
@@ -326,9 +326,9 @@ impl Ctx<'_> {
     }
 
     /// Rule 6: the Cloud PBX keeps 5..500 extensions.
-    fn extension_bounds(&self, total: u32) -> Result<(), ApiError> {
+    fn extension_bounds(&self, total: u32) -> Result<(), ErrorReply> {
         match self.product.extension_bounds {
-            Some((lo, hi)) if total < lo || total > hi => Err(ApiError::rule(
+            Some((lo, hi)) if total < lo || total > hi => Err(ErrorReply::rule(
                 6,
                 format!(
                     "{} allows {lo} to {hi} extensions in total; this order would make {total}",
@@ -342,7 +342,7 @@ impl Ctx<'_> {
     fn purchase_plan(&self) -> Outcome {
         let (line, plan) = self.single_plan_line()?;
         if let Some(term) = &self.sub.plan {
-            return Err(ApiError::rule(
+            return Err(ErrorReply::rule(
                 7,
                 format!(
                     "{} already has {} under product {}; purchase_plan is for a product with no plan, change it with switch_plan",
@@ -357,7 +357,7 @@ impl Ctx<'_> {
             Some(fresh) => {
                 let ext = match line.quantity {
                     Some(q) if q < self.sub.extensions => {
-                        return Err(ApiError::rule(
+                        return Err(ErrorReply::rule(
                             9,
                             format!(
                                 "capacity never shrinks through an order: {} keeps {} extensions (quantity {q})",
@@ -377,7 +377,7 @@ impl Ctx<'_> {
             }
             None => {
                 if line.quantity.is_some_and(|q| q != 0) {
-                    return Err(ApiError::param(
+                    return Err(ErrorReply::param(
                         "serviceList[0].quantity",
                         format!("{} plans take no quantity", self.product.name),
                     ));
@@ -411,7 +411,7 @@ impl Ctx<'_> {
     fn switch_plan(&self) -> Outcome {
         let (line, target) = self.single_plan_line()?;
         let term = self.sub.plan.as_ref().ok_or_else(|| {
-            ApiError::rule(
+            ErrorReply::rule(
                 7,
                 format!(
                     "switch_plan needs a plan in force; {} has none under product {} ({}): use purchase_plan",
@@ -426,7 +426,7 @@ impl Ctx<'_> {
             && self.product.counts_extensions()
             && q != self.sub.extensions
         {
-            return Err(ApiError::business(format!(
+            return Err(ErrorReply::business(format!(
                 "switch_plan keeps capacity: quantity must equal the current extension count {} (got {q}); change capacity with purchase_service",
                 self.sub.extensions
             )));
@@ -437,7 +437,7 @@ impl Ctx<'_> {
                 && !svc.requires_plan_ids.is_empty()
                 && !svc.requires_plan_ids.contains(&target.id)
             {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     2,
                     format!(
                         "{} requires {}; {} subscribes it, so it cannot switch to {}",
@@ -455,7 +455,7 @@ impl Ctx<'_> {
             if self.sub.pending.is_some() {
                 return Ok((Effect::CancelPending, vec![(target.id, 0)]));
             }
-            return Err(ApiError::rule(
+            return Err(ErrorReply::rule(
                 4,
                 format!(
                     "{} is already on {} billed {cycle} (multiCycle {multi}); there is nothing to switch",
@@ -469,7 +469,7 @@ impl Ctx<'_> {
             && p.cycle == cycle
             && p.multi_cycle == multi
         {
-            return Err(ApiError::rule(
+            return Err(ErrorReply::rule(
                 4,
                 format!(
                     "a switch of {} to {} is already pending until {}",
@@ -482,8 +482,8 @@ impl Ctx<'_> {
         let current_tier = self.product.plan(term.plan_id).map_or(0, |p| p.tier);
         let upgrade = target.tier > current_tier
             || (target.tier == current_tier
-                && term.cycle == Cycle::Monthly
-                && cycle == Cycle::Annually);
+                && term.cycle == BillingCycle::Monthly
+                && cycle == BillingCycle::Annually);
         let cents = price(
             target.price,
             cycle,
@@ -501,9 +501,10 @@ impl Ctx<'_> {
             };
             return Ok((Effect::SwitchAtExpiry(pending), vec![(target.id, cents)]));
         }
-        if term.cycle == Cycle::Annually && (cycle != Cycle::Annually || multi != term.multi_cycle)
+        if term.cycle == BillingCycle::Annually
+            && (cycle != BillingCycle::Annually || multi != term.multi_cycle)
         {
-            return Err(ApiError::rule(
+            return Err(ErrorReply::rule(
                 4,
                 format!(
                     "switching to a higher plan keeps the current interval: {} is on a {}-year annual term, so the switch takes annually with multiCycle {} (got {cycle}, multiCycle {multi})",
@@ -514,7 +515,7 @@ impl Ctx<'_> {
             ));
         }
         // Monthly to annual starts a new annual term today; otherwise the term end stays.
-        let expire = if term.cycle == Cycle::Monthly && cycle == Cycle::Annually {
+        let expire = if term.cycle == BillingCycle::Monthly && cycle == BillingCycle::Annually {
             term_end(self.today, cycle, multi)
         } else {
             term.expire
@@ -541,7 +542,7 @@ impl Ctx<'_> {
 
     fn purchase_service(&self) -> Outcome {
         let term = self.sub.plan.as_ref().ok_or_else(|| {
-            ApiError::rule(
+            ErrorReply::rule(
                 1,
                 format!(
                     "purchase_service needs a plan in force for connectionPlanId; {} has none under product {} ({}): purchase_plan first",
@@ -557,13 +558,13 @@ impl Ctx<'_> {
         for (i, line) in self.body.service_list.iter().enumerate() {
             let at = |k: &str| format!("serviceList[{i}].{k}");
             if line.service_type != "service" {
-                return Err(ApiError::param(
+                return Err(ErrorReply::param(
                     at("serviceType"),
                     "purchase_service lines are of serviceType `service`; change a plan with switch_plan",
                 ));
             }
             let Some(svc) = self.product.service(line.service_id) else {
-                return Err(ApiError::param(
+                return Err(ErrorReply::param(
                     at("serviceId"),
                     "is not a service of the product",
                 ));
@@ -571,7 +572,7 @@ impl Ctx<'_> {
             match line.connection_plan_id {
                 Some(c) if c == term.plan_id => {}
                 Some(c) => {
-                    return Err(ApiError::rule(
+                    return Err(ErrorReply::rule(
                         1,
                         format!(
                             "connectionPlanId {c} on the {} line is not the plan in force on {}: {}",
@@ -582,7 +583,7 @@ impl Ctx<'_> {
                     ));
                 }
                 None => {
-                    return Err(ApiError::rule(
+                    return Err(ErrorReply::rule(
                         1,
                         format!(
                             "the {} line needs connectionPlanId = the plan in force on {}: {}",
@@ -594,7 +595,7 @@ impl Ctx<'_> {
                 }
             }
             if !svc.requires_plan_ids.is_empty() && !svc.requires_plan_ids.contains(&term.plan_id) {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     2,
                     format!(
                         "{} requires {}; {} is on {}",
@@ -609,7 +610,7 @@ impl Ctx<'_> {
                 && !svc.requires_plan_ids.is_empty()
                 && !svc.requires_plan_ids.contains(&p.plan_id)
             {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     2,
                     format!(
                         "{} requires {}; {} switches to {} after {}",
@@ -622,7 +623,7 @@ impl Ctx<'_> {
                 ));
             }
             if let Some(k) = line.multi_cycle.filter(|&k| k != 0) {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     3,
                     format!(
                         "purchase_service lines take multiCycle 0: {} follows the plan's term (got {k})",
@@ -633,7 +634,7 @@ impl Ctx<'_> {
             if let Some(c) = cycle_of(line)
                 && c != term.cycle
             {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     3,
                     format!(
                         "{} follows the plan's billing cycle: {} is billed {} (got {c})",
@@ -644,7 +645,7 @@ impl Ctx<'_> {
                 ));
             }
             if !svc.cycles.contains(&term.cycle) {
-                return Err(ApiError::business(format!(
+                return Err(ErrorReply::business(format!(
                     "{} is offered {} only; {} is billed {}",
                     svc.name,
                     cycles_text(svc.cycles),
@@ -656,7 +657,7 @@ impl Ctx<'_> {
             let quantity = match svc.kind {
                 ServiceKind::Feature | ServiceKind::PerExtension => {
                     if let Some(s) = subscribed {
-                        return Err(ApiError::business(format!(
+                        return Err(ErrorReply::business(format!(
                             "{} is already subscribed on {} until {}; renew_plan renews it",
                             svc.name,
                             self.sn(),
@@ -665,7 +666,7 @@ impl Ctx<'_> {
                     }
                     if svc.kind == ServiceKind::Feature {
                         if line.quantity.is_some_and(|q| q > 1) {
-                            return Err(ApiError::param(
+                            return Err(ErrorReply::param(
                                 at("quantity"),
                                 format!("{} is a feature and takes no quantity", svc.name),
                             ));
@@ -676,7 +677,7 @@ impl Ctx<'_> {
                             let got = line
                                 .quantity
                                 .map_or_else(|| "none".to_owned(), |q| q.to_string());
-                            return Err(ApiError::business(format!(
+                            return Err(ErrorReply::business(format!(
                                 "{} is priced per extension: quantity must equal the current extension count {} (got {got})",
                                 svc.name, self.sub.extensions
                             )));
@@ -686,7 +687,7 @@ impl Ctx<'_> {
                 }
                 kind => {
                     let q = line.quantity.filter(|&q| q > 0).ok_or_else(|| {
-                        ApiError::param(
+                        ErrorReply::param(
                             at("quantity"),
                             format!("is required: how many {} to add (at least 1)", svc.name),
                         )
@@ -729,7 +730,7 @@ impl Ctx<'_> {
 
     fn renew_plan(&self) -> Outcome {
         let term = self.sub.plan.as_ref().ok_or_else(|| {
-            ApiError::rule(
+            ErrorReply::rule(
                 5,
                 format!(
                     "renew_plan needs a plan in force; {} has none under product {} ({}): use purchase_plan",
@@ -747,7 +748,7 @@ impl Ctx<'_> {
             .filter(|(_, l)| l.service_type == "plan")
             .collect();
         let [(pi, plan_line)] = plan_lines.as_slice() else {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 "serviceList",
                 "renew_plan takes exactly one plan line plus one line per subscribed service",
             ));
@@ -757,7 +758,7 @@ impl Ctx<'_> {
             .chain(self.sub.pending.as_ref().map(|p| p.plan_id))
             .collect();
         if !renewable.contains(&plan_line.service_id) {
-            return Err(ApiError::rule(
+            return Err(ErrorReply::rule(
                 5,
                 format!(
                     "renew_plan renews the plan in force on {}: {} (got {})",
@@ -770,13 +771,13 @@ impl Ctx<'_> {
         let plan_id = plan_line.service_id;
         match cycle_of(plan_line) {
             None => {
-                return Err(ApiError::param(
+                return Err(ErrorReply::param(
                     format!("serviceList[{pi}].billingCycle"),
                     "is required on the plan line",
                 ));
             }
             Some(c) if c != term.cycle => {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     5,
                     format!(
                         "the billing cycle cannot change on renewal: {} is billed {} (got {c})",
@@ -789,7 +790,7 @@ impl Ctx<'_> {
         }
         for line in &self.body.service_list {
             if let Some(k) = line.multi_cycle.filter(|&k| k != 0) {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     3,
                     format!(
                         "renew_plan lines take multiCycle 0: the renewal repeats the current term (got {k})"
@@ -802,7 +803,7 @@ impl Ctx<'_> {
                 let got = plan_line
                     .quantity
                     .map_or_else(|| "none".to_owned(), |q| q.to_string());
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     5,
                     format!(
                         "the plan line's quantity must equal the current extension count {} exactly (got {got})",
@@ -811,13 +812,13 @@ impl Ctx<'_> {
                 ));
             }
         } else if plan_line.quantity.is_some_and(|q| q != 0) {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 format!("serviceList[{pi}].quantity"),
                 format!("{} plans take no quantity", self.product.name),
             ));
         }
         let plan = self.product.plan(plan_id).ok_or_else(|| {
-            ApiError::param(
+            ErrorReply::param(
                 format!("serviceList[{pi}].serviceId"),
                 "is not a plan of the product",
             )
@@ -835,13 +836,13 @@ impl Ctx<'_> {
             .filter(|l| l.service_type == "service")
         {
             let Some(svc) = self.product.service(line.service_id) else {
-                return Err(ApiError::param(
+                return Err(ErrorReply::param(
                     "serviceId",
                     "is not a service of the product",
                 ));
             };
             let Some(sub) = self.sub.services.iter().find(|s| s.service_id == svc.id) else {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     5,
                     format!(
                         "{} is not subscribed on {}; renew_plan renews the plan and its subscribed services only",
@@ -851,7 +852,7 @@ impl Ctx<'_> {
                 ));
             };
             if line.connection_plan_id != Some(plan_id) {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     5,
                     format!(
                         "the {} line needs connectionPlanId = the renewed plan {plan_id}",
@@ -862,7 +863,7 @@ impl Ctx<'_> {
             if let Some(c) = cycle_of(line)
                 && c != term.cycle
             {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     5,
                     format!(
                         "the billing cycle cannot change on renewal: {} is billed {} (got {c} on the {} line)",
@@ -876,7 +877,7 @@ impl Ctx<'_> {
                 && q != sub.quantity
                 && !(svc.kind == ServiceKind::Feature && q <= 1)
             {
-                return Err(ApiError::rule(
+                return Err(ErrorReply::rule(
                     5,
                     format!(
                         "the {} line renews the subscribed quantity {} (got {q})",
@@ -904,7 +905,7 @@ impl Ctx<'_> {
             })
             .collect();
         if !missing.is_empty() && self.policy.renewal_requires_all_services {
-            return Err(ApiError::rule(
+            return Err(ErrorReply::rule(
                 5,
                 format!(
                     "renew_plan must include every subscribed service of {}; missing {}",

@@ -5,12 +5,12 @@
 //! Every date and time of a seed is an offset from the sandbox's today, so the demo shows the
 //! same scenarios whatever day it runs: section 7's table is the demo on its today, 2026-11-22.
 
-use super::vocab::Cycle;
+use super::vocab::BillingCycle;
 use crate::date::Date;
 use crate::wire::Id;
 
 use super::Seed;
-use super::catalog::Catalog;
+use super::catalog::ProductCatalog;
 use super::world::{ContactRecord, OrderRecord, ServiceSub, Subscription, Term, World};
 
 /// The account's only billing contact.
@@ -27,7 +27,7 @@ fn seeded_at(today: Date) -> i64 {
     today.add_days(-SEEDED_DAYS_AGO).to_days() * 86_400_000 + SEEDED_AT_MS_OF_DAY
 }
 
-pub(super) fn build(seed: &Seed, catalog: &Catalog, today: Date) -> World {
+pub(super) fn build(seed: &Seed, catalog: &ProductCatalog, today: Date) -> World {
     let contacts = vec![ContactRecord {
         id: Id(BILLING_CONTACT),
         email: BILLING_EMAIL.to_owned(),
@@ -56,7 +56,7 @@ const HISTORY_STEP_MS: i64 = 3_600_000;
 /// that have a plan, in turn, placed in the portal (no `poNumber`), all succeeded, with no
 /// effect left to apply (the seeded state already holds them). Without a PBX on a plan or a
 /// billing contact there is nothing to renew, and none is added.
-pub(super) fn history(world: &mut World, catalog: &Catalog, n: usize, today: Date) {
+pub(super) fn history(world: &mut World, catalog: &ProductCatalog, n: usize, today: Date) {
     let renewable: Vec<(u32, String, Term)> = world
         .pbxs
         .iter()
@@ -125,7 +125,7 @@ fn demo(today: Date) -> Vec<Subscription> {
     let mut pse = bare("3651D3296882", 12, "Acme HQ", seeded);
     pse.plan = Some(Term {
         plan_id: Id(3_049_040_650_094_403_584),
-        cycle: Cycle::Annually,
+        cycle: BillingCycle::Annually,
         multi_cycle: 1,
         expire: today.add_days(160),
     });
@@ -135,7 +135,7 @@ fn demo(today: Date) -> Vec<Subscription> {
     let mut appliance = bare("3631E0997265", 11, "Globex branch office", seeded + 60_000);
     appliance.plan = Some(Term {
         plan_id: Id(3_048_560_232_537_899_008),
-        cycle: Cycle::Monthly,
+        cycle: BillingCycle::Monthly,
         multi_cycle: 0,
         expire: today.add_days(28),
     });
@@ -146,7 +146,7 @@ fn demo(today: Date) -> Vec<Subscription> {
     let pce_expiry = today.add_days(18);
     pce.plan = Some(Term {
         plan_id: Id(3_048_571_730_026_938_368),
-        cycle: Cycle::Annually,
+        cycle: BillingCycle::Annually,
         multi_cycle: 1,
         expire: pce_expiry,
     });
@@ -172,7 +172,7 @@ fn product_marker(product_id: u32) -> char {
 
 /// `n` PBXs cycling over products 12, 13, 11, 9; each draws its state from an RNG seeded by its
 /// index, so PBX `i` is the same whatever `n` is.
-fn fleet(n: usize, catalog: &Catalog, today: Date) -> Vec<Subscription> {
+fn fleet(n: usize, catalog: &ProductCatalog, today: Date) -> Vec<Subscription> {
     const PRODUCTS: [u32; 4] = [12, 13, 11, 9];
     (0..n)
         .filter_map(|i| {
@@ -191,20 +191,20 @@ fn fleet(n: usize, catalog: &Catalog, today: Date) -> Vec<Subscription> {
                 return Some(s);
             }
             let plan = &product.plans[rng.usize(0..product.plans.len())];
-            let cycle = if plan.cycles.contains(&Cycle::Monthly) && rng.u8(0..3) == 0 {
-                Cycle::Monthly
+            let cycle = if plan.cycles.contains(&BillingCycle::Monthly) && rng.u8(0..3) == 0 {
+                BillingCycle::Monthly
             } else {
-                Cycle::Annually
+                BillingCycle::Annually
             };
             let multi_cycle = match cycle {
-                Cycle::Monthly => 0,
-                Cycle::Annually => [1, 1, 1, 2, 3][rng.usize(0..5)],
+                BillingCycle::Monthly => 0,
+                BillingCycle::Annually => [1, 1, 1, 2, 3][rng.usize(0..5)],
             };
             // A quarter expire within 30 days (renewal candidates), the rest later.
             let days = match (cycle, rng.u8(0..4)) {
-                (Cycle::Monthly, _) => rng.i64(1..=30),
-                (Cycle::Annually, 0) => rng.i64(1..=30),
-                (Cycle::Annually, _) => rng.i64(31..=365 * i64::from(multi_cycle)),
+                (BillingCycle::Monthly, _) => rng.i64(1..=30),
+                (BillingCycle::Annually, 0) => rng.i64(1..=30),
+                (BillingCycle::Annually, _) => rng.i64(31..=365 * i64::from(multi_cycle)),
             };
             let expire = today.add_days(days);
             s.plan = Some(Term {
@@ -283,7 +283,7 @@ fn fnv(sn: &str, product_id: u32) -> u64 {
 mod tests {
     use super::*;
 
-    fn cat() -> Catalog {
+    fn cat() -> ProductCatalog {
         crate::catalog::standard()
     }
 

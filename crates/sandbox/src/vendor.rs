@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::wire::{self, Id, paths};
 
 use super::app::{App, LogEntry};
-use super::envelope::{self, ApiError, Form};
+use super::envelope::{self, ErrorReply, Form};
 use super::faults::{self, HoldPhase, ReadFault, SaveFault};
 use super::world::OrderRecord;
 use super::{OrderStatusMode, catalog, effects, order_body, views};
@@ -75,7 +75,7 @@ fn order_ref(path: &str) -> Option<&str> {
 /// What the endpoint answers.
 enum Reply {
     Ok(Value),
-    Err(ApiError),
+    Err(ErrorReply),
     RateLimited {
         retry_after_secs: u64,
     },
@@ -84,8 +84,8 @@ enum Reply {
     Raw(u16, String),
 }
 
-impl From<Result<Value, ApiError>> for Reply {
-    fn from(r: Result<Value, ApiError>) -> Reply {
+impl From<Result<Value, ErrorReply>> for Reply {
+    fn from(r: Result<Value, ErrorReply>) -> Reply {
         match r {
             Ok(v) => Reply::Ok(v),
             Err(e) => Reply::Err(e),
@@ -124,7 +124,7 @@ pub(super) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
         Reply::Ok(v) => (200, envelope::success(&request_id, v)),
         Reply::Err(e) => (e.status.as_u16(), envelope::failure(&request_id, &e)),
         Reply::RateLimited { retry_after_secs } => {
-            let e = ApiError::too_many_requests();
+            let e = ErrorReply::too_many_requests();
             let mut r = envelope::failure(&request_id, &e);
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -163,13 +163,15 @@ async fn dispatch(app: &Arc<App>, method: &Method, path: &str, query: &str, req:
         .get(header::USER_AGENT)
         .is_some_and(|v| !v.as_bytes().trim_ascii().is_empty());
     if !has_agent {
-        return Reply::Err(ApiError::param("User-Agent", "header is required"));
+        return Reply::Err(ErrorReply::param("User-Agent", "header is required"));
     }
     let Some((want, route)) = Route::find(path) else {
-        return Reply::Err(ApiError::not_found(format!("no endpoint {method} {path}")));
+        return Reply::Err(ErrorReply::not_found(format!(
+            "no endpoint {method} {path}"
+        )));
     };
     if method != want {
-        return Reply::Err(ApiError::not_found(format!(
+        return Reply::Err(ErrorReply::not_found(format!(
             "no endpoint {method} {path}; it takes {want}"
         )));
     }
@@ -178,7 +180,7 @@ async fn dispatch(app: &Arc<App>, method: &Method, path: &str, query: &str, req:
         match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
             Ok(b) => b,
             Err(_) => {
-                return Reply::Err(ApiError::param(
+                return Reply::Err(ErrorReply::param(
                     "body",
                     format!("is unreadable or larger than {MAX_BODY} bytes"),
                 ));
@@ -205,11 +207,11 @@ async fn dispatch(app: &Arc<App>, method: &Method, path: &str, query: &str, req:
         match fault {
             Some(ReadFault::RateLimit) => return Reply::RateLimited { retry_after_secs },
             Some(ReadFault::ServerError) => {
-                return Reply::Err(ApiError::internal("sandbox fault: injected server error"));
+                return Reply::Err(ErrorReply::internal("sandbox fault: injected server error"));
             }
             Some(ReadFault::Stall) => {
                 app.sleep(stall).await;
-                return Reply::Err(ApiError::internal("sandbox fault: stalled request"));
+                return Reply::Err(ErrorReply::internal("sandbox fault: stalled request"));
             }
             None => {}
         }
@@ -220,7 +222,7 @@ async fn dispatch(app: &Arc<App>, method: &Method, path: &str, query: &str, req:
         if app.apply_due_effects(&mut inner)
             && let Err(e) = app.persist(&inner.world)
         {
-            return Reply::Err(ApiError::internal(e));
+            return Reply::Err(ErrorReply::internal(e));
         }
     }
     match route {
@@ -243,18 +245,18 @@ async fn dispatch(app: &Arc<App>, method: &Method, path: &str, query: &str, req:
     }
 }
 
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(|e| ApiError::internal(format!("cannot render: {e}")))
+fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ErrorReply> {
+    serde_json::to_value(v).map_err(|e| ErrorReply::internal(format!("cannot render: {e}")))
 }
 
-fn token(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+fn token(app: &App, body: &[u8]) -> Result<Value, ErrorReply> {
     let form = Form::parse(&String::from_utf8_lossy(body));
     let issued = match form.require("grant_type")? {
         "pp_credentials" => {
             let id = form.require("client_id")?;
             let secret = form.require("client_secret")?;
             if id != app.config.client_id || secret != app.config.client_secret {
-                return Err(ApiError::invalid_client());
+                return Err(ErrorReply::invalid_client());
             }
             app.lock().tokens.issue()
         }
@@ -263,7 +265,7 @@ fn token(app: &App, body: &[u8]) -> Result<Value, ApiError> {
             app.lock().tokens.refresh(refresh)?
         }
         other => {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 "grant_type",
                 format!("must be pp_credentials or refresh_token (got `{other}`)"),
             ));
@@ -277,25 +279,25 @@ fn token(app: &App, body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-fn product(app: &App, id: u32) -> Result<&catalog::Product, ApiError> {
+fn product(app: &App, id: u32) -> Result<&catalog::Product, ErrorReply> {
     app.catalog
         .product(id)
-        .ok_or_else(|| ApiError::not_found(format!("product {id} does not exist")))
+        .ok_or_else(|| ErrorReply::not_found(format!("product {id} does not exist")))
 }
 
-fn sn_not_found(sn: &str, p: &catalog::Product) -> ApiError {
-    ApiError::not_found(format!(
+fn sn_not_found(sn: &str, p: &catalog::Product) -> ErrorReply {
+    ErrorReply::not_found(format!(
         "productNo {sn} is not under product {} ({}) in this account",
         p.id, p.name
     ))
 }
 
-fn instance_list(app: &App, q: &Form) -> Result<Value, ApiError> {
+fn instance_list(app: &App, q: &Form) -> Result<Value, ErrorReply> {
     let paging = views::Paging::from_query(q, app.lock().variant.page_cap)?;
     let wanted = match q.number("productId")? {
         Some(id) => {
             let id = u32::try_from(id)
-                .map_err(|_| ApiError::not_found(format!("product {id} does not exist")))?;
+                .map_err(|_| ErrorReply::not_found(format!("product {id} does not exist")))?;
             Some(product(app, id)?.id)
         }
         None => None,
@@ -317,13 +319,13 @@ fn instance_list(app: &App, q: &Form) -> Result<Value, ApiError> {
     to_value(&paging.page(items.into_iter()))
 }
 
-fn instance_detail(app: &App, q: &Form) -> Result<Value, ApiError> {
+fn instance_detail(app: &App, q: &Form) -> Result<Value, ErrorReply> {
     let p = product(app, q.product_id()?)?;
     let sn = q.require("productNo")?;
     let today = app.today();
     let mut inner = app.lock();
     if inner.world.settle(today) {
-        app.persist(&inner.world).map_err(ApiError::internal)?;
+        app.persist(&inner.world).map_err(ErrorReply::internal)?;
     }
     let idx = inner
         .world
@@ -342,7 +344,7 @@ fn instance_detail(app: &App, q: &Form) -> Result<Value, ApiError> {
     Ok(detail)
 }
 
-fn catalog_info(app: &App, q: &Form) -> Result<Value, ApiError> {
+fn catalog_info(app: &App, q: &Form) -> Result<Value, ErrorReply> {
     let p = product(app, q.product_id()?)?;
     match q.get("productNo") {
         Some(sn) if app.lock().world.find(p.id, sn).is_none() => {
@@ -350,7 +352,7 @@ fn catalog_info(app: &App, q: &Form) -> Result<Value, ApiError> {
         }
         Some(_) => {}
         None if p.catalog_needs_sn => {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 "productNo",
                 format!("is required for product {} ({})", p.id, p.name),
             ));
@@ -360,13 +362,13 @@ fn catalog_info(app: &App, q: &Form) -> Result<Value, ApiError> {
     to_value(&views::catalog(p, app.lock().variant.minimal_catalog))
 }
 
-fn order_page(app: &App, q: &Form) -> Result<Value, ApiError> {
+fn order_page(app: &App, q: &Form) -> Result<Value, ErrorReply> {
     let paging = views::Paging::from_query(q, app.lock().variant.page_cap)?;
     let newest_first = match q.get("sort") {
         None | Some("-createTime") => true,
         Some("createTime") => false,
         Some(other) => {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 "sort",
                 format!("must be createTime or -createTime (got `{other}`)"),
             ));
@@ -389,7 +391,7 @@ fn order_page(app: &App, q: &Form) -> Result<Value, ApiError> {
     to_value(&paging.page(orders.into_iter().map(|o| views::order_info(o, &variant))))
 }
 
-fn order_get(app: &App, reference: &str) -> Result<Value, ApiError> {
+fn order_get(app: &App, reference: &str) -> Result<Value, ErrorReply> {
     let now = app.now_ms();
     let inner = app.lock();
     let variant = inner.variant;
@@ -398,11 +400,11 @@ fn order_get(app: &App, reference: &str) -> Result<Value, ApiError> {
         .order(reference)
         .map(|i| &inner.world.orders[i])
         .filter(|o| variant.listed(o.create_time, now))
-        .ok_or_else(|| ApiError::not_found(format!("order {reference} does not exist")))?;
+        .ok_or_else(|| ErrorReply::not_found(format!("order {reference} does not exist")))?;
     Ok(views::order_detail(order, &variant))
 }
 
-fn auto_renew_status(app: &App, q: &Form) -> Result<Value, ApiError> {
+fn auto_renew_status(app: &App, q: &Form) -> Result<Value, ErrorReply> {
     let sn = q.require("productNo")?;
     let p = product(app, q.product_id()?)?;
     let inner = app.lock();
@@ -418,22 +420,22 @@ fn auto_renew_status(app: &App, q: &Form) -> Result<Value, ApiError> {
 /// L9, as documented: lines priced by `pricingId` (the catalog's plan or service ID plus one),
 /// with no `serviceId` and no `billingId`. An order body is refused. The price is the one the
 /// order would be stored with: the request is checked as that order against the account.
-fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+fn price(app: &App, body: &[u8]) -> Result<Value, ErrorReply> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::param("body", format!("is not valid JSON: {e}")))?;
+        .map_err(|e| ErrorReply::param("body", format!("is not valid JSON: {e}")))?;
     for key in ["productId", "productNo", "operationType", "serviceList"] {
         if value.get(key).is_none_or(Value::is_null) {
-            return Err(ApiError::param(key, "is required"));
+            return Err(ErrorReply::param(key, "is required"));
         }
     }
     let lines = value["serviceList"]
         .as_array()
         .filter(|l| !l.is_empty())
-        .ok_or_else(|| ApiError::param("serviceList", "must be a non-empty array of lines"))?;
+        .ok_or_else(|| ErrorReply::param("serviceList", "must be a non-empty array of lines"))?;
     for (i, line) in lines.iter().enumerate() {
         for key in ["serviceType", "pricingId", "billingCycle"] {
             if line.get(key).is_none_or(Value::is_null) {
-                return Err(ApiError::param(
+                return Err(ErrorReply::param(
                     format!("serviceList[{i}].{key}"),
                     "is required (the calculator prices lines by the catalog's pricingId; this looks like an order body)",
                 ));
@@ -441,7 +443,7 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         }
     }
     let req: wire::PriceRequest =
-        serde_json::from_value(value).map_err(|e| ApiError::param("body", e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| ErrorReply::param("body", e.to_string()))?;
     let p = product(app, req.product_id)?;
     let today = app.today();
     let inner = app.lock();
@@ -455,7 +457,7 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         .contacts
         .first()
         .map(|c| c.id)
-        .ok_or_else(|| ApiError::business("the account has no billing contact"))?;
+        .ok_or_else(|| ErrorReply::business("the account has no billing contact"))?;
     let purchase_type = match req.operation_type.as_str() {
         "switch_plan" => "switch",
         "renew_plan" => "renew",
@@ -466,7 +468,7 @@ fn price(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         let id = Id(l.pricing_id.0.wrapping_sub(1));
         let is_plan = p.plan(id).is_some();
         if !is_plan && p.service(id).is_none() {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 format!("serviceList[{i}].pricingId"),
                 format!("{} is not a pricing ID of product {}", l.pricing_id, p.id),
             ));
@@ -514,8 +516,9 @@ async fn order_save(app: Arc<App>, body: Bytes) -> Reply {
         let _busy = app.request_started();
         save_detached(&app, &body).await
     });
-    task.await
-        .unwrap_or_else(|e| Reply::Err(ApiError::internal(format!("the order save stopped: {e}"))))
+    task.await.unwrap_or_else(|e| {
+        Reply::Err(ErrorReply::internal(format!("the order save stopped: {e}")))
+    })
 }
 
 async fn save_detached(app: &App, body: &[u8]) -> Reply {
@@ -531,7 +534,7 @@ async fn save_detached(app: &App, body: &[u8]) -> Reply {
         app.sleep(delay).await;
     }
     if fault == Some(SaveFault::FailBeforeCommit) {
-        return Reply::Err(ApiError::internal(
+        return Reply::Err(ErrorReply::internal(
             "sandbox fault: server error before the order was stored",
         ));
     }
@@ -541,22 +544,22 @@ async fn save_detached(app: &App, body: &[u8]) -> Reply {
     }
     match (result, fault) {
         (Err(e), _) => Reply::Err(e),
-        (Ok(_), Some(SaveFault::CommitThen500)) => Reply::Err(ApiError::internal(
+        (Ok(_), Some(SaveFault::CommitThen500)) => Reply::Err(ErrorReply::internal(
             "sandbox fault: server error after the order was stored",
         )),
         (Ok(_), Some(SaveFault::CommitThenDrop)) => Reply::Dropped,
-        (Ok(_), Some(SaveFault::CommitThenTokenExpired)) => Reply::Err(ApiError::token_expired(
+        (Ok(_), Some(SaveFault::CommitThenTokenExpired)) => Reply::Err(ErrorReply::token_expired(
             "sandbox fault: the access token expired (after the order was stored)",
         )),
         (Ok(_), Some(SaveFault::CommitThen429)) => Reply::RateLimited {
             retry_after_secs: 1,
         },
-        (Ok(_), Some(SaveFault::CommitThen408)) => Reply::Err(ApiError::with_status(
+        (Ok(_), Some(SaveFault::CommitThen408)) => Reply::Err(ErrorReply::with_status(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
             "sandbox fault: request timeout (after the order was stored)",
         )),
-        (Ok(_), Some(SaveFault::CommitThenRefused)) => Reply::Err(ApiError::with_status(
+        (Ok(_), Some(SaveFault::CommitThenRefused)) => Reply::Err(ErrorReply::with_status(
             axum::http::StatusCode::OK,
             crate::wire::codes::BUSINESS_RULE_VIOLATION,
             "sandbox fault: refused (after the order was stored)",
@@ -572,7 +575,7 @@ async fn save_detached(app: &App, body: &[u8]) -> Reply {
 }
 
 /// Validates, stores and (unless orders stay pending) applies an order.
-fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+fn commit(app: &App, body: &[u8]) -> Result<Value, ErrorReply> {
     let (raw, order) = order_body::parse(body)?;
     let today = app.today();
     let mut inner = app.lock();
@@ -620,8 +623,9 @@ fn commit(app: &App, body: &[u8]) -> Result<Value, ApiError> {
             effects::apply(&mut inner.world, &app.catalog, &checked);
         }
     }
-    app.persist(&inner.world)
-        .map_err(|e| ApiError::internal(format!("order {} was stored but {e}", result.order_no)))?;
+    app.persist(&inner.world).map_err(|e| {
+        ErrorReply::internal(format!("order {} was stored but {e}", result.order_no))
+    })?;
     to_value(&result)
 }
 
@@ -630,18 +634,18 @@ fn clock_ms(app: &App) -> i64 {
     app.now_ms()
 }
 
-fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ApiError> {
+fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ErrorReply> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::param("body", format!("is not valid JSON: {e}")))?;
+        .map_err(|e| ErrorReply::param("body", format!("is not valid JSON: {e}")))?;
     for key in ["productNo", "productId", "planOrServiceId"] {
         if value.get(key).is_none_or(Value::is_null) {
-            return Err(ApiError::param(key, "is required"));
+            return Err(ErrorReply::param(key, "is required"));
         }
     }
     let req: wire::EnableAutoRenew =
-        serde_json::from_value(value).map_err(|e| ApiError::param("body", e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| ErrorReply::param("body", e.to_string()))?;
     let product_id: u32 = req.product_id.parse().map_err(|_| {
-        ApiError::param(
+        ErrorReply::param(
             "productId",
             format!("`{}` is not a product ID", req.product_id),
         )
@@ -654,7 +658,7 @@ fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         .ok_or_else(|| sn_not_found(&req.product_no, p))?;
     let sub = &mut inner.world.pbxs[idx];
     let Some(term) = &sub.plan else {
-        return Err(ApiError::rule(
+        return Err(ErrorReply::rule(
             7,
             format!(
                 "{} has no plan in force under product {}; there is nothing to renew automatically",
@@ -667,12 +671,12 @@ fn enable_auto_renew(app: &App, body: &[u8]) -> Result<Value, ApiError> {
         || sub.pending.as_ref().is_some_and(|s| s.plan_id == id)
         || sub.services.iter().any(|s| s.service_id == id);
     if !allowed {
-        return Err(ApiError::business(format!(
+        return Err(ErrorReply::business(format!(
             "planOrServiceId {id} is neither the plan in force ({}) nor a subscribed service of {}",
             term.plan_id, sub.sn
         )));
     }
     sub.auto_renew = true;
-    app.persist(&inner.world).map_err(ApiError::internal)?;
+    app.persist(&inner.world).map_err(ErrorReply::internal)?;
     Ok(Value::Bool(true))
 }

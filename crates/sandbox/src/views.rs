@@ -6,12 +6,12 @@ use serde_json::{Value, json};
 
 use crate::wire::{self, Id};
 
-use super::catalog::{Catalog, Product};
-use super::envelope::{ApiError, Form};
+use super::catalog::{Product, ProductCatalog};
+use super::envelope::{ErrorReply, Form};
 use super::variant::Variant;
 use super::world::{ContactRecord, OrderRecord, Subscription};
 
-pub(super) fn product_list(catalog: &Catalog) -> Vec<wire::Product> {
+pub(super) fn product_list(catalog: &ProductCatalog) -> Vec<wire::Product> {
     catalog
         .products
         .iter()
@@ -99,12 +99,12 @@ pub(super) fn detail(
 
 /// L4. Pricing IDs are the plan or service ID plus one. A minimal catalog has only the fields
 /// the vendor confirms.
-pub(super) fn catalog(product: &Product, minimal: bool) -> wire::Catalog {
+pub(super) fn catalog(product: &Product, minimal: bool) -> wire::Offering {
     let full = catalog_in_full(product);
     if !minimal {
         return full;
     }
-    wire::Catalog {
+    wire::Offering {
         plan_list: full
             .plan_list
             .into_iter()
@@ -128,9 +128,10 @@ pub(super) fn catalog(product: &Product, minimal: bool) -> wire::Catalog {
     }
 }
 
-fn catalog_in_full(product: &Product) -> wire::Catalog {
-    let cycles = |cs: &[super::vocab::Cycle]| cs.iter().map(|c| c.as_str().to_owned()).collect();
-    wire::Catalog {
+fn catalog_in_full(product: &Product) -> wire::Offering {
+    let cycles =
+        |cs: &[super::vocab::BillingCycle]| cs.iter().map(|c| c.as_str().to_owned()).collect();
+    wire::Offering {
         offering_id: product.offering_id.to_string(),
         product_id: product.id,
         product_name: product.name.to_owned(),
@@ -236,15 +237,15 @@ pub(super) struct Paging {
 
 impl Paging {
     /// The paging asked for, with pages of at most `cap` items (0: no cap below the maximum).
-    pub(super) fn from_query(q: &Form, cap: u64) -> Result<Paging, ApiError> {
+    pub(super) fn from_query(q: &Form, cap: u64) -> Result<Paging, ErrorReply> {
         let page_no = q.number("pageNo")?.unwrap_or(1);
         if page_no == 0 {
-            return Err(ApiError::param("pageNo", "starts at 1"));
+            return Err(ErrorReply::param("pageNo", "starts at 1"));
         }
         let page_size = q.number("pageSize")?.unwrap_or(25);
         let max = u64::from(wire::paths::MAX_PAGE_SIZE);
         if page_size == 0 || page_size > max {
-            return Err(ApiError::param(
+            return Err(ErrorReply::param(
                 "pageSize",
                 format!("must be between 1 and {max} (got {page_size})"),
             ));

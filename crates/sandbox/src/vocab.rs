@@ -6,16 +6,19 @@ use serde::{Deserialize, Serialize};
 
 /// A billing cycle, as `billingCycle` spells it on the wire and in the state file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Cycle {
+pub enum BillingCycle {
     #[serde(rename = "monthly")]
     Monthly,
     #[serde(rename = "annually")]
     Annually,
 }
 
-const CYCLES: [(Cycle, &str); 2] = [(Cycle::Monthly, "monthly"), (Cycle::Annually, "annually")];
+const CYCLES: [(BillingCycle, &str); 2] = [
+    (BillingCycle::Monthly, "monthly"),
+    (BillingCycle::Annually, "annually"),
+];
 
-impl Cycle {
+impl BillingCycle {
     pub fn as_str(self) -> &'static str {
         CYCLES
             .iter()
@@ -23,12 +26,12 @@ impl Cycle {
             .map_or("", |(_, s)| s)
     }
 
-    pub fn parse(s: &str) -> Option<Cycle> {
+    pub fn parse(s: &str) -> Option<BillingCycle> {
         CYCLES.iter().find(|(_, name)| *name == s).map(|(c, _)| *c)
     }
 }
 
-impl std::fmt::Display for Cycle {
+impl std::fmt::Display for BillingCycle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -68,10 +71,10 @@ mod tests {
     #[test]
     fn spelled_as_the_contract_spells_them() {
         for (c, s) in CYCLES {
-            assert_eq!(Cycle::parse(s), Some(c));
+            assert_eq!(BillingCycle::parse(s), Some(c));
             assert_eq!(serde_json::to_value(c).unwrap(), s);
         }
-        assert_eq!(Cycle::parse("yearly"), None);
+        assert_eq!(BillingCycle::parse("yearly"), None);
         assert_eq!(
             serde_json::to_value(ServiceKind::PerExtension).unwrap(),
             ServiceKind::PerExtension.as_str()

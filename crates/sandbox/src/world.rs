@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::vocab::Cycle;
+use super::vocab::BillingCycle;
 use crate::date::Date;
 use crate::wire::Id;
 
@@ -82,7 +82,7 @@ pub(super) struct Subscription {
 #[serde(rename_all = "camelCase")]
 pub(super) struct Term {
     pub plan_id: Id,
-    pub cycle: Cycle,
+    pub cycle: BillingCycle,
     pub multi_cycle: u32,
     pub expire: Date,
 }
@@ -95,10 +95,10 @@ impl Term {
 }
 
 /// `from` plus one term of `cycle` / `multi_cycle`.
-pub(super) fn term_end(from: Date, cycle: Cycle, multi_cycle: u32) -> Date {
+pub(super) fn term_end(from: Date, cycle: BillingCycle, multi_cycle: u32) -> Date {
     match cycle {
-        Cycle::Monthly => from.add_months(1),
-        Cycle::Annually => from.add_years(multi_cycle.max(1) as i32),
+        BillingCycle::Monthly => from.add_months(1),
+        BillingCycle::Annually => from.add_years(multi_cycle.max(1) as i32),
     }
 }
 
@@ -107,7 +107,7 @@ pub(super) fn term_end(from: Date, cycle: Cycle, multi_cycle: u32) -> Date {
 #[serde(rename_all = "camelCase")]
 pub(super) struct PendingSwitch {
     pub plan_id: Id,
-    pub cycle: Cycle,
+    pub cycle: BillingCycle,
     pub multi_cycle: u32,
     /// The last day of the plan in force.
     pub in_force_until: Date,

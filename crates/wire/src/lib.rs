@@ -187,10 +187,10 @@ pub struct SubscribedService {
     pub expire_date: String,
 }
 
-/// L4 result: what can be bought for a product.
+/// L4 result: what can be bought for a product (the vendor's "offering").
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Catalog {
+pub struct Offering {
     #[serde(default, deserialize_with = "id::lenient_u64_string")]
     pub offering_id: String,
     #[serde(default, deserialize_with = "id::lenient_number")]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Doubt, Order, ProductId};
+use crate::model::{Order, PbxDoubt, RecentOrder};
 
 /// What the lookup found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -10,7 +10,7 @@ pub struct Resolution {
     /// Orders found in the order list.
     pub found: Vec<Found>,
     /// `(poNumber, PBX)` of orders not listed whose PBX shows a change since they were sent.
-    pub took_effect: Vec<(String, String)>,
+    pub took_effect: Vec<TookEffect>,
     /// poNumbers proven never placed.
     pub absent: Vec<String>,
     /// Orders this workspace placed that still await payment: their PBXs are in flight, even
@@ -18,14 +18,14 @@ pub struct Resolution {
     pub pending: Vec<Order>,
     /// PBXs with an order of unknown outcome and no evidence yet: nothing more is ordered for
     /// them until the evidence comes or the settle period ends.
-    pub in_doubt: Vec<(ProductId, String, Doubt)>,
+    pub in_doubt: Vec<PbxDoubt>,
     /// Order numbers of this workspace's orders, with the fingerprint of the PBX each was
     /// planned from: once the PBX has moved from it, the order's effect shows.
     pub own: BTreeMap<String, String>,
     /// This workspace's orders placed within the settle period, with the fingerprint of the
     /// PBX each was planned from: while the PBX still has it, the effect may not show yet
     /// (and a lagging order list may not show the order either).
-    pub own_recent: Vec<(ProductId, String, Doubt, String)>,
+    pub own_recent: Vec<RecentOrder>,
 }
 
 /// An order of unknown outcome, found in the vendor's order list.
@@ -37,4 +37,12 @@ pub struct Found {
     pub order_no: String,
     /// Its status there (`succeed`, `pending`, ...).
     pub status: String,
+}
+
+/// An order of unknown outcome not listed, whose PBX shows a change since it was sent: taken
+/// as placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TookEffect {
+    pub po_number: String,
+    pub sn: String,
 }

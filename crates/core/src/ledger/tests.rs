@@ -148,8 +148,8 @@ fn own_orders_are_recent_within_the_settle_period_from_their_intent() {
     let entries = vec![entry("ent-1", EntryState::Sending, NOW), done];
     let recent = own_recent(&entries, NOW + SETTLE - 1, SETTLE);
     assert_eq!(recent.len(), 1);
-    assert_eq!(recent[0].2.since_ms, NOW, "counted from the intent");
-    assert_eq!(recent[0].2.until_ms, NOW + SETTLE);
+    assert_eq!(recent[0].doubt.since_ms, NOW, "counted from the intent");
+    assert_eq!(recent[0].doubt.until_ms, NOW + SETTLE);
     assert!(own_recent(&entries, NOW + SETTLE + 1, SETTLE).is_empty());
     let failed = vec![entry("ent-1", EntryState::Failed, NOW)];
     assert!(own_recent(&failed, NOW, SETTLE).is_empty());
@@ -252,7 +252,7 @@ fn orders_placed_moments_ago_are_unsettled_until_their_effect_shows() {
     }
     // Our own recent order, not listed yet (a lagging list): held while the PBX has the state
     // it was planned from.
-    let recent_own = vec![(ProductId(12), "SN1".to_owned(), doubt("ent-1"), fp.clone())];
+    let recent_own = vec![recent("SN1", doubt("ent-1"), fp.clone())];
     let (held, _) = unsettled(
         &[],
         &pbxs,
@@ -264,12 +264,7 @@ fn orders_placed_moments_ago_are_unsettled_until_their_effect_shows() {
         SETTLE,
     );
     assert_eq!(held.len(), 1);
-    let moved_own = vec![(
-        ProductId(12),
-        "SN1".to_owned(),
-        doubt("ent-1"),
-        fp_before_move,
-    )];
+    let moved_own = vec![recent("SN1", doubt("ent-1"), fp_before_move)];
     let (free, _) = unsettled(
         &[],
         &pbxs,
@@ -322,29 +317,33 @@ fn a_saved_plan_is_held_by_this_workspaces_unsettled_orders_on_its_pbxs_only() {
 
     // Of unknown outcome on SN1: held until its settle period ends; on another PBX: not.
     let mut r = Resolution {
-        in_doubt: vec![(ProductId(12), "SN1".into(), doubt("po-old"))],
+        in_doubt: vec![PbxDoubt {
+            product: ProductId(12),
+            sn: "SN1".into(),
+            doubt: doubt("po-old"),
+        }],
         ..Resolution::default()
     };
-    assert_eq!(at(&r)[0].0, "SN1 (software-edition)");
-    assert_eq!(at(&r)[0].1.until_ms(), Some(NOW + SETTLE));
-    r.in_doubt[0].1 = "SN2".into();
+    assert_eq!(at(&r)[0].pbx, "SN1 (software-edition)");
+    assert_eq!(at(&r)[0].hold.until_ms(), Some(NOW + SETTLE));
+    r.in_doubt[0].sn = "SN2".into();
     assert!(at(&r).is_empty());
 
     // Sent moments ago from the state the plan was made from: held. From another state (the
     // plan already shows its effect): not.
     let fp = p.pbxs[0].fingerprint.clone();
     let mut r = Resolution {
-        own_recent: vec![(ProductId(12), "SN1".into(), doubt("po-old"), fp)],
+        own_recent: vec![recent("SN1", doubt("po-old"), fp)],
         ..Resolution::default()
     };
     assert_eq!(at(&r).len(), 1);
-    let said = at(&r)[0].1.reason();
+    let said = at(&r)[0].hold.reason();
     assert!(
         said.starts_with("order po-old sent at 2026-11-22T09:00:00")
             && said.contains("from the state this plan was made from"),
         "{said}"
     );
-    r.own_recent[0].3 = "another state".into();
+    r.own_recent[0].fingerprint = "another state".into();
     assert!(at(&r).is_empty());
 
     // Awaiting payment: held with no end.
@@ -354,11 +353,11 @@ fn a_saved_plan_is_held_by_this_workspaces_unsettled_orders_on_its_pbxs_only() {
     };
     assert!(
         at(&r)[0]
-            .1
+            .hold
             .describe()
             .starts_with("1 order awaiting settlement (UO1")
     );
-    assert_eq!(at(&r)[0].1.until_ms(), None);
+    assert_eq!(at(&r)[0].hold.until_ms(), None);
 
     // A plan with nothing to do for SN1 is never held.
     let mut quiet = p.clone();
@@ -520,7 +519,7 @@ fn another_accounts_unknown_orders_in_this_workspace_hold_their_pbxs_for_the_set
     assert_eq!(held.len(), 1, "only the unknown one");
     assert!(
         held[0]
-            .2
+            .doubt
             .reason
             .contains("another account key (feedfacecafebeef")
     );
@@ -558,5 +557,15 @@ fn an_entry_stamped_on_this_machines_clock_is_counted_on_it_unless_the_vendor_is
         (&current, NOW, NOW + 60_000, NOW),
     ] {
         assert_eq!(window_now(e, vendor, local), want, "keys {}", e.keys);
+    }
+}
+
+/// An order of this workspace placed moments ago on a Software Edition `sn`.
+fn recent(sn: &str, doubt: Doubt, fingerprint: String) -> RecentOrder {
+    RecentOrder {
+        product: ProductId(12),
+        sn: sn.into(),
+        doubt,
+        fingerprint,
     }
 }

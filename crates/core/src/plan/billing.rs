@@ -10,7 +10,7 @@ use super::rule::Rule;
 impl Planner<'_> {
     /// The billing contact orders go to: the declared one, or the account's only contact.
     pub(super) fn billing_id(&mut self, contacts: Option<&[Contact]>) -> Option<Id> {
-        let d = self.d;
+        let d = self.desired;
         let Some(contacts) = contacts else {
             self.error(
                 Code::InternalError,

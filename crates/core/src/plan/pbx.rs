@@ -15,10 +15,13 @@ use super::rule::Rule;
 
 /// One PBX being planned: its inputs, and what the steps find that is not an action.
 pub(super) struct Planner<'a> {
-    pub d: &'a DesiredPbx,
-    pub o: &'a ObservedPbx,
-    /// `None` when observe did not read it (requirements said no step would need it).
-    pub cat: Option<&'a Catalog>,
+    /// What the manifest says this PBX should have.
+    pub desired: &'a DesiredPbx,
+    /// What it has.
+    pub observed: &'a ObservedPbx,
+    /// What its product offers; `None` when observe did not read it (requirements said no
+    /// step would need it).
+    pub catalog: Option<&'a Catalog>,
     pub today: Date,
     errors: Vec<PlanError>,
     pub manual: Vec<ManualItem>,
@@ -60,9 +63,9 @@ pub(super) fn plan_pbx(
         recent,
     } = activity;
     let mut p = Planner {
-        d,
-        o,
-        cat,
+        desired: d,
+        observed: o,
+        catalog: cat,
         today: ctx.today,
         errors: Vec::new(),
         manual: Vec::new(),
@@ -150,7 +153,7 @@ impl<'a> Planner<'a> {
     /// leave in force, so the orders they return are placed in this order.
     fn run(&mut self) -> Vec<Action> {
         // Without the plan in force nothing can be planned: not even "no plan" is known.
-        if !self.reported("planId", "plan", &self.d.at.clone()) {
+        if !self.reported("planId", "plan", &self.desired.at.clone()) {
             return Vec::new();
         }
         let plan = self.plan_step();
@@ -172,12 +175,12 @@ impl<'a> Planner<'a> {
         help: Option<String>,
     ) {
         self.errors
-            .push(PlanError::new(code, self.d, at, rule, message, help));
+            .push(PlanError::new(code, self.desired, at, rule, message, help));
     }
 
     /// Whether this PBX's product has capacity ([`crate::model::ProductId::has_capacity`]).
     pub(super) fn counts_extensions(&self) -> bool {
-        self.d.product.value.has_capacity()
+        self.desired.product.value.has_capacity()
     }
 
     /// Refuses to plan this PBX: `what` needs a fact the vendor did not give (`why`).
@@ -191,7 +194,7 @@ impl<'a> Planner<'a> {
     /// Whether the vendor's detail carried `field`; when it did not, the PBX is blocked from
     /// planning `key` (the manifest's name for it) at `at`.
     pub(super) fn reported(&mut self, field: &str, key: &str, at: &Loc) -> bool {
-        if !self.o.unreported.iter().any(|f| f == field) {
+        if !self.observed.unreported.iter().any(|f| f == field) {
             return true;
         }
         let what = match field {
@@ -206,7 +209,7 @@ impl<'a> Planner<'a> {
             at,
             format!(
                 "the vendor's detail for {} has {what}: cannot plan `{key}`",
-                self.d.sn
+                self.desired.sn
             ),
         );
         false
@@ -215,7 +218,7 @@ impl<'a> Planner<'a> {
     /// The catalog, or an error at `at` when observe did not read it (a bug, reported rather
     /// than guessed around).
     pub(super) fn catalog(&mut self, at: &Loc) -> Option<&'a Catalog> {
-        if self.cat.is_none() {
+        if self.catalog.is_none() {
             self.error(
                 Code::InternalError,
                 at,
@@ -224,15 +227,15 @@ impl<'a> Planner<'a> {
                 Some("this is a bug in entitle; please report it".into()),
             );
         }
-        self.cat
+        self.catalog
     }
 
     /// An order body of this PBX; billing contact and `poNumber` are filled in last.
     pub(super) fn body(&self, kind: ActionKind, service_list: Vec<OrderLine>) -> OrderBody {
         OrderBody {
             operation_type: kind.as_str().into(),
-            product_id: self.d.product.value.0,
-            product_no: self.d.sn.clone(),
+            product_id: self.desired.product.value.0,
+            product_no: self.desired.sn.clone(),
             billing_id: Id(0),
             po_number: None,
             service_list,

@@ -146,7 +146,7 @@ impl Client {
             query.push(("productNo", sn.to_owned()));
         }
         let req = Request::get(paths::CATALOG, query);
-        let r: Reply<wire::Catalog> = self.call(&req).await?;
+        let r: Reply<wire::Offering> = self.call(&req).await?;
         mapped(&req, &r.request_id, mapping::catalog(r.result, product))
     }
 

@@ -404,7 +404,7 @@ fn plan_is(p: &CatalogPlan, word: &str) -> bool {
 }
 
 /// L4: what can be bought for `product`.
-pub fn catalog(c: wire::Catalog, product: ProductId) -> Result<Catalog, MappingError> {
+pub fn catalog(c: wire::Offering, product: ProductId) -> Result<Catalog, MappingError> {
     let subject = format!("catalog of {product}");
     let s = subject.as_str();
     if c.product_id != 0 && c.product_id != product.0 {
@@ -767,7 +767,7 @@ mod tests {
 
     #[test]
     fn catalog_kinds_and_cycles() {
-        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+        let c: wire::Offering = serde_json::from_value(serde_json::json!({
             "offeringId": "3049000000000000001", "productId": 12, "productName": "PSE",
             "planList": [{"planId": 3049040650094403584u64, "planName": "Enterprise Plan", "tier": 2,
                           "billingCycles": ["annually"]}],
@@ -846,7 +846,7 @@ mod tests {
 
     #[test]
     fn a_catalog_of_confirmed_fields_is_completed_from_the_table_of_vendor_facts() {
-        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+        let c: wire::Offering = serde_json::from_value(serde_json::json!({
             "offeringId": 1, "productId": "12",
             "planList": [
                 {"planId": "3049040650094403584", "planName": "Enterprise Plan", "pricingId": 7},
@@ -889,7 +889,7 @@ mod tests {
 
     #[test]
     fn what_the_vendor_says_wins_over_the_table() {
-        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+        let c: wire::Offering = serde_json::from_value(serde_json::json!({
             "planList": [
                 {"planId": "3049040650094403584", "planName": "Enterprise Plan", "tier": 9},
                 {"planId": 2, "planName": "Ultimate Plan", "tier": 1}],
@@ -912,7 +912,7 @@ mod tests {
 
     #[test]
     fn a_catalog_without_names_or_the_plan_a_service_needs_is_never_guessed() {
-        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+        let c: wire::Offering = serde_json::from_value(serde_json::json!({
             "planList": [{"planId": "3048560606464323584"}, {"planId": 77}],
             "serviceList": [
                 {"serviceId": "3115983610256539648"},
@@ -932,7 +932,7 @@ mod tests {
         assert_eq!(cat.services[1].requires_plan_ids, [Id(3048560606464323584)]);
 
         // A catalog without Ultimate: Disaster Recovery cannot be bought under any plan.
-        let c: wire::Catalog = serde_json::from_value(serde_json::json!({
+        let c: wire::Offering = serde_json::from_value(serde_json::json!({
             "planList": [{"planId": 77, "planName": "Enterprise Plan"}],
             "serviceList": [{"serviceId": 6, "serviceName": "Disaster Recovery"}]
         }))

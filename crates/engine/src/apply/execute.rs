@@ -113,13 +113,21 @@ impl ApplyReport {
     }
 }
 
+/// A PBX of a saved plan that changed since the plan was made (its key, `SN (product)`), and
+/// what moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedPbx {
+    pub pbx: String,
+    pub changes: Vec<String>,
+}
+
 /// For a saved plan: re-reads every PBX with actions and lists those whose fingerprint moved,
 /// with what moved. Reads only; nothing is sent.
 pub async fn stale_pbxs<V: Vendor>(
     vendor: &V,
     plan: &Plan,
     parallelism: usize,
-) -> Result<Vec<(String, Vec<String>)>, V::Error> {
+) -> Result<Vec<MovedPbx>, V::Error> {
     let permits = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = JoinSet::new();
     for (i, p) in plan
@@ -147,15 +155,21 @@ pub async fn stale_pbxs<V: Vendor>(
         };
         if let Some(crate::ledger::Hold::Moved(what)) = crate::ledger::changed_since_plan(&p, &now?)
         {
-            stale.insert(i, (p.key(), what));
+            stale.insert(
+                i,
+                MovedPbx {
+                    pbx: p.key(),
+                    changes: what,
+                },
+            );
         }
     }
     let mut stale: Vec<_> = stale.into_values().collect();
     if unchecked > 0 {
-        stale.push((
-            crate::words::plural(unchecked, "PBX", "PBXs"),
-            vec!["could not be read again (a read task stopped)".to_owned()],
-        ));
+        stale.push(MovedPbx {
+            pbx: crate::words::plural(unchecked, "PBX", "PBXs"),
+            changes: vec!["could not be read again (a read task stopped)".to_owned()],
+        });
     }
     Ok(stale)
 }

@@ -12,7 +12,8 @@ use std::future::Future;
 
 pub use book::ListRead;
 pub use execute::{
-    ApplyReport, Guard, Interrupt, OrderReport, Outcome, REREAD_AFTER_MS, Stop, execute, stale_pbxs,
+    ApplyReport, Guard, Interrupt, MovedPbx, OrderReport, Outcome, REREAD_AFTER_MS, Stop, execute,
+    stale_pbxs,
 };
 pub use journal::{Entry, EntryState, Journal, JournalError};
 pub use lock::{LockError, WorkspaceLock};

@@ -142,7 +142,10 @@ pub async fn resolve_leftovers<V: Vendor>(
                 })?;
             }
             Verdict::TookEffect => {
-                res.took_effect.push((e.po_number.clone(), e.sn.clone()));
+                res.took_effect.push(ledger::TookEffect {
+                    po_number: e.po_number.clone(),
+                    sn: e.sn.clone(),
+                });
                 journal.append(&Entry {
                     at_ms: now,
                     state: EntryState::Done,

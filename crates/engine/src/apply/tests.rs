@@ -322,7 +322,7 @@ async fn leftovers_are_found_by_reference_and_absent_only_after_the_settle_perio
     // No evidence yet, and the vendor may still show it: in doubt, nothing journaled.
     assert!(res.absent.is_empty());
     assert_eq!(res.in_doubt.len(), 1);
-    let (_, sn, doubt) = &res.in_doubt[0];
+    let crate::model::PbxDoubt { sn, doubt, .. } = &res.in_doubt[0];
     assert_eq!((sn.as_str(), doubt.until_ms), ("SN1", NOW + SETTLE));
     let last = |po: &str| {
         let entries = journal::read(&f.journal_path).unwrap();
@@ -370,7 +370,7 @@ async fn without_reference_echo_an_order_is_found_by_pbx_operation_and_time() {
     assert_eq!(
         res.in_doubt
             .iter()
-            .map(|d| d.2.po_number.clone())
+            .map(|d| d.doubt.po_number.clone())
             .collect::<Vec<_>>(),
         [Some("ent-b".to_owned())]
     );
@@ -397,7 +397,13 @@ async fn an_unlisted_order_whose_pbx_changed_is_taken_as_placed() {
     journal_with(&f, &[entry("ent-a", EntryState::Sending, NOW)]);
     f.state.extensions = 300;
     let res = resolve_at(&f, NOW + 1_000).await;
-    assert_eq!(res.took_effect, vec![("ent-a".into(), "SN1".into())]);
+    assert_eq!(
+        res.took_effect,
+        vec![crate::ledger::TookEffect {
+            po_number: "ent-a".into(),
+            sn: "SN1".into()
+        }]
+    );
     assert!(res.in_doubt.is_empty() && res.absent.is_empty());
     let entries = journal::read(&f.journal_path).unwrap();
     assert_eq!(journal::latest(&entries)["ent-a"].state, EntryState::Done);
@@ -415,7 +421,7 @@ async fn a_pending_order_the_vendor_no_longer_knows_is_resolved_by_evidence() {
     assert_eq!(res.in_doubt.len(), 1);
     assert!(
         res.in_doubt[0]
-            .2
+            .doubt
             .reason
             .contains("no longer knows order UO9")
     );

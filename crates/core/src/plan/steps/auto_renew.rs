@@ -8,8 +8,8 @@ use super::InForce;
 impl Planner<'_> {
     /// Step 5.
     pub(crate) fn auto_renew_step(&mut self, in_force: Option<&InForce>) -> Option<Action> {
-        let want = self.d.auto_renew.as_ref()?;
-        match (want.value, self.o.auto_renew) {
+        let want = self.desired.auto_renew.as_ref()?;
+        match (want.value, self.observed.auto_renew) {
             (true, Some(false)) => in_force.map(|on| Action {
                 kind: ActionKind::EnableAutoRenew,
                 reason: "auto-renewal is off".into(),

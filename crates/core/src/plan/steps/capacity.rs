@@ -39,15 +39,15 @@ impl Planner<'_> {
         in_force: Option<&InForce>,
         buy: &mut Purchase,
     ) -> u32 {
-        let have = self.o.extensions;
-        let Some(want) = &self.d.extensions else {
+        let have = self.observed.extensions;
+        let Some(want) = &self.desired.extensions else {
             return have;
         };
         if !self.reported("extensionCount", "extensions", &want.at) {
             return have;
         }
         let bounds = ProductId::CLOUD_PBX_EXTENSIONS;
-        if self.d.product.value == ProductId::CLOUD_PBX && !bounds.contains(&want.value) {
+        if self.desired.product.value == ProductId::CLOUD_PBX && !bounds.contains(&want.value) {
             self.error(
                 Code::OutOfRange,
                 &want.at,
@@ -71,11 +71,11 @@ impl Planner<'_> {
 
     /// Adds the concurrent-calls line, if any.
     pub(super) fn concurrent_calls_step(&mut self, in_force: Option<&InForce>, buy: &mut Purchase) {
-        if let Some(want) = &self.d.concurrent_calls {
+        if let Some(want) = &self.desired.concurrent_calls {
             if !self.reported("concurrentCallCount", "concurrentCalls", &want.at) {
                 return;
             }
-            let have = self.o.concurrent_calls;
+            let have = self.observed.concurrent_calls;
             self.capacity(want, have, Capacity::CALLS, in_force, buy);
         }
     }
@@ -138,7 +138,7 @@ impl Planner<'_> {
             ServiceKind::ConcurrentCalls => "concurrent calls",
             _ => "extensions",
         };
-        let product = self.d.product.value;
+        let product = self.desired.product.value;
         self.error(
             Code::CapacityNotSold,
             at,

@@ -64,7 +64,7 @@ impl PlanOutcome {
 impl Planner<'_> {
     /// Steps 1 and 2.
     pub(crate) fn plan_step(&mut self) -> PlanOutcome {
-        match &self.o.plan {
+        match &self.observed.plan {
             None => self.purchase_plan(),
             Some(cur) => self.switch_plan(cur),
         }
@@ -72,7 +72,7 @@ impl Planner<'_> {
 
     /// Step 1: the PBX has no active plan; buy the one the manifest names.
     fn purchase_plan(&mut self) -> PlanOutcome {
-        let d = self.d;
+        let d = self.desired;
         let Some(want) = &d.plan else {
             return PlanOutcome::nothing();
         };
@@ -136,7 +136,7 @@ impl Planner<'_> {
     /// The cycle a purchase is billed on: as declared, annual when a term is declared, or the
     /// only one the plan is sold on.
     fn purchase_cycle(&mut self, target: &CatalogPlan, at: &Loc) -> Option<Cycle> {
-        let d = self.d;
+        let d = self.desired;
         match (&d.billing_cycle, target.cycles.as_slice()) {
             (Some(c), _) => Some(c.value),
             (None, _) if d.term.is_some() => Some(Cycle::Annually),
@@ -156,7 +156,7 @@ impl Planner<'_> {
 
     /// Step 2: the PBX has a plan; switch it when the manifest wants another plan or cycle.
     fn switch_plan(&mut self, cur: &ObservedPlan) -> PlanOutcome {
-        let d = self.d;
+        let d = self.desired;
         let Some(plan) = self.plan_in_force(cur) else {
             return PlanOutcome::held(None);
         };
@@ -164,7 +164,7 @@ impl Planner<'_> {
             plan,
             cycle: cur.cycle,
         };
-        if let Some(ps) = &self.o.pending_switch {
+        if let Some(ps) = &self.observed.pending_switch {
             self.pending_switch_shown(cur, ps, &current.plan);
             return PlanOutcome::held(Some(current));
         }
@@ -215,14 +215,14 @@ impl Planner<'_> {
 
     /// The plan in force now: while a switch is pending, the one being switched from.
     fn plan_in_force(&mut self, cur: &ObservedPlan) -> Option<PlanRef> {
-        let Some(ps) = &self.o.pending_switch else {
+        let Some(ps) = &self.observed.pending_switch else {
             return Some(PlanRef {
                 id: cur.id,
                 name: cur.name.clone(),
             });
         };
         let by_id = ps.in_force_id.map(|id| {
-            self.cat
+            self.catalog
                 .and_then(|c| c.plan(id))
                 .map(PlanRef::from)
                 .unwrap_or_else(|| PlanRef {
@@ -231,7 +231,7 @@ impl Planner<'_> {
                 })
         });
         let by_name = || {
-            self.cat.and_then(|c| {
+            self.catalog.and_then(|c| {
                 c.plans
                     .iter()
                     .find(|p| p.name.eq_ignore_ascii_case(&ps.in_force))
@@ -240,7 +240,7 @@ impl Planner<'_> {
         };
         let found = by_id.or_else(by_name);
         if found.is_none() {
-            let d = self.d;
+            let d = self.desired;
             self.error(
                 Code::CurrentPlanUnknown,
                 &d.at,
@@ -262,7 +262,7 @@ impl Planner<'_> {
             "switch from {} to {} pending, in force{until}",
             in_force.name, cur.name
         ));
-        if let Some(want) = &self.d.plan
+        if let Some(want) = &self.desired.plan
             && !refers_to(&want.value, cur.id, &cur.name)
         {
             self.manual.push(ManualItem {
@@ -278,7 +278,7 @@ impl Planner<'_> {
 
     /// Same plan, same cycle, another number of years: only a switch or the portal changes it.
     fn term_length_is_manual(&mut self, cur: &ObservedPlan) {
-        if let Some(t) = &self.d.term
+        if let Some(t) = &self.desired.term
             && cur.cycle == Cycle::Annually
             && t.value != cur.multi_cycle.max(1)
         {
@@ -293,7 +293,7 @@ impl Planner<'_> {
 
     /// Where a switch is asked for: the plan, else the billing cycle, else the term.
     fn switch_at(&self) -> Loc {
-        let d = self.d;
+        let d = self.desired;
         d.plan
             .as_ref()
             .map(|p| p.at.clone())
@@ -310,7 +310,7 @@ impl Planner<'_> {
         cur: &ObservedPlan,
         at: &Loc,
     ) -> Option<(CatalogPlan, u32)> {
-        let target = match &self.d.plan {
+        let target = match &self.desired.plan {
             Some(w) => match resolve::plan(cat, &w.value) {
                 Ok(p) => p.clone(),
                 Err(u) => {
@@ -371,7 +371,7 @@ impl Planner<'_> {
         want_cycle: Cycle,
         upgrade: bool,
     ) -> Option<u32> {
-        let d = self.d;
+        let d = self.desired;
         match (cur.cycle, want_cycle) {
             (_, Cycle::Monthly) => Some(0),
             (Cycle::Monthly, Cycle::Annually) => Some(d.term.as_ref().map_or(1, |t| t.value)),
@@ -460,7 +460,7 @@ impl Planner<'_> {
         if plan.cycles.is_empty() || plan.cycles.contains(&cycle) {
             return true;
         }
-        let d = self.d;
+        let d = self.desired;
         let at = d
             .billing_cycle
             .as_ref()
@@ -480,9 +480,9 @@ impl Planner<'_> {
 
     fn unknown_plan(&mut self, r: &CatalogRef, at: &Loc, u: &resolve::Unresolved) {
         let product = self
-            .cat
+            .catalog
             .map(|c| c.product_name.clone())
-            .unwrap_or_else(|| self.d.product.value.to_string());
+            .unwrap_or_else(|| self.desired.product.value.to_string());
         self.error(
             Code::UnknownPlan,
             at,

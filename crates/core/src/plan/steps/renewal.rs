@@ -49,7 +49,7 @@ impl<'a> Planner<'a> {
     /// Subscribed services a declared `services:` leaves out. Capacity shows up among
     /// subscribed services at some vendors; it is declared by its own fields, never dropped.
     fn dropped_services(&mut self) -> Vec<&'a ObservedService> {
-        let (d, o) = (self.d, self.o);
+        let (d, o) = (self.desired, self.observed);
         let Some(wanted) = &d.services else {
             return Vec::new();
         };
@@ -76,7 +76,7 @@ impl<'a> Planner<'a> {
         services: &ServicesOutcome,
         dropped: &[&ObservedService],
     ) -> Option<Action> {
-        let (d, o) = (self.d, self.o);
+        let (d, o) = (self.desired, self.observed);
         let cur = o.plan.as_ref()?;
         let days = self.today.days_until(cur.expires);
         let window = d.renew_before_days.value;
@@ -149,7 +149,7 @@ impl<'a> Planner<'a> {
     /// The billing cycle or term a renewal repeats although the manifest asks for another one
     /// (which no switch gives: it is a manual item of step 2).
     fn term_the_renewal_keeps(&self, cur: &ObservedPlan) -> Option<Change> {
-        let d = self.d;
+        let d = self.desired;
         let want_cycle = wanted_cycle(d, cur.cycle);
         if want_cycle != cur.cycle {
             return Some(Change {

@@ -74,8 +74,8 @@ impl<'a> Planner<'a> {
         extensions: u32,
         buy: &mut Purchase,
     ) -> Vec<Id> {
-        let o = self.o;
-        let Some(wanted) = &self.d.services else {
+        let o = self.observed;
+        let Some(wanted) = &self.desired.services else {
             return Vec::new();
         };
         let Some(first) = wanted.first() else {
