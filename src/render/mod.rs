@@ -1,7 +1,11 @@
-//! Renderers of plans (and apply results) for people and machines: text, JSON and Markdown,
-//! each writing to any `impl Write`. Colour is a setting passed in, never detected here.
+//! Every format entitle prints, for people and machines: plans and apply results (text, JSON,
+//! Markdown), the session's notices and refusals, the catalog, doctor's report, manifest
+//! diagnostics (text, snippets, JSON, GitHub annotations, SARIF). Each writes to any
+//! `impl Write`; colour is a setting passed in, never detected here.
 
 mod apply;
+mod catalog;
+mod doctor;
 mod failure;
 mod json;
 mod markdown;
@@ -10,6 +14,10 @@ mod style;
 mod text;
 
 pub(crate) use apply::{write_apply_json, write_apply_text};
+pub(crate) use catalog::{write_catalog_json, write_catalog_markdown, write_catalog_text};
+pub(crate) use doctor::{
+    write_doctor_price_notice, write_doctor_report, write_doctor_samples, write_doctor_verdict,
+};
 pub(crate) use failure::{Failure, write_failure_json, write_failure_markdown};
 pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;
