@@ -1,7 +1,10 @@
 //! Every format entitle prints, for people and machines: plans and apply results (text, JSON,
 //! Markdown), the session's notices and refusals, the catalog, doctor's report, manifest
 //! diagnostics (text, snippets, JSON, GitHub annotations, SARIF). Each writes to any
-//! `impl Write`; colour is a setting passed in, never detected here.
+//! `impl Write`; colour is a setting passed in, never detected here. Only this module and
+//! `cli` may print (the workspace's lints deny it elsewhere).
+// With `cli`, the one place allowed to print (Cargo.toml denies it elsewhere).
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod apply;
 mod catalog;
