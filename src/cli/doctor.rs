@@ -1,8 +1,8 @@
 //! `entitle doctor`: checks a real account against every assumption entitle makes about the
-//! vendor's API (see [`crate::doctor`]), prints what it found, and saves the raw answers,
-//! redacted, when asked. Read-only: no order, no auto-renewal.
+//! vendor's API (see [`crate::doctor`]), has `render` print what it found, and saves the raw
+//! answers, redacted, when asked. Read-only: no order, no auto-renewal.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -11,7 +11,8 @@ use clap::Args;
 use super::{Exit, GlobalArgs, JournalArgs, NetworkArgs, config, scope};
 use crate::apply::EntryState;
 use crate::clock::Clock;
-use crate::doctor::{self, DoctorRequest, Report, Status};
+use crate::doctor::{self, DoctorRequest};
+use crate::render;
 use crate::workspace;
 
 pub(super) const LONG_ABOUT: &str = "\
@@ -75,9 +76,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
     }
     let backend = args.journal.backend()?;
     if args.price {
-        eprintln!(
-            "doctor will ask the calculator (pricing/calculate) for one price; a calculation changes nothing"
-        );
+        render::write_doctor_price_notice(&mut std::io::stderr().lock())?;
     }
     let (base_url, report) = config::runtime()?.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
@@ -110,7 +109,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
         anyhow::Ok((conn.client.base_url().to_owned(), report))
     })?;
     let mut out = super::output::Output::stdout();
-    write_report(&base_url, &report, &mut out)?;
+    render::write_doctor_report(&base_url, &report, &mut out)?;
     if let Some(dir) = &args.save_samples {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the samples directory {}", dir.display()))?;
@@ -120,70 +119,12 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
             crate::atomic::write(&path, text.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
-        writeln!(
-            out,
-            "\nSamples: {} written to {} (secrets, tokens, e-mail addresses, contacts' names, company, phone and address, activation codes and PBX comments redacted).",
-            crate::words::plural(report.samples.len(), "file", "files"),
-            dir.display()
-        )?;
+        render::write_doctor_samples(report.samples.len(), dir, &mut out)?;
     }
-    let blockers: Vec<_> = report.blockers().collect();
-    writeln!(out)?;
-    if blockers.is_empty() {
-        writeln!(out, "OK: entitle can work with this account as it is.")?;
-        Ok(Exit::Success)
+    render::write_doctor_verdict(&report, &mut out)?;
+    Ok(if report.blockers().next().is_none() {
+        Exit::Success
     } else {
-        writeln!(
-            out,
-            "BLOCKED: entitle cannot work with this account until these are resolved:"
-        )?;
-        for b in blockers {
-            writeln!(out, "  - {}: {}: {}", b.topic, b.assumption, b.evidence)?;
-        }
-        Ok(Exit::Error)
-    }
-}
-
-/// The report, as text, to any writer.
-pub(crate) fn write_report(base_url: &str, r: &Report, w: &mut impl Write) -> std::io::Result<()> {
-    writeln!(
-        w,
-        "entitle doctor: {base_url} (read-only: no order was sent, no auto-renewal turned on)"
-    )?;
-    writeln!(w)?;
-    for f in &r.findings {
-        let mark = match f.status {
-            Status::Confirmed => "confirmed   ",
-            Status::Contradicted if f.blocks => "BLOCKS      ",
-            Status::Contradicted => "contradicted",
-            Status::Unseen => "unseen      ",
-        };
-        writeln!(w, "  {mark}  {:<14} {}", f.topic, f.assumption)?;
-        writeln!(w, "  {:<12}  {:<14} {}", "", "", f.evidence)?;
-    }
-    let list = |w: &mut dyn Write,
-                title: &str,
-                m: &std::collections::BTreeMap<&str, std::collections::BTreeSet<String>>|
-     -> std::io::Result<()> {
-        writeln!(w)?;
-        if m.is_empty() {
-            return writeln!(w, "{title}: none.");
-        }
-        writeln!(w, "{title}:")?;
-        for (kind, fields) in m {
-            writeln!(
-                w,
-                "  {kind}: {}",
-                fields.iter().cloned().collect::<Vec<_>>().join(", ")
-            )?;
-        }
-        Ok(())
-    };
-    list(
-        w,
-        "Fields the vendor sent that entitle does not read",
-        &r.ignored,
-    )?;
-    list(w, "Fields entitle expects that did not come", &r.missing)?;
-    Ok(())
+        Exit::Error
+    })
 }

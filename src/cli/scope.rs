@@ -121,7 +121,7 @@ pub(super) fn load_or_problems(
         Ok(m) => Ok(Ok(m)),
         Err(diags) => {
             let mut err = std::io::stderr().lock();
-            diags.render(&[], &mut err, color)?;
+            render::write_diagnostics(&diags, &[], color, &mut err)?;
             Ok(Err(diags))
         }
     }
@@ -238,7 +238,7 @@ pub(super) async fn make_plan(
     match planned {
         Planned::Plan(plan) => Ok(Ok(*plan)),
         Planned::Refused(diags) => {
-            diags.render(&inputs.manifests.files, &mut err, inputs.color)?;
+            render::write_diagnostics(&diags, &inputs.manifests.files, inputs.color, &mut err)?;
             writeln!(
                 err,
                 "{}; nothing was planned and nothing was sent",

@@ -1,22 +1,41 @@
-//! Renderers of plans (and apply results) for people and machines: text, JSON and Markdown,
-//! each writing to any `impl Write`. Colour is a setting passed in, never detected here.
+//! Every format entitle prints, for people and machines: plans and apply results (text, JSON,
+//! Markdown), the session's notices and refusals, the catalog, doctor's report, manifest
+//! diagnostics (text, snippets, JSON, GitHub annotations, SARIF). Each writes to any
+//! `impl Write`; colour is a setting passed in, never detected here. Only this module and
+//! `cli` may print (the workspace's lints deny it elsewhere).
+// With `cli`, the one place allowed to print (Cargo.toml denies it elsewhere).
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod apply;
+mod catalog;
+mod diagnostics;
+mod doctor;
 mod failure;
 mod json;
 mod markdown;
+mod sarif;
 mod session;
 mod style;
 mod text;
+mod validate;
 
 pub(crate) use apply::{write_apply_json, write_apply_text};
+pub(crate) use catalog::{write_catalog_json, write_catalog_markdown, write_catalog_text};
+pub(crate) use diagnostics::write_diagnostics;
+pub(crate) use doctor::{
+    write_doctor_price_notice, write_doctor_report, write_doctor_samples, write_doctor_verdict,
+};
 pub(crate) use failure::{Failure, write_failure_json, write_failure_markdown};
 pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;
 pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
+pub(crate) use sarif::write_sarif;
 pub(crate) use session::{write_blocked, write_notices, write_refusal, write_saved};
 pub(crate) use style::Style;
 pub(crate) use text::{TextOptions, write_plan_text, write_summary};
+pub(crate) use validate::{
+    write_github_annotations, write_invalid, write_valid, write_validation_json,
+};
 
 use crate::model::Price;
 use crate::plan::money::Cents;

@@ -1,16 +1,14 @@
-//! Located problems, their stable codes, and how they are shown: plain one-line-per-problem
-//! text (CI logs, editors and tests parse `file:line:column`), or rustc-style snippets with
-//! colour on a terminal. The table of codes here is the one `docs/diagnostics.md` documents
-//! (a test keeps the two equal) and the one SARIF's rules are made from.
+//! Located problems and their stable codes, as data, with their plain one-line-per-problem text
+//! (`Display`: CI logs, editors and tests parse `file:line:column`); the binary's `render` shows
+//! them as rustc-style snippets with colour on a terminal, and as JSON, GitHub annotations and
+//! SARIF. The table of codes here is the one `docs/diagnostics.md` documents (a test keeps the
+//! two equal) and the one SARIF's rules are made from.
 
 use std::fmt;
-use std::io::Write;
 use std::sync::Arc;
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use super::SourceFile;
 use super::desired::Loc;
 
 /// Defines [`Code`] from one table: variant, the code as printed, and its one-line meaning.
@@ -224,119 +222,11 @@ impl Diagnostics {
         self.0.sort_by(|a, b| a.at.cmp(&b.at));
         self.0.dedup();
     }
-
-    /// Writes every problem. Without colour: the plain format of `Display` (stable for
-    /// logs and tests). With colour: each problem with its source line underlined, taking the
-    /// text from `files` or, for a file not among them, from disk.
-    pub fn render(
-        &self,
-        files: &[SourceFile],
-        w: &mut impl Write,
-        color: bool,
-    ) -> std::io::Result<()> {
-        if !color {
-            return writeln!(w, "{self}");
-        }
-        let renderer = Renderer::styled();
-        for d in &self.0 {
-            let source = d.at.as_ref().and_then(|at| source_line(files, at));
-            let title = match (&d.at, &source) {
-                (Some(at), None) => format!("{at}: {}", d.message),
-                _ => d.message.clone(),
-            };
-            let mut group = Group::with_title(
-                Level::ERROR
-                    .primary_title(title.as_str())
-                    .id(d.code.as_str()),
-            );
-            if let (Some(at), Some((line, span))) = (&d.at, &source) {
-                group = group.element(
-                    Snippet::source(line.as_str())
-                        .line_start(at.line)
-                        .path(&*at.file)
-                        .annotation(AnnotationKind::Primary.span(span.clone())),
-                );
-            }
-            let mut report = vec![group];
-            if let Some(h) = &d.help {
-                report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
-            }
-            writeln!(w, "{}\n", renderer.render(&report))?;
-        }
-        Ok(())
-    }
-}
-
-/// The line `at` points into, and the byte range of the token that starts there.
-fn source_line(files: &[SourceFile], at: &Loc) -> Option<(String, std::ops::Range<usize>)> {
-    let owned;
-    let text = match files.iter().find(|f| *f.display == *at.file) {
-        Some(f) => f.text.as_str(),
-        None => {
-            owned = read_small(&at.file)?;
-            owned.as_str()
-        }
-    };
-    let line = text.lines().nth(at.line.checked_sub(1)?)?;
-    let start = line
-        .char_indices()
-        .nth(at.column.saturating_sub(1))
-        .map_or(line.len(), |(b, _)| b);
-    Some((line.to_owned(), start..token_end(line, start)))
-}
-
-fn read_small(path: &str) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > super::sources::MAX_FILE_BYTES as u64 {
-        return None;
-    }
-    String::from_utf8(std::fs::read(path).ok()?).ok()
-}
-
-/// Where the token starting at `start` ends: a quoted scalar at its closing quote; otherwise
-/// before `: `, ` #`, the end of the line, or (inside `[...]`/`{...}`) a flow indicator.
-fn token_end(line: &str, start: usize) -> usize {
-    let rest = &line[start..];
-    let mut chars = rest.char_indices().peekable();
-    match rest.chars().next() {
-        None => return start,
-        Some(q @ ('"' | '\'')) => {
-            chars.next();
-            let mut escaped = false;
-            for (i, c) in chars {
-                if q == '"' && c == '\\' && !escaped {
-                    escaped = true;
-                    continue;
-                }
-                if c == q && !escaped {
-                    return start + i + 1;
-                }
-                escaped = false;
-            }
-            return line.len();
-        }
-        _ => {}
-    }
-    let in_flow =
-        line[..start].matches(['[', '{']).count() > line[..start].matches([']', '}']).count();
-    let mut end = rest.len();
-    while let Some((i, c)) = chars.next() {
-        let next = chars.peek().map(|(_, n)| *n);
-        let stop = (c == ':' && matches!(next, None | Some(' ') | Some('\t')))
-            || (c == ' ' && next == Some('#'))
-            || (in_flow && matches!(c, ',' | ']' | '}'));
-        if stop {
-            end = i;
-            break;
-        }
-    }
-    start + rest[..end].trim_end().len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use indoc::indoc;
     use std::sync::Arc;
 
     fn loc(line: usize, column: usize) -> Loc {
@@ -366,9 +256,6 @@ mod tests {
             d.to_string(),
             "error: m/acme.yaml:4:5: unknown field `extentions`, did you mean `extensions`? [unknown-field]\n  help: fields of a PBX entry: sn, product\nerror: cannot read `x`: no such file or directory [unreadable]"
         );
-        let mut out = Vec::new();
-        d.render(&[], &mut out, false).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), format!("{d}\n"));
     }
 
     #[test]
@@ -406,49 +293,5 @@ mod tests {
                 "{id}"
             );
         }
-    }
-
-    #[test]
-    fn tokens_are_underlined_whole() {
-        let l = "    extentions: 300  # total";
-        assert_eq!(&l[4..token_end(l, 4)], "extentions");
-        assert_eq!(&l[16..token_end(l, 16)], "300");
-        let l = "labels: {site: hq, customer: \"Acme, Inc.\"}";
-        assert_eq!(&l[15..token_end(l, 15)], "hq");
-        assert_eq!(&l[29..token_end(l, 29)], "\"Acme, Inc.\"");
-        let l = "  plan: Enterprise Plan";
-        assert_eq!(&l[8..token_end(l, 8)], "Enterprise Plan");
-        assert_eq!(token_end(l, l.len()), l.len());
-    }
-
-    #[test]
-    fn colour_rendering_shows_the_source_line() {
-        let files = [SourceFile {
-            path: "m/acme.yaml".into(),
-            display: Arc::from("m/acme.yaml"),
-            text: indoc! {"
-                version: 1
-                pbxs:
-                  - sn: 1
-                    extentions: 3
-            "}
-            .into(),
-        }];
-        let d = Diagnostics(vec![
-            Diagnostic::new(
-                Code::UnknownField,
-                Some(loc(4, 5)),
-                "unknown field `extentions`",
-            )
-            .with_help("did you mean `extensions`?"),
-        ]);
-        let mut out = Vec::new();
-        d.render(&files, &mut out, true).unwrap();
-        let s = String::from_utf8(out).unwrap();
-        assert!(s.contains("[unknown-field]"), "{s}");
-        assert!(s.contains("extentions: 3"), "{s}");
-        assert!(s.contains("m/acme.yaml:4:5"), "{s}");
-        assert!(s.contains("did you mean `extensions`?"), "{s}");
-        assert!(s.contains('\u{1b}'), "{s}");
     }
 }

@@ -1,5 +1,6 @@
 //! Manifests: the v1 model (serde + schemars), loading files and directories, located
-//! diagnostics (text, JSON, SARIF), and validation against the published JSON Schema.
+//! diagnostics (as data: the binary's `render` prints them as text, snippets, JSON, GitHub
+//! annotations and SARIF), and validation against the published JSON Schema.
 //!
 //! Loading one file, step by step (each step's problems are all collected, across all files):
 //! 1. `sources`: found on disk, refused over 8 MiB before reading, checked to be UTF-8;
@@ -14,7 +15,6 @@ mod desired;
 mod diagnostic;
 mod node;
 mod resolve;
-mod sarif;
 mod schema;
 mod sources;
 mod suggest;
@@ -28,7 +28,6 @@ use sha2::{Digest, Sha256};
 
 pub use desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredPbx, Loc, Located};
 pub use diagnostic::{Code, Diagnostic, Diagnostics};
-pub use sarif::sarif_log;
 pub use schema::{SCHEMA_URL, schema_json};
 pub use sources::MAX_FILE_BYTES;
 pub use suggest::suggest;

@@ -5,20 +5,31 @@
 //! location"), so a problem without a place is located at the file or directory it is about,
 //! else at the directory entitle ran in.
 
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::diagnostic::{Code, Diagnostic};
+use crate::manifest::{Code, Diagnostic};
 
 /// The published SARIF 2.1.0 schema (OASIS, errata 01).
 const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-/// The SARIF log of `problems`. Files are named relative to `cwd` (with the base `%SRCROOT%`,
-/// which code scanning takes to be the repository's root), or by an absolute `file:` URI when
-/// they lie outside it.
-pub fn sarif_log(problems: &[Diagnostic], cwd: &Path) -> Value {
+/// The SARIF log of `problems`, pretty-printed with a final newline. Files are named relative
+/// to `cwd` (with the base `%SRCROOT%`, which code scanning takes to be the repository's root),
+/// or by an absolute `file:` URI when they lie outside it.
+pub(crate) fn write_sarif(
+    problems: &[Diagnostic],
+    cwd: &Path,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &sarif_log(problems, cwd))?;
+    writeln!(w)
+}
+
+/// The log as a JSON value.
+fn sarif_log(problems: &[Diagnostic], cwd: &Path) -> Value {
     let mut codes: Vec<Code> = problems.iter().map(|p| p.code).collect();
     codes.sort_unstable();
     codes.dedup();
