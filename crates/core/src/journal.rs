@@ -61,7 +61,7 @@ pub struct Entry {
     /// The fingerprint of the PBX the order was planned from: when the PBX no longer has it,
     /// the order (or someone) took effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<crate::plan::Fingerprint>,
     /// The keys version (`crate::plan::KEYS_VERSION`) its poNumber and fingerprint were
     /// computed under; 1 for entries written before versions were recorded.
     #[serde(default = "keys_v1")]

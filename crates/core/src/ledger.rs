@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::clock::Timestamp;
 use crate::journal::{self, Entry, EntryState};
 use crate::model::{Doubt, ObservedPbx, Order, PbxDoubt, ProductId, RecentOrder};
-use crate::plan::{PbxKey, PbxPlan, Plan, fingerprint, fingerprint_matches};
+use crate::plan::{Fingerprint, PbxKey, PbxPlan, Plan, fingerprint, fingerprint_matches};
 
 pub use resolution::{Found, Resolution, TookEffect};
 
@@ -352,7 +352,7 @@ pub fn in_flight<'o>(
 #[derive(Debug, Clone, Copy)]
 pub struct Own<'a> {
     /// Order number → fingerprint of the PBX it was planned from.
-    pub orders: &'a BTreeMap<String, String>,
+    pub orders: &'a BTreeMap<String, Fingerprint>,
     /// See [`own_recent`].
     pub recent: &'a [RecentOrder],
 }

@@ -406,5 +406,5 @@ pub struct RecentOrder {
     pub product: ProductId,
     pub sn: String,
     pub doubt: Doubt,
-    pub fingerprint: String,
+    pub fingerprint: crate::plan::Fingerprint,
 }

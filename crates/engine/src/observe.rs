@@ -83,7 +83,7 @@ pub struct Settings {
     /// This workspace's orders of unknown outcome still without evidence.
     pub in_doubt: Vec<PbxDoubt>,
     /// This workspace's orders (order number → fingerprint of the PBX they were planned from).
-    pub own: BTreeMap<String, String>,
+    pub own: BTreeMap<String, crate::plan::Fingerprint>,
     /// This workspace's orders placed within the settle period: `(product, SN, what, the
     /// fingerprint of the PBX it was planned from)`.
     pub own_recent: Vec<RecentOrder>,

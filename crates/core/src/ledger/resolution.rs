@@ -21,7 +21,7 @@ pub struct Resolution {
     pub in_doubt: Vec<PbxDoubt>,
     /// Order numbers of this workspace's orders, with the fingerprint of the PBX each was
     /// planned from: once the PBX has moved from it, the order's effect shows.
-    pub own: BTreeMap<String, String>,
+    pub own: BTreeMap<String, crate::plan::Fingerprint>,
     /// This workspace's orders placed within the settle period, with the fingerprint of the
     /// PBX each was planned from: while the PBX still has it, the effect may not show yet
     /// (and a lagging order list may not show the order either).

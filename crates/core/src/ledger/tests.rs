@@ -194,11 +194,11 @@ fn orders_placed_moments_ago_are_unsettled_until_their_effect_shows() {
     moved.extensions = 300;
     let fp_before_move = crate::plan::fingerprint(&moved);
     let none = BTreeMap::new();
-    let own_of = |no: &str, fp: &str| BTreeMap::from([(no.to_owned(), fp.to_owned())]);
+    let own_of = |no: &str, fp: &Fingerprint| BTreeMap::from([(no.to_owned(), fp.clone())]);
     let anyones = order("UO1", OrderStatus::Succeed, "", NOW - 1_000);
     // (orders, own orders, own recent) → unsettled?
     /// The orders listed, our own orders (number → planned-from fingerprint), held?, case.
-    type Case<'a> = (Vec<Order>, BTreeMap<String, String>, bool, &'a str);
+    type Case<'a> = (Vec<Order>, BTreeMap<String, Fingerprint>, bool, &'a str);
     let cases: Vec<Case> = vec![
         (
             vec![anyones.clone()],
@@ -561,7 +561,7 @@ fn an_entry_stamped_on_this_machines_clock_is_counted_on_it_unless_the_vendor_is
 }
 
 /// An order of this workspace placed moments ago on a Software Edition `sn`.
-fn recent(sn: &str, doubt: Doubt, fingerprint: String) -> RecentOrder {
+fn recent(sn: &str, doubt: Doubt, fingerprint: Fingerprint) -> RecentOrder {
     RecentOrder {
         product: ProductId(12),
         sn: sn.into(),

@@ -5,6 +5,9 @@
 //! run: two workspaces planning the same change from the same state send the same poNumber,
 //! so each sees the other's order as its own in the order list.
 
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::ObservedPbx;
@@ -29,6 +32,43 @@ fn digest(parts: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The fingerprint of a PBX's observed state (16 hex digits): when a PBX no longer has the
+/// fingerprint a plan or an order was made from, it moved since.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Fingerprint {
+    /// A fingerprint as recorded (a journal, a saved plan): any keys version.
+    fn from(recorded: String) -> Fingerprint {
+        Fingerprint(recorded)
+    }
+}
+
+impl From<&str> for Fingerprint {
+    fn from(recorded: &str) -> Fingerprint {
+        Fingerprint(recorded.to_owned())
+    }
+}
+
+impl PartialEq<&str> for Fingerprint {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The version of the safety keys ([`fingerprint`], [`po_number`]) this entitle computes; the
 /// journal records it with each order. Keys of every older version are still recognised
 /// ([`fingerprint_matches`]), so an order sent just before an upgrade is known as ours just after it.
@@ -38,7 +78,7 @@ pub const KEYS_VERSION: u32 = 2;
 /// fields of its subscription state, so adding a field to [`ObservedPbx`] changes no key. The
 /// auto-renew flag is left out (read only when declared; enabling it twice is harmless), and
 /// so are the product's display name and the PBX's comment (no order changes them).
-pub fn fingerprint(o: &ObservedPbx) -> String {
+pub fn fingerprint(o: &ObservedPbx) -> Fingerprint {
     let text = |s: &str| s.as_bytes().to_vec();
     let num = |n: u64| n.to_string().into_bytes();
     let mut parts: Vec<Vec<u8>> = vec![
@@ -93,32 +133,32 @@ pub fn fingerprint(o: &ObservedPbx) -> String {
         parts.extend([text("unreported"), text(u)]);
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    hex(&digest(&refs), 16)
+    Fingerprint(hex(&digest(&refs), 16))
 }
 
 /// The fingerprint of keys version 1 (entitle before the keys were versioned): a hash of the
 /// whole [`ObservedPbx`] as JSON, as its fields were then. Kept only to recognise the orders
 /// such a version journaled.
-fn fingerprint_v1(o: &ObservedPbx) -> String {
+fn fingerprint_v1(o: &ObservedPbx) -> Fingerprint {
     let mut o = o.clone();
     o.auto_renew = None;
     let json = serde_json::to_vec(&o).unwrap_or_default();
-    hex(&digest(&[&json]), 16)
+    Fingerprint(hex(&digest(&[&json]), 16))
 }
 
 /// Whether `recorded` (a fingerprint of any keys version, from a journal or a saved plan) is
 /// the fingerprint of `o`: the PBX has not moved since it was recorded.
-pub fn fingerprint_matches(o: &ObservedPbx, recorded: &str) -> bool {
-    fingerprint(o) == recorded || fingerprint_v1(o) == recorded
+pub fn fingerprint_matches(o: &ObservedPbx, recorded: &Fingerprint) -> bool {
+    fingerprint(o) == *recorded || fingerprint_v1(o) == *recorded
 }
 
 /// The `poNumber` of an order: the same for the same observed state (`fingerprint`), PBX,
 /// operation and lines, whichever run plans it. Hashes named fields of each line (keys
 /// version [`KEYS_VERSION`]), so a field added to the body changes no poNumber.
-pub fn po_number(fingerprint: &str, body: &OrderBody) -> String {
+pub fn po_number(fingerprint: &Fingerprint, body: &OrderBody) -> String {
     let mut parts: Vec<Vec<u8>> = vec![
         b"entitle poNumber v2".to_vec(),
-        fingerprint.as_bytes().to_vec(),
+        fingerprint.as_str().as_bytes().to_vec(),
         body.product_no.as_bytes().to_vec(),
         body.product_id.to_string().into_bytes(),
         body.operation_type.as_bytes().to_vec(),
@@ -194,11 +234,11 @@ mod tests {
 
     #[test]
     fn po_numbers_are_stable_and_sensitive_to_every_input() {
-        let a = po_number("plan-1", &body(200));
-        assert_eq!(a, po_number("plan-1", &body(200)));
+        let a = po_number(&"plan-1".into(), &body(200));
+        assert_eq!(a, po_number(&"plan-1".into(), &body(200)));
         assert!(a.starts_with("ent-") && a.len() == 20);
-        assert_ne!(a, po_number("plan-2", &body(200)));
-        assert_ne!(a, po_number("plan-1", &body(201)));
+        assert_ne!(a, po_number(&"plan-2".into(), &body(200)));
+        assert_ne!(a, po_number(&"plan-1".into(), &body(201)));
     }
 
     fn pbx() -> ObservedPbx {

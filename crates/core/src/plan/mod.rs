@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 
 pub use cause::field_at;
 pub use error::{PlanError, PlanErrors};
-pub use keys::{KEYS_VERSION, fingerprint, fingerprint_matches, plan_id, po_number, sha256_hex};
+pub use keys::{
+    Fingerprint, KEYS_VERSION, fingerprint, fingerprint_matches, plan_id, po_number, sha256_hex,
+};
 pub use model::*;
 pub use requirements::{Requirements, requirements};
 pub use rule::Rule;
@@ -137,7 +139,7 @@ pub fn plan(
     ctx: &PlanContext,
 ) -> Result<Plan, PlanErrors> {
     // Each PBX's fingerprint, once: the plan ID covers them all, and each PBX plan keeps its own.
-    let mut fingerprints: BTreeMap<&PbxKey, String> = observed
+    let mut fingerprints: BTreeMap<&PbxKey, Fingerprint> = observed
         .pbxs
         .iter()
         .map(|(k, o)| (k, keys::fingerprint(o)))
@@ -150,7 +152,7 @@ pub fn plan(
         &keys::sha256_hex(&inputs),
         &fingerprints
             .values()
-            .map(String::as_str)
+            .map(Fingerprint::as_str)
             .collect::<Vec<_>>(),
         &format!("{}\n{}", ctx.nonce, ctx.account),
     );

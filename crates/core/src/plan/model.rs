@@ -9,6 +9,8 @@ use crate::date::Date;
 use crate::model::{Doubt, Id, ObservedPbx, Order, Price, ProductId};
 use crate::wire::OrderBody;
 
+use super::keys::Fingerprint;
+
 /// Version of the JSON plan document; bumped on any incompatible change.
 pub const FORMAT_VERSION: &str = "1.0";
 
@@ -74,7 +76,7 @@ pub struct PbxPlan {
     pub desired: Option<crate::manifest::DesiredPbx>,
     pub labels: std::collections::BTreeMap<String, String>,
     /// Hash of the observed state the plan was computed from; apply refuses when it moved.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// What was observed (before values; what moved is shown against it).
     pub observed: ObservedPbx,
     /// Orders of this PBX already placed and not settled (pending/confirming): nothing more is

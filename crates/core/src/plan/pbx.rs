@@ -35,7 +35,7 @@ pub(super) struct Planner<'a> {
 pub(super) struct Identity {
     pub today: Date,
     /// Of the observed state, computed once for the plan ID too.
-    pub fingerprint: String,
+    pub fingerprint: super::keys::Fingerprint,
 }
 
 /// What is already happening to a PBX: orders in flight, in doubt, or not settled yet, and
