@@ -56,9 +56,7 @@ fn saved_plan(paths: &[PathBuf]) -> Option<&PathBuf> {
 /// Shows the plan's summary again, with its total, and asks for `yes` on the terminal.
 fn confirm(plan: &Plan, color: bool) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
-    writeln!(err)?;
-    render::write_summary(plan, color, &mut err)?;
-    write!(err, "Place them? They cost money. Only `yes` is accepted: ")?;
+    render::write_confirmation(plan, color, &mut err)?;
     err.flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;

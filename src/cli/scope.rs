@@ -1,7 +1,6 @@
 //! What `plan` and `apply` share: which PBXs are in scope (paths, `--sn`, `--selector`), the
 //! clock, and the printing around the library's plan pipeline ([`crate::pipeline`]).
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::bail;
@@ -238,12 +237,7 @@ pub(super) async fn make_plan(
     match planned {
         Planned::Plan(plan) => Ok(Ok(*plan)),
         Planned::Refused(diags) => {
-            render::write_diagnostics(&diags, &inputs.manifests.files, inputs.color, &mut err)?;
-            writeln!(
-                err,
-                "{}; nothing was planned and nothing was sent",
-                crate::words::plural(diags.0.len(), "plan error", "plan errors")
-            )?;
+            render::write_plan_refused(&diags, &inputs.manifests.files, inputs.color, &mut err)?;
             Ok(Err(diags))
         }
     }

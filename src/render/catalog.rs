@@ -367,7 +367,7 @@ mod tests {
 
     #[test]
     fn a_service_is_shown_with_the_plans_it_may_be_bought_under() {
-        use crate::model::{CatalogPlan, ProductId, ServiceKind};
+        use crate::model::{OfferedPlan, ProductId, ServiceKind};
         let svc = |requires: Vec<Id>, missing: Option<&str>| CatalogService {
             id: Id(6),
             name: "Disaster Recovery".into(),
@@ -380,7 +380,7 @@ mod tests {
         let cat = Catalog {
             product: ProductId(12),
             product_name: String::new(),
-            plans: vec![CatalogPlan {
+            plans: vec![OfferedPlan {
                 id: Id(2),
                 name: "Ultimate Plan".into(),
                 tier: 3,

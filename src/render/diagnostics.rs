@@ -11,6 +11,21 @@ use crate::manifest::{Diagnostics, Loc, MAX_FILE_BYTES, SourceFile};
 /// Writes every problem. Without colour: the plain format of `Display` (stable for
 /// logs and tests). With colour: each problem with its source line underlined, taking the
 /// text from `files` or, for a file not among them, from disk.
+/// A plan the vendor's rules refuse: every problem, then how many and that nothing happened.
+pub(crate) fn write_plan_refused(
+    problems: &Diagnostics,
+    files: &[SourceFile],
+    color: bool,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    write_diagnostics(problems, files, color, w)?;
+    writeln!(
+        w,
+        "{}; nothing was planned and nothing was sent",
+        crate::words::plural(problems.0.len(), "plan error", "plan errors")
+    )
+}
+
 pub(crate) fn write_diagnostics(
     problems: &Diagnostics,
     files: &[SourceFile],

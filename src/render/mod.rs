@@ -21,7 +21,7 @@ mod validate;
 
 pub(crate) use apply::{write_apply_json, write_apply_text};
 pub(crate) use catalog::{write_catalog_json, write_catalog_markdown, write_catalog_text};
-pub(crate) use diagnostics::write_diagnostics;
+pub(crate) use diagnostics::{write_diagnostics, write_plan_refused};
 pub(crate) use doctor::{
     write_doctor_price_notice, write_doctor_report, write_doctor_samples, write_doctor_verdict,
 };
@@ -30,7 +30,9 @@ pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;
 pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
 pub(crate) use sarif::write_sarif;
-pub(crate) use session::{write_blocked, write_notices, write_refusal, write_saved};
+pub(crate) use session::{
+    write_blocked, write_confirmation, write_notices, write_refusal, write_saved,
+};
 pub(crate) use style::Style;
 pub(crate) use text::{TextOptions, write_plan_text, write_summary};
 pub(crate) use validate::{

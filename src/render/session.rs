@@ -218,3 +218,10 @@ pub(crate) fn write_blocked(plan: &Plan, w: &mut impl Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Before an apply on a terminal: the plan's summary again, with its total, and the question.
+pub(crate) fn write_confirmation(plan: &Plan, color: bool, w: &mut impl Write) -> io::Result<()> {
+    writeln!(w)?;
+    super::write_summary(plan, color, w)?;
+    write!(w, "Place them? They cost money. Only `yes` is accepted: ")
+}

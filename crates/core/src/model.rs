@@ -147,7 +147,7 @@ impl ServiceKind {
 
 /// A plan of a product's catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogPlan {
+pub struct OfferedPlan {
     pub id: Id,
     pub name: String,
     /// Orders plans of one product: higher is better; decides upgrade vs downgrade. 0: neither
@@ -183,12 +183,12 @@ pub struct CatalogService {
 pub struct Catalog {
     pub product: ProductId,
     pub product_name: String,
-    pub plans: Vec<CatalogPlan>,
+    pub plans: Vec<OfferedPlan>,
     pub services: Vec<CatalogService>,
 }
 
 impl Catalog {
-    pub fn plan(&self, id: Id) -> Option<&CatalogPlan> {
+    pub fn plan(&self, id: Id) -> Option<&OfferedPlan> {
         self.plans.iter().find(|p| p.id == id)
     }
     pub fn service(&self, id: Id) -> Option<&CatalogService> {
@@ -202,7 +202,7 @@ impl Catalog {
 
 /// The plan a PBX holds under a product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObservedPlan {
+pub struct SubscribedPlan {
     pub id: Id,
     pub name: String,
     pub cycle: Cycle,
@@ -240,7 +240,7 @@ pub struct ObservedPbx {
     pub activation_status: String,
     pub comment: String,
     /// `None` when the product has no active plan.
-    pub plan: Option<ObservedPlan>,
+    pub plan: Option<SubscribedPlan>,
     pub pending_switch: Option<PendingSwitch>,
     pub extensions: u32,
     pub concurrent_calls: u32,

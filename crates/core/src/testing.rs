@@ -9,7 +9,7 @@ pub mod demo;
 
 use crate::date::Date;
 use crate::manifest::{DesiredPbx, Loc, Located};
-use crate::model::{Cycle, Id, ObservedPbx, ObservedPlan, ProductId};
+use crate::model::{Cycle, Id, ObservedPbx, ProductId, SubscribedPlan};
 use crate::plan::{Action, ActionKind, Effective, PbxPlan, fingerprint};
 use crate::wire::{OrderBody, OrderLine};
 
@@ -38,8 +38,14 @@ pub fn observed(sn: &str, product: u32) -> ObservedPbx {
     }
 }
 
-pub fn observed_plan(id: Id, name: &str, cycle: Cycle, multi: u32, expires: &str) -> ObservedPlan {
-    ObservedPlan {
+pub fn subscribed_plan(
+    id: Id,
+    name: &str,
+    cycle: Cycle,
+    multi: u32,
+    expires: &str,
+) -> SubscribedPlan {
+    SubscribedPlan {
         id,
         name: name.into(),
         cycle,

@@ -296,7 +296,7 @@ mod tests {
 
     fn observed(product: ProductId, sn: &str) -> ObservedPbx {
         ObservedPbx {
-            plan: Some(testing::observed_plan(
+            plan: Some(testing::subscribed_plan(
                 Id(1),
                 "Enterprise Plan",
                 crate::model::Cycle::Annually,

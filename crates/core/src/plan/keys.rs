@@ -242,14 +242,14 @@ mod tests {
     }
 
     fn pbx() -> ObservedPbx {
-        use crate::model::{Cycle, ObservedPlan, ObservedService, ProductId};
+        use crate::model::{Cycle, ObservedService, ProductId, SubscribedPlan};
         ObservedPbx {
             sn: "3651D3296882".into(),
             product: ProductId(12),
             product_name: "Software Edition".into(),
             activation_status: "activated".into(),
             comment: "Acme HQ".into(),
-            plan: Some(ObservedPlan {
+            plan: Some(SubscribedPlan {
                 id: Id(3049040650094409734),
                 name: "Enterprise Plan".into(),
                 cycle: Cycle::Annually,

@@ -2,7 +2,7 @@
 //! with a suggestion when a name is close to a real one.
 
 use crate::manifest::CatalogRef;
-use crate::model::{Catalog, CatalogPlan, CatalogService, Id};
+use crate::model::{Catalog, CatalogService, Id, OfferedPlan};
 
 /// Does a manifest reference name this (id, name)?
 pub(super) fn refers_to(r: &CatalogRef, id: Id, name: &str) -> bool {
@@ -29,7 +29,7 @@ fn unresolved<'a>(r: &CatalogRef, names: impl Iterator<Item = &'a str> + Clone) 
     }
 }
 
-pub(super) fn plan<'c>(cat: &'c Catalog, r: &CatalogRef) -> Result<&'c CatalogPlan, Unresolved> {
+pub(super) fn plan<'c>(cat: &'c Catalog, r: &CatalogRef) -> Result<&'c OfferedPlan, Unresolved> {
     cat.plans
         .iter()
         .find(|p| refers_to(r, p.id, &p.name))

@@ -7,7 +7,7 @@ use super::*;
 use crate::manifest::{CatalogRef, ContactRef, DesiredPbx};
 use crate::model::*;
 use crate::testing::demo::*;
-use crate::testing::{self, at, date, observed, observed_plan};
+use crate::testing::{self, at, date, observed, subscribed_plan};
 
 mod renewal;
 mod requirements;
@@ -493,7 +493,7 @@ fn a_pending_downgrade_is_shown_not_repeated() {
     let mut d = desired("3631E0997265", 11);
     d.plan = name("Standard Plan", 6);
     let mut o = demo("3631E0997265");
-    o.plan = Some(observed_plan(
+    o.plan = Some(subscribed_plan(
         APP_STD,
         "Standard Plan",
         Cycle::Monthly,

@@ -6,7 +6,7 @@ use crate::date::Date;
 use crate::manifest::{CatalogRef, ContactRef, DesiredPbx, Located};
 use crate::model::*;
 use crate::plan::*;
-use crate::testing::{self, at, date, observed, observed_plan};
+use crate::testing::{self, at, date, observed, subscribed_plan};
 
 pub const BILLING: Id = Id(3197218168379846218);
 pub const PSE_ENT: Id = Id(3049040650094403584);
@@ -30,8 +30,8 @@ pub fn today() -> Date {
     "2026-11-22".parse().unwrap()
 }
 
-pub fn plan_(id: Id, name: &str, tier: u32, cycles: &[Cycle]) -> CatalogPlan {
-    CatalogPlan {
+pub fn plan_(id: Id, name: &str, tier: u32, cycles: &[Cycle]) -> OfferedPlan {
+    OfferedPlan {
         id,
         name: name.into(),
         tier,
@@ -129,7 +129,7 @@ pub fn catalogs() -> Catalogs {
 pub fn pbx(
     sn: &str,
     product: u32,
-    plan: Option<ObservedPlan>,
+    plan: Option<SubscribedPlan>,
     ext: u32,
     calls: u32,
 ) -> ObservedPbx {
@@ -148,7 +148,7 @@ pub fn demo(sn: &str) -> ObservedPbx {
         "3651D3296882" => pbx(
             sn,
             12,
-            Some(observed_plan(
+            Some(subscribed_plan(
                 PSE_ENT,
                 "Enterprise Plan",
                 Annually,
@@ -161,7 +161,7 @@ pub fn demo(sn: &str) -> ObservedPbx {
         "3631E0997265" => pbx(
             sn,
             11,
-            Some(observed_plan(
+            Some(subscribed_plan(
                 APP_ENT,
                 "Enterprise Plan",
                 Monthly,
@@ -176,7 +176,7 @@ pub fn demo(sn: &str) -> ObservedPbx {
             let mut p = pbx(
                 sn,
                 13,
-                Some(observed_plan(
+                Some(subscribed_plan(
                     PCE_ENT,
                     "Enterprise Plan",
                     Annually,

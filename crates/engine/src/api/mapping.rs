@@ -26,8 +26,8 @@ use std::str::FromStr;
 use super::error::MappingError;
 use crate::date::Date;
 use crate::model::{
-    Catalog, CatalogPlan, CatalogService, Contact, Cycle, Id, ObservedPbx, ObservedPlan,
-    ObservedService, Order, OrderStatus, PendingSwitch, Price, ProductId, ServiceKind,
+    Catalog, CatalogService, Contact, Cycle, Id, ObservedPbx, ObservedService, OfferedPlan, Order,
+    OrderStatus, PendingSwitch, Price, ProductId, ServiceKind, SubscribedPlan,
 };
 use crate::wire;
 
@@ -142,7 +142,7 @@ pub fn observed_pbx(
             if d.expire_date.trim().is_empty() {
                 return Err(e("expireDate", format!("empty, but the PBX has plan {id}")));
             }
-            Some(ObservedPlan {
+            Some(SubscribedPlan {
                 id,
                 name: d.plan_name.clone(),
                 cycle,
@@ -396,7 +396,7 @@ pub fn plan_rank(id: Id, name: &str) -> Option<u32> {
 
 /// Whether the table's plan `word` (a [`VendorFact`] name) is `p`: by the IDs the table knows
 /// for it, or by its name containing the word.
-fn plan_is(p: &CatalogPlan, word: &str) -> bool {
+fn plan_is(p: &OfferedPlan, word: &str) -> bool {
     p.name.to_ascii_lowercase().contains(word)
         || VENDOR_FACTS
             .iter()
@@ -429,7 +429,7 @@ pub fn catalog(c: wire::Offering, product: ProductId) -> Result<Catalog, Mapping
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            Ok(CatalogPlan {
+            Ok(OfferedPlan {
                 id: p.plan_id,
                 name: p.plan_name.clone(),
                 tier: if p.tier > 0 {

@@ -15,7 +15,7 @@ pub(super) use services::ServicesOutcome;
 
 use crate::date::Date;
 use crate::manifest::DesiredPbx;
-use crate::model::{CatalogPlan, Cycle, Id, ObservedPlan};
+use crate::model::{Cycle, Id, OfferedPlan, SubscribedPlan};
 use crate::words::term as term_text;
 
 /// A plan by ID and name.
@@ -25,8 +25,8 @@ pub(super) struct PlanRef {
     pub name: String,
 }
 
-impl From<&CatalogPlan> for PlanRef {
-    fn from(p: &CatalogPlan) -> Self {
+impl From<&OfferedPlan> for PlanRef {
+    fn from(p: &OfferedPlan) -> Self {
         PlanRef {
             id: p.id,
             name: p.name.clone(),
@@ -56,7 +56,7 @@ fn years(n: u32) -> String {
 }
 
 /// The end of a term renewed once from `expires`.
-fn next_term_end(plan: &ObservedPlan) -> Date {
+fn next_term_end(plan: &SubscribedPlan) -> Date {
     match plan.cycle {
         Cycle::Monthly => plan.expires.add_months(1),
         Cycle::Annually => plan.expires.add_years(plan.multi_cycle.max(1) as i32),

@@ -4,7 +4,7 @@
 //! second switch while one is pending) is a manual item.
 
 use crate::manifest::{CatalogRef, Code, Loc};
-use crate::model::{Catalog, CatalogPlan, Cycle, ObservedPlan, PendingSwitch};
+use crate::model::{Catalog, Cycle, OfferedPlan, PendingSwitch, SubscribedPlan};
 
 use super::super::lines;
 use super::super::model::{Action, ActionKind, Change, Effective, ManualItem};
@@ -135,7 +135,7 @@ impl Planner<'_> {
 
     /// The cycle a purchase is billed on: as declared, annual when a term is declared, or the
     /// only one the plan is sold on.
-    fn purchase_cycle(&mut self, target: &CatalogPlan, at: &Loc) -> Option<Cycle> {
+    fn purchase_cycle(&mut self, target: &OfferedPlan, at: &Loc) -> Option<Cycle> {
         let d = self.desired;
         match (&d.billing_cycle, target.cycles.as_slice()) {
             (Some(c), _) => Some(c.value),
@@ -155,7 +155,7 @@ impl Planner<'_> {
     }
 
     /// Step 2: the PBX has a plan; switch it when the manifest wants another plan or cycle.
-    fn switch_plan(&mut self, cur: &ObservedPlan) -> PlanOutcome {
+    fn switch_plan(&mut self, cur: &SubscribedPlan) -> PlanOutcome {
         let d = self.desired;
         let Some(plan) = self.plan_in_force(cur) else {
             return PlanOutcome::held(None);
@@ -214,7 +214,7 @@ impl Planner<'_> {
     }
 
     /// The plan in force now: while a switch is pending, the one being switched from.
-    fn plan_in_force(&mut self, cur: &ObservedPlan) -> Option<PlanRef> {
+    fn plan_in_force(&mut self, cur: &SubscribedPlan) -> Option<PlanRef> {
         let Some(ps) = &self.observed.pending_switch else {
             return Some(PlanRef {
                 id: cur.id,
@@ -256,7 +256,12 @@ impl Planner<'_> {
     }
 
     /// A pending switch is shown, and a manifest wanting yet another plan is a manual item.
-    fn pending_switch_shown(&mut self, cur: &ObservedPlan, ps: &PendingSwitch, in_force: &PlanRef) {
+    fn pending_switch_shown(
+        &mut self,
+        cur: &SubscribedPlan,
+        ps: &PendingSwitch,
+        in_force: &PlanRef,
+    ) {
         let until = ps.until.map(|u| format!(" on {u}")).unwrap_or_default();
         self.notes.push(format!(
             "switch from {} to {} pending, in force{until}",
@@ -277,7 +282,7 @@ impl Planner<'_> {
     }
 
     /// Same plan, same cycle, another number of years: only a switch or the portal changes it.
-    fn term_length_is_manual(&mut self, cur: &ObservedPlan) {
+    fn term_length_is_manual(&mut self, cur: &SubscribedPlan) {
         if let Some(t) = &self.desired.term
             && cur.cycle == Cycle::Annually
             && t.value != cur.multi_cycle.max(1)
@@ -307,9 +312,9 @@ impl Planner<'_> {
     fn switch_target(
         &mut self,
         cat: &Catalog,
-        cur: &ObservedPlan,
+        cur: &SubscribedPlan,
         at: &Loc,
-    ) -> Option<(CatalogPlan, u32)> {
+    ) -> Option<(OfferedPlan, u32)> {
         let target = match &self.desired.plan {
             Some(w) => match resolve::plan(cat, &w.value) {
                 Ok(p) => p.clone(),
@@ -367,7 +372,7 @@ impl Planner<'_> {
     /// monthly PBX goes annual, and the current years on an upgrade of an annual PBX.
     fn switch_multi_cycle(
         &mut self,
-        cur: &ObservedPlan,
+        cur: &SubscribedPlan,
         want_cycle: Cycle,
         upgrade: bool,
     ) -> Option<u32> {
@@ -401,8 +406,8 @@ impl Planner<'_> {
 
     fn switch_action(
         &self,
-        cur: &ObservedPlan,
-        target: &CatalogPlan,
+        cur: &SubscribedPlan,
+        target: &OfferedPlan,
         want_cycle: Cycle,
         multi: u32,
         upgrade: bool,
@@ -456,7 +461,7 @@ impl Planner<'_> {
     }
 
     /// Rule 3: a plan is sold only on the cycles the catalog lists for it.
-    fn cycle_offered(&mut self, plan: &CatalogPlan, cycle: Cycle) -> bool {
+    fn cycle_offered(&mut self, plan: &OfferedPlan, cycle: Cycle) -> bool {
         if plan.cycles.is_empty() || plan.cycles.contains(&cycle) {
             return true;
         }

@@ -7,7 +7,7 @@
 //! can give, the renewal says that too. No renewal spends money on something the manifest
 //! leaves out without saying so on the action itself.
 
-use crate::model::{Cycle, ObservedPbx, ObservedPlan, ObservedService};
+use crate::model::{Cycle, ObservedPbx, ObservedService, SubscribedPlan};
 
 use super::super::lines;
 use super::super::model::{Action, ActionKind, Change, Effective, ManualItem};
@@ -148,7 +148,7 @@ impl<'a> Planner<'a> {
 
     /// The billing cycle or term a renewal repeats although the manifest asks for another one
     /// (which no switch gives: it is a manual item of step 2).
-    fn term_the_renewal_keeps(&self, cur: &ObservedPlan) -> Option<Change> {
+    fn term_the_renewal_keeps(&self, cur: &SubscribedPlan) -> Option<Change> {
         let d = self.desired;
         let want_cycle = wanted_cycle(d, cur.cycle);
         if want_cycle != cur.cycle {
@@ -181,7 +181,7 @@ impl<'a> Planner<'a> {
 }
 
 /// A dropped service on the renewal: `~ services: High Availability → not renewed: …`.
-fn lapse(s: &ObservedService, cur: &ObservedPlan) -> Change {
+fn lapse(s: &ObservedService, cur: &SubscribedPlan) -> Change {
     let ends = s.expires.unwrap_or(cur.expires);
     Change {
         field: "services".into(),

@@ -35,7 +35,7 @@ pub(super) fn arb_observed(product: u32) -> impl Strategy<Value = ObservedPbx> {
         proptest::option::of(any::<bool>()),
     )
         .prop_map(move |(plan, pending, ext, calls, svcs, auto_renew)| {
-            let plan = plan.map(|(p, monthly, years, days)| ObservedPlan {
+            let plan = plan.map(|(p, monthly, years, days)| SubscribedPlan {
                 id: p.id,
                 name: p.name,
                 cycle: if monthly {
