@@ -1,4 +1,4 @@
-//! The client against raw answers shaped as the vendor documents them and no more (partner-api
+//! The client against raw answers shaped as the vendor documents them and no more (vendor-api
 //! section 8): only confirmed fields, IDs as strings, times in seconds, no `customReferenceNo`
 //! echo, pages capped at 50 and `sort` ignored: the detail, the catalog, the PBX list, the
 //! contacts, the order list and an order's detail. Written from the contract, not the sandbox.

@@ -1,5 +1,5 @@
 //! Finding the recent orders at a cost that grows with the window, not with the account's
-//! history (partner-api section 8: `sort` may be ignored, pages may hold 50, times may be in
+//! history (vendor-api section 8: `sort` may be ignored, pages may hold 50, times may be in
 //! seconds). A scripted vendor, written from the contract, lists a long history oldest first,
 //! newest first or in no order; the tests assert the exact pages asked for and the exact orders
 //! found, through the client and through the binary (what `-v` and a plain run say).

@@ -1,4 +1,4 @@
-//! Transport, authentication, lookups and pagination of the sandbox against partner-api
+//! Transport, authentication, lookups and pagination of the sandbox against vendor-api
 //! sections 1-3, checked with a plain HTTP client on the raw JSON.
 
 use std::collections::HashSet;

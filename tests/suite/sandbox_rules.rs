@@ -1,4 +1,4 @@
-//! Every business rule of partner-api section 5 refused with `business_rule_violation` naming
+//! Every business rule of vendor-api section 5 refused with `business_rule_violation` naming
 //! the rule, and malformed orders refused with `parameter_validation_failed` naming the field.
 //! Each refusal is also checked to have changed nothing.
 

@@ -1,4 +1,4 @@
-//! Never buy twice, whichever way the vendor falls (issue 10, partner-api section 9). The
+//! Never buy twice, whichever way the vendor falls (issue 10, vendor-api section 9). The
 //! sandbox plays every combination of what the real vendor may do — echo `poNumber` or not,
 //! stamp times in seconds or milliseconds, honour `sort` or not, show an order in its list a
 //! minute late, show its effect on the PBX a minute late — and across that matrix:

@@ -19,7 +19,7 @@ impl ProductId {
     pub const APPLIANCE: ProductId = ProductId(11);
     pub const SOFTWARE_EDITION: ProductId = ProductId(12);
     pub const CLOUD_PBX: ProductId = ProductId(13);
-    /// Total extensions a Cloud PBX may have (partner-api section 5, rule 6).
+    /// Total extensions a Cloud PBX may have (vendor-api section 5, rule 6).
     pub const CLOUD_PBX_EXTENSIONS: std::ops::RangeInclusive<u32> = 5..=500;
 
     /// The manifest aliases, in the order documentation lists them.
@@ -324,7 +324,7 @@ impl OrderStatus {
     }
     /// Placed but not settled: the PBX is "in flight" and nothing more is ordered for it. A
     /// status this client does not know counts as in flight, never as settled or absent
-    /// (partner-api section 8: the vendor's list of statuses is cut short).
+    /// (vendor-api section 8: the vendor's list of statuses is cut short).
     pub fn is_in_flight(&self) -> bool {
         matches!(
             self,
@@ -373,7 +373,7 @@ pub struct Price {
 
 /// An order of a PBX whose outcome, or whose effect, is not known yet. Until it is found, its
 /// effect shows, or the settle period after it ends, the PBX is **in doubt**: nothing more is
-/// ordered for it (partner-api section 9).
+/// ordered for it (vendor-api section 9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Doubt {
     /// Our `poNumber`, for an order of this workspace's journal.

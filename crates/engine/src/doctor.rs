@@ -1,5 +1,5 @@
 //! `entitle doctor`: a read-only check of a real account against every assumption of
-//! `shared/partner-api.md`. It never sends an order or turns auto-renewal on; it calls the
+//! `docs/vendor-api.md`. It never sends an order or turns auto-renewal on; it calls the
 //! calculator (which changes nothing) only when asked. Each assumption comes back confirmed,
 //! contradicted or unseen, with the evidence; every field the vendor sent that entitle ignores,
 //! and every field entitle expects that did not come, is listed; the raw answers can be saved,
@@ -120,7 +120,7 @@ impl Report {
     }
 }
 
-/// The fields of each answer as `partner-api.md` describes them.
+/// The fields of each answer as `docs/vendor-api.md` describes them.
 const INSTANCE: &[&str] = &[
     "productNo",
     "productId",
@@ -408,7 +408,7 @@ async fn product_list(client: &Client, r: &mut Report) -> Option<Vec<ProductId>>
     }
 }
 
-/// What the first pages read showed of the page size (partner-api section 8: not stated for
+/// What the first pages read showed of the page size (vendor-api section 8: not stated for
 /// this API; the sibling API caps it at 50), judged once over every list read.
 #[derive(Debug, Default)]
 struct PageSizes {
@@ -997,7 +997,7 @@ async fn order_detail(client: &Client, order_no: &str, r: &mut Report) {
 }
 
 /// The shape of an order detail: `{basicInformation, orderInformation: OrderInfo}` naming the
-/// order asked for. `basicInformation.productId` is documented as a string (partner-api section
+/// order asked for. `basicInformation.productId` is documented as a string (vendor-api section
 /// 8); entitle reads only `orderInformation`, whose IDs it takes as numbers or strings.
 fn judge_order_detail(order_no: &str, v: &Value, r: &mut Report) {
     r.fields("order detail", ORDER_DETAIL, v);
@@ -1133,7 +1133,7 @@ mod tests {
 
     #[test]
     fn an_order_detail_as_documented_reads_with_its_string_product_id() {
-        // partner-api section 8: `basicInformation.productId` is a string; so may be the IDs
+        // vendor-api section 8: `basicInformation.productId` is a string; so may be the IDs
         // of `orderInformation`, which the wire type reads either way.
         let v = serde_json::json!({
             "basicInformation": {"productId": "12", "orderNo": "UO1"},

@@ -1,4 +1,4 @@
-//! Access and refresh tokens (partner-api section 2). Held in memory only: tokens are secrets and
+//! Access and refresh tokens (vendor-api section 2). Held in memory only: tokens are secrets and
 //! never reach the state file; a restarted sandbox answers old tokens with `token_invalid` and a
 //! client authenticates again.
 

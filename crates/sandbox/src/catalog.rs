@@ -1,4 +1,4 @@
-//! The account's catalog: the four products of partner-api section 7 with their plans, services,
+//! The account's catalog: the four products of vendor-api section 7 with their plans, services,
 //! tiers, kinds and billing cycles, plus the sandbox's deterministic USD price list (used by both
 //! the order log's `totalAmount` and the L9 calculator).
 
@@ -161,7 +161,7 @@ fn service(
     }
 }
 
-/// The catalog of partner-api section 7.
+/// The catalog of vendor-api section 7.
 pub fn standard() -> ProductCatalog {
     use ServiceKind as K;
     use Unit::{PerExtension, PerUnit};

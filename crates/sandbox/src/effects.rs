@@ -1,4 +1,4 @@
-//! What a succeeded order does to the account (partner-api section 5, "Effects").
+//! What a succeeded order does to the account (vendor-api section 5, "Effects").
 
 use super::vocab::ServiceKind;
 

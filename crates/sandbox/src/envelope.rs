@@ -1,4 +1,4 @@
-//! The vendor's response envelope and error codes (partner-api section 1), and the small parsers
+//! The vendor's response envelope and error codes (vendor-api section 1), and the small parsers
 //! for query strings and form bodies the vendor endpoints take.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -38,7 +38,7 @@ impl ErrorReply {
         }
     }
 
-    /// 400 `business_rule_violation` of rule `n` of partner-api section 5.
+    /// 400 `business_rule_violation` of rule `n` of vendor-api section 5.
     pub(super) fn rule(n: u8, message: impl AsRef<str>) -> ErrorReply {
         ErrorReply::new(
             StatusCode::BAD_REQUEST,

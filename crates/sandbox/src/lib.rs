@@ -1,4 +1,4 @@
-//! The sandbox: a stateful, rule-enforcing simulator of the Partner API (`shared/partner-api.md`)
+//! The sandbox: a stateful, rule-enforcing simulator of the Partner API (`docs/vendor-api.md`)
 //! served by axum. It imports the vendor's serde types from [`crate::wire`] and nothing of
 //! `api`, `plan` or `apply`, so it cannot share (and hide) a bug of the client.
 //!
@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Modules: [`catalog`] (products, plans, services, prices), `seed` (demo / fleet / empty),
-//! `world` (the persisted account), `order_body` + `rules` (validation, partner-api section 5),
+//! `world` (the persisted account), `order_body` + `rules` (validation, vendor-api section 5),
 //! `effects` (what a succeeded order changes), `auth` (tokens), `faults` (injected failures),
 //! `vendor` (the contract's endpoints), `admin` (`/_sandbox/`), `persist` (the state file).
 
@@ -59,7 +59,7 @@ pub use variant::Variant;
 /// The initial state of a new sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seed {
-    /// Exactly the table of partner-api section 7.
+    /// Exactly the table of vendor-api section 7.
     Demo,
     /// N PBXs spread over the four products and states, deterministic.
     Fleet(usize),

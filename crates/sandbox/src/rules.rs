@@ -1,4 +1,4 @@
-//! The business rules of partner-api section 5, applied to a structurally valid order body
+//! The business rules of vendor-api section 5, applied to a structurally valid order body
 //! against the current account. A body that passes yields a [`Checked`]: the effect to apply
 //! once the order succeeds, and its price line by line (the same numbers L9 quotes).
 //!
@@ -70,7 +70,7 @@ const OUT_OF_SCOPE: [&str; 4] = [
     "renew_service",
 ];
 
-/// How this simulated vendor applies a rule where the real one may differ (partner-api
+/// How this simulated vendor applies a rule where the real one may differ (vendor-api
 /// section 8), so tests can prove the client right either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Policy {

@@ -1,4 +1,4 @@
-//! Initial accounts: `demo` (exactly partner-api section 7), `fleet:N` (N generated PBXs,
+//! Initial accounts: `demo` (exactly vendor-api section 7), `fleet:N` (N generated PBXs,
 //! deterministic) and `empty` (the billing contact only); and, on request, a history of orders
 //! placed long before today ([`history`]).
 //!
@@ -117,7 +117,7 @@ fn bare(sn: &str, product_id: u32, comment: &str, create_time: i64) -> Subscript
     }
 }
 
-/// The table of partner-api section 7, nothing more, with its dates as offsets from its today
+/// The table of vendor-api section 7, nothing more, with its dates as offsets from its today
 /// (2026-11-22): the Software Edition term ends in 160 days, the Appliance's month in 28, and
 /// the Cloud PBX term in 18, inside the default 30-day renewal window.
 fn demo(today: Date) -> Vec<Subscription> {

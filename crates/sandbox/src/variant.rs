@@ -1,4 +1,4 @@
-//! How the simulated vendor behaves where the real one's behaviour is unknown (partner-api
+//! How the simulated vendor behaves where the real one's behaviour is unknown (vendor-api
 //! sections 8 and 9): how long it takes to store an order, how long before the order shows in
 //! the order list and its effect on the PBX, whether it echoes `poNumber`, the unit of its
 //! times, and whether it honours `sort`. A client must never buy twice whichever way these
@@ -55,7 +55,7 @@ impl Default for Variant {
 pub(super) const SWITCHES: &str = "commitDelayMs, listLagMs, effectLagMs, echoReference, timesInSeconds, ignoreSort, pageCap, minimalCatalog, documentedOnly, rateLimit";
 
 impl Variant {
-    /// The vendor as documented and no more (partner-api section 8): a catalog of confirmed
+    /// The vendor as documented and no more (vendor-api section 8): a catalog of confirmed
     /// fields only, 50-item pages, `sort` ignored, no `poNumber` echo, times in seconds.
     pub fn documented_only() -> Variant {
         Variant {

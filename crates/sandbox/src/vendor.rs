@@ -1,4 +1,4 @@
-//! The vendor endpoints (partner-api sections 2-4). Every request goes through [`handle`]:
+//! The vendor endpoints (vendor-api sections 2-4). Every request goes through [`handle`]:
 //! latency, then `User-Agent` (checked first, on every path), routing, the bearer token, read
 //! faults, and the endpoint itself; then it is logged for the admin endpoints.
 

@@ -213,7 +213,7 @@ fn reference(o: &OrderRecord, variant: &Variant) -> String {
 pub(super) fn order_detail(o: &OrderRecord, variant: &Variant) -> Value {
     json!({
         "basicInformation": {
-            // A string here, as documented (partner-api section 8); a number in the list.
+            // A string here, as documented (vendor-api section 8); a number in the list.
             "productId": o.product_id.to_string(),
             "orderNo": o.order_no,
             "orderStatus": o.status,

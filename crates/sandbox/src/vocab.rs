@@ -1,5 +1,5 @@
 //! The sandbox's own words for billing cycles and service kinds, spelled from the contract
-//! (partner-api section 3) rather than borrowed from the client's `model`: a misspelling on one
+//! (vendor-api section 3) rather than borrowed from the client's `model`: a misspelling on one
 //! side then fails a client-against-sandbox test instead of hiding on both.
 
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Serde types of the vendor's Partner Portal API, exactly as they travel on the wire.
 //!
 //! Shared by the client (`api`) and the simulator (`sandbox`) so both speak one contract
-//! (`shared/partner-api.md`), but no behaviour lives here: the client maps these types to the
+//! (`docs/vendor-api.md`), but no behaviour lives here: the client maps these types to the
 //! domain model in `api::mapping`, and the sandbox applies its own rules to them. Readers are
 //! tolerant (unknown fields ignored, optional fields defaulted, IDs as numbers or numeric
 //! strings); writers emit the shapes the seeds show.
@@ -207,7 +207,7 @@ pub struct Offering {
 #[serde(rename_all = "camelCase")]
 pub struct CatalogPlan {
     pub plan_id: Id,
-    /// Not among the confirmed fields (partner-api section 8): absent is "not said".
+    /// Not among the confirmed fields (vendor-api section 8): absent is "not said".
     #[serde(default)]
     pub plan_name: String,
     #[serde(default)]
@@ -224,7 +224,7 @@ pub struct CatalogPlan {
 #[serde(rename_all = "camelCase")]
 pub struct CatalogService {
     pub service_id: Id,
-    /// Not among the confirmed fields (partner-api section 8): absent is "not said".
+    /// Not among the confirmed fields (vendor-api section 8): absent is "not said".
     #[serde(default)]
     pub service_name: String,
     #[serde(default)]
@@ -401,7 +401,7 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-/// The body of the vendor's calculator (L9) as documented (partner-api section 8): lines priced
+/// The body of the vendor's calculator (L9) as documented (vendor-api section 8): lines priced
 /// by `pricingId`, with no `serviceId` and no `billingId`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

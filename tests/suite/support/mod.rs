@@ -29,7 +29,7 @@ pub(crate) const CLIENT_ID: &str = "test-client";
 pub(crate) const SECRET: &str = "test-secret-s3cr3t";
 
 /// 2026-11-22T09:00:00Z, when every sandbox of the suite starts: the demo account's today
-/// (partner-api section 7).
+/// (vendor-api section 7).
 pub(crate) const START_MS: i64 = 1_795_338_000_000;
 
 /// The default `--settle-period`: ten minutes.

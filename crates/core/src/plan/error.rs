@@ -15,7 +15,7 @@ pub struct PlanError {
     /// `SN (product)`.
     pub pbx: String,
     pub at: Loc,
-    /// The contract's rule (partner-api section 5), when one applies.
+    /// The contract's rule (vendor-api section 5), when one applies.
     pub rule: Option<Rule>,
     pub message: String,
     pub help: Option<String>,

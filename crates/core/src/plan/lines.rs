@@ -1,4 +1,4 @@
-//! Order lines, shaped exactly as the vendor's tutorials send them (`shared/seeds/`): which
+//! Order lines, shaped exactly as the vendor's tutorials send them (`tests/fixtures/seeds/`): which
 //! optional fields each kind of line carries is part of the conformance target.
 
 use crate::model::{Cycle, Id};

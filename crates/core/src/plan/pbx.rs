@@ -1,5 +1,5 @@
 //! Planning one `(sn, product)`: the planner's inputs and what it collects besides actions
-//! (errors, manual items, notes), the order in which the steps of DESIGN section 3 run (the
+//! (errors, manual items, notes), the order in which the planner's steps (docs/plan.md) run (the
 //! steps themselves are in [`super::steps`]), and what every order gets once all are known: the
 //! billing contact and a `poNumber`.
 
@@ -149,7 +149,7 @@ pub(super) fn unreadable(d: &DesiredPbx, why: &str) -> PbxPlan {
 }
 
 impl<'a> Planner<'a> {
-    /// The steps of DESIGN section 3 in dependency order: each works on what the earlier ones
+    /// The planner's steps (docs/plan.md) in dependency order: each works on what the earlier ones
     /// leave in force, so the orders they return are placed in this order.
     fn run(&mut self) -> Vec<Action> {
         // Without the plan in force nothing can be planned: not even "no plan" is known.

@@ -1,10 +1,10 @@
-//! The vendor's business rules (`shared/partner-api.md` section 5), one variant each, so a plan
+//! The vendor's business rules (`docs/vendor-api.md` section 5), one variant each, so a plan
 //! error names the rule it breaks by meaning rather than by a bare number. The numbers are the
 //! contract's: they are what users look up, and what `(vendor rule N)` prints.
 
 use std::fmt;
 
-/// A rule of partner-api section 5 the planner checks before anything is sent.
+/// A rule of vendor-api section 5 the planner checks before anything is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
     /// 1. `purchase_service` lines carry `connectionPlanId` = the PBX's current plan, so services
@@ -48,7 +48,7 @@ impl Rule {
         Rule::CapacityNeverShrinks,
     ];
 
-    /// The rule's number in partner-api section 5.
+    /// The rule's number in vendor-api section 5.
     pub fn number(self) -> u8 {
         match self {
             Rule::ServicesHangOnThePlan => 1,

@@ -1,5 +1,5 @@
 //! Planner unit tests: every action, rule and combination, on the demo account of
-//! partner-api section 7. Order bodies are compared with the seed tutorials field by field.
+//! vendor-api section 7. Order bodies are compared with the seed tutorials field by field.
 
 use serde_json::{Value, json};
 

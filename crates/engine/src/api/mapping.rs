@@ -208,7 +208,7 @@ pub fn observed_pbx(
 }
 
 /// What the table knows about one catalog entry the vendor's catalog may leave unsaid
-/// (partner-api section 8: only `offeringId`, `planId`, `serviceId`, `purchaseType` and a
+/// (vendor-api section 8: only `offeringId`, `planId`, `serviceId`, `purchaseType` and a
 /// pricing ID are confirmed).
 #[derive(Debug, Clone, Copy)]
 pub enum Fact {
@@ -292,7 +292,7 @@ pub const VENDOR_FACTS: &[VendorFact] = &[
             kind: ServiceKind::Feature,
             requires_plan: Some("ultimate"),
         },
-        source: "seed 002 note and partner-api section 8: Disaster Recovery is only supported on Ultimate Plan",
+        source: "seed 002 note and vendor-api section 8: Disaster Recovery is only supported on Ultimate Plan",
     },
     // Plans, by a word of their name. `Linkus Cloud Service Pro` comes before `Linkus Cloud
     // Service`, which its name contains.

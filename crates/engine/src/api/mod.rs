@@ -1,4 +1,4 @@
-//! The Partner API client (`shared/partner-api.md`): authentication, the envelope, typed
+//! The Partner API client (`docs/vendor-api.md`): authentication, the envelope, typed
 //! endpoints L1–L9, order placement and auto-renewal, pagination, retries, the client-side rate
 //! limit, and the ONE wire-to-model mapping module ([`mapping`]).
 //!

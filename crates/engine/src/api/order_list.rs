@@ -1,7 +1,7 @@
 //! The recent part of the order list (L6): which pages to read to find every order created
 //! since a moment, whichever way the vendor orders the list, and what that cost.
 //!
-//! The vendor may ignore `sort` (partner-api section 8: only `sort=id` is documented), cap its
+//! The vendor may ignore `sort` (vendor-api section 8: only `sort=id` is documented), cap its
 //! pages below the size asked for, and stamp times in seconds. What the first page shows
 //! decides how the rest is read:
 //!

@@ -1,4 +1,4 @@
-//! The order list as the truth shared between workspaces (partner-api section 9): before a
+//! The order list as the truth shared between workspaces (vendor-api section 9): before a
 //! PBX's first order, apply looks for orders placed on it since the plan's observation that the
 //! plan did not see — someone else acted, and the PBX is skipped.
 //!

@@ -1,4 +1,4 @@
-//! Apply: place a plan's orders without ever buying twice (DESIGN section 4). Owns the journal,
+//! Apply: place a plan's orders without ever buying twice (docs/safety.md). Owns the journal,
 //! the workspace lock, the resolution of orders whose outcome is unknown, the freshness checks
 //! (saved-plan fingerprints, the re-read just before a PBX's first order) and the executor.
 

@@ -1,5 +1,5 @@
 //! Resolving orders of unknown outcome before anything else, by positive evidence only
-//! (DESIGN section 4.4, partner-api section 9). Every journal entry left at `sending` or
+//! (docs/safety.md, vendor-api section 9). Every journal entry left at `sending` or
 //! `unknown`, and every `pending` order the vendor no longer knows (404), is:
 //!
 //! - **found** when the order list has it: by its `poNumber` (`customReferenceNo`), by its

@@ -1,4 +1,4 @@
-//! The steps of DESIGN section 3, one module each, in the order they run for a PBX: the plan
+//! The planner's steps (docs/plan.md), one module each, in the order they run for a PBX: the plan
 //! (purchase or switch), services and capacity on the plan in force after it, the renewal, and
 //! auto-renewal. Each step is a method of [`Planner`](super::pbx::Planner) that returns what
 //! the later steps need as a named outcome; the vocabulary they share is here.

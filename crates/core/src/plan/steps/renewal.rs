@@ -190,7 +190,7 @@ fn lapse(s: &ObservedService, cur: &SubscribedPlan) -> Change {
     }
 }
 
-/// What to tell the user about a renewal that leaves subscribed services out: partner-api
+/// What to tell the user about a renewal that leaves subscribed services out: vendor-api
 /// rule 5 has a renewal include every one, and whether the real vendor refuses one without is
 /// not known. Worded for both the plan (a note) and a refused order (the error's help), and
 /// derived from the order body itself, so the two say the same. `None` when `renewal` renews
