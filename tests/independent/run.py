@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Run ordinary-operation conditions against the real `entitle` binary and an independent
-vendor simulator (vendor.py, written from /work/shared/partner-api.md), counting the orders
+vendor simulator (vendor.py, written from the vendor facts in docs/vendor-api.md), counting the orders
 committed in the simulator.
 
     python3 tests/independent/run.py                 # every condition

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """An independent simulator of the Yeastar Partner Portal API.
 
-Written from the contract alone (/work/shared/partner-api.md and the five seed tutorials in
-/work/shared/seeds/), not from entitle's own sandbox. Python 3 standard library only.
+Written from the vendor facts alone (docs/vendor-api.md and the five seed tutorials in
+tests/fixtures/seeds/), not from entitle's own sandbox. Python 3 standard library only.
 
     python3 vendor.py --port 0 [--list-lag S] [--effect-lag S] [--no-echo]
 
