@@ -1,13 +1,11 @@
 //! `entitle show PLANFILE`: render a saved plan.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
 use clap::Args;
 
 use super::{Exit, Format, GlobalArgs, config};
-use crate::plan::{FORMAT_VERSION, Plan};
 use crate::render::TextOptions;
 
 #[derive(Debug, Args)]
@@ -25,26 +23,8 @@ pub struct ShowArgs {
     pub markdown: super::plan::MarkdownArgs,
 }
 
-/// Reads a saved plan, refusing other files and other format versions.
-pub fn read_plan(path: &Path) -> anyhow::Result<Plan> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the plan file {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a plan file (not JSON)", path.display()))?;
-    match value.get("format_version").and_then(|v| v.as_str()) {
-        Some(FORMAT_VERSION) => {}
-        Some(v) => bail!(
-            "{} is a plan of format {v}; this entitle reads format {FORMAT_VERSION}: re-run `entitle plan -o`",
-            path.display()
-        ),
-        None => bail!("{} is not a plan file (no format_version)", path.display()),
-    }
-    serde_json::from_value(value)
-        .with_context(|| format!("{} is not a valid plan file", path.display()))
-}
-
 pub fn run(global: &GlobalArgs, args: ShowArgs) -> anyhow::Result<Exit> {
-    let plan = read_plan(&args.file)?;
+    let plan = entitle_engine::session::read_plan(&args.file)?;
     let color = config::use_color(global, std::io::stdout().is_terminal());
     super::plan::render(
         &plan,
