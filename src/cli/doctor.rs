@@ -102,7 +102,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
         // From the intent, journaled before the order was sent: its order is no older.
         req.placed_since_ms = entries
             .iter()
-            .filter(|e| placed(&e.po_number))
+            .filter(|e| placed(e.po_number.as_str()))
             .map(|e| e.at_ms)
             .min();
         let report = doctor::run(&conn.client, &req).await;

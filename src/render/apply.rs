@@ -47,7 +47,7 @@ pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write)
             line.push_str(&format!("  {}", money(p)));
         }
         if let Some(po) = &o.po_number {
-            line.push_str(&format!("  {}", Style::Dim.paint(po, c)));
+            line.push_str(&format!("  {}", Style::Dim.paint(po.as_str(), c)));
         }
         writeln!(w, "{line}")?;
         if let Some(m) = &o.message {

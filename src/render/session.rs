@@ -56,7 +56,7 @@ pub(crate) fn write_notices(notices: &[Notice], w: &mut impl Write) -> io::Resul
                     writeln!(
                         w,
                         "in doubt: order {} for {sn} sent at {}: {}; nothing more is ordered for {sn} until it shows or {} passes",
-                        d.po_number.as_deref().unwrap_or("?"),
+                        d.po_number.as_ref().map_or("?", |po| po.as_str()),
                         Timestamp(d.since_ms),
                         d.reason,
                         Timestamp(d.until_ms)

@@ -110,7 +110,7 @@ pub(crate) fn write_plan_text(
         for p in doubtful {
             for d in &p.in_doubt {
                 let what = match (&d.po_number, &d.order_no) {
-                    (Some(po), _) => po.clone(),
+                    (Some(po), _) => po.to_string(),
                     (None, Some(no)) => no.clone(),
                     (None, None) => "an order".to_owned(),
                 };

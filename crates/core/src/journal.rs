@@ -46,7 +46,7 @@ pub struct Entry {
     pub at_ms: i64,
     pub plan_id: String,
     #[serde(default)]
-    pub po_number: String,
+    pub po_number: crate::plan::PoNumber,
     #[serde(default)]
     pub sn: String,
     #[serde(default)]

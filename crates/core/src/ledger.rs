@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::clock::Timestamp;
 use crate::journal::{self, Entry, EntryState};
 use crate::model::{Doubt, ObservedPbx, Order, PbxDoubt, ProductId, RecentOrder};
-use crate::plan::{Fingerprint, PbxKey, PbxPlan, Plan, fingerprint, fingerprint_matches};
+use crate::plan::{Fingerprint, PbxKey, PbxPlan, Plan, PoNumber, fingerprint, fingerprint_matches};
 
 pub use resolution::{Found, Resolution, TookEffect};
 
@@ -55,7 +55,7 @@ pub enum Hold {
     /// yet: ordering again could buy the same thing twice.
     Unsettled(Vec<Doubt>),
     /// One of the PBX's orders was sent before, by this journal's record.
-    SentBefore { po_number: String, what: String },
+    SentBefore { po_number: PoNumber, what: String },
     /// Someone else placed an order on it since the plan was made: another apply, the portal.
     OtherApply(Order),
     /// Read again, it no longer has the state the plan was made from: what moved.
@@ -395,7 +395,11 @@ pub fn unsettled(
             .any(|r| r.doubt.order_no.as_ref() == Some(&o.order_no));
         if !shows && !journaled {
             unsettled.entry(key).or_default().push(Doubt {
-                po_number: o.reference.clone().filter(|r| !r.is_empty()),
+                po_number: o
+                    .reference
+                    .clone()
+                    .filter(|r| !r.is_empty())
+                    .map(PoNumber::from),
                 order_no: Some(o.order_no.clone()),
                 operation_type: o.operation_type.clone(),
                 since_ms: o.created_ms,
@@ -635,7 +639,7 @@ pub fn acted_on(p: &PbxPlan, orders: &[Order], sent: &BTreeMap<String, String>) 
     for po in p.actions.iter().filter_map(|a| a.po_number()) {
         if let Some(what) = sent.get(po) {
             return Some(Hold::SentBefore {
-                po_number: po.to_owned(),
+                po_number: po.into(),
                 what: what.clone(),
             });
         }

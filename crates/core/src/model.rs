@@ -378,7 +378,7 @@ pub struct Price {
 pub struct Doubt {
     /// Our `poNumber`, for an order of this workspace's journal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub po_number: Option<String>,
+    pub po_number: Option<crate::plan::PoNumber>,
     /// The vendor's order number, when the order is known to exist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_no: Option<String>,

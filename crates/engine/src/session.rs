@@ -574,7 +574,7 @@ impl Session {
         journal.append(&Entry {
             at_ms: journal.now_ms(),
             plan_id: plan.plan_id.clone(),
-            po_number: String::new(),
+            po_number: plan::PoNumber::default(),
             sn: String::new(),
             product: 0,
             operation: String::new(),

@@ -12,7 +12,7 @@ pub struct Resolution {
     /// `(poNumber, PBX)` of orders not listed whose PBX shows a change since they were sent.
     pub took_effect: Vec<TookEffect>,
     /// poNumbers proven never placed.
-    pub absent: Vec<String>,
+    pub absent: Vec<crate::plan::PoNumber>,
     /// Orders this workspace placed that still await payment: their PBXs are in flight, even
     /// when the orders are older than the order-list window.
     pub pending: Vec<Order>,
@@ -32,7 +32,7 @@ pub struct Resolution {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// The reference entitle sent it with.
-    pub po_number: String,
+    pub po_number: crate::plan::PoNumber,
     /// The vendor's order number.
     pub order_no: String,
     /// Its status there (`succeed`, `pending`, ...).
@@ -43,6 +43,6 @@ pub struct Found {
 /// as placed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TookEffect {
-    pub po_number: String,
+    pub po_number: crate::plan::PoNumber,
     pub sn: String,
 }

@@ -69,6 +69,61 @@ impl fmt::Display for Fingerprint {
     }
 }
 
+/// entitle's reference for an order (`poNumber`, `ent-` and 16 hex digits), sent as the
+/// vendor's `customReferenceNo`: the same for the same change from the same state, whichever
+/// run plans it, so an order of unknown outcome is found again by it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PoNumber(String);
+
+impl PoNumber {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// None recorded (a plan's start in the journal).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for PoNumber {
+    /// A poNumber as recorded (a journal, an order body, the vendor's order list).
+    fn from(recorded: String) -> PoNumber {
+        PoNumber(recorded)
+    }
+}
+
+impl From<&str> for PoNumber {
+    fn from(recorded: &str) -> PoNumber {
+        PoNumber(recorded.to_owned())
+    }
+}
+
+impl From<PoNumber> for String {
+    fn from(po: PoNumber) -> String {
+        po.0
+    }
+}
+
+impl PartialEq<&str> for PoNumber {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::borrow::Borrow<str> for PoNumber {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PoNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The version of the safety keys ([`fingerprint`], [`po_number`]) this entitle computes; the
 /// journal records it with each order. Keys of every older version are still recognised
 /// ([`fingerprint_matches`]), so an order sent just before an upgrade is known as ours just after it.
@@ -155,7 +210,7 @@ pub fn fingerprint_matches(o: &ObservedPbx, recorded: &Fingerprint) -> bool {
 /// The `poNumber` of an order: the same for the same observed state (`fingerprint`), PBX,
 /// operation and lines, whichever run plans it. Hashes named fields of each line (keys
 /// version [`KEYS_VERSION`]), so a field added to the body changes no poNumber.
-pub fn po_number(fingerprint: &Fingerprint, body: &OrderBody) -> String {
+pub fn po_number(fingerprint: &Fingerprint, body: &OrderBody) -> PoNumber {
     let mut parts: Vec<Vec<u8>> = vec![
         b"entitle poNumber v2".to_vec(),
         fingerprint.as_str().as_bytes().to_vec(),
@@ -178,7 +233,7 @@ pub fn po_number(fingerprint: &Fingerprint, body: &OrderBody) -> String {
         ]);
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    format!("ent-{}", hex(&digest(&refs), 16))
+    PoNumber(format!("ent-{}", hex(&digest(&refs), 16)))
 }
 
 /// A plan ID from everything the plan depends on — the manifests' hash, the date, a digest of
@@ -236,7 +291,7 @@ mod tests {
     fn po_numbers_are_stable_and_sensitive_to_every_input() {
         let a = po_number(&"plan-1".into(), &body(200));
         assert_eq!(a, po_number(&"plan-1".into(), &body(200)));
-        assert!(a.starts_with("ent-") && a.len() == 20);
+        assert!(a.as_str().starts_with("ent-") && a.as_str().len() == 20);
         assert_ne!(a, po_number(&"plan-2".into(), &body(200)));
         assert_ne!(a, po_number(&"plan-1".into(), &body(201)));
     }

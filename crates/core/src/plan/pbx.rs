@@ -93,7 +93,7 @@ pub(super) fn plan_pbx(
             Some(billing) => {
                 for body in actions.iter_mut().filter_map(|a| a.order.as_mut()) {
                     body.billing_id = billing;
-                    body.po_number = Some(po_number(&ctx.fingerprint, body));
+                    body.po_number = Some(po_number(&ctx.fingerprint, body).into());
                 }
             }
             None => debug_assert!(!p.errors.is_empty()),

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::model::*;
-use crate::plan::{Action, ActionKind, PbxPlan, Plan, Selection};
+use crate::plan::{Action, ActionKind, PbxPlan, Plan, PoNumber, Selection};
 use crate::testing;
 use crate::wire::OrderBody;
 
@@ -335,7 +335,7 @@ async fn leftovers_are_found_by_reference_and_absent_only_after_the_settle_perio
     assert_eq!(last("ent-missing"), EntryState::Unknown);
     // Once it has passed with no trace: absent, and resolved for good.
     let res = resolve_at(&f, NOW + SETTLE).await;
-    assert_eq!(res.absent, vec!["ent-missing".to_owned()]);
+    assert_eq!(res.absent, vec![PoNumber::from("ent-missing")]);
     assert_eq!(last("ent-missing"), EntryState::Absent);
     let again = resolve_at(&f, NOW + 2 * SETTLE).await;
     assert!(again.found.is_empty() && again.absent.is_empty() && again.in_doubt.is_empty());
@@ -372,7 +372,7 @@ async fn without_reference_echo_an_order_is_found_by_pbx_operation_and_time() {
             .iter()
             .map(|d| d.doubt.po_number.clone())
             .collect::<Vec<_>>(),
-        [Some("ent-b".to_owned())]
+        [Some("ent-b".into())]
     );
     // An order echoing another reference is another's, never ours.
     let dir = tempfile::tempdir().unwrap();
@@ -427,7 +427,7 @@ async fn a_pending_order_the_vendor_no_longer_knows_is_resolved_by_evidence() {
     );
     // ... and absent once the settle period has passed.
     let res = resolve_at(&f, NOW + SETTLE).await;
-    assert_eq!(res.absent, vec!["ent-p".to_owned()]);
+    assert_eq!(res.absent, vec![PoNumber::from("ent-p")]);
     let again = resolve_at(&f, NOW + 2 * SETTLE).await;
     assert!(again.absent.is_empty() && again.in_doubt.is_empty());
 }
