@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Style;
 use crate::account::{CatalogReport, label};
-use crate::model::{Catalog, CatalogService, Cycle, Id};
+use crate::model::{Catalog, Cycle, Id, OfferedService};
 
 /// What a product without a PBX in the account shows instead of its catalog.
 const NEEDS_PBX: &str = "needs a PBX of this product in the account";
@@ -24,7 +24,7 @@ fn requirement_names(cat: &Catalog, ids: &[Id]) -> Vec<String> {
 
 /// The plans a service may be bought under, for people: "any plan", their names, or the plan
 /// the table of vendor facts says it needs when this catalog does not list it.
-fn requirement_text(cat: &Catalog, s: &CatalogService) -> String {
+fn requirement_text(cat: &Catalog, s: &OfferedService) -> String {
     if let Some(word) = &s.requires_missing_plan {
         return format!("the `{word}` plan, which this catalog does not list: not buyable here");
     }
@@ -368,7 +368,7 @@ mod tests {
     #[test]
     fn a_service_is_shown_with_the_plans_it_may_be_bought_under() {
         use crate::model::{OfferedPlan, ProductId, ServiceKind};
-        let svc = |requires: Vec<Id>, missing: Option<&str>| CatalogService {
+        let svc = |requires: Vec<Id>, missing: Option<&str>| OfferedService {
             id: Id(6),
             name: "Disaster Recovery".into(),
             kind: ServiceKind::Feature,

@@ -162,7 +162,7 @@ pub struct OfferedPlan {
 
 /// A service of a product's catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogService {
+pub struct OfferedService {
     pub id: Id,
     pub name: String,
     pub kind: ServiceKind,
@@ -184,18 +184,18 @@ pub struct Catalog {
     pub product: ProductId,
     pub product_name: String,
     pub plans: Vec<OfferedPlan>,
-    pub services: Vec<CatalogService>,
+    pub services: Vec<OfferedService>,
 }
 
 impl Catalog {
     pub fn plan(&self, id: Id) -> Option<&OfferedPlan> {
         self.plans.iter().find(|p| p.id == id)
     }
-    pub fn service(&self, id: Id) -> Option<&CatalogService> {
+    pub fn service(&self, id: Id) -> Option<&OfferedService> {
         self.services.iter().find(|s| s.id == id)
     }
     /// The capacity service of a kind (Extension Expansion, Concurrent Call Expansion...).
-    pub fn capacity_service(&self, kind: ServiceKind) -> Option<&CatalogService> {
+    pub fn capacity_service(&self, kind: ServiceKind) -> Option<&OfferedService> {
         self.services.iter().find(|s| s.kind == kind)
     }
 }

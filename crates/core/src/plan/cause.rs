@@ -69,7 +69,7 @@ mod tests {
             product: crate::model::ProductId(12),
             product_name: String::new(),
             plans: vec![],
-            services: vec![crate::model::CatalogService {
+            services: vec![crate::model::OfferedService {
                 id: Id(42),
                 name: "Disaster Recovery".into(),
                 kind: crate::model::ServiceKind::Feature,

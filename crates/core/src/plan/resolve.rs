@@ -2,7 +2,7 @@
 //! with a suggestion when a name is close to a real one.
 
 use crate::manifest::CatalogRef;
-use crate::model::{Catalog, CatalogService, Id, OfferedPlan};
+use crate::model::{Catalog, Id, OfferedPlan, OfferedService};
 
 /// Does a manifest reference name this (id, name)?
 pub(super) fn refers_to(r: &CatalogRef, id: Id, name: &str) -> bool {
@@ -39,7 +39,7 @@ pub(super) fn plan<'c>(cat: &'c Catalog, r: &CatalogRef) -> Result<&'c OfferedPl
 pub(super) fn service<'c>(
     cat: &'c Catalog,
     r: &CatalogRef,
-) -> Result<&'c CatalogService, Unresolved> {
+) -> Result<&'c OfferedService, Unresolved> {
     cat.services
         .iter()
         .find(|s| refers_to(r, s.id, &s.name))

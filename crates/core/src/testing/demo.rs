@@ -40,8 +40,8 @@ pub fn plan_(id: Id, name: &str, tier: u32, cycles: &[Cycle]) -> OfferedPlan {
     }
 }
 
-pub fn svc(id: Id, name: &str, kind: ServiceKind, requires: &[Id]) -> CatalogService {
-    CatalogService {
+pub fn svc(id: Id, name: &str, kind: ServiceKind, requires: &[Id]) -> OfferedService {
+    OfferedService {
         id,
         name: name.into(),
         kind,

@@ -26,7 +26,7 @@ use std::str::FromStr;
 use super::error::MappingError;
 use crate::date::Date;
 use crate::model::{
-    Catalog, CatalogService, Contact, Cycle, Id, ObservedPbx, ObservedService, OfferedPlan, Order,
+    Catalog, Contact, Cycle, Id, ObservedPbx, ObservedService, OfferedPlan, OfferedService, Order,
     OrderStatus, PendingSwitch, Price, ProductId, ServiceKind, SubscribedPlan,
 };
 use crate::wire;
@@ -485,7 +485,7 @@ pub fn catalog(c: wire::Offering, product: ProductId) -> Result<Catalog, Mapping
                     }
                     (ids, None) => (ids.clone().unwrap_or_default(), None),
                 };
-            Ok(CatalogService {
+            Ok(OfferedService {
                 id: svc.service_id,
                 name: match (svc.service_name.trim(), fact) {
                     // Not a confirmed field: the table names a service it knows by ID.

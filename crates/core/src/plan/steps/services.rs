@@ -3,7 +3,7 @@
 //! in force after step 2 (rule 1) and only under a plan the service requires (rule 2).
 
 use crate::manifest::{CatalogRef, Code, Loc, Located};
-use crate::model::{Catalog, CatalogService, Id, ServiceKind};
+use crate::model::{Catalog, Id, OfferedService, ServiceKind};
 use crate::wire::OrderLine;
 
 use super::super::lines;
@@ -135,7 +135,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The catalog service a manifest entry names, if it is one that can be subscribed.
-    fn wanted_service(&mut self, w: &Located<CatalogRef>) -> Option<(&'a Catalog, CatalogService)> {
+    fn wanted_service(&mut self, w: &Located<CatalogRef>) -> Option<(&'a Catalog, OfferedService)> {
         let cat = self.catalog(&w.at)?;
         let svc = match resolve::service(cat, &w.value) {
             Ok(s) => s.clone(),
@@ -185,7 +185,7 @@ impl<'a> Planner<'a> {
     fn allowed_under(
         &mut self,
         cat: &Catalog,
-        svc: &CatalogService,
+        svc: &OfferedService,
         plan: &PlanRef,
         at: &Loc,
     ) -> bool {
