@@ -11,6 +11,7 @@
 //! 4. `resolve`: how values were written, decoding into [`v1`] types, `defaults`, the rules a
 //!    schema cannot express, and finally duplicates of `(sn, product)` across all files.
 
+mod check;
 mod desired;
 mod diagnostic;
 mod node;

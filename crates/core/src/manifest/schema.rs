@@ -1,17 +1,17 @@
 //! The published JSON Schema: generated from the [`super::v1`] types, and enforced at run time
-//! with `jsonschema` so the schema editors use and the loader cannot disagree. Its errors —
+//! by the loader's own validator ([`super::check`]), which a test runs side by side with
+//! `jsonschema` so the schema editors use and the loader cannot disagree. Its errors —
 //! every one, not just the first — are turned into located diagnostics in the user's words
 //! ("unknown field `extentions`, did you mean `extensions`?") through the position map.
 
 use std::sync::{Arc, OnceLock};
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{JsonType, ValidationError, Validator};
 use schemars::generate::SchemaSettings;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
+use super::check::{self, ErrorKind, JsonType, SchemaError};
 use super::desired::Loc;
 use super::diagnostic::{Code, Diagnostic};
 use super::node::{Kind, Pos, PositionMap, push_segment, segments};
@@ -36,7 +36,7 @@ pub const SCHEMA_URL: &str = match option_env!("ENTITLE_SCHEMA_URL") {
 /// unless a schema is listed as an exception).
 /// Every subschema is inlined: no `$ref`, so no type name of ours reaches an editor, and no
 /// keyword sits beside a `$ref` (which draft-07 ignores).
-fn schema_value() -> &'static Value {
+pub(super) fn schema_value() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         let mut settings = SchemaSettings::draft07();
@@ -189,13 +189,6 @@ fn documented_values(one_of: &Value) -> Option<Vec<(Value, String)>> {
         .collect()
 }
 
-fn validator() -> Option<&'static Validator> {
-    static VALIDATOR: OnceLock<Option<Validator>> = OnceLock::new();
-    VALIDATOR
-        .get_or_init(|| jsonschema::validator_for(schema_value()).ok())
-        .as_ref()
-}
-
 /// A problem found by the schema, with the JSON pointer of the value it is about.
 #[derive(Debug)]
 pub(super) struct SchemaProblem {
@@ -222,19 +215,20 @@ enum Rank {
 
 /// Validates a document against the schema; every error, located and worded for people.
 pub(super) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<SchemaProblem> {
-    let Some(v) = validator() else {
-        // The schema is generated from our own types and compiled by a test; unreachable.
+    let errors = check::errors(schema_value(), doc);
+    if let Some(pattern) = errors.iter().find_map(unknown_pattern) {
+        // Every pattern of the schema has a predicate, which a test checks; unreachable.
         return vec![SchemaProblem {
             pointer: String::new(),
             diagnostic: Diagnostic::new(
                 Code::InternalError,
                 None,
-                "internal error: the manifest schema does not compile",
+                format!("internal error: the manifest schema's pattern `{pattern}` has no check"),
             )
             .with_path(file.clone()),
             rank: Rank::Other,
         }];
-    };
+    }
     let mut t = Translator {
         doc,
         map,
@@ -242,8 +236,8 @@ pub(super) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
         code: Code::SchemaViolation,
         out: Vec::new(),
     };
-    for e in v.iter_errors(doc) {
-        t.error(&e);
+    for e in &errors {
+        t.error(e);
     }
     let best: std::collections::HashMap<String, Rank> =
         t.out.iter().fold(Default::default(), |mut m, p| {
@@ -258,6 +252,16 @@ pub(super) fn validate(doc: &Value, map: &PositionMap, file: &Arc<str>) -> Vec<S
     t.out
 }
 
+/// A pattern of the schema the validator has no predicate for, wherever the error is.
+fn unknown_pattern(e: &SchemaError<'_>) -> Option<&'static str> {
+    match &e.kind {
+        ErrorKind::UnknownPattern { pattern } => Some(pattern),
+        ErrorKind::PropertyNames { error } => unknown_pattern(error),
+        ErrorKind::AnyOf { context } => context.iter().flatten().find_map(unknown_pattern),
+        _ => None,
+    }
+}
+
 struct Translator<'a> {
     doc: &'a Value,
     map: &'a PositionMap,
@@ -269,31 +273,28 @@ struct Translator<'a> {
 }
 
 /// The code of a schema error's kind.
-fn code_of(e: &ValidationError<'_>) -> Code {
-    match e.kind() {
-        ValidationErrorKind::AdditionalProperties { .. } => Code::UnknownField,
-        ValidationErrorKind::Required { .. } => Code::MissingField,
-        ValidationErrorKind::Type { .. }
-        | ValidationErrorKind::AnyOf { .. }
-        | ValidationErrorKind::OneOfNotValid { .. } => Code::WrongType,
-        ValidationErrorKind::Enum { .. } => Code::UnknownValue,
+fn code_of(e: &SchemaError<'_>) -> Code {
+    match &e.kind {
+        ErrorKind::AdditionalProperties { .. } => Code::UnknownField,
+        ErrorKind::Required { .. } => Code::MissingField,
+        ErrorKind::Type { .. } | ErrorKind::AnyOf { .. } => Code::WrongType,
+        ErrorKind::Enum { .. } => Code::UnknownValue,
         // `version: "1"`: the right value written as text.
-        ValidationErrorKind::Constant { .. } if e.instance().is_string() => Code::WrongType,
-        ValidationErrorKind::Constant { .. } if e.instance_path().as_str() == "/version" => {
-            Code::UnsupportedVersion
+        ErrorKind::Constant { .. } if e.instance.is_string() => Code::WrongType,
+        ErrorKind::Constant { .. } if e.instance_path == "/version" => Code::UnsupportedVersion,
+        ErrorKind::Constant { .. } => Code::UnknownValue,
+        ErrorKind::Minimum { .. }
+        | ErrorKind::ExclusiveMinimum { .. }
+        | ErrorKind::Maximum { .. }
+        | ErrorKind::ExclusiveMaximum { .. } => Code::OutOfRange,
+        ErrorKind::MinLength { .. } | ErrorKind::MaxLength { .. } => Code::InvalidLength,
+        ErrorKind::Pattern { .. } => Code::InvalidFormat,
+        ErrorKind::MinProperties { .. } => Code::InvalidService,
+        ErrorKind::PropertyNames { .. } => Code::InvalidLabelKey,
+        ErrorKind::UnknownPattern { .. } => Code::InternalError,
+        ErrorKind::Not | ErrorKind::FalseSchema | ErrorKind::UniqueItems | ErrorKind::Contains => {
+            Code::SchemaViolation
         }
-        ValidationErrorKind::Constant { .. } => Code::UnknownValue,
-        ValidationErrorKind::Minimum { .. }
-        | ValidationErrorKind::ExclusiveMinimum { .. }
-        | ValidationErrorKind::Maximum { .. }
-        | ValidationErrorKind::ExclusiveMaximum { .. } => Code::OutOfRange,
-        ValidationErrorKind::MinLength { .. } | ValidationErrorKind::MaxLength { .. } => {
-            Code::InvalidLength
-        }
-        ValidationErrorKind::Pattern { .. } => Code::InvalidFormat,
-        ValidationErrorKind::MinProperties { .. } => Code::InvalidService,
-        ValidationErrorKind::PropertyNames { .. } => Code::InvalidLabelKey,
-        _ => Code::SchemaViolation,
     }
 }
 
@@ -306,13 +307,6 @@ fn type_name(t: JsonType) -> &'static str {
         JsonType::Array => "a list",
         JsonType::Object => "a mapping",
         JsonType::Null => "nothing",
-    }
-}
-
-fn expected_types(kind: &TypeKind) -> Vec<JsonType> {
-    match kind {
-        TypeKind::Single(t) => vec![*t],
-        TypeKind::Multiple(set) => set.iter().collect(),
     }
 }
 
@@ -464,20 +458,20 @@ impl Translator<'_> {
     }
 
     /// Words one schema error.
-    fn error(&mut self, e: &ValidationError<'_>) {
+    fn error(&mut self, e: &SchemaError<'_>) {
         let outer = std::mem::replace(&mut self.code, code_of(e));
         self.describe(e);
         self.code = outer;
     }
 
-    fn describe(&mut self, e: &ValidationError<'_>) {
-        let pointer = e.instance_path().as_str().to_owned();
-        let schema_path = e.schema_path().as_str().to_owned();
+    fn describe(&mut self, e: &SchemaError<'_>) {
+        let pointer = e.instance_path.clone();
+        let schema_path = e.schema_path.as_str();
         let at = self.map.value_pos(&pointer);
-        let instance = e.instance();
+        let instance: &Value = &e.instance;
         let subj = subject(&pointer);
-        match e.kind() {
-            ValidationErrorKind::AdditionalProperties { unexpected } => {
+        match &e.kind {
+            ErrorKind::AdditionalProperties { unexpected } => {
                 let (what, fields, free) =
                     object_fields(&pointer).unwrap_or(("fields", &[], false));
                 for key in unexpected {
@@ -498,9 +492,7 @@ impl Translator<'_> {
                     self.push(&member, key_at, message, help);
                 }
             }
-            ValidationErrorKind::Required { property }
-                if matches!(property.as_str(), Some("product" | "productId")) =>
-            {
+            ErrorKind::Required { property } if matches!(*property, "product" | "productId") => {
                 // Neither form of the product, here or in `defaults`: one problem, whichever
                 // form was tried.
                 self.push(
@@ -510,8 +502,8 @@ impl Translator<'_> {
                     Some(v1::ADD_PRODUCT.to_owned()),
                 );
             }
-            ValidationErrorKind::Required { property } => {
-                let p = property.as_str().unwrap_or_default();
+            ErrorKind::Required { property } => {
+                let p = *property;
                 let help = match (pointer.as_str(), p) {
                     ("", "version") => Some("start the file with `version: 1`".to_owned()),
                     ("", "pbxs") => Some(
@@ -524,11 +516,10 @@ impl Translator<'_> {
                 };
                 self.push(&pointer, at, format!("{subj} is missing `{p}`"), help);
             }
-            ValidationErrorKind::Type { kind } => {
-                let want = expected_types(kind);
-                self.type_error(&pointer, at, &want, instance);
+            ErrorKind::Type { want } => {
+                self.type_error(&pointer, at, want, instance);
             }
-            ValidationErrorKind::Enum { options } => {
+            ErrorKind::Enum { options } => {
                 let opts: Vec<&str> = options
                     .as_array()
                     .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -555,15 +546,14 @@ impl Translator<'_> {
             // The rules across fields on numbers, "past the limit, then the limit" (an editor
             // words a `const` with the schema's message, not a `maximum`), told by field and
             // limit.
-            ValidationErrorKind::Constant { expected_value }
-                if field_name(&pointer) == "term" && is(expected_value, v1::MAX_MONTHLY_TERM) =>
+            ErrorKind::Constant { expected }
+                if field_name(&pointer) == "term" && is(expected, v1::MAX_MONTHLY_TERM) =>
             {
                 self.monthly_term(&pointer, at, instance);
             }
-            ValidationErrorKind::Constant { expected_value }
+            ErrorKind::Constant { expected }
                 if field_name(&pointer) == "extensions"
-                    && (is(expected_value, *CLOUD_PBX.start())
-                        || is(expected_value, *CLOUD_PBX.end())) =>
+                    && (is(expected, *CLOUD_PBX.start()) || is(expected, *CLOUD_PBX.end())) =>
             {
                 let (lo, hi) = (CLOUD_PBX.start(), CLOUD_PBX.end());
                 self.code = Code::OutOfRange;
@@ -577,7 +567,7 @@ impl Translator<'_> {
                     None,
                 );
             }
-            ValidationErrorKind::Constant { .. } => {
+            ErrorKind::Constant { .. } => {
                 if pointer == "/version" && instance.is_string() {
                     self.push(
                         &pointer,
@@ -607,8 +597,7 @@ impl Translator<'_> {
                     );
                 }
             }
-            ValidationErrorKind::Minimum { limit }
-            | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            ErrorKind::Minimum { limit } | ErrorKind::ExclusiveMinimum { limit } => {
                 let help = self.range_help(&pointer);
                 self.push(
                     &pointer,
@@ -617,8 +606,7 @@ impl Translator<'_> {
                     help,
                 );
             }
-            ValidationErrorKind::Maximum { limit }
-            | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            ErrorKind::Maximum { limit } | ErrorKind::ExclusiveMaximum { limit } => {
                 let help = self.range_help(&pointer);
                 self.push(
                     &pointer,
@@ -627,10 +615,10 @@ impl Translator<'_> {
                     help,
                 );
             }
-            ValidationErrorKind::MinLength { .. } => {
+            ErrorKind::MinLength { .. } => {
                 self.push(&pointer, at, format!("{subj} must not be empty"), None);
             }
-            ValidationErrorKind::MaxLength { limit } => {
+            ErrorKind::MaxLength { limit } => {
                 self.push(
                     &pointer,
                     at,
@@ -638,7 +626,7 @@ impl Translator<'_> {
                     None,
                 );
             }
-            ValidationErrorKind::Pattern { pattern }
+            ErrorKind::Pattern { pattern }
                 if v1::CAPACITY_SERVICES
                     .iter()
                     .any(|(service, _)| *pattern == v1::not_capacity_pattern(service)) =>
@@ -656,10 +644,8 @@ impl Translator<'_> {
                     )),
                 );
             }
-            ValidationErrorKind::Pattern { pattern } => {
-                self.pattern_error(&pointer, at, pattern, instance)
-            }
-            ValidationErrorKind::MinProperties { .. } => {
+            ErrorKind::Pattern { pattern } => self.pattern_error(&pointer, at, pattern, instance),
+            ErrorKind::MinProperties { .. } => {
                 // Only a service object has one: `{}`.
                 self.push(
                     &pointer,
@@ -668,10 +654,10 @@ impl Translator<'_> {
                     Some(SERVICE_FORMS.to_owned()),
                 );
             }
-            ValidationErrorKind::Not { .. } => {
+            ErrorKind::Not => {
                 self.push(&pointer, at, format!("{subj} is not allowed here"), None);
             }
-            ValidationErrorKind::FalseSchema => {
+            ErrorKind::FalseSchema => {
                 self.code = Code::ConflictingFields;
                 // `dependencies: {a: {properties: {b: false}}}`: `b` where `a` already is.
                 let pair = schema_path
@@ -700,12 +686,12 @@ impl Translator<'_> {
                 };
                 self.push(&pointer, key_at, message, None);
             }
-            ValidationErrorKind::UniqueItems => {
+            ErrorKind::UniqueItems => {
                 // Reported by `resolve` at each repeated item, naming the first, and also
                 // when the two are written differently (`HA` and `{name: ha}`).
             }
-            ValidationErrorKind::PropertyNames { error } => {
-                let key = error.instance().as_str().unwrap_or_default().to_owned();
+            ErrorKind::PropertyNames { error } => {
+                let key = error.instance.as_str().unwrap_or_default().to_owned();
                 let member = push_segment(&pointer, &key);
                 let key_at = self.map.key_pos(&member);
                 self.push(
@@ -715,12 +701,24 @@ impl Translator<'_> {
                     None,
                 );
             }
-            ValidationErrorKind::AnyOf { context }
-            | ValidationErrorKind::OneOfNotValid { context } => {
+            ErrorKind::AnyOf { context } => {
                 self.alternatives(&pointer, at, context, instance);
             }
-            _ => {
-                self.push(&pointer, at, format!("{subj}: {e}"), None);
+            ErrorKind::Contains => {
+                self.push(
+                    &pointer,
+                    at,
+                    format!("{subj} has no item of the kind it needs"),
+                    None,
+                );
+            }
+            ErrorKind::UnknownPattern { pattern } => {
+                self.push(
+                    &pointer,
+                    at,
+                    format!("internal error: the schema's pattern `{pattern}` has no check"),
+                    None,
+                );
             }
         }
     }
@@ -732,16 +730,14 @@ impl Translator<'_> {
         &mut self,
         pointer: &str,
         at: Pos,
-        context: &[Vec<ValidationError<'static>>],
+        context: &[Vec<SchemaError<'_>>],
         instance: &Value,
     ) {
-        let type_mismatch = |errs: &Vec<ValidationError<'static>>| {
-            errs.iter().any(|e| {
-                e.instance_path().as_str() == pointer
-                    && matches!(e.kind(), ValidationErrorKind::Type { .. })
-            })
+        let type_mismatch = |errs: &Vec<SchemaError<'_>>| {
+            errs.iter()
+                .any(|e| e.instance_path == pointer && matches!(e.kind, ErrorKind::Type { .. }))
         };
-        let fitting: Vec<&Vec<ValidationError<'static>>> =
+        let fitting: Vec<&Vec<SchemaError<'_>>> =
             context.iter().filter(|errs| !type_mismatch(errs)).collect();
         if let Some(best) = fitting.iter().min_by_key(|errs| errs.len()) {
             for e in best.iter() {
@@ -752,10 +748,10 @@ impl Translator<'_> {
         let mut want: Vec<JsonType> = Vec::new();
         for errs in context {
             for e in errs {
-                if let ValidationErrorKind::Type { kind } = e.kind() {
-                    for t in expected_types(kind) {
-                        if !want.contains(&t) {
-                            want.push(t);
+                if let ErrorKind::Type { want: types } = &e.kind {
+                    for t in types {
+                        if !want.contains(t) {
+                            want.push(*t);
                         }
                     }
                 }
@@ -948,7 +944,7 @@ mod tests {
 
     #[test]
     fn the_schema_compiles_and_names_every_field() {
-        assert!(validator().is_some());
+        assert!(jsonschema::validator_for(schema_value()).is_ok());
         let s = schema_json();
         for f in fields_of::<v1::PbxEntry>() {
             assert!(s.contains(&format!("\"{f}\"")), "{f}");

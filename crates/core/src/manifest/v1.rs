@@ -902,8 +902,9 @@ mod tests {
 
     #[test]
     fn capacity_services_are_found_in_any_letter_case() {
-        // The schema's patterns, run by the loader's own validator (the `regex` crate has no
-        // lookahead): each refuses its service, and only it.
+        // The schema's patterns, run by `jsonschema` as editors' validators run them (the
+        // `regex` crate has no lookahead; the loader's predicates are checked against the same
+        // engine in `check.rs`): each refuses its service, and only it.
         let refuses = |service: &str, name: &str| {
             let schema = json!({"pattern": not_capacity_pattern(service)});
             !jsonschema::validator_for(&schema)
