@@ -201,27 +201,37 @@ fn default_directives(verbose: u8) -> &'static str {
 }
 
 /// Installs the stderr log subscriber (once; later calls do nothing). `RUST_LOG` replaces the
-/// `-v` default when set.
+/// `-v` default when set: a level, and `target=level` pairs (`warn,entitle_engine::api=trace`).
 pub fn init_logging(verbose: u8, color: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
-            eprintln!("warning: ignoring RUST_LOG=`{v}`: {e}");
-            EnvFilter::new(default_directives(verbose))
-        }),
-        _ => EnvFilter::new(default_directives(verbose)),
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let default = || {
+        default_directives(verbose)
+            .parse::<Targets>()
+            .unwrap_or_default()
     };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => v.parse::<Targets>().unwrap_or_else(|e| {
+            eprintln!("warning: ignoring RUST_LOG=`{v}`: {e}");
+            default()
+        }),
+        _ => default(),
+    };
+    // Everything reaches `filter`: the builder's own default would stop at `info`.
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
         .with_writer(std::io::stderr)
         .with_ansi(color)
         .with_target(verbose >= 2);
     // Timestamps only help when reading request timings (-v); warnings alone read better bare.
     let _ = if verbose == 0 {
-        builder.without_time().try_init()
+        builder.without_time().finish().with(filter).try_init()
     } else {
         builder
             .with_timer(tracing_subscriber::fmt::time::Uptime::default())
+            .finish()
+            .with(filter)
             .try_init()
     };
 }
@@ -330,6 +340,10 @@ mod tests {
 
     #[test]
     fn verbosity_maps_to_filters() {
+        for v in 0..3 {
+            let parsed = default_directives(v).parse::<tracing_subscriber::filter::Targets>();
+            assert!(parsed.is_ok(), "{v}");
+        }
         assert_eq!(default_directives(0), "warn");
         assert_eq!(default_directives(1), "warn,entitle=debug");
         assert_eq!(default_directives(5), "warn,entitle=trace");
