@@ -46,10 +46,21 @@ enum Source {
     },
 }
 
-fn saved_plan(paths: &[PathBuf]) -> Option<&PathBuf> {
-    match paths {
-        [p] if p.is_file() && p.extension().is_some_and(|e| e == "json") => Some(p),
-        _ => None,
+impl Source {
+    /// ONE `.json` file is a saved plan; anything else, manifests (`None`: they are not valid,
+    /// and their problems were printed).
+    fn of(args: &ApplyArgs, color: bool) -> anyhow::Result<Option<Source>> {
+        if let [p] = args.paths.as_slice()
+            && p.is_file()
+            && p.extension().is_some_and(|e| e == "json")
+        {
+            return Ok(Some(Source::Saved(p.clone())));
+        }
+        let Some(loaded) = scope::load(&args.paths, color)? else {
+            return Ok(None);
+        };
+        let desired = scope::select(&loaded, &args.scope)?;
+        Ok(Some(Source::Manifests { loaded, desired }))
     }
 }
 
@@ -73,15 +84,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
     }
     let text = args.format != Format::Json;
     let settings = args.scope.settings(&args.network)?;
-    let source = match saved_plan(&args.paths) {
-        Some(path) => Source::Saved(path.clone()),
-        None => {
-            let Some(loaded) = scope::load(&args.paths, color_err)? else {
-                return Ok(Exit::Error);
-            };
-            let desired = scope::select(&loaded, &args.scope)?;
-            Source::Manifests { loaded, desired }
-        }
+    let Some(source) = Source::of(&args, color_err)? else {
+        return Ok(Exit::Error);
     };
     let mut note = scope::OrderListNote::default();
     config::runtime()?.block_on(async {
