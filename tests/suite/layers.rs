@@ -13,6 +13,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// `cmd` on the real clock: CI runs the suite under libfaketime (a clock years ahead), under
+/// which cargo's own waits never end; the dependency graph does not depend on the date.
+fn untimed(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove("LD_PRELOAD")
+        .env_remove("FAKETIME")
+        .env_remove("FAKETIME_DONT_FAKE_MONOTONIC")
+}
+
 /// Every package's normal (not dev, not build) dependencies, resolved, by package name.
 struct Graph {
     deps: BTreeMap<String, BTreeSet<String>>,
@@ -22,7 +30,7 @@ impl Graph {
     fn load() -> Graph {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         // This machine's platform only: the packages of others are not downloaded here.
-        let rustc = Command::new("rustc")
+        let rustc = untimed(&mut Command::new("rustc"))
             .arg("-vV")
             .output()
             .expect("rustc -vV runs");
@@ -31,7 +39,7 @@ impl Graph {
             .lines()
             .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
             .expect("rustc -vV names the host");
-        let out = Command::new(cargo)
+        let out = untimed(&mut Command::new(cargo))
             .args(["metadata", "--format-version", "1", "--locked", "--offline"])
             .args(["--filter-platform", &host])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
