@@ -222,7 +222,7 @@ pub enum Planned {
 /// error, one that waits for an earlier order is in doubt, and `--detailed-exitcode` tells
 /// changes from none.
 pub fn plan_exit(plan: &Plan, detailed: bool) -> Exit {
-    if plan.pbxs.iter().any(|p| !p.blocked.is_empty()) {
+    if plan.is_blocked() {
         Exit::Error
     } else if plan.doubt_until_ms().is_some() {
         Exit::InDoubt
@@ -233,25 +233,18 @@ pub fn plan_exit(plan: &Plan, detailed: bool) -> Exit {
     }
 }
 
-/// The exit code of an apply with nothing to order: blocked PBXs make it partial.
+/// The exit code of an apply with nothing to order: that of an apply that placed nothing
+/// (blocked PBXs make it partial, a PBX in doubt says so).
 pub fn nothing_to_apply_exit(plan: &Plan) -> Exit {
-    if plan.pbxs.iter().any(|p| !p.blocked.is_empty()) {
-        Exit::Partial
-    } else if plan.doubt_until_ms().is_some() {
-        Exit::InDoubt
-    } else {
-        Exit::Success
-    }
+    apply_exit(&ApplyReport::default(), plan)
 }
 
 /// The exit code of an apply that ran: the worst of what happened to its orders.
 pub fn apply_exit(report: &ApplyReport, plan: &Plan) -> Exit {
-    let blocked = plan.pbxs.iter().any(|p| !p.blocked.is_empty());
-    let in_doubt = plan.doubt_until_ms().is_some();
     let placed = report.count(Outcome::Done) + report.count(Outcome::Pending) > 0;
     if report.count(Outcome::Unknown) > 0 {
         Exit::Unknown
-    } else if report.count(Outcome::Failed) > 0 || blocked {
+    } else if report.count(Outcome::Failed) > 0 || plan.is_blocked() {
         Exit::Partial
     } else if let Some(stop) = report.stopped_by {
         match stop {
@@ -263,7 +256,7 @@ pub fn apply_exit(report: &ApplyReport, plan: &Plan) -> Exit {
             Stop::Journal | Stop::LockLost if placed => Exit::Partial,
             Stop::Journal | Stop::LockLost => Exit::Error,
         }
-    } else if in_doubt {
+    } else if plan.doubt_until_ms().is_some() {
         Exit::InDoubt
     } else if report.count(Outcome::Skipped) > 0 {
         Exit::Partial
@@ -409,15 +402,6 @@ impl Session {
     /// The notices since the last call, in order.
     pub fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut self.notices)
-    }
-
-    /// The run's clock: the vendor's unless one was given.
-    pub fn clock(&self) -> Clock {
-        self.clock
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
     }
 
     /// Step 2: observe the PBXs in scope, plan, and price every order when `price`.

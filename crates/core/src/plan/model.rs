@@ -230,6 +230,11 @@ impl Plan {
         self.pbxs.iter().any(PbxPlan::has_changes)
     }
 
+    /// Whether some PBX cannot be planned (a fact the vendor did not give): it gets no order.
+    pub fn is_blocked(&self) -> bool {
+        self.pbxs.iter().any(|p| !p.blocked.is_empty())
+    }
+
     /// When the last PBX in doubt may be planned again, if any is in doubt.
     pub fn doubt_until_ms(&self) -> Option<i64> {
         self.pbxs.iter().filter_map(PbxPlan::doubt_until_ms).max()

@@ -51,7 +51,7 @@ pub struct OrderReport {
 }
 
 /// Outcome of a whole apply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ApplyReport {
     pub format_version: String,
     pub plan_id: String,
