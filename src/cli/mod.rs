@@ -198,18 +198,7 @@ pub enum Command {
 /// An error and its causes on one line, each cause once: a cause whose text the line already
 /// holds (an error that shows its source in its own message) is not repeated.
 pub fn error_report(err: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if text.is_empty() || line.contains(&text) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&text);
-    }
-    line
+    crate::render::error_chain(err.as_ref())
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {

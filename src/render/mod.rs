@@ -31,7 +31,7 @@ pub(crate) use markdown::write_plan_markdown;
 pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
 pub(crate) use sarif::write_sarif;
 pub(crate) use session::{
-    write_blocked, write_confirmation, write_notices, write_refusal, write_saved,
+    error_chain, write_blocked, write_confirmation, write_notices, write_refusal, write_saved,
 };
 pub(crate) use style::Style;
 pub(crate) use text::{TextOptions, write_plan_text, write_summary};

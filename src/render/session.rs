@@ -77,7 +77,7 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
             writeln!(
                 w,
                 "error: refusing a corrupt plan: {}; nothing was sent",
-                chain(e)
+                error_chain(e)
             )?;
             writeln!(w, "{AGAIN}")
         }
@@ -183,8 +183,9 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
     }
 }
 
-/// An error and its sources, each once: "a: b: c".
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its sources on one line, each said once: "a: b: c" (a message that already
+/// holds its source's text does not repeat it).
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut line = String::new();
     let mut next = Some(e);
     while let Some(cause) = next {
