@@ -410,7 +410,7 @@ fn node<'i>(
             if !o.contains_key(key) {
                 continue;
             }
-            let spath = format!("{}/{}", at("dependencies"), escape(key));
+            let spath = push_segment(&at("dependencies"), key);
             match dep {
                 Value::Array(names) => {
                     for property in names.iter().filter_map(Value::as_str) {
@@ -483,8 +483,8 @@ fn members<'i>(
         .flatten()
         .map(|(p, s)| (p, s, Matcher::for_pattern(p)))
         .collect();
-    let prop = |k: &str| format!("{spath}/properties/{}", escape(k));
-    let pattern_at = |p: &str| format!("{spath}/patternProperties/{}", escape(p));
+    let prop = |k: &str| push_segment(&format!("{spath}/properties"), k);
+    let pattern_at = |p: &str| push_segment(&format!("{spath}/patternProperties"), p);
     match m.get("additionalProperties") {
         Some(additional @ (Value::Bool(false) | Value::Object(_))) => {
             if props.is_none() && patterns.is_empty() && additional == &Value::Bool(false) {
@@ -589,11 +589,6 @@ fn error<'i>(
         instance: Cow::Borrowed(inst),
         kind,
     }
-}
-
-/// A schema path's segment, escaped as in a JSON pointer.
-fn escape(seg: &str) -> String {
-    seg.replace('~', "~0").replace('/', "~1")
 }
 
 /// A predicate standing for one `pattern` of the schema; each is named by the [`super::v1`]
