@@ -192,7 +192,6 @@ impl Drop for OrderListNote {
     }
 }
 
-/// A clock this far from the vendor's is named in the output.
 /// Opens the session (step 1 of the engine's run) on `conn`, and says what it found.
 pub(super) async fn open(
     conn: &Connection,
