@@ -122,9 +122,5 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> anyhow::Result<Exit> {
         render::write_doctor_samples(report.samples.len(), dir, &mut out)?;
     }
     render::write_doctor_verdict(&report, &mut out)?;
-    Ok(if report.blockers().next().is_none() {
-        Exit::Success
-    } else {
-        Exit::Error
-    })
+    Ok(report.exit())
 }

@@ -57,6 +57,15 @@ impl Report {
         self.findings.iter().filter(|f| f.blocks)
     }
 
+    /// 0 when entitle can work with the account, 1 when a finding blocks it.
+    pub fn exit(&self) -> crate::exit::Exit {
+        if self.blockers().next().is_none() {
+            crate::exit::Exit::Success
+        } else {
+            crate::exit::Exit::Error
+        }
+    }
+
     fn note(
         &mut self,
         topic: &'static str,
