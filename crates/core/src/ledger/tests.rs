@@ -74,17 +74,8 @@ fn buying(po: &str) -> PbxPlan {
 
 fn plan_of(p: PbxPlan) -> Plan {
     Plan {
-        format_version: String::new(),
-        plan_id: "plan-1".into(),
-        today: testing::date("2026-11-22"),
-        manifest_hash: String::new(),
-        selection: crate::plan::Selection::default(),
         observed_at_ms: NOW,
-        nonce: String::new(),
-        account: String::new(),
-        catalogs: vec![],
-        contacts: None,
-        pbxs: vec![p],
+        ..testing::plan(vec![p])
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::model::*;
-use crate::plan::{Action, ActionKind, PbxPlan, Plan, PoNumber, Selection};
+use crate::plan::{Action, ActionKind, PbxPlan, Plan, PoNumber};
 use crate::testing;
 use crate::wire::OrderBody;
 
@@ -90,15 +90,8 @@ fn plan(actions: Vec<Action>) -> Plan {
     Plan {
         format_version: "1.0".into(),
         plan_id: "plan-x".into(),
-        today: testing::date("2026-11-22"),
         manifest_hash: "h".into(),
-        selection: Selection::default(),
-        observed_at_ms: 0,
-        nonce: String::new(),
-        account: String::new(),
-        catalogs: vec![],
-        contacts: None,
-        pbxs: vec![testing::pbx_plan(observed(), actions)],
+        ..testing::plan(vec![testing::pbx_plan(observed(), actions)])
     }
 }
 
