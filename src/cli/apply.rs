@@ -105,9 +105,9 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     manifests: loaded,
                     desired,
                     selection: args.scope.selection(&args.paths),
-                    // Prices cost a request per distinct order: asked for, or shown with the
-                    // total before a confirmation; an unattended apply does not need them.
-                    price: args.scope.price || (!args.auto_approve && args.scope.wants_price(text)),
+                    // The calculator is asked about every order before any is sent: a
+                    // refusal stops the plan, and the total is shown before a confirmation.
+                    price: args.scope.wants_price(true),
                     color: color_err,
                     quiet: global.quiet,
                 };
@@ -126,7 +126,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             let _ = render::write_plan_text(&plan, opts, &mut Output::stdout());
         }
         render::write_blocked(&plan, &mut std::io::stderr().lock())?;
-        if !plan.has_changes() {
+        if !plan.has_changes() || plan.is_refused() {
             if !text {
                 let _ = render::write_plan_json(&plan, &mut Output::stdout());
             }

@@ -54,10 +54,11 @@ pub struct ScopeArgs {
     /// How long to wait for the lock held by another apply (e.g. 5m); default: do not wait.
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub lock_timeout: Span,
-    /// Ask the vendor's calculator for each order's price (default for text and markdown).
+    /// Ask the vendor's calculator for each order's price (default for text and markdown, and
+    /// for `apply`: an order the calculator refuses stops the whole plan before anything is sent).
     #[arg(long, overrides_with = "no_price")]
     pub price: bool,
-    /// Do not ask for prices.
+    /// Do not ask for prices (nor learn the calculator's refusals before orders are sent).
     #[arg(long, overrides_with = "price")]
     pub no_price: bool,
 }

@@ -40,24 +40,10 @@ pub(crate) use validate::{
 };
 
 use crate::model::Price;
-use crate::plan::money::Cents;
 
 /// `USD 1,180.00`: grouped for reading; the JSON keeps the vendor's string.
 pub(crate) fn money(p: &Price) -> String {
-    let Some(c) = Cents::parse(&p.total) else {
-        return format!("{} {}", p.currency, p.total);
-    };
-    let s = c.to_string();
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{} {sign}{grouped}.{frac}", p.currency)
+    crate::plan::money::grouped(p)
 }
 
 /// "USD 1,180.00 + EUR 20.00", or `None` when nothing was priced.

@@ -63,7 +63,6 @@ pub(crate) fn write_notices(notices: &[Notice], w: &mut impl Write) -> io::Resul
                     )?;
                 }
             }
-            Notice::PriceUnknown(why) => writeln!(w, "warning: {why}")?,
         }
     }
     Ok(())
@@ -212,10 +211,22 @@ pub(crate) fn write_saved(plan: &Plan, path: &Path, w: &mut impl Write) -> io::R
     )
 }
 
-/// What the plan cannot carry out, one `error:` line each.
+/// What the plan cannot carry out, one `error:` line each: PBXs that could not be planned, and
+/// orders the vendor's calculator refused (whose words the plan shows on the order).
 pub(crate) fn write_blocked(plan: &Plan, w: &mut impl Write) -> io::Result<()> {
     for b in plan.pbxs.iter().flat_map(|p| &p.blocked) {
         writeln!(w, "error: {b}")?;
+    }
+    for p in &plan.pbxs {
+        for a in p.actions.iter().filter(|a| a.refused.is_some()) {
+            writeln!(
+                w,
+                "error: {}: the vendor refuses {} for {}; nothing of this plan is applied until the manifest changes",
+                p.source,
+                a.kind,
+                p.key()
+            )?;
+        }
     }
     Ok(())
 }

@@ -67,6 +67,8 @@ fn sample() -> Plan {
             auto_renew_target: None,
             price: usd("1234.5"),
             price_error: None,
+            price_basis: None,
+            refused: None,
         }],
     );
     up.actions.push(Action {
@@ -82,6 +84,8 @@ fn sample() -> Plan {
         auto_renew_target: Some(Id(3048560606464323584)),
         price: None,
         price_error: None,
+        price_basis: None,
+        refused: None,
     });
     let down = pbx(
         "SNDOWN",
@@ -100,6 +104,8 @@ fn sample() -> Plan {
                 total: "10".into(),
             }),
             price_error: None,
+            price_basis: None,
+            refused: None,
         }],
     );
     let mut manual = pbx("SNMANUAL", 13, vec![]);

@@ -31,9 +31,11 @@ pub(crate) fn write_plan_text(
         Style::Dim.paint(&format!("plan {} for {}", plan.plan_id, plan.today), c)
     )?;
 
+    // One reason for every price unknown is said once, in the summary.
+    let said = unpriced_reasons(plan).len() == 1;
     for p in plan.pbxs.iter().filter(|p| p.has_changes()) {
         writeln!(w)?;
-        write_pbx(p, opts, w)?;
+        write_pbx(p, opts, said, w)?;
     }
 
     let manual: Vec<_> = plan.pbxs.iter().filter(|p| !p.manual.is_empty()).collect();
@@ -232,6 +234,19 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
             )?,
             None => writeln!(w, ".")?,
         }
+        if s.refused > 0 {
+            writeln!(
+                w,
+                "{}",
+                Style::Error.paint(
+                    &format!(
+                        "The vendor refuses {}: this plan cannot be applied until the manifests change.",
+                        plural(s.refused, "order", "orders")
+                    ),
+                    c
+                )
+            )?;
+        }
     }
     Ok(())
 }
@@ -239,11 +254,7 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
 /// Why orders have no price, for the total: the one reason, or how many there are (each is
 /// shown on its order as "price unknown: …"). Empty when no price was asked for.
 fn unpriced_why(plan: &Plan) -> String {
-    let reasons: std::collections::BTreeSet<&str> = plan
-        .actions()
-        .filter(|a| a.price.is_none())
-        .filter_map(|a| a.price_error.as_deref())
-        .collect();
+    let reasons = unpriced_reasons(plan);
     match reasons.len() {
         0 => String::new(),
         1 => format!(" ({})", reasons.into_iter().next().unwrap_or_default()),
@@ -251,7 +262,16 @@ fn unpriced_why(plan: &Plan) -> String {
     }
 }
 
-fn write_pbx(p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
+/// The distinct reasons orders got no price.
+fn unpriced_reasons(plan: &Plan) -> std::collections::BTreeSet<&str> {
+    plan.actions()
+        .filter(|a| a.price.is_none())
+        .filter_map(|a| a.price_error.as_deref())
+        .collect()
+}
+
+/// `said`: the one reason prices are unknown is in the summary already.
+fn write_pbx(p: &PbxPlan, opts: TextOptions, said: bool, w: &mut impl Write) -> io::Result<()> {
     let c = opts.color;
     let labels = if p.labels.is_empty() {
         String::new()
@@ -274,7 +294,7 @@ fn write_pbx(p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<(
         Style::Dim.paint(&p.source, c)
     )?;
     for a in &p.actions {
-        write_action(a, p, opts, w)?;
+        write_action(a, p, opts, said, w)?;
     }
     for n in &p.notes {
         writeln!(w, "    {}", Style::Dim.paint(&format!("note: {n}"), c))?;
@@ -302,7 +322,13 @@ fn plan_name(p: &PbxPlan, id: Id) -> Option<&str> {
         .map(|c| c.after.as_str())
 }
 
-fn write_action(a: &Action, p: &PbxPlan, opts: TextOptions, w: &mut impl Write) -> io::Result<()> {
+fn write_action(
+    a: &Action,
+    p: &PbxPlan,
+    opts: TextOptions,
+    said: bool,
+    w: &mut impl Write,
+) -> io::Result<()> {
     let c = opts.color;
     writeln!(
         w,
@@ -340,8 +366,10 @@ fn write_action(a: &Action, p: &PbxPlan, opts: TextOptions, w: &mut impl Write) 
     if let Some(p) = &a.price {
         tail.push(format!("price {}", money(p)));
     }
-    if let Some(why) = &a.price_error {
-        tail.push(format!("price unknown: {why}"));
+    match &a.price_error {
+        Some(_) if said => tail.push("price unknown (see the summary)".to_owned()),
+        Some(why) => tail.push(format!("price unknown: {why}")),
+        None => {}
     }
     if let Some(po) = a.po_number() {
         tail.push(format!("poNumber {po}"));
@@ -354,6 +382,19 @@ fn write_action(a: &Action, p: &PbxPlan, opts: TextOptions, w: &mut impl Write) 
     }
     if !tail.is_empty() {
         writeln!(w, "        {}", Style::Dim.paint(&tail.join("  "), c))?;
+    }
+    if let Some(basis) = &a.price_basis {
+        writeln!(w, "        {}", Style::Dim.paint(&format!("priced: {basis}"), c))?;
+    }
+    if let Some(r) = &a.refused {
+        writeln!(
+            w,
+            "        {}",
+            Style::Error.paint(&format!("refused by the vendor: {}", r.message), c)
+        )?;
+        if let Some(help) = &r.help {
+            writeln!(w, "        help: {help}")?;
+        }
     }
     if opts.show_bodies
         && let Some(body) = &a.order

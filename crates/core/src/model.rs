@@ -158,6 +158,34 @@ pub struct OfferedPlan {
     /// What the vendor's calculator (L9) prices this plan by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing_id: Option<Id>,
+    /// What its price is counted in; `None`: the vendor does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_unit: Option<PriceUnit>,
+}
+
+/// What a plan's or service's price is counted in (a catalog hint, vendor-api section 3):
+/// pricing an order that an earlier order of the same plan changes needs to know whether the
+/// extensions it adds change the price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceUnit {
+    /// One price, whatever the count.
+    Flat,
+    /// Per unit of the line's quantity (capacity: extensions, calls, minutes).
+    PerUnit,
+    /// Per extension in force.
+    PerExtension,
+}
+
+impl PriceUnit {
+    pub fn parse(s: &str) -> Option<PriceUnit> {
+        Some(match s {
+            "flat" => PriceUnit::Flat,
+            "per_unit" => PriceUnit::PerUnit,
+            "per_extension" => PriceUnit::PerExtension,
+            _ => return None,
+        })
+    }
 }
 
 /// A service of a product's catalog.
@@ -176,6 +204,9 @@ pub struct OfferedService {
     /// What the vendor's calculator (L9) prices this service by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing_id: Option<Id>,
+    /// What its price is counted in; `None`: neither the vendor nor its kind says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_unit: Option<PriceUnit>,
 }
 
 /// What can be bought for one product (L4).
@@ -369,6 +400,14 @@ pub struct Order {
 pub struct Price {
     pub currency: String,
     pub total: String,
+}
+
+/// The calculator's answer: the total, and each line's amount when it itemises them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub price: Price,
+    /// By plan or service ID (vendor-api section 3, assumed); empty when not itemised.
+    pub items: Vec<(Id, String)>,
 }
 
 /// An order of a PBX whose outcome, or whose effect, is not known yet. Until it is found, its

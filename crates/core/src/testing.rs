@@ -106,6 +106,8 @@ pub fn action(kind: ActionKind, order: Option<OrderBody>) -> Action {
         auto_renew_target: None,
         price: None,
         price_error: None,
+        price_basis: None,
+        refused: None,
     }
 }
 

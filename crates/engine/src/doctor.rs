@@ -734,7 +734,7 @@ async fn price(client: &Client, o: &ObservedPbx, c: &Catalog, r: &mut Report) ->
             Status::Confirmed,
             format!(
                 "a renewal of {} on {} priced {} {}",
-                plan.name, o.sn, p.currency, p.total
+                plan.name, o.sn, p.price.currency, p.price.total
             ),
         ),
         // A business rule refused the price: the body itself was understood.

@@ -75,8 +75,6 @@ pub enum Notice {
     WorkspaceBusy { reason: String },
     /// What resolving earlier orders of unknown outcome found.
     Resolved(Resolution),
-    /// An order's price could not be had: the plan's total leaves it out.
-    PriceUnknown(String),
 }
 
 /// Why the session could not go on. Nothing was sent when it stops with one of these before
@@ -212,17 +210,17 @@ impl Refusal {
 /// What planning came to.
 #[derive(Debug)]
 pub enum Planned {
-    /// The plan; any price the calculator could not give is a [`Notice::PriceUnknown`].
+    /// The plan; an order the calculator could not price says why on its action.
     Plan(Box<Plan>),
     /// The manifests ask for what the account or the vendor's rules refuse: nothing planned.
     Refused(Diagnostics),
 }
 
-/// How a plan's exit code reads: a plan that cannot be carried out (a blocked PBX) is an
-/// error, one that waits for an earlier order is in doubt, and `--detailed-exitcode` tells
-/// changes from none.
+/// How a plan's exit code reads: a plan that cannot be carried out (a blocked PBX, an order
+/// the vendor's calculator refused) is an error, one that waits for an earlier order is in
+/// doubt, and `--detailed-exitcode` tells changes from none.
 pub fn plan_exit(plan: &Plan, detailed: bool) -> Exit {
-    if plan.is_blocked() {
+    if plan.is_blocked() || plan.is_refused() {
         Exit::Error
     } else if plan.doubt_until_ms().is_some() {
         Exit::InDoubt
@@ -244,6 +242,9 @@ pub fn apply_exit(report: &ApplyReport, plan: &Plan) -> Exit {
     let placed = report.count(Outcome::Done) + report.count(Outcome::Pending) > 0;
     if report.count(Outcome::Unknown) > 0 {
         Exit::Unknown
+    } else if plan.is_refused() && !placed {
+        // The vendor refused an order before it was sent: nothing of the plan is.
+        Exit::Error
     } else if report.count(Outcome::Failed) > 0 || plan.is_blocked() {
         Exit::Partial
     } else if let Some(stop) = report.stopped_by {
@@ -442,9 +443,7 @@ impl Session {
             Err(errors) => return Ok(Planned::Refused(diagnostics(errors))),
         };
         if price {
-            let unknown = crate::price::price(&self.client, &mut plan, pricing).await;
-            self.notices
-                .extend(unknown.into_iter().map(Notice::PriceUnknown));
+            crate::price::price(&self.client, &mut plan, pricing).await;
         }
         self.last_read = LastRead {
             at_ms: plan.observed_at_ms,
@@ -543,6 +542,10 @@ impl Session {
         interrupt: Arc<Interrupt>,
         progress: &dyn Progress,
     ) -> Result<ApplyReport, SessionError> {
+        // The vendor said no to an order of this plan before it was sent: none is sent.
+        if plan.is_refused() {
+            return Ok(ApplyReport::default());
+        }
         let Workspace { lock, mut journal } = self
             .workspace
             .take()

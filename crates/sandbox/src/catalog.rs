@@ -30,6 +30,17 @@ pub enum Unit {
     PerExtension,
 }
 
+impl Unit {
+    /// As the catalog (L4) names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Flat => "flat",
+            Unit::PerUnit => "per_unit",
+            Unit::PerExtension => "per_extension",
+        }
+    }
+}
+
 /// Prices in US cents for one month and one year.
 #[derive(Debug, Clone, Copy)]
 pub struct Price {

@@ -111,6 +111,7 @@ pub(super) fn catalog(product: &Product, minimal: bool) -> wire::Offering {
             .map(|p| wire::CatalogPlan {
                 tier: 0,
                 billing_cycles: Vec::new(),
+                price_unit: String::new(),
                 ..p
             })
             .collect(),
@@ -121,6 +122,7 @@ pub(super) fn catalog(product: &Product, minimal: bool) -> wire::Offering {
                 kind: String::new(),
                 requires_plan_ids: None,
                 billing_cycles: Vec::new(),
+                price_unit: String::new(),
                 ..s
             })
             .collect(),
@@ -145,6 +147,7 @@ fn catalog_in_full(product: &Product) -> wire::Offering {
                 tier: p.tier,
                 billing_cycles: cycles(p.cycles),
                 purchase_type: "purchase".to_owned(),
+                price_unit: p.price.unit.as_str().to_owned(),
             })
             .collect(),
         service_list: product
@@ -158,6 +161,7 @@ fn catalog_in_full(product: &Product) -> wire::Offering {
                 requires_plan_ids: Some(s.requires_plan_ids.clone()),
                 billing_cycles: cycles(s.cycles),
                 purchase_type: "purchase".to_owned(),
+                price_unit: s.price.unit.as_str().to_owned(),
             })
             .collect(),
     }

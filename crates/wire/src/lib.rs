@@ -218,6 +218,10 @@ pub struct CatalogPlan {
     pub billing_cycles: Vec<String>,
     #[serde(default)]
     pub purchase_type: String,
+    /// `flat`, `per_unit`, `per_extension`: what the price is counted in (vendor-api section
+    /// 3, assumed); absent is "not said".
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub price_unit: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -239,6 +243,9 @@ pub struct CatalogService {
     pub billing_cycles: Vec<String>,
     #[serde(default)]
     pub purchase_type: String,
+    /// As on [`CatalogPlan::price_unit`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub price_unit: String,
 }
 
 /// L5 item. The ID arrives as a string here and is sent as a number in orders.

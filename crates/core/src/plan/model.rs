@@ -174,6 +174,24 @@ pub struct Action {
     /// Why there is no price although one was asked for ("price unknown: ...").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_error: Option<String>,
+    /// How `price` was obtained when it is not the calculator's answer for this exact body
+    /// (an order that depends on an earlier order of the same plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_basis: Option<String>,
+    /// The vendor's calculator refused this order for a business rule: the plan cannot be
+    /// applied until the manifest changes, and nothing of it is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<VendorRefusal>,
+}
+
+/// A refusal the vendor's calculator gave for an order before it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorRefusal {
+    /// The vendor's words (its error detail), with its code and request ID.
+    pub message: String,
+    /// What to change, when entitle knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
 }
 
 impl Action {
@@ -218,6 +236,9 @@ pub struct Summary {
     pub totals: Vec<Price>,
     /// Orders without a price (not asked for, or the vendor's calculator gave none).
     pub unpriced: usize,
+    /// Orders the vendor's calculator refused: the plan cannot be applied.
+    #[serde(default)]
+    pub refused: usize,
 }
 
 impl Plan {
@@ -233,6 +254,11 @@ impl Plan {
     /// Whether some PBX cannot be planned (a fact the vendor did not give): it gets no order.
     pub fn is_blocked(&self) -> bool {
         self.pbxs.iter().any(|p| !p.blocked.is_empty())
+    }
+
+    /// Whether the vendor's calculator refused some order: then nothing of the plan is sent.
+    pub fn is_refused(&self) -> bool {
+        self.actions().any(|a| a.refused.is_some())
     }
 
     /// When the last PBX in doubt may be planned again, if any is in doubt.
@@ -261,7 +287,8 @@ impl Plan {
             for a in &p.actions {
                 if a.order.is_some() {
                     s.orders += 1;
-                    s.unpriced += usize::from(a.price.is_none());
+                    s.unpriced += usize::from(a.price.is_none() && a.refused.is_none());
+                    s.refused += usize::from(a.refused.is_some());
                 } else {
                     s.auto_renew_switches += 1;
                 }

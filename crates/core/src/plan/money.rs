@@ -66,6 +66,24 @@ pub fn sum<'a>(prices: impl IntoIterator<Item = &'a Price>) -> (Vec<Price>, usiz
     (totals, left_out)
 }
 
+/// `USD 1,180.00`: grouped for reading (a plan's JSON keeps the vendor's string).
+pub fn grouped(p: &Price) -> String {
+    let Some(c) = Cents::parse(&p.total) else {
+        return format!("{} {}", p.currency, p.total);
+    };
+    let s = c.to_string();
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{} {sign}{out}.{frac}", p.currency)
+}
+
 impl AddAssign for Cents {
     fn add_assign(&mut self, rhs: Cents) {
         self.0 += rhs.0;

@@ -13,7 +13,7 @@ use super::order_list::{
     full_page,
 };
 use super::transport::Request;
-use crate::model::{Catalog, Contact, Id, ObservedPbx, Order, Price, ProductId};
+use crate::model::{Catalog, Contact, Id, ObservedPbx, Order, ProductId, Quote};
 use crate::wire::{self, paths};
 
 fn mapped<T>(req: &Request, request_id: &str, r: Result<T, MappingError>) -> Result<T, ApiError> {
@@ -241,7 +241,7 @@ impl Client {
 
     /// L9: the price of an order, asked with the documented calculator body (see
     /// [`mapping::price_request`]). A calculation changes nothing, so it is retried like a read.
-    pub async fn price(&self, body: &wire::PriceRequest) -> Result<Price, ApiError> {
+    pub async fn price(&self, body: &wire::PriceRequest) -> Result<Quote, ApiError> {
         let req = Request::post_json(paths::PRICE, json_body(body)?);
         let r: Reply<wire::Quote> = self.call(&req).await?;
         mapped(&req, &r.request_id, mapping::price(r.result))

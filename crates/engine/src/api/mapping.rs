@@ -27,7 +27,7 @@ use super::error::MappingError;
 use crate::date::Date;
 use crate::model::{
     Catalog, Contact, Cycle, Id, ObservedPbx, ObservedService, OfferedPlan, OfferedService, Order,
-    OrderStatus, PendingSwitch, Price, ProductId, ServiceKind, SubscribedPlan,
+    OrderStatus, PendingSwitch, Price, PriceUnit, ProductId, Quote, ServiceKind, SubscribedPlan,
 };
 use crate::wire;
 
@@ -439,6 +439,8 @@ pub fn catalog(c: wire::Offering, product: ProductId) -> Result<Catalog, Mapping
                 },
                 cycles: cycles(format!("planList[{i}].billingCycles"), &p.billing_cycles)?,
                 pricing_id: p.pricing_id,
+                // A hint only: a value entitle does not know is "not said", not an error.
+                price_unit: PriceUnit::parse(p.price_unit.trim()),
             })
         })
         .collect::<Result<Vec<_>, MappingError>>()?;
@@ -501,6 +503,9 @@ pub fn catalog(c: wire::Offering, product: ProductId) -> Result<Catalog, Mapping
                     &svc.billing_cycles,
                 )?,
                 pricing_id: svc.pricing_id,
+                // A per-extension service is priced per extension (the vendor's tutorials).
+                price_unit: PriceUnit::parse(svc.price_unit.trim())
+                    .or((kind == ServiceKind::PerExtension).then_some(PriceUnit::PerExtension)),
             })
         })
         .collect::<Result<Vec<_>, MappingError>>()?;
@@ -603,7 +608,7 @@ pub fn price_request(
 }
 
 /// L9.
-pub fn price(q: wire::Quote) -> Result<Price, MappingError> {
+pub fn price(q: wire::Quote) -> Result<Quote, MappingError> {
     if !is_decimal(q.total_amount.trim()) {
         return Err(err(
             "price quote",
@@ -612,9 +617,19 @@ pub fn price(q: wire::Quote) -> Result<Price, MappingError> {
             format!("`{}` is not a decimal amount", q.total_amount),
         ));
     }
-    Ok(Price {
-        currency: q.currency_code,
-        total: q.total_amount.trim().to_owned(),
+    Ok(Quote {
+        price: Price {
+            currency: q.currency_code,
+            total: q.total_amount.trim().to_owned(),
+        },
+        // Items are a help for pricing dependent orders, never needed: one that cannot be
+        // read is left out, and what needs it says the price is unknown.
+        items: q
+            .items
+            .into_iter()
+            .filter(|i| is_decimal(i.amount.trim()))
+            .map(|i| (i.service_id, i.amount.trim().to_owned()))
+            .collect(),
     })
 }
 

@@ -23,6 +23,8 @@ impl Planner<'_> {
                 auto_renew_target: Some(on.plan.id),
                 price: None,
                 price_error: None,
+                price_basis: None,
+                refused: None,
             }),
             (false, Some(true)) => {
                 self.manual.push(ManualItem {

@@ -125,6 +125,8 @@ impl Planner<'_> {
             auto_renew_target: None,
             price: None,
             price_error: None,
+            price_basis: None,
+            refused: None,
         };
         let in_force = InForce {
             plan: PlanRef::from(&target),
@@ -457,6 +459,8 @@ impl Planner<'_> {
             auto_renew_target: None,
             price: None,
             price_error: None,
+            price_basis: None,
+            refused: None,
         }
     }
 

@@ -141,6 +141,8 @@ impl<'a> Planner<'a> {
             auto_renew_target: None,
             price: None,
             price_error: None,
+            price_basis: None,
+            refused: None,
         };
         self.notes.extend(renewal_refusal_help(o, &action));
         Some(action)

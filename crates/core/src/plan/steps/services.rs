@@ -57,6 +57,8 @@ impl<'a> Planner<'a> {
                 auto_renew_target: None,
                 price: None,
                 price_error: None,
+                price_basis: None,
+                refused: None,
             }),
             _ => None,
         };
