@@ -376,6 +376,7 @@ mod tests {
             requires_missing_plan: missing.map(str::to_owned),
             cycles: vec![],
             pricing_id: None,
+            price_unit: None,
         };
         let cat = Catalog {
             product: ProductId(12),
@@ -386,6 +387,7 @@ mod tests {
                 tier: 3,
                 cycles: vec![],
                 pricing_id: None,
+                price_unit: None,
             }],
             services: vec![],
         };

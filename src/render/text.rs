@@ -384,7 +384,11 @@ fn write_action(
         writeln!(w, "        {}", Style::Dim.paint(&tail.join("  "), c))?;
     }
     if let Some(basis) = &a.price_basis {
-        writeln!(w, "        {}", Style::Dim.paint(&format!("priced: {basis}"), c))?;
+        writeln!(
+            w,
+            "        {}",
+            Style::Dim.paint(&format!("priced: {basis}"), c)
+        )?;
     }
     if let Some(r) = &a.refused {
         writeln!(

@@ -325,7 +325,7 @@ async fn contacts_orders_auto_renew_and_price() {
     };
     let price = c.price(&body).await.unwrap();
     assert_eq!(
-        (price.currency.as_str(), price.total.as_str()),
+        (price.price.currency.as_str(), price.price.total.as_str()),
         ("USD", "1180.00")
     );
     assert_eq!(

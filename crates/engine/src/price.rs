@@ -343,7 +343,10 @@ fn adjusted(q: &Quote, a: &Adjust) -> Priced {
         ));
     }
     let Some(total) = Cents::parse(&q.price.total) else {
-        return Priced::Unknown(format!("the calculator's total `{}` is not an amount", q.price.total));
+        return Priced::Unknown(format!(
+            "the calculator's total `{}` is not an amount",
+            q.price.total
+        ));
     };
     let added = a.then - a.today;
     if a.per_extension.is_empty() {
@@ -392,7 +395,11 @@ fn adjusted(q: &Quote, a: &Adjust) -> Priced {
         basis: Some(format!(
             "the calculator's {today} at today's {} extensions, plus {extra}{} for the {added} the purchase above adds ({} priced per extension)",
             a.today,
-            if rounded { ", rounded to the cent," } else { "" },
+            if rounded {
+                ", rounded to the cent,"
+            } else {
+                ""
+            },
             and_list(&names)
         )),
     }

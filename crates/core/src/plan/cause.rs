@@ -77,6 +77,7 @@ mod tests {
                 requires_missing_plan: None,
                 cycles: vec![],
                 pricing_id: None,
+                price_unit: None,
             }],
         };
         let line = |field: &str, value: &str| field_at(&d, field, value, Some(&catalog)).line;

@@ -37,6 +37,7 @@ pub fn plan_(id: Id, name: &str, tier: u32, cycles: &[Cycle]) -> OfferedPlan {
         tier,
         cycles: cycles.to_vec(),
         pricing_id: Some(Id(id.0 + 1)),
+        price_unit: None,
     }
 }
 
@@ -49,6 +50,8 @@ pub fn svc(id: Id, name: &str, kind: ServiceKind, requires: &[Id]) -> OfferedSer
         requires_missing_plan: None,
         cycles: vec![Cycle::Annually],
         pricing_id: Some(Id(id.0 + 1)),
+        price_unit: (kind == ServiceKind::PerExtension)
+            .then_some(crate::model::PriceUnit::PerExtension),
     }
 }
 
