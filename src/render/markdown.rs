@@ -111,7 +111,10 @@ fn needs_attention(p: &PbxPlan) -> bool {
     !p.blocked.is_empty()
         || !p.in_doubt.is_empty()
         || !p.manual.is_empty()
-        || p.actions.iter().any(|a| a.price_error.is_some())
+        || p
+            .actions
+            .iter()
+            .any(|a| a.price_error.is_some() || a.refused.is_some())
 }
 
 /// The cost of `orders`: per-currency totals, and how many have no price.
@@ -211,10 +214,10 @@ pub(crate) fn write_plan_markdown(
 fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error> {
     let link = Linker::new(opts).with_catalogs(&plan.catalogs);
     let s = plan.summary();
-    // Pricing was asked for when any order has a price or a reason for having none.
+    // Pricing was asked for when any order has a price, a reason for having none, or a refusal.
     let priced = plan
         .actions()
-        .any(|a| a.price.is_some() || a.price_error.is_some());
+        .any(|a| a.price.is_some() || a.price_error.is_some() || a.refused.is_some());
 
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for p in &plan.pbxs {
@@ -246,9 +249,17 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
                         plural(s.unpriced, "order", "orders")
                     )?,
                     Some(t) => write!(head, ", {t}")?,
-                    None => write!(head, ", no order got a price")?,
+                    None if s.unpriced > 0 => write!(head, ", no order got a price")?,
+                    None => {}
                 }
             }
+        }
+        if s.refused > 0 {
+            write!(
+                head,
+                "; the vendor refuses {}, so it cannot be applied",
+                plural(s.refused, "order", "orders")
+            )?;
         }
         writeln!(head)?;
     } else {
@@ -447,6 +458,20 @@ fn attention_items(
                 crate::clock::Timestamp(d.until_ms)
             ));
         }
+        for a in &p.actions {
+            if let Some(r) = &a.refused {
+                let help = r
+                    .help
+                    .as_ref()
+                    .map(|h| format!(" Help: {}", esc(h)))
+                    .unwrap_or_default();
+                items.push(format!(
+                    ":no_entry: {who}: {} refused by the vendor: {}.{help}",
+                    code(a.kind.as_str()),
+                    esc(&r.message)
+                ));
+            }
+        }
         for m in &p.manual {
             items.push(format!(
                 ":warning: {who}: manual: {} {} → {}{}: {}",
@@ -461,7 +486,7 @@ fn attention_items(
     // One line per reason: a calculator that is down fails every order the same way.
     let mut unpriced: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for p in &plan.pbxs {
-        for a in &p.actions {
+        for a in p.actions.iter().filter(|a| a.refused.is_none()) {
             let why = match (&a.price, &a.price_error) {
                 (_, Some(why)) => why.as_str(),
                 // Pricing was asked for and this order got neither a price nor a reason.
@@ -539,12 +564,16 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::E
         writeln!(w, "**{}** — {}", esc(&p.key()), link.entry(p))?;
         writeln!(w)?;
         for a in &p.actions {
-            let price = match (&a.price, &a.price_error) {
-                (Some(p), _) => format!(" — {}", money(p)),
-                (None, Some(_)) => " — price unknown (see above)".to_owned(),
-                (None, None) => String::new(),
+            let price = match (&a.price, &a.price_error, &a.refused) {
+                (_, _, Some(_)) => " — refused by the vendor (see above)".to_owned(),
+                (Some(p), _, _) => format!(" — {}", money(p)),
+                (None, Some(_), _) => " — price unknown (see above)".to_owned(),
+                (None, None, None) => String::new(),
             };
             writeln!(w, "- `{}`: {}{}", a.kind, esc(&a.reason), price)?;
+            if let Some(basis) = &a.price_basis {
+                writeln!(w, "  - priced: {}", esc(basis))?;
+            }
             for ch in &a.changes {
                 // A service change names the service: added (after) or dropped (before).
                 let value = match &ch.before {
