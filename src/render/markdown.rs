@@ -111,8 +111,7 @@ fn needs_attention(p: &PbxPlan) -> bool {
     !p.blocked.is_empty()
         || !p.in_doubt.is_empty()
         || !p.manual.is_empty()
-        || p
-            .actions
+        || p.actions
             .iter()
             .any(|a| a.price_error.is_some() || a.refused.is_some())
 }

@@ -23,6 +23,7 @@ mod layers;
 mod order_list;
 mod ordinary;
 mod plan_e2e;
+mod pricing;
 mod renewal;
 mod sandbox_api;
 mod sandbox_cli;

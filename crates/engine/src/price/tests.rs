@@ -296,3 +296,35 @@ fn an_order_after_a_switch_is_asked_as_is_and_its_price_explained() {
         }
     );
 }
+
+#[test]
+fn only_a_business_rule_is_a_refusal() {
+    let vendor = |status: u16, code: &str| {
+        Answer::from(Err(ApiError::Vendor {
+            request: Box::new(crate::api::Endpoint {
+                method: "POST",
+                path: crate::wire::paths::PRICE.into(),
+                query: String::new(),
+            }),
+            status,
+            code: code.into(),
+            detail: "rule 5: no".into(),
+            request_id: "r1".into(),
+            field: None,
+        }))
+    };
+    assert_eq!(
+        vendor(400, wire::codes::BUSINESS_RULE_VIOLATION),
+        Answer::Refused("rule 5: no (business_rule_violation, request r1)".into())
+    );
+    for (status, code) in [
+        (500, "internal_error"),
+        (400, wire::codes::PARAMETER_VALIDATION_FAILED),
+        (429, "rate_limited"),
+    ] {
+        assert!(
+            matches!(vendor(status, code), Answer::Failed(_)),
+            "{status} {code} leaves the price unknown"
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! Plans that tell the truth about money: every order is priced as the vendor will price it
+//! (the total is what the sandbox then charges, to the cent), and an order the vendor's
+//! calculator refuses stops the plan before anything is sent.
+
+use serde_json::Value;
+
+use crate::support::{Env, assert_exit, redact, stderr, stdout};
+use entitle::plan::money::Cents;
+use entitle::sandbox::Seed;
+
+/// `yaml` with `by` more extensions wherever that stays within a Cloud PBX's 500.
+fn grow_extensions(yaml: &str, by: u32) -> String {
+    let re = regex::Regex::new(r"(?m)^(\s*extensions: )(\d+)$").unwrap();
+    re.replace_all(yaml, |c: &regex::Captures| {
+        let n: u32 = c[2].parse().unwrap();
+        let grown = if n + by <= 500 { n + by } else { n };
+        format!("{}{grown}", &c[1])
+    })
+    .into_owned()
+}
+
+fn cents(amount: &Value) -> i128 {
+    Cents::parse(amount.as_str().expect("an amount"))
+        .expect("cents")
+        .0
+}
+
+/// Every order of a plan document: (sn, action).
+fn orders(doc: &Value) -> Vec<(&str, &Value)> {
+    doc["pbxs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| !a["order"].is_null())
+                .map(move |a| (p["sn"].as_str().unwrap(), a))
+        })
+        .collect()
+}
+
+#[test]
+fn a_fleet_grown_by_ten_extensions_is_priced_to_the_cent_of_what_the_vendor_charges() {
+    let env = Env::with(|c| c.seed = Seed::Fleet(500));
+    let now = env.now();
+    let out = env.run(&["export", "-o", "fleet.yaml"]);
+    assert_exit(&out, 0);
+    let exported = std::fs::read_to_string(env.path().join("fleet.yaml")).unwrap();
+    env.manifest("grown.yaml", &grow_extensions(&exported, 10));
+
+    let plan = env.run(&[
+        "plan",
+        "grown.yaml",
+        "--now",
+        &now,
+        "--price",
+        "--format",
+        "json",
+        "-o",
+        "plan.json",
+    ]);
+    assert_exit(&plan, 0);
+    let doc: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let orders = orders(&doc);
+    let unpriced: Vec<_> = orders
+        .iter()
+        .filter(|(_, a)| a["price"].is_null())
+        .map(|(sn, a)| (sn, a["kind"].clone(), a["price_error"].clone()))
+        .collect();
+    assert!(unpriced.is_empty(), "orders without a price: {unpriced:?}");
+    let renewals_after_purchase: Vec<&str> = orders
+        .iter()
+        .filter(|(_, a)| !a["price_basis"].is_null())
+        .map(|(sn, _)| *sn)
+        .collect();
+    assert!(
+        renewals_after_purchase.len() > 50,
+        "the fleet has renewals after a capacity purchase: {}",
+        renewals_after_purchase.len()
+    );
+    let planned: i128 = orders
+        .iter()
+        .map(|(_, a)| cents(&a["price"]["total"]))
+        .sum();
+
+    let apply = env.run(&["apply", "plan.json", "--now", &now, "--auto-approve"]);
+    assert_exit(&apply, 0);
+    let placed = env.get("/_sandbox/orders");
+    let placed = placed.as_array().unwrap();
+    assert_eq!(placed.len(), orders.len(), "every order placed, once");
+    let charged: i128 = placed.iter().map(|o| cents(&o["totalAmount"])).sum();
+    assert_eq!(
+        Cents(planned).to_string(),
+        Cents(charged).to_string(),
+        "the plan's total is what the vendor charged"
+    );
+    // And order by order: each figure is what that order cost.
+    for (_, a) in &orders {
+        let po = &a["order"]["poNumber"];
+        let o = placed.iter().find(|o| &o["poNumber"] == po).unwrap();
+        assert_eq!(
+            a["price"]["total"], o["totalAmount"],
+            "{po}: {}",
+            a["price_basis"]
+        );
+    }
+    // The apply's report says what each order cost, in the same figures.
+    let report = env.run(&["plan", "grown.yaml", "--now", &env.now()]);
+    assert_exit(&report, 0);
+    assert!(
+        stdout(&report).starts_with("No changes."),
+        "{}",
+        stdout(&report)
+    );
+}
+
+/// The demo Cloud PBX asked to renew without its High Availability.
+const NO_SERVICES: &str = "\
+version: 1
+pbxs:
+  - sn: 3658B431119665QJ
+    product: cloud-pbx
+    billingContact: billing@example.com
+    services: []
+";
+
+const VENDOR_WORDS: &str = "renew_plan must include every subscribed service of 3658B431119665QJ";
+
+#[test]
+fn a_calculator_refusal_is_a_plan_error_said_once_and_nothing_is_sent() {
+    let env = Env::new();
+    let now = env.now();
+    env.manifest("umbrella.yaml", NO_SERVICES);
+
+    let plan = env.run(&[
+        "plan",
+        "umbrella.yaml",
+        "--now",
+        &now,
+        "--detailed-exitcode",
+    ]);
+    assert_exit(&plan, 1);
+    let both = format!("{}{}", stdout(&plan), stderr(&plan));
+    assert_eq!(both.matches(VENDOR_WORDS).count(), 1, "said once:\n{both}");
+    insta::assert_snapshot!(
+        "refused_plan",
+        redact_request_ids(&format!("{}--- stderr\n{}", stdout(&plan), stderr(&plan)))
+    );
+
+    let markdown = env.run(&[
+        "plan",
+        "umbrella.yaml",
+        "--now",
+        &now,
+        "--format",
+        "markdown",
+    ]);
+    assert_exit(&markdown, 1);
+    assert_eq!(stdout(&markdown).matches(VENDOR_WORDS).count(), 1);
+
+    // Neither from the manifests nor from a saved plan does apply send anything.
+    let saved = env.run(&["plan", "umbrella.yaml", "--now", &now, "-o", "plan.json"]);
+    assert_exit(&saved, 1);
+    for args in [
+        vec!["apply", "umbrella.yaml", "--now", &now, "--auto-approve"],
+        vec!["apply", "plan.json", "--now", &now, "--auto-approve"],
+    ] {
+        let apply = env.run(&args);
+        assert_exit(&apply, 1);
+        assert!(
+            stderr(&apply).contains(
+                "umbrella.yaml:3:5: the vendor refuses renew_plan for 3658B431119665QJ (cloud-pbx); nothing of this plan is applied"
+            ),
+            "{args:?}: {}",
+            stderr(&apply)
+        );
+        assert_eq!(
+            env.count("POST /order/openapi/order/v1/save"),
+            0,
+            "{args:?}"
+        );
+    }
+    assert_eq!(env.intents(), 0, "nothing was even about to be sent");
+}
+
+#[test]
+fn without_the_catalogs_price_units_a_grown_renewal_is_unknown_with_one_reason() {
+    let env = Env::with(|c| c.variant.minimal_catalog = true);
+    let now = env.now();
+    env.manifest(
+        "umbrella.yaml",
+        "\
+version: 1
+pbxs:
+  - sn: 3658B431119665QJ
+    product: cloud-pbx
+    billingContact: billing@example.com
+    extensions: 110
+",
+    );
+    let plan = env.run(&[
+        "plan",
+        "umbrella.yaml",
+        "--now",
+        &now,
+        "--detailed-exitcode",
+    ]);
+    assert_exit(&plan, 2);
+    let text = stdout(&plan);
+    let why = "the vendor's catalog does not say whether Enterprise Plan is priced per extension, and the purchase above adds 10";
+    assert_eq!(text.matches(why).count(), 1, "{text}");
+    assert!(
+        text.starts_with("Plan: 2 orders for 1 of 1 PBX in scope, total USD 400.00 without 1 order that got no price ("),
+        "the total says what it leaves out: {text}"
+    );
+    assert!(text.contains("price unknown (see the summary)"), "{text}");
+}
+
+/// The vendor's request IDs differ per run.
+fn redact_request_ids(s: &str) -> String {
+    let s = redact(s);
+    regex::Regex::new(r"request [0-9a-f]{32}")
+        .unwrap()
+        .replace_all(&s, "request [RID]")
+        .into_owned()
+}
