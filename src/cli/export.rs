@@ -1,5 +1,7 @@
 //! `entitle export`: write a manifest from what the account has today — a starting point for
-//! an entitlements repository, which `plan` then finds in agreement (but for renewals due).
+//! an entitlements repository, which `plan` then finds in agreement: adopting an estate orders
+//! nothing. Renewals are off (`defaults: renew: false`) until the partner turns them on, and a
+//! PBX whose term would be renewed now says, on its own `renew: false`, how to ask for it.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use crate::account;
 use crate::clock::Clock;
 use crate::manifest::{self, v1};
 use crate::model::{Cycle, ObservedPbx, ProductId};
+use crate::wire::date::Date;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -86,6 +89,44 @@ fn entry(o: &ObservedPbx) -> v1::PbxEntry {
     }
 }
 
+/// When a PBX's term ends within the default `renewBefore` of `today` (or has ended): a plan
+/// with renewals on would renew it now.
+fn renewal_due(o: &ObservedPbx, today: Date) -> Option<Date> {
+    let ends = o.plan.as_ref()?.expires;
+    (today.days_until(ends) <= i64::from(manifest::DEFAULT_RENEW_BEFORE_DAYS)).then_some(ends)
+}
+
+/// The written manifest with a comment on each `renew: false`: the file's default says how to
+/// turn renewals on, and each PBX due now says when its term ends. The YAML writer keeps no
+/// comments, so they are added to its lines (entries are `- sn:` items, in `due`'s order).
+fn explain_renew(yaml: &str, due: &[Option<Date>]) -> String {
+    let window = manifest::DEFAULT_RENEW_BEFORE_DAYS;
+    let mut out = String::with_capacity(yaml.len() + 80 * (1 + due.len()));
+    let mut entry: Option<usize> = None;
+    for line in yaml.lines() {
+        if line.starts_with("- sn:") {
+            entry = Some(entry.map_or(0, |i| i + 1));
+        }
+        out.push_str(line);
+        if line == "  renew: false" {
+            match entry {
+                None => out.push_str(&format!(
+                    "  # adopted as is: entitle renews nothing here; `true` renews each term ending within {window}d (or set `renew: true` on one PBX)"
+                )),
+                Some(i) => {
+                    if let Some(Some(ends)) = due.get(i) {
+                        out.push_str(&format!(
+                            "  # term ends {ends}, within {window}d: set `true` to have entitle renew it now"
+                        ));
+                    }
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
     config::init_logging(
         global.verbose,
@@ -97,24 +138,42 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<Exit> {
         args.products
     };
     let rt = config::runtime()?;
-    let pbxs = rt.block_on(async {
+    let (pbxs, today) = rt.block_on(async {
         let conn = config::connect(&args.network, Clock::system()).await?;
-        anyhow::Ok(account::pbx_states(&conn.client, &products, &args.sns, args.auto_renew).await?)
+        let pbxs = account::pbx_states(&conn.client, &products, &args.sns, args.auto_renew).await?;
+        // "Due" as plan will count it: on the vendor's clock.
+        let clock = conn
+            .client
+            .vendor_clock()
+            .await?
+            .unwrap_or_else(Clock::system);
+        anyhow::Ok((pbxs, clock.today()))
     })?;
     for sn in &args.sns {
         if !pbxs.iter().any(|o| o.sn.eq_ignore_ascii_case(sn)) {
             bail!("--sn {sn}: no such PBX under the products asked for");
         }
     }
+    let due: Vec<Option<Date>> = pbxs.iter().map(|o| renewal_due(o, today)).collect();
     let manifest = v1::Manifest {
         version: v1::FormatVersion,
-        defaults: None,
-        pbxs: pbxs.iter().map(entry).collect(),
+        defaults: Some(v1::Defaults {
+            renew: Some(false),
+            ..v1::Defaults::default()
+        }),
+        pbxs: pbxs
+            .iter()
+            .zip(&due)
+            .map(|(o, due)| v1::PbxEntry {
+                renew: due.map(|_| false),
+                ..entry(o)
+            })
+            .collect(),
     };
     // The modeline names the schema this entitle checks against, so an editor opening the
     // file checks the same rules.
     let schema = Some(args.schema.trim()).filter(|r| !r.is_empty() && *r != "none");
-    let yaml = manifest::to_yaml(&manifest, schema)?;
+    let yaml = explain_renew(&manifest::to_yaml(&manifest, schema)?, &due);
     match &args.out {
         Some(path) => {
             super::plan::write_atomically(path, yaml.as_bytes())?;

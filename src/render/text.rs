@@ -38,6 +38,48 @@ pub(crate) fn write_plan_text(
         write_pbx(p, opts, said, w)?;
     }
 
+    let upcoming: Vec<_> = plan
+        .pbxs
+        .iter()
+        .flat_map(|p| p.upcoming.iter().map(move |a| (p, a)))
+        .collect();
+    if !upcoming.is_empty() {
+        writeln!(w)?;
+        let (sums, _) =
+            crate::plan::money::sum(upcoming.iter().filter_map(|(_, a)| a.price.as_ref()));
+        let cost = totals(&sums).map(|t| format!(", {t}")).unwrap_or_default();
+        writeln!(
+            w,
+            "Upcoming renewals, not ordered ({}{cost}):",
+            upcoming.len()
+        )?;
+        for (p, a) in upcoming {
+            writeln!(w, "  {}: {}", p.key(), a.reason)?;
+            let price = match (&a.price, &a.price_error) {
+                (Some(price), _) => format!("it would cost {}", money(price)),
+                (None, Some(why)) => format!("price unknown: {why}"),
+                (None, None) => "not priced".to_owned(),
+            };
+            let dates = a
+                .changes
+                .iter()
+                .find(|c| c.field == "expires")
+                .map(|c| {
+                    format!(
+                        "expires {} → {}; ",
+                        c.before.as_deref().unwrap_or("?"),
+                        c.after
+                    )
+                })
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "      {}",
+                Style::Dim.paint(&format!("{dates}{price}"), c)
+            )?;
+        }
+    }
+
     let manual: Vec<_> = plan.pbxs.iter().filter(|p| !p.manual.is_empty()).collect();
     if !manual.is_empty() {
         writeln!(w)?;

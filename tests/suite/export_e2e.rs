@@ -1,11 +1,11 @@
 //! `export` writes what the account has as a manifest that loads, validates, and plans to
-//! nothing but the renewals that are due.
+//! nothing: the renewals that are due show as upcoming, one key away.
 
 use crate::support::{Env, stderr, stdout};
 use entitle::manifest;
 
 #[test]
-fn exported_manifest_validates_and_plans_only_due_renewals() {
+fn exported_manifest_validates_and_plans_nothing_but_shows_due_renewals() {
     let env = Env::new();
     let out = env.run(&["export", "--auto-renew", "-o", "exported.yaml"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -31,7 +31,18 @@ fn exported_manifest_validates_and_plans_only_due_renewals() {
     let valid = env.run(&["validate", "exported.yaml"]);
     assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
 
+    // Adopting the estate orders nothing: the two terms that end within 30 days
+    // (2026-12-20 monthly, 2026-12-10) are shown as upcoming, with their price.
     let plan = env.run(&[
+        "plan",
+        "exported.yaml",
+        "--now",
+        &env.now(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    insta::assert_snapshot!("export_then_plan", crate::support::redact(&stdout(&plan)));
+    let json = env.run(&[
         "plan",
         "exported.yaml",
         "--now",
@@ -39,9 +50,32 @@ fn exported_manifest_validates_and_plans_only_due_renewals() {
         "--format",
         "json",
     ]);
-    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
-    let doc: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
-    let actions: Vec<(&str, &str)> = doc["pbxs"]
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["summary"]["orders"], 0);
+    assert_eq!(doc["summary"]["manual"], 0);
+    let upcoming: Vec<&str> = doc["pbxs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["upcoming"].as_array().is_some_and(|u| !u.is_empty()))
+        .map(|p| p["sn"].as_str().unwrap())
+        .collect();
+    assert_eq!(upcoming, ["3631E0997265", "3658B431119665QJ"]);
+
+    // One key asks for a renewal: the comment on it says which.
+    let due = "  renew: false  # term ends 2026-12-10, within 30d: set `true` to have entitle renew it now";
+    assert!(text.contains(due), "{text}");
+    env.manifest("wanted.yaml", &text.replacen(due, "  renew: true", 1));
+    let wanted = env.run(&[
+        "plan",
+        "wanted.yaml",
+        "--now",
+        &env.now(),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&wanted.stdout).unwrap();
+    let ordered: Vec<(&str, &str)> = doc["pbxs"]
         .as_array()
         .unwrap()
         .iter()
@@ -53,17 +87,33 @@ fn exported_manifest_validates_and_plans_only_due_renewals() {
                 .map(move |a| (p["sn"].as_str().unwrap(), a["kind"].as_str().unwrap()))
         })
         .collect();
-    // Two terms end within 30 days (2026-12-20 monthly, 2026-12-10); nothing else differs.
-    assert_eq!(
-        actions,
-        vec![
-            ("3631E0997265", "renew_plan"),
-            ("3658B431119665QJ", "renew_plan")
-        ],
-        "{}",
-        stdout(&plan)
+    assert_eq!(ordered, [("3658B431119665QJ", "renew_plan")]);
+}
+
+#[test]
+fn adopting_a_fleet_orders_nothing() {
+    let env = Env::with(|c| c.seed = entitle::sandbox::Seed::Fleet(500));
+    let out = env.run(&["export", "-o", "fleet.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan = env.run(&[
+        "plan",
+        "fleet.yaml",
+        "--now",
+        &env.now(),
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let text = stdout(&plan);
+    assert!(
+        text.starts_with("No changes. 500 PBXs in scope match the manifests."),
+        "{text}"
     );
-    assert_eq!(doc["summary"]["manual"], 0);
+    assert!(
+        text.contains("Upcoming renewals, not ordered ("),
+        "the fleet has terms ending within 30 days: {text}"
+    );
+    assert!(!text.contains("price unknown"), "{text}");
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
 }
 
 #[test]

@@ -8,10 +8,14 @@ use crate::support::{Env, assert_exit, redact, stderr, stdout};
 use entitle::plan::money::Cents;
 use entitle::sandbox::Seed;
 
-/// `yaml` with `by` more extensions wherever that stays within a Cloud PBX's 500.
+/// `yaml` with `by` more extensions wherever that stays within a Cloud PBX's 500, and
+/// renewals turned on (an exported file has them off).
 fn grow_extensions(yaml: &str, by: u32) -> String {
+    let yaml = regex::Regex::new(r"renew: false.*")
+        .unwrap()
+        .replace_all(yaml, "renew: true");
     let re = regex::Regex::new(r"(?m)^(\s*extensions: )(\d+)$").unwrap();
-    re.replace_all(yaml, |c: &regex::Captures| {
+    re.replace_all(&yaml, |c: &regex::Captures| {
         let n: u32 = c[2].parse().unwrap();
         let grown = if n + by <= 500 { n + by } else { n };
         format!("{}{grown}", &c[1])

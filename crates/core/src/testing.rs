@@ -127,6 +127,7 @@ pub fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
         blocked: vec![],
         unreadable: None,
         actions,
+        upcoming: Vec::new(),
         manual: vec![],
         notes: vec![],
     }

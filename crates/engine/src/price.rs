@@ -14,10 +14,10 @@
 //! unknown, with one reason.
 
 use crate::api::{ApiError, Client};
-use crate::model::{Catalog, Id, Price, PriceUnit, Quote, ServiceKind};
+use crate::model::{Catalog, Id, ObservedPbx, Price, PriceUnit, Quote, ServiceKind};
 use crate::observe::Progress;
 use crate::plan::money::{Cents, grouped};
-use crate::plan::{ActionKind, Effective, PbxPlan, Plan, VendorRefusal};
+use crate::plan::{Action, ActionKind, Effective, Plan, VendorRefusal};
 use crate::wire::{self, OrderBody};
 
 /// Quotes every order through the vendor's calculator (L9), concurrently, with the
@@ -27,25 +27,34 @@ use crate::wire::{self, OrderBody};
 pub(crate) async fn price(client: &Client, plan: &mut Plan, progress: &dyn Progress) {
     let catalogs = catalogs(client, plan).await;
     // Each distinct request once; the actions it prices, and how.
-    let mut requests: Vec<(wire::PriceRequest, Vec<(usize, usize, Ask)>)> = Vec::new();
-    let mut settled: Vec<(usize, usize, Priced)> = Vec::new();
+    let mut requests: Vec<(wire::PriceRequest, Vec<(usize, Slot, Ask)>)> = Vec::new();
+    let mut settled: Vec<(usize, Slot, Priced)> = Vec::new();
     for (i, p) in plan.pbxs.iter().enumerate() {
-        for (j, a) in p.actions.iter().enumerate() {
-            if a.order.is_none() {
+        let slots = (0..p.actions.len())
+            .map(Slot::Order)
+            .chain((0..p.upcoming.len()).map(Slot::Upcoming));
+        for slot in slots {
+            let (earlier, action) = match slot {
+                Slot::Order(j) => (&p.actions[..j], &p.actions[j]),
+                Slot::Upcoming(j) => (&p.actions[..], &p.upcoming[j]),
+            };
+            if action.order.is_none() {
                 continue;
             }
             let Some(cat) = catalogs.get(p.product, &p.sn) else {
                 let why = "the product's catalog could not be read".to_owned();
-                settled.push((i, j, Priced::Unknown(why)));
+                settled.push((i, slot, Priced::Unknown(why)));
                 continue;
             };
-            let Some(ask) = ask(p, j, cat) else { continue };
+            let Some(ask) = ask(earlier, action, &p.observed, cat) else {
+                continue;
+            };
             match crate::api::mapping::price_request(ask.body(), cat) {
                 Ok(r) => match requests.iter_mut().find(|(known, _)| *known == r) {
-                    Some((_, at)) => at.push((i, j, ask)),
-                    None => requests.push((r, vec![(i, j, ask)])),
+                    Some((_, at)) => at.push((i, slot, ask)),
+                    None => requests.push((r, vec![(i, slot, ask)])),
                 },
-                Err(e) => settled.push((i, j, Priced::Unknown(e))),
+                Err(e) => settled.push((i, slot, Priced::Unknown(e))),
             }
         }
     }
@@ -60,29 +69,44 @@ pub(crate) async fn price(client: &Client, plan: &mut Plan, progress: &dyn Progr
         progress.advance();
         let Ok((n, answer)) = joined else { continue };
         let answer = Answer::from(answer);
-        for (i, j, ask) in &requests[n].1 {
-            settled.push((*i, *j, settle(ask, &answer)));
+        for (i, slot, ask) in &requests[n].1 {
+            settled.push((*i, *slot, settle(ask, &answer)));
         }
     }
     progress.finish();
-    for (i, j, priced) in settled {
+    for (i, slot, priced) in settled {
         let p = &mut plan.pbxs[i];
+        let action = match slot {
+            Slot::Order(j) => &mut p.actions[j],
+            Slot::Upcoming(j) => &mut p.upcoming[j],
+        };
         match priced {
             Priced::Price { price, basis } => {
-                p.actions[j].price = Some(price);
-                p.actions[j].price_basis = basis;
+                action.price = Some(price);
+                action.price_basis = basis;
             }
-            Priced::Unknown(why) => p.actions[j].price_error = Some(why),
+            Priced::Unknown(why) => action.price_error = Some(why),
+            // A renewal nobody asked for is not an error of the plan when refused.
+            Priced::Refused(words) if matches!(slot, Slot::Upcoming(_)) => {
+                action.price_error = Some(format!("the vendor's calculator refuses it: {words}"));
+            }
             Priced::Refused(message) => {
                 // The note that said "if the vendor refuses" is now the refusal's help.
-                let help = crate::plan::renewal_refusal_help(&p.observed, &p.actions[j]);
+                let help = crate::plan::renewal_refusal_help(&p.observed, action);
                 if let Some(h) = &help {
                     p.notes.retain(|n| n != h);
                 }
-                p.actions[j].refused = Some(VendorRefusal { message, help });
+                action.refused = Some(VendorRefusal { message, help });
             }
         }
     }
+}
+
+/// Where in a PBX's plan a priced action is: an order, or a renewal shown as upcoming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Order(usize),
+    Upcoming(usize),
 }
 
 /// The catalogs of the plan's PBXs with orders: the recorded ones, and, for a plan that
@@ -91,11 +115,12 @@ pub(crate) async fn price(client: &Client, plan: &mut Plan, progress: &dyn Progr
 async fn catalogs(client: &Client, plan: &Plan) -> crate::plan::Catalogs {
     let mut catalogs = crate::plan::Catalogs::from_recorded(&plan.catalogs);
     let mut missing = std::collections::BTreeSet::new();
-    for p in plan
-        .pbxs
-        .iter()
-        .filter(|p| p.actions.iter().any(|a| a.order.is_some()))
-    {
+    for p in plan.pbxs.iter().filter(|p| {
+        p.actions
+            .iter()
+            .chain(&p.upcoming)
+            .any(|a| a.order.is_some())
+    }) {
         if catalogs.get(p.product, &p.sn).is_none() {
             missing.insert((p.product, p.sn.clone()));
         }
@@ -158,12 +183,16 @@ pub(crate) struct Adjust {
     pub new_services: Vec<String>,
 }
 
-/// What to ask the calculator for `pbx`'s action `j`, from the orders before it; `None` when
-/// the action is not an order.
-pub(crate) fn ask(pbx: &PbxPlan, j: usize, cat: &Catalog) -> Option<Ask> {
-    let action = &pbx.actions[j];
+/// What to ask the calculator for `action` of a PBX (`observed`), from the orders of the plan
+/// before it; `None` when the action is not an order.
+pub(crate) fn ask(
+    earlier: &[Action],
+    action: &Action,
+    observed: &ObservedPbx,
+    cat: &Catalog,
+) -> Option<Ask> {
     let body = action.order.clone()?;
-    let earlier = pbx.actions[..j].iter().filter(|a| a.order.is_some());
+    let earlier = earlier.iter().filter(|a| a.order.is_some());
     if let Some(change) = earlier.clone().find(|a| {
         matches!(a.kind, ActionKind::PurchasePlan | ActionKind::SwitchPlan)
             && a.effective == Effective::Now
@@ -194,7 +223,7 @@ pub(crate) fn ask(pbx: &PbxPlan, j: usize, cat: &Catalog) -> Option<Ask> {
     if added == 0 && new_services.is_empty() {
         return Some(Ask::Exact(body));
     }
-    let today = pbx.observed.extensions;
+    let today = observed.extensions;
     let mut adjust = Adjust {
         today,
         then: today.saturating_add(added),

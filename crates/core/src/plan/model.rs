@@ -98,6 +98,10 @@ pub struct PbxPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
     pub actions: Vec<Action>,
+    /// Renewals that would be due but are not ordered (`renew: false`): shown with their date
+    /// and price, never sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upcoming: Vec<Action>,
     pub manual: Vec<ManualItem>,
     /// Facts worth showing that need nothing (e.g. a downgrade already pending).
     pub notes: Vec<String>,

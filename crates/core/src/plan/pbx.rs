@@ -26,6 +26,8 @@ pub(super) struct Planner<'a> {
     errors: Vec<PlanError>,
     pub manual: Vec<ManualItem>,
     pub notes: Vec<String>,
+    /// Renewals that would be due but are not wanted (`renew: false`): shown, never ordered.
+    pub upcoming: Vec<Action>,
     /// Why this PBX cannot be planned (a fact the vendor did not give): it gets no order, and
     /// the rest of the plan goes ahead.
     pub blocked: Vec<String>,
@@ -70,6 +72,7 @@ pub(super) fn plan_pbx(
         errors: Vec::new(),
         manual: Vec::new(),
         notes: Vec::new(),
+        upcoming: Vec::new(),
         blocked: Vec::new(),
     };
     let mut actions = match crate::ledger::hold_before_planning(&in_flight, &in_doubt) {
@@ -116,6 +119,7 @@ pub(super) fn plan_pbx(
         blocked: p.blocked,
         unreadable: None,
         actions,
+        upcoming: p.upcoming,
         manual: p.manual,
         notes: p.notes,
     })
@@ -143,6 +147,7 @@ pub(super) fn unreadable(d: &DesiredPbx, why: &str) -> PbxPlan {
         )],
         unreadable: Some(why.to_owned()),
         actions: Vec::new(),
+        upcoming: Vec::new(),
         manual: Vec::new(),
         notes: Vec::new(),
     }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::manifest::DesiredPbx;
 use crate::model::{Catalog, Id, PriceUnit, ProductId, Quote};
+use crate::plan::PbxPlan;
 use crate::testing::at;
 use crate::testing::demo::{self, PCE_ENT, PCE_HA};
 
@@ -35,6 +36,11 @@ fn planned(d: DesiredPbx) -> PbxPlan {
     plan.pbxs.into_iter().next().expect("one PBX")
 }
 
+/// The ask for `p`'s order `j`, from the orders before it.
+fn ask_at(p: &PbxPlan, j: usize, cat: &Catalog) -> Option<Ask> {
+    ask(&p.actions[..j], &p.actions[j], &p.observed, cat)
+}
+
 fn kinds(p: &PbxPlan) -> Vec<ActionKind> {
     p.actions.iter().map(|a| a.kind).collect()
 }
@@ -60,13 +66,13 @@ fn renewal_after_purchase(unit: Option<PriceUnit>) -> Ask {
         kinds(&p),
         [ActionKind::PurchaseService, ActionKind::RenewPlan]
     );
-    ask(&p, 1, &catalog(13, unit)).expect("an order")
+    ask_at(&p, 1, &catalog(13, unit)).expect("an order")
 }
 
 #[test]
 fn an_order_nothing_earlier_changes_is_asked_as_it_will_be_sent() {
     let p = cloud(110);
-    let purchase = ask(&p, 0, &catalog(13, None)).unwrap();
+    let purchase = ask_at(&p, 0, &catalog(13, None)).unwrap();
     assert_eq!(
         purchase,
         Ask::Exact(p.actions[0].order.clone().unwrap()),
@@ -74,7 +80,7 @@ fn an_order_nothing_earlier_changes_is_asked_as_it_will_be_sent() {
     );
     let p = cloud(100);
     assert_eq!(kinds(&p), [ActionKind::RenewPlan]);
-    let renewal = ask(&p, 0, &catalog(13, None)).unwrap();
+    let renewal = ask_at(&p, 0, &catalog(13, None)).unwrap();
     assert_eq!(renewal, Ask::Exact(p.actions[0].order.clone().unwrap()));
     assert_eq!(
         settle(&renewal, &quote("5000.00", &[])),
@@ -140,7 +146,7 @@ fn a_flat_plan_keeps_the_calculators_price_and_says_why() {
         kinds(p),
         [ActionKind::PurchaseService, ActionKind::RenewPlan]
     );
-    let ask = ask(p, 1, &catalog(12, Some(PriceUnit::Flat))).unwrap();
+    let ask = ask_at(p, 1, &catalog(12, Some(PriceUnit::Flat))).unwrap();
     assert_eq!(
         settle(&ask, &quote("900.00", &[])),
         Priced::Price {
@@ -214,7 +220,7 @@ fn a_renewal_of_a_service_the_plan_subscribes_first_is_unknown() {
         kinds(p),
         [ActionKind::PurchaseService, ActionKind::RenewPlan]
     );
-    let ask = ask(p, 1, &catalog(13, Some(PriceUnit::PerExtension))).unwrap();
+    let ask = ask_at(p, 1, &catalog(13, Some(PriceUnit::PerExtension))).unwrap();
     let Ask::AsOfToday { body, .. } = &ask else {
         panic!("{ask:?}")
     };
@@ -237,7 +243,7 @@ fn a_refusal_is_the_vendors_no_only_for_an_order_asked_as_it_stands() {
     let words = "rule 5: renew_plan must include every subscribed service".to_owned();
     let refused = Answer::Refused(words.clone());
     let p = cloud(100);
-    let exact = ask(&p, 0, &catalog(13, None)).unwrap();
+    let exact = ask_at(&p, 0, &catalog(13, None)).unwrap();
     assert_eq!(settle(&exact, &refused), Priced::Refused(words.clone()));
     assert_eq!(
         settle(&exact, &Answer::Failed("connection reset".into())),
@@ -276,7 +282,7 @@ fn an_order_after_a_switch_is_asked_as_is_and_its_price_explained() {
         kinds(&p),
         [ActionKind::SwitchPlan, ActionKind::PurchaseService]
     );
-    let ask = ask(&p, 1, &catalog(13, None)).unwrap();
+    let ask = ask_at(&p, 1, &catalog(13, None)).unwrap();
     assert_eq!(
         ask,
         Ask::AfterPlanChange {

@@ -88,12 +88,15 @@ impl<'a> Planner<'a> {
         } else {
             format!("term ended {} ({} days ago)", cur.expires, -days)
         };
-        if !d.renew {
-            self.notes
-                .push(format!("{when}; not renewed (`renew: false`)"));
+        // A renewal names every service kept, and (for a product with extensions) the count.
+        let unreported = |f: &str| o.unreported.iter().any(|u| u == f);
+        if !d.renew
+            && (unreported("serviceList")
+                || (self.counts_extensions() && unreported("extensionCount")))
+        {
+            // Not wanted, and not known well enough to show: nothing to block either.
             return None;
         }
-        // A renewal names every service kept, and (for a product with extensions) the count.
         let at = d.renew_before_days.at.clone();
         if !self.reported("serviceList", "renew", &at) {
             return None;
@@ -144,6 +147,16 @@ impl<'a> Planner<'a> {
             price_basis: None,
             refused: None,
         };
+        if !d.renew {
+            // Not wanted: shown with its date and price, never ordered (adopting an estate
+            // with `export` orders nothing).
+            let reason = format!(
+                "{}; not ordered: `renew: false` (to order it, set `renew: true` for this PBX, {})",
+                action.reason, d.at
+            );
+            self.upcoming.push(Action { reason, ..action });
+            return None;
+        }
         self.notes.extend(renewal_refusal_help(o, &action));
         Some(action)
     }
