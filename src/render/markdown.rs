@@ -102,7 +102,11 @@ impl Group<'_> {
 
     fn shown(&self) -> bool {
         self.pbxs.iter().any(|p| {
-            p.has_changes() || !p.in_flight.is_empty() || needs_attention(p) || !p.notes.is_empty()
+            p.has_changes()
+                || !p.in_flight.is_empty()
+                || needs_attention(p)
+                || !p.notes.is_empty()
+                || !p.upcoming.is_empty()
         })
     }
 }
@@ -555,11 +559,9 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::E
         esc(&g.name)
     )?;
     writeln!(w)?;
-    for p in g
-        .pbxs
-        .iter()
-        .filter(|p| p.has_changes() || !p.in_flight.is_empty() || !p.notes.is_empty())
-    {
+    for p in g.pbxs.iter().filter(|p| {
+        p.has_changes() || !p.in_flight.is_empty() || !p.notes.is_empty() || !p.upcoming.is_empty()
+    }) {
         writeln!(w, "**{}** — {}", esc(&p.key()), link.entry(p))?;
         writeln!(w)?;
         for a in &p.actions {
@@ -603,6 +605,14 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::E
                 code(&o.operation_type),
                 esc(&o.status.to_string())
             )?;
+        }
+        for a in &p.upcoming {
+            let price = match (&a.price, &a.price_error) {
+                (Some(p), _) => format!(" — it would cost {}", money(p)),
+                (None, Some(why)) => format!(" — price unknown: {}", esc(why)),
+                (None, None) => String::new(),
+            };
+            writeln!(w, "- upcoming `{}`: {}{price}", a.kind, esc(&a.reason))?;
         }
         for n in &p.notes {
             writeln!(w, "- note: {}", esc(n))?;

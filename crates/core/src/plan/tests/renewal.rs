@@ -215,3 +215,35 @@ fn renewal_bodies_keep_rule_5_when_services_lapse() {
             "multiCycle": 0}])
     );
 }
+
+#[test]
+fn a_renewal_renew_false_holds_back_is_upcoming_never_an_order() {
+    let mut d = pce(None);
+    d.renew = false;
+    let p = run(d.clone()).unwrap();
+    let pbx = &p.pbxs[0];
+    assert!(pbx.actions.is_empty(), "{:#?}", pbx.actions);
+    assert!(!p.has_changes());
+    assert_eq!(pbx.upcoming.len(), 1);
+    let up = &pbx.upcoming[0];
+    assert_eq!(up.kind, ActionKind::RenewPlan);
+    assert_eq!(
+        up.reason,
+        "term ends 2026-12-10, within 30d: renew Enterprise Plan + High Availability; not \
+         ordered: `renew: false` (to order it, set `renew: true` for this PBX, \
+         manifests/acme.yaml:3:5)"
+    );
+    assert_eq!(
+        renewed(up),
+        renewed(renewal(&run(pce(None)).unwrap())),
+        "the body it would send, to price"
+    );
+    assert_eq!(up.po_number(), None, "not an order: no poNumber");
+
+    // Not known well enough to show: nothing is shown, and the PBX is not blocked either.
+    let mut o = demo(PCE);
+    o.unreported.push("serviceList".into());
+    let p = run_with(vec![d], vec![o]).unwrap();
+    assert!(p.pbxs[0].upcoming.is_empty());
+    assert!(p.pbxs[0].blocked.is_empty(), "{:?}", p.pbxs[0].blocked);
+}
