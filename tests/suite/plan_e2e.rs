@@ -70,7 +70,7 @@ fn markdown_plan_of_the_examples() {
 }
 
 #[test]
-fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
+fn a_satisfied_manifest_reads_one_detail_per_pbx_and_prices_only_what_it_shows() {
     for env in vendors() {
         let m = env.manifest(
             "ok.yaml",
@@ -103,13 +103,20 @@ fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
             stderr(&out)
         );
         assert!(stdout(&out).contains("No changes. 2 PBXs in scope match the manifests."));
+        // The appliance's term ends within 30 days and `renew: false` holds it back: shown
+        // with its price, which costs its catalog (per SN) and one quote; nothing else.
+        assert!(
+            stdout(&out).contains("Upcoming renewals, not ordered (1, USD 40.00):"),
+            "{}",
+            stdout(&out)
+        );
         assert_eq!(
             env.count("GET /product/openapi/instance_product/v1/detail"),
             2
         );
         assert_eq!(
             env.count("GET /pricing/openapi/purchase/v1/purchase_product_info"),
-            0
+            1
         );
         assert_eq!(
             env.count("GET /user/openapi/user/v1/client/billing_contact_list"),
@@ -118,7 +125,7 @@ fn a_satisfied_manifest_reads_one_detail_per_pbx_and_no_catalog() {
         assert_eq!(env.count("GET /order/openapi/order/v1/page"), 1);
         assert_eq!(
             env.count("POST /pricing/openapi/purchase/v1/pricing/calculate"),
-            0
+            1
         );
     }
 }
