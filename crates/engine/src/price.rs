@@ -27,7 +27,7 @@ use crate::wire::{self, OrderBody};
 pub(crate) async fn price(client: &Client, plan: &mut Plan, progress: &dyn Progress) {
     let catalogs = catalogs(client, plan).await;
     // Each distinct request once; the actions it prices, and how.
-    let mut requests: Vec<(wire::PriceRequest, Vec<(usize, Slot, Ask)>)> = Vec::new();
+    let mut requests: Vec<(wire::PriceRequest, Vec<Asked>)> = Vec::new();
     let mut settled: Vec<(usize, Slot, Priced)> = Vec::new();
     for (i, p) in plan.pbxs.iter().enumerate() {
         let slots = (0..p.actions.len())
@@ -101,6 +101,9 @@ pub(crate) async fn price(client: &Client, plan: &mut Plan, progress: &dyn Progr
         }
     }
 }
+
+/// An action asked about: its PBX's index in the plan, where it is there, and how it is asked.
+type Asked = (usize, Slot, Ask);
 
 /// Where in a PBX's plan a priced action is: an order, or a renewal shown as upcoming.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
