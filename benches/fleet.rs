@@ -289,7 +289,9 @@ fn run(job: Job, n: usize, latency_ms: u64, rate_limit: u32) {
         + catalogs
         + match job {
             Job::Plan => 0,
-            Job::Apply => orders,
+            // Each order, and its quote: apply asks the calculator before sending, so a
+            // refusal stops the plan (each body is distinct, so one quote per order).
+            Job::Apply => 2 * orders,
         };
     let bound = if rate_limit > 0 {
         Duration::from_secs_f64(unavoidable as f64 / f64::from(rate_limit))
