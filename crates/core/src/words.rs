@@ -3,6 +3,15 @@
 use crate::model::Cycle;
 
 /// `1 order`, `2 orders`.
+/// `A`, `A and B`, `A, B and C`.
+pub fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

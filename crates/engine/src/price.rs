@@ -364,13 +364,23 @@ fn adjusted(q: &Quote, a: &Adjust) -> Priced {
     if !a.new_services.is_empty() {
         return Priced::Unknown(format!(
             "the calculator cannot price a renewal of {} before the purchase above subscribes it; {at_today}",
-            a.new_services.join(" and ")
+            crate::words::and_list(
+                &a.new_services
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+            )
         ));
     }
     if !a.unit_unknown.is_empty() {
         return Priced::Unknown(format!(
             "the vendor's catalog does not say whether {} is priced per extension, and the purchase above adds {}; {at_today}",
-            a.unit_unknown.join(" and "),
+            crate::words::and_list(
+                &a.unit_unknown
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+            ),
             a.then - a.today
         ));
     }
@@ -425,23 +435,16 @@ fn adjusted(q: &Quote, a: &Adjust) -> Priced {
     Priced::Price {
         price,
         basis: Some(format!(
-            "the calculator's {today} at today's {} extensions, plus {extra}{} for the {added} the purchase above adds ({} priced per extension)",
+            "the calculator's {today} at today's {} extensions, plus {extra}{} for the {added} the purchase above adds ({} {} priced per extension)",
             a.today,
             if rounded {
                 ", rounded to the cent,"
             } else {
                 ""
             },
-            and_list(&names)
+            crate::words::and_list(&names),
+            if names.len() == 1 { "is" } else { "are" }
         )),
-    }
-}
-
-fn and_list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => format!("{one} is"),
-        [init @ .., last] => format!("{} and {last} are", init.join(", ")),
     }
 }
 

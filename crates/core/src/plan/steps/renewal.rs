@@ -8,6 +8,7 @@
 //! leaves out without saying so on the action itself.
 
 use crate::model::{Cycle, ObservedPbx, ObservedService, SubscribedPlan};
+use crate::words::and_list;
 
 use super::super::lines;
 use super::super::model::{Action, ActionKind, Change, Effective, ManualItem};
@@ -238,13 +239,4 @@ pub fn renewal_refusal_help(observed: &ObservedPbx, renewal: &Action) -> Option<
          portal; then plan again",
         Rule::Renewal
     ))
-}
-
-/// `A`, `A and B`, `A, B and C`.
-fn and_list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
