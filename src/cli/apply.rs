@@ -126,6 +126,25 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             let _ = render::write_plan_text(&plan, opts, &mut Output::stdout());
         }
         render::write_blocked(&plan, &mut std::io::stderr().lock())?;
+        // Bad input buys nothing: a wrong manifest entry stops every order, shown with the
+        // plan of the rest (`Session::apply` refuses such a plan too).
+        if plan.has_errors() {
+            if !text {
+                let _ = render::write_plan_json(&plan, &mut Output::stdout());
+            }
+            let files = match &source {
+                Source::Manifests { loaded, .. } => loaded.files.as_slice(),
+                Source::Saved(_) => &[],
+            };
+            render::write_plan_errors(
+                &plan,
+                files,
+                color_err,
+                true,
+                &mut std::io::stderr().lock(),
+            )?;
+            return Ok(session::nothing_to_apply_exit(&plan));
+        }
         if !plan.has_changes() {
             if !text {
                 let _ = render::write_plan_json(&plan, &mut Output::stdout());

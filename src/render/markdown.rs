@@ -255,6 +255,17 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         writeln!(head, "### entitle plan: no changes")?;
     }
     writeln!(head)?;
+    if !plan.errors.is_empty() {
+        let n = plan.errors.len();
+        writeln!(
+            head,
+            "**Cannot be applied:** {} {} an error (under *Needs attention*); no order of this plan is placed until {} fixed.",
+            plural(n, "manifest entry", "manifest entries"),
+            if n == 1 { "has" } else { "have" },
+            if n == 1 { "it is" } else { "they are" }
+        )?;
+        writeln!(head)?;
+    }
     writeln!(
         head,
         "{} in scope: {} changing, {} unchanged, {} with orders in flight, {} in doubt, {} not planned; {}, {}.",
@@ -263,7 +274,8 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         s.unchanged,
         s.in_flight,
         s.in_doubt,
-        s.blocked,
+        // An entry in error is not planned either; the attention list says which and why.
+        s.blocked + s.errors,
         plural(
             s.auto_renew_switches,
             "auto-renew switch",
@@ -363,7 +375,11 @@ fn group_name(p: &PbxPlan, label: &str) -> String {
     if let Some(c) = p.labels.get(label) {
         return c.clone();
     }
-    let file = p.source.split(':').next().unwrap_or(&p.source);
+    file_stem(p.source.split(':').next().unwrap_or(&p.source))
+}
+
+/// A manifest file's name without its extension: the group of a PBX without the label.
+fn file_stem(file: &str) -> String {
     std::path::Path::new(file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -428,6 +444,32 @@ fn attention_items(
     priced: bool,
 ) -> Result<Vec<String>, std::fmt::Error> {
     let mut items: Vec<String> = Vec::new();
+    for e in &plan.errors {
+        let group = e
+            .desired
+            .as_ref()
+            .and_then(|d| d.labels.get(label))
+            .cloned()
+            .unwrap_or_else(|| file_stem(&e.at.file));
+        let help = e
+            .help
+            .as_ref()
+            .map(|h| format!(" — help: {}", esc(h)))
+            .unwrap_or_default();
+        // The message names the PBX first; here the PBX leads the item.
+        let key = e.key();
+        let what = e
+            .message
+            .strip_prefix(&format!("{key}: "))
+            .unwrap_or(&e.message);
+        items.push(format!(
+            ":x: **{}** ({}) {}: error: {}{help}",
+            esc(&key),
+            esc(&group),
+            link.at(&e.at),
+            esc(what)
+        ));
+    }
     for p in plan.pbxs.iter().filter(|p| needs_attention(p)) {
         let who = format!(
             "**{}** ({}) {}",

@@ -137,6 +137,7 @@ fn sample() -> Plan {
         account: String::new(),
         catalogs: vec![],
         contacts: None,
+        errors: vec![],
         pbxs: vec![up, down, manual, flying, same],
     }
 }
