@@ -43,6 +43,11 @@ pub(crate) fn write_plan_errors(
     let n = crate::words::plural(plan.errors.len(), "plan error", "plan errors");
     if applying {
         writeln!(w, "{n}; nothing was sent: fix the manifests and run again")
+    } else if plan.pbxs.is_empty() {
+        writeln!(
+            w,
+            "{n}; no order of this plan can be applied until the manifests are fixed"
+        )
     } else {
         writeln!(
             w,

@@ -250,18 +250,32 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
                 }
             }
         }
-        writeln!(head)?;
+    } else if s.errors > 0 {
+        write!(head, "### entitle plan: no orders")?;
     } else {
-        writeln!(head, "### entitle plan: no changes")?;
+        write!(head, "### entitle plan: no changes")?;
+    }
+    // What the comment shows is not what would be applied: nothing would.
+    if s.errors > 0 {
+        write!(
+            head,
+            " — {}, cannot be applied",
+            plural(s.errors, "error", "errors")
+        )?;
     }
     writeln!(head)?;
-    if !plan.errors.is_empty() {
-        let n = plan.errors.len();
+    writeln!(head)?;
+    if s.errors > 0 {
+        let n = s.errors;
         writeln!(
             head,
-            "**Cannot be applied:** {} {} an error (under *Needs attention*); no order of this plan is placed until {} fixed.",
+            "**{} {}** (under *Needs attention*): no order of this plan is placed until {} fixed.",
             plural(n, "manifest entry", "manifest entries"),
-            if n == 1 { "has" } else { "have" },
+            if n == 1 {
+                "has an error"
+            } else {
+                "have errors"
+            },
             if n == 1 { "it is" } else { "they are" }
         )?;
         writeln!(head)?;

@@ -200,11 +200,18 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
             s.in_doubt,
             plural(s.pbxs, "PBX", "PBXs")
         )?;
+    } else if !plan.has_changes() && s.errors == s.pbxs {
+        let what = if s.pbxs == 1 {
+            "The PBX in scope could not be planned.".to_owned()
+        } else {
+            format!("None of the {} PBXs in scope could be planned.", s.pbxs)
+        };
+        writeln!(w, "{} {what}", Style::Bold.paint("No orders.", c))?;
     } else if !plan.has_changes() && s.errors > 0 {
         writeln!(
             w,
             "{} {} of {} in scope match the manifests.",
-            Style::Bold.paint("No changes.", c),
+            Style::Bold.paint("No orders.", c),
             s.pbxs - s.errors,
             plural(s.pbxs, "PBX", "PBXs")
         )?;

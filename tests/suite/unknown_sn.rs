@@ -246,8 +246,8 @@ fn a_saved_plan_with_an_unknown_sn_is_refused() {
     );
 }
 
-/// One manifest of one PBX, planned against the demo account: the exit code and stderr.
-fn plan_one(sn: &str) -> (Option<i32>, String) {
+/// One manifest of one PBX, planned against the demo account: the exit code, stdout and stderr.
+fn plan_one(sn: &str) -> (Option<i32>, String, String) {
     let env = Env::new();
     env.manifest(
         "m.yaml",
@@ -257,20 +257,26 @@ fn plan_one(sn: &str) -> (Option<i32>, String) {
     );
     let out = env.run(&["plan", "m.yaml", "--now", &env.now(), "--no-price"]);
     assert_eq!(writes(&env), (0, 0, 0));
-    (out.status.code(), stderr(&out))
+    (out.status.code(), redact(&stdout(&out)), stderr(&out))
 }
 
 /// The vendor compares SNs exactly: a lowercase SN is unknown, and the error says the SN is
 /// case-sensitive and how the account writes it.
 #[test]
 fn a_lowercase_sn_says_sns_are_case_sensitive() {
-    let (code, err) = plan_one("3651d3296882");
+    let (code, out, err) = plan_one("3651d3296882");
     assert_eq!(code, Some(1));
+    assert_eq!(
+        out,
+        "No orders. The PBX in scope could not be planned.\n\
+         plan plan-[ID] for 2026-11-22\n\
+         1 PBX not planned: its manifest entry has an error. No order of this plan is placed until it is fixed.\n"
+    );
     assert_eq!(
         err,
         "error: m.yaml:3:5: 3651d3296882 (software-edition): SN not found in the account under this product [unknown-sn]\n  \
          help: SNs are case-sensitive: the account has `3651D3296882` under this product; write the SN as the account does\n\
-         1 plan error; the other PBXs are planned, but no order of this plan can be applied until the manifests are fixed\n"
+         1 plan error; no order of this plan can be applied until the manifests are fixed\n"
     );
 }
 
@@ -278,7 +284,7 @@ fn a_lowercase_sn_says_sns_are_case_sensitive() {
 #[test]
 fn an_sn_one_character_off_names_the_sn_the_account_has() {
     for typo in ["3651D3298682", "3651D329682"] {
-        let (code, err) = plan_one(typo);
+        let (code, _, err) = plan_one(typo);
         assert_eq!(code, Some(1), "{typo}");
         assert!(
             err.contains(&format!(
@@ -346,7 +352,7 @@ async fn an_unlistable_account_still_names_the_unknown_sn() {
         stderr(&out),
         "error: m.yaml:3:5: 3651d3296882 (software-edition): SN not found in the account under this product [unknown-sn]\n  \
          help: check the SN and `product`; `entitle export --product software-edition` lists the PBXs the account has under this product\n\
-         1 plan error; the other PBXs are planned, but no order of this plan can be applied until the manifests are fixed\n"
+         1 plan error; no order of this plan can be applied until the manifests are fixed\n"
     );
     let lists: Vec<String> = fx
         .requests_to(LIST)
