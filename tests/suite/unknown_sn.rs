@@ -185,6 +185,18 @@ fn apply_with_an_unknown_sn_places_no_order_at_all() {
         );
         assert_eq!(writes(&env), (0, 0, 0), "{format}");
         assert!(env.journal().is_empty(), "{:?}", env.journal());
+        // What would have been placed is shown, in the format asked for, with the error.
+        if format == "json" {
+            let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert_eq!(doc["errors"][0]["sn"], "NOSUCH0000001");
+            assert_eq!(doc["summary"]["orders"], 4);
+        } else {
+            assert!(
+                stdout(&out).contains("No order of this plan is placed until it is fixed."),
+                "{}",
+                stdout(&out)
+            );
+        }
     }
 
     // Once the wrong entry is gone, the same examples are applied: it was the error alone that
