@@ -64,6 +64,32 @@ impl Source {
     }
 }
 
+/// The exit code when nothing of the plan is to be sent, having said why: no change, a
+/// manifest entry in error (bad input buys nothing: a wrong entry stops every order, shown with
+/// the plan of the rest), or an order the vendor's calculator refused. `Session::apply`
+/// refuses the last two too.
+fn nothing_to_send(
+    plan: &Plan,
+    source: &Source,
+    text: bool,
+    color: bool,
+) -> anyhow::Result<Option<Exit>> {
+    if plan.has_changes() && !plan.has_errors() && !plan.is_refused() {
+        return Ok(None);
+    }
+    if !text {
+        let _ = render::write_plan_json(plan, &mut Output::stdout());
+    }
+    if plan.has_errors() {
+        let files = match source {
+            Source::Manifests { loaded, .. } => loaded.files.as_slice(),
+            Source::Saved(_) => &[],
+        };
+        render::write_plan_errors(plan, files, color, true, &mut std::io::stderr().lock())?;
+    }
+    Ok(Some(session::nothing_to_apply_exit(plan)))
+}
+
 /// Shows the plan's summary again, with its total, and asks for `yes` on the terminal.
 fn confirm(plan: &Plan, color: bool) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
@@ -126,11 +152,8 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             let _ = render::write_plan_text(&plan, opts, &mut Output::stdout());
         }
         render::write_blocked(&plan, &mut std::io::stderr().lock())?;
-        if !plan.has_changes() || plan.is_refused() {
-            if !text {
-                let _ = render::write_plan_json(&plan, &mut Output::stdout());
-            }
-            return Ok(session::nothing_to_apply_exit(&plan));
+        if let Some(exit) = nothing_to_send(&plan, &source, text, color_err)? {
+            return Ok(exit);
         }
         if !args.auto_approve && !confirm(&plan, color_err)? {
             eprintln!("Apply cancelled; nothing was sent.");

@@ -177,5 +177,6 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
         render::write_saved(&plan, path, &mut err)?;
     }
     render::write_blocked(&plan, &mut err)?;
+    render::write_plan_errors(&plan, &manifests.files, color_err, false, &mut err)?;
     Ok(session::plan_exit(&plan, args.detailed_exitcode))
 }

@@ -36,5 +36,8 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> anyhow::Result<Exit> {
         &args.markdown.options(Some(&args.file)),
         &mut std::io::stdout().lock(),
     )?;
+    // Its wrong manifest entries, where `plan` showed them.
+    let color_err = config::use_color(global, std::io::stderr().is_terminal());
+    crate::render::write_plan_errors(&plan, &[], color_err, false, &mut std::io::stderr().lock())?;
     Ok(Exit::Success)
 }

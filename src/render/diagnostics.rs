@@ -26,6 +26,36 @@ pub(crate) fn write_plan_refused(
     )
 }
 
+/// A plan's wrong manifest entries (an SN the account does not have), shown as every plan
+/// error is, then what they mean for the run: the other PBXs are planned (`plan`), but no
+/// order is placed (`apply`, `sent` = false: nothing was).
+pub(crate) fn write_plan_errors(
+    plan: &crate::plan::Plan,
+    files: &[SourceFile],
+    color: bool,
+    applying: bool,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    if !plan.has_errors() {
+        return Ok(());
+    }
+    write_diagnostics(&plan.diagnostics(), files, color, w)?;
+    let n = crate::words::plural(plan.errors.len(), "plan error", "plan errors");
+    if applying {
+        writeln!(w, "{n}; nothing was sent: fix the manifests and run again")
+    } else if plan.pbxs.is_empty() {
+        writeln!(
+            w,
+            "{n}; no order of this plan can be applied until the manifests are fixed"
+        )
+    } else {
+        writeln!(
+            w,
+            "{n}; the other PBXs are planned, but no order of this plan can be applied until the manifests are fixed"
+        )
+    }
+}
+
 pub(crate) fn write_diagnostics(
     problems: &Diagnostics,
     files: &[SourceFile],

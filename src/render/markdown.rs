@@ -264,11 +264,36 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
                 plural(s.refused, "order", "orders")
             )?;
         }
-        writeln!(head)?;
+    } else if s.errors > 0 {
+        write!(head, "### entitle plan: no orders")?;
     } else {
-        writeln!(head, "### entitle plan: no changes")?;
+        write!(head, "### entitle plan: no changes")?;
+    }
+    // What the comment shows is not what would be applied: nothing would.
+    if s.errors > 0 {
+        write!(
+            head,
+            " — {}, cannot be applied",
+            plural(s.errors, "error", "errors")
+        )?;
     }
     writeln!(head)?;
+    writeln!(head)?;
+    if s.errors > 0 {
+        let n = s.errors;
+        writeln!(
+            head,
+            "**{} {}** (under *Needs attention*): no order of this plan is placed until {} fixed.",
+            plural(n, "manifest entry", "manifest entries"),
+            if n == 1 {
+                "has an error"
+            } else {
+                "have errors"
+            },
+            if n == 1 { "it is" } else { "they are" }
+        )?;
+        writeln!(head)?;
+    }
     writeln!(
         head,
         "{} in scope: {} changing, {} unchanged, {} with orders in flight, {} in doubt, {} not planned; {}, {}.",
@@ -277,7 +302,8 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         s.unchanged,
         s.in_flight,
         s.in_doubt,
-        s.blocked,
+        // An entry in error is not planned either; the attention list says which and why.
+        s.blocked + s.errors,
         plural(
             s.auto_renew_switches,
             "auto-renew switch",
@@ -377,7 +403,11 @@ fn group_name(p: &PbxPlan, label: &str) -> String {
     if let Some(c) = p.labels.get(label) {
         return c.clone();
     }
-    let file = p.source.split(':').next().unwrap_or(&p.source);
+    file_stem(p.source.split(':').next().unwrap_or(&p.source))
+}
+
+/// A manifest file's name without its extension: the group of a PBX without the label.
+fn file_stem(file: &str) -> String {
     std::path::Path::new(file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -442,6 +472,32 @@ fn attention_items(
     priced: bool,
 ) -> Result<Vec<String>, std::fmt::Error> {
     let mut items: Vec<String> = Vec::new();
+    for e in &plan.errors {
+        let group = e
+            .desired
+            .as_ref()
+            .and_then(|d| d.labels.get(label))
+            .cloned()
+            .unwrap_or_else(|| file_stem(&e.at.file));
+        let help = e
+            .help
+            .as_ref()
+            .map(|h| format!(" — help: {}", esc(h)))
+            .unwrap_or_default();
+        // The message names the PBX first; here the PBX leads the item.
+        let key = e.key();
+        let what = e
+            .message
+            .strip_prefix(&format!("{key}: "))
+            .unwrap_or(&e.message);
+        items.push(format!(
+            ":x: **{}** ({}) {}: error: {}{help}",
+            esc(&key),
+            esc(&group),
+            link.at(&e.at),
+            esc(what)
+        ));
+    }
     for p in plan.pbxs.iter().filter(|p| needs_attention(p)) {
         let who = format!(
             "**{}** ({}) {}",

@@ -21,7 +21,7 @@ mod validate;
 
 pub(crate) use apply::{write_apply_json, write_apply_text};
 pub(crate) use catalog::{write_catalog_json, write_catalog_markdown, write_catalog_text};
-pub(crate) use diagnostics::{write_diagnostics, write_plan_refused};
+pub(crate) use diagnostics::{write_diagnostics, write_plan_errors, write_plan_refused};
 pub(crate) use doctor::{
     write_doctor_price_notice, write_doctor_report, write_doctor_samples, write_doctor_verdict,
 };

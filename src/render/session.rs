@@ -131,6 +131,16 @@ pub(crate) fn write_refusal(refusal: &Refusal, w: &mut impl Write) -> io::Result
             "error: refusing to replay plan {plan_id}: it was applied before (it is in {}); plans apply once: run `entitle plan -o` again",
             journal.display()
         ),
+        Refusal::HasErrors { plan_id, errors } => {
+            writeln!(w, "{errors}")?;
+            writeln!(
+                w,
+                "error: refusing plan {plan_id}: {} of its manifests {} wrong; nothing was sent",
+                plural(errors.len(), "entry", "entries"),
+                if errors.len() == 1 { "is" } else { "are" }
+            )?;
+            writeln!(w, "fix the manifests, then {AGAIN}")
+        }
         Refusal::Stale(stale) => {
             writeln!(
                 w,
@@ -202,6 +212,14 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// Where a plan was saved, and how to apply it.
 pub(crate) fn write_saved(plan: &Plan, path: &Path, w: &mut impl Write) -> io::Result<()> {
+    if plan.has_errors() {
+        return writeln!(
+            w,
+            "Saved plan {} to {}; `entitle apply` refuses it while its manifests have errors: fix them and plan again.",
+            plan.plan_id,
+            path.display()
+        );
+    }
     writeln!(
         w,
         "Saved plan {} to {}; apply it with `entitle apply {}`.",

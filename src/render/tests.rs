@@ -143,6 +143,7 @@ fn sample() -> Plan {
         account: String::new(),
         catalogs: vec![],
         contacts: None,
+        errors: vec![],
         pbxs: vec![up, down, manual, flying, same],
     }
 }
@@ -410,6 +411,52 @@ fn no_changes_says_so() {
         t.starts_with("No changes. 3 PBXs in scope match the manifests."),
         "{t}"
     );
+}
+
+/// An entry in error, as the planner records an SN the account does not have.
+fn entry_error(sn: &str, line: usize) -> EntryError {
+    EntryError {
+        code: crate::manifest::Code::UnknownSn,
+        sn: sn.into(),
+        product: ProductId(12),
+        at: testing::loc(line),
+        message: format!("{sn} (software-edition): SN not found in the account under this product"),
+        help: Some("check the SN and `product`".into()),
+        desired: None,
+    }
+}
+
+/// Entries in error never read as "no changes": the summary counts what was planned, and one
+/// line says nothing of the plan is placed; the errors themselves are stderr's.
+#[test]
+fn entries_in_error_are_counted_never_shown_as_no_changes() {
+    let mut plan = sample();
+    plan.pbxs.retain(|p| !p.has_changes());
+    plan.errors = vec![entry_error("NOSUCH1", 3), entry_error("NOSUCH2", 9)];
+    let t = text(&plan, false);
+    assert!(
+        t.starts_with(
+            "No orders. 3 of 5 PBXs in scope match the manifests.\nplan plan-00000000000000000000 for 2026-11-22\n\
+             2 PBXs not planned: their manifest entries have errors. No order of this plan is placed until they are fixed.\n"
+        ),
+        "{t}"
+    );
+    assert!(!t.contains("NOSUCH"), "{t}");
+    plan.pbxs.clear();
+    let t = text(&plan, false);
+    assert!(
+        t.starts_with("No orders. None of the 2 PBXs in scope could be planned.\n"),
+        "{t}"
+    );
+    let md = markdown(&plan, &MarkdownOptions::default());
+    assert!(
+        md.starts_with(
+            "### entitle plan: no orders — 2 errors, cannot be applied\n\n\
+             **2 manifest entries have errors** (under *Needs attention*): no order of this plan is placed until they are fixed.\n"
+        ),
+        "{md}"
+    );
+    assert_eq!(md.matches("SN not found").count(), 2, "{md}");
 }
 
 #[test]

@@ -30,6 +30,27 @@ pub(crate) fn write_plan_text(
         "{}",
         Style::Dim.paint(&format!("plan {} for {}", plan.plan_id, plan.today), c)
     )?;
+    // The errors themselves are shown once, where every plan error is (stderr); here, what
+    // they mean for this plan.
+    let errors = plan.errors.len();
+    if errors > 0 {
+        let (entries, fixed) = if errors == 1 {
+            ("its manifest entry has an error", "it is")
+        } else {
+            ("their manifest entries have errors", "they are")
+        };
+        writeln!(
+            w,
+            "{}",
+            Style::Error.paint(
+                &format!(
+                    "{} not planned: {entries}. No order of this plan is placed until {fixed} fixed.",
+                    plural(errors, "PBX", "PBXs")
+                ),
+                c
+            )
+        )?;
+    }
 
     // One reason for every price unknown is said once, in the summary.
     let said = unpriced_reasons(plan).len() == 1;
@@ -221,6 +242,21 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
             "{} {} of {} in scope in doubt; the rest match the manifests.",
             Style::Bold.paint("No orders.", c),
             s.in_doubt,
+            plural(s.pbxs, "PBX", "PBXs")
+        )?;
+    } else if !plan.has_changes() && s.errors == s.pbxs {
+        let what = if s.pbxs == 1 {
+            "The PBX in scope could not be planned.".to_owned()
+        } else {
+            format!("None of the {} PBXs in scope could be planned.", s.pbxs)
+        };
+        writeln!(w, "{} {what}", Style::Bold.paint("No orders.", c))?;
+    } else if !plan.has_changes() && s.errors > 0 {
+        writeln!(
+            w,
+            "{} {} of {} in scope match the manifests.",
+            Style::Bold.paint("No orders.", c),
+            s.pbxs - s.errors,
             plural(s.pbxs, "PBX", "PBXs")
         )?;
     } else if !plan.has_changes() {

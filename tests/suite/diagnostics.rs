@@ -228,6 +228,15 @@ fn scenarios() -> Vec<(&'static str, Scenario)> {
             "}),
         ),
         (
+            "unknown-sn",
+            Plan(indoc! {r#"
+                version: 1
+                pbxs:
+                  - sn: "3651d3296882"
+                    product: software-edition
+            "#}),
+        ),
+        (
             "unknown-plan",
             Plan(indoc! {r#"
                 version: 1

@@ -35,5 +35,6 @@ mod saved_plan;
 mod schema;
 mod seeds_e2e;
 mod time;
+mod unknown_sn;
 mod validate;
 mod vendor_variants;

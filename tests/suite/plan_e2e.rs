@@ -16,7 +16,7 @@ fn vendors() -> [Env; 2] {
 }
 
 /// Copies the example repository into the workspace so paths in the output are relative.
-fn with_examples(env: &Env) -> &'static str {
+pub(crate) fn with_examples(env: &Env) -> &'static str {
     let dst = env.path().join("manifests/examples");
     std::fs::create_dir_all(&dst).unwrap();
     for e in std::fs::read_dir(Env::examples()).unwrap() {
@@ -123,6 +123,11 @@ fn a_satisfied_manifest_reads_one_detail_per_pbx_and_prices_only_what_it_shows()
             0
         );
         assert_eq!(env.count("GET /order/openapi/order/v1/page"), 1);
+        // Every SN is found: the account's SNs are not listed (only an unknown SN asks).
+        assert_eq!(
+            env.count("GET /product/openapi/instance_product/v1/client/instance_product_list"),
+            0
+        );
         assert_eq!(
             env.count("POST /pricing/openapi/purchase/v1/pricing/calculate"),
             1
@@ -205,6 +210,11 @@ fn an_sn_not_in_the_account_names_the_manifest_line() {
                 .contains("x.yaml:3:5: NOSUCHPBX1 (cloud-pbx): SN not found in the account"),
             "{}",
             stderr(&out)
+        );
+        // The account's Cloud PBXs were listed for a suggestion, once (none is near).
+        assert_eq!(
+            env.count("GET /product/openapi/instance_product/v1/client/instance_product_list"),
+            1
         );
     }
 }

@@ -146,6 +146,7 @@ pub fn plan(pbxs: Vec<PbxPlan>) -> crate::plan::Plan {
         account: String::new(),
         catalogs: vec![],
         contacts: None,
+        errors: vec![],
         pbxs,
     }
 }

@@ -4,7 +4,7 @@
 //! a name must be resolved or an order built. Reads run concurrently with a bound; results are
 //! keyed, so they do not depend on completion order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::date::Date;
 use crate::ledger;
-use crate::manifest::{DesiredPbx, Loc};
+use crate::manifest::DesiredPbx;
 use crate::model::{Catalog, Contact, Doubt, ObservedPbx, Order, PbxDoubt, ProductId, RecentOrder};
 use crate::plan::{self, Catalogs, Observed, PbxKey};
 
@@ -44,6 +44,11 @@ pub trait Source: Clone + Send + Sync + 'static {
         sn: Option<&str>,
     ) -> impl Future<Output = Result<Catalog, Self::Error>> + Send;
     fn billing_contacts(&self) -> impl Future<Output = Result<Vec<Contact>, Self::Error>> + Send;
+    /// The SNs the account has under `product` (every page of the list).
+    fn sns(
+        &self,
+        product: ProductId,
+    ) -> impl Future<Output = Result<Vec<String>, Self::Error>> + Send;
     /// Orders newest first, back to `since_ms` (epoch milliseconds).
     fn recent_orders(
         &self,
@@ -92,23 +97,10 @@ pub struct Settings {
 /// Why observing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ObserveError<E: std::error::Error + 'static> {
-    #[error("{}", fmt_not_found(.0))]
-    NotFound(Vec<(Loc, String)>),
     #[error("{0}")]
     Api(#[source] E),
     #[error("a read task failed: {0}")]
     Task(String),
-}
-
-fn fmt_not_found(list: &[(Loc, String)]) -> String {
-    list.iter()
-        .map(|(at, pbx)| {
-            format!(
-                "{at}: {pbx}: SN not found in the account under this product; check the SN and `product`"
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Everything observed, ready for [`plan::plan`].
@@ -167,23 +159,25 @@ pub async fn observe<S: Source>(
 
     let mut pbxs = BTreeMap::new();
     let mut unreadable = BTreeMap::new();
-    let mut not_found = Vec::new();
+    let mut not_found = BTreeSet::new();
     for (i, r) in results {
         let d = &desired[i];
+        let key = (d.product.value, d.sn.clone());
         match r {
             Ok(o) => {
-                pbxs.insert((d.product.value, d.sn.clone()), o);
+                pbxs.insert(key, o);
             }
-            Err(e) if S::is_not_found(&e) => not_found.push((d.at.clone(), d.key())),
+            // An error of this entry alone: the planner says so, and the rest is planned.
+            Err(e) if S::is_not_found(&e) => {
+                not_found.insert(key);
+            }
             Err(e) if S::is_unreadable(&e) => {
-                unreadable.insert((d.product.value, d.sn.clone()), e.to_string());
+                unreadable.insert(key, e.to_string());
             }
             Err(e) => return Err(ObserveError::Api(e)),
         }
     }
-    if !not_found.is_empty() {
-        return Err(ObserveError::NotFound(not_found));
-    }
+    let listed = listed_sns(source, &not_found, &permits).await;
 
     let orders = orders_task
         .await
@@ -258,10 +252,46 @@ pub async fn observe<S: Source>(
             unsettled,
             recent,
             unreadable,
+            not_found,
+            listed,
             observed_at_ms: settings.now_ms,
         },
         catalogs,
     })
+}
+
+/// The SNs the account has under each product of an SN it does not have, for the planner's
+/// "did you mean": read only when an SN is unknown, so a plan whose SNs are all found makes
+/// no request for them. A list that cannot be read leaves its product out: the error stands
+/// without the hint.
+async fn listed_sns<S: Source>(
+    source: &S,
+    not_found: &BTreeSet<PbxKey>,
+    permits: &Arc<Semaphore>,
+) -> BTreeMap<ProductId, Vec<String>> {
+    let products: BTreeSet<ProductId> = not_found.iter().map(|(p, _)| *p).collect();
+    let mut tasks = JoinSet::new();
+    for product in products {
+        let source = source.clone();
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.ok();
+            (product, source.sns(product).await)
+        });
+    }
+    let mut listed = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((product, Ok(sns))) => {
+                listed.insert(product, sns);
+            }
+            Ok((product, Err(e))) => {
+                tracing::info!(%product, "the account's SNs could not be listed, so an unknown SN gets no suggestion: {e}");
+            }
+            Err(e) => tracing::info!("listing the account's SNs stopped: {e}"),
+        }
+    }
+    listed
 }
 
 #[cfg(test)]
@@ -281,6 +311,8 @@ mod tests {
     struct Fake {
         log: Arc<Mutex<Vec<String>>>,
         orders: Vec<Order>,
+        /// The account's SNs under every product; `None`: the list cannot be read.
+        sns: Option<Vec<String>>,
     }
 
     impl Fake {
@@ -345,6 +377,10 @@ mod tests {
         async fn recent_orders(&self, _since: i64) -> Result<Vec<Order>, FakeError> {
             self.log("orders".into());
             Ok(self.orders.clone())
+        }
+        async fn sns(&self, product: ProductId) -> Result<Vec<String>, FakeError> {
+            self.log(format!("list {}", product.0));
+            self.sns.clone().ok_or(FakeError("the list is down"))
         }
     }
 
@@ -423,28 +459,63 @@ mod tests {
         );
     }
 
+    /// Unknown SNs are observed as such, beside the PBXs found; the account's SNs are listed
+    /// once per product of an unknown SN, and only then.
     #[tokio::test]
-    async fn unknown_sns_are_all_named_with_their_manifest_line() {
-        let fake = Fake::default();
-        let mut m = desired("MISSING1", ProductId::CLOUD_PBX);
-        m.at = testing::loc(7);
-        let err = observe(
+    async fn unknown_sns_are_kept_apart_and_only_they_list_the_account() {
+        let fake = Fake {
+            sns: Some(vec!["MISSINg1".into(), "SNA".into()]),
+            ..Fake::default()
+        };
+        let obs = observe(
             &fake,
             &[
                 desired("SNA", ProductId::SOFTWARE_EDITION),
-                m,
+                desired("MISSING1", ProductId::CLOUD_PBX),
                 desired("MISSING2", ProductId::LINKUS),
+                desired("MISSING3", ProductId::LINKUS),
             ],
             &settings(),
             &Silent,
         )
         .await
-        .unwrap_err();
+        .unwrap();
         assert_eq!(
-            err.to_string(),
-            "manifests/acme.yaml:7:5: MISSING1 (cloud-pbx): SN not found in the account under this product; check the SN and `product`\n\
-             manifests/acme.yaml:3:5: MISSING2 (linkus): SN not found in the account under this product; check the SN and `product`"
+            obs.observed.not_found,
+            [
+                (ProductId::LINKUS, "MISSING2".to_owned()),
+                (ProductId::LINKUS, "MISSING3".to_owned()),
+                (ProductId::CLOUD_PBX, "MISSING1".to_owned()),
+            ]
+            .into()
         );
+        assert_eq!(
+            obs.observed.pbxs.keys().collect::<Vec<_>>(),
+            [&(ProductId::SOFTWARE_EDITION, "SNA".to_owned())]
+        );
+        assert_eq!(
+            obs.observed.listed.keys().collect::<Vec<_>>(),
+            [&ProductId::LINKUS, &ProductId::CLOUD_PBX]
+        );
+        let lists: Vec<String> = fake
+            .reads()
+            .into_iter()
+            .filter(|r| r.starts_with("list"))
+            .collect();
+        assert_eq!(lists, ["list 13", "list 9"]);
+
+        // A list that cannot be read: the SN is still unknown, without the account's SNs.
+        let down = Fake::default();
+        let obs = observe(
+            &down,
+            &[desired("MISSING1", ProductId::CLOUD_PBX)],
+            &settings(),
+            &Silent,
+        )
+        .await
+        .unwrap();
+        assert_eq!(obs.observed.not_found.len(), 1);
+        assert!(obs.observed.listed.is_empty());
     }
 
     #[tokio::test]

@@ -25,9 +25,9 @@ use crate::backend::{Backend, BackendError};
 use crate::clock::Clock;
 use crate::exit::Exit;
 use crate::ledger;
-use crate::manifest::{DesiredPbx, Diagnostic, Diagnostics, LoadedManifests};
+use crate::manifest::{DesiredPbx, Diagnostics, LoadedManifests};
 use crate::observe::{self, ObserveError, Progress};
-use crate::plan::{self, Plan, PlanContext, PlanErrors, Selection};
+use crate::plan::{self, Plan, PlanContext, PlanError, PlanErrors, Selection};
 use crate::workspace::{self, Held, Workspace, WorkspaceError};
 
 /// How a session runs: the command line's settings, validated.
@@ -97,6 +97,12 @@ pub enum SessionError {
     Observe(#[from] ObserveError<ApiError>),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(
+        "refusing to apply plan {plan_id}: {} of its manifests {} wrong; nothing was sent: fix the manifests and plan again",
+        crate::words::plural(*errors, "entry", "entries"),
+        if *errors == 1 { "is" } else { "are" }
+    )]
+    PlanHasErrors { plan_id: String, errors: usize },
 }
 
 impl SessionError {
@@ -184,6 +190,12 @@ pub enum Refusal {
     Edited { path: PathBuf, edits: Vec<String> },
     /// Its ID is in the journal: plans apply once.
     AlreadyApplied { plan_id: String, journal: PathBuf },
+    /// Entries of its manifests are wrong (an SN the account does not have): no order of it is
+    /// placed until they are fixed and planned again.
+    HasErrors {
+        plan_id: String,
+        errors: Diagnostics,
+    },
     /// These PBXs changed since it was made.
     Stale(Vec<apply::MovedPbx>),
     /// The order list shows it applied elsewhere, or orders on its PBXs since it was made.
@@ -201,6 +213,7 @@ pub enum Refusal {
 impl Refusal {
     pub fn exit(&self) -> Exit {
         match self {
+            Refusal::HasErrors { .. } => Exit::Error,
             Refusal::NotSettled { .. } => Exit::InDoubt,
             _ => Exit::Stale,
         }
@@ -216,11 +229,12 @@ pub enum Planned {
     Refused(Diagnostics),
 }
 
-/// How a plan's exit code reads: a plan that cannot be carried out (a blocked PBX, an order
-/// the vendor's calculator refused) is an error, one that waits for an earlier order is in
+/// How a plan's exit code reads: a plan with a wrong manifest entry, or that cannot be carried
+/// out (a blocked PBX, an order the vendor's calculator refused), is an error (before anything
+/// else: `--detailed-exitcode`'s "changes" too), one that waits for an earlier order is in
 /// doubt, and `--detailed-exitcode` tells changes from none.
 pub fn plan_exit(plan: &Plan, detailed: bool) -> Exit {
-    if plan.is_blocked() || plan.is_refused() {
+    if plan.has_errors() || plan.is_blocked() || plan.is_refused() {
         Exit::Error
     } else if plan.doubt_until_ms().is_some() {
         Exit::InDoubt
@@ -232,8 +246,11 @@ pub fn plan_exit(plan: &Plan, detailed: bool) -> Exit {
 }
 
 /// The exit code of an apply with nothing to order: that of an apply that placed nothing
-/// (blocked PBXs make it partial, a PBX in doubt says so).
+/// (a wrong manifest entry is an error, blocked PBXs make it partial, a PBX in doubt says so).
 pub fn nothing_to_apply_exit(plan: &Plan) -> Exit {
+    if plan.has_errors() {
+        return Exit::Error;
+    }
     apply_exit(&ApplyReport::default(), plan)
 }
 
@@ -461,6 +478,13 @@ impl Session {
             Ok(plan) => plan,
             Err(e) => return Ok(Err(Refusal::Corrupt(e))),
         };
+        // First of all: whatever else holds, a plan of wrong manifests buys nothing.
+        if plan.has_errors() {
+            return Ok(Err(Refusal::HasErrors {
+                errors: plan.diagnostics(),
+                plan_id: plan.plan_id,
+            }));
+        }
         // First: a plan saved by an older entitle (keys v1, no account) would otherwise read
         // as edited.
         if plan.account != self.client.account_key() {
@@ -542,6 +566,14 @@ impl Session {
         interrupt: Arc<Interrupt>,
         progress: &dyn Progress,
     ) -> Result<ApplyReport, SessionError> {
+        // Bad input buys nothing: not one order of a plan with a wrong manifest entry, whoever
+        // calls. Refused before the journal hears of the plan.
+        if plan.has_errors() {
+            return Err(SessionError::PlanHasErrors {
+                plan_id: plan.plan_id.clone(),
+                errors: plan.errors.len(),
+            });
+        }
         // The vendor said no to an order of this plan before it was sent: none is sent.
         if plan.is_refused() {
             return Ok(ApplyReport::default());
@@ -626,27 +658,7 @@ async fn run_clock(
 
 /// Plan errors as located diagnostics, each naming the PBX and, where one applies, the rule.
 fn diagnostics(errors: PlanErrors) -> Diagnostics {
-    Diagnostics(
-        errors
-            .0
-            .into_iter()
-            .map(|e| {
-                let rule = e
-                    .rule
-                    .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
-                    .unwrap_or_default();
-                let d = Diagnostic::new(
-                    e.code,
-                    Some(e.at),
-                    format!("{}: {}{rule}", e.pbx, e.message),
-                );
-                match e.help {
-                    Some(h) => d.with_help(h),
-                    None => d,
-                }
-            })
-            .collect(),
-    )
+    Diagnostics(errors.0.iter().map(PlanError::diagnostic).collect())
 }
 
 #[cfg(test)]
@@ -706,6 +718,44 @@ mod tests {
         assert_eq!(exit(&[Done], None), Exit::Success);
         assert_eq!(Exit::Terminated.code(), 143);
         assert_eq!(Exit::HungUp.code(), 129);
+    }
+
+    /// A wrong manifest entry makes the plan an error, whatever else it has: changes under
+    /// `--detailed-exitcode` too.
+    #[test]
+    fn a_plan_with_an_entry_in_error_exits_1_before_its_changes() {
+        let pbx = testing::pbx_plan(
+            testing::observed("SN1", 12),
+            vec![testing::action(
+                crate::plan::ActionKind::PurchaseService,
+                Some(testing::order_body(
+                    crate::plan::ActionKind::PurchaseService,
+                    12,
+                    "SN1",
+                    "ent-1",
+                )),
+            )],
+        );
+        let mut plan = testing::plan(vec![pbx]);
+        assert_eq!(plan_exit(&plan, true), Exit::Changes);
+        plan.errors.push(crate::plan::EntryError {
+            code: crate::manifest::Code::UnknownSn,
+            sn: "NOSUCH".into(),
+            product: crate::model::ProductId(12),
+            at: testing::loc(3),
+            message: "NOSUCH (software-edition): SN not found in the account under this product"
+                .into(),
+            help: None,
+            desired: None,
+        });
+        assert_eq!(plan_exit(&plan, true), Exit::Error);
+        assert_eq!(plan_exit(&plan, false), Exit::Error);
+        assert_eq!(nothing_to_apply_exit(&plan), Exit::Error);
+        let r = Refusal::HasErrors {
+            plan_id: "p".into(),
+            errors: plan.diagnostics(),
+        };
+        assert_eq!(r.exit(), Exit::Error);
     }
 
     #[test]

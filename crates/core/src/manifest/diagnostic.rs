@@ -82,6 +82,7 @@ codes! {
     DuplicatePbx = "duplicate-pbx": "an (SN, product) pair declared more than once across the manifests",
     SchemaViolation = "schema-violation": "another violation of the manifest schema",
     // Planning against the account (`entitle plan`, `entitle apply`).
+    UnknownSn = "unknown-sn": "an SN the account does not have under the product",
     UnknownPlan = "unknown-plan": "a plan that is not in the product's catalog",
     UnknownService = "unknown-service": "a service that is not in the product's catalog",
     UnknownBillingContact = "unknown-billing-contact": "a billing contact that is not one of the account's",
@@ -99,6 +100,33 @@ codes! {
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Code {
+    type Err = String;
+
+    /// The code as printed (`unknown-field`); one this entitle does not know is an error.
+    fn from_str(s: &str) -> Result<Code, String> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown problem code `{s}`"))
+    }
+}
+
+/// As printed, `"unknown-field"`: how a saved plan records the code of an entry's error.
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -273,6 +301,17 @@ mod tests {
             serde_json::json!({"code": "no-manifests", "file": null, "line": null,
                 "column": null, "message": "no manifest files under `m`", "help": null})
         );
+    }
+
+    #[test]
+    fn codes_read_back_as_printed_and_an_unknown_one_is_refused() {
+        for c in Code::ALL {
+            let json = serde_json::to_value(c).unwrap();
+            assert_eq!(json, serde_json::json!(c.as_str()));
+            assert_eq!(serde_json::from_value::<Code>(json).unwrap(), *c);
+        }
+        let err = serde_json::from_value::<Code>(serde_json::json!("no-such-code")).unwrap_err();
+        assert_eq!(err.to_string(), "unknown problem code `no-such-code`");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::manifest::{Code, DesiredPbx, Loc};
+use crate::manifest::{Code, DesiredPbx, Diagnostic, Loc};
 
 use super::rule::Rule;
 
@@ -37,6 +37,26 @@ impl PlanError {
             rule,
             message,
             help,
+        }
+    }
+}
+
+impl PlanError {
+    /// The located diagnostic people and CI read: the PBX first, then what is wrong and, where
+    /// one applies, the vendor's rule.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let rule = self
+            .rule
+            .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
+            .unwrap_or_default();
+        let d = Diagnostic::new(
+            self.code,
+            Some(self.at.clone()),
+            format!("{}: {}{rule}", self.pbx, self.message),
+        );
+        match &self.help {
+            Some(h) => d.with_help(h.clone()),
+            None => d,
         }
     }
 }

@@ -14,12 +14,13 @@ mod requirements;
 mod resolve;
 mod rule;
 mod steps;
+mod unknown_sn;
 mod verify;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use cause::field_at;
 pub use error::{PlanError, PlanErrors};
@@ -107,6 +108,12 @@ pub struct Observed {
     /// PBXs whose detail the vendor answered in a form that cannot be read, and why: each is
     /// set aside with that reason (no order for it), and the rest of the plan goes ahead.
     pub unreadable: BTreeMap<PbxKey, String>,
+    /// PBXs the account does not have (the vendor answered 404 `not_found` for their detail):
+    /// each is an error of its manifest entry, and the plan places no order at all.
+    pub not_found: BTreeSet<PbxKey>,
+    /// The SNs the account has under each product of a PBX in `not_found`, to suggest the SN
+    /// that was meant; a product whose list could not be read is absent.
+    pub listed: BTreeMap<ProductId, Vec<String>>,
     /// When the state was read (epoch ms).
     pub observed_at_ms: i64,
 }
@@ -132,7 +139,9 @@ fn of<T: Clone>(map: &BTreeMap<PbxKey, Vec<T>>, key: &PbxKey) -> Vec<T> {
 }
 
 /// Computes the plan. Errors (rule violations, unknown names) are all collected; a plan with
-/// any error is refused as a whole, so nothing is ever half-planned.
+/// any of them is refused as a whole, so nothing is ever half-planned. An SN the account does
+/// not have is the one error that refuses only its entry: the rest is planned, to be seen, and
+/// the plan carries the error ([`Plan::errors`]), which keeps all of it from being applied.
 pub fn plan(
     desired: &[DesiredPbx],
     observed: &Observed,
@@ -146,7 +155,20 @@ pub fn plan(
         .map(|(k, o)| (k, keys::fingerprint(o)))
         .collect();
     let recorded = record(catalogs);
-    let inputs = serde_json::to_vec(&(desired, &recorded, &observed.contacts)).unwrap_or_default();
+    let (missing, found): (Vec<&DesiredPbx>, Vec<&DesiredPbx>) = desired.iter().partition(|d| {
+        observed
+            .not_found
+            .contains(&(d.product.value, d.sn.clone()))
+    });
+    // The entries in error are inputs too, apart, so that a saved plan re-derives its ID from
+    // its PBXs and its errors alike (and an entitle that does not know `errors` re-derives
+    // another ID, and refuses the plan as edited).
+    let inputs = if missing.is_empty() {
+        serde_json::to_vec(&(&found, &recorded, &observed.contacts))
+    } else {
+        serde_json::to_vec(&(&found, &recorded, &observed.contacts, &missing))
+    }
+    .unwrap_or_default();
     let plan_id = keys::plan_id(
         &ctx.manifest_hash,
         &ctx.today.to_string(),
@@ -159,8 +181,16 @@ pub fn plan(
     );
     let mut pbxs = Vec::with_capacity(desired.len());
     let mut errors = Vec::new();
+    let mut entry_errors = Vec::new();
     for d in desired {
         let key = (d.product.value, d.sn.clone());
+        if observed.not_found.contains(&key) {
+            let listed = observed.listed.get(&d.product.value).map(Vec::as_slice);
+            let e = unknown_sn::error(d, listed);
+            entry_errors.push(EntryError::new(d, &e));
+            errors.push(e);
+            continue;
+        }
         if let Some(why) = observed.unreadable.get(&key) {
             pbxs.push(pbx::unreadable(d, why));
             continue;
@@ -192,7 +222,9 @@ pub fn plan(
             Err(mut e) => errors.append(&mut e),
         }
     }
-    if !errors.is_empty() {
+    // Only unknown SNs: the plan goes ahead, carrying them. Any other error refuses the
+    // whole plan, and then lists the unknown SNs too, in manifest order.
+    if errors.iter().any(|e| e.code != Code::UnknownSn) {
         return Err(PlanErrors(errors));
     }
     Ok(Plan {
@@ -206,6 +238,7 @@ pub fn plan(
         account: ctx.account.clone(),
         catalogs: recorded,
         contacts: observed.contacts.clone(),
+        errors: entry_errors,
         pbxs,
     })
 }

@@ -6,9 +6,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
+use crate::manifest::{Code, DesiredPbx, Diagnostic, Diagnostics, Loc};
 use crate::model::{Doubt, Id, ObservedPbx, Order, Price, ProductId};
 use crate::wire::OrderBody;
 
+use super::error::PlanError;
 use super::keys::Fingerprint;
 
 /// Version of the JSON plan document; bumped on any incompatible change.
@@ -43,7 +45,64 @@ pub struct Plan {
     /// The billing contacts the plan was computed with, when any order needed one.
     #[serde(default)]
     pub contacts: Option<Vec<crate::model::Contact>>,
+    /// Manifest entries that could not be planned because the input is wrong (an SN the
+    /// account does not have), in manifest order. Every other entry is planned beside them, to
+    /// be seen; but a plan with any error places no order at all: bad input means nothing is
+    /// bought. The plan ID covers these entries too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<EntryError>,
     pub pbxs: Vec<PbxPlan>,
+}
+
+/// A manifest entry the plan has no entry for, because the input is wrong: the problem, as
+/// `validate --format json` and the failure document print theirs (`code`, `file`, `line`,
+/// `column`, `message`, `help`), and which PBX it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryError {
+    /// The kind of problem (`docs/diagnostics.md`): `unknown-sn`.
+    pub code: Code,
+    pub sn: String,
+    pub product: ProductId,
+    /// Where the manifest entry is (its `sn:`).
+    #[serde(flatten)]
+    pub at: Loc,
+    /// What is wrong, naming the PBX first (`SN (product): ...`).
+    pub message: String,
+    /// What to do about it ("did you mean ...?").
+    #[serde(default)]
+    pub help: Option<String>,
+    /// The manifest entry, so a saved plan can be re-derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<DesiredPbx>,
+}
+
+impl EntryError {
+    /// The error of entry `d`.
+    pub fn new(d: &DesiredPbx, e: &PlanError) -> EntryError {
+        let diagnostic = e.diagnostic();
+        EntryError {
+            code: diagnostic.code,
+            sn: d.sn.clone(),
+            product: d.product.value,
+            at: e.at.clone(),
+            message: diagnostic.message,
+            help: diagnostic.help,
+            desired: Some(d.clone()),
+        }
+    }
+
+    /// As every other problem is shown (`docs/diagnostics.md`).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::new(self.code, Some(self.at.clone()), self.message.clone());
+        match &self.help {
+            Some(h) => d.with_help(h.clone()),
+            None => d,
+        }
+    }
+
+    pub fn key(&self) -> String {
+        format!("{} ({})", self.sn, self.product)
+    }
 }
 
 /// A catalog as the plan used it: per product, or per SN for products whose catalog the
@@ -73,7 +132,7 @@ pub struct PbxPlan {
     pub source: String,
     /// The manifest entry the plan was computed from, so a saved plan can be re-derived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<crate::manifest::DesiredPbx>,
+    pub desired: Option<DesiredPbx>,
     pub labels: std::collections::BTreeMap<String, String>,
     /// Hash of the observed state the plan was computed from; apply refuses when it moved.
     pub fingerprint: Fingerprint,
@@ -233,6 +292,9 @@ pub struct Summary {
     pub in_doubt: usize,
     /// PBXs that could not be planned (a fact the vendor did not give).
     pub blocked: usize,
+    /// Manifest entries that could not be planned because the input is wrong: while there is
+    /// one, nothing is applied. Counted in `pbxs`.
+    pub errors: usize,
     pub orders: usize,
     pub auto_renew_switches: usize,
     pub manual: usize,
@@ -265,6 +327,17 @@ impl Plan {
         self.actions().any(|a| a.refused.is_some())
     }
 
+    /// Whether some manifest entry is wrong (an SN the account does not have): then no order
+    /// of the plan may be placed.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The entries' errors as located diagnostics, in manifest order.
+    pub fn diagnostics(&self) -> Diagnostics {
+        Diagnostics(self.errors.iter().map(EntryError::diagnostic).collect())
+    }
+
     /// When the last PBX in doubt may be planned again, if any is in doubt.
     pub fn doubt_until_ms(&self) -> Option<i64> {
         self.pbxs.iter().filter_map(PbxPlan::doubt_until_ms).max()
@@ -272,7 +345,8 @@ impl Plan {
 
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
-            pbxs: self.pbxs.len(),
+            pbxs: self.pbxs.len() + self.errors.len(),
+            errors: self.errors.len(),
             ..Summary::default()
         };
         for p in &self.pbxs {

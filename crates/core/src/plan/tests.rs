@@ -756,3 +756,147 @@ fn an_unreadable_pbx_is_set_aside_and_the_plan_verifies() {
     assert_eq!(kinds_of(&p.pbxs[1]), [ActionKind::SwitchPlan]);
     assert!(verify(&p).is_empty(), "{:?}", verify(&p));
 }
+
+/// The observation of the demo PBXs `found`, and of `missing` SNs the account does not have
+/// (each `(sn, product)`), with the account's SNs of each product listed as `listed` says.
+fn with_unknown(found: &[&str], missing: &[(&str, u32)], listed: &[(u32, &[&str])]) -> Observed {
+    Observed {
+        pbxs: found
+            .iter()
+            .map(|sn| {
+                let o = demo(sn);
+                ((o.product, o.sn.clone()), o)
+            })
+            .collect(),
+        not_found: missing
+            .iter()
+            .map(|(sn, p)| (ProductId(*p), (*sn).to_owned()))
+            .collect(),
+        listed: listed
+            .iter()
+            .map(|(p, sns)| (ProductId(*p), sns.iter().map(|s| (*s).to_owned()).collect()))
+            .collect(),
+        contacts: Some(contacts()),
+        ..Observed::default()
+    }
+}
+
+/// An SN the account does not have is an error of its entry alone: every other PBX is planned
+/// as usual, and the plan carries the error, located at the entry.
+#[test]
+fn an_unknown_sn_is_an_error_of_its_entry_and_the_rest_is_planned() {
+    let mut acme = desired("3651D3296882", 12);
+    acme.extensions = Some(at(300, 8));
+    let mut nosuch = desired("NOSUCH0000001", 12);
+    nosuch.at = testing::loc(20);
+    nosuch.extensions = Some(at(300, 22));
+    let obs = with_unknown(
+        &["3651D3296882"],
+        &[("NOSUCH0000001", 12)],
+        &[(12, &["3651D3296882"])],
+    );
+    let p = plan(&[nosuch, acme], &obs, &catalogs(), &ctx()).unwrap();
+    assert_eq!(kinds(&p), [ActionKind::PurchaseService]);
+    assert_eq!(p.pbxs.len(), 1);
+    assert!(p.has_errors());
+    assert_eq!(
+        p.diagnostics().to_string(),
+        "error: manifests/acme.yaml:20:5: NOSUCH0000001 (software-edition): SN not found in the account under this product [unknown-sn]\n  \
+         help: check the SN and `product`; `entitle export --product software-edition` lists the PBXs the account has under this product"
+    );
+    let s = p.summary();
+    assert_eq!((s.pbxs, s.changed, s.errors, s.orders), (2, 1, 1, 1));
+}
+
+/// The hint names what the account has: the SN in its own letter case, or the SNs one
+/// character away; with no list, or nothing near, how to find the SN.
+#[test]
+fn an_unknown_sn_names_the_sn_the_account_has_near_it() {
+    let help = |sn: &str, listed: &[(u32, &[&str])]| {
+        let obs = with_unknown(&[], &[(sn, 12)], listed);
+        let p = plan(&[desired(sn, 12)], &obs, &catalogs(), &ctx()).unwrap();
+        p.errors[0].help.clone().unwrap()
+    };
+    let account: &[(u32, &[&str])] = &[(12, &["3651D3296882", "3651D3296884", "FL000001A"])];
+    assert_eq!(
+        help("3651d3296882", account),
+        "SNs are case-sensitive: the account has `3651D3296882` under this product; write the SN as the account does"
+    );
+    assert_eq!(
+        help("3651D329682", account),
+        "did you mean `3651D3296882`? the account has it under this product, one character away"
+    );
+    assert_eq!(
+        help("3651D3296883", account),
+        "did you mean `3651D3296882` or `3651D3296884`? the account has these under this product, each one character away"
+    );
+    // Only the SNs of the entry's own product are candidates.
+    let other_product: &[(u32, &[&str])] = &[(11, &["3651D3296882"])];
+    assert!(help("3651d3296882", other_product).starts_with("check the SN and `product`"));
+    // The list could not be read: the error stands, without a hint.
+    assert!(help("3651d3296882", &[]).starts_with("check the SN and `product`"));
+}
+
+/// Another error refuses the whole plan as before, and lists the unknown SN with it.
+#[test]
+fn a_rule_error_beside_an_unknown_sn_refuses_the_plan_and_names_both() {
+    let mut a = desired("3651D3296882", 12);
+    a.services = Some(vec![name("Disaster Recovery", 9).unwrap()]);
+    let obs = with_unknown(&["3651D3296882"], &[("NOSUCH0000001", 12)], &[]);
+    let errs = plan(
+        &[desired("NOSUCH0000001", 12), a],
+        &obs,
+        &catalogs(),
+        &ctx(),
+    )
+    .unwrap_err()
+    .0;
+    let codes: Vec<_> = errs.iter().map(|e| e.code).collect();
+    assert_eq!(codes, [Code::UnknownSn, Code::ServiceNeedsOtherPlan]);
+}
+
+/// A saved plan with an error re-derives as it was; with its error taken out, it does not
+/// (the ID covers the entries in error).
+#[test]
+fn a_plan_with_an_unknown_sn_verifies_and_its_error_cannot_be_dropped() {
+    let mut acme = desired("3651D3296882", 12);
+    acme.extensions = Some(at(300, 8));
+    let obs = with_unknown(
+        &["3651D3296882"],
+        &[("3651d3296882", 12)],
+        &[(12, &["3651D3296882"])],
+    );
+    let p = plan(
+        &[desired("3651d3296882", 12), acme.clone()],
+        &obs,
+        &catalogs(),
+        &ctx(),
+    )
+    .unwrap();
+    assert_eq!(verify(&p), Vec::<String>::new());
+    // The ID is another than that of the plan of the same PBXs without the wrong entry.
+    let without = plan(&[acme], &obs, &catalogs(), &ctx()).unwrap();
+    assert_ne!(without.plan_id, p.plan_id);
+    let mut dropped = p.clone();
+    dropped.errors.clear();
+    let diffs = verify(&dropped);
+    assert!(
+        diffs
+            .iter()
+            .any(|d| d.contains("does not match the plan's content")),
+        "{diffs:?}"
+    );
+    // The JSON of the error is the problem's, with the PBX, and reads back the same.
+    let json = serde_json::to_value(&p.errors[0]).unwrap();
+    assert_eq!(json["code"], "unknown-sn");
+    assert_eq!(
+        (&json["file"], &json["line"], &json["column"]),
+        (&json!("manifests/acme.yaml"), &json!(3), &json!(5))
+    );
+    assert_eq!(
+        (&json["sn"], &json["product"]),
+        (&json!("3651d3296882"), &json!(12))
+    );
+    let back: Plan = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
+    assert_eq!(back, p);
+}

@@ -69,6 +69,32 @@ pub fn verify(saved: &Plan) -> Vec<String> {
         observed.recent.insert(key, p.seen_orders.clone());
         desired.push(d.clone());
     }
+    // The entries in error: not found in the account when planned. The SNs the account had
+    // (for the hint) are not recorded; the hint is no input of the plan ID.
+    for e in &saved.errors {
+        let key = (e.product, e.sn.clone());
+        if !seen.insert(key.clone()) {
+            diffs.push(format!("{} is in the plan twice", e.key()));
+            continue;
+        }
+        let Some(d) = &e.desired else {
+            diffs.push(format!(
+                "the error of {} has no recorded desired state",
+                e.key()
+            ));
+            continue;
+        };
+        if d.sn != e.sn || d.product.value != e.product {
+            diffs.push(format!(
+                "{}: the error is for {}, its desired state for {}",
+                e.key(),
+                e.key(),
+                d.key()
+            ));
+        }
+        observed.not_found.insert(key);
+        desired.push(d.clone());
+    }
     if !diffs.is_empty() {
         return shown(diffs);
     }
@@ -96,6 +122,19 @@ pub fn verify(saved: &Plan) -> Vec<String> {
             );
         }
     };
+    let errors = |p: &Plan| -> Vec<String> {
+        p.errors
+            .iter()
+            .map(|e| format!("{} [{}]", e.key(), e.code))
+            .collect()
+    };
+    if errors(saved) != errors(&derived) {
+        diffs.push(format!(
+            "the plan's errors are [{}]; re-derived, [{}]",
+            errors(saved).join(", "),
+            errors(&derived).join(", ")
+        ));
+    }
     if derived.plan_id != saved.plan_id {
         diffs.push(format!(
             "the plan ID {} does not match the plan's content (derived {})",

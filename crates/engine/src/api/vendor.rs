@@ -31,6 +31,10 @@ impl Source for Client {
     async fn recent_orders(&self, since_ms: i64) -> Result<Vec<Order>, ApiError> {
         Client::recent_orders(self, since_ms).await
     }
+    async fn sns(&self, product: ProductId) -> Result<Vec<String>, ApiError> {
+        let listed = Client::instances(self, product).await?;
+        Ok(listed.into_iter().map(|i| i.product_no).collect())
+    }
 }
 
 impl Vendor for Client {

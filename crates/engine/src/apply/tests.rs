@@ -51,6 +51,9 @@ impl crate::observe::Source for Fake {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(self.orders.clone())
     }
+    async fn sns(&self, _: ProductId) -> Result<Vec<String>, FakeError> {
+        Ok(vec![self.state.sn.clone()])
+    }
 }
 
 impl Vendor for Fake {
