@@ -628,10 +628,7 @@ fn diagnostics(errors: PlanErrors) -> Diagnostics {
             .0
             .into_iter()
             .map(|e| {
-                let rule = e
-                    .rule
-                    .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
-                    .unwrap_or_default();
+                let rule = e.rule_note();
                 let d = Diagnostic::new(
                     e.code,
                     Some(e.at),

@@ -41,12 +41,26 @@ impl PlanError {
     }
 }
 
+impl PlanError {
+    /// ` (vendor rule 9: capacity never shrinks through an order)` after the message, or
+    /// nothing: the message says what was asked, this sentence the rule, once.
+    pub fn rule_note(&self) -> String {
+        self.rule
+            .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
+            .unwrap_or_default()
+    }
+}
+
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.at, self.pbx, self.message)?;
-        if let Some(rule) = self.rule {
-            write!(f, " (vendor rule {rule})")?;
-        }
+        write!(
+            f,
+            "{}: {}: {}{}",
+            self.at,
+            self.pbx,
+            self.message,
+            self.rule_note()
+        )?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }

@@ -389,7 +389,7 @@ impl Planner<'_> {
                             &t.at,
                             Some(Rule::SwitchKeepsTheTerm),
                             format!(
-                                "switching to a higher plan keeps the current {} term; {} asked",
+                                "the current term is {}; {} asked",
                                 years(k),
                                 years(t.value)
                             ),
