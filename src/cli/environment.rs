@@ -175,7 +175,10 @@ mod tests {
             );
         }
         for name in READ {
-            assert!(named.contains(name), "no code reads {name}, which READ lists");
+            assert!(
+                named.contains(name),
+                "no code reads {name}, which READ lists"
+            );
         }
         let docs = std::fs::read_to_string(root.join("docs/configuration.md")).unwrap();
         for name in READ {

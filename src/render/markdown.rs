@@ -291,7 +291,9 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
         ),
         None => "Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`).".to_owned(),
     };
-    let doc = layout(plan, opts, &s, &groups, &shown, priced, &link, &head, &foot, &whole)?;
+    let doc = layout(
+        plan, opts, &s, &groups, &shown, priced, &link, &head, &foot, &whole,
+    )?;
     if doc.len() <= opts.max_chars {
         return Ok(doc);
     }
@@ -385,7 +387,11 @@ fn layout(
         groups: left.len(),
         changing: left.iter().map(|g| g.changing()).sum(),
         orders: left.iter().map(|g| g.orders().count()).sum(),
-        pbxs: sections.iter().zip(&rows).map(|(s, &k)| s.rows.len() - k).sum(),
+        pbxs: sections
+            .iter()
+            .zip(&rows)
+            .map(|(s, &k)| s.rows.len() - k)
+            .sum(),
         shown: rows.len(),
     };
     if left.groups > 0 || left.pbxs > 0 {

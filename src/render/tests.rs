@@ -727,4 +727,3 @@ fn the_lapse_reads_on_the_renewal_in_text_and_markdown() {
     write_plan_markdown(&p, &Default::default(), &mut out).unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
-

@@ -167,7 +167,10 @@ fn the_readme_exit_code_table_is_the_binarys() {
 }
 
 /// `plan --sandbox` over the examples in a fresh directory, with `vars` set.
-fn sandbox_plan(vars: &[(&str, &str)], extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+fn sandbox_plan(
+    vars: &[(&str, &str)],
+    extra: &[&str],
+) -> (std::process::Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let out = command()
         .current_dir(dir.path())
@@ -201,7 +204,10 @@ fn sandbox_ignores_the_base_url_variable_and_says_so() {
 /// starts, whatever ENTITLE_BASE_URL says.
 #[test]
 fn base_url_given_with_sandbox_is_refused() {
-    for vars in [&[][..], &[("ENTITLE_BASE_URL", "https://partner.example")][..]] {
+    for vars in [
+        &[][..],
+        &[("ENTITLE_BASE_URL", "https://partner.example")][..],
+    ] {
         let (out, dir) = sandbox_plan(vars, &["--base-url", "http://127.0.0.1:9"]);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         let err = stderr(&out);
@@ -209,7 +215,10 @@ fn base_url_given_with_sandbox_is_refused() {
             err.starts_with("error: --base-url and --sandbox cannot be used together: --sandbox runs against the built-in simulator; drop one of them\n"),
             "{err}"
         );
-        assert!(err.contains("Usage: entitle plan [OPTIONS] [PATH]..."), "{err}");
+        assert!(
+            err.contains("Usage: entitle plan [OPTIONS] [PATH]..."),
+            "{err}"
+        );
         assert!(
             !dir.path().join(".entitle").exists(),
             "no sandbox was started"

@@ -388,11 +388,7 @@ impl Planner<'_> {
                             Code::TermKeptOnUpgrade,
                             &t.at,
                             Some(Rule::SwitchKeepsTheTerm),
-                            format!(
-                                "the current term is {}; {} asked",
-                                years(k),
-                                years(t.value)
-                            ),
+                            format!("the current term is {}; {} asked", years(k), years(t.value)),
                             Some(format!("set `term: {k}` or remove it")),
                         );
                         None
