@@ -213,192 +213,225 @@ pub(crate) fn write_plan_markdown(
 }
 
 fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error> {
-    let link = Linker::new(opts).with_catalogs(&plan.catalogs);
-    let s = plan.summary();
-    // Pricing was asked for when any order has a price or a reason for having none.
-    let priced = plan
-        .actions()
-        .any(|a| a.price.is_some() || a.price_error.is_some());
-
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    for p in &plan.pbxs {
-        let name = group_name(p, &opts.group_by);
-        groups
-            .entry(name.clone())
-            .or_insert_with(|| Group { name, pbxs: vec![] })
-            .pbxs
-            .push(p);
+    let doc = Doc::new(plan, opts)?;
+    let laid_out = doc.layout()?;
+    if laid_out.len() <= opts.max_chars {
+        return Ok(laid_out);
     }
-    let shown: Vec<&Group> = groups.values().filter(|g| g.shown()).collect();
-
-    let mut head = String::new();
-    if plan.has_changes() {
-        write!(
-            head,
-            "### entitle plan: {} for {}",
-            plural(s.orders, "order", "orders"),
-            plural(s.changed, "PBX", "PBXs")
-        )?;
-        if s.orders > 0 {
-            if !priced {
-                write!(head, " (not priced)")?;
-            } else {
-                match totals(&s.totals) {
-                    Some(t) if s.unpriced > 0 => write!(
-                        head,
-                        ", {t} without {} that got no price",
-                        plural(s.unpriced, "order", "orders")
-                    )?,
-                    Some(t) => write!(head, ", {t}")?,
-                    None => write!(head, ", no order got a price")?,
-                }
-            }
-        }
-        writeln!(head)?;
-    } else {
-        writeln!(head, "### entitle plan: no changes")?;
-    }
-    writeln!(head)?;
-    writeln!(
-        head,
-        "{} in scope: {} changing, {} unchanged, {} with orders in flight, {} in doubt, {} not planned; {}, {}.",
-        plural(s.pbxs, "PBX", "PBXs"),
-        s.changed,
-        s.unchanged,
-        s.in_flight,
-        s.in_doubt,
-        s.blocked,
-        plural(
-            s.auto_renew_switches,
-            "auto-renew switch",
-            "auto-renew switches"
-        ),
-        plural(s.manual, "manual item", "manual items"),
-    )?;
-
-    let mut foot = String::new();
-    writeln!(foot)?;
-    writeln!(
-        foot,
-        "<sub>plan `{}` · manifests sha256 `{}` · computed for {}</sub>",
-        plan.plan_id, plan.manifest_hash, plan.today
-    )?;
-
-    let whole = match &opts.saved_as {
-        Some(path) => format!(
-            "Every order is in the saved plan: `entitle show {}`.",
-            esc(path)
-        ),
-        None => "Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`).".to_owned(),
-    };
-    let doc = layout(
-        plan, opts, &s, &groups, &shown, priced, &link, &head, &foot, &whole,
-    )?;
-    if doc.len() <= opts.max_chars {
-        return Ok(doc);
-    }
-    // Only a budget too small for the table's totals gets here: the title, the counts and where
-    // the whole plan is, cut at the budget if even that is too long.
-    let mut doc = head;
-    write!(
-        doc,
-        "\n> **Too long for a comment of {} characters:** the table and the details are left out. {whole}\n",
-        opts.max_chars
-    )?;
-    doc.push_str(&foot);
-    if doc.len() > opts.max_chars {
-        let mut cut = opts.max_chars;
-        while !doc.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        // At the end of a line, when one ends within the budget.
-        let cut = doc[..cut].rfind('\n').map_or(cut, |nl| nl + 1);
-        doc.truncate(cut);
-    }
-    Ok(doc)
+    doc.too_long()
 }
 
-/// The document within `opts.max_chars` bytes when the budget holds at least the title, the
-/// table's header and totals and the note: what must stay comes first (the totals per group,
-/// then what needs a person), then the details in what is left, shared between the groups.
-#[allow(clippy::too_many_arguments)]
-fn layout(
-    plan: &Plan,
-    opts: &MarkdownOptions,
-    s: &Summary,
-    groups: &BTreeMap<String, Group>,
-    shown: &[&Group],
+/// A plan's comment in the making: the groups, and the parts every layout keeps.
+struct Doc<'a> {
+    plan: &'a Plan,
+    opts: &'a MarkdownOptions,
+    summary: Summary,
+    /// Pricing was asked for: some order has a price or a reason for having none.
     priced: bool,
-    link: &Linker,
-    head: &str,
-    foot: &str,
-    whole: &str,
-) -> Result<String, std::fmt::Error> {
-    let budget = opts.max_chars;
-    let sections: Vec<Section> = shown
-        .iter()
-        .map(|g| section(g, priced, link))
-        .collect::<Result<_, _>>()?;
-    // The note never takes more than it would with every group and every PBX left out (its
-    // numbers are then the largest, and its words the plural ones).
-    let note_max = shortened(
-        &LeftOut {
-            groups: shown.len(),
-            changing: shown.iter().map(|g| g.changing()).sum(),
-            orders: shown.iter().map(|g| g.orders().count()).sum(),
-            pbxs: sections.iter().map(|s| s.rows.len()).sum::<usize>().max(2),
-            shown: 2,
-        },
-        whole,
-    )
-    .len();
-    let mut doc = head.to_owned();
-    let fixed = doc.len() + foot.len() + note_max;
-    // The attention list keeps some room whatever the table's length, but only what it needs.
-    let needs = attention_items(plan, &opts.group_by, link, priced)?;
-    let wanted = attention(&needs, usize::MAX)?.len();
-    let floor = wanted.min(ATTENTION_FLOOR).min(budget / 4);
-    if !shown.is_empty() {
-        let quiet = groups.len() - shown.len();
-        let quiet = if quiet > 0 {
-            format!(
-                "\n{} with nothing to do {} not listed; the **all** row counts them.\n",
-                plural(quiet, "group", "groups"),
-                if quiet == 1 { "is" } else { "are" }
-            )
-        } else {
-            String::new()
-        };
-        doc.push('\n');
-        let room = budget.saturating_sub(fixed + 1 + floor + quiet.len());
-        doc.push_str(&table(shown, plan, s, &opts.group_by, priced, room)?);
-        doc.push_str(&quiet);
-    }
-    let room = budget.saturating_sub(doc.len() + foot.len() + note_max);
-    doc.push_str(&attention(&needs, room)?);
+    link: Linker<'a>,
+    groups: BTreeMap<String, Group<'a>>,
+    /// The title and the counts.
+    head: String,
+    /// The plan's ID, hash and day.
+    foot: String,
+    /// Where every order is, for a note that leaves some out.
+    whole: String,
+}
 
-    let room = budget.saturating_sub(doc.len() + foot.len() + note_max);
-    let rows = share(&sections, room);
-    for (section, &k) in sections.iter().zip(&rows) {
-        section.write(k, &mut doc);
+impl<'a> Doc<'a> {
+    fn new(plan: &'a Plan, opts: &'a MarkdownOptions) -> Result<Self, std::fmt::Error> {
+        let s = plan.summary();
+        let priced = plan
+            .actions()
+            .any(|a| a.price.is_some() || a.price_error.is_some());
+        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+        for p in &plan.pbxs {
+            let name = group_name(p, &opts.group_by);
+            groups
+                .entry(name.clone())
+                .or_insert_with(|| Group { name, pbxs: vec![] })
+                .pbxs
+                .push(p);
+        }
+
+        let mut head = String::new();
+        if plan.has_changes() {
+            write!(
+                head,
+                "### entitle plan: {} for {}",
+                plural(s.orders, "order", "orders"),
+                plural(s.changed, "PBX", "PBXs")
+            )?;
+            if s.orders > 0 {
+                if !priced {
+                    write!(head, " (not priced)")?;
+                } else {
+                    match totals(&s.totals) {
+                        Some(t) if s.unpriced > 0 => write!(
+                            head,
+                            ", {t} without {} that got no price",
+                            plural(s.unpriced, "order", "orders")
+                        )?,
+                        Some(t) => write!(head, ", {t}")?,
+                        None => write!(head, ", no order got a price")?,
+                    }
+                }
+            }
+            writeln!(head)?;
+        } else {
+            writeln!(head, "### entitle plan: no changes")?;
+        }
+        writeln!(head)?;
+        writeln!(
+            head,
+            "{} in scope: {} changing, {} unchanged, {} with orders in flight, {} in doubt, {} not planned; {}, {}.",
+            plural(s.pbxs, "PBX", "PBXs"),
+            s.changed,
+            s.unchanged,
+            s.in_flight,
+            s.in_doubt,
+            s.blocked,
+            plural(
+                s.auto_renew_switches,
+                "auto-renew switch",
+                "auto-renew switches"
+            ),
+            plural(s.manual, "manual item", "manual items"),
+        )?;
+
+        let mut foot = String::new();
+        writeln!(foot)?;
+        writeln!(
+            foot,
+            "<sub>plan `{}` · manifests sha256 `{}` · computed for {}</sub>",
+            plan.plan_id, plan.manifest_hash, plan.today
+        )?;
+
+        let whole = match &opts.saved_as {
+            Some(path) => format!(
+                "Every order is in the saved plan: `entitle show {}`.",
+                esc(path)
+            ),
+            None => "Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`).".to_owned(),
+        };
+        Ok(Doc {
+            plan,
+            opts,
+            summary: s,
+            priced,
+            link: Linker::new(opts).with_catalogs(&plan.catalogs),
+            groups,
+            head,
+            foot,
+            whole,
+        })
     }
-    let left = &shown[rows.len()..];
-    let left = LeftOut {
-        groups: left.len(),
-        changing: left.iter().map(|g| g.changing()).sum(),
-        orders: left.iter().map(|g| g.orders().count()).sum(),
-        pbxs: sections
+
+    /// The document within `opts.max_chars` bytes when the budget holds at least the title,
+    /// the table's header and totals and the note: what must stay comes first (the totals per
+    /// group, then what needs a person), then the details in what is left, shared between the
+    /// groups.
+    fn layout(&self) -> Result<String, std::fmt::Error> {
+        let Doc {
+            plan,
+            opts,
+            priced,
+            link,
+            foot,
+            whole,
+            ..
+        } = self;
+        let budget = opts.max_chars;
+        let shown: Vec<&Group> = self.groups.values().filter(|g| g.shown()).collect();
+        let sections: Vec<Section> = shown
             .iter()
-            .zip(&rows)
-            .map(|(s, &k)| s.rows.len() - k)
-            .sum(),
-        shown: rows.len(),
-    };
-    if left.groups > 0 || left.pbxs > 0 {
-        doc.push_str(&shortened(&left, whole));
+            .map(|g| section(g, *priced, link))
+            .collect::<Result<_, _>>()?;
+        // The note never takes more than it would with every group and every PBX left out (its
+        // numbers are then the largest, and its words the plural ones).
+        let note_max = shortened(
+            &LeftOut {
+                groups: shown.len(),
+                changing: shown.iter().map(|g| g.changing()).sum(),
+                orders: shown.iter().map(|g| g.orders().count()).sum(),
+                pbxs: sections.iter().map(|s| s.rows.len()).sum::<usize>().max(2),
+                shown: 2,
+            },
+            whole,
+        )
+        .len();
+        let mut doc = self.head.clone();
+        let fixed = doc.len() + foot.len() + note_max;
+        // The attention list keeps some room whatever the table's length, but only what it
+        // needs.
+        let needs = attention_items(plan, &opts.group_by, link, *priced)?;
+        let wanted = attention(&needs, usize::MAX)?.len();
+        let floor = wanted.min(ATTENTION_FLOOR).min(budget / 4);
+        if !shown.is_empty() {
+            let quiet = self.groups.len() - shown.len();
+            let quiet = if quiet > 0 {
+                format!(
+                    "\n{} with nothing to do {} not listed; the **all** row counts them.\n",
+                    plural(quiet, "group", "groups"),
+                    if quiet == 1 { "is" } else { "are" }
+                )
+            } else {
+                String::new()
+            };
+            doc.push('\n');
+            let room = budget.saturating_sub(fixed + 1 + floor + quiet.len());
+            let s = &self.summary;
+            doc.push_str(&table(&shown, plan, s, &opts.group_by, *priced, room)?);
+            doc.push_str(&quiet);
+        }
+        let room = budget.saturating_sub(doc.len() + foot.len() + note_max);
+        doc.push_str(&attention(&needs, room)?);
+
+        let room = budget.saturating_sub(doc.len() + foot.len() + note_max);
+        let rows = share(&sections, room);
+        for (section, &k) in sections.iter().zip(&rows) {
+            section.write(k, &mut doc);
+        }
+        let left = &shown[rows.len()..];
+        let left = LeftOut {
+            groups: left.len(),
+            changing: left.iter().map(|g| g.changing()).sum(),
+            orders: left.iter().map(|g| g.orders().count()).sum(),
+            pbxs: sections
+                .iter()
+                .zip(&rows)
+                .map(|(s, &k)| s.rows.len() - k)
+                .sum(),
+            shown: rows.len(),
+        };
+        if left.groups > 0 || left.pbxs > 0 {
+            doc.push_str(&shortened(&left, whole));
+        }
+        doc.push_str(foot);
+        Ok(doc)
     }
-    doc.push_str(foot);
-    Ok(doc)
+
+    /// For a budget too small for the table's totals: the title, the counts and where the
+    /// whole plan is, cut at the budget (at a line's end) if even that is too long.
+    fn too_long(&self) -> Result<String, std::fmt::Error> {
+        let max = self.opts.max_chars;
+        let mut doc = self.head.clone();
+        write!(
+            doc,
+            "\n> **Too long for a comment of {max} characters:** the table and the details are left out. {}\n",
+            self.whole
+        )?;
+        doc.push_str(&self.foot);
+        if doc.len() > max {
+            let mut cut = max;
+            while !doc.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let cut = doc[..cut].rfind('\n').map_or(cut, |nl| nl + 1);
+            doc.truncate(cut);
+        }
+        Ok(doc)
+    }
 }
 
 /// What a shortened comment leaves out of the details.
