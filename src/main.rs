@@ -5,11 +5,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use entitle::cli::{self, Cli, Exit};
+use entitle::cli::{self, Exit};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         // Usage errors exit 1 like every other error (clap's own 2 means "changes" here);
         // --help and --version exit 0.

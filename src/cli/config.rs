@@ -115,8 +115,14 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
             sandbox: None,
         });
     }
-    if net.base_url.is_some() {
-        tracing::debug!("--sandbox given: ignoring the base URL");
+    // `--base-url` with `--sandbox` is refused when parsing; the variable alone is ignored.
+    if let Some(url) = net.base_url.as_deref().filter(|u| !u.trim().is_empty())
+        && net.base_url_from_env
+    {
+        let warning = crate::render::EnvWarning::SandboxOverBaseUrl {
+            value: url.to_owned(),
+        };
+        let _ = crate::render::write_env_warnings(&[warning], &mut std::io::stderr().lock());
     }
     let (client_id, client_secret, _) = sandbox_credentials();
     let state = net.sandbox_state.clone();

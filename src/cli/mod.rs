@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod completions;
 pub mod config;
 pub mod doctor;
+pub mod environment;
 pub mod export;
 pub mod man;
 mod output;
@@ -23,7 +24,8 @@ pub mod validate;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 pub use entitle_engine::exit::Exit;
 
@@ -85,6 +87,10 @@ pub struct NetworkArgs {
     /// Requests in flight at most.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub parallelism: usize,
+    /// Whether `base_url` is ENTITLE_BASE_URL's (not `--base-url`'s): under `--sandbox` it is
+    /// then ignored with a warning. Set by [`parse_from`].
+    #[arg(skip)]
+    pub base_url_from_env: bool,
 }
 
 /// Where apply keeps its journal and its lock: the commands that read or take them take these.
@@ -194,15 +200,107 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
-/// Runs a parsed command line.
+impl Command {
+    /// The network options of a command that has them.
+    fn network_mut(&mut self) -> Option<&mut NetworkArgs> {
+        match self {
+            Command::Plan(a) => Some(&mut a.network),
+            Command::Apply(a) => Some(&mut a.network),
+            Command::Export(a) => Some(&mut a.network),
+            Command::Catalog(a) => Some(&mut a.network),
+            Command::Doctor(a) => Some(&mut a.network),
+            Command::Backend(a) => match &mut a.command {
+                backend::BackendCommand::Migrate(m) => Some(&mut m.network),
+            },
+            Command::Validate(_)
+            | Command::Show(_)
+            | Command::Unlock(_)
+            | Command::Schema(_)
+            | Command::Sandbox(_)
+            | Command::Completions(_)
+            | Command::Man(_) => None,
+        }
+    }
+
+    /// Whether the command reads `ENTITLE_` variables (credentials, the base URL, the backend,
+    /// the lock directory), so that one it does not know is worth a warning. `validate`,
+    /// `show`, `schema`, `completions` and `man` read none: a misspelt variable changes
+    /// nothing there.
+    fn reads_environment(&self) -> bool {
+        match self {
+            Command::Plan(_)
+            | Command::Apply(_)
+            | Command::Export(_)
+            | Command::Catalog(_)
+            | Command::Doctor(_)
+            | Command::Backend(_)
+            | Command::Unlock(_)
+            | Command::Sandbox(_) => true,
+            Command::Validate(_)
+            | Command::Show(_)
+            | Command::Schema(_)
+            | Command::Completions(_)
+            | Command::Man(_) => false,
+        }
+    }
+}
+
+/// Parses the process's command line (see [`parse_from`]).
+pub fn parse() -> Result<Cli, clap::Error> {
+    parse_from(std::env::args_os())
+}
+
+/// Parses a command line. Besides what the derived parser keeps, it notes whether the base URL
+/// came from ENTITLE_BASE_URL rather than `--base-url`, and refuses `--base-url` with
+/// `--sandbox` (which runs against the built-in simulator, so the URL could only be a mistake;
+/// the variable alone is ignored with a warning, as a shell may export it for other runs).
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut cmd = Cli::command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    let Some(net) = cli.command.network_mut() else {
+        return Ok(cli);
+    };
+    // The innermost subcommand holds the network options, and its command the usage to show.
+    let mut path: Vec<&str> = Vec::new();
+    let mut m: &ArgMatches = &matches;
+    while let Some((name, sub)) = m.subcommand() {
+        path.push(name);
+        m = sub;
+    }
+    let source = m.value_source("base_url");
+    if net.sandbox && source == Some(ValueSource::CommandLine) {
+        let mut sub = &mut cmd;
+        for name in path {
+            sub = sub
+                .find_subcommand_mut(name)
+                .expect("a subcommand clap matched");
+        }
+        return Err(sub.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--base-url and --sandbox cannot be used together: --sandbox runs against the built-in simulator; drop one of them",
+        ));
+    }
+    net.base_url_from_env = source == Some(ValueSource::EnvVariable);
+    Ok(cli)
+}
+
 /// An error and its causes on one line, each cause once: a cause whose text the line already
 /// holds (an error that shows its source in its own message) is not repeated.
 pub fn error_report(err: &anyhow::Error) -> String {
     crate::render::error_chain(err.as_ref())
 }
 
+/// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let Cli { global, command } = cli;
+    if command.reads_environment() {
+        environment::warn_about_unknown_variables();
+    }
     match command {
         Command::Validate(a) => validate::run(&global, a),
         Command::Plan(a) => plan::run(&global, a),

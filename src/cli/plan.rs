@@ -53,7 +53,8 @@ pub struct MarkdownArgs {
     /// https://github.com/ORG/REPO/blob/COMMIT
     #[arg(long, value_name = "URL")]
     pub link_base: Option<String>,
-    /// Leave sections out past this many characters (GitHub refuses comments over 65,536).
+    /// Shorten the details to stay within this many characters, counted as bytes (GitHub
+    /// refuses comments over 65,536).
     #[arg(long, value_name = "CHARS", default_value_t = render::DEFAULT_MAX_CHARS)]
     pub max_chars: usize,
 }

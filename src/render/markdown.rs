@@ -3,7 +3,9 @@
 //! then, never collapsed, what needs a person (errors, PBXs in doubt, manual items, orders
 //! without a price); then one collapsible section per group where every change names the
 //! manifest line that caused it. GitHub refuses comments over 65,536 characters: past the
-//! limit the sections are left out, from the last, and the comment says so.
+//! limit each section lists its first PBXs, the room shared equally between the sections
+//! (see [`share`]), sections are left out only when their headers alone do not fit, and the
+//! comment says what it left out.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,11 +21,11 @@ use crate::plan::{
 /// GitHub's limit is 65,536 characters; what the workflow adds around the plan needs room.
 pub(crate) const DEFAULT_MAX_CHARS: usize = 60_000;
 
-/// Room kept for the note that says what was left out.
-const NOTE_RESERVE: usize = 600;
-
 /// Room the summary table leaves for the attention list, however many groups there are.
 const ATTENTION_FLOOR: usize = 4_000;
+
+/// Closes a group's section.
+const CLOSE: &str = "</details>\n";
 
 /// How the Markdown plan is laid out.
 #[derive(Debug, Clone)]
@@ -32,9 +34,11 @@ pub(crate) struct MarkdownOptions {
     pub group_by: String,
     /// Turns `file:line` into a link, `{link_base}/{file}#L{line}` (a blob URL at the commit).
     pub link_base: Option<String>,
-    /// The most characters the document may have; sections are left out past it.
+    /// The most characters the document may have, counted in bytes of UTF-8: a document of
+    /// `max_chars` bytes has at most that many characters however they are counted (code
+    /// points, or UTF-16 units). Past it the details are cut, then the table's last rows.
     pub max_chars: usize,
-    /// Where the whole plan is saved (`plan -o`), named when sections are left out.
+    /// Where the whole plan is saved (`plan -o`), named when details are left out.
     pub saved_as: Option<String>,
 }
 
@@ -215,146 +219,134 @@ pub(crate) fn write_plan_markdown(
 }
 
 fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error> {
-    let link = Linker::new(opts).with_catalogs(&plan.catalogs);
-    let s = plan.summary();
-    // Pricing was asked for when any order has a price, a reason for having none, or a refusal.
-    let priced = plan
-        .actions()
-        .any(|a| a.price.is_some() || a.price_error.is_some() || a.refused.is_some());
-
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    for p in &plan.pbxs {
-        let name = group_name(p, &opts.group_by);
-        groups
-            .entry(name.clone())
-            .or_insert_with(|| Group { name, pbxs: vec![] })
-            .pbxs
-            .push(p);
+    let doc = Doc::new(plan, opts)?;
+    let laid_out = doc.layout()?;
+    if laid_out.len() <= opts.max_chars {
+        return Ok(laid_out);
     }
-    let shown: Vec<&Group> = groups.values().filter(|g| g.shown()).collect();
+    doc.too_long()
+}
 
-    let mut head = String::new();
-    if plan.has_changes() {
-        write!(
-            head,
-            "### entitle plan: {} for {}",
-            plural(s.orders, "order", "orders"),
-            plural(s.changed, "PBX", "PBXs")
-        )?;
-        if s.orders > 0 {
-            if !priced {
-                write!(head, " (not priced)")?;
-            } else {
-                match totals(&s.totals) {
-                    Some(t) if s.unpriced > 0 => write!(
-                        head,
-                        ", {t} without {} that got no price",
-                        plural(s.unpriced, "order", "orders")
-                    )?,
-                    Some(t) => write!(head, ", {t}")?,
-                    None if s.unpriced > 0 => write!(head, ", no order got a price")?,
-                    None => {}
-                }
-            }
+/// A plan's comment in the making: the groups, and the parts every layout keeps.
+struct Doc<'a> {
+    plan: &'a Plan,
+    opts: &'a MarkdownOptions,
+    summary: Summary,
+    /// Pricing was asked for: some order has a price, a reason for having none, or a refusal.
+    priced: bool,
+    link: Linker<'a>,
+    groups: BTreeMap<String, Group<'a>>,
+    /// The title and the counts.
+    head: String,
+    /// The plan's ID, hash and day.
+    foot: String,
+    /// Where every order is, for a note that leaves some out.
+    whole: String,
+}
+
+impl<'a> Doc<'a> {
+    fn new(plan: &'a Plan, opts: &'a MarkdownOptions) -> Result<Self, std::fmt::Error> {
+        let s = plan.summary();
+        let priced = plan
+            .actions()
+            .any(|a| a.price.is_some() || a.price_error.is_some() || a.refused.is_some());
+        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+        for p in &plan.pbxs {
+            let name = group_name(p, &opts.group_by);
+            groups
+                .entry(name.clone())
+                .or_insert_with(|| Group { name, pbxs: vec![] })
+                .pbxs
+                .push(p);
         }
-        if s.refused > 0 {
+
+        let mut head = String::new();
+        if plan.has_changes() {
             write!(
                 head,
-                "; the vendor refuses {}, so it cannot be applied",
-                plural(s.refused, "order", "orders")
+                "### entitle plan: {} for {}",
+                plural(s.orders, "order", "orders"),
+                plural(s.changed, "PBX", "PBXs")
+            )?;
+            if s.orders > 0 {
+                if !priced {
+                    write!(head, " (not priced)")?;
+                } else {
+                    match totals(&s.totals) {
+                        Some(t) if s.unpriced > 0 => write!(
+                            head,
+                            ", {t} without {} that got no price",
+                            plural(s.unpriced, "order", "orders")
+                        )?,
+                        Some(t) => write!(head, ", {t}")?,
+                        None if s.unpriced > 0 => write!(head, ", no order got a price")?,
+                        None => {}
+                    }
+                }
+            }
+            if s.refused > 0 {
+                write!(
+                    head,
+                    "; the vendor refuses {}, so it cannot be applied",
+                    plural(s.refused, "order", "orders")
+                )?;
+            }
+        } else if s.errors > 0 {
+            write!(head, "### entitle plan: no orders")?;
+        } else {
+            write!(head, "### entitle plan: no changes")?;
+        }
+        // What the comment shows is not what would be applied: nothing would.
+        if s.errors > 0 {
+            write!(
+                head,
+                " — {}, cannot be applied",
+                plural(s.errors, "error", "errors")
             )?;
         }
-    } else if s.errors > 0 {
-        write!(head, "### entitle plan: no orders")?;
-    } else {
-        write!(head, "### entitle plan: no changes")?;
-    }
-    // What the comment shows is not what would be applied: nothing would.
-    if s.errors > 0 {
-        write!(
-            head,
-            " — {}, cannot be applied",
-            plural(s.errors, "error", "errors")
-        )?;
-    }
-    writeln!(head)?;
-    writeln!(head)?;
-    if s.errors > 0 {
-        let n = s.errors;
-        writeln!(
-            head,
-            "**{} {}** (under *Needs attention*): no order of this plan is placed until {} fixed.",
-            plural(n, "manifest entry", "manifest entries"),
-            if n == 1 {
-                "has an error"
-            } else {
-                "have errors"
-            },
-            if n == 1 { "it is" } else { "they are" }
-        )?;
         writeln!(head)?;
-    }
-    writeln!(
-        head,
-        "{} in scope: {} changing, {} unchanged, {} with orders in flight, {} in doubt, {} not planned; {}, {}.",
-        plural(s.pbxs, "PBX", "PBXs"),
-        s.changed,
-        s.unchanged,
-        s.in_flight,
-        s.in_doubt,
-        // An entry in error is not planned either; the attention list says which and why.
-        s.blocked + s.errors,
-        plural(
-            s.auto_renew_switches,
-            "auto-renew switch",
-            "auto-renew switches"
-        ),
-        plural(s.manual, "manual item", "manual items"),
-    )?;
-
-    let mut foot = String::new();
-    writeln!(foot)?;
-    writeln!(
-        foot,
-        "<sub>plan `{}` · manifests sha256 `{}` · computed for {}</sub>",
-        plan.plan_id, plan.manifest_hash, plan.today
-    )?;
-
-    // What must stay comes first: the totals per group, then what needs a person, then the
-    // details in what is left.
-    let budget = opts.max_chars;
-    let fixed = chars(&head) + chars(&foot) + NOTE_RESERVE;
-    // The attention list keeps some room whatever the table's length, but only what it needs.
-    let needs = attention_items(plan, &opts.group_by, &link, priced)?;
-    let wanted = chars(&attention(&needs, usize::MAX)?);
-    let floor = wanted.min(ATTENTION_FLOOR).min(budget / 4);
-    if !shown.is_empty() {
         writeln!(head)?;
-        let room = budget.saturating_sub(fixed + floor);
-        head.push_str(&table(&shown, plan, &s, &opts.group_by, priced, room)?);
-        let quiet = groups.len() - shown.len();
-        if quiet > 0 {
+        if s.errors > 0 {
+            let n = s.errors;
             writeln!(
                 head,
-                "\n{} with nothing to do {} not listed; the **all** row counts them.",
-                plural(quiet, "group", "groups"),
-                if quiet == 1 { "is" } else { "are" }
+                "**{} {}** (under *Needs attention*): no order of this plan is placed until {} fixed.",
+                plural(n, "manifest entry", "manifest entries"),
+                if n == 1 {
+                    "has an error"
+                } else {
+                    "have errors"
+                },
+                if n == 1 { "it is" } else { "they are" }
             )?;
+            writeln!(head)?;
         }
-    }
-    let room = budget.saturating_sub(chars(&head) + chars(&foot) + NOTE_RESERVE);
-    head.push_str(&attention(&needs, room)?);
+        writeln!(
+            head,
+            "{} in scope: {} changing, {} unchanged, {} with orders in flight, {} in doubt, {} not planned; {}, {}.",
+            plural(s.pbxs, "PBX", "PBXs"),
+            s.changed,
+            s.unchanged,
+            s.in_flight,
+            s.in_doubt,
+            // An entry in error is not planned either; the attention list says which and why.
+            s.blocked + s.errors,
+            plural(
+                s.auto_renew_switches,
+                "auto-renew switch",
+                "auto-renew switches"
+            ),
+            plural(s.manual, "manual item", "manual items"),
+        )?;
 
-    let sections: Vec<String> = shown
-        .iter()
-        .map(|g| section(g, priced, &link))
-        .collect::<Result<_, _>>()?;
-    let mut doc = head;
-    let room = budget.saturating_sub(chars(&foot) + NOTE_RESERVE);
-    fill(&mut doc, &sections, room, |kept| {
-        let left = &shown[kept..];
-        let pbxs: usize = left.iter().map(|g| g.changing()).sum();
-        let orders: usize = left.iter().map(|g| g.orders().count()).sum();
+        let mut foot = String::new();
+        writeln!(foot)?;
+        writeln!(
+            foot,
+            "<sub>plan `{}` · manifests sha256 `{}` · computed for {}</sub>",
+            plan.plan_id, plan.manifest_hash, plan.today
+        )?;
+
         let whole = match &opts.saved_as {
             Some(path) => format!(
                 "Every order is in the saved plan: `entitle show {}`.",
@@ -362,41 +354,272 @@ fn render(plan: &Plan, opts: &MarkdownOptions) -> Result<String, std::fmt::Error
             ),
             None => "Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`).".to_owned(),
         };
-        format!(
-            "\n> **Shortened to fit a pull-request comment:** the details of {} ({}, {}) are left out; the table above and the total count them. {whole}\n",
-            plural(left.len(), "group", "groups"),
-            plural(pbxs, "changing PBX", "changing PBXs"),
-            plural(orders, "order", "orders"),
+        Ok(Doc {
+            plan,
+            opts,
+            summary: s,
+            priced,
+            link: Linker::new(opts).with_catalogs(&plan.catalogs),
+            groups,
+            head,
+            foot,
+            whole,
+        })
+    }
+
+    /// The document within `opts.max_chars` bytes when the budget holds at least the title,
+    /// the table's header and totals and the note: what must stay comes first (the totals per
+    /// group, then what needs a person), then the details in what is left, shared between the
+    /// groups.
+    fn layout(&self) -> Result<String, std::fmt::Error> {
+        let Doc {
+            plan,
+            opts,
+            priced,
+            link,
+            foot,
+            whole,
+            ..
+        } = self;
+        let budget = opts.max_chars;
+        let shown: Vec<&Group> = self.groups.values().filter(|g| g.shown()).collect();
+        let sections: Vec<Section> = shown
+            .iter()
+            .map(|g| section(g, *priced, link))
+            .collect::<Result<_, _>>()?;
+        // The note never takes more than it would with every group and every PBX left out (its
+        // numbers are then the largest, and its words the plural ones).
+        let note_max = shortened(
+            &LeftOut {
+                groups: shown.len(),
+                changing: shown.iter().map(|g| g.changing()).sum(),
+                orders: shown.iter().map(|g| g.orders().count()).sum(),
+                pbxs: sections.iter().map(|s| s.rows.len()).sum::<usize>().max(2),
+                shown: 2,
+            },
+            whole,
         )
-    });
-    doc.push_str(&foot);
-    Ok(doc)
+        .len();
+        let mut doc = self.head.clone();
+        let fixed = doc.len() + foot.len() + note_max;
+        // The attention list keeps some room whatever the table's length, but only what it
+        // needs.
+        let needs = attention_items(plan, &opts.group_by, link, *priced)?;
+        let wanted = attention(&needs, usize::MAX)?.len();
+        let floor = wanted.min(ATTENTION_FLOOR).min(budget / 4);
+        if !shown.is_empty() {
+            let quiet = self.groups.len() - shown.len();
+            let quiet = if quiet > 0 {
+                format!(
+                    "\n{} with nothing to do {} not listed; the **all** row counts them.\n",
+                    plural(quiet, "group", "groups"),
+                    if quiet == 1 { "is" } else { "are" }
+                )
+            } else {
+                String::new()
+            };
+            doc.push('\n');
+            let room = budget.saturating_sub(fixed + 1 + floor + quiet.len());
+            let s = &self.summary;
+            doc.push_str(&table(&shown, plan, s, &opts.group_by, *priced, room)?);
+            doc.push_str(&quiet);
+        }
+        let room = budget.saturating_sub(doc.len() + foot.len() + note_max);
+        doc.push_str(&attention(&needs, room)?);
+
+        let room = budget.saturating_sub(doc.len() + foot.len() + note_max);
+        let rows = share(&sections, room);
+        for (section, &k) in sections.iter().zip(&rows) {
+            section.write(k, &mut doc);
+        }
+        let left = &shown[rows.len()..];
+        let left = LeftOut {
+            groups: left.len(),
+            changing: left.iter().map(|g| g.changing()).sum(),
+            orders: left.iter().map(|g| g.orders().count()).sum(),
+            pbxs: sections
+                .iter()
+                .zip(&rows)
+                .map(|(s, &k)| s.rows.len() - k)
+                .sum(),
+            shown: rows.len(),
+        };
+        if left.groups > 0 || left.pbxs > 0 {
+            doc.push_str(&shortened(&left, whole));
+        }
+        doc.push_str(foot);
+        Ok(doc)
+    }
+
+    /// For a budget too small for the table's totals: the title, the counts and where the
+    /// whole plan is, cut at the budget (at a line's end) if even that is too long.
+    fn too_long(&self) -> Result<String, std::fmt::Error> {
+        let max = self.opts.max_chars;
+        let mut doc = self.head.clone();
+        write!(
+            doc,
+            "\n> **Too long for a comment of {max} characters:** the table and the details are left out. {}\n",
+            self.whole
+        )?;
+        doc.push_str(&self.foot);
+        if doc.len() > max {
+            let mut cut = max;
+            while !doc.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let cut = doc[..cut].rfind('\n').map_or(cut, |nl| nl + 1);
+            doc.truncate(cut);
+        }
+        Ok(doc)
+    }
 }
 
-fn chars(s: &str) -> usize {
-    s.chars().count()
+/// What a shortened comment leaves out of the details.
+struct LeftOut {
+    /// Groups whose section is left out, and their changing PBXs and orders.
+    groups: usize,
+    changing: usize,
+    orders: usize,
+    /// PBXs not listed in the sections shown, and how many sections are shown.
+    pbxs: usize,
+    shown: usize,
 }
 
-/// Appends `items` to `out` while `out` stays within `budget` characters. At the first item
-/// that would not fit, appends `more(i)` instead (`i`: how many fitted) and stops. Returns how
-/// many items were appended.
+/// The note closing a shortened comment: what it leaves out, and where the whole plan is.
+fn shortened(left: &LeftOut, whole: &str) -> String {
+    let mut parts = Vec::new();
+    if left.groups > 0 {
+        parts.push(format!(
+            "the details of {} ({}, {}) are left out",
+            plural(left.groups, "group", "groups"),
+            plural(left.changing, "changing PBX", "changing PBXs"),
+            plural(left.orders, "order", "orders"),
+        ));
+    }
+    if left.pbxs > 0 {
+        parts.push(if left.shown == 1 {
+            format!(
+                "the group shown lists its first PBXs and leaves out {} more",
+                left.pbxs
+            )
+        } else {
+            format!(
+                "the groups shown list their first PBXs and leave out {} more",
+                left.pbxs
+            )
+        });
+    }
+    format!(
+        "\n> **Shortened to fit a pull-request comment:** {}; the table above and the total count them. {whole}\n",
+        parts.join("; ")
+    )
+}
+
+/// Appends `items` to `out` while `out` stays within `budget` bytes, and when not all fit,
+/// `more(i)` (`i`: how many fitted) in their place: as many items as leave room for it. Only
+/// when `more(0)` alone does not fit does `out` end past `budget`. Returns how many items were
+/// appended.
 pub(super) fn fill(
     out: &mut String,
     items: &[String],
     budget: usize,
-    more: impl FnOnce(usize) -> String,
+    more: impl Fn(usize) -> String,
 ) -> usize {
-    let mut len = chars(out);
-    for (i, item) in items.iter().enumerate() {
-        let n = chars(item);
-        if len + n > budget {
-            out.push_str(&more(i));
-            return i;
-        }
-        len += n;
-        out.push_str(item);
+    let mut len = out.len();
+    let mut kept = 0;
+    while kept < items.len() && len + items[kept].len() <= budget {
+        len += items[kept].len();
+        kept += 1;
     }
-    items.len()
+    if kept == items.len() {
+        items.iter().for_each(|i| out.push_str(i));
+        return kept;
+    }
+    let mut tail = more(kept);
+    while kept > 0 && len + tail.len() > budget {
+        kept -= 1;
+        len -= items[kept].len();
+        tail = more(kept);
+    }
+    items[..kept].iter().for_each(|i| out.push_str(i));
+    out.push_str(&tail);
+    kept
+}
+
+/// How many PBXs each section lists within `room` bytes; one entry per section kept (the
+/// first ones: the rest are left out). Sections are kept from the first while each fits with
+/// its header and first PBX. The room is then shared equally (water-filling): every section
+/// is allotted the same, a section needing less than its share gives the rest back to the
+/// others, and each lists the PBXs that fit in its allotment; what rounding to whole PBXs
+/// leaves goes to one more PBX of each, in turn, while one fits.
+fn share(sections: &[Section], room: usize) -> Vec<usize> {
+    let first = |s: &Section| s.rows.len().min(1);
+    let mut used = 0;
+    let mut kept = 0;
+    for s in sections {
+        let least = s.size(first(s));
+        if used + least > room {
+            break;
+        }
+        used += least;
+        kept += 1;
+    }
+    let sections = &sections[..kept];
+    let lo: Vec<usize> = sections.iter().map(|s| s.size(first(s))).collect();
+    let hi: Vec<usize> = sections
+        .iter()
+        .zip(&lo)
+        .map(|(s, &lo)| s.size(s.rows.len()).max(lo))
+        .collect();
+    let allotted = |level: usize| -> usize {
+        lo.iter()
+            .zip(&hi)
+            .map(|(&lo, &hi)| level.clamp(lo, hi))
+            .sum()
+    };
+    // The highest level whose allotments fit (level 0, every section its least, does).
+    let (mut low, mut high) = (0, hi.iter().copied().max().unwrap_or(0));
+    while low < high {
+        let mid = low + (high - low).div_ceil(2);
+        if allotted(mid) <= room {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    let mut rows: Vec<usize> = sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let allotment = low.clamp(lo[i], hi[i]);
+            (first(s)..=s.rows.len())
+                .rev()
+                .find(|&k| s.size(k) <= allotment)
+                .unwrap_or(first(s))
+        })
+        .collect();
+    let mut spare = room
+        - rows
+            .iter()
+            .zip(sections)
+            .map(|(&k, s)| s.size(k))
+            .sum::<usize>();
+    loop {
+        let mut grew = false;
+        for (k, s) in rows.iter_mut().zip(sections) {
+            if *k < s.rows.len() {
+                let (now, next) = (s.size(*k), s.size(*k + 1));
+                if next <= now + spare {
+                    spare = now + spare - next;
+                    *k += 1;
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            return rows;
+        }
+    }
 }
 
 fn group_name(p: &PbxPlan, label: &str) -> String {
@@ -424,6 +647,14 @@ fn table(
     priced: bool,
     budget: usize,
 ) -> Result<String, std::fmt::Error> {
+    let all_orders = plan.actions().filter(|a| a.order.is_some());
+    let all = format!(
+        "| **all** | **{}** | **{}** | **{}** | **{}** |\n",
+        s.pbxs,
+        s.changed,
+        s.orders,
+        cost(all_orders, priced)
+    );
     let mut t = String::new();
     writeln!(t, "| {} | PBXs | changing | orders | cost |", esc(label))?;
     writeln!(t, "|---|---:|---:|---:|---:|")?;
@@ -440,7 +671,7 @@ fn table(
             )
         })
         .collect();
-    fill(&mut t, &rows, budget, |i| {
+    fill(&mut t, &rows, budget.saturating_sub(all.len()), |i| {
         let rest = &shown[i..];
         format!(
             "| *{}* | {} | {} | {} | {} |\n",
@@ -451,15 +682,7 @@ fn table(
             cost(rest.iter().flat_map(|g| g.orders()), priced)
         )
     });
-    let all_orders = plan.actions().filter(|a| a.order.is_some());
-    writeln!(
-        t,
-        "| **all** | **{}** | **{}** | **{}** | **{}** |",
-        s.pbxs,
-        s.changed,
-        s.orders,
-        cost(all_orders, priced)
-    )?;
+    t.push_str(&all);
     Ok(t)
 }
 
@@ -594,8 +817,42 @@ fn attention(items: &[String], budget: usize) -> Result<String, std::fmt::Error>
     Ok(out)
 }
 
+/// One group's collapsible section, in the pieces the budget cuts between: its header (the
+/// summary line), then one row per PBX that has something to show.
+struct Section {
+    head: String,
+    rows: Vec<String>,
+    /// `ends[k]`: the bytes of the first `k` rows.
+    ends: Vec<usize>,
+}
+
+impl Section {
+    /// The line in place of the PBXs after the first `k`.
+    fn more(&self, k: usize) -> String {
+        match self.rows.len() - k {
+            0 => String::new(),
+            left => format!(
+                "… and {}: see the full plan\n\n",
+                plural(left, "more PBX", "more PBXs")
+            ),
+        }
+    }
+
+    /// The bytes of the section listing its first `k` PBXs.
+    fn size(&self, k: usize) -> usize {
+        self.head.len() + self.ends[k] + self.more(k).len() + CLOSE.len()
+    }
+
+    fn write(&self, k: usize, out: &mut String) {
+        out.push_str(&self.head);
+        self.rows[..k].iter().for_each(|r| out.push_str(r));
+        out.push_str(&self.more(k));
+        out.push_str(CLOSE);
+    }
+}
+
 /// One group's collapsible section: each PBX, its actions, and where each change comes from.
-fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::Error> {
+fn section(g: &Group, priced: bool, link: &Linker) -> Result<Section, std::fmt::Error> {
     let mut w = String::new();
     writeln!(w)?;
     let orders = g.orders().count();
@@ -615,9 +872,12 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::E
         esc(&g.name)
     )?;
     writeln!(w)?;
+    let head = w;
+    let mut rows = Vec::new();
     for p in g.pbxs.iter().filter(|p| {
         p.has_changes() || !p.in_flight.is_empty() || !p.notes.is_empty() || !p.upcoming.is_empty()
     }) {
+        let mut w = String::new();
         writeln!(w, "**{}** — {}", esc(&p.key()), link.entry(p))?;
         writeln!(w)?;
         for a in &p.actions {
@@ -674,7 +934,13 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<String, std::fmt::E
             writeln!(w, "- note: {}", esc(n))?;
         }
         writeln!(w)?;
+        rows.push(w);
     }
-    writeln!(w, "</details>")?;
-    Ok(w)
+    let ends = std::iter::once(0)
+        .chain(rows.iter().scan(0, |end, r| {
+            *end += r.len();
+            Some(*end)
+        }))
+        .collect();
+    Ok(Section { head, rows, ends })
 }

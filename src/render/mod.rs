@@ -10,6 +10,7 @@ mod apply;
 mod catalog;
 mod diagnostics;
 mod doctor;
+mod environment;
 mod failure;
 mod json;
 mod markdown;
@@ -25,6 +26,7 @@ pub(crate) use diagnostics::{write_diagnostics, write_plan_errors, write_plan_re
 pub(crate) use doctor::{
     write_doctor_price_notice, write_doctor_report, write_doctor_samples, write_doctor_verdict,
 };
+pub(crate) use environment::{EnvWarning, write_env_warnings};
 pub(crate) use failure::{Failure, write_failure_json, write_failure_markdown};
 pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;

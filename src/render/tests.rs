@@ -235,6 +235,47 @@ fn fleet(n: usize, customers: usize) -> Plan {
     plan
 }
 
+/// One section of a comment: its group, the PBXs it lists (by SN) and how many its
+/// "… and N more PBXs" line counts.
+#[derive(Debug)]
+struct Shown {
+    group: String,
+    listed: Vec<String>,
+    more: usize,
+}
+
+fn sections(md: &str) -> Vec<Shown> {
+    md.split("<details><summary><b>")
+        .skip(1)
+        .map(|s| {
+            let (group, body) = s.split_once("</b>").unwrap();
+            let body = &body[..body.find("</details>").unwrap()];
+            let listed = body
+                .lines()
+                .filter_map(|l| l.strip_prefix("**"))
+                .map(|l| l.split(' ').next().unwrap().to_owned())
+                .collect();
+            let more = body
+                .lines()
+                .find_map(|l| l.strip_prefix("… and "))
+                .map_or(0, |l| l.split(' ').next().unwrap().parse().unwrap());
+            Shown {
+                group: group.to_owned(),
+                listed,
+                more,
+            }
+        })
+        .collect()
+}
+
+/// The SNs [`fleet`] puts in `customer`, in order.
+fn sns_of(n: usize, customers: usize, customer: usize) -> Vec<String> {
+    (0..n)
+        .filter(|i| i % customers == customer)
+        .map(|i| format!("36{i:010}"))
+        .collect()
+}
+
 #[test]
 fn a_thousand_order_plan_fits_a_comment_and_keeps_every_total() {
     let plan = fleet(1_000, 120);
@@ -257,16 +298,16 @@ fn a_thousand_order_plan_fits_a_comment_and_keeps_every_total() {
             ..MarkdownOptions::default()
         },
     );
-    let len = md.chars().count();
-    assert!(len < 65_000, "{len} characters");
+    assert!(md.len() <= DEFAULT_MAX_CHARS, "{} bytes", md.len());
     assert!(
         md.starts_with("### entitle plan: 1000 orders for 1000 PBXs, USD 2,180,000.00\n"),
         "{}",
         &md[..200]
     );
     // Every customer's total is in the table: 1,000 orders over 120 customers is 8 or 9 each.
+    let size = |c: usize| 1_000 / 120 + usize::from(c < 1_000 % 120);
     for c in 0..120 {
-        let n = 1_000 / 120 + usize::from(c < 1_000 % 120);
+        let n = size(c);
         let cost = money(&Price {
             currency: "USD".into(),
             total: format!("{}", 2180 * n),
@@ -275,29 +316,159 @@ fn a_thousand_order_plan_fits_a_comment_and_keeps_every_total() {
         assert!(md.contains(&row), "missing {row}");
     }
     assert!(md.contains("| **all** | **1000** | **1000** | **1000** | **USD 2,180,000.00** |"));
-    // What was left out is said, and where to find it.
-    let kept = md.matches("<details>").count();
-    assert!(kept > 0 && kept < 120, "{kept} sections kept");
-    let left: usize = (kept..120)
-        .map(|c| 1_000 / 120 + usize::from(c < 1_000 % 120))
-        .sum();
+    // The sections kept are the first groups, each listing its first PBXs and counting the
+    // rest; the groups whose headers do not fit are counted in the note.
+    let shown = sections(&md);
+    let kept = shown.len();
+    assert!(kept > 100 && kept < 120, "{kept} sections kept");
+    let mut unlisted = 0;
+    for (c, s) in shown.iter().enumerate() {
+        assert_eq!(s.group, format!("customer-{c:03}"));
+        let sns = sns_of(1_000, 120, c);
+        assert!(!s.listed.is_empty(), "{s:?}");
+        assert_eq!(s.listed, sns[..s.listed.len()], "the first PBXs");
+        assert_eq!(s.listed.len() + s.more, sns.len(), "{s:?}");
+        unlisted += s.more;
+    }
+    let left: usize = (kept..120).map(size).sum();
     let note = format!(
-        "the details of {} ({left} changing PBXs, {left} orders) are left out; the table above and the total count them. Every order is in the saved plan: `entitle show plan.json`.",
+        "the details of {} ({left} changing PBXs, {left} orders) are left out; the groups shown list their first PBXs and leave out {unlisted} more; the table above and the total count them. Every order is in the saved plan: `entitle show plan.json`.",
         plural(120 - kept, "group", "groups"),
     );
     assert!(md.contains(&note), "{}", &md[md.len() - 600..]);
     assert!(md.trim_end().ends_with("computed for 2026-11-22</sub>"));
 }
 
+/// The case of a fleet without a `customer` label: one group of 300 changing PBXs. Its
+/// section lists as many PBXs as the budget holds, and counts the rest exactly.
+#[test]
+fn one_group_of_three_hundred_lists_the_pbxs_that_fit_and_counts_the_rest() {
+    let plan = fleet(300, 1);
+    let md = markdown(&plan, &MarkdownOptions::default());
+    assert!(md.len() <= DEFAULT_MAX_CHARS, "{} bytes", md.len());
+    // The budget is used, not left half empty: what is left is less than one PBX's row.
+    assert!(md.len() > DEFAULT_MAX_CHARS - 400, "{} bytes", md.len());
+    let shown = sections(&md);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    let listed = shown[0].listed.len();
+    assert!(listed > 100 && listed < 300, "{listed} listed");
+    assert_eq!(shown[0].listed, sns_of(300, 1, 0)[..listed]);
+    let more = 300 - listed;
+    assert!(
+        md.contains(&format!(
+            "\n… and {more} more PBXs: see the full plan\n\n</details>\n"
+        )),
+        "{}",
+        &md[md.len() - 800..]
+    );
+    assert!(
+        md.contains(&format!(
+            "\n> **Shortened to fit a pull-request comment:** the group shown lists its first PBXs and leaves out {more} more; the table above and the total count them. Every order is in the saved plan (`entitle plan -o plan.json`, then `entitle show plan.json`).\n"
+        )),
+        "{}",
+        &md[md.len() - 800..]
+    );
+    assert!(md.contains("| customer-000 | 300 | 300 | 300 | USD 654,000.00 |"));
+}
+
+/// Fifty groups, half of one PBX and half of many: the small ones are shown whole and give
+/// the room they do not need to the big ones, which share it equally.
+#[test]
+fn fifty_groups_share_the_room_fairly() {
+    let mut plan = fleet(2_000, 50);
+    // Customers 0..25 keep one PBX each; their other PBXs go to customers 25..50.
+    for (i, p) in plan.pbxs.iter_mut().enumerate() {
+        let c = i % 50;
+        if c < 25 && i >= 50 {
+            p.labels
+                .insert("customer".into(), format!("customer-{:03}", 25 + i % 25));
+        }
+    }
+    let md = markdown(&plan, &MarkdownOptions::default());
+    assert!(md.len() <= DEFAULT_MAX_CHARS, "{} bytes", md.len());
+    let shown = sections(&md);
+    assert_eq!(shown.len(), 50, "every group has its section");
+    for s in &shown[..25] {
+        assert_eq!((s.listed.len(), s.more), (1, 0), "{s:?}");
+    }
+    let big = &shown[25..];
+    let counts: Vec<usize> = big.iter().map(|s| s.listed.len()).collect();
+    let (least, most) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+    assert!(*least >= 2, "{counts:?}");
+    assert!(most - least <= 1, "{counts:?}");
+    for s in big {
+        // Each big group has 2,000 / 50 + 25 × 39 / 25 = 79 PBXs.
+        assert_eq!(s.listed.len() + s.more, 79, "{s:?}");
+        assert!(md.contains(&format!("… and {} more PBXs: see the full plan\n", s.more)));
+    }
+    let unlisted: usize = big.iter().map(|s| s.more).sum();
+    assert!(
+        md.contains(&format!(
+            "the groups shown list their first PBXs and leave out {unlisted} more; the table above"
+        )),
+        "{}",
+        &md[md.len() - 600..]
+    );
+}
+
+/// However many groups there are, and however long their names (in bytes as in characters),
+/// the comment stays within its budget; groups whose header does not fit are left out and
+/// counted.
+#[test]
+fn five_thousand_groups_with_long_names_stay_within_the_budget() {
+    let mut plan = fleet(5_000, 5_000);
+    for (i, p) in plan.pbxs.iter_mut().enumerate() {
+        p.labels.insert(
+            "customer".into(),
+            format!("{}-{i:04}", "客户名称很长的一个组".repeat(8)),
+        );
+    }
+    for max_chars in [DEFAULT_MAX_CHARS, 65_536, 20_000, 2_000] {
+        let md = markdown(
+            &plan,
+            &MarkdownOptions {
+                max_chars,
+                ..MarkdownOptions::default()
+            },
+        );
+        assert!(md.len() <= max_chars, "{} bytes of {max_chars}", md.len());
+        assert!(
+            md.contains("| **all** | **5000** | **5000** | **5000** | **USD 10,900,000.00** |"),
+            "{max_chars}: {md}"
+        );
+        let kept = sections(&md).len();
+        assert!(kept < 5_000, "{kept}");
+        let left = 5_000 - kept;
+        assert!(
+            md.contains(&format!(
+                "the details of {left} groups ({left} changing PBXs, {left} orders) are left out; the table above"
+            )),
+            "{max_chars}: {}",
+            &md[md.len() - 600..]
+        );
+    }
+    // A budget too small for the totals: the title and where the whole plan is, still within.
+    for max_chars in [600, 100] {
+        let md = markdown(
+            &plan,
+            &MarkdownOptions {
+                max_chars,
+                ..MarkdownOptions::default()
+            },
+        );
+        assert!(md.len() <= max_chars, "{} bytes of {max_chars}", md.len());
+        assert!(
+            md.starts_with("### entitle plan: 5000 orders for 5000 PBXs"),
+            "{md}"
+        );
+    }
+}
+
 #[test]
 fn a_thousand_customers_keep_their_rows_before_any_details() {
     let plan = fleet(1_000, 1_000);
     let md = markdown(&plan, &MarkdownOptions::default());
-    assert!(
-        md.chars().count() <= DEFAULT_MAX_CHARS,
-        "{}",
-        md.chars().count()
-    );
+    assert!(md.len() <= DEFAULT_MAX_CHARS, "{} bytes", md.len());
     for c in 0..1_000 {
         let row = format!("| customer-{c:03} | 1 | 1 | 1 | USD 2,180.00 |");
         assert!(md.contains(&row), "missing {row}");
@@ -316,7 +487,7 @@ fn a_table_too_long_for_the_comment_folds_its_last_rows_into_one() {
             ..MarkdownOptions::default()
         },
     );
-    assert!(md.chars().count() <= 10_000, "{}", md.chars().count());
+    assert!(md.len() <= 10_000, "{} bytes", md.len());
     let rows = md.lines().filter(|l| l.starts_with("| customer-")).count();
     assert!(rows > 0 && rows < 300, "{rows} rows");
     let folded = 300 - rows;
@@ -550,11 +721,7 @@ fn a_failure_with_thousands_of_problems_still_fits_a_comment() {
     let mut out = Vec::new();
     write_failure_markdown(&failure, &MarkdownOptions::default(), &mut out).unwrap();
     let md = String::from_utf8(out).unwrap();
-    assert!(
-        md.chars().count() <= DEFAULT_MAX_CHARS,
-        "{}",
-        md.chars().count()
-    );
+    assert!(md.len() <= DEFAULT_MAX_CHARS, "{} bytes", md.len());
     let listed = md
         .lines()
         .filter(|l| l.starts_with("- `manifests/acme.yaml:"))

@@ -165,3 +165,97 @@ fn the_readme_exit_code_table_is_the_binarys() {
         "{help}"
     );
 }
+
+/// `plan --sandbox` over the examples in a fresh directory, with `vars` set.
+fn sandbox_plan(
+    vars: &[(&str, &str)],
+    extra: &[&str],
+) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command()
+        .current_dir(dir.path())
+        .args(["plan", &Env::examples_arg(), "--sandbox", "--no-price"])
+        .args(extra)
+        .envs(vars.iter().copied())
+        .output()
+        .unwrap();
+    (out, dir)
+}
+
+/// A shell that exports ENTITLE_BASE_URL for real runs can still try `--sandbox`: the variable
+/// is ignored, and the run says so.
+#[test]
+fn sandbox_ignores_the_base_url_variable_and_says_so() {
+    let (out, _dir) = sandbox_plan(&[("ENTITLE_BASE_URL", "https://partner.example")], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: --sandbox runs against the built-in simulator: ENTITLE_BASE_URL=https://partner.example is ignored\n"
+    );
+    // Without the variable (or with it empty), nothing is said.
+    for vars in [&[][..], &[("ENTITLE_BASE_URL", "")][..]] {
+        let (out, _dir) = sandbox_plan(vars, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{vars:?}");
+    }
+}
+
+/// `--base-url` and `--sandbox` typed together contradict each other: refused before anything
+/// starts, whatever ENTITLE_BASE_URL says.
+#[test]
+fn base_url_given_with_sandbox_is_refused() {
+    for vars in [
+        &[][..],
+        &[("ENTITLE_BASE_URL", "https://partner.example")][..],
+    ] {
+        let (out, dir) = sandbox_plan(vars, &["--base-url", "http://127.0.0.1:9"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: --base-url and --sandbox cannot be used together: --sandbox runs against the built-in simulator; drop one of them\n"),
+            "{err}"
+        );
+        assert!(
+            err.contains("Usage: entitle plan [OPTIONS] [PATH]..."),
+            "{err}"
+        );
+        assert!(
+            !dir.path().join(".entitle").exists(),
+            "no sandbox was started"
+        );
+    }
+}
+
+/// A variable that looks like entitle's but is not one it reads is named, with the closest
+/// one it does read, by every command that reads the environment; the release pins a CI
+/// workflow sets are not warned about.
+#[test]
+fn an_unknown_entitle_variable_is_named_with_the_closest_known_one() {
+    let vars = [
+        ("ENTITLE_API_URL", "https://partner.example"),
+        ("ENTITLE_PASSWORD", "hunter2"),
+        ("ENTITLE_VERSION", "0.1.0"),
+        ("ENTITLE_SHA256", ""),
+    ];
+    let warnings = "warning: ENTITLE_API_URL is not a variable entitle reads; did you mean ENTITLE_BASE_URL?\n\
+                    warning: ENTITLE_PASSWORD is not a variable entitle reads, nor close to one; docs/configuration.md lists those it reads\n";
+    let (out, dir) = sandbox_plan(&vars, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), warnings);
+    let out = command()
+        .args(["catalog", "--sandbox"])
+        .current_dir(dir.path())
+        .envs(vars)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), warnings);
+    // `validate` reads no ENTITLE_ variable: nothing to say.
+    let out = command()
+        .args(["validate", &Env::examples_arg()])
+        .envs(vars)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}

@@ -613,19 +613,24 @@ fn moved(before: &ObservedPbx, after: &ObservedPbx) -> Vec<String> {
         before.concurrent_calls.to_string(),
         after.concurrent_calls.to_string(),
     );
-    let services = |o: &ObservedPbx| {
-        o.services
+    // An empty side reads `none`, as a PBX without a plan does.
+    let services = |o: &ObservedPbx| match o.services.as_slice() {
+        [] => "none".to_owned(),
+        list => list
             .iter()
-            .map(|s| s.name.clone())
+            .map(|s| s.name.as_str())
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
     };
     diff("services", services(before), services(after));
-    diff(
-        "pending switch",
-        format!("{:?}", before.pending_switch.as_ref().map(|p| &p.in_force)),
-        format!("{:?}", after.pending_switch.as_ref().map(|p| &p.in_force)),
-    );
+    let pending = |o: &ObservedPbx| match &o.pending_switch {
+        None => "none".to_owned(),
+        Some(p) => match p.until {
+            Some(until) => format!("{} in force until {until}", p.in_force),
+            None => format!("{} in force", p.in_force),
+        },
+    };
+    diff("pending switch", pending(before), pending(after));
     if out.is_empty() && fingerprint(before) != fingerprint(after) {
         out.push("other subscription details changed".into());
     }

@@ -54,27 +54,20 @@ pub(crate) fn sandbox_config() -> SandboxConfig {
     }
 }
 
-/// Variables of the caller's environment that would change what the binary does.
-const SCRUBBED: [&str; 13] = [
-    "ENTITLE_BACKEND",
-    "ENTITLE_LOCK_DIR",
-    "ENTITLE_SETTLE_PERIOD",
-    "ENTITLE_BASE_URL",
-    "ENTITLE_CLIENT_ID",
-    "ENTITLE_CLIENT_SECRET",
-    "ENTITLE_CREDENTIALS_FILE",
-    "ENTITLE_RATE_LIMIT",
-    "ENTITLE_TIMEOUT",
-    "RUST_LOG",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "CLICOLOR_FORCE",
-];
+/// Variables of the caller's environment that would change what the binary does, besides
+/// every `ENTITLE_` one (which entitle reads, or warns about when it does not).
+const SCRUBBED: [&str; 4] = ["RUST_LOG", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"];
 
 /// Removes the caller's entitle settings from a command's environment.
 pub(crate) fn scrub(c: &mut std::process::Command) -> &mut std::process::Command {
     for var in SCRUBBED {
         c.env_remove(var);
+    }
+    for (name, _) in std::env::vars_os() {
+        let upper = name.to_string_lossy().to_ascii_uppercase();
+        if upper.starts_with("ENTITLE_") {
+            c.env_remove(name);
+        }
     }
     c
 }

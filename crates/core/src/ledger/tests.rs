@@ -529,6 +529,33 @@ fn a_pbx_that_moved_since_the_plan_is_held_and_says_what_moved() {
         hold.describe()
             .starts_with("changed since the plan (extensions: 0 → 300)")
     );
+    // An empty side reads `none`, never a blank.
+    let mut serviced = p.observed.clone();
+    serviced.services.push(crate::model::ObservedService {
+        id: crate::model::Id(7),
+        name: "Hotel PMS Integration".into(),
+        quantity: 1,
+        expires: None,
+    });
+    serviced.pending_switch = Some(crate::model::PendingSwitch {
+        in_force_id: None,
+        in_force: "Ultimate Plan".into(),
+        until: Some("2027-06-01".parse().unwrap()),
+    });
+    assert_eq!(
+        changed_since_plan(&p, &serviced),
+        Some(Hold::Moved(vec![
+            "services: none → Hotel PMS Integration".to_owned(),
+            "pending switch: none → Ultimate Plan in force until 2027-06-01".to_owned(),
+        ]))
+    );
+    assert_eq!(
+        changed_since_plan(&testing::pbx_plan(serviced, p.actions.clone()), &p.observed),
+        Some(Hold::Moved(vec![
+            "services: Hotel PMS Integration → none".to_owned(),
+            "pending switch: Ultimate Plan in force until 2027-06-01 → none".to_owned(),
+        ]))
+    );
     // What no order changes (the comment) is no move.
     let mut renamed = p.observed.clone();
     renamed.comment = "renamed".into();

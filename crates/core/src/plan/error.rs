@@ -42,17 +42,21 @@ impl PlanError {
 }
 
 impl PlanError {
+    /// ` (vendor rule 9: capacity never shrinks through an order)` after the message, or
+    /// nothing: the message says what was asked, this sentence the rule, once.
+    pub fn rule_note(&self) -> String {
+        self.rule
+            .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
+            .unwrap_or_default()
+    }
+
     /// The located diagnostic people and CI read: the PBX first, then what is wrong and, where
     /// one applies, the vendor's rule.
     pub fn diagnostic(&self) -> Diagnostic {
-        let rule = self
-            .rule
-            .map(|r| format!(" (vendor rule {r}: {})", r.explanation()))
-            .unwrap_or_default();
         let d = Diagnostic::new(
             self.code,
             Some(self.at.clone()),
-            format!("{}: {}{rule}", self.pbx, self.message),
+            format!("{}: {}{}", self.pbx, self.message, self.rule_note()),
         );
         match &self.help {
             Some(h) => d.with_help(h.clone()),
@@ -63,10 +67,14 @@ impl PlanError {
 
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.at, self.pbx, self.message)?;
-        if let Some(rule) = self.rule {
-            write!(f, " (vendor rule {rule})")?;
-        }
+        write!(
+            f,
+            "{}: {}: {}{}",
+            self.at,
+            self.pbx,
+            self.message,
+            self.rule_note()
+        )?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }

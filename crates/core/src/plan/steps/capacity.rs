@@ -52,12 +52,7 @@ impl Planner<'_> {
                 Code::OutOfRange,
                 &want.at,
                 Some(Rule::CloudPbxExtensions),
-                format!(
-                    "a cloud PBX holds between {} and {} extensions in total; {} asked",
-                    bounds.start(),
-                    bounds.end(),
-                    want.value
-                ),
+                format!("{} extensions asked", want.value),
                 None,
             );
             return have;
@@ -96,10 +91,8 @@ impl Planner<'_> {
                 Code::CapacityShrinks,
                 &want.at,
                 Some(Rule::CapacityNeverShrinks),
-                format!(
-                    "{} {noun} asked but {have} are in force; capacity never shrinks through an order",
-                    want.value
-                ),
+                // The rule's sentence says why (PlanError::rule_note); the message what.
+                format!("{} {noun} asked but {have} are in force", want.value),
                 Some(format!(
                     "set `{field}: {have}` (or more); reducing capacity is done in the partner portal"
                 )),

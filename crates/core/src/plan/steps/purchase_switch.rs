@@ -390,11 +390,7 @@ impl Planner<'_> {
                             Code::TermKeptOnUpgrade,
                             &t.at,
                             Some(Rule::SwitchKeepsTheTerm),
-                            format!(
-                                "switching to a higher plan keeps the current {} term; {} asked",
-                                years(k),
-                                years(t.value)
-                            ),
+                            format!("the current term is {}; {} asked", years(k), years(t.value)),
                             Some(format!("set `term: {k}` or remove it")),
                         );
                         None

@@ -176,7 +176,7 @@ impl<'a> Planner<'a> {
                 Code::ServiceWithoutPlan,
                 at,
                 Some(Rule::ServicesHangOnThePlan),
-                "services and capacity hang on a plan, and this PBX has no active plan".into(),
+                "services or capacity asked, but this PBX has no active plan".into(),
                 Some("declare the `plan` to purchase for it".into()),
             );
         }
