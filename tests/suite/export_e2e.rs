@@ -75,17 +75,9 @@ fn exported_manifest_validates_and_plans_nothing_but_shows_due_renewals() {
         "json",
     ]);
     let doc: serde_json::Value = serde_json::from_slice(&wanted.stdout).unwrap();
-    let ordered: Vec<(&str, &str)> = doc["pbxs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| {
-            p["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(move |a| (p["sn"].as_str().unwrap(), a["kind"].as_str().unwrap()))
-        })
+    let ordered: Vec<(&str, &str)> = crate::support::plan_actions(&doc)
+        .into_iter()
+        .map(|(sn, a)| (sn, a["kind"].as_str().unwrap()))
         .collect();
     assert_eq!(ordered, [("3658B431119665QJ", "renew_plan")]);
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Env, assert_exit, redact, stderr, stdout};
+use crate::support::{Env, assert_exit, plan_actions, redact, stderr, stdout};
 use entitle::plan::money::Cents;
 use entitle::sandbox::Seed;
 
@@ -31,19 +31,9 @@ fn cents(amount: &Value) -> i128 {
 
 /// Every order of a plan document: (sn, action).
 fn orders(doc: &Value) -> Vec<(&str, &Value)> {
-    doc["pbxs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| {
-            p["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|a| !a["order"].is_null())
-                .map(move |a| (p["sn"].as_str().unwrap(), a))
-        })
-        .collect()
+    let mut orders = plan_actions(doc);
+    orders.retain(|(_, a)| !a["order"].is_null());
+    orders
 }
 
 #[test]
@@ -151,7 +141,7 @@ fn a_calculator_refusal_is_a_plan_error_said_once_and_nothing_is_sent() {
     assert_eq!(both.matches(VENDOR_WORDS).count(), 1, "said once:\n{both}");
     insta::assert_snapshot!(
         "refused_plan",
-        redact_request_ids(&format!("{}--- stderr\n{}", stdout(&plan), stderr(&plan)))
+        redact(&format!("{}--- stderr\n{}", stdout(&plan), stderr(&plan)))
     );
 
     let markdown = env.run(&[
@@ -221,13 +211,4 @@ pbxs:
         "the total says what it leaves out: {text}"
     );
     assert!(text.contains("price unknown (see the summary)"), "{text}");
-}
-
-/// The vendor's request IDs differ per run.
-fn redact_request_ids(s: &str) -> String {
-    let s = redact(s);
-    regex::Regex::new(r"request [0-9a-f]{32}")
-        .unwrap()
-        .replace_all(&s, "request [RID]")
-        .into_owned()
 }

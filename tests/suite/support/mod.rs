@@ -535,6 +535,8 @@ pub(crate) fn redact(s: &str) -> String {
         (r"sha256 `[0-9a-f]{64}`", "sha256 `[DIGEST]`"),
         (r"ent-[0-9a-f]{16}", "ent-[PO]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        // The vendor's request IDs differ per run.
+        (r"request [0-9a-f]{32}", "request [RID]"),
         (r#""fingerprint": "[0-9a-f]+""#, r#""fingerprint": "[FP]""#),
         (r#""observed_at_ms": \d+"#, r#""observed_at_ms": [MS]"#),
         (r#""nonce": "[0-9-]+""#, r#""nonce": "[NONCE]""#),
@@ -550,6 +552,23 @@ pub(crate) fn redact(s: &str) -> String {
             .into_owned();
     }
     out
+}
+
+/// Every action of a JSON plan document, with its PBX's SN, in plan order.
+pub(crate) fn plan_actions(doc: &Value) -> Vec<(&str, &Value)> {
+    doc["pbxs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            let sn = p["sn"].as_str().unwrap();
+            p["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |a| (sn, a))
+        })
+        .collect()
 }
 
 /// A seed tutorial's request body, exactly as the tutorial shows it (`tests/fixtures/seeds/`).
