@@ -23,16 +23,23 @@ use crate::wire::{self, OrderBody};
 /// Quotes every order through the vendor's calculator (L9), concurrently, with the
 /// documented body (lines priced by the catalog's `pricingId`); identical requests are asked
 /// once. Each order ends priced (with how, when it is not the calculator's answer for its
-/// exact body), refused by the vendor, or with the one reason its price is unknown.
-pub(crate) async fn price(client: &Client, plan: &mut Plan, progress: &dyn Progress) {
-    let catalogs = catalogs(client, plan).await;
+/// exact body), refused by the vendor, or with the one reason its price is unknown. Renewals
+/// shown as upcoming are priced too when `upcoming`.
+pub(crate) async fn price(
+    client: &Client,
+    plan: &mut Plan,
+    upcoming: bool,
+    progress: &dyn Progress,
+) {
+    let catalogs = catalogs(client, plan, upcoming).await;
     // Each distinct request once; the actions it prices, and how.
     let mut requests: Vec<(wire::PriceRequest, Vec<Asked>)> = Vec::new();
     let mut settled: Vec<(usize, Slot, Priced)> = Vec::new();
     for (i, p) in plan.pbxs.iter().enumerate() {
+        let shown = if upcoming { p.upcoming.len() } else { 0 };
         let slots = (0..p.actions.len())
             .map(Slot::Order)
-            .chain((0..p.upcoming.len()).map(Slot::Upcoming));
+            .chain((0..shown).map(Slot::Upcoming));
         for slot in slots {
             let (earlier, action) = match slot {
                 Slot::Order(j) => (&p.actions[..j], &p.actions[j]),
@@ -112,17 +119,15 @@ enum Slot {
     Upcoming(usize),
 }
 
-/// The catalogs of the plan's PBXs with orders: the recorded ones, and, for a plan that
-/// needed none (a renewal), the missing ones read once per product and SN, only for pricing
-/// (the plan's own inputs are unchanged).
-async fn catalogs(client: &Client, plan: &Plan) -> crate::plan::Catalogs {
+/// The catalogs of the plan's PBXs with orders (or, when `upcoming`, renewals to show): the
+/// recorded ones, and, for a plan that needed none (a renewal), the missing ones read once
+/// per product and SN, only for pricing (the plan's own inputs are unchanged).
+async fn catalogs(client: &Client, plan: &Plan, upcoming: bool) -> crate::plan::Catalogs {
     let mut catalogs = crate::plan::Catalogs::from_recorded(&plan.catalogs);
     let mut missing = std::collections::BTreeSet::new();
     for p in plan.pbxs.iter().filter(|p| {
-        p.actions
-            .iter()
-            .chain(&p.upcoming)
-            .any(|a| a.order.is_some())
+        let shown = if upcoming { &p.upcoming[..] } else { &[] };
+        p.actions.iter().chain(shown).any(|a| a.order.is_some())
     }) {
         if catalogs.get(p.product, &p.sn).is_none() {
             missing.insert((p.product, p.sn.clone()));

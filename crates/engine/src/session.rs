@@ -297,6 +297,7 @@ struct LastRead {
 pub struct Session {
     client: Client,
     settings: Settings,
+    mode: Mode,
     clock: Clock,
     /// Held for an apply; a plan's is released once leftovers are resolved.
     workspace: Option<Workspace>,
@@ -408,6 +409,7 @@ impl Session {
         Ok(Session {
             client,
             settings,
+            mode,
             clock,
             workspace,
             _account: account_lock,
@@ -460,7 +462,10 @@ impl Session {
             Err(errors) => return Ok(Planned::Refused(diagnostics(errors))),
         };
         if price {
-            crate::price::price(&self.client, &mut plan, pricing).await;
+            // An apply quotes what it may send; the renewals `renew: false` holds back are
+            // priced for people reading a plan, not for an apply.
+            let upcoming = self.mode == Mode::Plan;
+            crate::price::price(&self.client, &mut plan, upcoming, pricing).await;
         }
         self.last_read = LastRead {
             at_ms: plan.observed_at_ms,
