@@ -212,3 +212,40 @@ pbxs:
     );
     assert!(text.contains("price unknown (see the summary)"), "{text}");
 }
+
+#[test]
+fn apply_quotes_what_it_may_send_and_plan_also_what_it_shows() {
+    let env = Env::new();
+    env.manifest(
+        "m.yaml",
+        "\
+version: 1
+defaults:
+  billingContact: billing@example.com
+pbxs:
+  - sn: 3651D3296882
+    product: software-edition
+    extensions: 300
+  - sn: \"3631E0997265\"
+    product: appliance
+    renew: false
+",
+    );
+    let calc = "POST /pricing/openapi/purchase/v1/pricing/calculate";
+    let plan = env.run(&["plan", "m.yaml", "--now", &env.now()]);
+    assert_exit(&plan, 0);
+    assert!(
+        stdout(&plan).contains("Upcoming renewals, not ordered (1, USD 40.00):"),
+        "{}",
+        stdout(&plan)
+    );
+    assert_eq!(env.count(calc), 2, "the order, and the renewal it shows");
+    let apply = env.run(&["apply", "m.yaml", "--now", &env.now(), "--auto-approve"]);
+    assert_exit(&apply, 0);
+    assert_eq!(
+        env.count(calc),
+        3,
+        "apply quotes its one order before sending it"
+    );
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 1);
+}
