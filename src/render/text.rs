@@ -299,13 +299,25 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
             )?,
             Some(t) => writeln!(w, ", total {}.", Style::Bold.paint(&t, c))?,
             // Prices were asked for and none came: say so, rather than no total at all.
-            None if !why.is_empty() => writeln!(
+            None if !why.is_empty() && s.unpriced == s.orders => writeln!(
                 w,
                 ", {}.",
                 Style::Warn.paint(
                     &format!(
                         "no total: none of its {} got a price{why}",
                         plural(s.orders, "order", "orders")
+                    ),
+                    c
+                )
+            )?,
+            // Some orders refused, the others without a price.
+            None if !why.is_empty() => writeln!(
+                w,
+                ", {}.",
+                Style::Warn.paint(
+                    &format!(
+                        "no total: {} got no price{why}",
+                        plural(s.unpriced, "order", "orders")
                     ),
                     c
                 )

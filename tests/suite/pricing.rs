@@ -249,3 +249,52 @@ pbxs:
     );
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 1);
 }
+
+#[test]
+fn high_availability_bought_with_more_extensions_is_placed_after_them_and_priced_to_the_cent() {
+    let env = Env::with(|c| c.seed = Seed::Fleet(4));
+    let now = env.now();
+    assert_exit(
+        &env.run(&["export", "--sn", "FL000001C", "-o", "one.yaml"]),
+        0,
+    );
+    let exported = std::fs::read_to_string(env.path().join("one.yaml")).unwrap();
+    assert!(exported.contains("  services: []\n"), "{exported}");
+    let grown = grow_extensions(&exported, 10)
+        .replace("  services: []\n", "  services: [High Availability]\n");
+    // Renewals stay off (the exported default): only the two purchases.
+    let grown = grown.replace("renew: true", "renew: false");
+    env.manifest("one.yaml", &grown);
+    let plan = env.run(&[
+        "plan",
+        "one.yaml",
+        "--now",
+        &now,
+        "--price",
+        "--format",
+        "json",
+        "-o",
+        "plan.json",
+    ]);
+    assert_exit(&plan, 0);
+    let doc: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let orders = orders(&doc);
+    let kinds: Vec<&Value> = orders.iter().map(|(_, a)| &a["kind"]).collect();
+    assert_eq!(kinds, ["purchase_service", "purchase_service"]);
+    assert!(
+        orders[1].1["price_basis"]
+            .as_str()
+            .unwrap()
+            .contains("priced per extension")
+    );
+
+    let apply = env.run(&["apply", "plan.json", "--now", &now, "--auto-approve"]);
+    assert_exit(&apply, 0);
+    let placed = env.get("/_sandbox/orders");
+    let placed = placed.as_array().unwrap();
+    assert_eq!(placed.len(), 2, "both accepted");
+    for ((_, a), o) in orders.iter().zip(placed) {
+        assert_eq!(a["order"]["poNumber"], o["poNumber"], "in plan order");
+        assert_eq!(a["price"]["total"], o["totalAmount"]);
+    }
+}

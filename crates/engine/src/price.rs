@@ -159,8 +159,9 @@ async fn catalogs(client: &Client, plan: &Plan, upcoming: bool) -> crate::plan::
 pub(crate) enum Ask {
     /// The body as it will be sent: nothing earlier in the plan changes its ground.
     Exact(OrderBody),
-    /// A renewal after a purchase of extensions or services on the same PBX: the renewal as
-    /// the account takes it today, then adjusted for what the purchase adds.
+    /// A renewal after a purchase of extensions or services on the same PBX, or a
+    /// per-extension service bought after an expansion: the order as the account takes it
+    /// today, then adjusted for what the earlier purchase adds.
     AsOfToday { body: OrderBody, adjust: Adjust },
     /// An order after a plan purchase or switch now: quoted as it will be sent, but against
     /// the plan in force today, so neither a price nor a refusal is the vendor's last word.
@@ -210,7 +211,8 @@ pub(crate) fn ask(
             after: change.kind,
         });
     }
-    if action.kind != ActionKind::RenewPlan {
+    let renews = action.kind == ActionKind::RenewPlan;
+    if !renews && action.kind != ActionKind::PurchaseService {
         return Some(Ask::Exact(body));
     }
     let (mut added, mut new_services) = (0u32, Vec::new());
@@ -221,6 +223,8 @@ pub(crate) fn ask(
                     added = added.saturating_add(line.quantity.unwrap_or(0));
                 }
                 Some(s) if s.kind.is_capacity() => {}
+                // A purchase does not renew what an earlier one subscribes.
+                _ if !renews => {}
                 s => new_services.push((
                     line.service_id,
                     s.map_or_else(|| line.service_id.to_string(), |s| s.name.clone()),
@@ -232,9 +236,10 @@ pub(crate) fn ask(
         return Some(Ask::Exact(body));
     }
     let today = observed.extensions;
+    let then = today.saturating_add(added);
     let mut adjust = Adjust {
         today,
-        then: today.saturating_add(added),
+        then,
         per_extension: Vec::new(),
         unit_unknown: Vec::new(),
         new_services: new_services.iter().map(|(_, n)| n.clone()).collect(),
@@ -258,6 +263,11 @@ pub(crate) fn ask(
             let name = s.map_or_else(|| line.service_id.to_string(), |s| s.name.clone());
             let known = s.is_some_and(|s| s.kind != ServiceKind::Unknown);
             let unit = s.and_then(|s| s.price_unit);
+            // A per-extension service bought after the expansion counts its extensions:
+            // today's, for today.
+            if unit == Some(PriceUnit::PerExtension) && line.quantity == Some(then) {
+                line.quantity = Some(today);
+            }
             (name, unit.or(known.then_some(PriceUnit::Flat)), false)
         };
         match unit {

@@ -165,9 +165,11 @@ impl<'a> Planner<'a> {
         let services = self.services_step(plan.in_force.as_ref());
         let renewal = self.renewal_step(&plan, &services);
         let auto_renew = self.auto_renew_step(plan.in_force.as_ref());
-        [plan.action, services.action, renewal, auto_renew]
+        plan.action
             .into_iter()
-            .flatten()
+            .chain(services.actions)
+            .chain(renewal)
+            .chain(auto_renew)
             .collect()
     }
 

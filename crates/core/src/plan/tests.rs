@@ -226,6 +226,42 @@ fn renewal_includes_services_bought_in_the_same_run_and_the_new_extension_count(
 }
 
 #[test]
+fn a_per_extension_service_bought_with_more_extensions_comes_after_the_expansion() {
+    // Whether the vendor counts an expansion of the same order in High Availability's
+    // quantity is not known: its own order after the expansion is right either way.
+    let mut d = desired("3658B431119665QJ", 13);
+    d.extensions = Some(at(120, 8));
+    d.services = Some(vec![name("High Availability", 9).unwrap()]);
+    let mut o = demo("3658B431119665QJ");
+    o.services.clear();
+    o.plan.as_mut().unwrap().expires = date("2027-06-01");
+    let p = run_with(vec![d.clone()], vec![o.clone()]).unwrap();
+    assert_eq!(
+        kinds(&p),
+        vec![ActionKind::PurchaseService, ActionKind::PurchaseService]
+    );
+    let b = bodies(&p);
+    assert_eq!(b[0]["serviceList"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        b[0]["serviceList"][0]["quantity"],
+        json!(20),
+        "the expansion"
+    );
+    assert_eq!(b[1]["serviceList"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        b[1]["serviceList"][0]["quantity"],
+        json!(120),
+        "High Availability counts the extensions in force after the expansion"
+    );
+
+    // Without an expansion it is one order, counting today's extensions.
+    d.extensions = None;
+    let p = run_with(vec![d], vec![o]).unwrap();
+    assert_eq!(kinds(&p), vec![ActionKind::PurchaseService]);
+    assert_eq!(bodies(&p)[0]["serviceList"][0]["quantity"], json!(100));
+}
+
+#[test]
 fn downgrade_is_switched_at_expiry_and_services_stay_on_the_current_plan() {
     let mut d = desired("3631E0997265", 11);
     d.plan = name("Standard Plan", 6);

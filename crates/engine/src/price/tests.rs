@@ -334,3 +334,46 @@ fn only_a_business_rule_is_a_refusal() {
         );
     }
 }
+
+#[test]
+fn a_per_extension_service_after_the_expansion_is_asked_at_todays_count_and_grown() {
+    let mut o = demo::demo(CLOUD);
+    o.services.clear();
+    o.plan.as_mut().unwrap().expires = demo::today().add_days(200);
+    let d = DesiredPbx {
+        extensions: Some(at(110, 8)),
+        services: Some(vec![at(crate::manifest::CatalogRef::Id(PCE_HA), 9)]),
+        ..demo::desired(CLOUD, 13)
+    };
+    let plan = demo::run_with(vec![d], vec![o]).unwrap();
+    let p = &plan.pbxs[0];
+    assert_eq!(
+        kinds(p),
+        [ActionKind::PurchaseService, ActionKind::PurchaseService]
+    );
+    let ask = ask_at(p, 1, &catalog(13, None)).unwrap();
+    let Ask::AsOfToday { body, adjust } = &ask else {
+        panic!("{ask:?}")
+    };
+    assert_eq!(
+        body.service_list[0].quantity,
+        Some(100),
+        "today's count, as the calculator wants it now"
+    );
+    assert_eq!(
+        adjust.per_extension,
+        [(PCE_HA, "High Availability".to_owned())]
+    );
+    assert!(adjust.new_services.is_empty(), "a purchase renews nothing");
+    assert_eq!(
+        settle(&ask, &quote("1000.00", &[(PCE_HA, "1000.00")])),
+        Priced::Price {
+            price: usd("1100.00"),
+            basis: Some(
+                "the calculator's USD 1,000.00 at today's 100 extensions, plus USD 100.00 for the \
+                 10 the purchase above adds (High Availability is priced per extension)"
+                    .into()
+            )
+        }
+    );
+}

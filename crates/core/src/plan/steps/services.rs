@@ -1,6 +1,11 @@
 //! Step 3, services: the services the manifest lists and the PBX lacks, each a line of the one
 //! `purchase_service` order (with the capacity lines of [`super::capacity`]), hung on the plan
 //! in force after step 2 (rule 1) and only under a plan the service requires (rule 2).
+//!
+//! A per-extension service (High Availability) is ordered with the extension count in force.
+//! When the same run adds extensions, whether the vendor counts an expansion of the same order
+//! is not known, so the service gets an order of its own after the expansion: right either
+//! way.
 
 use crate::manifest::{CatalogRef, Code, Loc, Located};
 use crate::model::{Catalog, Id, OfferedService, ServiceKind};
@@ -19,8 +24,9 @@ pub(crate) struct ServicesOutcome {
     pub extensions: u32,
     /// Services this step subscribes: a renewal in the same run renews them too.
     pub subscribed: Vec<Id>,
-    /// The `purchase_service` order.
-    pub action: Option<Action>,
+    /// The `purchase_service` order, and the one for per-extension services after an
+    /// expansion.
+    pub actions: Vec<Action>,
 }
 
 /// The lines of the one `purchase_service` order, with what each changes and why.
@@ -46,35 +52,49 @@ impl<'a> Planner<'a> {
         let mut buy = Purchase::default();
         let extensions = self.extensions_step(in_force, &mut buy);
         self.concurrent_calls_step(in_force, &mut buy);
-        let subscribed = self.subscribe(in_force, extensions, &mut buy);
-        let action = match in_force {
-            Some(on) if !buy.lines.is_empty() => Some(Action {
-                kind: ActionKind::PurchaseService,
-                reason: format!("{} on {}", buy.reasons.join(", "), on.plan.name),
-                changes: buy.changes,
-                effective: Effective::Now,
-                order: Some(self.body(ActionKind::PurchaseService, buy.lines)),
-                auto_renew_target: None,
-                price: None,
-                price_error: None,
-                price_basis: None,
-                refused: None,
-            }),
-            _ => None,
+        let mut after = Purchase::default();
+        let grown = (extensions != self.observed.extensions).then_some(&mut after);
+        let subscribed = self.subscribe(in_force, extensions, &mut buy, grown);
+        let actions = match in_force {
+            Some(on) => [buy, after]
+                .into_iter()
+                .filter(|b| !b.lines.is_empty())
+                .map(|b| self.purchase(on, b))
+                .collect(),
+            None => Vec::new(),
         };
         ServicesOutcome {
             extensions,
             subscribed,
-            action,
+            actions,
         }
     }
 
-    /// Adds a line per listed service not yet subscribed; returns their IDs.
+    /// The `purchase_service` order of `buy`'s lines, hung on `on`.
+    fn purchase(&self, on: &InForce, buy: Purchase) -> Action {
+        Action {
+            kind: ActionKind::PurchaseService,
+            reason: format!("{} on {}", buy.reasons.join(", "), on.plan.name),
+            changes: buy.changes,
+            effective: Effective::Now,
+            order: Some(self.body(ActionKind::PurchaseService, buy.lines)),
+            auto_renew_target: None,
+            price: None,
+            price_error: None,
+            price_basis: None,
+            refused: None,
+        }
+    }
+
+    /// Adds a line per listed service not yet subscribed; returns their IDs. A per-extension
+    /// service goes to `after_expansion` when given: the order after the one that grows the
+    /// extensions.
     fn subscribe(
         &mut self,
         in_force: Option<&InForce>,
         extensions: u32,
         buy: &mut Purchase,
+        mut after_expansion: Option<&mut Purchase>,
     ) -> Vec<Id> {
         let o = self.observed;
         let Some(wanted) = &self.desired.services else {
@@ -122,6 +142,10 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let qty = (svc.kind == ServiceKind::PerExtension).then_some(extensions);
+            let buy = match after_expansion.as_deref_mut() {
+                Some(after) if qty.is_some() => after,
+                _ => &mut *buy,
+            };
             buy.add(
                 lines::feature_line(on.plan.id, svc.id, on.cycle, qty),
                 Change {
