@@ -122,7 +122,11 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
         let warning = crate::render::EnvWarning::SandboxOverBaseUrl {
             value: url.to_owned(),
         };
-        let _ = crate::render::write_env_warnings(&[warning], &mut std::io::stderr().lock());
+        let _ = crate::render::write_env_warnings(
+            &[warning],
+            &super::environment::READ,
+            &mut std::io::stderr().lock(),
+        );
     }
     let (client_id, client_secret, _) = sandbox_credentials();
     let state = net.sandbox_state.clone();

@@ -32,7 +32,7 @@ const PREFIX: &str = "ENTITLE_";
 pub fn warn_about_unknown_variables() {
     let warnings = unknown(std::env::vars_os().map(|(name, _)| name));
     // A warning that cannot be written is no reason to stop.
-    let _ = write_env_warnings(&warnings, &mut std::io::stderr().lock());
+    let _ = write_env_warnings(&warnings, &READ, &mut std::io::stderr().lock());
 }
 
 /// A warning for each of `names` that looks like entitle's (`ENTITLE_`, in any case) but is

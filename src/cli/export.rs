@@ -111,7 +111,7 @@ fn explain_renew(yaml: &str, due: &[Option<Date>]) -> String {
         if line == "  renew: false" {
             match entry {
                 None => out.push_str(&format!(
-                    "  # adopted as is: entitle renews nothing here; `true` renews each term ending within {window}d (or set `renew: true` on one PBX)"
+                    "  # adopted as is: entitle renews nothing here; `true` renews each term once it ends within {window}d (a PBX with its own `renew: false` below excepted)"
                 )),
                 Some(i) => {
                     if let Some(Some(ends)) = due.get(i) {

@@ -15,8 +15,12 @@ pub(crate) enum EnvWarning {
     SandboxOverBaseUrl { value: String },
 }
 
-/// Writes each warning on its line.
-pub(crate) fn write_env_warnings(warnings: &[EnvWarning], w: &mut impl Write) -> io::Result<()> {
+/// Writes each warning on its line; `read` names the variables entitle reads.
+pub(crate) fn write_env_warnings(
+    warnings: &[EnvWarning],
+    read: &[&str],
+    w: &mut impl Write,
+) -> io::Result<()> {
     for warning in warnings {
         match warning {
             EnvWarning::Unknown {
@@ -31,15 +35,29 @@ pub(crate) fn write_env_warnings(warnings: &[EnvWarning], w: &mut impl Write) ->
                 closest: None,
             } => writeln!(
                 w,
-                "warning: {name} is not a variable entitle reads, nor close to one; docs/configuration.md lists those it reads"
+                "warning: {name} is not a variable entitle reads, nor close to one; it reads {}",
+                read.join(", ")
             )?,
             EnvWarning::SandboxOverBaseUrl { value } => writeln!(
                 w,
-                "warning: --sandbox runs against the built-in simulator: ENTITLE_BASE_URL={value} is ignored"
+                "warning: --sandbox runs against the built-in simulator: ENTITLE_BASE_URL={} is ignored",
+                without_userinfo(value)
             )?,
         }
     }
     Ok(())
+}
+
+/// A URL with any `user:password@` replaced by `***@`: a secret never reaches the output.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -62,15 +80,20 @@ mod tests {
                 EnvWarning::SandboxOverBaseUrl {
                     value: "https://openapi.partner.yeastar.com".into(),
                 },
+                EnvWarning::SandboxOverBaseUrl {
+                    value: "https://partner:s3cret@proxy.example:8443/v1?x=a@b".into(),
+                },
             ],
+            &["ENTITLE_BASE_URL", "ENTITLE_TIMEOUT"],
             &mut out,
         )
         .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "warning: ENTITLE_API_URL is not a variable entitle reads; did you mean ENTITLE_BASE_URL?\n\
-             warning: ENTITLE_PASSWORD is not a variable entitle reads, nor close to one; docs/configuration.md lists those it reads\n\
-             warning: --sandbox runs against the built-in simulator: ENTITLE_BASE_URL=https://openapi.partner.yeastar.com is ignored\n"
+             warning: ENTITLE_PASSWORD is not a variable entitle reads, nor close to one; it reads ENTITLE_BASE_URL, ENTITLE_TIMEOUT\n\
+             warning: --sandbox runs against the built-in simulator: ENTITLE_BASE_URL=https://openapi.partner.yeastar.com is ignored\n\
+             warning: --sandbox runs against the built-in simulator: ENTITLE_BASE_URL=https://***@proxy.example:8443/v1?x=a@b is ignored\n"
         );
     }
 }

@@ -135,13 +135,16 @@ fn cost<'a>(orders: impl Iterator<Item = &'a Action>, priced: bool) -> String {
     }
     let prices: Vec<&Price> = orders.iter().filter_map(|a| a.price.as_ref()).collect();
     let (sums, left_out) = sum(prices.iter().copied());
-    let unpriced = orders.len() - prices.len() + left_out;
-    let total = totals(&sums);
-    match (total, unpriced) {
-        (Some(t), 0) => t,
-        (Some(t), n) => format!("{t} + {n} unpriced"),
-        (None, n) => format!("{n} unpriced"),
+    let refused = orders.iter().filter(|a| a.refused.is_some()).count();
+    let unpriced = orders.len() - prices.len() - refused + left_out;
+    let mut parts: Vec<String> = totals(&sums).into_iter().collect();
+    if unpriced > 0 {
+        parts.push(format!("{unpriced} unpriced"));
     }
+    if refused > 0 {
+        parts.push(format!("{refused} refused"));
+    }
+    parts.join(" + ")
 }
 
 /// Writes `file:line`, as a link when there is a base to link to.
@@ -338,6 +341,17 @@ impl<'a> Doc<'a> {
             ),
             plural(s.manual, "manual item", "manual items"),
         )?;
+        if s.upcoming > 0 {
+            let cost = totals(&s.upcoming_totals)
+                .map(|t| format!(", {t}"))
+                .unwrap_or_default();
+            writeln!(head)?;
+            writeln!(
+                head,
+                "{} within `renewBefore`, not ordered (`renew: false`){cost}: shown on each PBX.",
+                plural(s.upcoming, "renewal falls due", "renewals fall due")
+            )?;
+        }
 
         let mut foot = String::new();
         writeln!(foot)?;
@@ -874,9 +888,19 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<Section, std::fmt::
     writeln!(w)?;
     let head = w;
     let mut rows = Vec::new();
-    for p in g.pbxs.iter().filter(|p| {
-        p.has_changes() || !p.in_flight.is_empty() || !p.notes.is_empty() || !p.upcoming.is_empty()
-    }) {
+    let mut shown: Vec<&&PbxPlan> = g
+        .pbxs
+        .iter()
+        .filter(|p| {
+            p.has_changes()
+                || !p.in_flight.is_empty()
+                || !p.notes.is_empty()
+                || !p.upcoming.is_empty()
+        })
+        .collect();
+    // Orders first: when rows are cut, what is shown only for information goes first.
+    shown.sort_by_key(|p| !p.has_changes());
+    for p in shown {
         let mut w = String::new();
         writeln!(w, "**{}** — {}", esc(&p.key()), link.entry(p))?;
         writeln!(w)?;

@@ -220,6 +220,14 @@ pub(crate) fn write_saved(plan: &Plan, path: &Path, w: &mut impl Write) -> io::R
             path.display()
         );
     }
+    if plan.is_refused() {
+        return writeln!(
+            w,
+            "Saved plan {} to {}; `entitle apply` sends nothing of it: the vendor refuses an order of it. Change the manifests and plan again.",
+            plan.plan_id,
+            path.display()
+        );
+    }
     writeln!(
         w,
         "Saved plan {} to {}; apply it with `entitle apply {}`.",

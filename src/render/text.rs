@@ -66,14 +66,11 @@ pub(crate) fn write_plan_text(
         .collect();
     if !upcoming.is_empty() {
         writeln!(w)?;
-        let (sums, _) =
-            crate::plan::money::sum(upcoming.iter().filter_map(|(_, a)| a.price.as_ref()));
-        let cost = totals(&sums).map(|t| format!(", {t}")).unwrap_or_default();
-        writeln!(
-            w,
-            "Upcoming renewals, not ordered ({}{cost}):",
-            upcoming.len()
-        )?;
+        let s = plan.summary();
+        let cost = totals(&s.upcoming_totals)
+            .map(|t| format!(", {t}"))
+            .unwrap_or_default();
+        writeln!(w, "Upcoming renewals, not ordered ({}{cost}):", s.upcoming)?;
         for (p, a) in upcoming {
             writeln!(w, "  {}: {}", p.key(), a.reason)?;
             let price = match (&a.price, &a.price_error) {

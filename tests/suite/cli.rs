@@ -238,7 +238,7 @@ fn an_unknown_entitle_variable_is_named_with_the_closest_known_one() {
         ("ENTITLE_SHA256", ""),
     ];
     let warnings = "warning: ENTITLE_API_URL is not a variable entitle reads; did you mean ENTITLE_BASE_URL?\n\
-                    warning: ENTITLE_PASSWORD is not a variable entitle reads, nor close to one; docs/configuration.md lists those it reads\n";
+                    warning: ENTITLE_PASSWORD is not a variable entitle reads, nor close to one; it reads ENTITLE_BACKEND, ENTITLE_BASE_URL, ENTITLE_CLIENT_ID, ENTITLE_CLIENT_SECRET, ENTITLE_CREDENTIALS_FILE, ENTITLE_LOCK_DIR, ENTITLE_RATE_LIMIT, ENTITLE_SETTLE_PERIOD, ENTITLE_TIMEOUT\n";
     let (out, dir) = sandbox_plan(&vars, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), warnings);

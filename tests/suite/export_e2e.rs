@@ -61,6 +61,22 @@ fn exported_manifest_validates_and_plans_nothing_but_shows_due_renewals() {
         .map(|p| p["sn"].as_str().unwrap())
         .collect();
     assert_eq!(upcoming, ["3631E0997265", "3658B431119665QJ"]);
+    assert_eq!(doc["summary"]["upcoming"], 2);
+    let md = env.run(&[
+        "plan",
+        "exported.yaml",
+        "--now",
+        &env.now(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(
+        stdout(&md).contains(
+            "2 renewals fall due within `renewBefore`, not ordered (`renew: false`), USD 5,040.00: shown on each PBX."
+        ),
+        "{}",
+        stdout(&md)
+    );
 
     // One key asks for a renewal: the comment on it says which.
     let due = "  renew: false  # term ends 2026-12-10, within 30d: set `true` to have entitle renew it now";

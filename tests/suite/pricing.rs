@@ -154,10 +154,21 @@ fn a_calculator_refusal_is_a_plan_error_said_once_and_nothing_is_sent() {
     ]);
     assert_exit(&markdown, 1);
     assert_eq!(stdout(&markdown).matches(VENDOR_WORDS).count(), 1);
+    assert!(
+        stdout(&markdown).contains("| 1 | 1 | 1 | 1 refused |"),
+        "the table counts it refused, not unpriced: {}",
+        stdout(&markdown)
+    );
 
     // Neither from the manifests nor from a saved plan does apply send anything.
     let saved = env.run(&["plan", "umbrella.yaml", "--now", &now, "-o", "plan.json"]);
     assert_exit(&saved, 1);
+    assert!(
+        stderr(&saved)
+            .contains("`entitle apply` sends nothing of it: the vendor refuses an order of it"),
+        "{}",
+        stderr(&saved)
+    );
     for args in [
         vec!["apply", "umbrella.yaml", "--now", &now, "--auto-approve"],
         vec!["apply", "plan.json", "--now", &now, "--auto-approve"],

@@ -305,6 +305,12 @@ pub struct Summary {
     /// Orders the vendor's calculator refused: the plan cannot be applied.
     #[serde(default)]
     pub refused: usize,
+    /// Renewals that would be due but `renew: false` holds back (shown, never ordered), and
+    /// what those priced would cost, per currency.
+    #[serde(default)]
+    pub upcoming: usize,
+    #[serde(default)]
+    pub upcoming_totals: Vec<Price>,
 }
 
 impl Plan {
@@ -377,6 +383,9 @@ impl Plan {
             crate::plan::money::sum(self.actions().filter_map(|a| a.price.as_ref()));
         s.totals = totals;
         s.unpriced += left_out;
+        let upcoming = self.pbxs.iter().flat_map(|p| &p.upcoming);
+        s.upcoming = upcoming.clone().count();
+        (s.upcoming_totals, _) = crate::plan::money::sum(upcoming.filter_map(|a| a.price.as_ref()));
         s
     }
 }
