@@ -1,5 +1,6 @@
-//! The result of an apply: one line per order with its outcome, order number and price, then
-//! what to do next.
+//! The result of an apply: one line per order with its outcome, order number and what it
+//! cost (charged, as the vendor's order list says; else the plan's quote), the total charged,
+//! then what to do next.
 
 use std::io::{self, Write};
 
@@ -43,8 +44,15 @@ pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write)
         if let Some(n) = &o.order_no {
             line.push_str(&format!("  order {n}"));
         }
-        if let Some(p) = &o.price {
-            line.push_str(&format!("  {}", money(p)));
+        match (&o.charged, &o.price) {
+            (Some(charged), Some(quoted)) if charged != quoted => line.push_str(&format!(
+                "  charged {} (quoted {})",
+                money(charged),
+                money(quoted)
+            )),
+            (Some(charged), _) => line.push_str(&format!("  charged {}", money(charged))),
+            (None, Some(quoted)) => line.push_str(&format!("  quoted {}", money(quoted))),
+            (None, None) => {}
         }
         if let Some(po) = &o.po_number {
             line.push_str(&format!("  {}", Style::Dim.paint(po.as_str(), c)));
@@ -53,6 +61,14 @@ pub(crate) fn write_apply_text(r: &ApplyReport, color: bool, w: &mut impl Write)
         if let Some(m) = &o.message {
             writeln!(w, "      {m}")?;
         }
+    }
+    if let Some(all) = super::totals(&r.charged()) {
+        let n = r.orders.iter().filter(|o| o.charged.is_some()).count();
+        writeln!(
+            w,
+            "Charged {all} for {}, as the vendor's order list says.",
+            plural(n, "order", "orders")
+        )?;
     }
     match r.stopped_by {
         Some(Stop::Journal) => writeln!(

@@ -80,12 +80,32 @@ fn a_fleet_grown_by_ten_extensions_is_priced_to_the_cent_of_what_the_vendor_char
         .map(|(_, a)| cents(&a["price"]["total"]))
         .sum();
 
-    let apply = env.run(&["apply", "plan.json", "--now", &now, "--auto-approve"]);
+    let apply = env.run(&[
+        "apply",
+        "plan.json",
+        "--now",
+        &now,
+        "--auto-approve",
+        "--format",
+        "json",
+    ]);
     assert_exit(&apply, 0);
+    let report: Value = serde_json::from_slice(&apply.stdout).unwrap();
+    let reported: i128 = report["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| cents(&o["charged"]["total"]))
+        .sum();
     let placed = env.get("/_sandbox/orders");
     let placed = placed.as_array().unwrap();
     assert_eq!(placed.len(), orders.len(), "every order placed, once");
     let charged: i128 = placed.iter().map(|o| cents(&o["totalAmount"])).sum();
+    assert_eq!(
+        Cents(reported).to_string(),
+        Cents(charged).to_string(),
+        "apply reports what the vendor charged"
+    );
     assert_eq!(
         Cents(planned).to_string(),
         Cents(charged).to_string(),
@@ -101,13 +121,12 @@ fn a_fleet_grown_by_ten_extensions_is_priced_to_the_cent_of_what_the_vendor_char
             a["price_basis"]
         );
     }
-    // The apply's report says what each order cost, in the same figures.
-    let report = env.run(&["plan", "grown.yaml", "--now", &env.now()]);
-    assert_exit(&report, 0);
+    let again = env.run(&["plan", "grown.yaml", "--now", &env.now()]);
+    assert_exit(&again, 0);
     assert!(
-        stdout(&report).starts_with("No changes."),
+        stdout(&again).starts_with("No changes."),
         "{}",
-        stdout(&report)
+        stdout(&again)
     );
 }
 
@@ -259,6 +278,13 @@ pbxs:
         "apply quotes its one order before sending it"
     );
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 1);
+    // And says what it cost, from the vendor's order list.
+    let text = stdout(&apply);
+    assert!(text.contains("charged USD 1,000.00"), "{text}");
+    assert!(
+        text.contains("Charged USD 1,000.00 for 1 order, as the vendor's order list says."),
+        "{text}"
+    );
 }
 
 #[test]

@@ -633,6 +633,15 @@ impl Session {
         }
         report.lock_session_ended = report.stopped_by != Some(Stop::LockLost)
             && matches!(&lock, Held::Db(l) if l.session_ended());
+        // What the vendor charged, from its order list, read once after the last order: the
+        // report then says what was spent, not what was quoted. Without it, it says quotes.
+        if report.orders.iter().any(|r| r.order_no.is_some()) {
+            let since = crate::ledger::book_since(plan, settle_ms);
+            match self.client.recent_orders(since).await {
+                Ok(listed) => report.record_charges(&listed),
+                Err(e) => tracing::warn!(error = %e, "cannot read what the orders cost"),
+            }
+        }
         Ok(report)
     }
 }
@@ -687,6 +696,7 @@ mod tests {
                     order_no: None,
                     status: None,
                     price: None,
+                    charged: None,
                     message: None,
                 })
                 .collect(),

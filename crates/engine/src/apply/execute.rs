@@ -46,7 +46,11 @@ pub struct OrderReport {
     pub outcome: Outcome,
     pub order_no: Option<String>,
     pub status: Option<String>,
+    /// The plan's figure for it (the calculator's quote).
     pub price: Option<Price>,
+    /// What the vendor's order list says it cost, read once after the last order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charged: Option<Price>,
     pub message: Option<String>,
 }
 
@@ -110,6 +114,24 @@ impl Stop {
 impl ApplyReport {
     pub fn count(&self, o: Outcome) -> usize {
         self.orders.iter().filter(|r| r.outcome == o).count()
+    }
+
+    /// What each placed order cost, from the vendor's order list (by order number).
+    pub fn record_charges(&mut self, listed: &[crate::model::Order]) {
+        for r in &mut self.orders {
+            let Some(no) = &r.order_no else { continue };
+            if let Some(o) = listed.iter().find(|o| &o.order_no == no) {
+                r.charged = Some(Price {
+                    currency: o.currency.clone(),
+                    total: o.total_amount.clone(),
+                });
+            }
+        }
+    }
+
+    /// What the orders cost in all, per currency, as the vendor's order list says.
+    pub fn charged(&self) -> Vec<Price> {
+        crate::plan::money::sum(self.orders.iter().filter_map(|r| r.charged.as_ref())).0
     }
 }
 
@@ -189,6 +211,7 @@ fn report(
         order_no: None,
         status: None,
         price: a.price.clone(),
+        charged: None,
         message,
     }
 }
