@@ -160,6 +160,11 @@ pub async fn connect(net: &NetworkArgs, clock: Clock) -> anyhow::Result<Connecti
         Credentials::new(client_id, client_secret),
     );
     apply_tuning(&mut cfg, parallelism, |k| std::env::var(k).ok())?;
+    // One account per state file, whatever port the sandbox got: a plan saved under
+    // `--sandbox` applies under `--sandbox`, and two runs on one state serialize.
+    let state = &net.sandbox_state;
+    let state = std::path::absolute(state).unwrap_or_else(|_| state.clone());
+    cfg.account = Some(format!("sandbox:{}", state.display()));
     let client = Client::new(cfg)?;
     Ok(Connection {
         client,

@@ -259,3 +259,23 @@ fn an_unknown_entitle_variable_is_named_with_the_closest_known_one() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
 }
+
+/// The embedded sandbox listens on another port each run; its account is its state file, so a
+/// plan saved under `--sandbox` applies under `--sandbox` (the README's plan-then-apply).
+#[test]
+fn a_plan_saved_under_sandbox_applies_under_sandbox() {
+    let (out, dir) = sandbox_plan(&[], &["-o", "plan.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let apply = command()
+        .current_dir(dir.path())
+        .args(["apply", "plan.json", "--sandbox", "--auto-approve"])
+        .output()
+        .unwrap();
+    assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
+    assert!(
+        crate::support::stdout(&apply)
+            .contains(": 5 done, 0 pending, 0 failed, 0 unknown, 0 skipped."),
+        "{}",
+        crate::support::stdout(&apply)
+    );
+}

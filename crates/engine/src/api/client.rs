@@ -36,6 +36,9 @@ pub struct ClientConfig {
     /// Re-sends of a failed safe request (so `max_retries + 1` attempts); never applies to an
     /// order save.
     pub max_retries: u32,
+    /// What the account is, when not its base URL: the embedded sandbox is its state file,
+    /// whichever port it listens on this time (see [`Client::account_key`]).
+    pub account: Option<String>,
 }
 
 impl ClientConfig {
@@ -54,6 +57,7 @@ impl ClientConfig {
             timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             max_retries: Self::DEFAULT_MAX_RETRIES,
+            account: None,
         }
     }
 }
@@ -157,14 +161,19 @@ impl Client {
             connect_timeout: cfg.connect_timeout,
             max_retries: cfg.max_retries,
         })?;
-        let account = account_key(transport.base_url(), &cfg.credentials.client_id);
-        // Before keys were built from the canonical URL, they were built from the URL as
-        // written (less a trailing slash).
-        let legacy = key_of(
-            cfg.base_url.trim_end_matches('/'),
-            &cfg.credentials.client_id,
-        );
-        let legacy_account = (legacy != account).then_some(legacy);
+        let (account, legacy_account) = match &cfg.account {
+            Some(name) => (key_of(name, &cfg.credentials.client_id), None),
+            None => {
+                let account = account_key(transport.base_url(), &cfg.credentials.client_id);
+                // Before keys were built from the canonical URL, they were built from the URL
+                // as written (less a trailing slash).
+                let legacy = key_of(
+                    cfg.base_url.trim_end_matches('/'),
+                    &cfg.credentials.client_id,
+                );
+                (account.clone(), (legacy != account).then_some(legacy))
+            }
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
