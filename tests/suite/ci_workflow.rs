@@ -387,7 +387,7 @@ fn the_plan_commented_on_the_pull_request_is_the_plan_applied_on_merge() {
     let comment = comments.values().next().unwrap();
     assert!(
         comment.starts_with(
-            "<!-- entitle-plan -->\n### entitle plan: 4 orders for 4 PBXs, USD 7,900.00\n"
+            "<!-- entitle-plan -->\n### entitle plan: 4 orders and 1 auto-renew switch for 4 PBXs, USD 7,900.00\n"
         ),
         "{comment}"
     );

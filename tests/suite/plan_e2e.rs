@@ -424,7 +424,9 @@ fn markdown_links_each_change_to_its_manifest_line() {
         "{md}"
     );
     assert!(
-        md.starts_with("### entitle plan: 4 orders for 4 PBXs (not priced)\n"),
+        md.starts_with(
+            "### entitle plan: 4 orders and 1 auto-renew switch for 4 PBXs (not priced)\n"
+        ),
         "{md}"
     );
     assert!(md.contains("| acme | 1 | 1 | 1 | not priced |"), "{md}");
@@ -448,7 +450,9 @@ fn a_long_markdown_plan_is_shortened_and_names_the_saved_plan() {
     let md = stdout(&out);
     assert!(md.len() <= 1800, "{} bytes", md.len());
     assert!(
-        md.starts_with("### entitle plan: 4 orders for 4 PBXs, USD 7,900.00\n"),
+        md.starts_with(
+            "### entitle plan: 4 orders and 1 auto-renew switch for 4 PBXs, USD 7,900.00\n"
+        ),
         "{md}"
     );
     for row in [
