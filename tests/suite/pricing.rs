@@ -29,6 +29,23 @@ fn cents(amount: &Value) -> i128 {
         .0
 }
 
+/// `plan M --price --format json -o plan.json`, which must exit 0: the plan document.
+fn saved_priced_plan(env: &Env, manifest: &str, now: &str) -> Value {
+    let plan = env.run(&[
+        "plan",
+        manifest,
+        "--now",
+        now,
+        "--price",
+        "--format",
+        "json",
+        "-o",
+        "plan.json",
+    ]);
+    assert_exit(&plan, 0);
+    serde_json::from_slice(&plan.stdout).unwrap()
+}
+
 /// Every order of a plan document: (sn, action).
 fn orders(doc: &Value) -> Vec<(&str, &Value)> {
     let mut orders = plan_actions(doc);
@@ -45,19 +62,7 @@ fn a_fleet_grown_by_ten_extensions_is_priced_to_the_cent_of_what_the_vendor_char
     let exported = std::fs::read_to_string(env.path().join("fleet.yaml")).unwrap();
     env.manifest("grown.yaml", &grow_extensions(&exported, 10));
 
-    let plan = env.run(&[
-        "plan",
-        "grown.yaml",
-        "--now",
-        &now,
-        "--price",
-        "--format",
-        "json",
-        "-o",
-        "plan.json",
-    ]);
-    assert_exit(&plan, 0);
-    let doc: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let doc = saved_priced_plan(&env, "grown.yaml", &now);
     let orders = orders(&doc);
     let unpriced: Vec<_> = orders
         .iter()
@@ -302,19 +307,7 @@ fn high_availability_bought_with_more_extensions_is_placed_after_them_and_priced
     // Renewals stay off (the exported default): only the two purchases.
     let grown = grown.replace("renew: true", "renew: false");
     env.manifest("one.yaml", &grown);
-    let plan = env.run(&[
-        "plan",
-        "one.yaml",
-        "--now",
-        &now,
-        "--price",
-        "--format",
-        "json",
-        "-o",
-        "plan.json",
-    ]);
-    assert_exit(&plan, 0);
-    let doc: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let doc = saved_priced_plan(&env, "one.yaml", &now);
     let orders = orders(&doc);
     let kinds: Vec<&Value> = orders.iter().map(|(_, a)| &a["kind"]).collect();
     assert_eq!(kinds, ["purchase_service", "purchase_service"]);
