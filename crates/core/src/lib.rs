@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod forecast;
 pub mod journal;
 pub mod ledger;
 pub mod manifest;
