@@ -92,6 +92,9 @@ pub struct Settings {
     /// This workspace's orders placed within the settle period: `(product, SN, what, the
     /// fingerprint of the PBX it was planned from)`.
     pub own_recent: Vec<RecentOrder>,
+    /// Also read the auto-renewal flag of each PBX entitle does not renew (`renew: false`):
+    /// a forecast needs to know who renews it.
+    pub auto_renew_unless_renewed: bool,
 }
 
 /// Why observing failed.
@@ -133,7 +136,8 @@ pub async fn observe<S: Source>(
         let permits = permits.clone();
         let product = d.product.value;
         let sn = d.sn.clone();
-        let want_auto_renew = d.auto_renew.is_some();
+        let want_auto_renew =
+            d.auto_renew.is_some() || (settings.auto_renew_unless_renewed && !d.renew);
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.ok();
             let mut o = match source.instance(product, &sn).await {
@@ -403,6 +407,7 @@ mod tests {
             in_doubt: vec![],
             own: BTreeMap::new(),
             own_recent: vec![],
+            auto_renew_unless_renewed: false,
         }
     }
 

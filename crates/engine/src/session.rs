@@ -12,6 +12,7 @@
 //! Nothing here prints. What the command line shows comes back as values — [`Notice`]s, a
 //! [`Refusal`], an [`ApplyReport`] — and each outcome knows its [`Exit`] code.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,12 +24,14 @@ use crate::apply::{
 };
 use crate::backend::{Backend, BackendError};
 use crate::clock::Clock;
+use crate::date::Date;
 use crate::exit::Exit;
 use crate::ledger;
 use crate::manifest::{DesiredPbx, Diagnostics, LoadedManifests};
 use crate::observe::{self, ObserveError, Progress};
 use crate::plan::{self, Plan, PlanContext, PlanError, PlanErrors, Selection};
 use crate::workspace::{self, Held, Workspace, WorkspaceError};
+use entitle_core::forecast::EventKind;
 
 /// How a session runs: the command line's settings, validated.
 #[derive(Debug, Clone)]
@@ -218,6 +221,37 @@ impl Refusal {
             _ => Exit::Stale,
         }
     }
+}
+
+/// A forecast: what each PBX's terms come to over the horizon, priced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Forecast {
+    pub today: Date,
+    pub days: u32,
+    pub rows: Vec<ForecastRow>,
+}
+
+/// One event of the forecast and what it costs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ForecastRow {
+    #[serde(flatten)]
+    pub event: entitle_core::forecast::Event,
+    /// The calculator's price of the renewal (none for a lapse, or when it could not be had).
+    pub price: Option<crate::model::Price>,
+    /// The figure is not the calculator's answer for that very day's order: a later
+    /// recurrence, the vendor's own renewal, or a renewal after a purchase of the same plan.
+    pub estimate: bool,
+    /// Why a renewal has no price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_unknown: Option<String>,
+}
+
+/// What forecasting came to.
+#[derive(Debug)]
+pub enum Forecasted {
+    Forecast(Forecast),
+    /// The manifests ask for what the vendor's rules refuse.
+    Refused(Diagnostics),
 }
 
 /// What planning came to.
@@ -435,28 +469,9 @@ impl Session {
         pricing: &dyn Progress,
     ) -> Result<Planned, SessionError> {
         let today = self.clock.today();
-        let leftovers = std::mem::take(&mut self.leftovers);
-        let settings = observe::Settings {
-            today,
-            parallelism: self.settings.parallelism.max(1),
-            pending_window_days: self.settings.pending_window_days,
-            now_ms: self.clock.now_ms(),
-            awaiting: leftovers.pending,
-            settle_ms: self.settings.settle_ms,
-            in_doubt: leftovers.in_doubt,
-            own: leftovers.own,
-            own_recent: leftovers.own_recent,
-        };
+        let settings = self.observe_settings(false);
         let obs = observe::observe(&self.client, desired, &settings, reading).await?;
-        let ctx = PlanContext {
-            today,
-            manifest_hash: manifests.hash.clone(),
-            selection,
-            // Two plans of the same state differ: a plan applies once, and its ID is in the
-            // journal.
-            nonce: format!("{}-{}", std::process::id(), self.clock.now_ms()),
-            account: self.client.account_key().to_owned(),
-        };
+        let ctx = self.plan_context(today, manifests, selection);
         let mut plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
             Ok(p) => p,
             Err(errors) => return Ok(Planned::Refused(diagnostics(errors))),
@@ -472,6 +487,136 @@ impl Session {
             orders: None,
         };
         Ok(Planned::Plan(Box::new(plan)))
+    }
+
+    /// How observe runs for this session (the leftovers are handed over once).
+    fn observe_settings(&mut self, auto_renew_unless_renewed: bool) -> observe::Settings {
+        let leftovers = std::mem::take(&mut self.leftovers);
+        observe::Settings {
+            today: self.clock.today(),
+            parallelism: self.settings.parallelism.max(1),
+            pending_window_days: self.settings.pending_window_days,
+            now_ms: self.clock.now_ms(),
+            awaiting: leftovers.pending,
+            settle_ms: self.settings.settle_ms,
+            in_doubt: leftovers.in_doubt,
+            own: leftovers.own,
+            own_recent: leftovers.own_recent,
+            auto_renew_unless_renewed,
+        }
+    }
+
+    fn plan_context(
+        &self,
+        today: Date,
+        manifests: &LoadedManifests,
+        selection: Selection,
+    ) -> PlanContext {
+        PlanContext {
+            today,
+            manifest_hash: manifests.hash.clone(),
+            selection,
+            // Two plans of the same state differ: a plan applies once, and its ID is in the
+            // journal.
+            nonce: format!("{}-{}", std::process::id(), self.clock.now_ms()),
+            account: self.client.account_key().to_owned(),
+        }
+    }
+
+    /// The forecast of `desired` over the next `days`: each renewal entitle will order (on its
+    /// due day), each term the vendor will auto-renew, each that will lapse. A renewal or an
+    /// auto-renewal is priced as the plan of its day prices its renewal, one quote per
+    /// distinct body; read-only, like a plan.
+    pub async fn forecast(
+        &mut self,
+        manifests: &LoadedManifests,
+        desired: &[DesiredPbx],
+        days: u32,
+        reading: &dyn Progress,
+        pricing: &dyn Progress,
+    ) -> Result<Forecasted, SessionError> {
+        let today = self.clock.today();
+        let settings = self.observe_settings(true);
+        let obs = observe::observe(&self.client, desired, &settings, reading).await?;
+        let pairs: Vec<(&DesiredPbx, &crate::model::ObservedPbx)> = desired
+            .iter()
+            .filter_map(|d| {
+                obs.observed
+                    .pbxs
+                    .get(&(d.product.value, d.sn.clone()))
+                    .map(|o| (d, o))
+            })
+            .collect();
+        let events = entitle_core::forecast::forecast(pairs.iter().copied(), today, days);
+        // Each PBX's renewal as the plan of its first event's day builds it: one plan per
+        // distinct day, priced together.
+        let mut first: BTreeMap<plan::PbxKey, Date> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.kind != EventKind::Lapse) {
+            first.entry((e.product, e.sn.clone())).or_insert(e.date);
+        }
+        let mut by_day: BTreeMap<Date, Vec<DesiredPbx>> = BTreeMap::new();
+        for d in desired {
+            if let Some(day) = first.get(&(d.product.value, d.sn.clone())) {
+                by_day.entry(*day).or_default().push(d.clone());
+            }
+        }
+        let mut priced: Option<Plan> = None;
+        for (day, ds) in &by_day {
+            let ctx = self.plan_context(*day, manifests, Selection::default());
+            let p = match plan::plan(ds, &obs.observed, &obs.catalogs, &ctx) {
+                Ok(p) => p,
+                Err(errors) => return Ok(Forecasted::Refused(diagnostics(errors))),
+            };
+            match &mut priced {
+                Some(all) => all.pbxs.extend(p.pbxs),
+                None => priced = Some(p),
+            }
+        }
+        if let Some(all) = &mut priced {
+            crate::price::price(&self.client, all, true, pricing).await;
+        }
+        let renewal_of = |key: &plan::PbxKey| {
+            priced.as_ref().and_then(|p| {
+                p.pbxs
+                    .iter()
+                    .find(|x| (x.product, x.sn.clone()) == *key)
+                    .and_then(|x| {
+                        x.actions
+                            .iter()
+                            .chain(&x.upcoming)
+                            .find(|a| a.kind == plan::ActionKind::RenewPlan)
+                            .cloned()
+                    })
+            })
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        let rows = events
+            .into_iter()
+            .map(|event| {
+                let key = (event.product, event.sn.clone());
+                let renewal = (event.kind != EventKind::Lapse)
+                    .then(|| renewal_of(&key))
+                    .flatten();
+                // The first renewal of a PBX is the calculator's figure (or the plan's, said
+                // how); a later one, or the vendor's own renewal, is that figure again.
+                let again = !seen.insert(key);
+                let estimate = renewal.is_some()
+                    && (again
+                        || event.kind == EventKind::AutoRenew
+                        || renewal.as_ref().is_some_and(|a| a.price_basis.is_some()));
+                ForecastRow {
+                    price: renewal.as_ref().and_then(|a| a.price.clone()),
+                    why_unknown: renewal.as_ref().and_then(|a| {
+                        a.price_error
+                            .clone()
+                            .or_else(|| a.refused.as_ref().map(|r| r.message.clone()))
+                    }),
+                    estimate,
+                    event,
+                }
+            })
+            .collect();
+        Ok(Forecasted::Forecast(Forecast { today, days, rows }))
     }
 
     /// Step 2 for a saved plan: the plan, or why it may not be applied now. Refused when it
