@@ -11,6 +11,7 @@ pub mod config;
 pub mod doctor;
 pub mod environment;
 pub mod export;
+pub mod forecast;
 pub mod man;
 mod output;
 pub mod plan;
@@ -161,6 +162,9 @@ pub enum Command {
     /// Write a manifest from what the account has today.
     #[command(after_help = "Exit codes:\n  0  written\n  1  error")]
     Export(export::ExportArgs),
+    /// What the next days hold: renewals entitle will order, auto-renewals, lapses, with prices
+    #[command(after_help = "Exit codes:\n  0  shown\n  1  error")]
+    Forecast(forecast::ForecastArgs),
     /// Remove the file backend's lock files that no process holds.
     #[command(
         after_help = "Exit codes:\n  0  nothing held (what was removed is listed)\n  1  a lock is held by a running apply (kept)"
@@ -207,6 +211,7 @@ impl Command {
             Command::Plan(a) => Some(&mut a.network),
             Command::Apply(a) => Some(&mut a.network),
             Command::Export(a) => Some(&mut a.network),
+            Command::Forecast(a) => Some(&mut a.network),
             Command::Catalog(a) => Some(&mut a.network),
             Command::Doctor(a) => Some(&mut a.network),
             Command::Backend(a) => match &mut a.command {
@@ -231,6 +236,7 @@ impl Command {
             Command::Plan(_)
             | Command::Apply(_)
             | Command::Export(_)
+            | Command::Forecast(_)
             | Command::Catalog(_)
             | Command::Doctor(_)
             | Command::Backend(_)
@@ -307,6 +313,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Apply(a) => apply::run(&global, a),
         Command::Show(a) => show::run(&global, a),
         Command::Export(a) => export::run(&global, a),
+        Command::Forecast(a) => forecast::run(&global, a),
         Command::Catalog(a) => catalog::run(&global, a),
         Command::Doctor(a) => doctor::run(&global, a),
         Command::Unlock(a) => unlock::run(&global, a),

@@ -575,18 +575,35 @@ impl Session {
         if let Some(all) = &mut priced {
             crate::price::price(&self.client, all, true, pricing).await;
         }
+        let day_plan = |key: &plan::PbxKey| {
+            priced
+                .as_ref()
+                .and_then(|p| p.pbxs.iter().find(|x| (x.product, x.sn.clone()) == *key))
+        };
         let renewal_of = |key: &plan::PbxKey| {
-            priced.as_ref().and_then(|p| {
-                p.pbxs
+            day_plan(key).and_then(|x| {
+                x.actions
                     .iter()
-                    .find(|x| (x.product, x.sn.clone()) == *key)
-                    .and_then(|x| {
-                        x.actions
-                            .iter()
-                            .chain(&x.upcoming)
-                            .find(|a| a.kind == plan::ActionKind::RenewPlan)
-                            .cloned()
-                    })
+                    .chain(&x.upcoming)
+                    .find(|a| a.kind == plan::ActionKind::RenewPlan)
+                    .cloned()
+            })
+        };
+        // No renewal on its day: the manifest changes the PBX first (a switch, a purchase),
+        // and its renewals follow what that leaves; or it is held.
+        let no_renewal = |key: &plan::PbxKey| {
+            let x = day_plan(key)?;
+            let first = x.actions.iter().find(|a| a.order.is_some());
+            Some(match first {
+                Some(a) => format!(
+                    "the manifest changes this PBX first ({}): its renewals follow the term that leaves",
+                    a.kind
+                ),
+                None => x
+                    .notes
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "no renewal is planned for it on that day".to_owned()),
             })
         };
         let mut seen = std::collections::BTreeSet::new();
@@ -599,18 +616,21 @@ impl Session {
                     .flatten();
                 // The first renewal of a PBX is the calculator's figure (or the plan's, said
                 // how); a later one, or the vendor's own renewal, is that figure again.
-                let again = !seen.insert(key);
+                let again = !seen.insert(key.clone());
                 let estimate = renewal.is_some()
                     && (again
                         || event.kind == EventKind::AutoRenew
                         || renewal.as_ref().is_some_and(|a| a.price_basis.is_some()));
                 ForecastRow {
                     price: renewal.as_ref().and_then(|a| a.price.clone()),
-                    why_unknown: renewal.as_ref().and_then(|a| {
-                        a.price_error
+                    why_unknown: match &renewal {
+                        Some(a) => a
+                            .price_error
                             .clone()
-                            .or_else(|| a.refused.as_ref().map(|r| r.message.clone()))
-                    }),
+                            .or_else(|| a.refused.as_ref().map(|r| r.message.clone())),
+                        None if event.kind != EventKind::Lapse => no_renewal(&key),
+                        None => None,
+                    },
                     estimate,
                     event,
                 }
