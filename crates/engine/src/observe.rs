@@ -95,6 +95,8 @@ pub struct Settings {
     /// Also read the auto-renewal flag of each PBX entitle does not renew (`renew: false`):
     /// a forecast needs to know who renews it.
     pub auto_renew_unless_renewed: bool,
+    /// Read what planning needs on any of this many days after `today` too (a forecast).
+    pub horizon_days: u32,
 }
 
 /// Why observing failed.
@@ -207,16 +209,22 @@ pub async fn observe<S: Source>(
         }
     }
 
-    let reqs = plan::requirements(
+    let planned = || {
         desired.iter().filter_map(|d| {
             let key = (d.product.value, d.sn.clone());
             if in_flight.contains_key(&key) {
                 return None;
             }
             pbxs.get(&key).map(|o| (d, o))
-        }),
-        settings.today,
-    );
+        })
+    };
+    // What planning on any day of the horizon needs (a forecast plans each renewal's day).
+    let mut reqs = plan::requirements(planned(), settings.today);
+    for n in 1..=i64::from(settings.horizon_days) {
+        let r = plan::requirements(planned(), settings.today.add_days(n));
+        reqs.catalogs.extend(r.catalogs);
+        reqs.contacts |= r.contacts;
+    }
 
     let mut catalog_tasks = JoinSet::new();
     for (product, sn) in reqs.catalogs {
@@ -408,6 +416,7 @@ mod tests {
             own: BTreeMap::new(),
             own_recent: vec![],
             auto_renew_unless_renewed: false,
+            horizon_days: 0,
         }
     }
 

@@ -469,7 +469,7 @@ impl Session {
         pricing: &dyn Progress,
     ) -> Result<Planned, SessionError> {
         let today = self.clock.today();
-        let settings = self.observe_settings(false);
+        let settings = self.observe_settings(0);
         let obs = observe::observe(&self.client, desired, &settings, reading).await?;
         let ctx = self.plan_context(today, manifests, selection);
         let mut plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
@@ -489,8 +489,9 @@ impl Session {
         Ok(Planned::Plan(Box::new(plan)))
     }
 
-    /// How observe runs for this session (the leftovers are handed over once).
-    fn observe_settings(&mut self, auto_renew_unless_renewed: bool) -> observe::Settings {
+    /// How observe runs for this session (the leftovers are handed over once); a forecast of
+    /// `horizon_days` reads what planning any of its days needs, and who auto-renews.
+    fn observe_settings(&mut self, horizon_days: u32) -> observe::Settings {
         let leftovers = std::mem::take(&mut self.leftovers);
         observe::Settings {
             today: self.clock.today(),
@@ -502,7 +503,8 @@ impl Session {
             in_doubt: leftovers.in_doubt,
             own: leftovers.own,
             own_recent: leftovers.own_recent,
-            auto_renew_unless_renewed,
+            auto_renew_unless_renewed: horizon_days > 0,
+            horizon_days,
         }
     }
 
@@ -536,7 +538,7 @@ impl Session {
         pricing: &dyn Progress,
     ) -> Result<Forecasted, SessionError> {
         let today = self.clock.today();
-        let settings = self.observe_settings(true);
+        let settings = self.observe_settings(days);
         let obs = observe::observe(&self.client, desired, &settings, reading).await?;
         let pairs: Vec<(&DesiredPbx, &crate::model::ObservedPbx)> = desired
             .iter()
