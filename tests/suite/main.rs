@@ -19,6 +19,7 @@ mod crash_e2e;
 mod diagnostics;
 mod doctor;
 mod export_e2e;
+mod forecast;
 mod layers;
 mod order_list;
 mod ordinary;

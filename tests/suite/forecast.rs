@@ -1,0 +1,147 @@
+//! `entitle forecast` against a 500-PBX fleet: the CSV lists exactly the renewals,
+//! auto-renewals and lapses that the exported manifests and the account imply, with the
+//! calculator's prices. The expectation is computed here from the sandbox's own state and
+//! price table, not by entitle's code.
+
+use serde_json::Value;
+
+use crate::support::{Env, assert_exit, stderr, stdout};
+use entitle::sandbox::Seed;
+use entitle::sandbox::catalog::{self, Unit};
+use entitle::wire::Id;
+use entitle::wire::date::Date;
+
+const DAYS: i64 = 90;
+/// `export` writes `renew: false` on each PBX whose term ends within the default 30 days.
+const WINDOW: i64 = 30;
+
+/// The price of a renewal as the sandbox charges it: the plan and every subscribed service
+/// for one term of the PBX's cycle.
+fn renewal_cents(pbx: &Value) -> u64 {
+    let table = catalog::standard();
+    let product = table
+        .product(u32::try_from(pbx["productId"].as_u64().unwrap()).unwrap())
+        .unwrap();
+    let plan = &pbx["plan"];
+    let monthly = plan["cycle"] == "monthly";
+    let periods = if monthly {
+        1
+    } else {
+        plan["multiCycle"].as_u64().unwrap().max(1)
+    };
+    let extensions = pbx["extensions"].as_u64().unwrap();
+    let cost = |p: &catalog::Price, quantity: u64| {
+        let per = if monthly {
+            p.monthly_cents
+        } else {
+            p.annual_cents
+        };
+        let units = match p.unit {
+            Unit::Flat => 1,
+            Unit::PerUnit => quantity,
+            Unit::PerExtension => extensions,
+        };
+        per * periods * units
+    };
+    let plan_id = Id(plan["planId"].as_u64().unwrap());
+    let mut cents = cost(&product.plan(plan_id).unwrap().price, 0);
+    for s in pbx["services"].as_array().unwrap() {
+        let svc = product
+            .service(Id(s["serviceId"].as_u64().unwrap()))
+            .unwrap();
+        cents += cost(&svc.price, s["quantity"].as_u64().unwrap_or(0));
+    }
+    cents
+}
+
+fn next_end(pbx: &Value, end: Date) -> Date {
+    let plan = &pbx["plan"];
+    if plan["cycle"] == "monthly" {
+        end.add_months(1)
+    } else {
+        end.add_years(i32::try_from(plan["multiCycle"].as_u64().unwrap().max(1)).unwrap())
+    }
+}
+
+#[test]
+fn the_csv_lists_exactly_what_the_manifests_and_the_account_imply() {
+    let env = Env::with(|c| c.seed = Seed::Fleet(500));
+    let now = env.now();
+    assert_exit(&env.run(&["export", "-o", "f.yaml"]), 0);
+    // Renewals on by default; the PBXs due at export keep their own `renew: false`.
+    let exported = std::fs::read_to_string(env.path().join("f.yaml")).unwrap();
+    let renew_on = regex::Regex::new(r"(?m)^  renew: false  # adopted.*$")
+        .unwrap()
+        .replace(&exported, "  renew: true");
+    env.manifest("f.yaml", &renew_on);
+    let out = env.run(&[
+        "forecast", "f.yaml", "--now", &now, "--days", "90", "--format", "csv",
+    ]);
+    assert_exit(&out, 0);
+    let csv = stdout(&out);
+
+    let state = env.get("/_sandbox/state");
+    let today: Date = state["today"].as_str().unwrap().parse().unwrap();
+    let until = today.add_days(DAYS);
+    // (date, "SN,product", event, amount)
+    let mut expected: Vec<(Date, String, &str, String)> = Vec::new();
+    for pbx in state["world"]["pbxs"].as_array().unwrap() {
+        if pbx["plan"].is_null() {
+            continue;
+        }
+        let sn = format!(
+            "{},{}",
+            pbx["sn"].as_str().unwrap(),
+            match pbx["productId"].as_u64().unwrap() {
+                9 => "linkus",
+                11 => "appliance",
+                12 => "software-edition",
+                _ => "cloud-pbx",
+            }
+        );
+        let price = format!(
+            "{}.{:02}",
+            renewal_cents(pbx) / 100,
+            renewal_cents(pbx) % 100
+        );
+        let mut end: Date = pbx["plan"]["expire"].as_str().unwrap().parse().unwrap();
+        let renewed = today.days_until(end) > WINDOW;
+        if renewed {
+            loop {
+                let due = end.add_days(-WINDOW).max(today);
+                if due > until {
+                    break;
+                }
+                expected.push((due, sn.clone(), "renew", price.clone()));
+                end = next_end(pbx, end);
+            }
+        } else if pbx["autoRenew"] == true {
+            while end <= until {
+                if end >= today {
+                    expected.push((end, sn.clone(), "auto-renew", price.clone()));
+                }
+                end = next_end(pbx, end);
+            }
+        } else if end >= today && end <= until {
+            expected.push((end, sn.clone(), "lapse", String::new()));
+        }
+    }
+    let kind_order = |k: &str| {
+        ["renew", "auto-renew", "lapse"]
+            .iter()
+            .position(|x| *x == k)
+    };
+    expected.sort_by(|a, b| (a.0, &a.1, kind_order(a.2)).cmp(&(b.0, &b.1, kind_order(b.2))));
+    let mut want = String::from("date,sn,product,customer,event,amount,currency\n");
+    for (date, sn, kind, amount) in &expected {
+        let currency = if amount.is_empty() { "" } else { "USD" };
+        want.push_str(&format!("{date},{sn},,{kind},{amount},{currency}\n"));
+    }
+    assert!(
+        expected.iter().filter(|e| e.2 == "renew").count() > 20
+            && expected.iter().filter(|e| e.2 == "auto-renew").count() > 20
+            && expected.iter().filter(|e| e.2 == "lapse").count() > 20,
+        "the fleet has every kind of event"
+    );
+    assert_eq!(csv, want, "{}", stderr(&out));
+}
