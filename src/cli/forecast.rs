@@ -39,6 +39,8 @@ pub enum ForecastFormat {
     Json,
     /// `date,sn,product,customer,event,amount,currency`.
     Csv,
+    /// An RFC 5545 calendar: one all-day event per renewal, auto-renewal or lapse.
+    Ics,
 }
 
 pub fn run(global: &GlobalArgs, args: ForecastArgs) -> anyhow::Result<Exit> {
@@ -83,6 +85,7 @@ pub fn run(global: &GlobalArgs, args: ForecastArgs) -> anyhow::Result<Exit> {
         ForecastFormat::Text => render::write_forecast_text(&forecast, &mut out),
         ForecastFormat::Json => render::write_forecast_json(&forecast, &mut out),
         ForecastFormat::Csv => render::write_forecast_csv(&forecast, &mut out),
+        ForecastFormat::Ics => render::write_forecast_ics(&forecast, &mut out),
     };
     Ok(Exit::Success)
 }

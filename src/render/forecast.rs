@@ -39,6 +39,94 @@ pub(crate) fn write_forecast_csv(f: &Forecast, w: &mut impl Write) -> io::Result
     Ok(())
 }
 
+/// The forecast as an RFC 5545 calendar: one all-day event per renewal, auto-renewal or lapse,
+/// with CRLF line ends and lines folded at 75 octets. Stamped with the forecast's day, so the
+/// same account gives the same calendar.
+pub(crate) fn write_forecast_ics(f: &Forecast, w: &mut impl Write) -> io::Result<()> {
+    let mut out = String::new();
+    let mut line = |s: &str| fold(s, &mut out);
+    line("BEGIN:VCALENDAR");
+    line("VERSION:2.0");
+    line("PRODID:-//entitle//forecast//EN");
+    line("CALSCALE:GREGORIAN");
+    line("X-WR-CALNAME:entitle renewals");
+    let stamp = format!("DTSTAMP:{}T000000Z", compact(f.today));
+    for r in &f.rows {
+        let e = &r.event;
+        let what = match e.kind {
+            entitle_core::forecast::EventKind::Renew => "entitle renews",
+            entitle_core::forecast::EventKind::AutoRenew => "the vendor auto-renews",
+            entitle_core::forecast::EventKind::Lapse => "lapses",
+        };
+        let cost = match (&r.price, r.estimate) {
+            (Some(p), false) => format!(": {}", money(p)),
+            (Some(p), true) => format!(": {} (estimate)", money(p)),
+            (None, _) => String::new(),
+        };
+        line("BEGIN:VEVENT");
+        line(&format!(
+            "UID:{}-{}-{}-{}@entitle",
+            compact(e.date),
+            e.sn,
+            e.product.0,
+            e.kind.as_str()
+        ));
+        line(&stamp);
+        line(&format!("DTSTART;VALUE=DATE:{}", compact(e.date)));
+        line(&format!("DTEND;VALUE=DATE:{}", compact(e.date.add_days(1))));
+        line(&format!(
+            "SUMMARY:{}",
+            escape(&format!("{} ({}) {what}{cost}", e.sn, e.product))
+        ));
+        let mut description = format!("The term ends {}.", e.term_ends);
+        if let Some(c) = &e.customer {
+            description.push_str(&format!(" Customer: {c}."));
+        }
+        if let Some(why) = &r.why_unknown {
+            description.push_str(&format!(" Price unknown: {why}."));
+        }
+        line(&format!("DESCRIPTION:{}", escape(&description)));
+        line("END:VEVENT");
+    }
+    line("END:VCALENDAR");
+    w.write_all(out.as_bytes())
+}
+
+/// `20261208`.
+fn compact(d: crate::wire::date::Date) -> String {
+    d.to_string().replace('-', "")
+}
+
+/// A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and line breaks escaped.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends `line` folded at 75 octets (RFC 5545 3.1), never inside a character, with CRLF.
+fn fold(line: &str, out: &mut String) {
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
 /// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

@@ -29,7 +29,9 @@ pub(crate) use doctor::{
 };
 pub(crate) use environment::{EnvWarning, write_env_warnings};
 pub(crate) use failure::{Failure, write_failure_json, write_failure_markdown};
-pub(crate) use forecast::{write_forecast_csv, write_forecast_json, write_forecast_text};
+pub(crate) use forecast::{
+    write_forecast_csv, write_forecast_ics, write_forecast_json, write_forecast_text,
+};
 pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;
 pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};

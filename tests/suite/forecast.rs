@@ -145,3 +145,69 @@ fn the_csv_lists_exactly_what_the_manifests_and_the_account_imply() {
     );
     assert_eq!(csv, want, "{}", stderr(&out));
 }
+
+/// The calendar passes a real RFC 5545 parser, with one all-day event per line of the CSV.
+#[test]
+fn the_calendar_is_rfc_5545_with_one_all_day_event_per_renewal_or_lapse() {
+    let env = Env::with(|c| c.seed = Seed::Fleet(200));
+    let now = env.now();
+    assert_exit(&env.run(&["export", "-o", "f.yaml"]), 0);
+    let ics = env.run(&["forecast", "f.yaml", "--now", &now, "--format", "ics"]);
+    assert_exit(&ics, 0);
+    let csv = env.run(&["forecast", "f.yaml", "--now", &now, "--format", "csv"]);
+    assert_exit(&csv, 0);
+    let text = stdout(&ics);
+    for line in text.split("\r\n").filter(|l| !l.is_empty()) {
+        assert!(line.len() <= 75, "folded at 75 octets: {line:?}");
+    }
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "CRLF line ends only"
+    );
+    let unfolded = icalendar::parser::unfold(&text);
+    let calendar = icalendar::parser::read_calendar(&unfolded).expect("RFC 5545");
+    assert!(
+        calendar
+            .properties
+            .iter()
+            .any(|p| p.name == "VERSION" && p.val == "2.0")
+    );
+    let events: Vec<_> = calendar
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .collect();
+    let rows: Vec<String> = stdout(&csv).lines().skip(1).map(str::to_owned).collect();
+    assert_eq!(events.len(), rows.len());
+    assert!(rows.len() > 20, "the fleet has events: {}", rows.len());
+    let prop = |e: &icalendar::parser::Component<'_>, name: &str| {
+        e.properties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.val.as_str().to_owned())
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    for (e, row) in events.iter().zip(&rows) {
+        let date = row.split(',').next().unwrap().replace('-', "");
+        assert_eq!(prop(e, "DTSTART"), date, "all-day, on the row's date");
+        let start = e.properties.iter().find(|p| p.name == "DTSTART").unwrap();
+        assert!(
+            start
+                .params
+                .iter()
+                .any(|p| p.key == "VALUE" && p.val.as_ref().is_some_and(|v| v.as_str() == "DATE")),
+            "a DATE, not a DATE-TIME"
+        );
+        let sn = row.split(',').nth(1).unwrap();
+        assert!(prop(e, "SUMMARY").starts_with(sn), "{}", prop(e, "SUMMARY"));
+        assert!(prop(e, "UID").ends_with("@entitle"));
+    }
+    // Every UID is unique.
+    let mut uids: Vec<String> = events.iter().map(|e| prop(e, "UID")).collect();
+    uids.sort();
+    uids.dedup();
+    assert_eq!(uids.len(), events.len());
+    // The same parser also reads it into its typed calendar.
+    let typed: icalendar::Calendar = unfolded.parse().expect("a typed calendar");
+    assert_eq!(typed.components.len(), events.len(), "{}", stderr(&ics));
+}
