@@ -36,6 +36,8 @@ pub struct ForecastArgs {
 pub enum ForecastFormat {
     /// A table, with totals per customer and per month.
     Text,
+    /// For an issue or a report, with a per-month spend chart (Mermaid).
+    Markdown,
     Json,
     /// `date,sn,product,customer,event,amount,currency`.
     Csv,
@@ -83,6 +85,7 @@ pub fn run(global: &GlobalArgs, args: ForecastArgs) -> anyhow::Result<Exit> {
     let mut out = Output::stdout();
     let _ = match args.format {
         ForecastFormat::Text => render::write_forecast_text(&forecast, &mut out),
+        ForecastFormat::Markdown => render::write_forecast_markdown(&forecast, &mut out),
         ForecastFormat::Json => render::write_forecast_json(&forecast, &mut out),
         ForecastFormat::Csv => render::write_forecast_csv(&forecast, &mut out),
         ForecastFormat::Ics => render::write_forecast_ics(&forecast, &mut out),

@@ -127,6 +127,115 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
+/// The forecast for an issue or a report: the total, a per-month spend chart GitHub renders
+/// (Mermaid `xychart-beta`, one per currency), totals per customer, then every event, within
+/// the budget of a GitHub comment.
+pub(crate) fn write_forecast_markdown(f: &Forecast, w: &mut impl Write) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let until = f.today.add_days(i64::from(f.days));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### entitle forecast: {} to {until} ({} days)\n",
+        f.today, f.days
+    );
+    if f.rows.is_empty() {
+        let _ = writeln!(out, "Nothing renews, auto-renews or lapses.");
+        return w.write_all(out.as_bytes());
+    }
+    let _ = writeln!(out, "{}.\n", capitalized(&cost(f.rows.iter())));
+    let mut months: BTreeMap<String, Vec<&ForecastRow>> = BTreeMap::new();
+    let mut customers: BTreeMap<&str, Vec<&ForecastRow>> = BTreeMap::new();
+    for r in &f.rows {
+        months
+            .entry(r.event.date.to_string()[..7].to_owned())
+            .or_default()
+            .push(r);
+        customers
+            .entry(r.event.customer.as_deref().unwrap_or("(no customer label)"))
+            .or_default()
+            .push(r);
+    }
+    let currencies: std::collections::BTreeSet<&str> = f
+        .rows
+        .iter()
+        .filter_map(|r| r.price.as_ref().map(|p| p.currency.as_str()))
+        .collect();
+    for currency in currencies {
+        let labels: Vec<String> = months.keys().map(|m| format!("\"{m}\"")).collect();
+        let values: Vec<String> = months
+            .values()
+            .map(|rows| {
+                let (sums, _) = sum(rows.iter().filter_map(|r| r.price.as_ref()));
+                sums.iter()
+                    .find(|p| p.currency == currency)
+                    .map_or_else(|| "0".to_owned(), |p| p.total.clone())
+            })
+            .collect();
+        let _ = writeln!(out, "```mermaid\nxychart-beta");
+        let _ = writeln!(out, "    title \"Spend per month ({currency})\"");
+        let _ = writeln!(out, "    x-axis [{}]", labels.join(", "));
+        let _ = writeln!(out, "    y-axis \"{currency}\"");
+        let _ = writeln!(out, "    bar [{}]", values.join(", "));
+        let _ = writeln!(out, "```\n");
+    }
+    let _ = writeln!(out, "| customer | cost |\n|---|---:|");
+    for (c, rows) in &customers {
+        let _ = writeln!(out, "| {} | {} |", cell(c), cost(rows.iter().copied()));
+    }
+    let _ = writeln!(out, "| **month** | |");
+    for (m, rows) in &months {
+        let _ = writeln!(out, "| {m} | {} |", cost(rows.iter().copied()));
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary>{} events</summary>\n\n| date | PBX | customer | event | amount |\n|---|---|---|---|---:|",
+        f.rows.len()
+    );
+    let close = "\n</details>\n";
+    for (i, r) in f.rows.iter().enumerate() {
+        let e = &r.event;
+        let amount = match (&r.price, &r.why_unknown) {
+            (Some(p), _) if r.estimate => format!("{} (estimate)", money(p)),
+            (Some(p), _) => money(p),
+            (None, Some(why)) => format!("unknown: {}", cell(why)),
+            (None, None) => String::new(),
+        };
+        let row = format!(
+            "| {} | {} ({}) | {} | {} | {amount} |\n",
+            e.date,
+            cell(&e.sn),
+            e.product,
+            cell(e.customer.as_deref().unwrap_or("")),
+            e.kind.as_str()
+        );
+        // A comment past GitHub's limit is refused: the rows stop, and say how many are left.
+        if out.len() + row.len() + close.len() + 80 > super::DEFAULT_MAX_CHARS {
+            let _ = writeln!(
+                out,
+                "| … and {} more: `entitle forecast --format csv` lists them all | | | | |",
+                f.rows.len() - i
+            );
+            break;
+        }
+        out.push_str(&row);
+    }
+    out.push_str(close);
+    w.write_all(out.as_bytes())
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|first| first.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// A table cell: pipes escaped, line breaks as spaces.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
 /// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -219,11 +328,12 @@ fn cost<'a>(rows: impl Iterator<Item = &'a ForecastRow>) -> String {
         .iter()
         .filter(|r| r.price.is_none() && r.event.kind != K::Lapse)
         .count();
-    let mut s = format!(
-        "{} for {}",
-        totals(&sums).unwrap_or_else(|| "nothing priced".to_owned()),
-        what.join(", ")
-    );
+    let total = match totals(&sums) {
+        Some(t) => t,
+        None if unknown == 0 => "no cost".to_owned(),
+        None => "nothing priced".to_owned(),
+    };
+    let mut s = format!("{total} for {}", what.join(", "));
     if unknown > 0 {
         s.push_str(&format!(
             " ({} without a price)",

@@ -30,7 +30,8 @@ pub(crate) use doctor::{
 pub(crate) use environment::{EnvWarning, write_env_warnings};
 pub(crate) use failure::{Failure, write_failure_json, write_failure_markdown};
 pub(crate) use forecast::{
-    write_forecast_csv, write_forecast_ics, write_forecast_json, write_forecast_text,
+    write_forecast_csv, write_forecast_ics, write_forecast_json, write_forecast_markdown,
+    write_forecast_text,
 };
 pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;

@@ -211,3 +211,43 @@ fn the_calendar_is_rfc_5545_with_one_all_day_event_per_renewal_or_lapse() {
     let typed: icalendar::Calendar = unfolded.parse().expect("a typed calendar");
     assert_eq!(typed.components.len(), events.len(), "{}", stderr(&ics));
 }
+
+/// The demo account, adopted with `export` and renewals turned on: what renews when, and what
+/// it costs, as CSV (exact) and as the report (snapshot).
+#[test]
+fn the_demo_account_forecast_in_csv_and_markdown() {
+    let env = Env::new();
+    let now = env.now();
+    assert_exit(&env.run(&["export", "--auto-renew", "-o", "demo.yaml"]), 0);
+    let exported = std::fs::read_to_string(env.path().join("demo.yaml")).unwrap();
+    let renew_on = regex::Regex::new(r"(?m)^  renew: false  # adopted.*$")
+        .unwrap()
+        .replace(&exported, "  renew: true");
+    env.manifest("demo.yaml", &renew_on);
+    let csv = env.run(&["forecast", "demo.yaml", "--now", &now, "--format", "csv"]);
+    assert_exit(&csv, 0);
+    // The demo's two terms ending within 30 days keep their own `renew: false`, and neither
+    // has the vendor's auto-renewal on: both lapse. The Software Edition renews 30 days
+    // before 2027-05-01, past the 90 days.
+    assert_eq!(
+        stdout(&csv),
+        "date,sn,product,customer,event,amount,currency\n\
+         2026-12-10,3658B431119665QJ,cloud-pbx,,lapse,,\n\
+         2026-12-20,3631E0997265,appliance,,lapse,,\n"
+    );
+    let md = env.run(&[
+        "forecast",
+        "demo.yaml",
+        "--now",
+        &now,
+        "--format",
+        "markdown",
+    ]);
+    assert_exit(&md, 0);
+    insta::assert_snapshot!("demo_forecast_markdown", stdout(&md));
+    // The example manifests: the Cloud PBX renews now; the appliance is switched first.
+    let examples = Env::examples_arg();
+    let md = env.run(&["forecast", &examples, "--now", &now, "--format", "markdown"]);
+    assert_exit(&md, 0);
+    insta::assert_snapshot!("examples_forecast_markdown", stdout(&md));
+}
