@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod manifest;
 pub mod model;
 pub mod plan;
+pub mod policy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod uri;
