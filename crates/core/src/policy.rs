@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!(
             v[0].reason,
-            "1 order without a price count as over any budget"
+            "1 order without a price counts as over any budget"
         );
     }
 }
