@@ -12,7 +12,7 @@
 pub mod cli;
 pub(crate) mod render;
 
-pub use entitle_core::{manifest, model, plan};
+pub use entitle_core::{manifest, model, plan, policy};
 pub use entitle_engine::{api, tls};
 pub use entitle_sandbox as sandbox;
 pub use entitle_wire as wire;

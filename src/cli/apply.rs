@@ -152,6 +152,12 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             let _ = render::write_plan_text(&plan, opts, &mut Output::stdout());
         }
         render::write_blocked(&plan, &mut std::io::stderr().lock())?;
+        // A spend limit the plan breaks: nothing of it is sent.
+        let violations = crate::policy::check(&plan, &args.scope.limits());
+        if !violations.is_empty() && plan.has_changes() {
+            render::write_violations(&violations, &mut std::io::stderr().lock())?;
+            return Ok(Exit::OverBudget);
+        }
         if let Some(exit) = nothing_to_send(&plan, &source, text, color_err)? {
             return Ok(exit);
         }

@@ -179,5 +179,15 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     }
     render::write_blocked(&plan, &mut err)?;
     render::write_plan_errors(&plan, &manifests.files, color_err, false, &mut err)?;
-    Ok(session::plan_exit(&plan, args.detailed_exitcode))
+    let violations = crate::policy::check(&plan, &args.scope.limits());
+    render::write_violations(&violations, &mut err)?;
+    let exit = session::plan_exit(&plan, args.detailed_exitcode);
+    Ok(match exit {
+        Exit::Success | Exit::Changes | Exit::InDoubt
+            if args.detailed_exitcode && !violations.is_empty() =>
+        {
+            Exit::OverBudget
+        }
+        exit => exit,
+    })
 }

@@ -61,6 +61,10 @@ pub struct ScopeArgs {
     /// Do not ask for prices (nor learn the calculator's refusals before orders are sent).
     #[arg(long, overrides_with = "price")]
     pub no_price: bool,
+    /// The most the plan may cost, e.g. 'USD 5000': over it (or with an order whose price is
+    /// unknown), apply sends nothing and exits 7, as does plan --detailed-exitcode.
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_cost: Option<crate::policy::Budget>,
 }
 
 impl ScopeArgs {
@@ -68,11 +72,19 @@ impl ScopeArgs {
         self.now.map_or_else(Clock::system, Now::clock)
     }
 
+    /// The spend limits of this run.
+    pub fn limits(&self) -> crate::policy::Limits {
+        crate::policy::Limits {
+            per_run: self.max_cost.clone(),
+        }
+    }
+
     pub fn wants_price(&self, for_people: bool) -> bool {
         if self.no_price {
             false
         } else {
-            self.price || for_people
+            // A spend limit needs the prices: without them every order is over it.
+            self.price || for_people || self.max_cost.is_some()
         }
     }
 

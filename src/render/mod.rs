@@ -39,6 +39,7 @@ pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
 pub(crate) use sarif::write_sarif;
 pub(crate) use session::{
     error_chain, write_blocked, write_confirmation, write_notices, write_refusal, write_saved,
+    write_violations,
 };
 pub(crate) use style::Style;
 pub(crate) use text::{TextOptions, write_plan_text, write_summary};

@@ -237,6 +237,21 @@ pub(crate) fn write_saved(plan: &Plan, path: &Path, w: &mut impl Write) -> io::R
     )
 }
 
+/// Each spend limit the plan breaks, one `error:` line each, with the figures.
+pub(crate) fn write_violations(
+    violations: &[crate::policy::Violation],
+    w: &mut impl Write,
+) -> io::Result<()> {
+    for v in violations {
+        writeln!(
+            w,
+            "error: {} {}: the plan would spend {}; {}; nothing of it is applied",
+            v.limit, v.allowed, v.planned, v.reason
+        )?;
+    }
+    Ok(())
+}
+
 /// What the plan cannot carry out, one `error:` line each: PBXs that could not be planned, and
 /// orders the vendor's calculator refused (whose words the plan shows on the order).
 pub(crate) fn write_blocked(plan: &Plan, w: &mut impl Write) -> io::Result<()> {

@@ -20,6 +20,7 @@ mod diagnostics;
 mod doctor;
 mod export_e2e;
 mod forecast;
+mod guardrails;
 mod layers;
 mod order_list;
 mod ordinary;

@@ -20,6 +20,8 @@ pub enum Exit {
     /// 6: a PBX is in doubt: an earlier order's outcome or effect is not known yet, so nothing
     /// was ordered for it; re-run after the time shown.
     InDoubt = 6,
+    /// 7: the plan breaks a spend limit (`--max-cost`); apply sent nothing.
+    OverBudget = 7,
     /// 129 (128 + SIGHUP): as [`Exit::Interrupted`], for the terminal going away.
     HungUp = 129,
     /// 130 (128 + SIGINT, as shells report it): apply was interrupted; the orders already sent
@@ -32,7 +34,7 @@ pub enum Exit {
 
 impl Exit {
     /// Every exit code, in numeric order.
-    pub const ALL: [Exit; 10] = [
+    pub const ALL: [Exit; 11] = [
         Exit::Success,
         Exit::Error,
         Exit::Changes,
@@ -40,6 +42,7 @@ impl Exit {
         Exit::Partial,
         Exit::Unknown,
         Exit::InDoubt,
+        Exit::OverBudget,
         Exit::HungUp,
         Exit::Interrupted,
         Exit::Terminated,
@@ -71,6 +74,10 @@ impl Exit {
             Exit::InDoubt => {
                 "plan, apply: a PBX is in doubt (an earlier order's outcome or effect does not show yet);\n\
                  nothing was ordered for it; re-run after the time shown"
+            }
+            Exit::OverBudget => {
+                "plan --detailed-exitcode, apply: the plan breaks a spend limit (--max-cost); apply sent\n\
+                 nothing"
             }
             Exit::HungUp => "apply: as 130, on SIGHUP (the terminal went away)",
             Exit::Interrupted => {
