@@ -66,6 +66,7 @@ impl MarkdownArgs {
             link_base: self.link_base.clone(),
             max_chars: self.max_chars,
             saved_as: saved_as.map(|p| p.display().to_string()),
+            policy: None,
         }
     }
 }
@@ -168,7 +169,13 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
         color: color_out,
         show_bodies: args.show_bodies,
     };
-    let markdown = args.markdown.options(args.out.as_deref());
+    let limits = args.scope.limits();
+    let violations = crate::policy::check(&plan, &limits);
+    let mut markdown = args.markdown.options(args.out.as_deref());
+    markdown.policy = limits.per_run.as_ref().map(|b| render::PolicyVerdict {
+        limits: vec![format!("--max-cost {b}")],
+        violations: violations.clone(),
+    });
     render(&plan, args.format, text, &markdown, &mut Output::stdout())?;
     let mut err = std::io::stderr().lock();
     if let Some(path) = &args.out {
@@ -179,7 +186,6 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     }
     render::write_blocked(&plan, &mut err)?;
     render::write_plan_errors(&plan, &manifests.files, color_err, false, &mut err)?;
-    let violations = crate::policy::check(&plan, &args.scope.limits());
     render::write_violations(&violations, &mut err)?;
     let exit = session::plan_exit(&plan, args.detailed_exitcode);
     Ok(match exit {

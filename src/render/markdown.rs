@@ -40,6 +40,17 @@ pub(crate) struct MarkdownOptions {
     pub max_chars: usize,
     /// Where the whole plan is saved (`plan -o`), named when details are left out.
     pub saved_as: Option<String>,
+    /// The spend limits the run was held to and those the plan breaks: the verdict heads the
+    /// comment. `None` when no limit was set.
+    pub policy: Option<PolicyVerdict>,
+}
+
+/// The spend limits of a run, and what the plan breaks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PolicyVerdict {
+    /// Each limit, as the user set it (`--max-cost USD 5,000.00`).
+    pub limits: Vec<String>,
+    pub violations: Vec<crate::policy::Violation>,
 }
 
 impl Default for MarkdownOptions {
@@ -49,6 +60,7 @@ impl Default for MarkdownOptions {
             link_base: None,
             max_chars: DEFAULT_MAX_CHARS,
             saved_as: None,
+            policy: None,
         }
     }
 }
@@ -317,6 +329,32 @@ impl<'a> Doc<'a> {
         }
         writeln!(head)?;
         writeln!(head)?;
+        if let Some(v) = &opts.policy {
+            if v.violations.is_empty() {
+                writeln!(
+                    head,
+                    ":white_check_mark: **Within the spend limits** ({}).",
+                    v.limits.join(", ")
+                )?;
+            } else {
+                writeln!(
+                    head,
+                    ":no_entry: **Over the spend limits: nothing of this plan is applied.**"
+                )?;
+                writeln!(head)?;
+                for x in &v.violations {
+                    writeln!(
+                        head,
+                        "- `{}` {}: the plan would spend {}; {}",
+                        x.limit,
+                        x.allowed,
+                        x.planned,
+                        esc(&x.reason)
+                    )?;
+                }
+            }
+            writeln!(head)?;
+        }
         if s.errors > 0 {
             let n = s.errors;
             writeln!(

@@ -35,7 +35,7 @@ pub(crate) use forecast::{
 };
 pub(crate) use json::write_plan_json;
 pub(crate) use markdown::write_plan_markdown;
-pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions};
+pub(crate) use markdown::{DEFAULT_MAX_CHARS, MarkdownOptions, PolicyVerdict};
 pub(crate) use sarif::write_sarif;
 pub(crate) use session::{
     error_chain, write_blocked, write_confirmation, write_notices, write_refusal, write_saved,

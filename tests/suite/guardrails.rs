@@ -36,6 +36,41 @@ fn a_plan_over_max_cost_exits_7_and_apply_sends_nothing() {
         "USD 7900",
     ]);
     assert_exit(&within, 2);
+    let md = env.run(&[
+        "plan",
+        &m,
+        "--now",
+        &now,
+        "--format",
+        "markdown",
+        "--max-cost",
+        "USD 7899.99",
+    ]);
+    let text = crate::support::stdout(&md);
+    assert!(
+        text.starts_with(
+            "### entitle plan: 4 orders and 1 auto-renew switch for 4 PBXs, USD 7,900.00\n\n\
+             :no_entry: **Over the spend limits: nothing of this plan is applied.**\n\n\
+             - `--max-cost` USD 7,899.99: the plan would spend USD 7,900.00; USD 7,900.00 is over USD 7,899.99\n"
+        ),
+        "the verdict heads the comment: {text}"
+    );
+    let md = env.run(&[
+        "plan",
+        &m,
+        "--now",
+        &now,
+        "--format",
+        "markdown",
+        "--max-cost",
+        "USD 8000",
+    ]);
+    assert!(
+        crate::support::stdout(&md)
+            .contains(":white_check_mark: **Within the spend limits** (--max-cost USD 8,000.00)."),
+        "{}",
+        crate::support::stdout(&md)
+    );
     let json = env.run(&[
         "plan",
         &m,
