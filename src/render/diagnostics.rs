@@ -168,30 +168,11 @@ mod tests {
 
     use super::*;
     use crate::manifest::{Code, Diagnostic};
-
-    fn loc(line: usize, column: usize) -> Loc {
-        Loc {
-            file: Arc::from("m/acme.yaml"),
-            line,
-            column,
-        }
-    }
+    use crate::testing::{place as loc, two_problems};
 
     #[test]
     fn without_colour_the_plain_format_is_written() {
-        let d = Diagnostics(vec![
-            Diagnostic::new(
-                Code::UnknownField,
-                Some(loc(4, 5)),
-                "unknown field `extentions`, did you mean `extensions`?",
-            )
-            .with_help("fields of a PBX entry: sn, product"),
-            Diagnostic::new(
-                Code::Unreadable,
-                None,
-                "cannot read `x`: no such file or directory",
-            ),
-        ]);
+        let d = two_problems();
         let mut out = Vec::new();
         write_diagnostics(&d, &[], false, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), format!("{d}\n"));

@@ -277,18 +277,10 @@ impl<'a> Doc<'a> {
 
         let mut head = String::new();
         if plan.has_changes() {
-            let mut what = vec![plural(s.orders, "order", "orders")];
-            if s.auto_renew_switches > 0 {
-                what.push(plural(
-                    s.auto_renew_switches,
-                    "auto-renew switch",
-                    "auto-renew switches",
-                ));
-            }
             write!(
                 head,
                 "### entitle plan: {} for {}",
-                what.join(" and "),
+                super::what_it_does(&s),
                 plural(s.changed, "PBX", "PBXs")
             )?;
             if s.orders > 0 {

@@ -61,5 +61,18 @@ pub(crate) fn totals(prices: &[Price]) -> Option<String> {
 
 pub(crate) use crate::words::plural;
 
+/// "4 orders and 1 auto-renew switch": what a plan does, as every format's headline says it.
+pub(crate) fn what_it_does(s: &crate::plan::Summary) -> String {
+    let mut parts = vec![plural(s.orders, "order", "orders")];
+    if s.auto_renew_switches > 0 {
+        parts.push(plural(
+            s.auto_renew_switches,
+            "auto-renew switch",
+            "auto-renew switches",
+        ));
+    }
+    parts.join(" and ")
+}
+
 #[cfg(test)]
 mod tests;

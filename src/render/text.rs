@@ -24,6 +24,7 @@ pub(crate) fn write_plan_text(
     w: &mut impl Write,
 ) -> io::Result<()> {
     let c = opts.color;
+    let s = plan.summary();
     write_summary(plan, c, w)?;
     writeln!(
         w,
@@ -66,7 +67,6 @@ pub(crate) fn write_plan_text(
         .collect();
     if !upcoming.is_empty() {
         writeln!(w)?;
-        let s = plan.summary();
         let cost = totals(&s.upcoming_totals)
             .map(|t| format!(", {t}"))
             .unwrap_or_default();
@@ -214,7 +214,6 @@ pub(crate) fn write_plan_text(
         }
     }
 
-    let s = plan.summary();
     if plan.has_changes() && s.unchanged > 0 {
         writeln!(w)?;
         writeln!(
@@ -264,19 +263,11 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
             plural(s.pbxs, "PBX", "PBXs")
         )?;
     } else {
-        let mut parts = vec![plural(s.orders, "order", "orders")];
-        if s.auto_renew_switches > 0 {
-            parts.push(plural(
-                s.auto_renew_switches,
-                "auto-renew switch",
-                "auto-renew switches",
-            ));
-        }
         write!(
             w,
             "{} {} for {} of {} in scope",
             Style::Bold.paint("Plan:", c),
-            parts.join(" and "),
+            super::what_it_does(&s),
             s.changed,
             plural(s.pbxs, "PBX", "PBXs"),
         )?;

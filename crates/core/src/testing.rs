@@ -26,6 +26,34 @@ pub fn loc(line: usize) -> Loc {
     }
 }
 
+/// `m/acme.yaml:line:column`, where the diagnostics tests place their problems.
+pub fn place(line: usize, column: usize) -> Loc {
+    Loc {
+        file: Arc::from("m/acme.yaml"),
+        line,
+        column,
+    }
+}
+
+/// The problems the diagnostics tests show: a misspelt key, placed and with help, and a file
+/// that cannot be read (no place).
+pub fn two_problems() -> crate::manifest::Diagnostics {
+    use crate::manifest::{Code, Diagnostic, Diagnostics};
+    Diagnostics(vec![
+        Diagnostic::new(
+            Code::UnknownField,
+            Some(place(4, 5)),
+            "unknown field `extentions`, did you mean `extensions`?",
+        )
+        .with_help("fields of a PBX entry: sn, product"),
+        Diagnostic::new(
+            Code::Unreadable,
+            None,
+            "cannot read `x`: no such file or directory",
+        ),
+    ])
+}
+
 pub fn at<T>(value: T, line: usize) -> Located<T> {
     Located::new(value, loc(line))
 }

@@ -2,16 +2,17 @@
 
 use crate::model::Cycle;
 
-/// `1 order`, `2 orders`.
 /// `A`, `A and B`, `A, B and C`.
-pub fn and_list(names: &[&str]) -> String {
-    match names {
+pub fn and_list<S: AsRef<str>>(names: &[S]) -> String {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    match names.as_slice() {
         [] => String::new(),
         [one] => (*one).to_owned(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
+/// `1 order`, `2 orders`.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

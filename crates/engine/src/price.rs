@@ -379,23 +379,13 @@ fn adjusted(q: &Quote, a: &Adjust) -> Priced {
     if !a.new_services.is_empty() {
         return Priced::Unknown(format!(
             "the calculator cannot price a renewal of {} before the purchase above subscribes it; {at_today}",
-            crate::words::and_list(
-                &a.new_services
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-            )
+            crate::words::and_list(&a.new_services)
         ));
     }
     if !a.unit_unknown.is_empty() {
         return Priced::Unknown(format!(
             "the vendor's catalog does not say whether {} is priced per extension, and the purchase above adds {}; {at_today}",
-            crate::words::and_list(
-                &a.unit_unknown
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-            ),
+            crate::words::and_list(&a.unit_unknown),
             a.then - a.today
         ));
     }

@@ -255,31 +255,11 @@ impl Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-
-    fn loc(line: usize, column: usize) -> Loc {
-        Loc {
-            file: Arc::from("m/acme.yaml"),
-            line,
-            column,
-        }
-    }
+    use crate::testing::{place as loc, two_problems};
 
     #[test]
     fn plain_format_names_the_place_and_the_help() {
-        let d = Diagnostics(vec![
-            Diagnostic::new(
-                Code::UnknownField,
-                Some(loc(4, 5)),
-                "unknown field `extentions`, did you mean `extensions`?",
-            )
-            .with_help("fields of a PBX entry: sn, product"),
-            Diagnostic::new(
-                Code::Unreadable,
-                None,
-                "cannot read `x`: no such file or directory",
-            ),
-        ]);
+        let d = two_problems();
         assert_eq!(
             d.to_string(),
             "error: m/acme.yaml:4:5: unknown field `extentions`, did you mean `extensions`? [unknown-field]\n  help: fields of a PBX entry: sn, product\nerror: cannot read `x`: no such file or directory [unreadable]"
