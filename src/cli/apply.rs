@@ -32,7 +32,7 @@ pub struct ApplyArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Apply this saved plan although it breaks the spend limits: PLAN_ID is the ID of the
-    /// one plan a person reviewed and approved (`plan-…`, shown with the plan). Any other plan
+    /// one plan a person reviewed and approved (`plan-` and 20 hex digits, shown with the plan). Any other plan
     /// is still refused; the approval is recorded in the journal.
     #[arg(long, value_name = "PLAN_ID")]
     pub override_policy: Option<String>,
