@@ -76,8 +76,8 @@ impl Exit {
                  nothing was ordered for it; re-run after the time shown"
             }
             Exit::OverBudget => {
-                "plan --detailed-exitcode, apply: the plan breaks a spend limit (--max-cost); apply sent\n\
-                 nothing"
+                "plan --detailed-exitcode, apply: the plan breaks a spend limit (--max-cost, or\n\
+                 entitle.policy.yaml); apply sent nothing (apply --override-policy PLAN_ID approves one plan)"
             }
             Exit::HungUp => "apply: as 130, on SIGHUP (the terminal went away)",
             Exit::Interrupted => {
