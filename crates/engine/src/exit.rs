@@ -77,7 +77,8 @@ impl Exit {
             }
             Exit::OverBudget => {
                 "plan --detailed-exitcode, apply: the plan breaks a spend limit (--max-cost, or\n\
-                 entitle.policy.yaml); apply sent nothing (apply --override-policy PLAN_ID approves one plan)"
+                 entitle.policy.yaml); apply sent nothing (apply --override-policy PLAN_ID approves\n\
+                 one plan)"
             }
             Exit::HungUp => "apply: as 130, on SIGHUP (the terminal went away)",
             Exit::Interrupted => {
