@@ -29,6 +29,17 @@ pub struct ScopeArgs {
         help_heading = "Selection"
     )]
     pub selectors: Vec<String>,
+    /// Only changes of these operations (purchase_plan, switch_plan, purchase_service,
+    /// renew_plan, enable_auto_renew; repeatable or comma-separated): a PBX with a change of
+    /// any other is held back whole, listed and not ordered, e.g. `--only renew_plan` for a
+    /// scheduled job that carries out due renewals and leaves the rest to a review.
+    #[arg(
+        long = "only",
+        value_name = "OPERATION",
+        value_delimiter = ',',
+        help_heading = "Selection"
+    )]
+    pub only: Vec<crate::plan::ActionKind>,
     /// Run as of this date (or UTC time, e.g. 2026-11-22T09:00:00Z) instead of now: the
     /// plan's today, the pending-orders window and the journal's times all count from it.
     #[arg(long, value_name = "DATE|TIME")]
@@ -115,6 +126,12 @@ impl ScopeArgs {
             paths: paths.iter().map(|p| p.display().to_string()).collect(),
             sns: self.sns.clone(),
             selectors: self.selectors.clone(),
+            operations: {
+                let mut ops = self.only.clone();
+                ops.sort();
+                ops.dedup();
+                ops
+            },
         }
     }
 }

@@ -390,6 +390,21 @@ impl<'a> Doc<'a> {
                 plural(s.upcoming, "renewal falls due", "renewals fall due")
             )?;
         }
+        if let Some(title) = super::held_back_title(plan) {
+            // A bounded list: the rest is one `entitle plan` without `--only` away.
+            const SHOWN: usize = 20;
+            let mut keys: Vec<String> = plan
+                .held_back
+                .iter()
+                .take(SHOWN)
+                .map(|h| code(&h.key()))
+                .collect();
+            if plan.held_back.len() > SHOWN {
+                keys.push(format!("… and {} more", plan.held_back.len() - SHOWN));
+            }
+            writeln!(head)?;
+            writeln!(head, "**{}**: {}.", esc(&title), keys.join(", "))?;
+        }
 
         let mut foot = String::new();
         writeln!(foot)?;

@@ -76,3 +76,27 @@ pub(crate) fn what_it_does(s: &crate::plan::Summary) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// What `--only` left out of a plan, as its headline says it: `2 PBXs held back by --only
+/// renew_plan: they have other changes, not ordered here`.
+pub(crate) fn held_back_title(plan: &crate::plan::Plan) -> Option<String> {
+    if plan.held_back.is_empty() {
+        return None;
+    }
+    let only: Vec<&str> = plan
+        .selection
+        .operations
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    Some(format!(
+        "{} held back by --only {}: {} other changes, not ordered here",
+        plural(plan.held_back.len(), "PBX", "PBXs"),
+        only.join(","),
+        if plan.held_back.len() == 1 {
+            "it has"
+        } else {
+            "they have"
+        }
+    ))
+}

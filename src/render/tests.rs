@@ -145,6 +145,7 @@ fn sample() -> Plan {
         contacts: None,
         errors: vec![],
         pbxs: vec![up, down, manual, flying, same],
+        held_back: vec![],
     }
 }
 

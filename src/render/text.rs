@@ -98,6 +98,21 @@ pub(crate) fn write_plan_text(
         }
     }
 
+    if let Some(title) = super::held_back_title(plan) {
+        writeln!(w)?;
+        writeln!(w, "{}", Style::Warn.paint(&format!("{title}:"), c))?;
+        for h in &plan.held_back {
+            let ops: Vec<&str> = h.operations.iter().map(|k| k.as_str()).collect();
+            writeln!(
+                w,
+                "  {}: {}  {}",
+                h.key(),
+                ops.join(", "),
+                Style::Dim.paint(&h.source, c)
+            )?;
+        }
+    }
+
     let manual: Vec<_> = plan.pbxs.iter().filter(|p| !p.manual.is_empty()).collect();
     if !manual.is_empty() {
         writeln!(w)?;
@@ -232,7 +247,18 @@ pub(crate) fn write_plan_text(
 /// nothing changes.
 pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Result<()> {
     let s = plan.summary();
-    if !plan.has_changes() && s.in_doubt > 0 {
+    if !plan.has_changes() && !plan.held_back.is_empty() && s.in_doubt + s.errors == 0 {
+        let rest = match s.pbxs {
+            0 => "none other is in scope".to_owned(),
+            n => format!("the other {} the manifests", plural(n, "matches", "match")),
+        };
+        writeln!(
+            w,
+            "{} {} held back by --only (listed below); {rest}.",
+            Style::Bold.paint("No orders.", c),
+            plural(plan.held_back.len(), "PBX", "PBXs"),
+        )?;
+    } else if !plan.has_changes() && s.in_doubt > 0 {
         writeln!(
             w,
             "{} {} of {} in scope in doubt; the rest match the manifests.",

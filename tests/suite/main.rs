@@ -22,6 +22,7 @@ mod export_e2e;
 mod forecast;
 mod guardrails;
 mod layers;
+mod only;
 mod order_list;
 mod ordinary;
 mod plan_e2e;

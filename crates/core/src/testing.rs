@@ -176,5 +176,6 @@ pub fn plan(pbxs: Vec<PbxPlan>) -> crate::plan::Plan {
         contacts: None,
         errors: vec![],
         pbxs,
+        held_back: vec![],
     }
 }

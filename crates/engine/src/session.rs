@@ -266,13 +266,15 @@ pub enum Planned {
 /// How a plan's exit code reads: a plan with a wrong manifest entry, or that cannot be carried
 /// out (a blocked PBX, an order the vendor's calculator refused), is an error (before anything
 /// else: `--detailed-exitcode`'s "changes" too), one that waits for an earlier order is in
-/// doubt, and `--detailed-exitcode` tells changes from none.
+/// doubt, and `--detailed-exitcode` tells changes (made here or held back by `--only`) from
+/// none.
 pub fn plan_exit(plan: &Plan, detailed: bool) -> Exit {
     if plan.has_errors() || plan.is_blocked() || plan.is_refused() {
         Exit::Error
     } else if plan.doubt_until_ms().is_some() {
         Exit::InDoubt
-    } else if detailed && plan.has_changes() {
+    } else if detailed && (plan.has_changes() || !plan.held_back.is_empty()) {
+        // Changes `--only` held back are changes still to make.
         Exit::Changes
     } else {
         Exit::Success
@@ -472,7 +474,7 @@ impl Session {
         let settings = self.observe_settings(0);
         let obs = observe::observe(&self.client, desired, &settings, reading).await?;
         let ctx = self.plan_context(today, manifests, selection);
-        let mut plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
+        let mut plan = match plan::plan_only(desired, &obs.observed, &obs.catalogs, &ctx) {
             Ok(p) => p,
             Err(errors) => return Ok(Planned::Refused(diagnostics(errors))),
         };

@@ -240,5 +240,62 @@ pub fn plan(
         contacts: observed.contacts.clone(),
         errors: entry_errors,
         pbxs,
+        held_back: Vec::new(),
     })
+}
+
+/// The plan of `--only`: planned whole, then again without the PBXs that have a change of an
+/// operation not in `ctx.selection.operations`, which are listed as held back. A PBX is held
+/// back whole, never in part: its orders depend on one another (a renewal lists the services
+/// a purchase before it adds), so a subset of them could be a different purchase.
+pub fn plan_only(
+    desired: &[DesiredPbx],
+    observed: &Observed,
+    catalogs: &Catalogs,
+    ctx: &PlanContext,
+) -> Result<Plan, PlanErrors> {
+    let all = plan(desired, observed, catalogs, ctx)?;
+    let allowed = &ctx.selection.operations;
+    if allowed.is_empty() {
+        return Ok(all);
+    }
+    let held_back: Vec<HeldBack> = all
+        .pbxs
+        .iter()
+        .filter_map(|p| {
+            let mut operations: Vec<ActionKind> = p
+                .actions
+                .iter()
+                .map(|a| a.kind)
+                .filter(|k| !allowed.contains(k))
+                .collect();
+            operations.sort();
+            operations.dedup();
+            (!operations.is_empty()).then(|| HeldBack {
+                sn: p.sn.clone(),
+                product: p.product,
+                source: p.source.clone(),
+                operations,
+            })
+        })
+        .collect();
+    if held_back.is_empty() {
+        return Ok(all);
+    }
+    let held: BTreeSet<PbxKey> = held_back
+        .iter()
+        .map(|h| (h.product, h.sn.clone()))
+        .collect();
+    let kept: Vec<DesiredPbx> = desired
+        .iter()
+        .filter(|d| !held.contains(&(d.product.value, d.sn.clone())))
+        .cloned()
+        .collect();
+    // The plan ID covers every observed fingerprint: only the kept PBXs', as a saved plan
+    // re-derives it from the PBXs it records.
+    let mut observed = observed.clone();
+    observed.pbxs.retain(|k, _| !held.contains(k));
+    let mut plan = plan(&kept, &observed, catalogs, ctx)?;
+    plan.held_back = held_back;
+    Ok(plan)
 }

@@ -52,6 +52,26 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<EntryError>,
     pub pbxs: Vec<PbxPlan>,
+    /// PBXs with changes left out by `--only` (some change is of another operation): nothing
+    /// is ordered for them in this plan. Not an input of the plan ID: they are not in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_back: Vec<HeldBack>,
+}
+
+/// A PBX `--only` left out of a plan, and the operations of its changes that were not asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldBack {
+    pub sn: String,
+    pub product: ProductId,
+    /// `file:line:column` of the manifest entry.
+    pub source: String,
+    pub operations: Vec<ActionKind>,
+}
+
+impl HeldBack {
+    pub fn key(&self) -> String {
+        format!("{} ({})", self.sn, self.product)
+    }
 }
 
 /// A manifest entry the plan has no entry for, because the input is wrong: the problem, as
@@ -121,6 +141,10 @@ pub struct Selection {
     pub paths: Vec<String>,
     pub sns: Vec<String>,
     pub selectors: Vec<String>,
+    /// `--only`: the operations this plan may contain; a PBX with a change of any other is
+    /// held back whole (empty: every operation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<ActionKind>,
 }
 
 /// The plan of one `(sn, product)`.
@@ -200,6 +224,34 @@ impl ActionKind {
             ActionKind::RenewPlan => "renew_plan",
             ActionKind::EnableAutoRenew => "enable_auto_renew",
         }
+    }
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 5] = [
+        ActionKind::PurchasePlan,
+        ActionKind::SwitchPlan,
+        ActionKind::PurchaseService,
+        ActionKind::RenewPlan,
+        ActionKind::EnableAutoRenew,
+    ];
+}
+
+impl std::str::FromStr for ActionKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ActionKind, String> {
+        let wanted = s.trim().replace('-', "_").to_ascii_lowercase();
+        ActionKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ActionKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "`{s}` is not an operation; expected one of {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 
