@@ -500,15 +500,18 @@ fn sent_orders(env: &Env) -> Vec<String> {
     pos
 }
 
-/// Both jobs install entitle with entitle's action, pinned: the action's ref is the version
+/// Every job installs entitle with entitle's action, pinned: the action's ref is the version
 /// installed, and the version and checksum are the workflow's one pair (which the release
 /// fills in its copy). `<owner>` names no one: a user must name the repository deliberately.
 #[test]
-fn both_jobs_install_the_pinned_release_with_the_action() {
+fn every_job_installs_the_pinned_release_with_the_action() {
     let workflow = Workflow::load();
     let version = workflow.doc["env"]["ENTITLE_VERSION"].as_str().unwrap();
     assert_eq!(workflow.doc["env"]["ENTITLE_SHA256"], "");
-    for job in ["plan", "apply"] {
+    let jobs: Vec<&String> = workflow.doc["jobs"].as_object().unwrap().keys().collect();
+    assert_eq!(jobs, ["apply", "daily", "override", "plan"]);
+    for job in jobs {
+        let job = job.as_str();
         let step = workflow.step(job, "Install entitle (pinned release, checksum verified)");
         assert_eq!(step["uses"], format!("<owner>/entitle@v{version}"), "{job}");
         assert_eq!(
@@ -527,7 +530,12 @@ fn both_jobs_install_the_pinned_release_with_the_action() {
                 .unwrap()
                 .iter()
                 .position(|s| s == step),
-            Some(if job == "plan" { 1 } else { 0 }),
+            // After the checkout, where there is one.
+            Some(if ["plan", "daily"].contains(&job) {
+                1
+            } else {
+                0
+            }),
             "{job}"
         );
     }
