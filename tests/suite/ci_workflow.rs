@@ -136,6 +136,22 @@ case "$1 $2" in
     [ -d "$GH_ISSUES/$3" ] || { echo "no issue $3" >&2; exit 1; }
     n=$(find "$GH_ISSUES/$3/comments" -name '*.md' | wc -l)
     cp "$flag_body_file" "$GH_ISSUES/$3/comments/$((n + 1)).md" ;;
+  "pr view")
+    # The pull request $3, merged into main from this repository, its head $GH_PR_HEAD.
+    parse "${@:4}"
+    jq -n --arg head "$GH_PR_HEAD" \
+      '{mergedAt: "2026-01-05T10:00:00Z", baseRefName: "main", headRefOid: $head, isCrossRepository: false}' \
+      | jq -r "$flag_jq" ;;
+  "api repos/"*"/actions/artifacts?name="*)
+    # An artifact of the store, as saved by a run (4243) on main of this repository.
+    parse "${@:3}"
+    name=${2##*\?name=}
+    if [ -f "$GH_ARTIFACTS/$name/plan.json" ]; then
+      jq -n --arg name "$name" '{artifacts: [{name: $name, expired: false,
+        workflow_run: {id: 4243, repository_id: 1, head_repository_id: 1, head_branch: "main"}}]}'
+    else
+      echo '{"artifacts": []}'
+    fi | jq -r "$flag_jq" ;;
   "label create")
     grep -qxF "$3" "$GH_ISSUES/../labels" 2>/dev/null || echo "$3" >> "$GH_ISSUES/../labels" ;;
   "run list") echo "${GH_RUN_ID:-}" ;;
@@ -203,6 +219,8 @@ impl<'a> Runner<'a> {
             ("github.token", "gh-token".to_owned()),
             ("github.workflow", "entitlements".to_owned()),
             ("github.event.pull_request.number", "7".to_owned()),
+            ("github.event.repository.default_branch", "main".to_owned()),
+            ("github.triggering_actor", "maria".to_owned()),
             ("github.event.pull_request.head.sha", head),
             (
                 "github.event.pull_request.head.repo.full_name == github.repository",
@@ -276,6 +294,10 @@ impl<'a> Runner<'a> {
             .env("GH_ARTIFACTS", &self.artifacts)
             .env("GH_COMMENTS", &self.comments)
             .env("GH_ISSUES", &self.issues)
+            .env(
+                "GH_PR_HEAD",
+                &self.ctx["github.event.pull_request.head.sha"],
+            )
             .env(
                 "GH_RUN_ID",
                 if self.plan_run_succeeded { "4242" } else { "" },
@@ -408,6 +430,37 @@ impl<'a> Runner<'a> {
         }
         let issue = self.run("daily", "Open, update or close the tracking issue");
         Daily { renew, plan, issue }
+    }
+
+    /// The override job, run with these inputs once its environment's reviewer approved:
+    /// fetch, apply, tell (which reads the two steps' outputs). Returns the apply step, or the
+    /// fetch step when it failed.
+    fn override_job(&mut self, plan_id: &str, pull_request: &str) -> Ran {
+        self.ctx
+            .insert("inputs.override_plan_id", plan_id.to_owned());
+        self.ctx
+            .insert("inputs.pull_request", pull_request.to_owned());
+        for file in ["plan.json", "apply.log", "override.md"] {
+            let _ = std::fs::remove_file(self.checkout.join(file));
+        }
+        let fetch = self.run("override", "Fetch the plan named");
+        for (key, expr) in [
+            ("missing", "steps.fetch.outputs.missing"),
+            ("checked", "steps.fetch.outputs.checked"),
+        ] {
+            let value = fetch.outputs.get(key).cloned().unwrap_or_default();
+            self.ctx.insert(expr, value);
+        }
+        let apply = if fetch.code == 0 {
+            self.run("override", "Apply the plan over the policy")
+        } else {
+            fetch
+        };
+        let code = apply.outputs.get("exit").cloned().unwrap_or_default();
+        self.ctx.insert("steps.apply.outputs.exit", code);
+        let tell = self.run("override", "Tell the pull request or the tracking issue");
+        assert_eq!(tell.code, 0, "{}", tell.log);
+        apply
     }
 
     /// The repository's issues, by number.
@@ -990,5 +1043,56 @@ fn what_else_differs_goes_into_one_issue_updated_daily_and_closed_when_the_accou
         issues[&3].body.contains("set `extensions: 350`"),
         "{}",
         issues[&3].body
+    );
+}
+
+/// The override applies nothing but the plan named: an input that is not a plan ID is refused
+/// before any command, and a plan ID no run saved (or a pull request without that plan) finds
+/// nothing to apply, which the pull request is told.
+#[test]
+fn an_override_applies_nothing_but_a_saved_plan_named() {
+    let env = demo_on_the_system_clock();
+    // Nothing here reaches the backend.
+    let mut runner = Runner::new(&env, "postgres://entitle@127.0.0.1:9/unused");
+    let gh_log = runner.comments.join("../gh.log");
+    let gh_log = move || std::fs::read_to_string(&gh_log).unwrap_or_default();
+
+    let fetch = runner.override_job("plan-1 $(touch pwned)", "");
+    assert_eq!(fetch.code, 1, "{}", fetch.log);
+    assert!(
+        fetch.log.contains("::error::override_plan_id must be a plan ID (plan-...) and pull_request a number or empty: nothing was applied"),
+        "{}",
+        fetch.log
+    );
+    assert!(!runner.checkout.join("pwned").exists());
+    let fetch = runner.override_job("plan-0123456789abcdef0123", "7; true");
+    assert_eq!(fetch.code, 1, "{}", fetch.log);
+    assert!(!gh_log().contains("gh api") && !gh_log().contains("gh pr view"));
+
+    // No run saved that plan: nothing to apply (and no open issue to tell).
+    let fetch = runner.override_job("plan-0123456789abcdef0123", "");
+    assert_eq!(fetch.code, 1, "{}", fetch.log);
+    assert!(
+        fetch.log.contains("::error::no saved plan entitle-plan-0123456789abcdef0123 (never saved, or its artifact expired): nothing was applied"),
+        "{}",
+        fetch.log
+    );
+    // The merged pull request has no saved plan: the same, and the pull request is told.
+    let fetch = runner.override_job("plan-0123456789abcdef0123", "7");
+    assert_eq!(fetch.code, 1, "{}", fetch.log);
+    assert!(
+        fetch.log.contains(
+            "::error::no saved plan entitle-plan-7-4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        ),
+        "{}",
+        fetch.log
+    );
+    assert!(sent_orders(&env).is_empty());
+    let told = runner.apply_comments();
+    assert_eq!(
+        told,
+        [
+            "### entitle apply --override-policy `plan-0123456789abcdef0123` (requested by maria): did not apply: no saved plan was found (never saved, or its artifact expired); nothing was bought\n\n[Run log](https://github.com/acme/entitlements/actions/runs/4242)\n"
+        ]
     );
 }
