@@ -31,6 +31,11 @@ pub struct ApplyArgs {
     /// Output format of the plan and the result (`markdown` is shown as text).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Apply this saved plan although it breaks the spend limits: PLAN_ID is the ID of the
+    /// one plan a person reviewed and approved (`plan-…`, shown with the plan). Any other plan
+    /// is still refused; the approval is recorded in the journal.
+    #[arg(long, value_name = "PLAN_ID")]
+    pub override_policy: Option<String>,
     #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
@@ -90,6 +95,73 @@ fn nothing_to_send(
     Ok(Some(session::nothing_to_apply_exit(plan)))
 }
 
+/// The spend limits: a plan that breaks one sends nothing (exit 7) unless `--override-policy`
+/// names this very plan, which is then journaled as approved over them.
+fn policy_gate(
+    plan: &Plan,
+    args: &ApplyArgs,
+    saved: Option<&std::path::Path>,
+    session: &mut entitle_engine::session::Session,
+) -> anyhow::Result<Option<Exit>> {
+    // An approval names a plan that was reviewed: a saved one.
+    let how = match saved {
+        Some(path) => format!(
+            "`entitle apply {} --override-policy {}`",
+            path.display(),
+            plan.plan_id
+        ),
+        None => "save the plan (`entitle plan -o plan.json`), have it reviewed, then `entitle apply plan.json --override-policy <its ID>`".to_owned(),
+    };
+    let violations = crate::policy::check(plan, &args.scope.limits(plan));
+    let mut err = std::io::stderr().lock();
+    match &args.override_policy {
+        _ if !plan.has_changes() => {}
+        Some(id) if violations.is_empty() => writeln!(
+            err,
+            "note: --override-policy {id}: the plan is within its spend limits; nothing is overridden"
+        )?,
+        None if violations.is_empty() => {}
+        Some(id) if *id == plan.plan_id => {
+            let limits: Vec<String> = violations
+                .iter()
+                .map(|v| format!("{} {}", v.limit, render::violation_words(v)))
+                .collect();
+            for l in &limits {
+                writeln!(
+                    err,
+                    "warning: over the spend limits, approved by --override-policy: {l}"
+                )?;
+            }
+            session.approve_over_policy(format!(
+                "applied over the spend limits by --override-policy {id}: {}",
+                limits.join(" | ")
+            ));
+        }
+        Some(id) => {
+            render::write_violations(&violations, &mut err)?;
+            writeln!(
+                err,
+                "error: --override-policy {id} approves another plan; this one is {}, and nothing of it is applied",
+                plan.plan_id
+            )?;
+            writeln!(
+                err,
+                "  help: an approval names the one plan approved: {how}"
+            )?;
+            return Ok(Some(Exit::OverBudget));
+        }
+        None => {
+            render::write_violations(&violations, &mut err)?;
+            writeln!(
+                err,
+                "  help: to apply it anyway, a person approves this plan: {how}"
+            )?;
+            return Ok(Some(Exit::OverBudget));
+        }
+    }
+    Ok(None)
+}
+
 /// Shows the plan's summary again, with its total, and asks for `yes` on the terminal.
 fn confirm(plan: &Plan, color: bool) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
@@ -133,7 +205,7 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
                     selection: args.scope.selection(&args.paths),
                     // The calculator is asked about every order before any is sent: a
                     // refusal stops the plan, and the total is shown before a confirmation.
-                    price: args.scope.wants_price(true),
+                    price: args.scope.wants_price(true, &loaded.policies),
                     color: color_err,
                     quiet: global.quiet,
                 };
@@ -152,11 +224,12 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             let _ = render::write_plan_text(&plan, opts, &mut Output::stdout());
         }
         render::write_blocked(&plan, &mut std::io::stderr().lock())?;
-        // A spend limit the plan breaks: nothing of it is sent.
-        let violations = crate::policy::check(&plan, &args.scope.limits());
-        if !violations.is_empty() && plan.has_changes() {
-            render::write_violations(&violations, &mut std::io::stderr().lock())?;
-            return Ok(Exit::OverBudget);
+        let saved = match &source {
+            Source::Saved(path) => Some(path.as_path()),
+            Source::Manifests { .. } => None,
+        };
+        if let Some(exit) = policy_gate(&plan, &args, saved, &mut session)? {
+            return Ok(exit);
         }
         if let Some(exit) = nothing_to_send(&plan, &source, text, color_err)? {
             return Ok(exit);

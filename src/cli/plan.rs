@@ -152,7 +152,9 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
             manifests: &manifests,
             desired: &desired,
             selection: args.scope.selection(&args.paths),
-            price: args.scope.wants_price(args.format != Format::Json),
+            price: args
+                .scope
+                .wants_price(args.format != Format::Json, &manifests.policies),
             color: color_err,
             quiet: global.quiet,
         };
@@ -169,11 +171,11 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
         color: color_out,
         show_bodies: args.show_bodies,
     };
-    let limits = args.scope.limits();
+    let limits = args.scope.limits(&plan);
     let violations = crate::policy::check(&plan, &limits);
     let mut markdown = args.markdown.options(args.out.as_deref());
-    markdown.policy = limits.per_run.as_ref().map(|b| render::PolicyVerdict {
-        limits: vec![format!("--max-cost {b}")],
+    markdown.policy = (!limits.is_empty()).then(|| render::PolicyVerdict {
+        limits: limits.describe(),
         violations: violations.clone(),
     });
     render(&plan, args.format, text, &markdown, &mut Output::stdout())?;

@@ -83,19 +83,25 @@ impl ScopeArgs {
         self.now.map_or_else(Clock::system, Now::clock)
     }
 
-    /// The spend limits of this run.
-    pub fn limits(&self) -> crate::policy::Limits {
+    /// The spend limits `plan` is held to: `--max-cost`, and the policy files it was made
+    /// under (recorded in it, so a saved plan keeps them).
+    pub fn limits(&self, plan: &Plan) -> crate::policy::Limits {
         crate::policy::Limits {
             per_run: self.max_cost.clone(),
+            policies: plan.policy.clone(),
         }
     }
 
-    pub fn wants_price(&self, for_people: bool) -> bool {
+    /// Whether to ask for prices; `policies` are those of the manifests.
+    pub fn wants_price(&self, for_people: bool, policies: &[crate::policy::Policy]) -> bool {
         if self.no_price {
             false
         } else {
-            // A spend limit needs the prices: without them every order is over it.
-            self.price || for_people || self.max_cost.is_some()
+            // A budget needs the prices: without them every order is over it.
+            let budgets = policies
+                .iter()
+                .any(|p| p.per_run.is_some() || p.per_pbx.is_some() || !p.per_customer.is_empty());
+            self.price || for_people || self.max_cost.is_some() || budgets
         }
     }
 

@@ -224,6 +224,19 @@ impl<'a> Linker<'a> {
     }
 }
 
+/// A `file:line:column` back as a place, to link it.
+fn loc_of(s: &str) -> Option<Loc> {
+    let mut parts = s.rsplitn(3, ':');
+    let column = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    let file = parts.next()?;
+    Some(Loc {
+        file: file.into(),
+        line,
+        column,
+    })
+}
+
 pub(crate) fn write_plan_markdown(
     plan: &Plan,
     opts: &MarkdownOptions,
@@ -335,15 +348,26 @@ impl<'a> Doc<'a> {
                 )?;
                 writeln!(head)?;
                 for x in &v.violations {
+                    let at =
+                        x.at.as_deref()
+                            .and_then(loc_of)
+                            .map(|a| format!(" — {}", Linker::new(opts).at(&a)))
+                            .unwrap_or_default();
                     writeln!(
                         head,
-                        "- `{}` {}: the plan would spend {}; {}",
+                        "- `{}` {}{at}",
                         x.limit,
-                        x.allowed,
-                        x.planned,
-                        esc(&x.reason)
+                        esc(&super::violation_words(x)),
                     )?;
                 }
+                writeln!(head)?;
+                // An override names this one plan: a person approves what they read here.
+                writeln!(
+                    head,
+                    "Applying it anyway takes a person's approval of this plan: `entitle apply {} --override-policy {}`.",
+                    esc(opts.saved_as.as_deref().unwrap_or("plan.json")),
+                    plan.plan_id
+                )?;
             }
             writeln!(head)?;
         }

@@ -100,3 +100,25 @@ pub(crate) fn held_back_title(plan: &crate::plan::Plan) -> Option<String> {
         }
     ))
 }
+
+/// A violated limit in words, as stderr and the PR comment say it (after the limit's name):
+/// `USD 1,000.00 for customer acme: the plan would spend USD 1,100.00; USD 1,100.00 is over
+/// USD 1,000.00`.
+pub(crate) fn violation_words(v: &crate::policy::Violation) -> String {
+    let verb = if v.limit == "operations" {
+        "place"
+    } else if v.limit.starts_with("maxIncrease") {
+        "add"
+    } else {
+        "spend"
+    };
+    let subject = v
+        .subject
+        .as_ref()
+        .map(|s| format!(" for {s}"))
+        .unwrap_or_default();
+    format!(
+        "{}{subject}: the plan would {verb} {}; {}",
+        v.allowed, v.planned, v.reason
+    )
+}

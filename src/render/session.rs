@@ -243,10 +243,12 @@ pub(crate) fn write_violations(
     w: &mut impl Write,
 ) -> io::Result<()> {
     for v in violations {
+        let at = v.at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
         writeln!(
             w,
-            "error: {} {}: the plan would spend {}; {}; nothing of it is applied",
-            v.limit, v.allowed, v.planned, v.reason
+            "error: {at}{} {}; nothing of it is applied",
+            v.limit,
+            super::violation_words(v)
         )?;
     }
     Ok(())

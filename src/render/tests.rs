@@ -146,6 +146,7 @@ fn sample() -> Plan {
         errors: vec![],
         pbxs: vec![up, down, manual, flying, same],
         held_back: vec![],
+        policy: vec![],
     }
 }
 

@@ -81,4 +81,28 @@ for (const [label, doc] of snippets) {
   else fail(`the \`${label}\` snippet: valid`, [JSON.stringify(doc), ...errors()]);
 }
 
+// The policy file's schema: strict too, and the example policy is valid under it.
+{
+  const policySchema = JSON.parse(readFileSync(join(root, "schema/policy.schema.json"), "utf8"));
+  warnings.length = 0;
+  let validatePolicy;
+  try {
+    validatePolicy = ajv.compile(policySchema);
+    if (warnings.length > 0) fail("the policy schema compiles in strict mode without warnings", warnings);
+    else ok(`the policy schema ($id ${policySchema.$id}) compiles in Ajv strict mode`);
+  } catch (e) {
+    fail("the policy schema compiles in strict mode", [String(e)]);
+  }
+  if (validatePolicy) {
+    const example = join(root, "examples/policy/entitle.policy.yaml");
+    const doc = YAML.parse(readFileSync(example, "utf8"), { merge: true });
+    if (validatePolicy(doc)) ok(`${relative(root, example)}: valid`);
+    else fail(`${relative(root, example)}: valid`, (validatePolicy.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+    for (const bad of [{ version: 1, budget: { perRun: 5000 } }, { version: 1, operations: ["renew"] }, { version: 1, maxIncrease: { extensions: -1 } }]) {
+      if (validatePolicy(bad)) fail(`${JSON.stringify(bad)}: invalid, but Ajv accepts it`);
+      else ok(`${JSON.stringify(bad)}: invalid`);
+    }
+  }
+}
+
 verdict("ajv", "the schema compiles in strict mode and agrees with the fixtures");

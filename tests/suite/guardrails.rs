@@ -1,7 +1,7 @@
 //! Spend guardrails: `--max-cost` below the plan's total stops it (exit 7) before anything is
 //! sent; an order whose price is unknown counts as over any budget.
 
-use crate::support::{Env, assert_exit, stderr};
+use crate::support::{Env, assert_exit, stderr, stdout};
 
 /// The examples cost USD 7,900.00.
 #[test]
@@ -127,4 +127,208 @@ fn an_unknown_price_fails_closed() {
         "{}",
         stderr(&bad)
     );
+}
+
+/// The examples (copied into the test's directory, planned as `manifests/examples`) with a
+/// policy file at their root.
+fn with_policy(env: &Env, policy: &str) -> String {
+    let m = crate::plan_e2e::with_examples(env);
+    std::fs::write(env.path().join(m).join("entitle.policy.yaml"), policy).unwrap();
+    m.to_owned()
+}
+
+/// Every kind of limit, each broken by the examples: USD 7,900.00 in all, USD 2,180.00 for
+/// acme (its purchase of 200 extensions), USD 5,000.00 for umbrella's renewal, a plan switch.
+const BROKEN: &str = "\
+version: 1
+budget:
+  perRun: USD 7000
+  perCustomer:
+    acme: USD 2000
+  perPbx: USD 4000
+operations: [renew_plan, purchase_service, enable_auto_renew, purchase_plan]
+maxIncrease:
+  extensions: 100
+";
+
+#[test]
+fn a_policy_file_shows_every_limit_the_plan_breaks_and_apply_sends_nothing() {
+    let env = Env::new();
+    let now = env.now();
+    let m = with_policy(&env, BROKEN);
+    let plan = env.run(&["plan", &m, "--now", &now, "--detailed-exitcode"]);
+    assert_exit(&plan, 7);
+    let p = "manifests/examples/entitle.policy.yaml";
+    assert_eq!(
+        stderr(&plan),
+        format!(
+            "error: {p}:3:11: budget.perRun USD 7,000.00: the plan would spend USD 7,900.00; USD 7,900.00 is over USD 7,000.00; nothing of it is applied\n\
+             error: {p}:5:11: budget.perCustomer.acme USD 2,000.00 for customer acme: the plan would spend USD 2,180.00; USD 2,180.00 is over USD 2,000.00; nothing of it is applied\n\
+             error: {p}:6:11: budget.perPbx USD 4,000.00 for 3658B431119665QJ (cloud-pbx): the plan would spend USD 5,000.00; USD 5,000.00 is over USD 4,000.00; nothing of it is applied\n\
+             error: {p}:7:13: operations renew_plan, purchase_service, enable_auto_renew, purchase_plan: the plan would place switch_plan on 3631E0997265 (appliance); switch_plan is not an allowed operation; nothing of it is applied\n\
+             error: {p}:9:15: maxIncrease.extensions +100 extensions per order for 3651D3296882 (software-edition): the plan would add +200 (100 → 300) in one purchase_service; +200 extensions is over the largest increase, +100; nothing of it is applied\n"
+        )
+    );
+    // Without --detailed-exitcode a plan that is shown is a success, as for changes.
+    assert_exit(&env.run(&["plan", &m, "--now", &now]), 0);
+
+    let md = env.run(&[
+        "plan",
+        &m,
+        "--now",
+        &now,
+        "--format",
+        "markdown",
+        "-o",
+        "plan.json",
+    ]);
+    let head: String = stdout(&md).lines().take(12).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!(crate::support::redact(&head));
+
+    // The JSON plan records the policy it was made under.
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path().join("plan.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["policy"][0]["file"], p);
+    assert_eq!(saved["policy"][0]["per_run"]["value"]["cents"], 700_000);
+
+    for args in [vec!["apply", &m], vec!["apply", "plan.json"]] {
+        let mut args = args.clone();
+        args.extend(["--now", &now, "--auto-approve"]);
+        let apply = env.run(&args);
+        assert_exit(&apply, 7);
+        assert!(
+            stderr(&apply).contains("budget.perRun USD 7,000.00"),
+            "{}",
+            stderr(&apply)
+        );
+    }
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+    assert_eq!(env.intents(), 0);
+}
+
+#[test]
+fn an_unknown_price_fails_closed_unless_the_policy_says_otherwise() {
+    let env = Env::new();
+    let now = env.now();
+    let m = with_policy(&env, "version: 1\nbudget: {perRun: USD 1000000}\n");
+    let apply = env.run(&["apply", &m, "--now", &now, "--auto-approve", "--no-price"]);
+    assert_exit(&apply, 7);
+    assert!(
+        stderr(&apply).contains("4 orders without a price count as over any budget"),
+        "{}",
+        stderr(&apply)
+    );
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+
+    let m = with_policy(
+        &env,
+        "version: 1\nbudget: {perRun: USD 1000000}\nunknownPrice: allow\n",
+    );
+    let apply = env.run(&["apply", &m, "--now", &now, "--auto-approve", "--no-price"]);
+    assert_exit(&apply, 0);
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 4);
+}
+
+#[test]
+fn an_override_applies_only_the_plan_it_names_and_the_journal_records_it() {
+    let env = Env::new();
+    let now = env.now();
+    let m = with_policy(&env, "version: 1\nbudget: {perRun: USD 100}\n");
+    assert_exit(
+        &env.run(&[
+            "plan",
+            &m,
+            "--now",
+            &now,
+            "-o",
+            "plan.json",
+            "--detailed-exitcode",
+        ]),
+        7,
+    );
+    let saved = std::fs::read_to_string(env.path().join("plan.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let id = doc["plan_id"].as_str().unwrap().to_owned();
+    let apply = |extra: &[&str]| {
+        let mut args = vec!["apply", "plan.json", "--now", &now, "--auto-approve"];
+        args.extend(extra);
+        env.run(&args)
+    };
+
+    let refused = apply(&[]);
+    assert_exit(&refused, 7);
+    assert!(
+        stderr(&refused).contains(&format!(
+            "help: to apply it anyway, a person approves this plan: `entitle apply plan.json --override-policy {id}`"
+        )),
+        "{}",
+        stderr(&refused)
+    );
+    let other = apply(&["--override-policy", "plan-00000000000000000000"]);
+    assert_exit(&other, 7);
+    assert!(
+        stderr(&other).contains(&format!(
+            "error: --override-policy plan-00000000000000000000 approves another plan; this one is {id}, and nothing of it is applied"
+        )),
+        "{}",
+        stderr(&other)
+    );
+    // The policy taken out of the saved plan: the plan no longer matches its ID.
+    let mut edited = doc.clone();
+    edited.as_object_mut().unwrap().remove("policy");
+    std::fs::write(env.path().join("edited.json"), edited.to_string()).unwrap();
+    let tampered = env.run(&["apply", "edited.json", "--now", &now, "--auto-approve"]);
+    assert_ne!(tampered.status.code(), Some(0), "{}", stderr(&tampered));
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+    assert_eq!(env.intents(), 0);
+
+    let approved = apply(&["--override-policy", &id]);
+    assert_exit(&approved, 0);
+    assert!(
+        stderr(&approved).contains(
+            "warning: over the spend limits, approved by --override-policy: budget.perRun USD 100.00: the plan would spend USD 7,900.00"
+        ),
+        "{}",
+        stderr(&approved)
+    );
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 4);
+    let started: Vec<serde_json::Value> = env
+        .journal()
+        .into_iter()
+        .filter(|e| e["state"] == "plan_started")
+        .collect();
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0]["plan_id"], id.as_str());
+    assert_eq!(
+        started[0]["detail"],
+        format!(
+            "applied over the spend limits by --override-policy {id}: budget.perRun USD 100.00: the plan would spend USD 7,900.00; USD 7,900.00 is over USD 100.00"
+        )
+    );
+}
+
+#[test]
+fn a_wrong_policy_file_is_a_located_error_of_every_command() {
+    let env = Env::new();
+    let m = with_policy(
+        &env,
+        "version: 1\nbudget:\n  perRun: 5000\noperations: [renew]\n",
+    );
+    let p = "manifests/examples/entitle.policy.yaml";
+    for cmd in ["validate", "plan"] {
+        let o = env.run(&[cmd, &m]);
+        assert_exit(&o, 1);
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{p}:3:11"))
+                && err.contains("`budget.perRun` must be a currency and an amount"),
+            "{cmd}: {err}"
+        );
+        assert!(
+            err.contains(&format!("{p}:4:14"))
+                && err.contains("unknown operation `renew`, did you mean `renew_plan`?"),
+            "{cmd}: {err}"
+        );
+    }
 }

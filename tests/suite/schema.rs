@@ -37,6 +37,25 @@ fn the_committed_schema_is_up_to_date() {
 }
 
 #[test]
+fn the_committed_policy_schema_is_up_to_date_and_the_example_policy_reads() {
+    let committed = fs::read_to_string("schema/policy.schema.json").unwrap_or_default();
+    assert!(
+        committed == manifest::policy_schema_json(),
+        "schema/policy.schema.json is out of date; regenerate it with\n    cargo run -- schema --policy > schema/policy.schema.json"
+    );
+    let o = crate::support::entitle()
+        .args(["schema", "--policy"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), committed);
+    let text = fs::read_to_string("examples/policy/entitle.policy.yaml").unwrap();
+    let validator = jsonschema::validator_for(&serde_json::from_str(&committed).unwrap()).unwrap();
+    let doc = manifest::document_json("entitle.policy.yaml", &text).unwrap();
+    assert!(validator.is_valid(&doc));
+    assert!(text.starts_with("# yaml-language-server: $schema=../../schema/policy.schema.json\n"));
+}
+
+#[test]
 fn the_examples_validate_against_the_committed_schema() {
     let validator = jsonschema::validator_for(&committed()).unwrap();
     let files = yaml_files("manifests/examples");

@@ -1,16 +1,30 @@
-//! Spend guardrails (issue 22, work in progress): limits a plan must stay within before any of
-//! it is applied. Pure: a plan and the limits in, every violated limit out, with its figures.
-//! An order whose price is unknown counts as over any budget (fail closed): nobody can say it
-//! is within one.
+//! Spend guardrails: the limits a plan must stay within before any of it is applied — the
+//! `--max-cost` of a run and the policy files of the manifest repository
+//! (`entitle.policy.yaml`, read by [`crate::manifest`]). Pure: a plan and the limits in, every
+//! violated limit out, with its figures. An order whose price is unknown counts as over any
+//! budget (fail closed) unless every policy says `unknownPrice: allow`: nobody can say it is
+//! within one.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::model::Price;
-use crate::plan::Plan;
 use crate::plan::money::{Cents, grouped, sum};
+use crate::plan::{Action, ActionKind, PbxPlan, Plan};
+use crate::words::plural;
+
+/// The name of the policy file at the root of the manifest paths.
+pub const POLICY_FILE: &str = "entitle.policy.yaml";
+
+/// The label that names a PBX's customer, for budgets per customer.
+pub const CUSTOMER_LABEL: &str = "customer";
+
+/// The key of `budget.perCustomer` that holds every customer not named.
+pub const ANY_CUSTOMER: &str = "*";
 
 /// An amount in a currency: `USD 5000`, `USD 5,000.00`, `5000 USD`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget {
     pub currency: String,
     pub cents: i128,
@@ -50,32 +64,269 @@ impl std::fmt::Display for Budget {
     }
 }
 
+/// A limit of a policy file and where it was written (`file:line:column`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule<T> {
+    pub value: T,
+    pub at: String,
+}
+
+/// What an order without a price counts as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownPrice {
+    /// Over any budget: nobody can say it is within one.
+    #[default]
+    Fail,
+    /// Nothing: the budgets count the priced orders only.
+    Allow,
+}
+
+/// One policy file, as read. Recorded in the plans made under it, so that applying a saved
+/// plan holds it to the limits it was reviewed under, wherever it is applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// The file, as shown in messages.
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_run: Option<Rule<Budget>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_pbx: Option<Rule<Budget>>,
+    /// By the `customer` label; [`ANY_CUSTOMER`] for every customer not named.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_customer: BTreeMap<String, Rule<Budget>>,
+    /// The operations a plan may contain; `None`: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations: Option<Rule<Vec<ActionKind>>>,
+    /// The largest increase of a capacity (`extensions`, `concurrentCalls`) one order may make.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub max_increase: BTreeMap<String, Rule<u32>>,
+    #[serde(default)]
+    pub unknown_price: UnknownPrice,
+}
+
 /// The limits a run is held to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Limits {
     /// The most the whole run may cost (`--max-cost`).
     pub per_run: Option<Budget>,
+    /// The policy files of the manifests (and those a saved plan recorded).
+    pub policies: Vec<Policy>,
+}
+
+impl Limits {
+    pub fn is_empty(&self) -> bool {
+        self.per_run.is_none() && self.policies.is_empty()
+    }
+
+    /// Unknown prices count as nothing only when every policy says so (and there is one).
+    fn unknown_price(&self) -> UnknownPrice {
+        if !self.policies.is_empty()
+            && self
+                .policies
+                .iter()
+                .all(|p| p.unknown_price == UnknownPrice::Allow)
+        {
+            UnknownPrice::Allow
+        } else {
+            UnknownPrice::Fail
+        }
+    }
+
+    /// Each source of limits, as the user set it: `--max-cost USD 8,000.00`,
+    /// `manifests/entitle.policy.yaml`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut parts: Vec<String> = self
+            .per_run
+            .iter()
+            .map(|b| format!("--max-cost {b}"))
+            .collect();
+        parts.extend(self.policies.iter().map(|p| p.file.clone()));
+        parts
+    }
 }
 
 /// A limit the plan goes over, with the figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
-    /// Which limit: `--max-cost`.
+    /// Which limit: `--max-cost`, `budget.perRun`, `budget.perCustomer.acme`, `operations`,
+    /// `maxIncrease.extensions`.
     pub limit: String,
-    /// What it allows, and what the plan would spend.
+    /// Where the limit is written (`file:line:column`); none for `--max-cost`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// What it is held to: a PBX (`SN (product)`) or a customer; none for the whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// What it allows, and what the plan would spend (or do).
     pub allowed: String,
     pub planned: String,
     /// Why it counts as over (orders without a price are over any budget).
     pub reason: String,
 }
 
-/// Every limit `plan` breaks.
+/// Every limit `plan` breaks, in the order: the run's, then each policy's (per run, per
+/// customer, per PBX, operations, capacity increases).
 pub fn check(plan: &Plan, limits: &Limits) -> Vec<Violation> {
     let mut out = Vec::new();
-    let Some(budget) = &limits.per_run else {
-        return out;
-    };
-    let orders: Vec<_> = plan.actions().filter(|a| a.order.is_some()).collect();
+    let unknown = limits.unknown_price();
+    let all: Vec<&Action> = plan.actions().collect();
+    if let Some(budget) = &limits.per_run {
+        out.extend(
+            over_budget(&all, budget, unknown).map(|(planned, reason)| Violation {
+                limit: "--max-cost".into(),
+                at: None,
+                subject: None,
+                allowed: budget.to_string(),
+                planned,
+                reason,
+            }),
+        );
+    }
+    for policy in &limits.policies {
+        check_policy(plan, policy, unknown, &mut out);
+    }
+    out
+}
+
+fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut Vec<Violation>) {
+    let budget_violation =
+        |limit: String, rule: &Rule<Budget>, subject: Option<String>, actions: &[&Action]| {
+            over_budget(actions, &rule.value, unknown).map(|(planned, reason)| Violation {
+                limit,
+                at: Some(rule.at.clone()),
+                subject,
+                allowed: rule.value.to_string(),
+                planned,
+                reason,
+            })
+        };
+    if let Some(rule) = &policy.per_run {
+        let all: Vec<&Action> = plan.actions().collect();
+        out.extend(budget_violation("budget.perRun".into(), rule, None, &all));
+    }
+    if !policy.per_customer.is_empty() {
+        let mut by_customer: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
+        for p in &plan.pbxs {
+            if let Some(c) = p.labels.get(CUSTOMER_LABEL) {
+                by_customer.entry(c).or_default().extend(&p.actions);
+            }
+        }
+        for (customer, actions) in by_customer {
+            let (key, rule) = match policy.per_customer.get(customer) {
+                Some(rule) => (customer, rule),
+                None => match policy.per_customer.get(ANY_CUSTOMER) {
+                    Some(rule) => (ANY_CUSTOMER, rule),
+                    None => continue,
+                },
+            };
+            let limit = format!("budget.perCustomer.{key}");
+            out.extend(budget_violation(
+                limit,
+                rule,
+                Some(format!("customer {customer}")),
+                &actions,
+            ));
+        }
+    }
+    if let Some(rule) = &policy.per_pbx {
+        for p in &plan.pbxs {
+            let actions: Vec<&Action> = p.actions.iter().collect();
+            out.extend(budget_violation(
+                "budget.perPbx".into(),
+                rule,
+                Some(p.key()),
+                &actions,
+            ));
+        }
+    }
+    if let Some(rule) = &policy.operations {
+        let mut refused: BTreeMap<ActionKind, Vec<String>> = BTreeMap::new();
+        for p in &plan.pbxs {
+            for a in p.actions.iter().filter(|a| !rule.value.contains(&a.kind)) {
+                refused.entry(a.kind).or_default().push(p.key());
+            }
+        }
+        let allowed: Vec<&str> = rule.value.iter().map(|k| k.as_str()).collect();
+        for (kind, pbxs) in refused {
+            out.push(Violation {
+                limit: "operations".into(),
+                at: Some(rule.at.clone()),
+                subject: None,
+                allowed: if allowed.is_empty() {
+                    "no operation".into()
+                } else {
+                    allowed.join(", ")
+                },
+                planned: format!("{kind} on {}", pbx_list(&pbxs)),
+                reason: format!("{kind} is not an allowed operation"),
+            });
+        }
+    }
+    for (field, rule) in &policy.max_increase {
+        for p in &plan.pbxs {
+            for (a, by, before, after) in increases(p, field) {
+                if by > i64::from(rule.value) {
+                    out.push(Violation {
+                        limit: format!("maxIncrease.{field}"),
+                        at: Some(rule.at.clone()),
+                        subject: Some(p.key()),
+                        allowed: format!("+{} {field} per order", rule.value),
+                        planned: format!("+{by} ({before} → {after}) in one {}", a.kind),
+                        reason: format!(
+                            "+{by} {field} is over the largest increase, +{}",
+                            rule.value
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The PBXs named, the first few then how many more.
+fn pbx_list(pbxs: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut list = pbxs
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if pbxs.len() > SHOWN {
+        list.push_str(&format!(" and {} more", pbxs.len() - SHOWN));
+    }
+    list
+}
+
+/// Each order of `p` that raises `field`, by how much, from what to what.
+fn increases<'a>(
+    p: &'a PbxPlan,
+    field: &'a str,
+) -> impl Iterator<Item = (&'a Action, i64, i64, i64)> + 'a {
+    p.actions
+        .iter()
+        .filter(|a| a.order.is_some())
+        .flat_map(move |a| {
+            a.changes
+                .iter()
+                .filter(move |c| c.field == field)
+                .filter_map(move |c| {
+                    let before: i64 = c.before.as_deref().unwrap_or("0").parse().ok()?;
+                    let after: i64 = c.after.parse().ok()?;
+                    (after > before).then_some((a, after - before, before, after))
+                })
+        })
+}
+
+/// Whether the orders among `actions` go over `budget`: what they would spend, and why it is
+/// over (the amount, an order without a price, another currency).
+fn over_budget(
+    actions: &[&Action],
+    budget: &Budget,
+    unknown: UnknownPrice,
+) -> Option<(String, String)> {
+    let orders: Vec<&&Action> = actions.iter().filter(|a| a.order.is_some()).collect();
     let unpriced = orders.iter().filter(|a| a.price.is_none()).count();
     let (totals, unreadable) = sum(orders.iter().filter_map(|a| a.price.as_ref()));
     let in_budget = totals
@@ -96,11 +347,11 @@ pub fn check(plan: &Plan, limits: &Limits) -> Vec<Violation> {
     if in_budget.0 > budget.cents {
         reasons.push(format!("{planned} is over {budget}"));
     }
-    if unpriced + unreadable > 0 {
+    if unknown == UnknownPrice::Fail && unpriced + unreadable > 0 {
         let n = unpriced + unreadable;
         reasons.push(format!(
             "{} without a price {} as over any budget",
-            crate::words::plural(n, "order", "orders"),
+            plural(n, "order", "orders"),
             if n == 1 { "counts" } else { "count" }
         ));
     }
@@ -111,93 +362,8 @@ pub fn check(plan: &Plan, limits: &Limits) -> Vec<Violation> {
             budget.currency
         ));
     }
-    if !reasons.is_empty() {
-        out.push(Violation {
-            limit: "--max-cost".into(),
-            allowed: budget.to_string(),
-            planned,
-            reason: reasons.join("; "),
-        });
-    }
-    out
+    (!reasons.is_empty()).then(|| (planned, reasons.join("; ")))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::ObservedPbx;
-    use crate::plan::ActionKind;
-    use crate::testing::{action, order_body, pbx_plan, plan};
-
-    fn priced(total: Option<&str>) -> crate::plan::Action {
-        let mut a = action(
-            ActionKind::PurchaseService,
-            Some(order_body(ActionKind::PurchaseService, 12, "SN1", "ent-1")),
-        );
-        a.price = total.map(|t| Price {
-            currency: "USD".into(),
-            total: t.into(),
-        });
-        a
-    }
-
-    fn limits(s: &str) -> Limits {
-        Limits {
-            per_run: Some(s.parse().unwrap()),
-        }
-    }
-
-    fn run(prices: &[Option<&str>], max: &str) -> Vec<Violation> {
-        let observed = ObservedPbx::unread("SN1", crate::model::ProductId(12));
-        let p = plan(vec![pbx_plan(
-            observed,
-            prices.iter().map(|t| priced(*t)).collect(),
-        )]);
-        check(&p, &limits(max))
-    }
-
-    #[test]
-    fn budgets_read_as_people_write_them() {
-        for (text, currency, cents) in [
-            ("USD 5000", "USD", 500_000),
-            ("usd 5,000.50", "USD", 500_050),
-            ("5000 EUR", "EUR", 500_000),
-        ] {
-            let b: Budget = text.parse().unwrap();
-            assert_eq!((b.currency.as_str(), b.cents), (currency, cents), "{text}");
-        }
-        for bad in ["5000", "USD", "USD -1", "USD 1.234", "DOLLARS 5"] {
-            assert!(bad.parse::<Budget>().is_err(), "{bad}");
-        }
-        assert_eq!(
-            "USD 5000".parse::<Budget>().unwrap().to_string(),
-            "USD 5,000.00"
-        );
-    }
-
-    #[test]
-    fn a_plan_over_the_budget_is_a_violation_with_its_figures() {
-        assert_eq!(run(&[Some("3000.00"), Some("1999.99")], "USD 5000"), []);
-        assert_eq!(run(&[Some("3000.00"), Some("2000.00")], "USD 5000"), []);
-        let v = run(&[Some("3000.00"), Some("2000.01")], "USD 5000");
-        assert_eq!(
-            v,
-            [Violation {
-                limit: "--max-cost".into(),
-                allowed: "USD 5,000.00".into(),
-                planned: "USD 5,000.01".into(),
-                reason: "USD 5,000.01 is over USD 5,000.00".into(),
-            }]
-        );
-    }
-
-    #[test]
-    fn an_unknown_price_fails_closed() {
-        let v = run(&[Some("1.00"), None], "USD 5000");
-        assert_eq!(v.len(), 1);
-        assert_eq!(
-            v[0].reason,
-            "1 order without a price counts as over any budget"
-        );
-    }
-}
+mod tests;

@@ -177,5 +177,6 @@ pub fn plan(pbxs: Vec<PbxPlan>) -> crate::plan::Plan {
         errors: vec![],
         pbxs,
         held_back: vec![],
+        policy: vec![],
     }
 }

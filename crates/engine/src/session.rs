@@ -342,6 +342,9 @@ pub struct Session {
     leftovers: Resolution,
     notices: Vec<Notice>,
     last_read: LastRead,
+    /// Why the plan applies over its spend limits, when a person approved it
+    /// (`--override-policy`): journaled with the plan's start.
+    override_note: Option<String>,
 }
 
 /// No more than a minute between this machine's clock and the vendor's goes unsaid.
@@ -452,7 +455,15 @@ impl Session {
             leftovers,
             notices,
             last_read: LastRead::default(),
+            override_note: None,
         })
+    }
+
+    /// The plan about to be applied goes over its spend limits and a person approved it:
+    /// `note` (who approved what, over which limits) is journaled as the plan starts, before
+    /// any order is sent.
+    pub fn approve_over_policy(&mut self, note: String) {
+        self.override_note = Some(note);
     }
 
     /// The notices since the last call, in order.
@@ -524,6 +535,7 @@ impl Session {
             // journal.
             nonce: format!("{}-{}", std::process::id(), self.clock.now_ms()),
             account: self.client.account_key().to_owned(),
+            policy: manifests.policies.clone(),
         }
     }
 
@@ -773,7 +785,7 @@ impl Session {
             operation: String::new(),
             state: EntryState::PlanStarted,
             order_no: None,
-            detail: None,
+            detail: self.override_note.take(),
             fingerprint: None,
             keys: plan::KEYS_VERSION,
             account: None,

@@ -15,6 +15,7 @@ mod check;
 mod desired;
 mod diagnostic;
 mod node;
+mod policy_file;
 mod resolve;
 mod schema;
 mod sources;
@@ -29,6 +30,7 @@ use sha2::{Digest, Sha256};
 
 pub use desired::{CatalogRef, ContactRef, DEFAULT_RENEW_BEFORE_DAYS, DesiredPbx, Loc, Located};
 pub use diagnostic::{Code, Diagnostic, Diagnostics};
+pub use policy_file::policy_schema_json;
 pub use schema::{SCHEMA_URL, schema_json};
 pub use sources::MAX_FILE_BYTES;
 pub use suggest::suggest;
@@ -43,6 +45,8 @@ pub struct LoadedManifests {
     pub pbxs: Vec<DesiredPbx>,
     /// The files read, sorted by path.
     pub files: Vec<SourceFile>,
+    /// The policy files at the roots of the paths (`entitle.policy.yaml`), in path order.
+    pub policies: Vec<crate::policy::Policy>,
     /// SHA-256 (hex) over the files, sorted by path: each file's displayed path, a NUL byte,
     /// its length as 8 little-endian bytes, its bytes. Saved plans record it.
     pub hash: String,
@@ -76,7 +80,16 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedManifests, Diagnostics> {
             Err(d) => problems.push(d),
         }
     }
-    load_raw(raw, problems)
+    let policies = match policy_file::load(paths) {
+        Ok(p) => p,
+        Err(mut d) => {
+            problems.append(&mut d);
+            Vec::new()
+        }
+    };
+    let mut loaded = load_raw(raw, problems)?;
+    loaded.policies = policies;
+    Ok(loaded)
 }
 
 /// Loads manifests given as `(name, bytes)` instead of files: for tests, the fuzzer, and
@@ -169,7 +182,12 @@ fn load_raw(
     }
     problems.extend(resolve::duplicates(&pbxs));
     if problems.is_empty() {
-        Ok(LoadedManifests { pbxs, files, hash })
+        Ok(LoadedManifests {
+            pbxs,
+            files,
+            policies: Vec::new(),
+            hash,
+        })
     } else {
         let mut d = Diagnostics(problems);
         d.sort();

@@ -32,6 +32,12 @@ fn display_of(p: &Path) -> Arc<str> {
 }
 
 fn is_manifest_name(p: &Path) -> bool {
+    // The policy file beside the manifests is read as a policy (`policy_file`), not a manifest.
+    if p.file_name()
+        .is_some_and(|n| n == crate::policy::POLICY_FILE)
+    {
+        return false;
+    }
     p.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
@@ -84,6 +90,11 @@ pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
                     .with_help("check the path, or pass the manifest files themselves"),
                 );
             }
+        } else if root
+            .file_name()
+            .is_some_and(|n| n == crate::policy::POLICY_FILE)
+        {
+            // Named itself: read as the policy of its directory.
         } else {
             found.push(Found {
                 path: root.clone(),

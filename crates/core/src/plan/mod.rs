@@ -131,6 +131,8 @@ pub struct PlanContext {
     /// The vendor account the plan reads and orders from (`Client::account_key`): recorded in
     /// the plan, so a plan made for one account is never applied to another.
     pub account: String,
+    /// The policy files of the manifests, recorded in the plan.
+    pub policy: Vec<crate::policy::Policy>,
 }
 
 /// The list of one PBX in a per-PBX map.
@@ -163,10 +165,13 @@ pub fn plan(
     // The entries in error are inputs too, apart, so that a saved plan re-derives its ID from
     // its PBXs and its errors alike (and an entitle that does not know `errors` re-derives
     // another ID, and refuses the plan as edited).
-    let inputs = if missing.is_empty() {
-        serde_json::to_vec(&(&found, &recorded, &observed.contacts))
-    } else {
-        serde_json::to_vec(&(&found, &recorded, &observed.contacts, &missing))
+    // Likewise the policy: in the inputs only when there is one, so plans without keep their IDs.
+    let inputs = match (missing.is_empty(), ctx.policy.is_empty()) {
+        (true, true) => serde_json::to_vec(&(&found, &recorded, &observed.contacts)),
+        (false, true) => serde_json::to_vec(&(&found, &recorded, &observed.contacts, &missing)),
+        (_, false) => {
+            serde_json::to_vec(&(&found, &recorded, &observed.contacts, &missing, &ctx.policy))
+        }
     }
     .unwrap_or_default();
     let plan_id = keys::plan_id(
@@ -241,6 +246,7 @@ pub fn plan(
         errors: entry_errors,
         pbxs,
         held_back: Vec::new(),
+        policy: ctx.policy.clone(),
     })
 }
 

@@ -56,6 +56,10 @@ pub struct Plan {
     /// is ordered for them in this plan. Not an input of the plan ID: they are not in it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held_back: Vec<HeldBack>,
+    /// The policy files the plan was made under (`entitle.policy.yaml`): applying it holds it
+    /// to them wherever it is applied. An input of the plan ID, so none can be taken out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy: Vec<crate::policy::Policy>,
 }
 
 /// A PBX `--only` left out of a plan, and the operations of its changes that were not asked for.

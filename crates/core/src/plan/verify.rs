@@ -102,6 +102,7 @@ pub fn verify(saved: &Plan) -> Vec<String> {
         today: saved.today,
         manifest_hash: saved.manifest_hash.clone(),
         selection: saved.selection.clone(),
+        policy: saved.policy.clone(),
         nonce: saved.nonce.clone(),
         account: saved.account.clone(),
     };

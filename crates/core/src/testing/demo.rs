@@ -226,6 +226,7 @@ pub fn ctx() -> PlanContext {
         today: today(),
         manifest_hash: "hash".into(),
         selection: Selection::default(),
+        policy: vec![],
         nonce: "test".into(),
     }
 }
