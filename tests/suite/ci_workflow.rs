@@ -348,7 +348,7 @@ impl<'a> Runner<'a> {
         let plan = self.run("plan", "Plan");
         if matches!(
             plan.outputs.get("exit").map(String::as_str),
-            Some("0" | "2")
+            Some("0" | "2" | "7")
         ) {
             assert_eq!(validate.code, 0, "{}", validate.log);
             self.upload();
@@ -1094,5 +1094,185 @@ fn an_override_applies_nothing_but_a_saved_plan_named() {
         [
             "### entitle apply --override-policy `plan-0123456789abcdef0123` (requested by maria): did not apply: no saved plan was found (never saved, or its artifact expired); nothing was bought\n\n[Run log](https://github.com/acme/entitlements/actions/runs/4242)\n"
         ]
+    );
+}
+
+/// The policy beside the manifests, as a team would commit it.
+fn write_policy(runner: &Runner, yaml: &str) {
+    std::fs::write(runner.checkout.join("manifests/entitle.policy.yaml"), yaml).unwrap();
+}
+
+/// The journal's record of an apply over the policy, by plan ID.
+fn override_records(env: &Env) -> Vec<(String, String)> {
+    env.journal()
+        .into_iter()
+        .filter(|e| e["state"] == "plan_started" && e["detail"].is_string())
+        .map(|e| {
+            (
+                e["plan_id"].as_str().unwrap().to_owned(),
+                e["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A renewal over the policy is never bought by the daily job: the issue says so and names the
+/// plan; the override, once approved, applies exactly that plan, the journal records it, the
+/// issue is told, and the next daily run closes it.
+#[test]
+fn a_renewal_over_the_policy_waits_in_the_issue_until_an_approved_override_applies_it() {
+    let env = demo_on_the_system_clock().on(Backend::Postgres);
+    let mut runner = Runner::new(&env, env.database().unwrap());
+    for file in ["acme.yaml", "globex.yaml", "initech.yaml"] {
+        apply_outside(&env, &runner.checkout.join("manifests").join(file));
+    }
+    let before = sent_operations(&env);
+    // Umbrella's renewal costs USD 5,000.00.
+    write_policy(&runner, "version: 1\nbudget:\n  perRun: USD 4,000\n");
+
+    let daily = runner.daily_job();
+    assert_eq!(
+        daily.codes(),
+        ("7".into(), "7".into(), 0),
+        "{}",
+        daily.log()
+    );
+    assert_eq!(
+        sent_operations(&env),
+        before,
+        "nothing bought over the policy"
+    );
+    let plan_id = daily.plan.outputs["plan_id"].clone();
+    assert!(plan_id.starts_with("plan-"), "{plan_id}");
+    let saved = runner
+        .artifacts
+        .join(format!("entitle-{plan_id}/plan.json"));
+    assert!(
+        saved.exists(),
+        "the plan over the policy is saved for the override"
+    );
+    let issues = runner.issues();
+    assert_eq!(issues.len(), 1);
+    let body = &issues[&1].body;
+    assert!(
+        body.contains("**Renewals due** (`entitle apply --only renew_plan,enable_auto_renew`): exit 7, over the spend policy: nothing was bought"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "with override_plan_id `{plan_id}` and no pull_request"
+        )),
+        "{body}"
+    );
+    assert!(body.contains("Over the spend limits"), "{body}");
+    assert!(body.contains(&plan_id), "{body}");
+
+    // A second day: the same issue, a new plan (each run's plan has its own ID).
+    let daily = runner.daily_job();
+    assert_eq!(
+        daily.codes(),
+        ("7".into(), "7".into(), 0),
+        "{}",
+        daily.log()
+    );
+    assert_eq!(runner.issues().len(), 1);
+    let approved = daily.plan.outputs["plan_id"].clone();
+    assert_ne!(approved, plan_id);
+
+    // Approved: the override applies exactly that plan, over the policy.
+    let apply = runner.override_job(&approved, "");
+    assert_eq!(apply.outputs["exit"], "0", "{}", apply.log);
+    let after = sent_operations(&env);
+    assert_eq!(
+        after[before.len()..],
+        [("3658B431119665QJ".to_owned(), "renew_plan".to_owned())]
+    );
+    let records = override_records(&env);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].0, approved);
+    assert!(
+        records[0]
+            .1
+            .starts_with(&format!("applied over the spend limits by --override-policy {approved}: budget.perRun USD 4,000.00")),
+        "{records:?}"
+    );
+    let issue = &runner.issues()[&1];
+    assert_eq!(issue.comments.len(), 1, "{issue:?}");
+    assert!(
+        issue.comments[0].starts_with(&format!(
+            "### entitle apply --override-policy `{approved}` (requested by maria): exit 0, applied over the spend policy, as approved\n"
+        )),
+        "{}",
+        issue.comments[0]
+    );
+    // The first day's plan is another plan: applying it now would be stale, never twice.
+    let again = runner.override_job(&plan_id, "");
+    assert_eq!(again.outputs["exit"], "3", "{}", again.log);
+    assert_eq!(sent_operations(&env), after);
+
+    // The next day: the account matches; the issue is closed.
+    let daily = runner.daily_job();
+    assert_eq!(
+        daily.codes(),
+        ("0".into(), "0".into(), 0),
+        "{}",
+        daily.log()
+    );
+    assert!(!runner.issues()[&1].open);
+}
+
+/// A pull request over the policy: its plan is saved and commented with how to have it
+/// approved; the merge buys nothing and says so; the override of that pull request's plan,
+/// approved, applies it, and the pull request is told.
+#[test]
+fn a_pull_request_over_the_policy_is_bought_only_by_the_approved_override() {
+    let env = demo_on_the_system_clock().on(Backend::Postgres);
+    let mut runner = Runner::new(&env, env.database().unwrap());
+    write_policy(&runner, "version: 1\nbudget:\n  perRun: USD 5,000\n");
+
+    let plan = runner.plan_job();
+    assert_eq!(plan.outputs["exit"], "7", "{}", plan.log);
+    assert_eq!(
+        plan.code, 0,
+        "a plan over the policy is a plan: {}",
+        plan.log
+    );
+    let saved = runner
+        .artifacts
+        .join("entitle-plan-7-4b825dc642cb6eb9a060e54bf8d69288fbee4904/plan.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let plan_id = doc["plan_id"].as_str().unwrap().to_owned();
+    let comments = runner.comments();
+    assert_eq!(comments.len(), 1);
+    let comment = comments.values().next().unwrap();
+    assert!(comment.contains("Over the spend limits"), "{comment}");
+    assert!(
+        comment.contains(&format!("This plan breaks the spend policy: merging it buys nothing. To buy it all the same, merge it, then run this workflow (Actions, Run workflow) with override_plan_id `{plan_id}` and pull_request `7`")),
+        "{comment}"
+    );
+
+    // Merged: nothing bought, and the pull request is told how to have it approved.
+    let apply = runner.apply_job();
+    assert_eq!(apply.outputs["exit"], "7", "{}", apply.log);
+    assert!(sent_orders(&env).is_empty());
+    let told = runner.apply_comments();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].starts_with(&format!("### entitle apply: exit 7, did not apply: the reviewed plan breaks the spend policy; nothing was bought. To buy it all the same, run this workflow (Actions, Run workflow) with override_plan_id `{plan_id}` and pull_request `7`")),
+        "{}",
+        told[0]
+    );
+
+    // Approved: exactly the reviewed plan is bought.
+    let reviewed = planned_orders(&saved);
+    let apply = runner.override_job(&plan_id, "7");
+    assert_eq!(apply.outputs["exit"], "0", "{}", apply.log);
+    assert_eq!(sent_orders(&env), reviewed);
+    assert_eq!(override_records(&env).len(), 1);
+    let told = runner.apply_comments();
+    assert_eq!(told.len(), 2);
+    assert!(
+        told.iter().any(|c| c.starts_with(&format!("### entitle apply --override-policy `{plan_id}` (requested by maria): exit 0, applied over the spend policy, as approved\n"))),
+        "{told:?}"
     );
 }
