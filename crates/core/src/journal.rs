@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::plan::drift::LastApply;
+
 /// The state of an order (or a plan) in the journal; the last entry for a `poNumber` wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -70,6 +72,15 @@ pub struct Entry {
     /// written. Entries of other accounts are not this run's to resolve.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// A digest of each key of the manifest entry the order's plan was made from
+    /// ([`crate::plan::drift::desired_digest`]): once every order of the plan for the PBX is
+    /// done, the PBX has what that entry asks, and a later plan tells by it whether the
+    /// manifest or the account changed since. `None` in entries of older entitles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<BTreeMap<String, String>>,
+    /// Keys of that entry the plan left to a person (manual items): not met after it either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<String>,
 }
 
 fn keys_v1() -> u32 {
@@ -111,6 +122,44 @@ pub fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
         map.insert(e.po_number.as_str(), e);
     }
     map
+}
+
+/// Entitle's last apply of each PBX: the plan whose first order for it was journaled last,
+/// complete when the last entry of each of its orders for the PBX is `done`.
+pub fn last_applies(entries: &[Entry]) -> BTreeMap<crate::plan::PbxKey, LastApply> {
+    // Per PBX, per plan: when its first order was journaled, and each order's latest entry.
+    type Orders<'a> = BTreeMap<&'a str, &'a Entry>;
+    let mut by_pbx: BTreeMap<crate::plan::PbxKey, BTreeMap<&str, (i64, Orders<'_>)>> =
+        BTreeMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| !e.po_number.is_empty() && !e.sn.is_empty())
+    {
+        let key = (crate::model::ProductId(e.product), e.sn.clone());
+        let (_, orders) = by_pbx
+            .entry(key)
+            .or_default()
+            .entry(e.plan_id.as_str())
+            .or_insert((e.at_ms, BTreeMap::new()));
+        orders.insert(e.po_number.as_str(), e);
+    }
+    by_pbx
+        .into_iter()
+        .filter_map(|(key, plans)| {
+            let (plan_id, (_, orders)) = plans.into_iter().max_by_key(|(_, (first, _))| *first)?;
+            let with_entry = orders.values().find(|e| e.desired.is_some());
+            Some((
+                key,
+                LastApply {
+                    plan_id: plan_id.to_owned(),
+                    at_ms: orders.values().map(|e| e.at_ms).max().unwrap_or(0),
+                    complete: orders.values().all(|e| e.state == EntryState::Done),
+                    desired: with_entry.and_then(|e| e.desired.clone()),
+                    unmet: with_entry.map(|e| e.unmet.clone()).unwrap_or_default(),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Has this plan started applying before?
