@@ -166,3 +166,67 @@ pub fn last_applies(entries: &[Entry]) -> BTreeMap<crate::plan::PbxKey, LastAppl
 pub fn plan_seen(entries: &[Entry], plan_id: &str) -> bool {
     entries.iter().any(|e| e.plan_id == plan_id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ProductId;
+
+    fn entry(plan: &str, po: &str, state: EntryState, at_ms: i64) -> Entry {
+        Entry {
+            at_ms,
+            plan_id: plan.into(),
+            po_number: po.into(),
+            sn: "SN1".into(),
+            product: 12,
+            operation: "purchase_service".into(),
+            state,
+            order_no: None,
+            detail: None,
+            fingerprint: None,
+            keys: crate::plan::KEYS_VERSION,
+            account: None,
+            desired: Some([("extensions".to_owned(), plan.to_owned())].into()),
+            unmet: Vec::new(),
+        }
+    }
+
+    /// The last apply is the plan whose first order came last; it is complete when each of its
+    /// orders ended done, whatever order its entries were written in.
+    #[test]
+    fn the_last_apply_of_a_pbx_is_its_latest_plan_and_complete_only_when_all_done() {
+        use EntryState::*;
+        let key = (ProductId(12), "SN1".to_owned());
+        let mut entries = vec![
+            entry("plan-1", "ent-a", Sending, 1),
+            entry("plan-1", "ent-a", Done, 2),
+            entry("plan-2", "ent-b", Sending, 10),
+            entry("plan-2", "ent-b", Done, 11),
+            entry("plan-2", "ent-c", Sending, 12),
+            entry("plan-2", "ent-c", Unknown, 13),
+        ];
+        let last = &last_applies(&entries)[&key];
+        assert_eq!((last.plan_id.as_str(), last.complete), ("plan-2", false));
+        assert_eq!(last.desired.as_ref().unwrap()["extensions"], "plan-2");
+        // Resolved later as placed: now complete, as of its resolution.
+        entries.push(entry("plan-2", "ent-c", Done, 20));
+        // An older plan's entry written later does not make it the last.
+        entries.push(entry("plan-1", "ent-a", Done, 21));
+        let last = &last_applies(&entries)[&key];
+        assert_eq!((last.plan_id.as_str(), last.complete, last.at_ms), ("plan-2", true, 20));
+        // A plan's start (no poNumber) is no order of a PBX.
+        let start = Entry {
+            po_number: crate::plan::PoNumber::default(),
+            sn: String::new(),
+            ..entry("plan-3", "", PlanStarted, 30)
+        };
+        entries.push(start);
+        assert_eq!(last_applies(&entries)[&key].plan_id, "plan-2");
+        // An entry of an older entitle, with no record of the manifest entry, still reads.
+        let old: Entry = serde_json::from_str(
+            r#"{"at_ms":1,"plan_id":"p","po_number":"ent-x","sn":"SN1","product":12,"operation":"renew_plan","state":"done"}"#,
+        )
+        .unwrap();
+        assert_eq!((old.desired, old.unmet), (None, Vec::<String>::new()));
+    }
+}

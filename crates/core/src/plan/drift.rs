@@ -308,3 +308,253 @@ pub fn findings(p: &PbxPlan, d: &DesiredPbx, h: Option<&History>) -> Vec<DriftFi
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Id, OrderStatus, ProductId};
+    use crate::plan::{Action, Change, ManualItem};
+    use crate::testing::{self, at};
+
+    const SN: &str = "SN1";
+    /// 2026-11-20T00:00:00Z, entitle's last apply.
+    const APPLIED_MS: i64 = 1_795_132_800_000;
+    const DAY_MS: i64 = 86_400_000;
+
+    fn entry(extensions: u32) -> DesiredPbx {
+        DesiredPbx {
+            plan: Some(at(CatalogRef::Name("Enterprise Plan".into()), 5)),
+            extensions: Some(at(extensions, 6)),
+            ..testing::desired(SN, 12)
+        }
+    }
+
+    fn key() -> PbxKey {
+        (ProductId(12), SN.to_owned())
+    }
+
+    fn change(kind: ActionKind, field: &str) -> Action {
+        Action {
+            changes: vec![Change {
+                field: field.into(),
+                before: Some("a".into()),
+                after: "b".into(),
+            }],
+            reason: "term ends 2026-12-10, within 30d: renew Enterprise Plan".into(),
+            ..testing::action(kind, None)
+        }
+    }
+
+    fn planned(actions: Vec<Action>) -> PbxPlan {
+        testing::pbx_plan(testing::observed(SN, 12), actions)
+    }
+
+    fn applied(d: &DesiredPbx, complete: bool) -> LastApply {
+        LastApply {
+            plan_id: "plan-1".into(),
+            at_ms: APPLIED_MS,
+            complete,
+            desired: Some(desired_digest(d)),
+            unmet: vec![],
+        }
+    }
+
+    fn order(no: &str, reference: Option<&str>, created_ms: i64) -> Order {
+        Order {
+            id: Id(1),
+            order_no: no.into(),
+            status: OrderStatus::Succeed,
+            created_ms,
+            product: ProductId(12),
+            sn: SN.into(),
+            operation_type: "switch_plan".into(),
+            reference: reference.map(Into::into),
+            total_amount: "1.00".into(),
+            currency: "USD".into(),
+        }
+    }
+
+    fn history(last: Option<LastApply>, orders: Vec<(Order, Origin)>) -> History {
+        History {
+            window_days: 30,
+            last_apply: last.into_iter().map(|l| (key(), l)).collect(),
+            orders: [(key(), orders)].into(),
+        }
+    }
+
+    fn said(p: &PbxPlan, d: &DesiredPbx, h: &History) -> Vec<String> {
+        findings(p, d, Some(h))
+            .iter()
+            .map(DriftFinding::describe)
+            .collect()
+    }
+
+    #[test]
+    fn a_manifest_changed_since_the_last_apply_is_named_with_its_keys() {
+        let p = planned(vec![change(ActionKind::PurchaseService, "extensions")]);
+        let h = history(Some(applied(&entry(300), true)), vec![]);
+        assert_eq!(
+            said(&p, &entry(400), &h),
+            ["the manifest changed since entitle's last apply (2026-11-20): extensions"]
+        );
+    }
+
+    #[test]
+    fn an_order_outside_entitle_is_drift_named_by_the_order() {
+        let p = planned(vec![change(ActionKind::SwitchPlan, "plan")]);
+        let portal = order("UO7", None, APPLIED_MS + DAY_MS);
+        let h = history(
+            Some(applied(&entry(300), true)),
+            vec![(portal, Origin::Outside)],
+        );
+        assert_eq!(
+            said(&p, &entry(300), &h),
+            [
+                "drift: changed outside entitle: order UO7 (switch_plan, 2026-11-21) was not placed by entitle"
+            ]
+        );
+        // Before entitle's last apply, the order is what that apply worked from: not why it
+        // differs now, and the keys as applied say the account moved since.
+        let h = history(
+            Some(applied(&entry(300), true)),
+            vec![(order("UO6", None, APPLIED_MS - DAY_MS), Origin::Outside)],
+        );
+        assert_eq!(
+            said(&p, &entry(300), &h),
+            [
+                "drift: changed outside entitle: plan not as entitle's last apply (2026-11-20) left it, and entitle ordered nothing since"
+            ]
+        );
+    }
+
+    #[test]
+    fn both_hold_at_once_and_both_are_said() {
+        let p = planned(vec![
+            change(ActionKind::SwitchPlan, "plan"),
+            change(ActionKind::PurchaseService, "extensions"),
+        ]);
+        let h = history(Some(applied(&entry(300), true)), vec![]);
+        assert_eq!(
+            said(&p, &entry(400), &h),
+            [
+                "the manifest changed since entitle's last apply (2026-11-20): extensions",
+                "drift: changed outside entitle: plan not as entitle's last apply (2026-11-20) left it, and entitle ordered nothing since",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_renewal_falling_due_is_time_not_a_change() {
+        let p = planned(vec![change(ActionKind::RenewPlan, "expires")]);
+        let h = history(Some(applied(&entry(300), true)), vec![]);
+        assert_eq!(
+            said(&p, &entry(300), &h),
+            ["a renewal fell due: term ends 2026-12-10, within 30d"]
+        );
+        // Without any record it is still time that made it due.
+        let h = history(None, vec![]);
+        assert_eq!(
+            said(&p, &entry(300), &h),
+            ["a renewal fell due: term ends 2026-12-10, within 30d"]
+        );
+        // A window the manifest widened since is the manifest's.
+        let mut wider = entry(300);
+        wider.renew_before_days.value = 90;
+        let h = history(Some(applied(&entry(300), true)), vec![]);
+        assert_eq!(
+            said(&p, &wider, &h),
+            ["the manifest changed since entitle's last apply (2026-11-20): renewBefore"]
+        );
+    }
+
+    #[test]
+    fn without_evidence_it_cannot_tell_and_says_why() {
+        let p = planned(vec![change(ActionKind::PurchaseService, "extensions")]);
+        assert_eq!(
+            said(&p, &entry(300), &history(None, vec![])),
+            [
+                "cannot tell whether the account or the manifest changed: no record of an entitle apply of this PBX, and no order outside entitle in the last 30 days"
+            ]
+        );
+        let h = history(Some(applied(&entry(300), false)), vec![]);
+        assert_eq!(
+            said(&p, &entry(300), &h),
+            [
+                "cannot tell whether the account or the manifest changed: entitle's last apply of this PBX (2026-11-20) did not complete, and no order outside entitle in the last 30 days"
+            ]
+        );
+        // An order with no reference, from a vendor not seen to echo them: maybe entitle's.
+        let h = history(None, vec![(order("UO8", None, APPLIED_MS), Origin::Unknown)]);
+        assert_eq!(
+            said(&p, &entry(300), &h),
+            [
+                "cannot tell whether the account or the manifest changed: order UO8 (switch_plan, 2026-11-20) carries no poNumber and the vendor is not seen to echo them, so it may be entitle's"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_manual_item_that_apply_left_too_is_not_drift() {
+        let mut p = planned(vec![]);
+        p.manual.push(ManualItem {
+            field: "autoRenew".into(),
+            current: "true".into(),
+            wanted: "false".into(),
+            reason: "the API cannot disable auto-renewal".into(),
+        });
+        let mut d = entry(300);
+        d.auto_renew = Some(at(false, 9));
+        let mut last = applied(&d, true);
+        last.unmet = unmet(&p);
+        assert!(said(&p, &d, &history(Some(last), vec![])).is_empty());
+        // Met after the apply, unmet now: the account moved.
+        let h = history(Some(applied(&d, true)), vec![]);
+        assert_eq!(
+            said(&p, &d, &h),
+            [
+                "drift: changed outside entitle: autoRenew not as entitle's last apply (2026-11-20) left it, and entitle ordered nothing since"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pbx_that_needs_nothing_or_a_plan_without_evidence_says_nothing() {
+        let h = history(None, vec![]);
+        assert!(findings(&planned(vec![]), &entry(300), Some(&h)).is_empty());
+        let p = planned(vec![change(ActionKind::PurchaseService, "extensions")]);
+        assert!(findings(&p, &entry(300), None).is_empty());
+    }
+
+    #[test]
+    fn who_placed_an_order() {
+        let o = |r: Option<&str>| order("UO1", r, 0);
+        let ent = Some("ent-0123456789abcdef");
+        assert_eq!(origin(&o(ent), true, true), Origin::Ours);
+        assert_eq!(origin(&o(ent), false, true), Origin::OtherEntitle);
+        assert_eq!(origin(&o(Some("PO-77")), false, false), Origin::Outside);
+        assert_eq!(origin(&o(None), false, true), Origin::Outside);
+        assert_eq!(origin(&o(Some(" ")), false, false), Origin::Unknown);
+        assert_eq!(origin(&o(None), false, false), Origin::Unknown);
+        assert!(!is_entitle_reference("ent-xyz"));
+    }
+
+    #[test]
+    fn the_digest_ignores_where_and_how_a_key_is_written() {
+        let mut a = entry(300);
+        a.services = Some(vec![
+            at(CatalogRef::Name("Hotel PMS Integration".into()), 7),
+            at(CatalogRef::Name("High Availability".into()), 8),
+        ]);
+        let mut b = a.clone();
+        b.plan = Some(at(CatalogRef::Name("enterprise plan".into()), 15));
+        b.services = Some(vec![
+            at(CatalogRef::Name("high availability".into()), 17),
+            at(CatalogRef::Name("Hotel PMS Integration".into()), 18),
+        ]);
+        b.labels.insert("site".into(), "hq".into());
+        assert_eq!(desired_digest(&a), desired_digest(&b));
+        b.extensions = None;
+        let (da, db) = (desired_digest(&a), desired_digest(&b));
+        assert!(da.contains_key("extensions") && !db.contains_key("extensions"));
+    }
+}
