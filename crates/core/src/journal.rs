@@ -213,7 +213,10 @@ mod tests {
         // An older plan's entry written later does not make it the last.
         entries.push(entry("plan-1", "ent-a", Done, 21));
         let last = &last_applies(&entries)[&key];
-        assert_eq!((last.plan_id.as_str(), last.complete, last.at_ms), ("plan-2", true, 20));
+        assert_eq!(
+            (last.plan_id.as_str(), last.complete, last.at_ms),
+            ("plan-2", true, 20)
+        );
         // A plan's start (no poNumber) is no order of a PBX.
         let start = Entry {
             po_number: crate::plan::PoNumber::default(),

@@ -70,7 +70,10 @@ async fn auto_renew(State(app): State<Arc<App>>, body: Bytes) -> Response {
         .ok()
         .and_then(|p| inner.world.find(p, sn))
     else {
-        return error(StatusCode::NOT_FOUND, format!("no PBX {sn} under product {product}"));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no PBX {sn} under product {product}"),
+        );
     };
     let world = &mut inner.world;
     let sub = &mut world.pbxs[idx];

@@ -78,7 +78,9 @@ pub fn origin(o: &Order, ours: bool, echoes: bool) -> Origin {
 /// Whether `reference` is one entitle sends (`ent-` and 16 hex digits, see [`super::po_number`]).
 pub fn is_entitle_reference(reference: &str) -> bool {
     reference.strip_prefix("ent-").is_some_and(|h| {
-        h.len() == 16 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        h.len() == 16
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -143,7 +145,11 @@ fn key_of(field: &str) -> &str {
 
 /// The manifest keys `p` leaves to a person (its manual items), as the journal records them.
 pub fn unmet(p: &PbxPlan) -> Vec<String> {
-    let mut keys: Vec<String> = p.manual.iter().map(|m| key_of(&m.field).to_owned()).collect();
+    let mut keys: Vec<String> = p
+        .manual
+        .iter()
+        .map(|m| key_of(&m.field).to_owned())
+        .collect();
     keys.sort();
     keys.dedup();
     keys
@@ -170,7 +176,12 @@ fn renewal_words(reason: &str) -> String {
 }
 
 fn order_words(o: &Order) -> String {
-    format!("order {} ({}, {})", o.order_no, o.operation_type, day(o.created_ms))
+    format!(
+        "order {} ({}, {})",
+        o.order_no,
+        o.operation_type,
+        day(o.created_ms)
+    )
 }
 
 /// Why `p` (planned from `d`) differs from its manifest entry, by the evidence `h`; empty when
@@ -484,7 +495,10 @@ mod tests {
             ]
         );
         // An order with no reference, from a vendor not seen to echo them: maybe entitle's.
-        let h = history(None, vec![(order("UO8", None, APPLIED_MS), Origin::Unknown)]);
+        let h = history(
+            None,
+            vec![(order("UO8", None, APPLIED_MS), Origin::Unknown)],
+        );
         assert_eq!(
             said(&p, &entry(300), &h),
             [
