@@ -163,3 +163,26 @@ fn a_fresh_workspace_cannot_tell_and_says_so() {
         "{text}"
     );
 }
+
+/// The sandbox plays the vendor's auto-renewal either way: listed as an order with no
+/// reference, or leaving no order; the term moves one on both times.
+#[test]
+fn the_sandbox_auto_renews_listed_or_not() {
+    let env = Env::new();
+    let renew = |listed: bool| {
+        env.post(
+            "/_sandbox/portal/auto-renew",
+            json!({"productId": 12, "productNo": SN, "listed": listed}),
+        )
+    };
+    let unlisted = renew(false);
+    assert_eq!(unlisted["expireDate"], "2028-05-01");
+    assert!(unlisted["orderNo"].is_null());
+    assert!(env.get("/_sandbox/orders").as_array().unwrap().is_empty());
+    let listed = renew(true);
+    assert_eq!(listed["expireDate"], "2029-05-01");
+    let orders = env.get("/_sandbox/orders");
+    assert_eq!(orders[0]["orderNo"], listed["orderNo"]);
+    assert_eq!(orders[0]["operationType"], "renew_plan");
+    assert!(orders[0]["poNumber"].is_null());
+}
