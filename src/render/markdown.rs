@@ -981,6 +981,9 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<Section, std::fmt::
         let mut w = String::new();
         writeln!(w, "**{}** — {}", esc(&p.key()), link.entry(p))?;
         writeln!(w)?;
+        for f in &p.drift {
+            writeln!(w, "- {}", esc(&f.describe()))?;
+        }
         for a in &p.actions {
             let price = match (&a.price, &a.price_error, &a.refused) {
                 (_, _, Some(_)) => " — refused by the vendor (see above)".to_owned(),

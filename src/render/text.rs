@@ -136,6 +136,10 @@ pub(crate) fn write_plan_text(
                 )?;
                 writeln!(w, "      {}", m.reason)?;
             }
+            // A PBX with changes said why under its own block.
+            if !p.has_changes() {
+                write_drift(p, "      ", c, w)?;
+            }
         }
     }
 
@@ -397,11 +401,20 @@ fn write_pbx(p: &PbxPlan, opts: TextOptions, said: bool, w: &mut impl Write) -> 
         labels,
         Style::Dim.paint(&p.source, c)
     )?;
+    write_drift(p, "    ", c, w)?;
     for a in &p.actions {
         write_action(a, p, opts, said, w)?;
     }
     for n in &p.notes {
         writeln!(w, "    {}", Style::Dim.paint(&format!("note: {n}"), c))?;
+    }
+    Ok(())
+}
+
+/// Why the PBX differs from its manifest entry, one line per finding (docs/plan.md, "Drift").
+fn write_drift(p: &PbxPlan, indent: &str, c: bool, w: &mut impl Write) -> io::Result<()> {
+    for f in &p.drift {
+        writeln!(w, "{indent}{}", Style::Dim.paint(&f.describe(), c))?;
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ mod conventions;
 mod crash_e2e;
 mod diagnostics;
 mod doctor;
+mod drift;
 mod export_e2e;
 mod forecast;
 mod guardrails;

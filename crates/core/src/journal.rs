@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::plan::drift::LastApply;
+
 /// The state of an order (or a plan) in the journal; the last entry for a `poNumber` wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -70,6 +72,15 @@ pub struct Entry {
     /// written. Entries of other accounts are not this run's to resolve.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// A digest of each key of the manifest entry the order's plan was made from
+    /// ([`crate::plan::drift::desired_digest`]): once every order of the plan for the PBX is
+    /// done, the PBX has what that entry asks, and a later plan tells by it whether the
+    /// manifest or the account changed since. `None` in entries of older entitles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<BTreeMap<String, String>>,
+    /// Keys of that entry the plan left to a person (manual items): not met after it either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<String>,
 }
 
 fn keys_v1() -> u32 {
@@ -113,7 +124,112 @@ pub fn latest(entries: &[Entry]) -> BTreeMap<&str, &Entry> {
     map
 }
 
+/// Entitle's last apply of each PBX: the plan whose first order for it was journaled last,
+/// complete when the last entry of each of its orders for the PBX is `done`.
+pub fn last_applies(entries: &[Entry]) -> BTreeMap<crate::plan::PbxKey, LastApply> {
+    // Per PBX, per plan: when its first order was journaled, and each order's latest entry.
+    type Orders<'a> = BTreeMap<&'a str, &'a Entry>;
+    let mut by_pbx: BTreeMap<crate::plan::PbxKey, BTreeMap<&str, (i64, Orders<'_>)>> =
+        BTreeMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| !e.po_number.is_empty() && !e.sn.is_empty())
+    {
+        let key = (crate::model::ProductId(e.product), e.sn.clone());
+        let (_, orders) = by_pbx
+            .entry(key)
+            .or_default()
+            .entry(e.plan_id.as_str())
+            .or_insert((e.at_ms, BTreeMap::new()));
+        orders.insert(e.po_number.as_str(), e);
+    }
+    by_pbx
+        .into_iter()
+        .filter_map(|(key, plans)| {
+            let (plan_id, (_, orders)) = plans.into_iter().max_by_key(|(_, (first, _))| *first)?;
+            let with_entry = orders.values().find(|e| e.desired.is_some());
+            Some((
+                key,
+                LastApply {
+                    plan_id: plan_id.to_owned(),
+                    at_ms: orders.values().map(|e| e.at_ms).max().unwrap_or(0),
+                    complete: orders.values().all(|e| e.state == EntryState::Done),
+                    desired: with_entry.and_then(|e| e.desired.clone()),
+                    unmet: with_entry.map(|e| e.unmet.clone()).unwrap_or_default(),
+                },
+            ))
+        })
+        .collect()
+}
+
 /// Has this plan started applying before?
 pub fn plan_seen(entries: &[Entry], plan_id: &str) -> bool {
     entries.iter().any(|e| e.plan_id == plan_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ProductId;
+
+    fn entry(plan: &str, po: &str, state: EntryState, at_ms: i64) -> Entry {
+        Entry {
+            at_ms,
+            plan_id: plan.into(),
+            po_number: po.into(),
+            sn: "SN1".into(),
+            product: 12,
+            operation: "purchase_service".into(),
+            state,
+            order_no: None,
+            detail: None,
+            fingerprint: None,
+            keys: crate::plan::KEYS_VERSION,
+            account: None,
+            desired: Some([("extensions".to_owned(), plan.to_owned())].into()),
+            unmet: Vec::new(),
+        }
+    }
+
+    /// The last apply is the plan whose first order came last; it is complete when each of its
+    /// orders ended done, whatever order its entries were written in.
+    #[test]
+    fn the_last_apply_of_a_pbx_is_its_latest_plan_and_complete_only_when_all_done() {
+        use EntryState::*;
+        let key = (ProductId(12), "SN1".to_owned());
+        let mut entries = vec![
+            entry("plan-1", "ent-a", Sending, 1),
+            entry("plan-1", "ent-a", Done, 2),
+            entry("plan-2", "ent-b", Sending, 10),
+            entry("plan-2", "ent-b", Done, 11),
+            entry("plan-2", "ent-c", Sending, 12),
+            entry("plan-2", "ent-c", Unknown, 13),
+        ];
+        let last = &last_applies(&entries)[&key];
+        assert_eq!((last.plan_id.as_str(), last.complete), ("plan-2", false));
+        assert_eq!(last.desired.as_ref().unwrap()["extensions"], "plan-2");
+        // Resolved later as placed: now complete, as of its resolution.
+        entries.push(entry("plan-2", "ent-c", Done, 20));
+        // An older plan's entry written later does not make it the last.
+        entries.push(entry("plan-1", "ent-a", Done, 21));
+        let last = &last_applies(&entries)[&key];
+        assert_eq!(
+            (last.plan_id.as_str(), last.complete, last.at_ms),
+            ("plan-2", true, 20)
+        );
+        // A plan's start (no poNumber) is no order of a PBX.
+        let start = Entry {
+            po_number: crate::plan::PoNumber::default(),
+            sn: String::new(),
+            ..entry("plan-3", "", PlanStarted, 30)
+        };
+        entries.push(start);
+        assert_eq!(last_applies(&entries)[&key].plan_id, "plan-2");
+        // An entry of an older entitle, with no record of the manifest entry, still reads.
+        let old: Entry = serde_json::from_str(
+            r#"{"at_ms":1,"plan_id":"p","po_number":"ent-x","sn":"SN1","product":12,"operation":"renew_plan","state":"done"}"#,
+        )
+        .unwrap();
+        assert_eq!((old.desired, old.unmet), (None, Vec::<String>::new()));
+    }
 }

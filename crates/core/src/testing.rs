@@ -158,6 +158,7 @@ pub fn pbx_plan(observed: ObservedPbx, actions: Vec<Action>) -> PbxPlan {
         upcoming: Vec::new(),
         manual: vec![],
         notes: vec![],
+        drift: vec![],
     }
 }
 

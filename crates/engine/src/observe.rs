@@ -97,6 +97,9 @@ pub struct Settings {
     pub auto_renew_unless_renewed: bool,
     /// Read what planning needs on any of this many days after `today` too (a forecast).
     pub horizon_days: u32,
+    /// Entitle's last apply of each PBX, by the journal; `None`: the plan is not to say why
+    /// PBXs differ (a forecast).
+    pub applied: Option<BTreeMap<PbxKey, plan::drift::LastApply>>,
 }
 
 /// Why observing failed.
@@ -201,6 +204,10 @@ pub async fn observe<S: Source>(
         settings.now_ms,
         settings.settle_ms,
     );
+    let history = settings
+        .applied
+        .as_ref()
+        .map(|applied| history(&orders, &pbxs, applied, settings));
     let mut in_doubt: BTreeMap<PbxKey, Vec<Doubt>> = BTreeMap::new();
     for PbxDoubt { product, sn, doubt } in &settings.in_doubt {
         let key = (*product, sn.clone());
@@ -267,9 +274,51 @@ pub async fn observe<S: Source>(
             not_found,
             listed,
             observed_at_ms: settings.now_ms,
+            history,
         },
         catalogs,
     })
+}
+
+/// The evidence of why the PBXs read differ from their entries: entitle's last apply of each
+/// (the journal's) and the orders of each in the list read, with who placed them. An order is
+/// this workspace's when its journal holds it; the vendor is seen to echo poNumbers when some
+/// order of the list carries one of entitle's.
+fn history(
+    orders: &[Order],
+    pbxs: &BTreeMap<PbxKey, ObservedPbx>,
+    applied: &BTreeMap<PbxKey, plan::drift::LastApply>,
+    settings: &Settings,
+) -> plan::drift::History {
+    let echoes = orders.iter().any(|o| {
+        o.reference
+            .as_deref()
+            .is_some_and(plan::drift::is_entitle_reference)
+    });
+    let ours = |o: &Order| {
+        settings.own.contains_key(&o.order_no)
+            || settings
+                .own_recent
+                .iter()
+                .any(|r| r.doubt.order_no.as_ref() == Some(&o.order_no))
+    };
+    let mut by_pbx: BTreeMap<PbxKey, Vec<(Order, plan::drift::Origin)>> = BTreeMap::new();
+    for o in orders {
+        let key = (o.product, o.sn.clone());
+        if pbxs.contains_key(&key) {
+            let origin = plan::drift::origin(o, ours(o), echoes);
+            by_pbx.entry(key).or_default().push((o.clone(), origin));
+        }
+    }
+    plan::drift::History {
+        window_days: settings.pending_window_days,
+        last_apply: applied
+            .iter()
+            .filter(|(k, _)| pbxs.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        orders: by_pbx,
+    }
 }
 
 /// The SNs the account has under each product of an SN it does not have, for the planner's
@@ -417,6 +466,7 @@ mod tests {
             own_recent: vec![],
             auto_renew_unless_renewed: false,
             horizon_days: 0,
+            applied: None,
         }
     }
 

@@ -518,6 +518,8 @@ impl Session {
             own_recent: leftovers.own_recent,
             auto_renew_unless_renewed: horizon_days > 0,
             horizon_days,
+            // A forecast does not say why a PBX differs.
+            applied: (horizon_days == 0).then_some(leftovers.applied),
         }
     }
 
@@ -789,6 +791,8 @@ impl Session {
             fingerprint: None,
             keys: plan::KEYS_VERSION,
             account: None,
+            desired: None,
+            unmet: Vec::new(),
         })?;
         let journal = Arc::new(Mutex::new(journal));
         let mut report = apply::execute(

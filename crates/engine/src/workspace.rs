@@ -142,6 +142,7 @@ pub async fn entries_unlocked(
 pub(crate) fn leftovers_in_progress(entries: &[Entry], settle_ms: i64) -> Resolution {
     Resolution {
         in_doubt: crate::ledger::in_progress(entries, settle_ms),
+        applied: apply::journal::last_applies(entries),
         ..Resolution::default()
     }
 }

@@ -1,6 +1,7 @@
 //! Admin endpoints under `/_sandbox/` (no auth, not part of the vendor API, not counted): request
 //! counts and log, the order log with bodies as received, fault switches, "mark order paid",
-//! reset, token expiry and a state dump. Tests and benchmarks use them to see exactly what a
+//! reset, token expiry and a state dump, and what the vendor does without the API: an order
+//! placed in the portal, an auto-renewal. Tests and benchmarks use them to see exactly what a
 //! client sent. Answers are plain JSON (no envelope); errors are `{"error": "..."}`.
 
 use std::sync::Arc;
@@ -33,6 +34,85 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/expire-tokens", post(expire_tokens))
         .route("/_sandbox/state", get(state))
+        .route("/_sandbox/portal/order", post(portal_order))
+        .route("/_sandbox/portal/auto-renew", post(auto_renew))
+}
+
+/// An order placed in the vendor's web portal: the body of an API order, under the same rules
+/// and with the same effects, stored with whatever reference it carries (a person in the
+/// portal usually gives none). Answers as the API's save does, without the envelope.
+async fn portal_order(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    match super::vendor::commit(&app, &body) {
+        Ok(v) => ok(v),
+        Err(e) => error(StatusCode::CONFLICT, e.message),
+    }
+}
+
+/// The vendor's own auto-renewal of a PBX's term: `{"productId", "productNo", "listed"}`. The
+/// term in force (and its services) moves one term on; with `listed: true` it shows in the
+/// order list as a `renew_plan` order with no reference, otherwise it leaves no order (whether
+/// the vendor lists its auto-renewals is not known).
+async fn auto_renew(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let (Some(product), Some(sn)) = (
+        v.get("productId").and_then(Value::as_u64),
+        v.get("productNo").and_then(Value::as_str),
+    ) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "body must be {\"productId\": N, \"productNo\": \"SN\", \"listed\": bool}",
+        );
+    };
+    let listed = v.get("listed").and_then(Value::as_bool).unwrap_or(false);
+    let now_ms = app.now_ms();
+    let mut inner = app.lock();
+    let Some(idx) = u32::try_from(product)
+        .ok()
+        .and_then(|p| inner.world.find(p, sn))
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no PBX {sn} under product {product}"),
+        );
+    };
+    let world = &mut inner.world;
+    let sub = &mut world.pbxs[idx];
+    let Some(term) = &mut sub.plan else {
+        return error(StatusCode::CONFLICT, format!("{sn} has no plan to renew"));
+    };
+    let expire = term.one_term_after(term.expire);
+    let before = term.expire;
+    term.expire = expire;
+    for s in sub.services.iter_mut().filter(|s| s.expire == before) {
+        s.expire = expire;
+    }
+    let order = if listed {
+        let (id, order_no, transaction_no) = world.take_order_numbers();
+        let create_time = now_ms.max(world.last_create_time + 1_000);
+        world.last_create_time = create_time;
+        world.orders.push(super::world::OrderRecord {
+            id,
+            order_no: order_no.clone(),
+            transaction_no,
+            status: "succeed".to_owned(),
+            po_number: None,
+            product_id: product as u32,
+            product_no: sn.to_owned(),
+            operation_type: "renew_plan".to_owned(),
+            create_time,
+            currency_code: "USD".to_owned(),
+            total_amount: "0.00".to_owned(),
+            billing_id: crate::wire::Id(0),
+            body: json!({"autoRenewal": true}),
+        });
+        Some(order_no)
+    } else {
+        None
+    };
+    if let Err(e) = app.persist(&inner.world) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, e);
+    }
+    ok(json!({"expireDate": expire.to_string(), "orderNo": order}))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

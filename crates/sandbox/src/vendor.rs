@@ -575,7 +575,7 @@ async fn save_detached(app: &App, body: &[u8]) -> Reply {
 }
 
 /// Validates, stores and (unless orders stay pending) applies an order.
-fn commit(app: &App, body: &[u8]) -> Result<Value, ErrorReply> {
+pub(super) fn commit(app: &App, body: &[u8]) -> Result<Value, ErrorReply> {
     let (raw, order) = order_body::parse(body)?;
     let today = app.today();
     let mut inner = app.lock();

@@ -26,6 +26,9 @@ pub struct Resolution {
     /// PBX each was planned from: while the PBX still has it, the effect may not show yet
     /// (and a lagging order list may not show the order either).
     pub own_recent: Vec<RecentOrder>,
+    /// Entitle's last apply of each PBX, by the journal: the evidence a plan tells by whether
+    /// the manifest or the account changed since.
+    pub applied: BTreeMap<crate::plan::PbxKey, crate::plan::drift::LastApply>,
 }
 
 /// An order of unknown outcome, found in the vendor's order list.

@@ -27,6 +27,8 @@ fn entry(po: &str, state: EntryState, at_ms: i64) -> Entry {
         fingerprint: Some(crate::plan::fingerprint(&testing::observed("SN1", 12))),
         keys: crate::plan::KEYS_VERSION,
         account: None,
+        desired: None,
+        unmet: Vec::new(),
     }
 }
 

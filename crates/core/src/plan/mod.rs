@@ -4,6 +4,7 @@
 
 mod billing;
 mod cause;
+pub mod drift;
 mod error;
 mod keys;
 mod lines;
@@ -116,6 +117,9 @@ pub struct Observed {
     pub listed: BTreeMap<ProductId, Vec<String>>,
     /// When the state was read (epoch ms).
     pub observed_at_ms: i64,
+    /// The evidence of why PBXs differ from their entries; `None` when not gathered (a saved
+    /// plan re-derived, a forecast): then no plan says why.
+    pub history: Option<drift::History>,
 }
 
 /// Everything about a plan that is not state: its date, what it was made from, and what makes
@@ -223,7 +227,10 @@ pub fn plan(
             fingerprint: fingerprints.remove(&key).unwrap_or_default(),
         };
         match pbx::plan_pbx(d, o, catalog, observed.contacts.as_deref(), activity, id) {
-            Ok(p) => pbxs.push(p),
+            Ok(mut p) => {
+                p.drift = drift::findings(&p, d, observed.history.as_ref());
+                pbxs.push(p);
+            }
             Err(mut e) => errors.append(&mut e),
         }
     }

@@ -192,6 +192,49 @@ pub struct PbxPlan {
     pub manual: Vec<ManualItem>,
     /// Facts worth showing that need nothing (e.g. a downgrade already pending).
     pub notes: Vec<String>,
+    /// Why it differs from its manifest entry, as far as the evidence shows (docs/plan.md,
+    /// "Drift"): for a PBX with actions or manual items. Explains, orders nothing: not an input
+    /// of the plan ID.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<DriftFinding>,
+}
+
+/// One reason a PBX differs from its manifest entry, and the evidence for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftFinding {
+    pub cause: DriftCause,
+    /// The evidence, in words: an order and who placed it, the keys that changed and since
+    /// when, or why the evidence cannot tell.
+    pub detail: String,
+}
+
+/// What made a PBX differ from its manifest entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftCause {
+    /// The account changed outside entitle (the portal, an auto-renewal, another tool): drift.
+    Outside,
+    /// The manifest changed since entitle last applied it.
+    Manifest,
+    /// Time passed: the term ends within the renewal window.
+    RenewalDue,
+    /// The evidence cannot tell.
+    Unknown,
+}
+
+impl DriftFinding {
+    /// The finding as one line of a plan.
+    pub fn describe(&self) -> String {
+        match self.cause {
+            DriftCause::Outside => format!("drift: changed outside entitle: {}", self.detail),
+            DriftCause::Manifest => format!("the manifest changed {}", self.detail),
+            DriftCause::RenewalDue => format!("a renewal fell due: {}", self.detail),
+            DriftCause::Unknown => format!(
+                "cannot tell whether the account or the manifest changed: {}",
+                self.detail
+            ),
+        }
+    }
 }
 
 impl PbxPlan {

@@ -122,6 +122,7 @@ pub(super) fn plan_pbx(
         upcoming: p.upcoming,
         manual: p.manual,
         notes: p.notes,
+        drift: Vec::new(),
     })
 }
 
@@ -150,6 +151,7 @@ pub(super) fn unreadable(d: &DesiredPbx, why: &str) -> PbxPlan {
         upcoming: Vec::new(),
         manual: Vec::new(),
         notes: Vec::new(),
+        drift: Vec::new(),
     }
 }
 

@@ -487,6 +487,10 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
 
     let mut out = Vec::with_capacity(p.actions.len());
     let mut blocked: Option<String> = None;
+    // What the PBX should have once its orders are done, for later plans to tell whether the
+    // manifest or the account changed since.
+    let desired = p.desired.as_ref().map(crate::plan::drift::desired_digest);
+    let unmet = crate::plan::drift::unmet(p);
     for a in &p.actions {
         if let Some(why) = &blocked {
             out.push(report(p, a, Outcome::Skipped, Some(why.clone())));
@@ -513,6 +517,8 @@ async fn run_pbx<V: Vendor>(vendor: &V, p: &PbxPlan, ctx: PbxRun<'_, V>) -> Vec<
                     fingerprint: Some(p.fingerprint.clone()),
                     keys: crate::plan::KEYS_VERSION,
                     account: None,
+                    desired: desired.clone(),
+                    unmet: unmet.clone(),
                 };
                 // The intent is on disk before the order leaves; if this fails, nothing is sent.
                 let intent = journal

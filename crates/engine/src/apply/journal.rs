@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use crate::clock::Clock;
-pub use entitle_core::journal::{Entry, EntryState, latest, of_account, plan_seen};
+pub use entitle_core::journal::{Entry, EntryState, last_applies, latest, of_account, plan_seen};
 
 /// Why the journal could not be used. Without it nothing is sent.
 #[derive(Debug, thiserror::Error)]
@@ -355,6 +355,8 @@ mod tests {
             fingerprint: None,
             keys: crate::plan::KEYS_VERSION,
             account: None,
+            desired: None,
+            unmet: Vec::new(),
         }
     }
 

@@ -58,6 +58,7 @@ pub async fn resolve_leftovers<V: Vendor>(
     let now = journal.now_ms();
     let mut res = Resolution {
         own_recent: ledger::own_recent(&entries, now, settle_ms),
+        applied: journal::last_applies(&entries),
         ..Resolution::default()
     };
     for e in &entries {

@@ -147,6 +147,8 @@ fn entry(po: &str, state: EntryState, at_ms: i64) -> Entry {
         fingerprint: Some(crate::plan::fingerprint(&observed())),
         keys: crate::plan::KEYS_VERSION,
         account: None,
+        desired: None,
+        unmet: Vec::new(),
     }
 }
 
