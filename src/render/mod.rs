@@ -122,3 +122,13 @@ pub(crate) fn violation_words(v: &crate::policy::Violation) -> String {
         v.allowed, v.planned, v.reason
     )
 }
+
+/// The drift findings a PBX's block shows: a renewal that fell due is said by the renewal's own
+/// line (JSON keeps the finding).
+pub(crate) fn shown_drift(
+    p: &crate::plan::PbxPlan,
+) -> impl Iterator<Item = &crate::plan::DriftFinding> {
+    p.drift
+        .iter()
+        .filter(|f| f.cause != crate::plan::DriftCause::RenewalDue)
+}

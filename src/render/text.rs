@@ -413,7 +413,7 @@ fn write_pbx(p: &PbxPlan, opts: TextOptions, said: bool, w: &mut impl Write) -> 
 
 /// Why the PBX differs from its manifest entry, one line per finding (docs/plan.md, "Drift").
 fn write_drift(p: &PbxPlan, indent: &str, c: bool, w: &mut impl Write) -> io::Result<()> {
-    for f in &p.drift {
+    for f in super::shown_drift(p) {
         writeln!(w, "{indent}{}", Style::Dim.paint(&f.describe(), c))?;
     }
     Ok(())
