@@ -9,9 +9,84 @@ use entitle_engine::session::{Forecast, ForecastRow};
 use super::{money, totals};
 use crate::plan::money::sum;
 
-/// The forecast as JSON, with a final newline.
+/// What a group of events comes to: the priced totals per currency and what it counts.
+#[derive(serde::Serialize)]
+struct Totals {
+    totals: Vec<crate::model::Price>,
+    renewals: usize,
+    auto_renewals: usize,
+    lapses: usize,
+    /// Renewals and auto-renewals without a price: not in `totals`.
+    unpriced: usize,
+}
+
+fn totals_of(rows: &[&ForecastRow]) -> Totals {
+    use entitle_core::forecast::EventKind as K;
+    let n = |k: K| rows.iter().filter(|r| r.event.kind == k).count();
+    Totals {
+        totals: sum(rows.iter().filter_map(|r| r.price.as_ref())).0,
+        renewals: n(K::Renew),
+        auto_renewals: n(K::AutoRenew),
+        lapses: n(K::Lapse),
+        unpriced: rows
+            .iter()
+            .filter(|r| r.price.is_none() && r.event.kind != K::Lapse)
+            .count(),
+    }
+}
+
+/// The events by customer (their `customer` label; none for a PBX without one) and by month.
+fn groups(
+    f: &Forecast,
+) -> (
+    BTreeMap<Option<&str>, Vec<&ForecastRow>>,
+    BTreeMap<String, Vec<&ForecastRow>>,
+) {
+    let mut customers: BTreeMap<Option<&str>, Vec<&ForecastRow>> = BTreeMap::new();
+    let mut months: BTreeMap<String, Vec<&ForecastRow>> = BTreeMap::new();
+    for r in &f.rows {
+        customers
+            .entry(r.event.customer.as_deref())
+            .or_default()
+            .push(r);
+        months
+            .entry(r.event.date.to_string()[..7].to_owned())
+            .or_default()
+            .push(r);
+    }
+    (customers, months)
+}
+
+/// `totals` with the group's key first (`customer` is null for PBXs without the label).
+fn keyed(key: &str, value: serde_json::Value, totals: Totals) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    m.insert(key.to_owned(), value);
+    if let Ok(serde_json::Value::Object(t)) = serde_json::to_value(totals) {
+        m.extend(t);
+    }
+    serde_json::Value::Object(m)
+}
+
+/// The forecast as JSON, with a final newline: the events, then the totals in all, per
+/// customer and per month.
 pub(crate) fn write_forecast_json(f: &Forecast, w: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, f)?;
+    let (customers, months) = groups(f);
+    let all: Vec<&ForecastRow> = f.rows.iter().collect();
+    let doc = serde_json::json!({
+        "today": f.today,
+        "days": f.days,
+        "rows": f.rows,
+        "totals": totals_of(&all),
+        "per_customer": customers
+            .iter()
+            .map(|(c, rows)| keyed("customer", serde_json::json!(c), totals_of(rows)))
+            .collect::<Vec<_>>(),
+        "per_month": months
+            .iter()
+            .map(|(m, rows)| keyed("month", serde_json::json!(m), totals_of(rows)))
+            .collect::<Vec<_>>(),
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
 
@@ -282,21 +357,11 @@ pub(crate) fn write_forecast_text(f: &Forecast, w: &mut impl Write) -> io::Resul
             e.term_ends
         )?;
     }
-    let mut customers: BTreeMap<&str, Vec<&ForecastRow>> = BTreeMap::new();
-    let mut months: BTreeMap<String, Vec<&ForecastRow>> = BTreeMap::new();
-    for r in &f.rows {
-        customers
-            .entry(r.event.customer.as_deref().unwrap_or("(no customer label)"))
-            .or_default()
-            .push(r);
-        months
-            .entry(r.event.date.to_string()[..7].to_owned())
-            .or_default()
-            .push(r);
-    }
+    let (customers, months) = groups(f);
     writeln!(w)?;
     writeln!(w, "Per customer:")?;
     for (c, rows) in &customers {
+        let c = c.unwrap_or("(no customer label)");
         writeln!(w, "  {c}: {}", cost(rows.iter().copied()))?;
     }
     writeln!(w)?;

@@ -65,7 +65,26 @@ fn next_end(pbx: &Value, end: Date) -> Date {
 
 #[test]
 fn the_csv_lists_exactly_what_the_manifests_and_the_account_imply() {
-    let env = Env::with(|c| c.seed = Seed::Fleet(500));
+    let fleet = Env::with(|c| c.seed = Seed::Fleet(500));
+    let (csv, want) = forecast_and_expectation(&fleet);
+    let rows: Vec<&str> = want.lines().collect();
+    for kind in [",renew,", ",auto-renew,", ",lapse,"] {
+        assert!(
+            rows.iter().filter(|r| r.contains(kind)).count() > 20,
+            "the fleet has every kind of event ({kind})"
+        );
+    }
+    assert_eq!(csv, want);
+    // The demo account, the same way.
+    let demo = Env::new();
+    let (csv, want) = forecast_and_expectation(&demo);
+    assert!(want.lines().count() > 2, "{want}");
+    assert_eq!(csv, want);
+}
+
+/// `forecast --days 90 --format csv` of the account exported with renewals on, and the CSV
+/// computed independently from the sandbox's own state and price table.
+fn forecast_and_expectation(env: &Env) -> (String, String) {
     let now = env.now();
     assert_exit(&env.run(&["export", "-o", "f.yaml"]), 0);
     // Renewals on by default; the PBXs due at export keep their own `renew: false`.
@@ -137,13 +156,8 @@ fn the_csv_lists_exactly_what_the_manifests_and_the_account_imply() {
         let currency = if amount.is_empty() { "" } else { "USD" };
         want.push_str(&format!("{date},{sn},,{kind},{amount},{currency}\n"));
     }
-    assert!(
-        expected.iter().filter(|e| e.2 == "renew").count() > 20
-            && expected.iter().filter(|e| e.2 == "auto-renew").count() > 20
-            && expected.iter().filter(|e| e.2 == "lapse").count() > 20,
-        "the fleet has every kind of event"
-    );
-    assert_eq!(csv, want, "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    (csv, want)
 }
 
 /// The calendar passes a real RFC 5545 parser, with one all-day event per line of the CSV.
@@ -250,4 +264,61 @@ fn the_demo_account_forecast_in_csv_and_markdown() {
     let md = env.run(&["forecast", &examples, "--now", &now, "--format", "markdown"]);
     assert_exit(&md, 0);
     insta::assert_snapshot!("examples_forecast_markdown", stdout(&md));
+}
+
+/// JSON carries the totals in all, per customer and per month, each adding up its events.
+#[test]
+fn the_json_totals_add_up_per_customer_and_per_month() {
+    let env = Env::new();
+    let now = env.now();
+    let m = crate::plan_e2e::with_examples(&env);
+    let out = env.run(&["forecast", m, "--now", &now, "--format", "json"]);
+    assert_exit(&out, 0);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let cents = |totals: &Value| -> u64 {
+        totals
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                assert_eq!(t["currency"], "USD");
+                let (a, b) = t["total"].as_str().unwrap().split_once('.').unwrap();
+                a.parse::<u64>().unwrap() * 100 + b.parse::<u64>().unwrap()
+            })
+            .sum()
+    };
+    let rows = doc["rows"].as_array().unwrap();
+    let of_rows = |pick: &dyn Fn(&Value) -> bool| -> u64 {
+        rows.iter()
+            .filter(|r| pick(r) && !r["price"].is_null())
+            .map(|r| cents(&serde_json::json!([r["price"]])))
+            .sum()
+    };
+    assert!(cents(&doc["totals"]["totals"]) > 0);
+    assert_eq!(cents(&doc["totals"]["totals"]), of_rows(&|_| true));
+    let customers: Vec<&str> = doc["per_customer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["customer"].as_str().unwrap())
+        .collect();
+    assert_eq!(customers, ["globex", "umbrella"]);
+    for g in doc["per_customer"].as_array().unwrap() {
+        let c = g["customer"].clone();
+        assert_eq!(cents(&g["totals"]), of_rows(&|r| r["customer"] == c), "{g}");
+        let n = rows.iter().filter(|r| r["customer"] == c).count() as u64;
+        let counted = ["renewals", "auto_renewals", "lapses"]
+            .iter()
+            .map(|k| g[k].as_u64().unwrap())
+            .sum::<u64>();
+        assert_eq!(counted, n, "{g}");
+    }
+    for g in doc["per_month"].as_array().unwrap() {
+        let month = g["month"].as_str().unwrap().to_owned();
+        assert_eq!(
+            cents(&g["totals"]),
+            of_rows(&|r| r["date"].as_str().unwrap().starts_with(&month)),
+            "{g}"
+        );
+    }
 }
