@@ -35,6 +35,9 @@ fn totals_of(rows: &[&ForecastRow]) -> Totals {
     }
 }
 
+type ByCustomer<'a> = BTreeMap<Option<&'a str>, Vec<&'a ForecastRow>>;
+type ByMonth<'a> = BTreeMap<String, Vec<&'a ForecastRow>>;
+
 /// The events by customer (their `customer` label; none for a PBX without one) and by month.
 fn groups(
     f: &Forecast,
@@ -42,8 +45,8 @@ fn groups(
     BTreeMap<Option<&str>, Vec<&ForecastRow>>,
     BTreeMap<String, Vec<&ForecastRow>>,
 ) {
-    let mut customers: BTreeMap<Option<&str>, Vec<&ForecastRow>> = BTreeMap::new();
-    let mut months: BTreeMap<String, Vec<&ForecastRow>> = BTreeMap::new();
+    let mut customers = ByCustomer::new();
+    let mut months = ByMonth::new();
     for r in &f.rows {
         customers
             .entry(r.event.customer.as_deref())
