@@ -39,12 +39,7 @@ type ByCustomer<'a> = BTreeMap<Option<&'a str>, Vec<&'a ForecastRow>>;
 type ByMonth<'a> = BTreeMap<String, Vec<&'a ForecastRow>>;
 
 /// The events by customer (their `customer` label; none for a PBX without one) and by month.
-fn groups(
-    f: &Forecast,
-) -> (
-    BTreeMap<Option<&str>, Vec<&ForecastRow>>,
-    BTreeMap<String, Vec<&ForecastRow>>,
-) {
+fn groups(f: &Forecast) -> (ByCustomer<'_>, ByMonth<'_>) {
     let mut customers = ByCustomer::new();
     let mut months = ByMonth::new();
     for r in &f.rows {
