@@ -174,20 +174,9 @@ mod tests {
 
     fn entry(plan: &str, po: &str, state: EntryState, at_ms: i64) -> Entry {
         Entry {
-            at_ms,
             plan_id: plan.into(),
-            po_number: po.into(),
-            sn: "SN1".into(),
-            product: 12,
-            operation: "purchase_service".into(),
-            state,
-            order_no: None,
-            detail: None,
-            fingerprint: None,
-            keys: crate::plan::KEYS_VERSION,
-            account: None,
             desired: Some([("extensions".to_owned(), plan.to_owned())].into()),
-            unmet: Vec::new(),
+            ..crate::testing::journal_entry(po, state, at_ms)
         }
     }
 

@@ -181,3 +181,28 @@ pub fn plan(pbxs: Vec<PbxPlan>) -> crate::plan::Plan {
         policy: vec![],
     }
 }
+
+/// A journal entry of `po` (plan `plan-1`, PBX SN1 of product 12, a `purchase_service`) in
+/// `state` at `at_ms`, with nothing else recorded.
+pub fn journal_entry(
+    po: &str,
+    state: crate::journal::EntryState,
+    at_ms: i64,
+) -> crate::journal::Entry {
+    crate::journal::Entry {
+        at_ms,
+        plan_id: "plan-1".into(),
+        po_number: po.into(),
+        sn: "SN1".into(),
+        product: 12,
+        operation: "purchase_service".into(),
+        state,
+        order_no: None,
+        detail: None,
+        fingerprint: None,
+        keys: crate::plan::KEYS_VERSION,
+        account: None,
+        desired: None,
+        unmet: Vec::new(),
+    }
+}

@@ -15,20 +15,8 @@ const SETTLE: i64 = 600_000;
 
 fn entry(po: &str, state: EntryState, at_ms: i64) -> Entry {
     Entry {
-        at_ms,
-        plan_id: "plan-1".into(),
-        po_number: po.into(),
-        sn: "SN1".into(),
-        product: 12,
-        operation: "purchase_service".into(),
-        state,
-        order_no: None,
-        detail: None,
         fingerprint: Some(crate::plan::fingerprint(&testing::observed("SN1", 12))),
-        keys: crate::plan::KEYS_VERSION,
-        account: None,
-        desired: None,
-        unmet: Vec::new(),
+        ..testing::journal_entry(po, state, at_ms)
     }
 }
 

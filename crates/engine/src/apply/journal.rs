@@ -343,20 +343,8 @@ mod tests {
 
     fn entry(po: &str, state: EntryState) -> Entry {
         Entry {
-            at_ms: 1,
-            plan_id: "plan-1".into(),
-            po_number: po.into(),
             sn: "SN".into(),
-            product: 12,
-            operation: "purchase_service".into(),
-            state,
-            order_no: None,
-            detail: None,
-            fingerprint: None,
-            keys: crate::plan::KEYS_VERSION,
-            account: None,
-            desired: None,
-            unmet: Vec::new(),
+            ..entitle_core::testing::journal_entry(po, state, 1)
         }
     }
 
