@@ -1,6 +1,7 @@
-//! Spend guardrails: `--max-cost` below the plan's total stops it (exit 7) before anything is
-//! sent; an order whose price is unknown counts as over any budget.
-
+//! Spend guardrails: `--max-cost` and the policy file (`entitle.policy.yaml`). A plan over any
+//! limit shows every limit it breaks and exits 7, and apply sends nothing; an order whose price
+//! is unknown counts as over any budget unless the policy says otherwise; `--override-policy`
+//! applies the one plan it names, and the journal records it.
 use crate::support::{Env, assert_exit, stderr, stdout};
 
 /// The examples cost USD 7,900.00.
