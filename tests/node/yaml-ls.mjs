@@ -8,7 +8,10 @@
 //       gets an editor's wording of a pattern or a `not` (a regex, "Matches a schema...");
 //   (c) hover shows a field's markdownDescription and an enum value's description;
 //   (d) completion offers the PBX-entry and whole-file snippets, and what they insert (and the
-//       values offered for whole-number fields) validates, in the editor and in entitle.
+//       values offered for whole-number fields) validates, in the editor and in entitle;
+//   (e) the policy file (schema/policy.schema.json, by the file's modeline): the example has no
+//       diagnostics and hover shows a field's description; a bad one is flagged by the editor
+//       on exactly the lines `entitle validate` names.
 // Prints one line per check; exits 1 on any failure, and fails after a timeout rather than hang.
 // Usage: node tests/node/yaml-ls.mjs [ENTITLE_BINARY]   (default target/debug/entitle)
 import { execFileSync } from "node:child_process";
@@ -317,6 +320,56 @@ try {
       if (key === "productId") inserted = inserted.replace("    product: cloud-pbx\n", "");
       const line = inserted.split("\n").find((l) => l.trim().startsWith(`${key}:`));
       await bothAccept(`completing \`${key}\` inserts \`${line.trim()}\``, inserted);
+    }
+  }
+
+  // (e) The policy file: its schema (by the file's modeline), the same problems as entitle's.
+  {
+    const policySchema = JSON.parse(readFileSync(join(root, "schema/policy.schema.json"), "utf8"));
+    const example = join(root, "examples/policy/entitle.policy.yaml");
+    const uri = pathToFileURL(example).href;
+    const text = readFileSync(example, "utf8");
+    const diagnostics = await client.open(uri, text);
+    const shown = await hover(uri, find(text, "perRun"));
+    client.close(uri);
+    const perRun = policySchema.properties.budget.properties.perRun.markdownDescription;
+    if (diagnostics.length > 0) fail(`${rel(example)}: no diagnostics`, diagnostics.map(show));
+    else ok(`${rel(example)}: no diagnostics`);
+    if (shown.includes(perRun)) ok(`hover on perRun shows ${JSON.stringify(perRun)}`);
+    else fail("hover on perRun shows its description", [`expected ${JSON.stringify(perRun)}`, `shown ${JSON.stringify(shown)}`]);
+
+    // One problem per line, each flagged by the editor on the line entitle names.
+    const dir = mkdtempSync(join(tmpdir(), "entitle-policy-"));
+    const bad = [
+      `# yaml-language-server: $schema=${pathToFileURL(join(root, "schema/policy.schema.json")).href}`,
+      "version: 1",
+      "budget:",
+      "  perRun: 5000",
+      "  perDay: USD 10",
+      "operations: [renew]",
+      "maxIncrease:",
+      "  extensions: -1",
+      "unknownPrice: alow",
+      "",
+    ].join("\n");
+    const file = join(dir, "entitle.policy.yaml");
+    writeFileSync(file, bad);
+    writeFileSync(join(dir, "acme.yaml"), readFileSync(join(root, "manifests/examples/acme.yaml"), "utf8"));
+    const badUri = pathToFileURL(file).href;
+    const flagged = await client.open(badUri, bad);
+    client.close(badUri);
+    const { code, report } = validate(dir);
+    rmSync(dir, { recursive: true, force: true });
+    const lines = (report.problems ?? []).map((p) => p.line).sort((a, b) => a - b);
+    const editorLines = [...new Set(flagged.map((d) => d.range.start.line + 1))].sort((a, b) => a - b);
+    const details = [
+      ...(report.problems ?? []).map((p) => `entitle validate: ${p.line}:${p.column}: ${p.message}`),
+      ...flagged.map((d) => `editor: ${show(d)}`),
+    ];
+    if (code === 1 && JSON.stringify(lines) === JSON.stringify([4, 5, 6, 8, 9]) && JSON.stringify(editorLines) === JSON.stringify(lines)) {
+      ok(`a bad policy file: the editor and entitle validate flag the same lines ${lines.join(", ")}`);
+    } else {
+      fail("a bad policy file: the editor and entitle validate flag the same lines (4, 5, 6, 8, 9)", [`exit code ${code}`, ...details]);
     }
   }
 } catch (e) {

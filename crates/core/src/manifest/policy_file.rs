@@ -412,6 +412,22 @@ fn found(v: &Value) -> String {
     }
 }
 
+/// Each `description` (written in Markdown) also as the `markdownDescription` editors show,
+/// and as plain text for the tools that show `description` as is.
+fn with_markdown(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(d)) = m.get("description").cloned() {
+                m.insert("markdownDescription".into(), Value::String(d.clone()));
+                m.insert("description".into(), Value::String(super::schema::plain(&d)));
+            }
+            m.values_mut().for_each(with_markdown);
+        }
+        Value::Array(items) => items.iter_mut().for_each(with_markdown),
+        _ => {}
+    }
+}
+
 /// The policy file's JSON Schema (draft-07), as committed in `schema/policy.schema.json`.
 pub fn policy_schema_json() -> String {
     let budget = |what: &str| {
@@ -466,6 +482,8 @@ pub fn policy_schema_json() -> String {
             },
         },
     });
+    let mut schema = schema;
+    with_markdown(&mut schema);
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s

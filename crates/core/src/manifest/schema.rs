@@ -172,7 +172,7 @@ fn unwrap_lines(doc: &str) -> String {
 }
 
 /// Markdown as plain text: code spans and emphasis unmarked.
-fn plain(markdown: &str) -> String {
+pub(super) fn plain(markdown: &str) -> String {
     markdown.replace("**", "").replace('`', "")
 }
 
