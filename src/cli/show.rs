@@ -26,6 +26,17 @@ pub struct ShowArgs {
 pub fn run(global: &GlobalArgs, args: ShowArgs) -> anyhow::Result<Exit> {
     let plan = entitle_engine::session::read_plan(&args.file)?;
     let color = config::use_color(global, std::io::stdout().is_terminal());
+    // The policy it was made under, as `plan` judged it (`--max-cost` is the run's, not kept).
+    let limits = crate::policy::Limits {
+        per_run: None,
+        policies: plan.policy.clone(),
+    };
+    let violations = crate::policy::check(&plan, &limits);
+    let mut markdown = args.markdown.options(Some(&args.file));
+    markdown.policy = (!limits.is_empty()).then(|| crate::render::PolicyVerdict {
+        limits: limits.describe(),
+        violations: violations.clone(),
+    });
     super::plan::render(
         &plan,
         args.format,
@@ -33,11 +44,13 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> anyhow::Result<Exit> {
             color,
             show_bodies: args.show_bodies,
         },
-        &args.markdown.options(Some(&args.file)),
+        &markdown,
         &mut std::io::stdout().lock(),
     )?;
-    // Its wrong manifest entries, where `plan` showed them.
+    // Its wrong manifest entries and the limits it breaks, where `plan` showed them.
     let color_err = config::use_color(global, std::io::stderr().is_terminal());
-    crate::render::write_plan_errors(&plan, &[], color_err, false, &mut std::io::stderr().lock())?;
+    let mut err = std::io::stderr().lock();
+    crate::render::write_plan_errors(&plan, &[], color_err, false, &mut err)?;
+    crate::render::write_violations(&violations, &mut err)?;
     Ok(Exit::Success)
 }

@@ -192,6 +192,16 @@ fn a_policy_file_shows_every_limit_the_plan_breaks_and_apply_sends_nothing() {
             .unwrap();
     assert_eq!(saved["policy"][0]["file"], p);
     assert_eq!(saved["policy"][0]["per_run"]["value"]["cents"], 700_000);
+    // `show` of the saved plan judges it by the policy it recorded, as `plan` did.
+    let shown = env.run(&["show", "plan.json", "--format", "markdown"]);
+    assert_exit(&shown, 0);
+    let shown_head: String = stdout(&shown)
+        .lines()
+        .take(12)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(shown_head, head);
+    assert_eq!(stderr(&shown).lines().count(), 5, "{}", stderr(&shown));
 
     for args in [vec!["apply", &m], vec!["apply", "plan.json"]] {
         let mut args = args.clone();

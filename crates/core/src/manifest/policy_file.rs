@@ -419,7 +419,10 @@ fn with_markdown(v: &mut Value) {
         Value::Object(m) => {
             if let Some(Value::String(d)) = m.get("description").cloned() {
                 m.insert("markdownDescription".into(), Value::String(d.clone()));
-                m.insert("description".into(), Value::String(super::schema::plain(&d)));
+                m.insert(
+                    "description".into(),
+                    Value::String(super::schema::plain(&d)),
+                );
             }
             m.values_mut().for_each(with_markdown);
         }
