@@ -75,6 +75,17 @@ fn the_csv_lists_exactly_what_the_manifests_and_the_account_imply() {
         );
     }
     assert_eq!(csv, want);
+    // One quote per distinct renewal body: one per PBX that renews or auto-renews (a later
+    // recurrence of the same term repeats its body).
+    let renewing: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.contains(",renew,") || r.contains(",auto-renew,"))
+        .map(|r| r.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        fleet.count("POST /pricing/openapi/purchase/v1/pricing/calculate"),
+        renewing.len() as u64
+    );
     // The demo account, the same way.
     let demo = Env::new();
     let (csv, want) = forecast_and_expectation(&demo);
