@@ -59,11 +59,36 @@ impl Source {
             && p.is_file()
             && p.extension().is_some_and(|e| e == "json")
         {
+            // What a saved plan orders was fixed when it was made: an option that chooses what
+            // to plan would be silently ignored, and more bought than the user asked for.
+            let scope = &args.scope;
+            let chosen: Vec<&str> = [
+                (!scope.only.is_empty(), "--only"),
+                (!scope.sns.is_empty(), "--sn"),
+                (!scope.selectors.is_empty(), "--selector"),
+            ]
+            .into_iter()
+            .filter_map(|(given, name)| given.then_some(name))
+            .collect();
+            if !chosen.is_empty() {
+                bail!(
+                    "{} {} what to plan, and `{}` is a saved plan, whose orders were chosen when it was made; nothing was sent\n  help: give {} to `entitle plan` when making the plan (`-o plan.json`), then apply that plan",
+                    chosen.join(", "),
+                    if chosen.len() == 1 {
+                        "chooses"
+                    } else {
+                        "choose"
+                    },
+                    p.display(),
+                    if chosen.len() == 1 { "it" } else { "them" },
+                );
+            }
             return Ok(Some(Source::Saved(p.clone())));
         }
-        let Some(loaded) = scope::load(&args.paths, color)? else {
+        let Some(mut loaded) = scope::load(&args.paths, color)? else {
             return Ok(None);
         };
+        args.scope.record_max_cost(&mut loaded);
         let desired = scope::select(&loaded, &args.scope)?;
         Ok(Some(Source::Manifests { loaded, desired }))
     }

@@ -139,8 +139,9 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     let color_err = config::use_color(global, std::io::stderr().is_terminal());
     let color_out = config::use_color(global, std::io::stdout().is_terminal());
     config::init_logging(global.verbose, color_err);
-    let manifests = scope::load_or_problems(&args.paths, color_err)?
+    let mut manifests = scope::load_or_problems(&args.paths, color_err)?
         .map_err(|d| Failed::Problems("the manifests are not valid; nothing was planned", d))?;
+    args.scope.record_max_cost(&mut manifests);
     let desired = scope::select(&manifests, &args.scope)?;
     let settings = args.scope.settings(&args.network)?;
     let mut note = scope::OrderListNote::default();
@@ -184,7 +185,7 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
         let mut doc = Vec::new();
         render::write_plan_json(&plan, &mut doc)?;
         write_atomically(path, &doc)?;
-        render::write_saved(&plan, path, &mut err)?;
+        render::write_saved(&plan, path, !violations.is_empty(), &mut err)?;
     }
     render::write_blocked(&plan, &mut err)?;
     render::write_plan_errors(&plan, &manifests.files, color_err, false, &mut err)?;

@@ -83,11 +83,26 @@ impl ScopeArgs {
         self.now.map_or_else(Clock::system, Now::clock)
     }
 
-    /// The spend limits `plan` is held to: `--max-cost`, and the policy files it was made
-    /// under (recorded in it, so a saved plan keeps them).
+    /// `--max-cost` joins the manifests' policy files, so that the plan records it and a saved
+    /// plan is applied under the budget it was made with.
+    pub fn record_max_cost(&self, manifests: &mut LoadedManifests) {
+        if let Some(b) = &self.max_cost {
+            manifests
+                .policies
+                .push(crate::policy::Policy::max_cost(b.clone()));
+        }
+    }
+
+    /// The spend limits `plan` is held to: the policy files and `--max-cost` it was made
+    /// under (recorded in it, so a saved plan keeps them), and this run's `--max-cost`.
     pub fn limits(&self, plan: &Plan) -> crate::policy::Limits {
+        let recorded = |b: &crate::policy::Budget| {
+            plan.policy
+                .iter()
+                .any(|p| *p == crate::policy::Policy::max_cost(b.clone()))
+        };
         crate::policy::Limits {
-            per_run: self.max_cost.clone(),
+            per_run: self.max_cost.clone().filter(|b| !recorded(b)),
             policies: plan.policy.clone(),
         }
     }

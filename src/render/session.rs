@@ -211,7 +211,20 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Where a plan was saved, and how to apply it.
-pub(crate) fn write_saved(plan: &Plan, path: &Path, w: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write_saved(
+    plan: &Plan,
+    path: &Path,
+    over_limits: bool,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    if over_limits && !plan.has_errors() && !plan.is_refused() {
+        return writeln!(
+            w,
+            "Saved plan {id} to {p}; it breaks its spend limits, so `entitle apply` sends nothing of it unless a person approves this plan: `entitle apply {p} --override-policy {id}`.",
+            id = plan.plan_id,
+            p = path.display()
+        );
+    }
     if plan.has_errors() {
         return writeln!(
             w,
@@ -244,11 +257,13 @@ pub(crate) fn write_violations(
 ) -> io::Result<()> {
     for v in violations {
         let at = v.at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+        writeln!(w, "error: {at}{} {}", v.limit, super::violation_words(v))?;
+    }
+    if !violations.is_empty() {
         writeln!(
             w,
-            "error: {at}{} {}; nothing of it is applied",
-            v.limit,
-            super::violation_words(v)
+            "error: the plan breaks {}: nothing of it is applied",
+            plural(violations.len(), "spend limit", "spend limits")
         )?;
     }
     Ok(())

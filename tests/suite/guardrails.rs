@@ -22,7 +22,7 @@ fn a_plan_over_max_cost_exits_7_and_apply_sends_nothing() {
     assert_exit(&over, 7);
     assert!(
         stderr(&over).contains(
-            "error: --max-cost USD 7,899.99: the plan would spend USD 7,900.00; USD 7,900.00 is over USD 7,899.99; nothing of it is applied"
+            "error: --max-cost USD 7,899.99: the plan would spend USD 7,900.00; USD 0.01 over\nerror: the plan breaks 1 spend limit: nothing of it is applied"
         ),
         "{}",
         stderr(&over)
@@ -52,7 +52,7 @@ fn a_plan_over_max_cost_exits_7_and_apply_sends_nothing() {
         text.starts_with(
             "### entitle plan: 4 orders and 1 auto-renew switch for 4 PBXs, USD 7,900.00\n\n\
              :no_entry: **Over the spend limits: nothing of this plan is applied.**\n\n\
-             - `--max-cost` USD 7,899.99: the plan would spend USD 7,900.00; USD 7,900.00 is over USD 7,899.99\n"
+             - `--max-cost` USD 7,899.99: the plan would spend USD 7,900.00; USD 0.01 over\n"
         ),
         "the verdict heads the comment: {text}"
     );
@@ -163,11 +163,12 @@ fn a_policy_file_shows_every_limit_the_plan_breaks_and_apply_sends_nothing() {
     assert_eq!(
         stderr(&plan),
         format!(
-            "error: {p}:3:11: budget.perRun USD 7,000.00: the plan would spend USD 7,900.00; USD 7,900.00 is over USD 7,000.00; nothing of it is applied\n\
-             error: {p}:5:11: budget.perCustomer.acme USD 2,000.00 for customer acme: the plan would spend USD 2,180.00; USD 2,180.00 is over USD 2,000.00; nothing of it is applied\n\
-             error: {p}:6:11: budget.perPbx USD 4,000.00 for 3658B431119665QJ (cloud-pbx): the plan would spend USD 5,000.00; USD 5,000.00 is over USD 4,000.00; nothing of it is applied\n\
-             error: {p}:7:13: operations renew_plan, purchase_service, enable_auto_renew, purchase_plan: the plan would place switch_plan on 3631E0997265 (appliance); switch_plan is not an allowed operation; nothing of it is applied\n\
-             error: {p}:9:15: maxIncrease.extensions +100 extensions per order for 3651D3296882 (software-edition): the plan would add +200 (100 → 300) in one purchase_service; +200 extensions is over the largest increase, +100; nothing of it is applied\n"
+            "error: {p}:3:11: budget.perRun USD 7,000.00: the plan would spend USD 7,900.00; USD 900.00 over\n\
+             error: {p}:5:11: budget.perCustomer.acme USD 2,000.00 for customer acme: the plan would spend USD 2,180.00; USD 180.00 over\n\
+             error: {p}:6:11: budget.perPbx USD 4,000.00 for 3658B431119665QJ (cloud-pbx): the plan would spend USD 5,000.00; USD 1,000.00 over\n\
+             error: {p}:7:13: operations renew_plan, purchase_service, enable_auto_renew, purchase_plan: the plan would place switch_plan on 3631E0997265 (appliance); switch_plan is not an allowed operation\n\
+             error: {p}:9:15: maxIncrease.extensions +100 extensions per order for 3651D3296882 (software-edition): the plan would add +200 (100 → 300) in one purchase_service; +200 extensions is over the largest increase, +100\n\
+             error: the plan breaks 5 spend limits: nothing of it is applied\n"
         )
     );
     // Without --detailed-exitcode a plan that is shown is a success, as for changes.
@@ -201,7 +202,7 @@ fn a_policy_file_shows_every_limit_the_plan_breaks_and_apply_sends_nothing() {
         .collect::<Vec<_>>()
         .join("\n");
     assert_eq!(shown_head, head);
-    assert_eq!(stderr(&shown).lines().count(), 5, "{}", stderr(&shown));
+    assert_eq!(stderr(&shown).lines().count(), 6, "{}", stderr(&shown));
 
     for args in [vec!["apply", &m], vec!["apply", "plan.json"]] {
         let mut args = args.clone();
@@ -314,7 +315,7 @@ fn an_override_applies_only_the_plan_it_names_and_the_journal_records_it() {
     assert_eq!(
         started[0]["detail"],
         format!(
-            "applied over the spend limits by --override-policy {id}: budget.perRun USD 100.00: the plan would spend USD 7,900.00; USD 7,900.00 is over USD 100.00"
+            "applied over the spend limits by --override-policy {id}: budget.perRun USD 100.00: the plan would spend USD 7,900.00; USD 7,800.00 over"
         )
     );
 }
@@ -342,4 +343,127 @@ fn a_wrong_policy_file_is_a_located_error_of_every_command() {
             "{cmd}: {err}"
         );
     }
+}
+
+/// Inside a git repository, a policy above the paths given holds them too: planning one
+/// customer's file never skips the repository's budget. Outside one, only the paths' own.
+#[test]
+fn a_policy_above_the_paths_holds_them_inside_a_repository() {
+    let env = Env::new();
+    let now = env.now();
+    crate::plan_e2e::with_examples(&env);
+    std::fs::write(
+        env.path().join("manifests/entitle.policy.yaml"),
+        "version: 1\nbudget: {perRun: USD 1}\n",
+    )
+    .unwrap();
+    let umbrella = "manifests/examples/umbrella.yaml";
+    let outside = env.run(&["plan", umbrella, "--now", &now, "--detailed-exitcode"]);
+    assert_exit(&outside, 2);
+
+    std::fs::create_dir(env.path().join(".git")).unwrap();
+    for path in [umbrella, "manifests/examples"] {
+        let inside = env.run(&["plan", path, "--now", &now, "--detailed-exitcode"]);
+        assert_exit(&inside, 7);
+        assert!(
+            stderr(&inside).starts_with(
+                "error: manifests/entitle.policy.yaml:2:18: budget.perRun USD 1.00: the plan would spend USD "
+            ),
+            "{}",
+            stderr(&inside)
+        );
+    }
+    let apply = env.run(&["apply", umbrella, "--now", &now, "--auto-approve"]);
+    assert_exit(&apply, 7);
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+}
+
+/// A plan saved with `--max-cost` records it: applied later without the option, it is still
+/// held to it; and the saved-plan message says apply will send nothing.
+#[test]
+fn a_saved_plan_keeps_its_max_cost_and_selection_options_do_not_apply_to_it() {
+    let env = Env::new();
+    let now = env.now();
+    let m = crate::plan_e2e::with_examples(&env);
+    let plan = env.run(&[
+        "plan",
+        m,
+        "--now",
+        &now,
+        "--max-cost",
+        "USD 5000",
+        "-o",
+        "p.json",
+    ]);
+    assert_exit(&plan, 0);
+    let id = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(env.path().join("p.json")).unwrap(),
+    )
+    .unwrap()["plan_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        stderr(&plan).starts_with(&format!(
+            "Saved plan {id} to p.json; it breaks its spend limits, so `entitle apply` sends nothing of it unless a person approves this plan: `entitle apply p.json --override-policy {id}`.\n"
+        )),
+        "{}",
+        stderr(&plan)
+    );
+    let apply = env.run(&["apply", "p.json", "--now", &now, "--auto-approve"]);
+    assert_exit(&apply, 7);
+    assert!(
+        stderr(&apply).starts_with(
+            "error: --max-cost USD 5,000.00: the plan would spend USD 7,900.00; USD 2,900.00 over\n"
+        ),
+        "{}",
+        stderr(&apply)
+    );
+    // The same --max-cost given again is not a second limit.
+    let again = env.run(&[
+        "apply",
+        "p.json",
+        "--now",
+        &now,
+        "--auto-approve",
+        "--max-cost",
+        "USD 5000",
+    ]);
+    assert_exit(&again, 7);
+    assert_eq!(
+        stderr(&again).matches("--max-cost USD 5,000.00:").count(),
+        1
+    );
+
+    // Options that choose what to plan are refused on a saved plan rather than ignored.
+    assert_exit(&env.run(&["plan", m, "--now", &now, "-o", "all.json"]), 0);
+    let only = env.run(&[
+        "apply",
+        "all.json",
+        "--now",
+        &now,
+        "--auto-approve",
+        "--only",
+        "renew_plan",
+    ]);
+    assert_exit(&only, 1);
+    assert!(
+        stderr(&only).starts_with(
+            "error: --only chooses what to plan, and `all.json` is a saved plan, whose orders were chosen when it was made; nothing was sent\n  help: give it to `entitle plan` when making the plan (`-o plan.json`), then apply that plan\n"
+        ),
+        "{}",
+        stderr(&only)
+    );
+    let sn = env.run(&[
+        "apply",
+        "all.json",
+        "--now",
+        &now,
+        "--auto-approve",
+        "--sn",
+        "3658B431119665QJ",
+    ]);
+    assert_exit(&sn, 1);
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+    assert_eq!(env.intents(), 0);
 }

@@ -20,6 +20,9 @@ pub const POLICY_FILE: &str = "entitle.policy.yaml";
 /// The label that names a PBX's customer, for budgets per customer.
 pub const CUSTOMER_LABEL: &str = "customer";
 
+/// The `file` of the policy a plan records for its run's `--max-cost`.
+pub const MAX_COST: &str = "--max-cost";
+
 /// The key of `budget.perCustomer` that holds every customer not named.
 pub const ANY_CUSTOMER: &str = "*";
 
@@ -45,9 +48,19 @@ impl std::str::FromStr for Budget {
                 ));
             }
         };
+        // A comma groups thousands and nothing else: `79,00` is not 79.00 (nor 7900).
+        let whole = amount.split('.').next().unwrap_or_default();
+        let grouped_right = !whole.contains(',') || {
+            let groups: Vec<&str> = whole.split(',').collect();
+            (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3)
+        };
         let cents = Cents::parse(&amount.replace(',', ""))
-            .filter(|c| c.0 >= 0)
-            .ok_or_else(|| format!("`{amount}` is not an amount of money, e.g. 5000 or 5000.00"))?;
+            .filter(|c| c.0 >= 0 && grouped_right && !amount.ends_with('.'))
+            .ok_or_else(|| {
+                format!(
+                    "`{amount}` is not an amount of money, e.g. 5000, 5,000 or 5000.00 (a comma only groups thousands)"
+                )
+            })?;
         Ok(Budget {
             currency: currency.to_ascii_uppercase(),
             cents: cents.0,
@@ -105,6 +118,25 @@ pub struct Policy {
     pub unknown_price: UnknownPrice,
 }
 
+impl Policy {
+    /// `--max-cost` as a policy, so that a plan made with it records it (and its ID covers it):
+    /// applying the saved plan holds it to the same budget.
+    pub fn max_cost(budget: Budget) -> Policy {
+        Policy {
+            file: MAX_COST.into(),
+            per_run: Some(Rule {
+                value: budget,
+                at: String::new(),
+            }),
+            ..Policy::default()
+        }
+    }
+
+    fn is_max_cost(&self) -> bool {
+        self.file == MAX_COST
+    }
+}
+
 /// The limits a run is held to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Limits {
@@ -141,7 +173,14 @@ impl Limits {
             .iter()
             .map(|b| format!("--max-cost {b}"))
             .collect();
-        parts.extend(self.policies.iter().map(|p| p.file.clone()));
+        parts.extend(
+            self.policies
+                .iter()
+                .map(|p| match (&p.per_run, p.is_max_cost()) {
+                    (Some(b), true) => format!("{MAX_COST} {}", b.value),
+                    _ => p.file.clone(),
+                }),
+        );
         parts
     }
 }
@@ -194,7 +233,7 @@ fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut V
         |limit: String, rule: &Rule<Budget>, subject: Option<String>, actions: &[&Action]| {
             over_budget(actions, &rule.value, unknown).map(|(planned, reason)| Violation {
                 limit,
-                at: Some(rule.at.clone()),
+                at: (!rule.at.is_empty()).then(|| rule.at.clone()),
                 subject,
                 allowed: rule.value.to_string(),
                 planned,
@@ -203,7 +242,12 @@ fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut V
         };
     if let Some(rule) = &policy.per_run {
         let all: Vec<&Action> = plan.actions().collect();
-        out.extend(budget_violation("budget.perRun".into(), rule, None, &all));
+        let limit = if policy.is_max_cost() {
+            MAX_COST
+        } else {
+            "budget.perRun"
+        };
+        out.extend(budget_violation(limit.into(), rule, None, &all));
     }
     if !policy.per_customer.is_empty() {
         let mut by_customer: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
@@ -254,7 +298,7 @@ fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut V
                 at: Some(rule.at.clone()),
                 subject: None,
                 allowed: if allowed.is_empty() {
-                    "no operation".into()
+                    "[] (no operation at all)".into()
                 } else {
                     allowed.join(", ")
                 },
@@ -339,13 +383,22 @@ fn over_budget(
         .filter(|p| p.currency != budget.currency)
         .map(grouped)
         .collect();
-    let planned = grouped(&Price {
-        currency: budget.currency.clone(),
-        total: in_budget.to_string(),
-    });
+    let money = |cents: i128| {
+        grouped(&Price {
+            currency: budget.currency.clone(),
+            total: Cents(cents).to_string(),
+        })
+    };
+    // What the plan would spend: in the budget's currency, and in any other it has.
+    let mut spent: Vec<String> = Vec::new();
+    if in_budget.0 > 0 || others.is_empty() {
+        spent.push(money(in_budget.0));
+    }
+    spent.extend(others.iter().cloned());
+    let planned = spent.join(" + ");
     let mut reasons = Vec::new();
     if in_budget.0 > budget.cents {
-        reasons.push(format!("{planned} is over {budget}"));
+        reasons.push(format!("{} over", money(in_budget.0 - budget.cents)));
     }
     if unknown == UnknownPrice::Fail && unpriced + unreadable > 0 {
         let n = unpriced + unreadable;

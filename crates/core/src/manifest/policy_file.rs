@@ -30,10 +30,13 @@ const BUDGETS: &[&str] = &["perRun", "perCustomer", "perPbx"];
 const CAPACITIES: &[&str] = &["extensions", "concurrentCalls"];
 const UNKNOWN_PRICE: &[&str] = &["fail", "allow"];
 /// A budget as the schema checks it: a currency and an amount, either way round.
-const BUDGET_PATTERN: &str = r"^\s*([A-Za-z]{3}\s+[0-9][0-9,]*(\.[0-9]{1,2})?|[0-9][0-9,]*(\.[0-9]{1,2})?\s+[A-Za-z]{3})\s*$";
+/// A comma only groups thousands (`5,000`, never `50,00`).
+const BUDGET_PATTERN: &str = r"^\s*([A-Za-z]{3}\s+([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?|([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?\s+[A-Za-z]{3})\s*$";
 
-/// The policy files at the roots of `paths` (a directory's own, a file's directory's), each
-/// once, in path order; none is fine. Every problem of every file is returned.
+/// The policy files that hold `paths`: in the directory of each path (a directory's own, a
+/// file's directory) and, inside a git repository, in every directory above it up to the
+/// repository's root — so planning one customer's file never skips the repository's budget.
+/// Each file once, in path order; none is fine. Every problem of every file is returned.
 pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -43,9 +46,11 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
         } else {
             p.parent().unwrap_or(Path::new(""))
         };
-        let file = dir.join(POLICY_FILE);
-        if file.is_file() && seen.insert(std::fs::canonicalize(&file).unwrap_or(file.clone())) {
-            files.push(file);
+        for d in holding(dir) {
+            let file = d.join(POLICY_FILE);
+            if file.is_file() && seen.insert(std::fs::canonicalize(&file).unwrap_or(file.clone())) {
+                files.push(file);
+            }
         }
     }
     files.sort();
@@ -69,6 +74,37 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     } else {
         Err(problems)
     }
+}
+
+/// `dir` and, when it is inside a git repository, the directories above it up to the
+/// repository's root (the one holding `.git`), each as shown to the user: relative to the
+/// working directory when inside it.
+fn holding(dir: &Path) -> Vec<PathBuf> {
+    let start = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut out = vec![start.to_path_buf()];
+    let Ok(canonical) = std::fs::canonicalize(start) else {
+        return out;
+    };
+    let Some(root) = canonical.ancestors().find(|a| a.join(".git").exists()) else {
+        return out;
+    };
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    for a in canonical.ancestors().skip(1) {
+        if !a.starts_with(root) {
+            break;
+        }
+        let shown = cwd
+            .as_ref()
+            .and_then(|c| a.strip_prefix(c).ok())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| a.to_path_buf());
+        out.push(shown);
+    }
+    out
 }
 
 /// Reads one policy file's text.

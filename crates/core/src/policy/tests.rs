@@ -74,7 +74,20 @@ fn budgets_read_as_people_write_them() {
         let b: Budget = text.parse().unwrap();
         assert_eq!((b.currency.as_str(), b.cents), (currency, cents), "{text}");
     }
-    for bad in ["5000", "USD", "USD -1", "USD 1.234", "DOLLARS 5"] {
+    assert_eq!(budget("USD 1,000,000.50").cents, 100_000_050);
+    for bad in [
+        "5000",
+        "USD",
+        "USD -1",
+        "USD 1.234",
+        "DOLLARS 5",
+        "USD 79,00",
+        "EUR 1,00",
+        "USD 7,9,0,0",
+        "USD 1000,000",
+        "USD ,100",
+        "USD 1,000.",
+    ] {
         assert!(bad.parse::<Budget>().is_err(), "{bad}");
     }
     assert_eq!(budget("USD 5000").to_string(), "USD 5,000.00");
@@ -93,7 +106,7 @@ fn a_plan_over_the_budget_is_a_violation_with_its_figures() {
             subject: None,
             allowed: "USD 5,000.00".into(),
             planned: "USD 5,000.01".into(),
-            reason: "USD 5,000.01 is over USD 5,000.00".into(),
+            reason: "USD 0.01 over".into(),
         }]
     );
 }
@@ -158,7 +171,7 @@ fn a_run_budget_of_the_policy_names_where_it_is_written() {
             subject: None,
             allowed: "USD 1,000.00".into(),
             planned: "USD 1,100.00".into(),
-            reason: "USD 1,100.00 is over USD 1,000.00".into(),
+            reason: "USD 100.00 over".into(),
         }]
     );
 }
@@ -294,6 +307,31 @@ fn a_capacity_increase_over_the_largest_is_named_with_its_figures() {
             allowed: "+199 extensions per order".into(),
             planned: "+200 (100 → 300) in one purchase_service".into(),
             reason: "+200 extensions is over the largest increase, +199".into(),
+        }]
+    );
+}
+
+#[test]
+fn max_cost_recorded_as_a_policy_reads_as_max_cost_and_another_currency_is_named() {
+    let p = plan(vec![pbx(
+        "SN1",
+        None,
+        vec![priced(ActionKind::PurchaseService, Some("600.00"))],
+    )]);
+    let limits = Limits {
+        per_run: None,
+        policies: vec![Policy::max_cost(budget("EUR 100"))],
+    };
+    assert_eq!(limits.describe(), ["--max-cost EUR 100.00"]);
+    assert_eq!(
+        check(&p, &limits),
+        [Violation {
+            limit: "--max-cost".into(),
+            at: None,
+            subject: None,
+            allowed: "EUR 100.00".into(),
+            planned: "USD 600.00".into(),
+            reason: "USD 600.00 cannot be counted in EUR".into(),
         }]
     );
 }

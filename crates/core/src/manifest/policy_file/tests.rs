@@ -49,7 +49,7 @@ fn every_problem_is_located_and_says_what_was_meant() {
         [
             "error: p.yaml:2:1: unknown field `budjet` in a policy file, did you mean `budget`? [unknown-field]\n  help: the fields of a policy file: version, budget, operations, maxIncrease, unknownPrice",
             "error: p.yaml:4:11: `budget.perRun` must be a currency and an amount: found `5000` [wrong-type]\n  help: write it as text, e.g. `USD 5000` or `USD 5,000.00`",
-            "error: p.yaml:5:11: `budget.perPbx` must be a currency and an amount: `1.234` is not an amount of money, e.g. 5000 or 5000.00 [invalid-format]\n  help: write it as text, e.g. `USD 5000` or `USD 5,000.00`",
+            "error: p.yaml:5:11: `budget.perPbx` must be a currency and an amount: `1.234` is not an amount of money, e.g. 5000, 5,000 or 5000.00 (a comma only groups thousands) [invalid-format]\n  help: write it as text, e.g. `USD 5000` or `USD 5,000.00`",
             "error: p.yaml:6:16: `budget.perCustomer` must be a mapping, found text `USD 10` [wrong-type]\n  help: map each `customer` label to its budget, e.g. `acme: USD 2000`; `\"*\"` for every other customer",
             "error: p.yaml:7:14: unknown operation `renew`, did you mean `renew_plan`? [unknown-value]\n  help: the operations: purchase_plan, switch_plan, purchase_service, renew_plan, enable_auto_renew",
             "error: p.yaml:7:21: an operation must be text, found `12` [wrong-type]\n  help: the operations: purchase_plan, switch_plan, purchase_service, renew_plan, enable_auto_renew",
@@ -104,6 +104,9 @@ fn the_schema_and_the_reader_agree() {
         ("version: 1\nbudget: {perRun: 5000}\n", false),
         ("version: 1\nbudget: {perRun: USD 1.234}\n", false),
         ("version: 1\nbudget: {perRun: DOLLARS 5}\n", false),
+        ("version: 1\nbudget: {perRun: USD 79,00}\n", false),
+        ("version: 1\nbudget: {perRun: 'USD 7,9,0,0'}\n", false),
+        ("version: 1\nbudget: {perRun: 'USD 1,000,000.50'}\n", true),
         ("version: 1\nbudget: {perCustomer: {acme: 5}}\n", false),
         ("version: 1\nbudget: {perDay: USD 5}\n", false),
         ("version: 1\noperations: [renew]\n", false),
