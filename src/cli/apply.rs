@@ -137,8 +137,29 @@ fn policy_gate(
         ),
         None => "save the plan (`entitle plan -o plan.json`), have it reviewed, then `entitle apply plan.json --override-policy <its ID>`".to_owned(),
     };
-    let violations = crate::policy::check(plan, &args.scope.limits(plan));
+    let mut limits = args.scope.limits(plan);
     let mut err = std::io::stderr().lock();
+    if saved.is_some() {
+        // The policy where the plan's manifests are now, when they are here: a limit added or
+        // tightened since the plan was made holds it too.
+        let paths: Vec<PathBuf> = plan.selection.paths.iter().map(PathBuf::from).collect();
+        let now = match crate::manifest::load_policies(&paths) {
+            Ok(p) => p,
+            Err(problems) => {
+                render::write_invalid(&problems, false, &mut err)?;
+                return Ok(Some(Exit::Error));
+            }
+        };
+        for p in now.into_iter().filter(|p| !plan.policy.contains(p)) {
+            writeln!(
+                err,
+                "note: {} is not as it was when the plan was made: the plan is held to both",
+                p.file
+            )?;
+            limits.policies.push(p);
+        }
+    }
+    let violations = crate::policy::check(plan, &limits);
     match &args.override_policy {
         _ if !plan.has_changes() => {}
         Some(id) if violations.is_empty() => writeln!(

@@ -584,7 +584,7 @@ fn every_job_installs_the_pinned_release_with_the_action() {
                 .iter()
                 .position(|s| s == step),
             // After the checkout, where there is one.
-            Some(if ["plan", "daily"].contains(&job) {
+            Some(if ["plan", "daily", "apply"].contains(&job) {
                 1
             } else {
                 0

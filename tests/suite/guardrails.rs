@@ -467,3 +467,42 @@ fn a_saved_plan_keeps_its_max_cost_and_selection_options_do_not_apply_to_it() {
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
     assert_eq!(env.intents(), 0);
 }
+
+/// A policy tightened (or added) after a plan was saved holds the saved plan too, when the
+/// plan's manifests are where it was made; a looser one never loosens it.
+#[test]
+fn a_policy_tightened_after_the_plan_was_saved_holds_it() {
+    let env = Env::new();
+    let now = env.now();
+    let m = with_policy(&env, "version: 1\nbudget: {perRun: USD 100000}\n");
+    assert_exit(&env.run(&["plan", &m, "--now", &now, "-o", "p.json"]), 0);
+    let policy = env.path().join(&m).join("entitle.policy.yaml");
+    std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 100}\n").unwrap();
+    let apply = env.run(&["apply", "p.json", "--now", &now, "--auto-approve"]);
+    assert_exit(&apply, 7);
+    assert!(
+        stderr(&apply).starts_with(
+            "note: manifests/examples/entitle.policy.yaml is not as it was when the plan was made: the plan is held to both\n\
+             error: manifests/examples/entitle.policy.yaml:2:18: budget.perRun USD 100.00: the plan would spend USD 7,900.00; USD 7,800.00 over\n"
+        ),
+        "{}",
+        stderr(&apply)
+    );
+    // A broken policy file stops it too.
+    std::fs::write(&policy, "version: 1\nbudget: {perRun: lots}\n").unwrap();
+    let broken = env.run(&["apply", "p.json", "--now", &now, "--auto-approve"]);
+    assert_exit(&broken, 1);
+    assert!(
+        stderr(&broken).contains("manifests/examples/entitle.policy.yaml:2:18"),
+        "{}",
+        stderr(&broken)
+    );
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+    // Back as it was: applied.
+    std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 100000}\n").unwrap();
+    assert_exit(
+        &env.run(&["apply", "p.json", "--now", &now, "--auto-approve"]),
+        0,
+    );
+    assert_eq!(env.count("POST /order/openapi/order/v1/save"), 4);
+}

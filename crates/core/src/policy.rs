@@ -14,7 +14,7 @@ use crate::plan::money::{Cents, grouped, sum};
 use crate::plan::{Action, ActionKind, PbxPlan, Plan};
 use crate::words::plural;
 
-/// The name of the policy file at the root of the manifest paths.
+/// The name of the policy file, beside the manifests or above them in their repository.
 pub const POLICY_FILE: &str = "entitle.policy.yaml";
 
 /// The label that names a PBX's customer, for budgets per customer.

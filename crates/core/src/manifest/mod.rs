@@ -92,6 +92,16 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedManifests, Diagnostics> {
     Ok(loaded)
 }
 
+/// The policy files that hold `paths` (see [`load`]), without the manifests: what a saved
+/// plan's paths hold now, when they are there.
+pub fn load_policies(paths: &[PathBuf]) -> Result<Vec<crate::policy::Policy>, Diagnostics> {
+    policy_file::load(paths).map_err(|d| {
+        let mut d = Diagnostics(d);
+        d.sort();
+        d
+    })
+}
+
 /// Loads manifests given as `(name, bytes)` instead of files: for tests, the fuzzer, and
 /// tools that hold manifests in memory. Names play the role of paths.
 pub fn load_from_memory(files: &[(&str, &[u8])]) -> Result<LoadedManifests, Diagnostics> {

@@ -1,5 +1,5 @@
-//! The policy file, `entitle.policy.yaml` at the root of the manifest paths: spend limits a
-//! plan must stay within ([`crate::policy`]). Read with the manifests' YAML reader, so its
+//! The policy file, `entitle.policy.yaml` beside the manifests (or above them, inside their git
+//! repository): spend limits a plan must stay within ([`crate::policy`]). Read with the manifests' YAML reader, so its
 //! problems are located and worded as theirs are (`file:line:column`, what is wrong, what was
 //! probably meant), and described for editors by its own JSON Schema
 //! (`schema/policy.schema.json`, [`policy_schema_json`]), which a test holds in agreement with
@@ -481,7 +481,7 @@ pub fn policy_schema_json() -> String {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": concat!("urn:entitle:policy-schema:", env!("CARGO_PKG_VERSION")),
         "title": "entitle spend policy (v1)",
-        "description": "Limits every plan of these manifests must stay within before any of it is applied (entitle.policy.yaml at the root of the manifest paths). A plan over any of them exits 7 and apply sends nothing, unless `entitle apply PLAN --override-policy PLAN_ID` names it.",
+        "description": "Limits every plan of these manifests must stay within before any of it is applied (entitle.policy.yaml beside the manifests, or in a directory above them inside their git repository). A plan over any of them exits 7 and apply sends nothing, unless `entitle apply PLAN --override-policy PLAN_ID` names it.",
         "type": "object",
         "additionalProperties": false,
         "required": ["version"],
