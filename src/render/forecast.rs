@@ -74,6 +74,7 @@ pub(crate) fn write_forecast_json(f: &Forecast, w: &mut impl Write) -> io::Resul
         "today": f.today,
         "days": f.days,
         "rows": f.rows,
+        "changed_first": f.changed_first,
         "totals": totals_of(&all),
         "per_customer": customers
             .iter()
@@ -86,6 +87,36 @@ pub(crate) fn write_forecast_json(f: &Forecast, w: &mut impl Write) -> io::Resul
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
+}
+
+/// The heading of the PBXs left out of a forecast because the manifest changes them first.
+const CHANGED_FIRST: &str = "Not forecast: the manifest changes their plan or term first, and their renewals follow the term that order leaves (apply it, then forecast again)";
+
+/// Each PBX the manifest changes first, in words: `SN (product) [customer]: switch_plan: ...`.
+fn changed_first(f: &Forecast) -> impl Iterator<Item = String> + '_ {
+    f.changed_first.iter().map(|c| {
+        format!(
+            "{} ({})  [{}]  {}: {}",
+            c.sn,
+            c.product,
+            c.customer.as_deref().unwrap_or("-"),
+            c.operation,
+            c.reason
+        )
+    })
+}
+
+/// The PBXs the manifest changes first, under their heading (nothing when there is none).
+fn write_changed_first(f: &Forecast, w: &mut impl Write) -> io::Result<()> {
+    if f.changed_first.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "{CHANGED_FIRST}:")?;
+    for line in changed_first(f) {
+        writeln!(w, "  {line}")?;
+    }
+    Ok(())
 }
 
 /// One line per event; the amount is empty when unknown (and for a lapse).
@@ -212,23 +243,31 @@ pub(crate) fn write_forecast_markdown(f: &Forecast, w: &mut impl Write) -> io::R
         "### entitle forecast: {} to {until} ({} days)\n",
         f.today, f.days
     );
+    if !f.changed_first.is_empty() {
+        let _ = writeln!(out, "**{}:**\n", CHANGED_FIRST);
+        for c in &f.changed_first {
+            let customer = c
+                .customer
+                .as_deref()
+                .map(|c| format!(", customer {}", super::markdown::esc(c)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {} ({}){customer}: `{}` — {}",
+                super::markdown::esc(&c.sn),
+                c.product,
+                c.operation,
+                super::markdown::esc(&c.reason)
+            );
+        }
+        let _ = writeln!(out);
+    }
     if f.rows.is_empty() {
         let _ = writeln!(out, "Nothing renews, auto-renews or lapses.");
         return w.write_all(out.as_bytes());
     }
     let _ = writeln!(out, "{}.\n", capitalized(&cost(f.rows.iter())));
-    let mut months: BTreeMap<String, Vec<&ForecastRow>> = BTreeMap::new();
-    let mut customers: BTreeMap<&str, Vec<&ForecastRow>> = BTreeMap::new();
-    for r in &f.rows {
-        months
-            .entry(r.event.date.to_string()[..7].to_owned())
-            .or_default()
-            .push(r);
-        customers
-            .entry(r.event.customer.as_deref().unwrap_or("(no customer label)"))
-            .or_default()
-            .push(r);
-    }
+    let (customers, months) = groups(f);
     let currencies: std::collections::BTreeSet<&str> = f
         .rows
         .iter()
@@ -254,6 +293,7 @@ pub(crate) fn write_forecast_markdown(f: &Forecast, w: &mut impl Write) -> io::R
     }
     let _ = writeln!(out, "| customer | cost |\n|---|---:|");
     for (c, rows) in &customers {
+        let c = c.unwrap_or("(no customer label)");
         let _ = writeln!(out, "| {} | {} |", cell(c), cost(rows.iter().copied()));
     }
     let _ = writeln!(out, "| **month** | |");
@@ -262,8 +302,8 @@ pub(crate) fn write_forecast_markdown(f: &Forecast, w: &mut impl Write) -> io::R
     }
     let _ = writeln!(
         out,
-        "\n<details><summary>{} events</summary>\n\n| date | PBX | customer | event | amount |\n|---|---|---|---|---:|",
-        f.rows.len()
+        "\n<details><summary>{}</summary>\n\n| date | PBX | customer | event | amount |\n|---|---|---|---|---:|",
+        super::plural(f.rows.len(), "event", "events")
     );
     let close = "\n</details>\n";
     for (i, r) in f.rows.iter().enumerate() {
@@ -322,11 +362,12 @@ fn csv_field(s: &str) -> String {
 pub(crate) fn write_forecast_text(f: &Forecast, w: &mut impl Write) -> io::Result<()> {
     let until = f.today.add_days(i64::from(f.days));
     if f.rows.is_empty() {
-        return writeln!(
+        writeln!(
             w,
             "Nothing renews, auto-renews or lapses from {} to {until}.",
             f.today
-        );
+        )?;
+        return write_changed_first(f, w);
     }
     writeln!(
         w,
@@ -355,6 +396,7 @@ pub(crate) fn write_forecast_text(f: &Forecast, w: &mut impl Write) -> io::Resul
             e.term_ends
         )?;
     }
+    write_changed_first(f, w)?;
     let (customers, months) = groups(f);
     writeln!(w)?;
     writeln!(w, "Per customer:")?;

@@ -1,4 +1,4 @@
-//! The forecast (issue 22, work in progress): what the next days hold for each PBX in scope —
+//! The forecast: what the next days hold for each PBX in scope —
 //! the renewals entitle will order (on the day each falls due under `renewBefore`), the terms
 //! the vendor will auto-renew, and the terms that will lapse. Pure: the manifests, the account
 //! as read (with each PBX's auto-renewal flag) and the day come in; events come out, in date
@@ -68,18 +68,28 @@ pub fn forecast<'a>(
             term_ends,
         };
         let mut ends = plan.expires;
+        // Auto-renewal is on, or the manifest has it switched on (the next apply does); the
+        // API cannot switch it off, so the account's `true` stands whatever the manifest says.
+        let auto_renew =
+            o.auto_renew == Some(true) || d.auto_renew.as_ref().is_some_and(|a| a.value);
         if d.renew {
             let window = i64::from(d.renew_before_days.value);
+            let mut after: Option<Date> = None;
             loop {
-                // A term already within the window (or ended) is renewed today.
-                let due = ends.add_days(-window).max(today);
+                // A term already within the window (or ended) is renewed today; a run renews a
+                // term once, so the next term's renewal, due too, is the next day's.
+                let mut due = ends.add_days(-window).max(today);
+                if let Some(last) = after {
+                    due = due.max(last.add_days(1));
+                }
                 if due > until {
                     break;
                 }
                 events.push(event(EventKind::Renew, due, ends));
+                after = Some(due);
                 ends = next_term_end(plan, ends);
             }
-        } else if o.auto_renew == Some(true) {
+        } else if auto_renew {
             while ends <= until {
                 if ends >= today {
                     events.push(event(EventKind::AutoRenew, ends, ends));
@@ -204,6 +214,52 @@ mod tests {
                 ("D".to_owned(), EventKind::Renew, "2026-12-01".to_owned()),
                 ("E".to_owned(), EventKind::Renew, "2026-12-01".to_owned()),
             ]
+        );
+    }
+
+    #[test]
+    fn a_window_longer_than_a_monthly_term_renews_one_term_per_day() {
+        let mut d = desired("W", 12);
+        d.renew_before_days = at(45, 2);
+        let w = (d, pbx("W", Cycle::Monthly, 0, "2026-12-10"));
+        assert_eq!(
+            run(&[w], "2026-12-01", 40),
+            [
+                // The term ending 2026-12-10 and the next (2027-01-10) are both due today:
+                // today's run renews one, the next day's the other.
+                ("W".to_owned(), EventKind::Renew, "2026-12-01".to_owned()),
+                ("W".to_owned(), EventKind::Renew, "2026-12-02".to_owned()),
+                // 2027-02-10 less 45 days.
+                ("W".to_owned(), EventKind::Renew, "2026-12-27".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_manifest_that_switches_auto_renewal_on_makes_it_an_auto_renewal() {
+        let mut d = desired("A", 12);
+        d.renew = false;
+        d.auto_renew = Some(at(true, 3));
+        let off = (d.clone(), pbx("A", Cycle::Annually, 1, "2026-12-20"));
+        assert_eq!(
+            run(&[off], "2026-12-01", 30),
+            [(
+                "A".to_owned(),
+                EventKind::AutoRenew,
+                "2026-12-20".to_owned()
+            )]
+        );
+        // `autoRenew: false` cannot switch the account's `true` off: it still auto-renews.
+        d.auto_renew = Some(at(false, 3));
+        let mut on = pbx("A", Cycle::Annually, 1, "2026-12-20");
+        on.auto_renew = Some(true);
+        assert_eq!(
+            run(&[(d, on)], "2026-12-01", 30),
+            [(
+                "A".to_owned(),
+                EventKind::AutoRenew,
+                "2026-12-20".to_owned()
+            )]
         );
     }
 }

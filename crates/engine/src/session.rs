@@ -229,6 +229,21 @@ pub struct Forecast {
     pub today: Date,
     pub days: u32,
     pub rows: Vec<ForecastRow>,
+    /// PBXs whose plan or term the manifest changes first (a plan bought or switched): their
+    /// renewals follow the term that order leaves, which is not known before it is placed.
+    pub changed_first: Vec<ChangedFirst>,
+}
+
+/// A PBX left out of a forecast because the manifest changes its plan or term first.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChangedFirst {
+    pub sn: String,
+    pub product: crate::model::ProductId,
+    pub customer: Option<String>,
+    /// The order that changes it (`switch_plan`, `purchase_plan`).
+    pub operation: plan::ActionKind,
+    /// The plan's words for it.
+    pub reason: String,
 }
 
 /// One event of the forecast and what it costs.
@@ -607,8 +622,36 @@ impl Session {
                     .cloned()
             })
         };
-        // No renewal on its day: the manifest changes the PBX first (a switch, a purchase),
-        // and its renewals follow what that leaves; or it is held.
+        // The manifest changes the plan or the term first (bought, switched): the terms it
+        // leaves are not known before that order is placed, so its renewals are not forecast.
+        let changes_first = |key: &plan::PbxKey| {
+            day_plan(key).and_then(|x| {
+                x.actions.iter().find(|a| {
+                    matches!(
+                        a.kind,
+                        plan::ActionKind::PurchasePlan | plan::ActionKind::SwitchPlan
+                    )
+                })
+            })
+        };
+        let mut changed_first: Vec<ChangedFirst> = Vec::new();
+        for e in &events {
+            let key = (e.product, e.sn.clone());
+            if let Some(a) = changes_first(&key)
+                && !changed_first
+                    .iter()
+                    .any(|c| (c.product, c.sn.clone()) == key)
+            {
+                changed_first.push(ChangedFirst {
+                    sn: e.sn.clone(),
+                    product: e.product,
+                    customer: e.customer.clone(),
+                    operation: a.kind,
+                    reason: a.reason.clone(),
+                });
+            }
+        }
+        // No renewal on its day otherwise: it is held, or the plan says why.
         let no_renewal = |key: &plan::PbxKey| {
             let x = day_plan(key)?;
             let first = x.actions.iter().find(|a| a.order.is_some());
@@ -627,6 +670,9 @@ impl Session {
         let mut seen = std::collections::BTreeSet::new();
         let rows = events
             .into_iter()
+            .filter(|e| {
+                e.kind == EventKind::Lapse || changes_first(&(e.product, e.sn.clone())).is_none()
+            })
             .map(|event| {
                 let key = (event.product, event.sn.clone());
                 let renewal = (event.kind != EventKind::Lapse)
@@ -654,7 +700,12 @@ impl Session {
                 }
             })
             .collect();
-        Ok(Forecasted::Forecast(Forecast { today, days, rows }))
+        Ok(Forecasted::Forecast(Forecast {
+            today,
+            days,
+            rows,
+            changed_first,
+        }))
     }
 
     /// Step 2 for a saved plan: the plan, or why it may not be applied now. Refused when it
