@@ -46,6 +46,25 @@ pub enum ForecastFormat {
 }
 
 pub fn run(global: &GlobalArgs, args: ForecastArgs) -> anyhow::Result<Exit> {
+    // Options of `plan` a forecast has no use for: refused, so none seems to have been applied.
+    let unused: Vec<&str> = [
+        (!args.scope.only.is_empty(), "--only"),
+        (args.scope.max_cost.is_some(), "--max-cost"),
+        (
+            args.scope.price || args.scope.no_price,
+            "--price/--no-price",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(given, name)| given.then_some(name))
+    .collect();
+    if !unused.is_empty() {
+        anyhow::bail!(
+            "{} {} no meaning for a forecast (it prices every renewal and orders nothing)",
+            unused.join(", "),
+            if unused.len() == 1 { "has" } else { "have" }
+        );
+    }
     let color_err = config::use_color(global, std::io::stderr().is_terminal());
     config::init_logging(global.verbose, color_err);
     let Ok(manifests) = scope::load_or_problems(&args.paths, color_err)? else {

@@ -343,3 +343,25 @@ fn the_json_totals_add_up_per_customer_and_per_month() {
         );
     }
 }
+
+/// Options of `plan` a forecast has no use for are refused, so none seems to have applied.
+#[test]
+fn a_forecast_refuses_the_options_it_has_no_use_for() {
+    let env = Env::new();
+    let m = Env::examples_arg();
+    for extra in [
+        &["--max-cost", "USD 1"][..],
+        &["--only", "renew_plan"],
+        &["--no-price"],
+    ] {
+        let mut args = vec!["forecast", m.as_str()];
+        args.extend(extra);
+        let o = env.run(&args);
+        assert_exit(&o, 1);
+        assert!(
+            stderr(&o).contains("no meaning for a forecast"),
+            "{extra:?}: {}",
+            stderr(&o)
+        );
+    }
+}
