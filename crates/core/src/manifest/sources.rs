@@ -102,6 +102,30 @@ pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
             });
         }
     }
+    // Only policy files named: they are read as the policy of the manifests beside them, and
+    // there is no manifest to hold to it.
+    if found.is_empty()
+        && problems.is_empty()
+        && paths
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| n == crate::policy::POLICY_FILE))
+    {
+        let first = &paths[0];
+        problems.push(
+            Diagnostic::new(
+                Code::NoManifests,
+                None,
+                format!(
+                    "`{}` is a policy file, not a manifest: no manifest was given",
+                    first.display()
+                ),
+            )
+            .with_path(display_of(first))
+            .with_help(
+                "give the manifests it holds, e.g. their directory: the policy file beside them is read with them (and checked)",
+            ),
+        );
+    }
     // The same file reached twice (a directory and a file in it) is read once.
     let mut seen = HashSet::new();
     found.retain(|f| seen.insert(fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
