@@ -88,6 +88,7 @@ impl Source {
         let Some(mut loaded) = scope::load(&args.paths, color)? else {
             return Ok(None);
         };
+        ScopeArgs::warn_idle_budgets(&loaded)?;
         args.scope.record_max_cost(&mut loaded);
         let desired = scope::select(&loaded, &args.scope)?;
         Ok(Some(Source::Manifests { loaded, desired }))

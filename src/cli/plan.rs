@@ -139,21 +139,21 @@ fn plan(global: &GlobalArgs, args: PlanArgs) -> Result<Exit, Failed> {
     let color_err = config::use_color(global, std::io::stderr().is_terminal());
     let color_out = config::use_color(global, std::io::stdout().is_terminal());
     config::init_logging(global.verbose, color_err);
-    let mut manifests = scope::load_or_problems(&args.paths, color_err)?
-        .map_err(|d| {
-            let policy = d
-                .0
-                .iter()
-                .all(|p| p.at.as_ref().is_some_and(|at| at.file.ends_with(crate::policy::POLICY_FILE)));
-            Failed::Problems(
-                if policy {
-                    "the policy file is not valid; nothing was planned"
-                } else {
-                    "the manifests are not valid; nothing was planned"
-                },
-                d,
-            )
-        })?;
+    let mut manifests = scope::load_or_problems(&args.paths, color_err)?.map_err(|d| {
+        let policy = d.0.iter().all(|p| {
+            p.at.as_ref()
+                .is_some_and(|at| at.file.ends_with(crate::policy::POLICY_FILE))
+        });
+        Failed::Problems(
+            if policy {
+                "the policy file is not valid; nothing was planned"
+            } else {
+                "the manifests are not valid; nothing was planned"
+            },
+            d,
+        )
+    })?;
+    ScopeArgs::warn_idle_budgets(&manifests)?;
     args.scope.record_max_cost(&mut manifests);
     let desired = scope::select(&manifests, &args.scope)?;
     let settings = args.scope.settings(&args.network)?;

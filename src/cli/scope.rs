@@ -107,6 +107,29 @@ impl ScopeArgs {
         }
     }
 
+    /// Says, on stderr, each customer budget no PBX of the manifests falls under: a budget
+    /// for a customer of other manifests, or one that holds nothing.
+    pub fn warn_idle_budgets(manifests: &LoadedManifests) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let customers: std::collections::BTreeSet<&str> = manifests
+            .pbxs
+            .iter()
+            .filter_map(|p| {
+                p.labels
+                    .get(crate::policy::CUSTOMER_LABEL)
+                    .map(String::as_str)
+            })
+            .collect();
+        let mut err = std::io::stderr().lock();
+        for (at, name) in crate::policy::idle_customer_budgets(&manifests.policies, &customers) {
+            writeln!(
+                err,
+                "warning: {at}: budget.perCustomer.{name}: no PBX of these manifests has customer `{name}`; this budget holds nothing here"
+            )?;
+        }
+        Ok(())
+    }
+
     /// Whether to ask for prices; `policies` are those of the manifests.
     pub fn wants_price(&self, for_people: bool, policies: &[crate::policy::Policy]) -> bool {
         if self.no_price {

@@ -224,19 +224,6 @@ impl<'a> Linker<'a> {
     }
 }
 
-/// A `file:line:column` back as a place, to link it.
-fn loc_of(s: &str) -> Option<Loc> {
-    let mut parts = s.rsplitn(3, ':');
-    let column = parts.next()?.parse().ok()?;
-    let line = parts.next()?.parse().ok()?;
-    let file = parts.next()?;
-    Some(Loc {
-        file: file.into(),
-        line,
-        column,
-    })
-}
-
 pub(crate) fn write_plan_markdown(
     plan: &Plan,
     opts: &MarkdownOptions,
@@ -350,7 +337,7 @@ impl<'a> Doc<'a> {
                 for x in &v.violations {
                     let at =
                         x.at.as_deref()
-                            .and_then(loc_of)
+                            .and_then(|a| a.parse::<Loc>().ok())
                             .map(|a| format!(" — {}", Linker::new(opts).at(&a)))
                             .unwrap_or_default();
                     writeln!(

@@ -506,3 +506,37 @@ fn a_policy_tightened_after_the_plan_was_saved_holds_it() {
     );
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 4);
 }
+
+/// A customer budget for a name close to a customer of the manifests is a typo (an error,
+/// located); one for a customer no manifest read has holds nothing, and is said so.
+#[test]
+fn a_customer_budget_must_name_a_customer() {
+    let env = Env::new();
+    let now = env.now();
+    let m = with_policy(
+        &env,
+        "version: 1\nbudget:\n  perCustomer:\n    ACME: USD 10\n",
+    );
+    let typo = env.run(&["plan", &m, "--now", &now]);
+    assert_exit(&typo, 1);
+    assert!(
+        stderr(&typo).contains(
+            "error: manifests/examples/entitle.policy.yaml:4:11: no PBX has customer `ACME`, did you mean `acme`? [unknown-value]"
+        ),
+        "{}",
+        stderr(&typo)
+    );
+    let m = with_policy(
+        &env,
+        "version: 1\nbudget:\n  perCustomer:\n    hooli: USD 10\n",
+    );
+    let idle = env.run(&["plan", &m, "--now", &now, "--detailed-exitcode"]);
+    assert_exit(&idle, 2);
+    assert!(
+        stderr(&idle).starts_with(
+            "warning: manifests/examples/entitle.policy.yaml:4:12: budget.perCustomer.hooli: no PBX of these manifests has customer `hooli`; this budget holds nothing here\n"
+        ),
+        "{}",
+        stderr(&idle)
+    );
+}

@@ -418,5 +418,19 @@ fn over_budget(
     (!reasons.is_empty()).then(|| (planned, reasons.join("; ")))
 }
 
+/// The budgets of `budget.perCustomer` (`file:line:column`, customer) that no PBX of
+/// `customers` falls under: they hold nothing in this run.
+pub fn idle_customer_budgets<'a>(
+    policies: &'a [Policy],
+    customers: &std::collections::BTreeSet<&str>,
+) -> Vec<(&'a str, &'a str)> {
+    policies
+        .iter()
+        .flat_map(|p| &p.per_customer)
+        .filter(|(name, _)| *name != ANY_CUSTOMER && !customers.contains(name.as_str()))
+        .map(|(name, rule)| (rule.at.as_str(), name.as_str()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

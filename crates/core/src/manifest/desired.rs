@@ -24,6 +24,23 @@ impl fmt::Display for Loc {
     }
 }
 
+impl std::str::FromStr for Loc {
+    type Err = ();
+
+    /// `file:line:column`, as [`Loc`] displays (the file may hold colons).
+    fn from_str(s: &str) -> Result<Loc, ()> {
+        let mut parts = s.rsplitn(3, ':');
+        let column = parts.next().and_then(|c| c.parse().ok()).ok_or(())?;
+        let line = parts.next().and_then(|l| l.parse().ok()).ok_or(())?;
+        let file = parts.next().filter(|f| !f.is_empty()).ok_or(())?;
+        Ok(Loc {
+            file: Arc::from(file),
+            line,
+            column,
+        })
+    }
+}
+
 /// A value and where it was written (for a default: where the default was written).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Located<T> {

@@ -88,6 +88,10 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedManifests, Diagnostics> {
         }
     };
     let mut loaded = load_raw(raw, problems)?;
+    let mistaken = policy_file::mistaken_customers(&policies, &loaded.pbxs);
+    if !mistaken.is_empty() {
+        return Err(Diagnostics(mistaken));
+    }
     loaded.policies = policies;
     Ok(loaded)
 }

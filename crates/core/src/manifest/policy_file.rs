@@ -107,6 +107,47 @@ fn holding(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Budgets of `budget.perCustomer` whose customer no PBX has while one is close to it
+/// (`ACME` for `acme`, `acne`): a budget that would never apply, for a typo. A customer no
+/// manifest read has at all may be one of manifests not given, and is not an error.
+pub(super) fn mistaken_customers(
+    policies: &[Policy],
+    pbxs: &[super::DesiredPbx],
+) -> Vec<Diagnostic> {
+    let customers: std::collections::BTreeSet<&str> = pbxs
+        .iter()
+        .filter_map(|p| {
+            p.labels
+                .get(crate::policy::CUSTOMER_LABEL)
+                .map(String::as_str)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for p in policies {
+        for (name, rule) in &p.per_customer {
+            if name == ANY_CUSTOMER || customers.contains(name.as_str()) {
+                continue;
+            }
+            let Some(meant) = suggest(name, customers.iter().copied()) else {
+                continue;
+            };
+            let mut d = Diagnostic::new(
+                Code::UnknownValue,
+                rule.at.parse().ok(),
+                format!("no PBX has customer `{name}`, did you mean `{meant}`?"),
+            )
+            .with_help(
+                "a budget of `budget.perCustomer` holds the PBXs whose `customer` label is exactly its key",
+            );
+            if d.at.is_none() {
+                d = d.with_path(p.file.clone());
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
 /// Reads one policy file's text.
 pub(super) fn decode(file: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
     let loc = |line, column| Loc {

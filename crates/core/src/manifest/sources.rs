@@ -106,9 +106,10 @@ pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
     // there is no manifest to hold to it.
     if found.is_empty()
         && problems.is_empty()
-        && paths
-            .iter()
-            .any(|p| p.file_name().is_some_and(|n| n == crate::policy::POLICY_FILE))
+        && paths.iter().any(|p| {
+            p.file_name()
+                .is_some_and(|n| n == crate::policy::POLICY_FILE)
+        })
     {
         let first = &paths[0];
         problems.push(
