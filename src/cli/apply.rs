@@ -34,12 +34,28 @@ pub struct ApplyArgs {
     /// Apply this saved plan although it breaks the spend limits: PLAN_ID is the ID of the
     /// one plan a person reviewed and approved (`plan-` and 20 hex digits, shown with the plan). Any other plan
     /// is still refused; the approval is recorded in the journal.
-    #[arg(long, value_name = "PLAN_ID")]
+    #[arg(long, value_name = "PLAN_ID", value_parser = plan_id)]
     pub override_policy: Option<String>,
     #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub network: NetworkArgs,
+}
+
+/// A plan ID as plans show it: `plan-` and 20 lowercase hex digits.
+fn plan_id(s: &str) -> Result<String, String> {
+    let hex = s.strip_prefix("plan-").unwrap_or_default();
+    if hex.len() == 20
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "`{s}` is not a plan ID: a plan ID is `plan-` and 20 hex digits, as the plan shows it (`plan-3e1f…`)"
+        ))
+    }
 }
 
 /// What `apply` places: a plan saved by `entitle plan -o`, or a new plan of the manifests.

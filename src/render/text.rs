@@ -293,9 +293,13 @@ pub(crate) fn write_summary(plan: &Plan, c: bool, w: &mut impl Write) -> io::Res
             plural(s.pbxs, "PBX", "PBXs")
         )?;
     } else {
+        let held = match plan.held_back.len() {
+            0 => String::new(),
+            n => format!(" ({n} more held back by --only)"),
+        };
         write!(
             w,
-            "{} {} for {} of {} in scope",
+            "{} {} for {} of {} in scope{held}",
             Style::Bold.paint("Plan:", c),
             super::what_it_does(&s),
             s.changed,
