@@ -968,7 +968,7 @@ fn section(g: &Group, priced: bool, link: &Linker) -> Result<Section, std::fmt::
         let mut w = String::new();
         writeln!(w, "**{}** — {}", esc(&p.key()), link.entry(p))?;
         writeln!(w)?;
-        for f in super::shown_drift(p) {
+        for f in super::shown_drift(p, None) {
             writeln!(w, "- {}", esc(&f.describe()))?;
         }
         for a in &p.actions {

@@ -124,11 +124,40 @@ pub(crate) fn violation_words(v: &crate::policy::Violation) -> String {
 }
 
 /// The drift findings a PBX's block shows: a renewal that fell due is said by the renewal's own
-/// line (JSON keeps the finding).
-pub(crate) fn shown_drift(
-    p: &crate::plan::PbxPlan,
-) -> impl Iterator<Item = &crate::plan::DriftFinding> {
-    p.drift
-        .iter()
-        .filter(|f| f.cause != crate::plan::DriftCause::RenewalDue)
+/// line (JSON keeps the finding), and the finding every changing PBX shares (`common`) is said
+/// once for all of them.
+pub(crate) fn shown_drift<'a>(
+    p: &'a crate::plan::PbxPlan,
+    common: Option<&'a str>,
+) -> impl Iterator<Item = &'a crate::plan::DriftFinding> {
+    p.drift.iter().filter(move |f| {
+        f.cause != crate::plan::DriftCause::RenewalDue && common != Some(f.detail.as_str())
+    })
+}
+
+/// The "cannot tell" every PBX with changes shares, word for word, when more than one has
+/// changes (a workspace that never applied them, as on a first run): said once, in the summary.
+pub(crate) fn common_drift(plan: &crate::plan::Plan) -> Option<&str> {
+    let mut changing = plan.pbxs.iter().filter(|p| p.has_changes());
+    fn unknown(p: &crate::plan::PbxPlan) -> Option<&str> {
+        let mut it = p
+            .drift
+            .iter()
+            .filter(|f| f.cause != crate::plan::DriftCause::RenewalDue);
+        match (it.next(), it.next()) {
+            (Some(f), None) if f.cause == crate::plan::DriftCause::Unknown => {
+                Some(f.detail.as_str())
+            }
+            _ => None,
+        }
+    }
+    let first = unknown(changing.next()?)?;
+    let mut n = 1;
+    for p in changing {
+        if unknown(p) != Some(first) {
+            return None;
+        }
+        n += 1;
+    }
+    (n > 1).then_some(first)
 }

@@ -53,11 +53,23 @@ pub(crate) fn write_plan_text(
         )?;
     }
 
+    // Why every changing PBX differs, when they all share it, once.
+    let common = super::common_drift(plan);
+    if let Some(why) = common {
+        writeln!(
+            w,
+            "{}",
+            Style::Dim.paint(
+                &format!("For each PBX below, cannot tell whether the account or the manifest changed: {why}"),
+                c
+            )
+        )?;
+    }
     // One reason for every price unknown is said once, in the summary.
     let said = unpriced_reasons(plan).len() == 1;
     for p in plan.pbxs.iter().filter(|p| p.has_changes()) {
         writeln!(w)?;
-        write_pbx(p, opts, said, w)?;
+        write_pbx(p, opts, said, common, w)?;
     }
 
     let upcoming: Vec<_> = plan
@@ -138,7 +150,7 @@ pub(crate) fn write_plan_text(
             }
             // A PBX with changes said why under its own block.
             if !p.has_changes() {
-                write_drift(p, "      ", c, w)?;
+                write_drift(p, None, "      ", c, w)?;
             }
         }
     }
@@ -383,7 +395,13 @@ fn unpriced_reasons(plan: &Plan) -> std::collections::BTreeSet<&str> {
 }
 
 /// `said`: the one reason prices are unknown is in the summary already.
-fn write_pbx(p: &PbxPlan, opts: TextOptions, said: bool, w: &mut impl Write) -> io::Result<()> {
+fn write_pbx(
+    p: &PbxPlan,
+    opts: TextOptions,
+    said: bool,
+    common: Option<&str>,
+    w: &mut impl Write,
+) -> io::Result<()> {
     let c = opts.color;
     let labels = if p.labels.is_empty() {
         String::new()
@@ -405,7 +423,7 @@ fn write_pbx(p: &PbxPlan, opts: TextOptions, said: bool, w: &mut impl Write) -> 
         labels,
         Style::Dim.paint(&p.source, c)
     )?;
-    write_drift(p, "    ", c, w)?;
+    write_drift(p, common, "    ", c, w)?;
     for a in &p.actions {
         write_action(a, p, opts, said, w)?;
     }
@@ -416,8 +434,14 @@ fn write_pbx(p: &PbxPlan, opts: TextOptions, said: bool, w: &mut impl Write) -> 
 }
 
 /// Why the PBX differs from its manifest entry, one line per finding (docs/plan.md, "Drift").
-fn write_drift(p: &PbxPlan, indent: &str, c: bool, w: &mut impl Write) -> io::Result<()> {
-    for f in super::shown_drift(p) {
+fn write_drift(
+    p: &PbxPlan,
+    common: Option<&str>,
+    indent: &str,
+    c: bool,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    for f in super::shown_drift(p, common) {
         writeln!(w, "{indent}{}", Style::Dim.paint(&f.describe(), c))?;
     }
     Ok(())
