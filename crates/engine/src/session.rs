@@ -581,6 +581,43 @@ impl Session {
             })
             .collect();
         let events = entitle_core::forecast::forecast(pairs.iter().copied(), today, days);
+        // The manifest changes the plan or the term first (bought, switched): the terms it
+        // leaves are not known before that order is placed, so none of its events is
+        // forecast. Today's plan of every PBX says which, whatever events (or none: no plan
+        // yet) its current term has.
+        let ctx = self.plan_context(today, manifests, Selection::default());
+        let today_plan = match plan::plan(desired, &obs.observed, &obs.catalogs, &ctx) {
+            Ok(p) => p,
+            Err(errors) => return Ok(Forecasted::Refused(diagnostics(errors))),
+        };
+        let changed_first: Vec<ChangedFirst> = today_plan
+            .pbxs
+            .iter()
+            .filter_map(|x| {
+                let a = x.actions.iter().find(|a| {
+                    matches!(
+                        a.kind,
+                        plan::ActionKind::PurchasePlan | plan::ActionKind::SwitchPlan
+                    )
+                })?;
+                Some(ChangedFirst {
+                    sn: x.sn.clone(),
+                    product: x.product,
+                    customer: x.labels.get("customer").cloned(),
+                    operation: a.kind,
+                    reason: a.reason.clone(),
+                })
+            })
+            .collect();
+        let is_changed_first = |e: &entitle_core::forecast::Event| {
+            changed_first
+                .iter()
+                .any(|c| c.product == e.product && c.sn == e.sn)
+        };
+        let events: Vec<_> = events
+            .into_iter()
+            .filter(|e| !is_changed_first(e))
+            .collect();
         // Each PBX's renewal as the plan of its first event's day builds it: one plan per
         // distinct day, priced together.
         let mut first: BTreeMap<plan::PbxKey, Date> = BTreeMap::new();
@@ -622,35 +659,6 @@ impl Session {
                     .cloned()
             })
         };
-        // The manifest changes the plan or the term first (bought, switched): the terms it
-        // leaves are not known before that order is placed, so its renewals are not forecast.
-        let changes_first = |key: &plan::PbxKey| {
-            day_plan(key).and_then(|x| {
-                x.actions.iter().find(|a| {
-                    matches!(
-                        a.kind,
-                        plan::ActionKind::PurchasePlan | plan::ActionKind::SwitchPlan
-                    )
-                })
-            })
-        };
-        let mut changed_first: Vec<ChangedFirst> = Vec::new();
-        for e in &events {
-            let key = (e.product, e.sn.clone());
-            if let Some(a) = changes_first(&key)
-                && !changed_first
-                    .iter()
-                    .any(|c| (c.product, c.sn.clone()) == key)
-            {
-                changed_first.push(ChangedFirst {
-                    sn: e.sn.clone(),
-                    product: e.product,
-                    customer: e.customer.clone(),
-                    operation: a.kind,
-                    reason: a.reason.clone(),
-                });
-            }
-        }
         // No renewal on its day otherwise: it is held, or the plan says why.
         let no_renewal = |key: &plan::PbxKey| {
             let x = day_plan(key)?;
@@ -670,9 +678,6 @@ impl Session {
         let mut seen = std::collections::BTreeSet::new();
         let rows = events
             .into_iter()
-            .filter(|e| {
-                e.kind == EventKind::Lapse || changes_first(&(e.product, e.sn.clone())).is_none()
-            })
             .map(|event| {
                 let key = (event.product, event.sn.clone());
                 let renewal = (event.kind != EventKind::Lapse)
