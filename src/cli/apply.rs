@@ -160,6 +160,13 @@ fn policy_gate(
         // The policy where the plan's manifests are now, when they are here: a limit added or
         // tightened since the plan was made holds it too.
         let paths: Vec<PathBuf> = plan.selection.paths.iter().map(PathBuf::from).collect();
+        if !paths.is_empty() && !paths.iter().any(|p| p.exists()) {
+            writeln!(
+                err,
+                "note: the plan's manifests ({}) are not here: it is held to the limits it recorded, not to any policy file as it is now",
+                plan.selection.paths.join(", ")
+            )?;
+        }
         let now = match crate::manifest::load_policies(&paths) {
             Ok(p) => p,
             Err(problems) => {
@@ -168,11 +175,12 @@ fn policy_gate(
             }
         };
         for p in now.into_iter().filter(|p| !plan.policy.contains(p)) {
-            writeln!(
-                err,
-                "note: {} is not as it was when the plan was made: the plan is held to both",
-                p.file
-            )?;
+            let was = if plan.policy.iter().any(|r| r.file == p.file) {
+                "is not as it was when the plan was made: the plan is held to both"
+            } else {
+                "is new since the plan was made: the plan is held to it too"
+            };
+            writeln!(err, "note: {} {was}", p.file)?;
             limits.policies.push(p);
         }
     }

@@ -163,7 +163,14 @@ pub enum Command {
     #[command(after_help = "Exit codes:\n  0  written\n  1  error")]
     Export(export::ExportArgs),
     /// What the next days hold: renewals entitle will order, auto-renewals, lapses, with prices
-    #[command(after_help = "Exit codes:\n  0  shown\n  1  error")]
+    // Options of `plan` a forecast refuses are not offered in its help either.
+    #[command(
+        after_help = "Exit codes:\n  0  shown\n  1  error",
+        mut_arg("only", |a| a.hide(true)),
+        mut_arg("max_cost", |a| a.hide(true)),
+        mut_arg("price", |a| a.hide(true)),
+        mut_arg("no_price", |a| a.hide(true))
+    )]
     Forecast(forecast::ForecastArgs),
     /// Remove the file backend's lock files that no process holds.
     #[command(

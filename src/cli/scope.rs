@@ -111,17 +111,9 @@ impl ScopeArgs {
     /// for a customer of other manifests, or one that holds nothing.
     pub fn warn_idle_budgets(manifests: &LoadedManifests) -> std::io::Result<()> {
         use std::io::Write as _;
-        let customers: std::collections::BTreeSet<&str> = manifests
-            .pbxs
-            .iter()
-            .filter_map(|p| {
-                p.labels
-                    .get(crate::policy::CUSTOMER_LABEL)
-                    .map(String::as_str)
-            })
-            .collect();
         let mut err = std::io::stderr().lock();
-        for (at, name) in crate::policy::idle_customer_budgets(&manifests.policies, &customers) {
+        for (at, name) in crate::policy::idle_customer_budgets(&manifests.policies, &manifests.pbxs)
+        {
             writeln!(
                 err,
                 "warning: {at}: budget.perCustomer.{name}: no PBX of these manifests has customer `{name}`; this budget holds nothing here"

@@ -540,3 +540,80 @@ fn a_customer_budget_must_name_a_customer() {
         stderr(&idle)
     );
 }
+
+/// A policy file below a directory given holds the manifests under its own directory, and
+/// only those; planning its directory alone, it holds the whole run.
+#[test]
+fn a_policy_below_the_paths_holds_the_manifests_under_it() {
+    let env = Env::new();
+    let now = env.now();
+    for (dir, files) in [
+        ("a", ["acme.yaml", "globex.yaml"]),
+        ("b", ["initech.yaml", "umbrella.yaml"]),
+    ] {
+        std::fs::create_dir_all(env.path().join("manifests").join(dir)).unwrap();
+        for f in files {
+            std::fs::copy(
+                Env::examples().join(f),
+                env.path().join("manifests").join(dir).join(f),
+            )
+            .unwrap();
+        }
+    }
+    let policy = env.path().join("manifests/a/entitle.policy.yaml");
+    // acme's USD 2,180.00 and globex's USD 600.00; umbrella's USD 5,000.00 is b's.
+    std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 2780}\n").unwrap();
+    let within = env.run(&["plan", "manifests", "--now", &now, "--detailed-exitcode"]);
+    assert_exit(&within, 2);
+    std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 2779.99}\n").unwrap();
+    let over = env.run(&["plan", "manifests", "--now", &now, "--detailed-exitcode"]);
+    assert_exit(&over, 7);
+    assert!(
+        stderr(&over).starts_with(
+            "error: manifests/a/entitle.policy.yaml:2:18: budget.perRun USD 2,779.99 for the PBXs under manifests/a: the plan would spend USD 2,780.00; USD 0.01 over\n"
+        ),
+        "{}",
+        stderr(&over)
+    );
+    // Its directory alone: the same limit, holding the whole run.
+    let alone = env.run(&["plan", "manifests/a", "--now", &now, "--detailed-exitcode"]);
+    assert_exit(&alone, 7);
+    // And `validate` of the parent checks it.
+    std::fs::write(&policy, "version: 1\nbudget:\n  perRun: USD 79,00\n").unwrap();
+    let invalid = env.run(&["validate", "manifests"]);
+    assert_exit(&invalid, 1);
+    assert!(
+        stderr(&invalid).contains("manifests/a/entitle.policy.yaml:3:11"),
+        "{}",
+        stderr(&invalid)
+    );
+}
+
+/// A repository-wide policy names customers of manifests a run may not read: planning one
+/// file, a budget of another customer is idle (a warning), never a typo (an error).
+#[test]
+fn a_policy_above_names_customers_of_other_manifests_without_error() {
+    let env = Env::new();
+    let now = env.now();
+    crate::plan_e2e::with_examples(&env);
+    std::fs::create_dir(env.path().join(".git")).unwrap();
+    std::fs::write(
+        env.path().join("manifests/entitle.policy.yaml"),
+        "version: 1\nbudget:\n  perCustomer:\n    umbrella: USD 10000\n    acme: USD 10000\n",
+    )
+    .unwrap();
+    let one = env.run(&[
+        "plan",
+        "manifests/examples/umbrella.yaml",
+        "--now",
+        &now,
+        "--detailed-exitcode",
+    ]);
+    assert_exit(&one, 2);
+    assert!(
+        stderr(&one)
+            .contains("budget.perCustomer.acme: no PBX of these manifests has customer `acme`"),
+        "{}",
+        stderr(&one)
+    );
+}

@@ -101,6 +101,10 @@ pub enum UnknownPrice {
 pub struct Policy {
     /// The file, as shown in messages.
     pub file: String,
+    /// The directory whose manifests it holds, for a policy found below a directory given (as
+    /// manifests' files are shown); none: every PBX of the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_run: Option<Rule<Budget>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +138,20 @@ impl Policy {
 
     fn is_max_cost(&self) -> bool {
         self.file == MAX_COST
+    }
+
+    /// Whether the manifest `file` (as shown) is one this policy holds.
+    pub fn holds_file(&self, file: &str) -> bool {
+        self.scope.as_deref().is_none_or(|dir| {
+            file.strip_prefix(dir)
+                .is_some_and(|rest| rest.starts_with(std::path::MAIN_SEPARATOR))
+        })
+    }
+
+    /// Whether it holds the PBX planned in `p` (its `source` is `file:line:column`).
+    fn holds(&self, p: &PbxPlan) -> bool {
+        let file = p.source.rsplitn(3, ':').nth(2).unwrap_or(&p.source);
+        self.holds_file(file)
     }
 }
 
@@ -240,18 +258,23 @@ fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut V
                 reason,
             })
         };
+    let pbxs: Vec<&PbxPlan> = plan.pbxs.iter().filter(|p| policy.holds(p)).collect();
     if let Some(rule) = &policy.per_run {
-        let all: Vec<&Action> = plan.actions().collect();
+        let all: Vec<&Action> = pbxs.iter().flat_map(|p| &p.actions).collect();
         let limit = if policy.is_max_cost() {
             MAX_COST
         } else {
             "budget.perRun"
         };
-        out.extend(budget_violation(limit.into(), rule, None, &all));
+        let subject = policy
+            .scope
+            .as_ref()
+            .map(|dir| format!("the PBXs under {dir}"));
+        out.extend(budget_violation(limit.into(), rule, subject, &all));
     }
     if !policy.per_customer.is_empty() {
         let mut by_customer: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
-        for p in &plan.pbxs {
+        for p in &pbxs {
             if let Some(c) = p.labels.get(CUSTOMER_LABEL) {
                 by_customer.entry(c).or_default().extend(&p.actions);
             }
@@ -274,7 +297,7 @@ fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut V
         }
     }
     if let Some(rule) = &policy.per_pbx {
-        for p in &plan.pbxs {
+        for p in &pbxs {
             let actions: Vec<&Action> = p.actions.iter().collect();
             out.extend(budget_violation(
                 "budget.perPbx".into(),
@@ -286,7 +309,7 @@ fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut V
     }
     if let Some(rule) = &policy.operations {
         let mut refused: BTreeMap<ActionKind, Vec<String>> = BTreeMap::new();
-        for p in &plan.pbxs {
+        for p in &pbxs {
             for a in p.actions.iter().filter(|a| !rule.value.contains(&a.kind)) {
                 refused.entry(a.kind).or_default().push(p.key());
             }
@@ -308,7 +331,7 @@ fn check_policy(plan: &Plan, policy: &Policy, unknown: UnknownPrice, out: &mut V
         }
     }
     for (field, rule) in &policy.max_increase {
-        for p in &plan.pbxs {
+        for p in &pbxs {
             for (a, by, before, after) in increases(p, field) {
                 if by > i64::from(rule.value) {
                     out.push(Violation {
@@ -419,17 +442,26 @@ fn over_budget(
 }
 
 /// The budgets of `budget.perCustomer` (`file:line:column`, customer) that no PBX of
-/// `customers` falls under: they hold nothing in this run.
+/// `pbxs` it holds falls under: they hold nothing in this run.
 pub fn idle_customer_budgets<'a>(
     policies: &'a [Policy],
-    customers: &std::collections::BTreeSet<&str>,
+    pbxs: &[crate::manifest::DesiredPbx],
 ) -> Vec<(&'a str, &'a str)> {
-    policies
-        .iter()
-        .flat_map(|p| &p.per_customer)
-        .filter(|(name, _)| *name != ANY_CUSTOMER && !customers.contains(name.as_str()))
-        .map(|(name, rule)| (rule.at.as_str(), name.as_str()))
-        .collect()
+    let mut out = Vec::new();
+    for p in policies {
+        let customers: std::collections::BTreeSet<&str> = pbxs
+            .iter()
+            .filter(|d| p.holds_file(&d.at.file))
+            .filter_map(|d| d.labels.get(CUSTOMER_LABEL).map(String::as_str))
+            .collect();
+        out.extend(
+            p.per_customer
+                .iter()
+                .filter(|(name, _)| *name != ANY_CUSTOMER && !customers.contains(name.as_str()))
+                .map(|(name, rule)| (rule.at.as_str(), name.as_str())),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

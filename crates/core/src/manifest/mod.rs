@@ -92,18 +92,20 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedManifests, Diagnostics> {
     if !mistaken.is_empty() {
         return Err(Diagnostics(mistaken));
     }
-    loaded.policies = policies;
+    loaded.policies = policies.into_iter().map(|(p, _)| p).collect();
     Ok(loaded)
 }
 
 /// The policy files that hold `paths` (see [`load`]), without the manifests: what a saved
 /// plan's paths hold now, when they are there.
 pub fn load_policies(paths: &[PathBuf]) -> Result<Vec<crate::policy::Policy>, Diagnostics> {
-    policy_file::load(paths).map_err(|d| {
-        let mut d = Diagnostics(d);
-        d.sort();
-        d
-    })
+    policy_file::load(paths)
+        .map(|found| found.into_iter().map(|(p, _)| p).collect())
+        .map_err(|d| {
+            let mut d = Diagnostics(d);
+            d.sort();
+            d
+        })
 }
 
 /// Loads manifests given as `(name, bytes)` instead of files: for tests, the fuzzer, and

@@ -33,38 +33,65 @@ const UNKNOWN_PRICE: &[&str] = &["fail", "allow"];
 /// A comma only groups thousands (`5,000`, never `50,00`).
 const BUDGET_PATTERN: &str = r"^\s*([A-Za-z]{3}\s+([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?|([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?\s+[A-Za-z]{3})\s*$";
 
+/// Where a policy file was found, which says what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Found {
+    /// Beside a path given, or above it: every PBX of the run.
+    Holding,
+    /// In a directory above the paths (inside their git repository): every PBX of the run,
+    /// though the run may read only some of the manifests it holds.
+    Above,
+    /// Below a directory given: the PBXs of the manifests under its own directory.
+    Below,
+}
+
 /// The policy files that hold `paths`: in the directory of each path (a directory's own, a
-/// file's directory) and, inside a git repository, in every directory above it up to the
-/// repository's root — so planning one customer's file never skips the repository's budget.
-/// Each file once, in path order; none is fine. Every problem of every file is returned.
-pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
-    let mut files: Vec<PathBuf> = Vec::new();
+/// file's directory); inside a git repository, in every directory above it up to the
+/// repository's root — so planning one customer's file never skips the repository's budget;
+/// and below a directory given, each holding the manifests under its own directory (its
+/// `scope`). Each file once, in path order; none is fine. Every problem of every file is
+/// returned.
+pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<(Policy, Found)>, Vec<Diagnostic>> {
+    let mut files: Vec<(PathBuf, Found)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut add = |file: PathBuf, found: Found, files: &mut Vec<(PathBuf, Found)>| {
+        if file.is_file() && seen.insert(std::fs::canonicalize(&file).unwrap_or(file.clone())) {
+            files.push((file, found));
+        }
+    };
     for p in paths {
         let dir = if p.is_dir() {
             p.as_path()
         } else {
             p.parent().unwrap_or(Path::new(""))
         };
-        for d in holding(dir) {
-            let file = d.join(POLICY_FILE);
-            if file.is_file() && seen.insert(std::fs::canonicalize(&file).unwrap_or(file.clone())) {
-                files.push(file);
-            }
+        for (i, d) in holding(dir).into_iter().enumerate() {
+            let found = if i == 0 { Found::Holding } else { Found::Above };
+            add(d.join(POLICY_FILE), found, &mut files);
         }
     }
-    files.sort();
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        for file in below(p) {
+            add(file, Found::Below, &mut files);
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut policies = Vec::new();
     let mut problems = Vec::new();
-    for path in files {
+    for (path, found) in files {
         let display: Arc<str> = Arc::from(path.display().to_string());
-        let found = sources::Found {
+        let source = sources::Found {
             path: path.clone(),
             display: display.clone(),
         };
-        let text = sources::read(&found).and_then(|b| sources::decode(&display, b));
+        let text = sources::read(&source).and_then(|b| sources::decode(&display, b));
         match text.map(|t| decode(&display, &t)) {
-            Ok(Ok(p)) => policies.push(p),
+            Ok(Ok(mut policy)) => {
+                if found == Found::Below {
+                    policy.scope = path.parent().map(|d| d.display().to_string());
+                }
+                policies.push((policy, found));
+            }
             Ok(Err(mut d)) => problems.append(&mut d),
             Err(d) => problems.push(d),
         }
@@ -74,6 +101,37 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<Policy>, Vec<Diagnostic>> {
     } else {
         Err(problems)
     }
+}
+
+/// The policy files in the directories under `root` (not its own), as the manifests under it
+/// are found: hidden entries skipped, at most as deep as manifests are searched.
+fn below(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    let mut visited = std::collections::HashSet::new();
+    while let Some((dir, depth)) = stack.pop() {
+        if depth >= 32 || !visited.insert(std::fs::canonicalize(&dir).unwrap_or(dir.clone())) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if !hidden && p.is_dir() {
+                let file = p.join(POLICY_FILE);
+                if file.is_file() {
+                    out.push(file);
+                }
+                stack.push((p, depth + 1));
+            }
+        }
+    }
+    out
 }
 
 /// `dir` and, when it is inside a git repository, the directories above it up to the
@@ -111,19 +169,22 @@ fn holding(dir: &Path) -> Vec<PathBuf> {
 /// (`ACME` for `acme`, `acne`): a budget that would never apply, for a typo. A customer no
 /// manifest read has at all may be one of manifests not given, and is not an error.
 pub(super) fn mistaken_customers(
-    policies: &[Policy],
+    policies: &[(Policy, Found)],
     pbxs: &[super::DesiredPbx],
 ) -> Vec<Diagnostic> {
-    let customers: std::collections::BTreeSet<&str> = pbxs
-        .iter()
-        .filter_map(|p| {
-            p.labels
-                .get(crate::policy::CUSTOMER_LABEL)
-                .map(String::as_str)
-        })
-        .collect();
     let mut out = Vec::new();
-    for p in policies {
+    // A policy above the paths holds manifests this run may not read: a customer of those is
+    // no typo (the run warns that its budget holds nothing here).
+    for (p, _) in policies.iter().filter(|(_, found)| *found != Found::Above) {
+        let customers: std::collections::BTreeSet<&str> = pbxs
+            .iter()
+            .filter(|d| p.holds_file(&d.at.file))
+            .filter_map(|d| {
+                d.labels
+                    .get(crate::policy::CUSTOMER_LABEL)
+                    .map(String::as_str)
+            })
+            .collect();
         for (name, rule) in &p.per_customer {
             if name == ANY_CUSTOMER || customers.contains(name.as_str()) {
                 continue;
