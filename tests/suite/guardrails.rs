@@ -498,6 +498,32 @@ fn a_policy_tightened_after_the_plan_was_saved_holds_it() {
         stderr(&broken)
     );
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
+    // Applied where its manifests are not: held to what it recorded, and told so.
+    let away = env.path().join("away");
+    std::fs::create_dir(&away).unwrap();
+    std::fs::copy(env.path().join("p.json"), away.join("p.json")).unwrap();
+    let elsewhere = env
+        .std_cmd()
+        .current_dir(&away)
+        .args([
+            "apply",
+            "p.json",
+            "--now",
+            &now,
+            "--auto-approve",
+            "--max-cost",
+            "USD 1",
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&elsewhere, 7);
+    assert!(
+        stderr(&elsewhere).starts_with(
+            "note: the plan's manifests (manifests/examples) are not here: it is held to the limits it recorded, not to any policy file as it is now\n"
+        ),
+        "{}",
+        stderr(&elsewhere)
+    );
     // Back as it was: applied.
     std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 100000}\n").unwrap();
     assert_exit(
