@@ -153,7 +153,7 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Plan (or load a saved plan), confirm, and place the orders.
     #[command(
-        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale, edited, corrupt or already applied; nothing sent\n  4  partial: some orders failed or were skipped (their PBX changed), the rest done\n  5  an order's outcome is unknown; the next run resolves it by evidence\n  6  a PBX is in doubt (an earlier order does not show yet); nothing ordered for it\n  7  the plan breaks a spend limit (--max-cost, entitle.policy.yaml); nothing sent (--override-policy)\n129  as 130, on SIGHUP\n130  interrupted (Ctrl-C): orders already sent finished, the rest were not started; none failed\n143  as 130, on SIGTERM (a CI runner's cancel)"
+        after_help = "Exit codes:\n  0  everything done, or nothing to do\n  1  error before any order was sent\n  3  saved plan is stale, edited, corrupt or already applied; nothing sent\n  4  partial: some orders failed or were skipped (their PBX changed), the rest done\n  5  an order's outcome is unknown; the next run resolves it by evidence\n  6  a PBX is in doubt (an earlier order does not show yet); nothing ordered for it\n  7  the plan breaks a spend limit (--max-cost, entitle.policy.yaml); nothing sent\n129  as 130, on SIGHUP\n130  interrupted (Ctrl-C): orders already sent finished, the rest were not started; none failed\n143  as 130, on SIGTERM (a CI runner's cancel)"
     )]
     Apply(apply::ApplyArgs),
     /// Render a saved plan file.
