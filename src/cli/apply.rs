@@ -156,33 +156,8 @@ fn policy_gate(
     };
     let mut limits = args.scope.limits(plan);
     let mut err = std::io::stderr().lock();
-    if saved.is_some() {
-        // The policy where the plan's manifests are now, when they are here: a limit added or
-        // tightened since the plan was made holds it too.
-        let paths: Vec<PathBuf> = plan.selection.paths.iter().map(PathBuf::from).collect();
-        if !paths.is_empty() && !paths.iter().any(|p| p.exists()) {
-            writeln!(
-                err,
-                "note: the plan's manifests ({}) are not here: it is held to the limits it recorded, not to any policy file as it is now",
-                plan.selection.paths.join(", ")
-            )?;
-        }
-        let now = match crate::manifest::load_policies(&paths) {
-            Ok(p) => p,
-            Err(problems) => {
-                render::write_invalid(&problems, false, &mut err)?;
-                return Ok(Some(Exit::Error));
-            }
-        };
-        for p in now.into_iter().filter(|p| !plan.policy.contains(p)) {
-            let was = if plan.policy.iter().any(|r| r.file == p.file) {
-                "is not as it was when the plan was made: the plan is held to both"
-            } else {
-                "is new since the plan was made: the plan is held to it too"
-            };
-            writeln!(err, "note: {} {was}", p.file)?;
-            limits.policies.push(p);
-        }
+    if saved.is_some() && !policy_on_disk(plan, &mut limits, &mut err)? {
+        return Ok(Some(Exit::Error));
     }
     let violations = crate::policy::check(plan, &limits);
     match &args.override_policy {
@@ -231,6 +206,41 @@ fn policy_gate(
         }
     }
     Ok(None)
+}
+
+/// Adds to `limits` the policy files where a saved plan's manifests are now, when they are
+/// here: a limit added or tightened since the plan was made holds it too (a loosened one never
+/// loosens what it recorded). `false`: a policy file there is invalid (said).
+fn policy_on_disk(
+    plan: &Plan,
+    limits: &mut crate::policy::Limits,
+    err: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let paths: Vec<PathBuf> = plan.selection.paths.iter().map(PathBuf::from).collect();
+    if !paths.is_empty() && !paths.iter().any(|p| p.exists()) {
+        writeln!(
+            err,
+            "note: the plan's manifests ({}) are not here: it is held to the limits it recorded, not to any policy file as it is now",
+            plan.selection.paths.join(", ")
+        )?;
+    }
+    let now = match crate::manifest::load_policies(&paths) {
+        Ok(p) => p,
+        Err(problems) => {
+            render::write_invalid(&problems, false, err)?;
+            return Ok(false);
+        }
+    };
+    for p in now.into_iter().filter(|p| !plan.policy.contains(p)) {
+        let was = if plan.policy.iter().any(|r| r.file == p.file) {
+            "is not as it was when the plan was made: the plan is held to both"
+        } else {
+            "is new since the plan was made: the plan is held to it too"
+        };
+        writeln!(err, "note: {} {was}", p.file)?;
+        limits.policies.push(p);
+    }
+    Ok(true)
 }
 
 /// Shows the plan's summary again, with its total, and asks for `yes` on the terminal.
@@ -295,14 +305,15 @@ pub fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Exit> {
             let _ = render::write_plan_text(&plan, opts, &mut Output::stdout());
         }
         render::write_blocked(&plan, &mut std::io::stderr().lock())?;
+        if let Some(exit) = nothing_to_send(&plan, &source, text, color_err)? {
+            return Ok(exit);
+        }
+        // A spend limit the plan breaks: nothing of it is sent, unless a person approved it.
         let saved = match &source {
             Source::Saved(path) => Some(path.as_path()),
             Source::Manifests { .. } => None,
         };
         if let Some(exit) = policy_gate(&plan, &args, saved, &mut session)? {
-            return Ok(exit);
-        }
-        if let Some(exit) = nothing_to_send(&plan, &source, text, color_err)? {
             return Ok(exit);
         }
         if !args.auto_approve && !confirm(&plan, color_err)? {
