@@ -2,7 +2,21 @@
 //! limit shows every limit it breaks and exits 7, and apply sends nothing; an order whose price
 //! is unknown counts as over any budget unless the policy says otherwise; `--override-policy`
 //! applies the one plan it names, and the journal records it.
+use std::process::Output;
+
 use crate::support::{Env, assert_exit, stderr, stdout};
+
+/// stderr starts with `text` (shown whole when it does not).
+fn stderr_starts(o: &Output, text: impl AsRef<str>) {
+    let err = stderr(o);
+    assert!(err.starts_with(text.as_ref()), "{err}");
+}
+
+/// stderr holds `text` (shown whole when it does not).
+fn stderr_has(o: &Output, text: impl AsRef<str>) {
+    let err = stderr(o);
+    assert!(err.contains(text.as_ref()), "{err}");
+}
 
 /// The examples cost USD 7,900.00.
 #[test]
@@ -20,12 +34,9 @@ fn a_plan_over_max_cost_exits_7_and_apply_sends_nothing() {
         "USD 7899.99",
     ]);
     assert_exit(&over, 7);
-    assert!(
-        stderr(&over).contains(
-            "error: --max-cost USD 7,899.99: the plan would spend USD 7,900.00; USD 0.01 over\nerror: the plan breaks 1 spend limit: nothing of it is applied"
-        ),
-        "{}",
-        stderr(&over)
+    stderr_has(
+        &over,
+        "error: --max-cost USD 7,899.99: the plan would spend USD 7,900.00; USD 0.01 over\nerror: the plan breaks 1 spend limit: nothing of it is applied",
     );
     let within = env.run(&[
         "plan",
@@ -115,19 +126,11 @@ fn an_unknown_price_fails_closed() {
         "USD 1000000",
     ]);
     assert_exit(&apply, 7);
-    assert!(
-        stderr(&apply).contains("4 orders without a price count as over any budget"),
-        "{}",
-        stderr(&apply)
-    );
+    stderr_has(&apply, "4 orders without a price count as over any budget");
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
     let bad = env.run(&["plan", &m, "--now", &now, "--max-cost", "5000"]);
     assert_exit(&bad, 1);
-    assert!(
-        stderr(&bad).contains("expected a currency and an amount"),
-        "{}",
-        stderr(&bad)
-    );
+    stderr_has(&bad, "expected a currency and an amount");
 }
 
 /// The examples (copied into the test's directory, planned as `manifests/examples`) with a
@@ -209,11 +212,7 @@ fn a_policy_file_shows_every_limit_the_plan_breaks_and_apply_sends_nothing() {
         args.extend(["--now", &now, "--auto-approve"]);
         let apply = env.run(&args);
         assert_exit(&apply, 7);
-        assert!(
-            stderr(&apply).contains("budget.perRun USD 7,000.00"),
-            "{}",
-            stderr(&apply)
-        );
+        stderr_has(&apply, "budget.perRun USD 7,000.00");
     }
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
     assert_eq!(env.intents(), 0);
@@ -226,11 +225,7 @@ fn an_unknown_price_fails_closed_unless_the_policy_says_otherwise() {
     let m = with_policy(&env, "version: 1\nbudget: {perRun: USD 1000000}\n");
     let apply = env.run(&["apply", &m, "--now", &now, "--auto-approve", "--no-price"]);
     assert_exit(&apply, 7);
-    assert!(
-        stderr(&apply).contains("4 orders without a price count as over any budget"),
-        "{}",
-        stderr(&apply)
-    );
+    stderr_has(&apply, "4 orders without a price count as over any budget");
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
 
     let m = with_policy(
@@ -270,21 +265,19 @@ fn an_override_applies_only_the_plan_it_names_and_the_journal_records_it() {
 
     let refused = apply(&[]);
     assert_exit(&refused, 7);
-    assert!(
-        stderr(&refused).contains(&format!(
+    stderr_has(
+        &refused,
+        format!(
             "help: to apply it anyway, a person approves this plan: `entitle apply plan.json --override-policy {id}`"
-        )),
-        "{}",
-        stderr(&refused)
+        ),
     );
     let other = apply(&["--override-policy", "plan-00000000000000000000"]);
     assert_exit(&other, 7);
-    assert!(
-        stderr(&other).contains(&format!(
+    stderr_has(
+        &other,
+        format!(
             "error: --override-policy plan-00000000000000000000 approves another plan; this one is {id}, and nothing of it is applied"
-        )),
-        "{}",
-        stderr(&other)
+        ),
     );
     // The policy taken out of the saved plan: the plan no longer matches its ID.
     let mut edited = doc.clone();
@@ -297,12 +290,9 @@ fn an_override_applies_only_the_plan_it_names_and_the_journal_records_it() {
 
     let approved = apply(&["--override-policy", &id]);
     assert_exit(&approved, 0);
-    assert!(
-        stderr(&approved).contains(
-            "warning: over the spend limits, approved by --override-policy: budget.perRun USD 100.00: the plan would spend USD 7,900.00"
-        ),
-        "{}",
-        stderr(&approved)
+    stderr_has(
+        &approved,
+        "warning: over the spend limits, approved by --override-policy: budget.perRun USD 100.00: the plan would spend USD 7,900.00",
     );
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 4);
     let started: Vec<serde_json::Value> = env
@@ -365,12 +355,9 @@ fn a_policy_above_the_paths_holds_them_inside_a_repository() {
     for path in [umbrella, "manifests/examples"] {
         let inside = env.run(&["plan", path, "--now", &now, "--detailed-exitcode"]);
         assert_exit(&inside, 7);
-        assert!(
-            stderr(&inside).starts_with(
-                "error: manifests/entitle.policy.yaml:2:18: budget.perRun USD 1.00: the plan would spend USD "
-            ),
-            "{}",
-            stderr(&inside)
+        stderr_starts(
+            &inside,
+            "error: manifests/entitle.policy.yaml:2:18: budget.perRun USD 1.00: the plan would spend USD ",
         );
     }
     let apply = env.run(&["apply", umbrella, "--now", &now, "--auto-approve"]);
@@ -403,21 +390,17 @@ fn a_saved_plan_keeps_its_max_cost_and_selection_options_do_not_apply_to_it() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(
-        stderr(&plan).starts_with(&format!(
+    stderr_starts(
+        &plan,
+        format!(
             "Saved plan {id} to p.json; it breaks its spend limits, so `entitle apply` sends nothing of it unless a person approves this plan: `entitle apply p.json --override-policy {id}`.\n"
-        )),
-        "{}",
-        stderr(&plan)
+        ),
     );
     let apply = env.run(&["apply", "p.json", "--now", &now, "--auto-approve"]);
     assert_exit(&apply, 7);
-    assert!(
-        stderr(&apply).starts_with(
-            "error: --max-cost USD 5,000.00: the plan would spend USD 7,900.00; USD 2,900.00 over\n"
-        ),
-        "{}",
-        stderr(&apply)
+    stderr_starts(
+        &apply,
+        "error: --max-cost USD 5,000.00: the plan would spend USD 7,900.00; USD 2,900.00 over\n",
     );
     // The same --max-cost given again is not a second limit.
     let again = env.run(&[
@@ -447,12 +430,9 @@ fn a_saved_plan_keeps_its_max_cost_and_selection_options_do_not_apply_to_it() {
         "renew_plan",
     ]);
     assert_exit(&only, 1);
-    assert!(
-        stderr(&only).starts_with(
-            "error: --only chooses what to plan, and `all.json` is a saved plan, whose orders were chosen when it was made; nothing was sent\n  help: give it to `entitle plan` when making the plan (`-o plan.json`), then apply that plan\n"
-        ),
-        "{}",
-        stderr(&only)
+    stderr_starts(
+        &only,
+        "error: --only chooses what to plan, and `all.json` is a saved plan, whose orders were chosen when it was made; nothing was sent\n  help: give it to `entitle plan` when making the plan (`-o plan.json`), then apply that plan\n",
     );
     let sn = env.run(&[
         "apply",
@@ -480,23 +460,16 @@ fn a_policy_tightened_after_the_plan_was_saved_holds_it() {
     std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 100}\n").unwrap();
     let apply = env.run(&["apply", "p.json", "--now", &now, "--auto-approve"]);
     assert_exit(&apply, 7);
-    assert!(
-        stderr(&apply).starts_with(
-            "note: manifests/examples/entitle.policy.yaml is not as it was when the plan was made: the plan is held to both\n\
-             error: manifests/examples/entitle.policy.yaml:2:18: budget.perRun USD 100.00: the plan would spend USD 7,900.00; USD 7,800.00 over\n"
-        ),
-        "{}",
-        stderr(&apply)
+    stderr_starts(
+        &apply,
+        "note: manifests/examples/entitle.policy.yaml is not as it was when the plan was made: the plan is held to both\n\
+             error: manifests/examples/entitle.policy.yaml:2:18: budget.perRun USD 100.00: the plan would spend USD 7,900.00; USD 7,800.00 over\n",
     );
     // A broken policy file stops it too.
     std::fs::write(&policy, "version: 1\nbudget: {perRun: lots}\n").unwrap();
     let broken = env.run(&["apply", "p.json", "--now", &now, "--auto-approve"]);
     assert_exit(&broken, 1);
-    assert!(
-        stderr(&broken).contains("manifests/examples/entitle.policy.yaml:2:18"),
-        "{}",
-        stderr(&broken)
-    );
+    stderr_has(&broken, "manifests/examples/entitle.policy.yaml:2:18");
     assert_eq!(env.count("POST /order/openapi/order/v1/save"), 0);
     // Applied where its manifests are not: held to what it recorded, and told so.
     let away = env.path().join("away");
@@ -517,12 +490,9 @@ fn a_policy_tightened_after_the_plan_was_saved_holds_it() {
         .output()
         .unwrap();
     assert_exit(&elsewhere, 7);
-    assert!(
-        stderr(&elsewhere).starts_with(
-            "note: the plan's manifests (manifests/examples) are not here: it is held to the limits it recorded, not to any policy file as it is now\n"
-        ),
-        "{}",
-        stderr(&elsewhere)
+    stderr_starts(
+        &elsewhere,
+        "note: the plan's manifests (manifests/examples) are not here: it is held to the limits it recorded, not to any policy file as it is now\n",
     );
     // Back as it was: applied.
     std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 100000}\n").unwrap();
@@ -545,12 +515,9 @@ fn a_customer_budget_must_name_a_customer() {
     );
     let typo = env.run(&["plan", &m, "--now", &now]);
     assert_exit(&typo, 1);
-    assert!(
-        stderr(&typo).contains(
-            "error: manifests/examples/entitle.policy.yaml:4:11: no PBX has customer `ACME`, did you mean `acme`? [unknown-value]"
-        ),
-        "{}",
-        stderr(&typo)
+    stderr_has(
+        &typo,
+        "error: manifests/examples/entitle.policy.yaml:4:11: no PBX has customer `ACME`, did you mean `acme`? [unknown-value]",
     );
     let m = with_policy(
         &env,
@@ -558,12 +525,9 @@ fn a_customer_budget_must_name_a_customer() {
     );
     let idle = env.run(&["plan", &m, "--now", &now, "--detailed-exitcode"]);
     assert_exit(&idle, 2);
-    assert!(
-        stderr(&idle).starts_with(
-            "warning: manifests/examples/entitle.policy.yaml:4:12: budget.perCustomer.hooli: no PBX of these manifests has customer `hooli`; this budget holds nothing here\n"
-        ),
-        "{}",
-        stderr(&idle)
+    stderr_starts(
+        &idle,
+        "warning: manifests/examples/entitle.policy.yaml:4:12: budget.perCustomer.hooli: no PBX of these manifests has customer `hooli`; this budget holds nothing here\n",
     );
 }
 
@@ -594,12 +558,9 @@ fn a_policy_below_the_paths_holds_the_manifests_under_it() {
     std::fs::write(&policy, "version: 1\nbudget: {perRun: USD 2779.99}\n").unwrap();
     let over = env.run(&["plan", "manifests", "--now", &now, "--detailed-exitcode"]);
     assert_exit(&over, 7);
-    assert!(
-        stderr(&over).starts_with(
-            "error: manifests/a/entitle.policy.yaml:2:18: budget.perRun USD 2,779.99 for the PBXs under manifests/a: the plan would spend USD 2,780.00; USD 0.01 over\n"
-        ),
-        "{}",
-        stderr(&over)
+    stderr_starts(
+        &over,
+        "error: manifests/a/entitle.policy.yaml:2:18: budget.perRun USD 2,779.99 for the PBXs under manifests/a: the plan would spend USD 2,780.00; USD 0.01 over\n",
     );
     // Its directory alone: the same limit, holding the whole run.
     let alone = env.run(&["plan", "manifests/a", "--now", &now, "--detailed-exitcode"]);
@@ -608,11 +569,7 @@ fn a_policy_below_the_paths_holds_the_manifests_under_it() {
     std::fs::write(&policy, "version: 1\nbudget:\n  perRun: USD 79,00\n").unwrap();
     let invalid = env.run(&["validate", "manifests"]);
     assert_exit(&invalid, 1);
-    assert!(
-        stderr(&invalid).contains("manifests/a/entitle.policy.yaml:3:11"),
-        "{}",
-        stderr(&invalid)
-    );
+    stderr_has(&invalid, "manifests/a/entitle.policy.yaml:3:11");
 }
 
 /// A repository-wide policy names customers of manifests a run may not read: planning one
