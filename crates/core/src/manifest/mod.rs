@@ -72,15 +72,19 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedManifests, Diagnostics> {
     } else {
         paths
     };
-    let (found, mut problems) = sources::discover(paths);
-    let mut raw = Vec::with_capacity(found.len());
-    for f in found {
+    let sources::Discovered {
+        manifests,
+        policies: below,
+        mut problems,
+    } = sources::discover(paths);
+    let mut raw = Vec::with_capacity(manifests.len());
+    for f in manifests {
         match sources::read(&f) {
             Ok(bytes) => raw.push((f.path, f.display, bytes)),
             Err(d) => problems.push(d),
         }
     }
-    let policies = match policy_file::load(paths) {
+    let policies = match policy_file::load(paths, &below) {
         Ok(p) => p,
         Err(mut d) => {
             problems.append(&mut d);
@@ -99,7 +103,7 @@ pub fn load(paths: &[PathBuf]) -> Result<LoadedManifests, Diagnostics> {
 /// The policy files that hold `paths` (see [`load`]), without the manifests: what a saved
 /// plan's paths hold now, when they are there.
 pub fn load_policies(paths: &[PathBuf]) -> Result<Vec<crate::policy::Policy>, Diagnostics> {
-    policy_file::load(paths)
+    policy_file::load(paths, &sources::discover(paths).policies)
         .map(|found| found.into_iter().map(|(p, _)| p).collect())
         .map_err(|d| {
             let mut d = Diagnostics(d);

@@ -51,7 +51,12 @@ pub(super) enum Found {
 /// and below a directory given, each holding the manifests under its own directory (its
 /// `scope`). Each file once, in path order; none is fine. Every problem of every file is
 /// returned.
-pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<(Policy, Found)>, Vec<Diagnostic>> {
+///
+/// `below` are the policy files the manifests' discovery met under the directories given.
+pub(super) fn load(
+    paths: &[PathBuf],
+    below: &[PathBuf],
+) -> Result<Vec<(Policy, Found)>, Vec<Diagnostic>> {
     let mut files: Vec<(PathBuf, Found)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut add = |file: PathBuf, found: Found, files: &mut Vec<(PathBuf, Found)>| {
@@ -70,10 +75,8 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<(Policy, Found)>, Vec<Diagno
             add(d.join(POLICY_FILE), found, &mut files);
         }
     }
-    for p in paths.iter().filter(|p| p.is_dir()) {
-        for file in below(p) {
-            add(file, Found::Below, &mut files);
-        }
+    for file in below {
+        add(file.clone(), Found::Below, &mut files);
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut policies = Vec::new();
@@ -101,37 +104,6 @@ pub(super) fn load(paths: &[PathBuf]) -> Result<Vec<(Policy, Found)>, Vec<Diagno
     } else {
         Err(problems)
     }
-}
-
-/// The policy files in the directories under `root` (not its own), as the manifests under it
-/// are found: hidden entries skipped, at most as deep as manifests are searched.
-fn below(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), 0usize)];
-    let mut visited = std::collections::HashSet::new();
-    while let Some((dir, depth)) = stack.pop() {
-        if depth >= 32 || !visited.insert(std::fs::canonicalize(&dir).unwrap_or(dir.clone())) {
-            continue;
-        }
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let hidden = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if !hidden && p.is_dir() {
-                let file = p.join(POLICY_FILE);
-                if file.is_file() {
-                    out.push(file);
-                }
-                stack.push((p, depth + 1));
-            }
-        }
-    }
-    out
 }
 
 /// `dir` and, when it is inside a git repository, the directories above it up to the

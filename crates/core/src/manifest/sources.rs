@@ -31,11 +31,14 @@ fn display_of(p: &Path) -> Arc<str> {
     Arc::from(p.display().to_string())
 }
 
+fn is_policy_file(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n == crate::policy::POLICY_FILE)
+}
+
 fn is_manifest_name(p: &Path) -> bool {
     // The policy file beside the manifests is read as a policy (`policy_file`), not a manifest.
-    if p.file_name()
-        .is_some_and(|n| n == crate::policy::POLICY_FILE)
-    {
+    if is_policy_file(p) {
         return false;
     }
     p.extension()
@@ -49,11 +52,23 @@ fn is_hidden(p: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.'))
 }
 
+/// What is under the paths given.
+#[derive(Debug, Default)]
+pub(super) struct Discovered {
+    /// The manifest files, sorted by path, each once.
+    pub manifests: Vec<Found>,
+    /// The policy files in the directories below a directory given (not in it: that one is
+    /// its paths' own), met on the same walk.
+    pub policies: Vec<PathBuf>,
+    pub problems: Vec<Diagnostic>,
+}
+
 /// The manifest files under `paths`, sorted by path, each once. A file named explicitly is
 /// taken whatever its extension; inside directories only `*.yaml`/`*.yml` are, and hidden
 /// entries (`.git`, `.github`, `.entitle`) are skipped.
-pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
+pub(super) fn discover(paths: &[PathBuf]) -> Discovered {
     let mut found = Vec::new();
+    let mut policies = Vec::new();
     let mut problems = Vec::new();
     for root in paths {
         let meta = match fs::metadata(root) {
@@ -75,7 +90,7 @@ pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
             problems.push(not_a_file(&display_of(root), kind));
         } else if meta.is_dir() {
             let before = found.len();
-            walk(root, &mut found, &mut problems);
+            walk(root, &mut found, &mut policies, &mut problems);
             if found.len() == before {
                 problems.push(
                     Diagnostic::new(
@@ -90,10 +105,7 @@ pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
                     .with_help("check the path, or pass the manifest files themselves"),
                 );
             }
-        } else if root
-            .file_name()
-            .is_some_and(|n| n == crate::policy::POLICY_FILE)
-        {
+        } else if is_policy_file(root) {
             // Named itself: read as the policy of its directory.
         } else {
             found.push(Found {
@@ -104,13 +116,7 @@ pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
     }
     // Only policy files named: they are read as the policy of the manifests beside them, and
     // there is no manifest to hold to it.
-    if found.is_empty()
-        && problems.is_empty()
-        && paths.iter().any(|p| {
-            p.file_name()
-                .is_some_and(|n| n == crate::policy::POLICY_FILE)
-        })
-    {
+    if found.is_empty() && problems.is_empty() && paths.iter().any(|p| is_policy_file(p)) {
         let first = &paths[0];
         problems.push(
             Diagnostic::new(
@@ -131,10 +137,19 @@ pub(super) fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Diagnostic>) {
     let mut seen = HashSet::new();
     found.retain(|f| seen.insert(fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     found.sort_by(|a, b| a.path.cmp(&b.path));
-    (found, problems)
+    Discovered {
+        manifests: found,
+        policies,
+        problems,
+    }
 }
 
-fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
+fn walk(
+    root: &Path,
+    found: &mut Vec<Found>,
+    policies: &mut Vec<PathBuf>,
+    problems: &mut Vec<Diagnostic>,
+) {
     let mut visited = HashSet::new();
     let mut stack = vec![(root.to_path_buf(), 0usize)];
     while let Some((dir, depth)) = stack.pop() {
@@ -184,6 +199,7 @@ fn walk(root: &Path, found: &mut Vec<Found>, problems: &mut Vec<Diagnostic>) {
                         );
                     }
                 }
+                Ok(m) if m.is_file() && depth > 0 && is_policy_file(&p) => policies.push(p),
                 Ok(m) if m.is_file() && is_manifest_name(&p) => found.push(Found {
                     display: display_of(&p),
                     path: p,
@@ -405,7 +421,11 @@ mod tests {
         ] {
             fs::write(d.join(f), "x: 1\n").unwrap();
         }
-        let (found, problems) = discover(&[d.to_path_buf(), d.join("b/a.yaml")]);
+        let Discovered {
+            manifests: found,
+            problems,
+            ..
+        } = discover(&[d.to_path_buf(), d.join("b/a.yaml")]);
         assert!(problems.is_empty(), "{problems:?}");
         let names: Vec<String> = found
             .iter()
@@ -417,7 +437,11 @@ mod tests {
     #[test]
     fn missing_paths_and_empty_directories_are_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let (found, problems) = discover(&[dir.path().join("nope"), dir.path().to_path_buf()]);
+        let Discovered {
+            manifests: found,
+            problems,
+            ..
+        } = discover(&[dir.path().join("nope"), dir.path().to_path_buf()]);
         assert!(found.is_empty());
         assert_eq!(problems.len(), 2);
         assert!(
@@ -462,7 +486,11 @@ mod tests {
         mkfifo(&d.join("given.fifo"));
         mkfifo(&d.join("m/pipe.yaml"));
         mkfifo(&d.join("m/pipe.log"));
-        let (found, problems) = within_30s({
+        let Discovered {
+            manifests: found,
+            problems,
+            ..
+        } = within_30s({
             let d = d.clone();
             move || discover(&[d.join("given.fifo"), d.join("m")])
         });
@@ -507,7 +535,11 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_device_is_refused_by_its_kind() {
-        let (found, problems) = discover(&[PathBuf::from("/dev/null")]);
+        let Discovered {
+            manifests: found,
+            problems,
+            ..
+        } = discover(&[PathBuf::from("/dev/null")]);
         assert!(found.is_empty());
         assert_eq!(
             problems[0].message,
