@@ -150,8 +150,32 @@ impl Policy {
 
     /// Whether it holds the PBX planned in `p` (its `source` is `file:line:column`).
     fn holds(&self, p: &PbxPlan) -> bool {
-        let file = p.source.rsplitn(3, ':').nth(2).unwrap_or(&p.source);
-        self.holds_file(file)
+        match p.source.parse::<crate::manifest::Loc>() {
+            Ok(at) => self.holds_file(&at.file),
+            Err(()) => self.holds_file(&p.source),
+        }
+    }
+
+    /// The `customer` labels of the PBXs of `pbxs` it holds, and its `perCustomer` budgets
+    /// that name none of them (the `"*"` budget aside).
+    pub fn unheld_customers<'a, 'b>(
+        &'a self,
+        pbxs: &'b [crate::manifest::DesiredPbx],
+    ) -> (
+        std::collections::BTreeSet<&'b str>,
+        Vec<(&'a String, &'a Rule<Budget>)>,
+    ) {
+        let customers: std::collections::BTreeSet<&str> = pbxs
+            .iter()
+            .filter(|d| self.holds_file(&d.at.file))
+            .filter_map(|d| d.labels.get(CUSTOMER_LABEL).map(String::as_str))
+            .collect();
+        let unheld = self
+            .per_customer
+            .iter()
+            .filter(|(name, _)| *name != ANY_CUSTOMER && !customers.contains(name.as_str()))
+            .collect();
+        (customers, unheld)
     }
 }
 
@@ -447,21 +471,11 @@ pub fn idle_customer_budgets<'a>(
     policies: &'a [Policy],
     pbxs: &[crate::manifest::DesiredPbx],
 ) -> Vec<(&'a str, &'a str)> {
-    let mut out = Vec::new();
-    for p in policies {
-        let customers: std::collections::BTreeSet<&str> = pbxs
-            .iter()
-            .filter(|d| p.holds_file(&d.at.file))
-            .filter_map(|d| d.labels.get(CUSTOMER_LABEL).map(String::as_str))
-            .collect();
-        out.extend(
-            p.per_customer
-                .iter()
-                .filter(|(name, _)| *name != ANY_CUSTOMER && !customers.contains(name.as_str()))
-                .map(|(name, rule)| (rule.at.as_str(), name.as_str())),
-        );
-    }
-    out
+    policies
+        .iter()
+        .flat_map(|p| p.unheld_customers(pbxs).1)
+        .map(|(name, rule)| (rule.at.as_str(), name.as_str()))
+        .collect()
 }
 
 #[cfg(test)]

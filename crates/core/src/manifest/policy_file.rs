@@ -148,19 +148,8 @@ pub(super) fn mistaken_customers(
     // A policy above the paths holds manifests this run may not read: a customer of those is
     // no typo (the run warns that its budget holds nothing here).
     for (p, _) in policies.iter().filter(|(_, found)| *found != Found::Above) {
-        let customers: std::collections::BTreeSet<&str> = pbxs
-            .iter()
-            .filter(|d| p.holds_file(&d.at.file))
-            .filter_map(|d| {
-                d.labels
-                    .get(crate::policy::CUSTOMER_LABEL)
-                    .map(String::as_str)
-            })
-            .collect();
-        for (name, rule) in &p.per_customer {
-            if name == ANY_CUSTOMER || customers.contains(name.as_str()) {
-                continue;
-            }
+        let (customers, unheld) = p.unheld_customers(pbxs);
+        for (name, rule) in unheld {
             let Some(meant) = suggest(name, customers.iter().copied()) else {
                 continue;
             };
