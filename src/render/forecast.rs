@@ -415,34 +415,26 @@ pub(crate) fn write_forecast_text(f: &Forecast, w: &mut impl Write) -> io::Resul
 /// "USD 1,180.00 for 3 renewals, 1 lapse": the priced total, and what it counts.
 fn cost<'a>(rows: impl Iterator<Item = &'a ForecastRow>) -> String {
     let rows: Vec<&ForecastRow> = rows.collect();
-    let (sums, _) = sum(rows.iter().filter_map(|r| r.price.as_ref()));
-    let count = |kind: entitle_core::forecast::EventKind, one: &str, many: &str| {
-        let n = rows.iter().filter(|r| r.event.kind == kind).count();
-        (n > 0).then(|| super::plural(n, one, many))
-    };
-    use entitle_core::forecast::EventKind as K;
+    let t = totals_of(&rows);
     let what: Vec<String> = [
-        count(K::Renew, "renewal", "renewals"),
-        count(K::AutoRenew, "auto-renewal", "auto-renewals"),
-        count(K::Lapse, "lapse", "lapses"),
+        (t.renewals, "renewal", "renewals"),
+        (t.auto_renewals, "auto-renewal", "auto-renewals"),
+        (t.lapses, "lapse", "lapses"),
     ]
     .into_iter()
-    .flatten()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| super::plural(n, one, many))
     .collect();
-    let unknown = rows
-        .iter()
-        .filter(|r| r.price.is_none() && r.event.kind != K::Lapse)
-        .count();
-    let total = match totals(&sums) {
-        Some(t) => t,
-        None if unknown == 0 => "no cost".to_owned(),
+    let total = match totals(&t.totals) {
+        Some(total) => total,
+        None if t.unpriced == 0 => "no cost".to_owned(),
         None => "nothing priced".to_owned(),
     };
     let mut s = format!("{total} for {}", what.join(", "));
-    if unknown > 0 {
+    if t.unpriced > 0 {
         s.push_str(&format!(
             " ({} without a price)",
-            super::plural(unknown, "event", "events")
+            super::plural(t.unpriced, "event", "events")
         ));
     }
     s
