@@ -631,11 +631,23 @@ impl Session {
             }
         }
         let mut priced: Option<Plan> = None;
+        // Today's is already made: each PBX is planned alone, so its part of the whole is it.
+        let mut today_plan = Some(today_plan);
         for (day, ds) in &by_day {
-            let ctx = self.plan_context(*day, manifests, Selection::default());
-            let p = match plan::plan(ds, &obs.observed, &obs.catalogs, &ctx) {
-                Ok(p) => p,
-                Err(errors) => return Ok(Forecasted::Refused(diagnostics(errors))),
+            let p = match today_plan.take().filter(|_| *day == today) {
+                Some(mut p) => {
+                    let keys: std::collections::BTreeSet<plan::PbxKey> =
+                        ds.iter().map(|d| (d.product.value, d.sn.clone())).collect();
+                    p.pbxs.retain(|x| keys.contains(&(x.product, x.sn.clone())));
+                    p
+                }
+                None => {
+                    let ctx = self.plan_context(*day, manifests, Selection::default());
+                    match plan::plan(ds, &obs.observed, &obs.catalogs, &ctx) {
+                        Ok(p) => p,
+                        Err(errors) => return Ok(Forecasted::Refused(diagnostics(errors))),
+                    }
+                }
             };
             match &mut priced {
                 Some(all) => all.pbxs.extend(p.pbxs),
