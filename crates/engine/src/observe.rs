@@ -290,11 +290,9 @@ fn history(
     applied: &BTreeMap<PbxKey, plan::drift::LastApply>,
     settings: &Settings,
 ) -> plan::drift::History {
-    let echoes = orders.iter().any(|o| {
-        o.reference
-            .as_deref()
-            .is_some_and(plan::drift::is_entitle_reference)
-    });
+    let echoes = orders
+        .iter()
+        .any(|o| o.reference.as_deref().is_some_and(plan::is_po_number));
     let ours = |o: &Order| {
         settings.own.contains_key(&o.order_no)
             || settings

@@ -53,21 +53,12 @@ fn withheld(key: &str, v: &Value) -> bool {
         Value::String(s) if s.is_empty() => false,
         // A partner may type any remark here in the portal; entitle's own poNumbers are
         // digests, and they are what shows whether the vendor echoes them.
-        Value::String(s) if key == "customreferenceno" => !is_po_number(s),
+        Value::String(s) if key == "customreferenceno" => !crate::plan::is_po_number(s),
         _ => {
             REDACTED_FRAGMENTS.iter().any(|f| key.contains(f))
                 || (key.ends_with("name") && !CATALOG_NAMES.contains(&key))
         }
     }
-}
-
-/// An entitle `poNumber`: `ent-` and 16 lowercase hex digits (`plan::keys::po_number`).
-fn is_po_number(s: &str) -> bool {
-    s.strip_prefix("ent-").is_some_and(|h| {
-        h.len() == 16
-            && h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 /// A copy of `v` with secrets, tokens, e-mail addresses, contacts' names and addresses,

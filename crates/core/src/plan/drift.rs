@@ -66,22 +66,13 @@ pub fn origin(o: &Order, ours: bool, echoes: bool) -> Origin {
     let reference = o.reference.as_deref().map(str::trim).unwrap_or("");
     if ours {
         Origin::Ours
-    } else if is_entitle_reference(reference) {
+    } else if super::is_po_number(reference) {
         Origin::OtherEntitle
     } else if !reference.is_empty() || echoes {
         Origin::Outside
     } else {
         Origin::Unknown
     }
-}
-
-/// Whether `reference` is one entitle sends (`ent-` and 16 hex digits, see [`super::po_number`]).
-pub fn is_entitle_reference(reference: &str) -> bool {
-    reference.strip_prefix("ent-").is_some_and(|h| {
-        h.len() == 16
-            && h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 /// A short digest of each key the manifest entry sets (names case-insensitive, services in any
@@ -549,7 +540,7 @@ mod tests {
         assert_eq!(origin(&o(None), false, true), Origin::Outside);
         assert_eq!(origin(&o(Some(" ")), false, false), Origin::Unknown);
         assert_eq!(origin(&o(None), false, false), Origin::Unknown);
-        assert!(!is_entitle_reference("ent-xyz"));
+        assert!(!crate::plan::is_po_number("ent-xyz"));
     }
 
     #[test]

@@ -207,6 +207,16 @@ pub fn fingerprint_matches(o: &ObservedPbx, recorded: &Fingerprint) -> bool {
     fingerprint(o) == *recorded || fingerprint_v1(o) == *recorded
 }
 
+/// Whether `s` has the form of an entitle `poNumber` ([`po_number`]): `ent-` and 16 lowercase
+/// hex digits.
+pub fn is_po_number(s: &str) -> bool {
+    s.strip_prefix("ent-").is_some_and(|h| {
+        h.len() == 16
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// The `poNumber` of an order: the same for the same observed state (`fingerprint`), PBX,
 /// operation and lines, whichever run plans it. Hashes named fields of each line (keys
 /// version [`KEYS_VERSION`]), so a field added to the body changes no poNumber.

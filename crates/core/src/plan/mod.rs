@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use cause::field_at;
 pub use error::{PlanError, PlanErrors};
 pub use keys::{
-    Fingerprint, KEYS_VERSION, PoNumber, fingerprint, fingerprint_matches, plan_id, po_number,
-    sha256_hex,
+    Fingerprint, KEYS_VERSION, PoNumber, fingerprint, fingerprint_matches, is_po_number, plan_id,
+    po_number, sha256_hex,
 };
 pub use model::*;
 pub use requirements::{Requirements, requirements};
