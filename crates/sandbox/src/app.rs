@@ -196,7 +196,7 @@ impl App {
 
     /// "Today" for effects and expiry.
     pub(super) fn today(&self) -> Date {
-        Date::from_days(self.now_ms().div_euclid(86_400_000))
+        Date::from_epoch_ms(self.now_ms())
     }
 
     /// Takes one request from the `rateLimit` bucket (one second's worth, refilled

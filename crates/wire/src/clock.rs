@@ -52,7 +52,7 @@ impl Clock {
     /// whole number of days. Two processes started with the same date agree on the order of
     /// events (unless one of them starts after midnight UTC and the other before).
     pub fn on(date: Date) -> Clock {
-        let real = Date::from_days(system_ms().div_euclid(DAY_MS));
+        let real = Date::from_epoch_ms(system_ms());
         Clock(Kind::Shifted {
             offset_ms: real.days_until(date) * DAY_MS,
         })
@@ -73,7 +73,7 @@ impl Clock {
 
     /// Today's date, UTC.
     pub fn today(&self) -> Date {
-        Date::from_days(self.now_ms().div_euclid(DAY_MS))
+        Date::from_epoch_ms(self.now_ms())
     }
 
     /// The system clock moved by `offset_ms`: the vendor's clock, once its offset from this

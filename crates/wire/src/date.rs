@@ -72,6 +72,11 @@ impl Date {
         Date { year, month, day }
     }
 
+    /// The UTC date of an instant in epoch milliseconds.
+    pub fn from_epoch_ms(ms: i64) -> Date {
+        Date::from_days(ms.div_euclid(86_400_000))
+    }
+
     /// The date `n` days later (earlier when negative).
     pub fn add_days(self, n: i64) -> Date {
         Date::from_days(self.to_days() + n)

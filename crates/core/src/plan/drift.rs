@@ -157,10 +157,6 @@ fn changed(key: &str, then: &BTreeMap<String, String>, now: &BTreeMap<String, St
     }
 }
 
-fn day(ms: i64) -> Date {
-    Date::from_days(ms.div_euclid(86_400_000))
-}
-
 /// A renewal's reason without what it orders ("term ends 2026-12-10, within 30d").
 fn renewal_words(reason: &str) -> String {
     reason.split(": ").next().unwrap_or(reason).to_owned()
@@ -171,7 +167,7 @@ fn order_words(o: &Order) -> String {
         "order {} ({}, {})",
         o.order_no,
         o.operation_type,
-        day(o.created_ms)
+        Date::from_epoch_ms(o.created_ms)
     )
 }
 
@@ -235,7 +231,7 @@ pub fn findings(p: &PbxPlan, d: &DesiredPbx, h: Option<&History>) -> Vec<DriftFi
     }
     let renewal = p.actions.iter().find(|a| a.kind == ActionKind::RenewPlan);
     let now = desired_digest(d);
-    let last_date = last.map(|l| day(l.at_ms));
+    let last_date = last.map(|l| Date::from_epoch_ms(l.at_ms));
     match last {
         Some(l) if l.complete && l.desired.is_some() => {
             let then = l.desired.as_ref().expect("checked");
