@@ -63,7 +63,7 @@ pub fn forecast<'a>(
             date,
             sn: d.sn.clone(),
             product: d.product.value,
-            customer: d.labels.get("customer").cloned(),
+            customer: d.labels.get(crate::policy::CUSTOMER_LABEL).cloned(),
             kind,
             term_ends,
         };

@@ -17,7 +17,7 @@ use crate::words::plural;
 /// The name of the policy file, beside the manifests or above them in their repository.
 pub const POLICY_FILE: &str = "entitle.policy.yaml";
 
-/// The label that names a PBX's customer, for budgets per customer.
+/// The label that names a PBX's customer: budgets per customer, the forecast's totals.
 pub const CUSTOMER_LABEL: &str = "customer";
 
 /// The `file` of the policy a plan records for its run's `--max-cost`.

@@ -603,7 +603,7 @@ impl Session {
                 Some(ChangedFirst {
                     sn: x.sn.clone(),
                     product: x.product,
-                    customer: x.labels.get("customer").cloned(),
+                    customer: x.labels.get(entitle_core::policy::CUSTOMER_LABEL).cloned(),
                     operation: a.kind,
                     reason: a.reason.clone(),
                 })
